@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The `flinkvisor` command. This file and the command modules are the only places that read
+// process.env and argv; everything below them receives its configuration as arguments.
+import { buildProgram } from './program.ts';
+import { exitCodeFor, describeError } from './exit-codes.ts';
+
+const program = buildProgram({ env: process.env, stdout: process.stdout, stderr: process.stderr });
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`flinkvisor: ${describeError(err)}\n`);
+  process.exitCode = exitCodeFor(err);
+}

@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { registerDevenvCommands } from './commands/devenv.ts';
+import { FLINKVISOR_VERSION } from '../version.ts';
+
+export interface CliContext {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('flinkvisor')
+    .description('A Kubernetes supervisor for Apache Flink')
+    .version(FLINKVISOR_VERSION, '-V, --version')
+    .showHelpAfterError()
+    .exitOverride();
+  registerDevenvCommands(program, ctx);
+  return program;
+}

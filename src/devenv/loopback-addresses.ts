@@ -1,0 +1,87 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Hands out loopback addresses 127.0.0.N (N = 2..254), one per Flink cluster or pod, across every
+ * process of this user on the machine: a claim is a directory created atomically, holding the pid
+ * of its owner; a claim whose owner died is taken over. 127.0.0.1 is left to the control plane.
+ */
+export interface LoopbackLease {
+  readonly address: string;
+  release(): Promise<void>;
+}
+
+export interface AllocateOptions {
+  readonly registryDir?: string;
+  /** Try this address first (e.g. a test that wants 127.0.0.2). */
+  readonly preferred?: string;
+  /** Ports that must be free on the address (default: Flink's 6123 and 8081). */
+  readonly ports?: readonly number[];
+  readonly first?: number;
+  readonly last?: number;
+}
+
+export function defaultRegistryDir(): string {
+  return join(tmpdir(), `flinkvisor-loopback-${process.getuid?.() ?? 'user'}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+async function claim(registry: string, address: string): Promise<boolean> {
+  const dir = join(registry, address);
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    let owner = Number.NaN;
+    try {
+      owner = Number.parseInt(await readFile(join(dir, 'pid'), 'utf8'), 10);
+    } catch {
+      return false; // being claimed right now
+    }
+    if (Number.isFinite(owner) && alive(owner)) return false;
+    await rm(dir, { recursive: true, force: true });
+    try {
+      await mkdir(dir);
+    } catch {
+      return false;
+    }
+  }
+  await writeFile(join(dir, 'pid'), String(process.pid));
+  return true;
+}
+
+export async function allocateLoopbackAddress(options: AllocateOptions = {}): Promise<LoopbackLease> {
+  const registry = options.registryDir ?? defaultRegistryDir();
+  await mkdir(registry, { recursive: true });
+  const ports = options.ports ?? [6123, 8081];
+  const candidates: string[] = [];
+  if (options.preferred) candidates.push(options.preferred);
+  for (let n = options.first ?? 2; n <= (options.last ?? 254); n++) candidates.push(`127.0.0.${n}`);
+  for (const address of candidates) {
+    if (!(await claim(registry, address))) continue;
+    const free = await Promise.all(ports.map((p) => portFree(address, p)));
+    if (free.every(Boolean)) {
+      return { address, release: () => rm(join(registry, address), { recursive: true, force: true }) };
+    }
+    // Something else (not ours) listens there: leave the claim to our pid so nobody retries it now.
+  }
+  throw new Error(`no free loopback address in 127.0.0.${options.first ?? 2}-${options.last ?? 254}`);
+}
