@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
+import type { ReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 
 export class DownloadError extends Error {}
@@ -36,11 +37,7 @@ export async function downloadFile(
     },
   });
   try {
-    await pipeline(
-      Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
-      hasher,
-      createWriteStream(partial),
-    );
+    await pipeline(Readable.fromWeb(response.body as ReadableStream), hasher, createWriteStream(partial));
   } catch (err) {
     await rm(partial, { force: true });
     throw new DownloadError(`download interrupted: ${url}: ${(err as Error).message}`, { cause: err });

@@ -50,7 +50,7 @@ async function claim(registry: string, address: string): Promise<boolean> {
     await mkdir(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    let owner = Number.NaN;
+    let owner: number;
     try {
       owner = Number.parseInt(await readFile(join(dir, 'pid'), 'utf8'), 10);
     } catch {
