@@ -1,0 +1,160 @@
+/**
+ * Names of the Flinkvisor API: group, version, kinds, finalizers, annotations, labels and the
+ * default names of the objects derived from a resource. Everything that spells one of these strings
+ * imports it from here.
+ */
+
+export const API_GROUP = 'flinkvisor.io';
+export const API_VERSION = 'v1';
+export const API_GROUP_VERSION = `${API_GROUP}/${API_VERSION}` as const;
+
+export interface KindNames {
+  readonly kind: string;
+  readonly listKind: string;
+  readonly plural: string;
+  readonly singular: string;
+  readonly shortNames: readonly string[];
+}
+
+export const FLINK_DEPLOYMENT = {
+  kind: 'FlinkDeployment',
+  listKind: 'FlinkDeploymentList',
+  plural: 'flinkdeployments',
+  singular: 'flinkdeployment',
+  shortNames: ['fd'],
+} as const satisfies KindNames;
+
+export const FLINK_CLUSTER = {
+  kind: 'FlinkCluster',
+  listKind: 'FlinkClusterList',
+  plural: 'flinkclusters',
+  singular: 'flinkcluster',
+  shortNames: ['fc'],
+} as const satisfies KindNames;
+
+export const FLINK_JOB = {
+  kind: 'FlinkJob',
+  listKind: 'FlinkJobList',
+  plural: 'flinkjobs',
+  singular: 'flinkjob',
+  shortNames: ['fj'],
+} as const satisfies KindNames;
+
+export const KINDS = [FLINK_DEPLOYMENT, FLINK_CLUSTER, FLINK_JOB] as const;
+
+/** `flinkclusters.flinkvisor.io`: the name of a kind's CustomResourceDefinition. */
+export function crdName(kind: KindNames): string {
+  return `${kind.plural}.${API_GROUP}`;
+}
+
+/**
+ * Finalizers. Domain-qualified with a slash, as the API server recommends (it warns about
+ * unqualified finalizer names).
+ * - operator: on FlinkDeployment (before it is expanded) and FlinkCluster (before its supervisor
+ *   is created); removed once the children are gone.
+ * - supervisor: on FlinkCluster and FlinkJob while the supervisor still has to stop Flink.
+ */
+export const FINALIZERS = {
+  operator: `${API_GROUP}/operator`,
+  supervisor: `${API_GROUP}/supervisor`,
+} as const;
+
+/** Annotations users (and the control API/CLI) set to drive a cluster or job by hand. */
+export const ANNOTATIONS = {
+  /** One of REQUESTED_ACTIONS; the supervisor resets it once processed. */
+  requestedAction: `${API_GROUP}/requested-action`,
+  /** `"true"`: the requested START/STOP skips the savepoint (stop) or ignores it (start). */
+  withoutSavepoint: `${API_GROUP}/without-savepoint`,
+} as const;
+
+export const REQUESTED_ACTIONS = ['START', 'STOP', 'TRIGGER_SAVEPOINT', 'FORGET_SAVEPOINT'] as const;
+export type RequestedAction = (typeof REQUESTED_ACTIONS)[number];
+
+/**
+ * The action an annotation value asks for, case-insensitively (the toolbox accepted `stop`).
+ * `undefined` for an absent, empty or `NONE` value; `'invalid'` for anything else, so the caller
+ * can report it (an Event, a condition) instead of failing its whole pass as the toolbox did.
+ */
+export function parseRequestedAction(value: string | undefined): RequestedAction | 'invalid' | undefined {
+  if (value === undefined) return undefined;
+  const normalized = value.trim().toUpperCase();
+  if (normalized === '' || normalized === 'NONE') return undefined;
+  return (REQUESTED_ACTIONS as readonly string[]).includes(normalized)
+    ? (normalized as RequestedAction)
+    : 'invalid';
+}
+
+/** Labels on every object Flinkvisor creates; selectors use them, so users cannot set these keys. */
+export const LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  deployment: `${API_GROUP}/deployment`,
+  cluster: `${API_GROUP}/cluster`,
+  /** The FlinkJob resource name (unique in the namespace). */
+  job: `${API_GROUP}/job`,
+  role: `${API_GROUP}/role`,
+} as const;
+
+export const MANAGED_BY = 'flinkvisor';
+export const ROLES = ['jobmanager', 'taskmanager', 'supervisor', 'bootstrap'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Label and annotation keys under this prefix are reserved for Flinkvisor (rejected in specs). */
+export const RESERVED_KEY_PREFIX = `${API_GROUP}/`;
+
+/**
+ * The selector of a cluster's TaskManager pods: `status.labelSelector` of the FlinkCluster and of
+ * its FlinkJobs, read by the scale subresource (and so by a HorizontalPodAutoscaler).
+ */
+export function taskManagerLabelSelector(clusterName: string): string {
+  return [
+    `${LABELS.managedBy}=${MANAGED_BY}`,
+    `${LABELS.cluster}=${clusterName}`,
+    `${LABELS.role}=taskmanager`,
+  ].join(',');
+}
+
+// Name lengths. Names end up in label values (at most 63 characters) and inside the names of
+// derived objects: Service `jobmanager-<cluster>` must be a DNS label (63), and the bootstrap Job
+// `bootstrap-<flinkjob>` too (the Job controller puts its name in a label). The limits keep every
+// derived name valid with a margin for suffixes, so a bad name is rejected at admission and not
+// later by a failing pod.
+export const MAX_CLUSTER_NAME_LENGTH = 45;
+export const MAX_FLINK_JOB_NAME_LENGTH = 53;
+/** RFC 1123 label: lower-case alphanumerics and '-', starting and ending alphanumeric. */
+export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+/** RFC 1123 subdomain (names of ServiceAccounts, Secrets, ConfigMaps). */
+export const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+
+/** The FlinkCluster a FlinkDeployment expands into has the deployment's name. */
+export function clusterResourceName(deploymentName: string): string {
+  return deploymentName;
+}
+
+/** `<cluster>-<job>`: the FlinkJob a FlinkDeployment creates for its job `job`. */
+export function jobResourceName(clusterName: string, jobName: string): string {
+  return `${clusterName}-${jobName}`;
+}
+
+/**
+ * The short job name of a FlinkJob within its cluster (the `<job>` of the control API's
+ * `/clusters/<cluster>/jobs/<job>`): the resource name without the `<cluster>-` prefix when it has
+ * one, else the whole name. Binding is by `spec.clusterName`, never by this prefix.
+ */
+export function jobNameInCluster(resourceName: string, clusterName: string): string {
+  const prefix = `${clusterName}-`;
+  return resourceName.startsWith(prefix) && resourceName.length > prefix.length
+    ? resourceName.slice(prefix.length)
+    : resourceName;
+}
+
+export function jobManagerServiceName(clusterName: string): string {
+  return `jobmanager-${clusterName}`;
+}
+
+export function supervisorDeploymentName(clusterName: string): string {
+  return `supervisor-${clusterName}`;
+}
+
+export function bootstrapJobName(flinkJobName: string): string {
+  return `bootstrap-${flinkJobName}`;
+}

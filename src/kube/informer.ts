@@ -1,0 +1,193 @@
+import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isGone } from './errors.ts';
+
+/**
+ * List-then-watch cache of one kind, with label and field selectors (client-node's own informer
+ * has no field selector and stops on the first error). Handlers only see changes; the cache is
+ * the level everything reads. On 410 Gone it relists; on any other failure it retries with
+ * exponential backoff through an injected delay, so tests never sleep.
+ */
+export type InformerEvent = 'add' | 'update' | 'delete';
+export type InformerHandler<T> = (obj: T, old?: T) => void;
+
+export interface ListResult<T> {
+  readonly items: T[];
+  readonly metadata?: { resourceVersion?: string };
+}
+
+export interface InformerOptions<T extends KubernetesObject> {
+  readonly kubeConfig: KubeConfig;
+  /** Watch path, e.g. `/api/v1/pods` or `/apis/flinkvisor.io/v1/namespaces/ns/flinkjobs`. */
+  readonly path: string;
+  readonly list: (selectors: { labelSelector?: string; fieldSelector?: string }) => Promise<ListResult<T>>;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  readonly delay?: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly onError?: (err: unknown) => void;
+  readonly maxBackoffMs?: number;
+}
+
+export function objectKey(obj: KubernetesObject): string {
+  const ns = obj.metadata?.namespace;
+  return ns ? `${ns}/${obj.metadata?.name ?? ''}` : (obj.metadata?.name ?? '');
+}
+
+class WatchGoneError extends Error {}
+
+export class Informer<T extends KubernetesObject> {
+  readonly #options: InformerOptions<T>;
+  readonly #cache = new Map<string, T>();
+  readonly #handlers: Record<InformerEvent, InformerHandler<T>[]> = { add: [], update: [], delete: [] };
+  readonly #stop = new AbortController();
+  #synced: Promise<void> | undefined;
+  #watchAbort: AbortController | undefined;
+  #hasSynced = false;
+  #resourceVersion: string | undefined;
+
+  constructor(options: InformerOptions<T>) {
+    this.#options = options;
+  }
+
+  on(event: InformerEvent, handler: InformerHandler<T>): this {
+    this.#handlers[event].push(handler);
+    return this;
+  }
+
+  get hasSynced(): boolean {
+    return this.#hasSynced;
+  }
+
+  get(key: string): T | undefined {
+    return this.#cache.get(key);
+  }
+
+  list(): T[] {
+    return [...this.#cache.values()];
+  }
+
+  /** Starts the loop; resolves once the first list has filled the cache. */
+  start(): Promise<void> {
+    this.#synced ??= new Promise<void>((resolve) => {
+      void this.#run(resolve);
+    });
+    return this.#synced;
+  }
+
+  stop(): void {
+    this.#stop.abort();
+    this.#watchAbort?.abort();
+  }
+
+  #emit(event: InformerEvent, obj: T, old?: T): void {
+    for (const h of this.#handlers[event]) {
+      try {
+        h(obj, old);
+      } catch (err) {
+        this.#options.onError?.(err);
+      }
+    }
+  }
+
+  #apply(phase: string, obj: T): void {
+    const key = objectKey(obj);
+    const old = this.#cache.get(key);
+    if (phase === 'DELETED') {
+      this.#cache.delete(key);
+      this.#emit('delete', obj);
+    } else if (old) {
+      this.#cache.set(key, obj);
+      if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.#emit('update', obj, old);
+    } else {
+      this.#cache.set(key, obj);
+      this.#emit('add', obj);
+    }
+  }
+
+  #replace(items: T[]): void {
+    const seen = new Set<string>();
+    for (const item of items) {
+      seen.add(objectKey(item));
+      this.#apply('ADDED', item);
+    }
+    for (const [key, obj] of [...this.#cache]) {
+      if (!seen.has(key)) {
+        this.#cache.delete(key);
+        this.#emit('delete', obj);
+      }
+    }
+  }
+
+  async #run(synced: () => void): Promise<void> {
+    const signal = this.#stop.signal;
+    const delay = this.#options.delay ?? ((ms, s) => sleep(ms, undefined, { signal: s }));
+    let backoff = 500;
+    while (!signal.aborted) {
+      try {
+        const selectors = {
+          ...(this.#options.labelSelector ? { labelSelector: this.#options.labelSelector } : {}),
+          ...(this.#options.fieldSelector ? { fieldSelector: this.#options.fieldSelector } : {}),
+        };
+        const listed = await this.#options.list(selectors);
+        this.#replace(listed.items);
+        if (!this.#hasSynced) {
+          this.#hasSynced = true;
+          synced();
+        }
+        backoff = 500;
+        this.#resourceVersion = listed.metadata?.resourceVersion;
+        // A watch the server ends normally (its timeout) resumes from the last version seen;
+        // only 410 Gone or a failure goes back to listing.
+        while (!signal.aborted) await this.#watch(this.#resourceVersion, selectors);
+      } catch (err) {
+        if (signal.aborted) return;
+        if (!(err instanceof WatchGoneError) && !isGone(err)) {
+          this.#options.onError?.(err);
+          await delay(backoff, signal).catch(() => undefined);
+          backoff = Math.min(backoff * 2, this.#options.maxBackoffMs ?? 30_000);
+        }
+      }
+    }
+  }
+
+  /** Watches from `resourceVersion` until the server ends the watch (normal) or it fails. */
+  #watch(resourceVersion: string | undefined, selectors: Record<string, string>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const watch = new Watch(this.#options.kubeConfig);
+      let gone = false;
+      watch
+        .watch(
+          this.#options.path,
+          {
+            ...selectors,
+            allowWatchBookmarks: true,
+            timeoutSeconds: 300,
+            ...(resourceVersion ? { resourceVersion } : {}),
+          },
+          (phase, obj: T & { code?: number }) => {
+            const rv = obj.metadata?.resourceVersion;
+            if (phase === 'BOOKMARK') {
+              if (rv) this.#resourceVersion = rv;
+              return;
+            }
+            if (phase === 'ERROR') {
+              gone = obj.code === 410;
+              this.#watchAbort?.abort();
+              return;
+            }
+            this.#apply(phase, obj);
+            if (rv) this.#resourceVersion = rv;
+          },
+          (err: unknown) => {
+            if (gone) reject(new WatchGoneError('watch expired (410)'));
+            else if (err && !this.#stop.signal.aborted && (err as Error).name !== 'AbortError') reject(err);
+            else resolve();
+          },
+        )
+        .then((abort) => {
+          this.#watchAbort = abort;
+          if (this.#stop.signal.aborted) abort.abort();
+        }, reject);
+    });
+  }
+}
