@@ -16,7 +16,8 @@ export interface CrossFieldRule<T> {
   readonly messageExpression?: string;
   /** Where the API server reports the error, relative to the node (`.minJobParallelism`). */
   readonly fieldPath?: string;
-  readonly reason?: 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueForbidden' | 'FieldValueDuplicate';
+  readonly reason?:
+    'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueForbidden' | 'FieldValueDuplicate';
   /**
    * The rule in TypeScript: true when the value is valid, else false or a more specific message.
    * Absent only for transition rules (`oldSelf`), which need the stored object.

@@ -27,8 +27,7 @@ export const objectName = z.string().min(1).max(253).regex(new RegExp(DNS_SUBDOM
 export const dnsLabel = (maxLength: number) =>
   z.string().min(1).max(maxLength).regex(new RegExp(DNS_LABEL_PATTERN));
 
-export const image = (what: string) =>
-  z.string().min(1).max(1024).describe(`Image of the ${what}, e.g. registry.example.com/flink:2.3.0.`);
+export const image = (description: string) => z.string().min(1).max(1024).describe(description);
 
 export const pullPolicy = z
   .enum(['Always', 'Never', 'IfNotPresent'])
@@ -47,8 +46,12 @@ export const STATE_LOCATION_PATTERN = '^[a-zA-Z][a-zA-Z0-9+.-]*:/.*$';
 export const stateLocation = (description: string) =>
   z.string().min(1).max(1024).regex(new RegExp(STATE_LOCATION_PATTERN)).describe(description);
 
-export const seconds = (description: string, defaultValue: number, minimum: number, maximum = 2_147_483_647) =>
-  z.int().min(minimum).max(maximum).default(defaultValue).describe(`${description} In seconds.`);
+export const seconds = (
+  description: string,
+  defaultValue: number,
+  minimum: number,
+  maximum = 2_147_483_647,
+) => z.int().min(minimum).max(maximum).default(defaultValue).describe(`${description} In seconds.`);
 
 const list = <T extends z.ZodType>(item: T, description: string) =>
   z.array(item).max(MAX_LIST).exactOptional().describe(description);
@@ -86,6 +89,9 @@ export const flinkPodFields = (what: string, defaultArgs: readonly string[]) => 
   extraPorts: list(containerPort, `Ports added to the standard ${what} ports.`),
   initContainers: list(container, `Init containers of the ${what} pods.`),
   sideContainers: list(container, `Extra containers running next to the ${what} container.`),
-  topologySpreadConstraints: list(topologySpreadConstraint, `How the ${what} pods spread across nodes or zones.`),
+  topologySpreadConstraints: list(
+    topologySpreadConstraint,
+    `How the ${what} pods spread across nodes or zones.`,
+  ),
   ...podPlacementFields(what),
 });

@@ -78,7 +78,11 @@ export const envVarSource = openObject<V1EnvVarSource>(
 export const envVar = z
   .object({
     name: z.string().min(1).max(4096).describe('Name of the environment variable.'),
-    value: z.string().max(131072).exactOptional().describe('Value of the variable. Mutually exclusive with valueFrom.'),
+    value: z
+      .string()
+      .max(131072)
+      .exactOptional()
+      .describe('Value of the variable. Mutually exclusive with valueFrom.'),
     valueFrom: envVarSource.exactOptional(),
   })
   .describe('An environment variable of the container (core/v1 EnvVar).');
@@ -122,7 +126,11 @@ export const volumeMount = z
   .object({
     name: z.string().min(1).max(63).describe('Name of the volume (one of volumes[].name).'),
     mountPath: z.string().min(1).max(4096).describe('Path in the container where the volume is mounted.'),
-    subPath: z.string().max(4096).exactOptional().describe('Path inside the volume to mount instead of its root.'),
+    subPath: z
+      .string()
+      .max(4096)
+      .exactOptional()
+      .describe('Path inside the volume to mount instead of its root.'),
     subPathExpr: z
       .string()
       .max(4096)
@@ -157,7 +165,11 @@ export const container = openObject<V1Container>(
 const capabilities = z
   .looseObject({
     add: z.array(z.string().max(64)).max(64).exactOptional().describe('Capabilities to add.'),
-    drop: z.array(z.string().max(64)).max(64).exactOptional().describe('Capabilities to drop (ALL drops all).'),
+    drop: z
+      .array(z.string().max(64))
+      .max(64)
+      .exactOptional()
+      .describe('Capabilities to drop (ALL drops all).'),
   })
   .meta({
     description: 'Linux capabilities added to or dropped from the container.',
@@ -292,18 +304,19 @@ function boundedRecord<V extends z.ZodType<string>>(value: V) {
 }
 
 export const labels = withRules(
-  boundedRecord(z.string().max(63).regex(new RegExp(LABEL_VALUE_PATTERN)))
-    .describe(
-      `Extra labels of the pods (keys under ${RESERVED_KEY_PREFIX} are reserved: Flinkvisor selects pods by them).`,
-    ),
+  boundedRecord(z.string().max(63).regex(new RegExp(LABEL_VALUE_PATTERN))).describe(
+    `Extra labels of the pods (keys under ${RESERVED_KEY_PREFIX} are reserved: Flinkvisor selects pods by them).`,
+  ),
   [noReservedKeys('label')],
 );
 
 export const annotations = withRules(
-  boundedRecord(z.string().max(262144))
-    .describe(`Extra annotations of the pods (keys under ${RESERVED_KEY_PREFIX} are reserved).`),
+  boundedRecord(z.string().max(262144)).describe(
+    `Extra annotations of the pods (keys under ${RESERVED_KEY_PREFIX} are reserved).`,
+  ),
   [noReservedKeys('annotation')],
 );
 
-export const nodeSelector = boundedRecord(z.string().max(63))
-  .describe('Node labels the pods must match to be scheduled (pod spec nodeSelector).');
+export const nodeSelector = boundedRecord(z.string().max(63)).describe(
+  'Node labels the pods must match to be scheduled (pod spec nodeSelector).',
+);

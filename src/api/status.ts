@@ -60,7 +60,14 @@ export const machineSnapshot = z
 export const RESOURCE_STATUSES = ['Unknown', 'Updating', 'Updated'] as const;
 export type ResourceStatus = (typeof RESOURCE_STATUSES)[number];
 
-export const SUPERVISOR_STATUSES = ['Unknown', 'Starting', 'Started', 'Stopping', 'Stopped', 'Terminated'] as const;
+export const SUPERVISOR_STATUSES = [
+  'Unknown',
+  'Starting',
+  'Started',
+  'Stopping',
+  'Stopped',
+  'Terminated',
+] as const;
 export type SupervisorStatus = (typeof SUPERVISOR_STATUSES)[number];
 
 export const CLUSTER_HEALTHS = ['', 'HEALTHY', 'UNHEALTHY'] as const;
@@ -103,6 +110,9 @@ export function setCondition(
   return list;
 }
 
-export function findCondition(current: readonly Condition[] | undefined, type: string): Condition | undefined {
+export function findCondition(
+  current: readonly Condition[] | undefined,
+  type: string,
+): Condition | undefined {
   return current?.find((c) => c.type === type);
 }

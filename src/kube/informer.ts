@@ -154,6 +154,9 @@ export class Informer<T extends KubernetesObject> {
   #watch(resourceVersion: string | undefined, selectors: Record<string, string>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const watch = new Watch(this.#options.kubeConfig);
+      // client-node ends a watch that is silent for this long; a quiet resource is normal, so
+      // that end is treated like the server's own timeout: resume from the last version seen.
+      (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = 60_000;
       let gone = false;
       watch
         .watch(
@@ -180,7 +183,7 @@ export class Informer<T extends KubernetesObject> {
           },
           (err: unknown) => {
             if (gone) reject(new WatchGoneError('watch expired (410)'));
-            else if (err && !this.#stop.signal.aborted && (err as Error).name !== 'AbortError') reject(err);
+            else if (err && !this.#stop.signal.aborted && !['AbortError', 'TimeoutError'].includes((err as Error).name)) reject(err);
             else resolve();
           },
         )

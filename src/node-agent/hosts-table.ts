@@ -1,8 +1,11 @@
-import type { V1Service, V1EndpointSlice } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Pod, V1Service } from '@kubernetes/client-node';
 
 /**
- * Service DNS without a DNS server: a hosts file per namespace, built from Services and the ready
- * endpoints of their EndpointSlices. Every namespace's file holds every Service's qualified names
+ * Service DNS without a DNS server: a hosts file per namespace, built from Services and their
+ * ready endpoints. The API server refuses loopback addresses in EndpointSlices ("may not be in the
+ * loopback range"), so for Services with a selector the endpoints are the ready pods the selector
+ * matches, computed here as the endpoint controller would; EndpointSlices still serve Services
+ * without a selector. Every namespace's file holds every Service's qualified names
  * (`name.ns`, `name.ns.svc`, `name.ns.svc.cluster.local`) and, like the resolver's search path,
  * the bare `name` of its own namespace's Services. A Service's port must equal its target port:
  * resolution maps names, not ports.
@@ -15,15 +18,38 @@ export interface ServiceAddress {
   readonly ip: string;
 }
 
+function podReady(pod: V1Pod): boolean {
+  return (
+    pod.status?.phase === 'Running' &&
+    !pod.metadata?.deletionTimestamp &&
+    (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
+  );
+}
+
+function selects(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
 /** The first ready endpoint address of each Service (sorted, so the choice is stable). */
-export function serviceAddresses(services: readonly V1Service[], slices: readonly V1EndpointSlice[]): ServiceAddress[] {
+export function serviceAddresses(
+  services: readonly V1Service[],
+  slices: readonly V1EndpointSlice[],
+  pods: readonly V1Pod[],
+): ServiceAddress[] {
   const out: ServiceAddress[] = [];
   for (const svc of services) {
     const namespace = svc.metadata?.namespace;
     const name = svc.metadata?.name;
     if (!namespace || !name) continue;
     const ips: string[] = [];
-    for (const slice of slices) {
+    const selector = svc.spec?.selector;
+    if (selector && Object.keys(selector).length > 0) {
+      for (const pod of pods) {
+        if (pod.metadata?.namespace !== namespace || !podReady(pod) || !pod.status?.podIP) continue;
+        if (selects(selector, pod.metadata.labels)) ips.push(pod.status.podIP);
+      }
+    }
+    for (const slice of selector && Object.keys(selector).length > 0 ? [] : slices) {
       if (slice.metadata?.namespace !== namespace) continue;
       if (slice.metadata?.labels?.['kubernetes.io/service-name'] !== name) continue;
       if (slice.addressType !== 'IPv4') continue;

@@ -13,13 +13,26 @@ import { join } from 'node:path';
 import { allocateLoopbackAddress } from '../devenv/loopback-addresses.ts';
 import { isNotFound } from '../kube/errors.ts';
 import { Informer } from '../kube/informer.ts';
-import { strategicMergePatch } from '../kube/patch-options.ts';
+import { mergePatch } from '../kube/patch-options.ts';
 import { renderHostsFile, serviceAddresses } from './hosts-table.ts';
 import type { ImageMap } from './image-resolver.ts';
 import { NodeRegistration } from './node-registration.ts';
 import { PodWorker } from './pod-worker.ts';
 import { ServiceAccountIdentity } from './service-account-identity.ts';
 import type { VolumeSources } from './volumes.ts';
+
+/** Whether a pod update can change what a Service name resolves to. */
+function podEndpointChanged(pod: V1Pod, old: V1Pod | undefined): boolean {
+  const view = (p: V1Pod | undefined) =>
+    JSON.stringify([
+      p?.status?.podIP,
+      p?.status?.phase,
+      p?.metadata?.deletionTimestamp ? 1 : 0,
+      p?.metadata?.labels,
+      p?.status?.conditions?.find((c) => c.type === 'Ready')?.status,
+    ]);
+  return view(pod) !== view(old);
+}
 
 export interface NodeAgentOptions {
   readonly kubeConfig: KubeConfig;
@@ -111,7 +124,16 @@ export class NodeAgent {
     await Promise.all([this.#services.start(), this.#slices.start()]);
     this.#scheduleHostsRefresh();
     await this.#hostsWrite;
-    this.#pods.on('add', (p) => this.#onPod(p)).on('update', (p) => this.#onPod(p)).on('delete', (p) => this.#onPodGone(p));
+    this.#pods
+      .on('add', (p) => this.#onPod(p))
+      .on('update', (p, old) => {
+        this.#onPod(p);
+        if (podEndpointChanged(p, old)) refreshHosts();
+      })
+      .on('delete', (p) => {
+        this.#onPodGone(p);
+        refreshHosts();
+      });
     await this.#pods.start();
     this.#o.log('node agent ready', { node: this.#o.nodeName, dir: this.#o.dir });
   }
@@ -202,8 +224,10 @@ export class NodeAgent {
   async #writeStatus(pod: V1Pod, status: V1PodStatus): Promise<void> {
     try {
       await this.#core.patchNamespacedPodStatus(
-        { name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '', body: { status } },
-        strategicMergePatch(),
+        // A merge patch replaces lists whole: the computed conditions and container statuses are
+        // complete, and a cleared reason must be sent as null to go away.
+        { name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '', body: { status: { ...status, reason: status.reason ?? null, message: status.message ?? null } } },
+        mergePatch(),
       );
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -227,7 +251,7 @@ export class NodeAgent {
   #scheduleHostsRefresh(extraNamespace?: string): void {
     this.#hostsWrite = this.#hostsWrite
       .then(async () => {
-        const addresses = serviceAddresses(this.#services.list(), this.#slices.list());
+        const addresses = serviceAddresses(this.#services.list(), this.#slices.list(), this.#pods.list());
         const namespaces = new Set<string>(['default']);
         for (const a of addresses) namespaces.add(a.namespace);
         for (const p of this.#pods.list()) if (p.metadata?.namespace) namespaces.add(p.metadata.namespace);

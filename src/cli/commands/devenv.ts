@@ -1,13 +1,38 @@
+import { CoreV1Api } from '@kubernetes/client-node';
 import type { Command } from 'commander';
-import { DEFAULT_ARTIFACT_SOURCES } from '../../devenv/flink-distribution.ts';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_ARTIFACT_SOURCES, type ArtifactSources } from '../../devenv/flink-distribution.ts';
+import { PROJECT_ROOT } from '../../devenv/node-agent-process.ts';
+import { startLocalEnvironment } from '../../devenv/local-environment.ts';
 import { defaultCacheDir, prepareDevenv } from '../../devenv/prepare.ts';
-import { consoleProgress } from '../../devenv/progress.ts';
+import { consoleProgress, silentProgress } from '../../devenv/progress.ts';
+import { KUBERNETES_VERSION } from '../../devenv/versions.ts';
+import { loadKubeConfig } from '../../kube/kubeconfig.ts';
+import { DEFAULT_IMAGE_MAP } from '../../node-agent/image-resolver.ts';
+import { NODE_AGENT_DIR_ANNOTATION } from '../../node-agent/node-registration.ts';
+import { NodeAgent } from '../../node-agent/node-agent.ts';
+import { createLogger } from '../../observability/logger.ts';
+import { UsageError } from '../exit-codes.ts';
 import type { CliContext } from '../program.ts';
 
+export function artifactSources(env: NodeJS.ProcessEnv): ArtifactSources {
+  return {
+    pypiIndex: env['FLINKVISOR_PYPI_INDEX'] ?? DEFAULT_ARTIFACT_SOURCES.pypiIndex,
+    mavenRepository: env['FLINKVISOR_MAVEN_REPOSITORY'] ?? DEFAULT_ARTIFACT_SOURCES.mavenRepository,
+  };
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+}
+
 export function registerDevenvCommands(program: Command, ctx: CliContext): void {
-  const devenv = program
-    .command('devenv')
-    .description('the local environment: real Kubernetes and Flink, no containers');
+  const devenv = program.command('devenv').description('the local environment: real Kubernetes and Flink, no containers');
+
   devenv
     .command('prepare')
     .description('build or fetch etcd, Kubernetes and Flink into the per-user cache (once per version)')
@@ -15,21 +40,86 @@ export function registerDevenvCommands(program: Command, ctx: CliContext): void 
     .action(async (opts: { cacheDir: string }) => {
       const progress = consoleProgress((line) => ctx.stdout.write(`${line}\n`));
       const started = Date.now();
-      const assets = await prepareDevenv({
-        cacheDir: opts.cacheDir,
-        progress,
-        env: ctx.env,
-        sources: {
-          pypiIndex: ctx.env['FLINKVISOR_PYPI_INDEX'] ?? DEFAULT_ARTIFACT_SOURCES.pypiIndex,
-          mavenRepository: ctx.env['FLINKVISOR_MAVEN_REPOSITORY'] ?? DEFAULT_ARTIFACT_SOURCES.mavenRepository,
-        },
-      });
+      const assets = await prepareDevenv({ cacheDir: opts.cacheDir, progress, env: ctx.env, sources: artifactSources(ctx.env) });
       progress.note(
-        `ready in ${((Date.now() - started) / 1000).toFixed(1)}s: etcd ${assets.etcd.version}, Kubernetes ${assets.kubernetes.version}, Flink ${Object.values(
-          assets.flink,
-        )
+        `ready in ${((Date.now() - started) / 1000).toFixed(1)}s: etcd ${assets.etcd.version}, Kubernetes ${assets.kubernetes.version}, Flink ${Object.values(assets.flink)
           .map((f) => f.release.version)
           .join(' and ')} (cache ${assets.cacheDir})`,
       );
+    });
+
+  devenv
+    .command('up')
+    .description('start a control plane and a node agent, print how to reach them, run until Ctrl-C')
+    .option('--cache-dir <dir>', 'cache directory', defaultCacheDir(ctx.env))
+    .option('--dir <dir>', 'parent directory for the environment (default: a new temporary directory)')
+    .action(async (opts: { cacheDir: string; dir?: string }) => {
+      const progress = consoleProgress((line) => ctx.stdout.write(`${line}\n`));
+      const env = await startLocalEnvironment({ cacheDir: opts.cacheDir, env: ctx.env, progress, ...(opts.dir ? { baseDir: opts.dir } : {}) });
+      ctx.stdout.write(`\nexport KUBECONFIG=${env.controlPlane.kubeconfigPath}\nkubectl: ${env.assets.kubernetes.paths.kubectl}\nnode agent: ${env.nodeAgent.dir}\n`);
+      await waitForSignal();
+      await env.stop();
+    });
+
+  devenv
+    .command('node-agent')
+    .description('run the node agent: a kubelet that runs the pods bound to its Node as local processes')
+    .requiredOption('--kubeconfig <file>', 'kubeconfig with node-agent (admin) rights')
+    .requiredOption('--dir <dir>', 'directory for pods, logs, hosts files and shared volumes')
+    .option('--node-name <name>', 'Node name', 'flinkvisor-node')
+    .option('--cache-dir <dir>', 'cache directory', defaultCacheDir(ctx.env))
+    .option('--flink-image <image=line...>', 'extra image to Flink line mappings, e.g. my/flink:7=1.20', [])
+    .action(async (opts: { kubeconfig: string; dir: string; nodeName: string; cacheDir: string; flinkImage: string[] }) => {
+      const log = createLogger({ name: 'node-agent', level: ctx.env['LOG_LEVEL'] ?? 'info' });
+      const assets = await prepareDevenv({ cacheDir: opts.cacheDir, progress: silentProgress, env: ctx.env, sources: artifactSources(ctx.env) });
+      const kc = loadKubeConfig(opts.kubeconfig);
+      const cluster = kc.getCurrentCluster();
+      if (!cluster?.server || !cluster.caFile) throw new UsageError('the kubeconfig must name a server and a certificate-authority file');
+      const flinkImages: Record<string, string> = {};
+      for (const m of opts.flinkImage) {
+        const [image, line] = m.split('=');
+        if (!image || !line) throw new UsageError(`--flink-image expects image=line, got ${m}`);
+        flinkImages[image] = line;
+      }
+      const pick = (k: string) => (ctx.env[k] !== undefined ? { [k]: ctx.env[k] as string } : {});
+      const agent = new NodeAgent({
+        kubeConfig: kc,
+        nodeName: opts.nodeName,
+        dir: opts.dir,
+        apiServer: cluster.server,
+        caFile: cluster.caFile,
+        imageMap: { ...DEFAULT_IMAGE_MAP, flinkImages, flinkLines: Object.keys(assets.flink) },
+        flinkHomes: Object.fromEntries(Object.entries(assets.flink).map(([line, d]) => [line, d.home])),
+        nodeBinary: process.execPath,
+        projectRoot: PROJECT_ROOT,
+        baseEnv: { PATH: ctx.env['PATH'] ?? '/usr/bin:/bin', LANG: ctx.env['LANG'] ?? 'C.UTF-8', ...pick('JAVA_HOME'), ...pick('TZ') },
+        kubeletVersion: `v${KUBERNETES_VERSION}`,
+        log: (message, fields) => log.info(fields ?? {}, message),
+      });
+      await agent.start();
+      await waitForSignal();
+      log.info('stopping: ending every pod process');
+      await agent.stop();
+    });
+
+  devenv
+    .command('logs')
+    .description("print a pod's container log (written by the node agent)")
+    .argument('<pod>', 'pod name')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-c, --container <name>', 'container (default: the first)')
+    .option('--kubeconfig <file>', 'kubeconfig', ctx.env['KUBECONFIG'])
+    .action(async (podName: string, opts: { namespace: string; container?: string; kubeconfig?: string }) => {
+      const kc = loadKubeConfig(opts.kubeconfig);
+      const core = kc.makeApiClient(CoreV1Api);
+      const pod = await core.readNamespacedPod({ name: podName, namespace: opts.namespace });
+      const nodeName = pod.spec?.nodeName;
+      if (!nodeName) throw new UsageError(`pod ${opts.namespace}/${podName} is not bound to a node yet`);
+      const node = await core.readNode({ name: nodeName });
+      const dir = node.metadata?.annotations?.[NODE_AGENT_DIR_ANNOTATION];
+      if (!dir) throw new UsageError(`node ${nodeName} is not run by a flinkvisor node agent`);
+      const container = opts.container ?? pod.spec?.containers[0]?.name ?? '';
+      const file = join(dir, 'pods', `${opts.namespace}_${podName}_${pod.metadata?.uid}`, `${container}.log`);
+      ctx.stdout.write(await readFile(file, 'utf8'));
     });
 }

@@ -1,0 +1,888 @@
+// The FlinkCluster state machine: JobManager, its Service, TaskManagers, health and rescaling.
+//
+// Same conventions as job-machine.ts: pure, OBSERVED rows ordered per state (nextbreakpoint.md
+// §5.3, numbered in the descriptions), requested actions accepted or rejected by eventless rows,
+// effects as invoked actors with explicit ids, durable waits as deadlines awaited by `waitUntil`.
+import { and, assign, not, or, setup, stateIn } from 'xstate';
+import { isTerminalFlinkState } from './observations.ts';
+import type {
+  ActionOutcome,
+  ClusterEvent,
+  ClusterObservation,
+  ClusterObservedEvent,
+  Notice,
+  RequestedAction,
+  RequestedActionName,
+} from './observations.ts';
+import { DEFAULT_CLUSTER_POLICY, desiredTaskManagers, seconds } from './policies.ts';
+import type { ClusterPolicy } from './policies.ts';
+import { notProvided } from './ports.ts';
+import type {
+  CancelFlinkJobsInput,
+  DeleteClusterResourcesInput,
+  EffectOutput,
+  EnsureJobManagerInput,
+  EnsureJobManagerServiceInput,
+  ScaleTaskManagersInput,
+  ScaleTaskManagersOutput,
+  WaitUntilInput,
+} from './ports.ts';
+
+export interface ClusterMachineInput {
+  /** metadata.uid of the FlinkCluster. */
+  readonly uid: string;
+  /** Creation time (epoch ms). */
+  readonly at: number;
+  readonly policy?: ClusterPolicy;
+}
+
+export type ClusterStopReason =
+  | 'Manual'
+  | 'Deleted'
+  | 'SpecChanged'
+  | 'JobManagerLost'
+  | 'Unhealthy'
+  | 'StartTimedOut'
+  | 'RestartRequested';
+
+export interface ClusterStopIntent {
+  readonly reason: ClusterStopReason;
+  /** Go to Starting once stopped. */
+  readonly restart: boolean;
+  /** The FlinkCluster is being deleted: go to Terminated once stopped. */
+  readonly delete: boolean;
+  /** Jobs stop without savepoint (STOP/START requested without savepoint; this stop only). */
+  readonly withoutSavepoint: boolean;
+  /** Proceed even if jobs have not stopped by then (3 × taskTimeout from entering Stopping). */
+  readonly jobsDeadline: number | null;
+}
+
+export interface ClusterDeadlines {
+  /** Starting: restart when not Started by then (taskTimeout from entering Starting). */
+  readonly startTimeoutAt: number | null;
+  /** Started.Unreachable: restart when REST still fails then (taskTimeout from the first failure). */
+  readonly unhealthyAt: number | null;
+  /** Remove idle surplus TaskManagers from then on (rescaleDelay from the first surplus seen). */
+  readonly scaleDownAt: number | null;
+}
+
+export interface ClusterContext {
+  readonly uid: string;
+  /** Start counter: increments on every entry to Starting; pods are named after it. */
+  readonly epoch: number;
+  /** specDigest of runtime/jobManager/taskManager the current epoch was started with. */
+  readonly specDigest: string | null;
+  readonly taskSlots: number;
+  /** Desired TaskManagers from the last observation (status.taskManagers, scale subresource). */
+  readonly desiredTaskManagers: number;
+  /** The current epoch was started by START without savepoint (jobs resume stateless). */
+  readonly startWithoutSavepoint: boolean;
+  readonly stop: ClusterStopIntent | null;
+  readonly stopReason: ClusterStopReason | null;
+  readonly enteredAt: number;
+  readonly deadlines: ClusterDeadlines;
+  readonly unreachableSince: number | null;
+  readonly lastRescaleAt: number | null;
+  readonly pendingAction: RequestedAction | null;
+  readonly lastAction: ActionOutcome | null;
+  readonly notice: Notice | null;
+  readonly now: number;
+  readonly lastObservedAt: number | null;
+  readonly policy: ClusterPolicy;
+  /** Last observation; not persisted. */
+  readonly observed: ClusterObservation | null;
+}
+
+const NO_DEADLINES: ClusterDeadlines = { startTimeoutAt: null, unhealthyAt: null, scaleDownAt: null };
+
+export function initialClusterContext(input: ClusterMachineInput): ClusterContext {
+  const policy = input.policy ?? DEFAULT_CLUSTER_POLICY;
+  return {
+    uid: input.uid,
+    epoch: 0,
+    specDigest: null,
+    taskSlots: policy.taskSlots,
+    desiredTaskManagers: 0,
+    startWithoutSavepoint: false,
+    stop: null,
+    stopReason: null,
+    enteredAt: input.at,
+    deadlines: NO_DEADLINES,
+    unreachableSince: null,
+    lastRescaleAt: null,
+    pendingAction: null,
+    lastAction: null,
+    notice: null,
+    now: input.at,
+    lastObservedAt: null,
+    policy,
+    observed: null,
+  };
+}
+
+type AnyEvent = ClusterEvent | { readonly type: string; readonly output?: unknown };
+
+function observedEvent(event: AnyEvent): ClusterObservedEvent | null {
+  return event.type === 'OBSERVED' ? (event as ClusterObservedEvent) : null;
+}
+
+function onObserved(check: (event: ClusterObservedEvent, context: ClusterContext) => boolean) {
+  return ({ context, event }: { context: ClusterContext; event: AnyEvent }): boolean => {
+    const observed = observedEvent(event);
+    return observed !== null && check(observed, context);
+  };
+}
+
+function timeOf(event: AnyEvent): number | undefined {
+  if (event.type === 'OBSERVED' || event.type === 'ACTION_REQUESTED') return (event as { at: number }).at;
+  const output = 'output' in event ? (event.output as EffectOutput | undefined) : undefined;
+  return typeof output?.at === 'number' ? output.at : undefined;
+}
+
+function passed(deadline: number | null | undefined, at: number): boolean {
+  return deadline !== null && deadline !== undefined && at >= deadline;
+}
+
+function notice(reason: string, message: string, at: number): Notice {
+  return { reason, message, at };
+}
+
+function pending(context: ClusterContext, action: RequestedActionName): boolean {
+  return context.pendingAction?.action === action;
+}
+
+function outcome(context: ClusterContext, result: 'accepted' | 'rejected', reason: string): ActionOutcome {
+  const action = context.pendingAction as RequestedAction;
+  return { ...action, outcome: result, reason, at: context.now };
+}
+
+/** Flink jobs that must be cancelled: running (not ended, not already cancelling) and not in `keep`. */
+export function flinkJobsToCancel(observation: ClusterObservation, keep: ReadonlySet<string>): string[] {
+  if (!observation.flink.reachable) return [];
+  return observation.flink.jobs
+    .filter((job) => !isTerminalFlinkState(job.state) && job.state !== 'CANCELLING' && !keep.has(job.id))
+    .map((job) => job.id);
+}
+
+function flinkJobsStillRunning(observation: ClusterObservation): boolean {
+  return observation.flink.reachable && observation.flink.jobs.some((job) => !isTerminalFlinkState(job.state));
+}
+
+function managedJobIds(observation: ClusterObservation): Set<string> {
+  return new Set(observation.jobs.flatMap((job) => (job.jobId === null ? [] : [job.jobId])));
+}
+
+const ACTIVE_JOB_STATES = new Set(['Starting', 'Started', 'Stopping']);
+
+function resourcesPresent(observation: ClusterObservation): boolean {
+  return observation.jobManager.pods > 0 || observation.jobManagerService || observation.taskManagers.pods > 0;
+}
+
+const STOP_MESSAGES: Record<ClusterStopReason, string> = {
+  Manual: 'STOP requested: stopping the jobs, then removing JobManager and TaskManagers',
+  Deleted: 'the FlinkCluster is being deleted: stopping the jobs (with savepoints), then removing everything',
+  SpecChanged: 'runtime, jobManager or taskManager changed: restarting the cluster',
+  JobManagerLost: 'the JobManager pod or its Service is missing or duplicated: restarting the cluster',
+  Unhealthy: 'the Flink REST API did not answer within taskTimeout: restarting the cluster',
+  StartTimedOut: 'the cluster did not start within taskTimeout: restarting it',
+  RestartRequested: 'START requested: restarting the cluster',
+};
+
+export const clusterMachine = setup({
+  types: {} as {
+    context: ClusterContext;
+    events: ClusterEvent;
+    input: ClusterMachineInput;
+  },
+  actors: {
+    waitUntil: notProvided<EffectOutput, WaitUntilInput>('waitUntil'),
+    ensureJobManager: notProvided<EffectOutput, EnsureJobManagerInput>('ensureJobManager'),
+    ensureJobManagerService: notProvided<EffectOutput, EnsureJobManagerServiceInput>('ensureJobManagerService'),
+    cancelFlinkJobs: notProvided<EffectOutput, CancelFlinkJobsInput>('cancelFlinkJobs'),
+    scaleTaskManagers: notProvided<ScaleTaskManagersOutput, ScaleTaskManagersInput>('scaleTaskManagers'),
+    deleteClusterResources: notProvided<EffectOutput, DeleteClusterResourcesInput>('deleteClusterResources'),
+  },
+  guards: {
+    staleObservation: onObserved((e, c) => c.lastObservedAt !== null && e.at <= c.lastObservedAt),
+    deletionRequested: onObserved((e) => e.observation.deletionRequested),
+    notYetDeleting: ({ context }) => context.stop !== null && !context.stop.delete,
+    specChanged: onObserved((e, c) => c.specDigest !== null && e.observation.specDigest !== c.specDigest),
+    startTimedOut: onObserved((e, c) => passed(c.deadlines.startTimeoutAt, e.at)),
+    jobManagerMissing: onObserved((e) => e.observation.jobManager.pods === 0),
+    serviceMissing: onObserved((e) => !e.observation.jobManagerService),
+    jobManagerNotReady: onObserved((e) => e.observation.jobManager.pods !== 1 || !e.observation.jobManager.ready),
+    restUnreachable: onObserved((e) => !e.observation.flink.reachable),
+    anyFlinkJobToCancel: onObserved((e) => flinkJobsToCancel(e.observation, new Set()).length > 0),
+    flinkJobsStillRunning: onObserved((e) => flinkJobsStillRunning(e.observation)),
+    jobManagerLost: onObserved(
+      (e) => e.observation.jobManager.pods !== 1 || !e.observation.jobManagerService,
+    ),
+    unhealthyDeadlinePassed: onObserved((e, c) => passed(c.deadlines.unhealthyAt, e.at)),
+    taskManagersMissing: onObserved(
+      (e) => e.observation.taskManagers.pods < desiredTaskManagers(e.policy, e.observation.jobs),
+    ),
+    taskManagersSurplus: onObserved(
+      (e) => e.observation.taskManagers.pods > desiredTaskManagers(e.policy, e.observation.jobs),
+    ),
+    scaleDownDue: onObserved((e, c) => passed(c.deadlines.scaleDownAt, e.at)),
+    unmanagedFlinkJobs: onObserved(
+      (e) => flinkJobsToCancel(e.observation, managedJobIds(e.observation)).length > 0,
+    ),
+    jobsActive: onObserved((e) => e.observation.jobs.some((job) => ACTIVE_JOB_STATES.has(job.state))),
+    jobsStopDeadlinePassed: onObserved((e, c) => passed(c.stop?.jobsDeadline, e.at)),
+    resourcesPresent: onObserved((e) => resourcesPresent(e.observation)),
+    inStartingIdle: stateIn('#cluster.Starting.Idle'),
+    inUnreachable: stateIn('#cluster.Started.Unreachable'),
+    inScaleDownPending: stateIn('#cluster.Started.ScaleDownPending'),
+    startedBusy: or([
+      stateIn('#cluster.Started.AddingTaskManagers'),
+      stateIn('#cluster.Started.RemovingTaskManagers'),
+      stateIn('#cluster.Started.CancellingJobs'),
+    ]),
+    inWaitingForJobs: stateIn('#cluster.Stopping.WaitingForJobs'),
+    inStoppingDeletingResources: stateIn('#cluster.Stopping.DeletingResources'),
+    inStoppedDeletingResources: stateIn('#cluster.Stopped.DeletingResources'),
+    pendingStart: ({ context }) => pending(context, 'START'),
+    pendingStop: ({ context }) => pending(context, 'STOP'),
+    anyPendingAction: ({ context }) => context.pendingAction !== null,
+    stopDeletes: ({ context }) => context.stop?.delete === true,
+    stopRestarts: ({ context }) => context.stop?.restart === true,
+  },
+  actions: {
+    recordObservation: assign(({ context, event }) => {
+      const observed = observedEvent(event);
+      if (observed === null) return {};
+      return {
+        now: Math.max(context.now, observed.at),
+        lastObservedAt: observed.at,
+        observed: observed.observation,
+        policy: observed.policy,
+        specDigest: context.specDigest ?? (context.epoch > 0 ? observed.observation.specDigest : null),
+        desiredTaskManagers: desiredTaskManagers(observed.policy, observed.observation.jobs),
+      };
+    }),
+    recordTime: assign(({ context, event }) => {
+      const at = timeOf(event);
+      return at === undefined ? {} : { now: Math.max(context.now, at) };
+    }),
+    recordPendingAction: assign(({ context, event }) => {
+      if (event.type !== 'ACTION_REQUESTED') return {};
+      const request: RequestedAction = {
+        action: event.action,
+        withoutSavepoint: event.withoutSavepoint,
+        requestedAt: event.requestedAt,
+      };
+      return { now: Math.max(context.now, event.at), pendingAction: request };
+    }),
+    acceptAction: assign(({ context }) => ({
+      lastAction: outcome(context, 'accepted', 'accepted'),
+      pendingAction: null,
+    })),
+    rejectAction: assign(({ context }, params: { reason: string }) => ({
+      lastAction: outcome(context, 'rejected', params.reason),
+      pendingAction: null,
+      notice: notice('ActionRejected', `${context.pendingAction?.action ?? 'action'} rejected: ${params.reason}`, context.now),
+    })),
+    beginStop: assign(({ context }, params: { reason: ClusterStopReason; restart: boolean }) => {
+      const manual = params.reason === 'Manual' || params.reason === 'RestartRequested';
+      return {
+        stop: {
+          reason: params.reason,
+          restart: params.restart,
+          delete: params.reason === 'Deleted',
+          withoutSavepoint: manual ? (context.pendingAction?.withoutSavepoint ?? false) : false,
+          jobsDeadline: null,
+        },
+        notice: notice(params.reason, STOP_MESSAGES[params.reason], context.now),
+      };
+    }),
+    markDeleting: assign(({ context }) => ({
+      stop: context.stop === null ? null : { ...context.stop, delete: true, restart: false, reason: 'Deleted' as const },
+      notice: notice('Deleted', STOP_MESSAGES.Deleted, context.now),
+    })),
+    restopManually: assign(({ context }) => ({
+      stop: context.stop === null ? null : { ...context.stop, restart: false, reason: 'Manual' as const },
+    })),
+    restartAfterStop: assign(({ context }) => ({
+      stop:
+        context.stop === null
+          ? null
+          : {
+              ...context.stop,
+              restart: true,
+              reason: 'RestartRequested' as const,
+              withoutSavepoint: context.stop.withoutSavepoint || (context.pendingAction?.withoutSavepoint ?? false),
+            },
+    })),
+    enterStarting: assign(({ context }) => ({
+      epoch: context.epoch + 1,
+      enteredAt: context.now,
+      specDigest: context.observed?.specDigest ?? null,
+      taskSlots: context.policy.taskSlots,
+      stop: null,
+      stopReason: null,
+      unreachableSince: null,
+      deadlines: { ...NO_DEADLINES, startTimeoutAt: context.now + seconds(context.policy.taskTimeoutSeconds) },
+    })),
+    enterStarted: assign(({ context }) => ({
+      enteredAt: context.now,
+      deadlines: NO_DEADLINES,
+      notice: notice('Started', `the cluster is Started (epoch ${context.epoch})`, context.now),
+    })),
+    enterUnreachable: assign(({ context }) => ({
+      unreachableSince: context.now,
+      deadlines: { ...context.deadlines, unhealthyAt: context.now + seconds(context.policy.taskTimeoutSeconds) },
+      notice: notice(
+        'RestUnreachable',
+        `the Flink REST API does not answer; the cluster restarts if it still does not in ${context.policy.taskTimeoutSeconds}s`,
+        context.now,
+      ),
+    })),
+    leaveUnreachable: assign(({ context }) => ({
+      unreachableSince: null,
+      deadlines: { ...context.deadlines, unhealthyAt: null },
+    })),
+    armScaleDown: assign(({ context }) => ({
+      deadlines: {
+        ...context.deadlines,
+        scaleDownAt: context.deadlines.scaleDownAt ?? context.now + seconds(context.policy.rescaleDelaySeconds),
+      },
+    })),
+    disarmScaleDown: assign(({ context }) => ({ deadlines: { ...context.deadlines, scaleDownAt: null } })),
+    recordRescale: assign(({ context }) => ({
+      lastRescaleAt: context.now,
+      deadlines: { ...context.deadlines, scaleDownAt: null },
+    })),
+    enterStopping: assign(({ context }) => ({
+      enteredAt: context.now,
+      deadlines: NO_DEADLINES,
+      unreachableSince: null,
+      stop:
+        context.stop === null
+          ? null
+          : { ...context.stop, jobsDeadline: context.now + 3 * seconds(context.policy.taskTimeoutSeconds) },
+    })),
+    noteJobsDidNotStop: assign(({ context }) => ({
+      notice: notice(
+        'JobsDidNotStop',
+        `jobs did not stop within 3 × taskTimeout (${3 * context.policy.taskTimeoutSeconds}s): removing the cluster anyway`,
+        context.now,
+      ),
+    })),
+    finishStop: assign(({ context }) => ({
+      stopReason: context.stop?.reason ?? context.stopReason,
+      startWithoutSavepoint: context.stop?.restart === true && context.stop.withoutSavepoint,
+    })),
+    enterStopped: assign(({ context }) => ({
+      enteredAt: context.now,
+      deadlines: NO_DEADLINES,
+      stop: null,
+      startWithoutSavepoint: false,
+    })),
+  },
+}).createMachine({
+  id: 'cluster',
+  description: 'One FlinkCluster: JobManager, Service, TaskManagers, health and rescaling.',
+  initial: 'Unknown',
+  context: ({ input }) => initialClusterContext(input),
+  on: {
+    ACTION_REQUESTED: [
+      {
+        guard: ({ context, event }) =>
+          (context.lastAction !== null && event.requestedAt <= context.lastAction.requestedAt) ||
+          (context.pendingAction !== null && event.requestedAt <= context.pendingAction.requestedAt),
+        description: 'a request already seen (same or older requestedAt) is ignored',
+      },
+      { actions: 'recordPendingAction', description: 'remember the request until a state accepts or rejects it' },
+    ],
+  },
+  states: {
+    Unknown: {
+      description: 'Not initialised yet: waits for the first observation.',
+      on: {
+        OBSERVED: [
+          { guard: 'staleObservation', description: 'C.Unknown.0 stale or repeated observation: ignored' },
+          {
+            guard: 'deletionRequested',
+            target: 'Terminated',
+            actions: 'recordObservation',
+            description: 'C.Unknown.1 (§5.3 Unknown 1) deleted before it ever ran: terminate',
+          },
+          {
+            target: 'Starting',
+            actions: 'recordObservation',
+            description: 'C.Unknown.2 (§5.3 Unknown 2) initialise and start',
+          },
+        ],
+      },
+    },
+    Starting: {
+      description: 'Creating the JobManager and its Service; the fresh cluster must run no job.',
+      entry: 'enterStarting',
+      initial: 'Idle',
+      invoke: {
+        id: 'startTimeout',
+        src: 'waitUntil',
+        input: ({ context }) => ({ deadline: context.deadlines.startTimeoutAt }),
+        onDone: {
+          target: 'Stopping',
+          actions: ['recordTime', { type: 'beginStop', params: { reason: 'StartTimedOut', restart: true } }],
+          description: 'C.Starting.T1 not Started within taskTimeout: restart, say so',
+        },
+      },
+      always: [
+        {
+          guard: 'pendingStop',
+          target: 'Stopping',
+          actions: [{ type: 'beginStop', params: { reason: 'Manual', restart: false } }, 'acceptAction'],
+          description: 'C.Starting.A1 (§5.3 Starting 3) STOP: stop',
+        },
+        {
+          guard: 'anyPendingAction',
+          actions: { type: 'rejectAction', params: { reason: 'the cluster is starting' } },
+          description: 'C.Starting.A2 (§4) other actions are rejected while starting',
+        },
+      ],
+      on: {
+        OBSERVED: [
+          { guard: 'staleObservation', description: 'C.Starting.0 stale or repeated observation: ignored' },
+          {
+            guard: 'deletionRequested',
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Deleted', restart: false } }],
+            description: 'C.Starting.1 (§5.3 Starting 1) deleted: stop, then terminate',
+          },
+          {
+            guard: 'specChanged',
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'SpecChanged', restart: true } }],
+            description: 'C.Starting.2 (§5.3 Starting 2) spec changed: restart',
+          },
+          {
+            guard: 'startTimedOut',
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'StartTimedOut', restart: true } }],
+            description: 'C.Starting.3 not Started within taskTimeout (from entering Starting): restart, say so',
+          },
+          {
+            guard: and(['inStartingIdle', 'jobManagerMissing']),
+            target: '.CreatingJobManager',
+            actions: 'recordObservation',
+            description: 'C.Starting.4 (§5.3 Starting 5) no JobManager pod: create it',
+          },
+          {
+            guard: and(['inStartingIdle', 'serviceMissing']),
+            target: '.CreatingService',
+            actions: 'recordObservation',
+            description: 'C.Starting.5 (§5.3 Starting 6) no JobManager Service: create it',
+          },
+          {
+            guard: 'jobManagerNotReady',
+            actions: 'recordObservation',
+            description: 'C.Starting.6 (§5.3 Starting 5) wait for exactly one ready JobManager pod',
+          },
+          {
+            guard: 'restUnreachable',
+            actions: 'recordObservation',
+            description: 'C.Starting.7 (§5.3 Starting 7) wait until the Flink REST API answers',
+          },
+          {
+            guard: and(['inStartingIdle', 'anyFlinkJobToCancel']),
+            target: '.CancellingJobs',
+            actions: 'recordObservation',
+            description: 'C.Starting.8 (§5.3 Starting 8) the fresh JobManager runs jobs: cancel all of them',
+          },
+          {
+            guard: 'flinkJobsStillRunning',
+            actions: 'recordObservation',
+            description: 'C.Starting.9 (§5.3 Starting 8) wait until no job runs',
+          },
+          {
+            target: 'Started',
+            actions: 'recordObservation',
+            description: 'C.Starting.10 (§5.3 Starting 9) JobManager, Service and REST ready, no job: Started',
+          },
+        ],
+      },
+      states: {
+        Idle: { description: 'Waiting for the next observation to decide.' },
+        CreatingJobManager: {
+          description: 'Creating the JobManager pod of this epoch.',
+          meta: { resumeAs: 'cluster.Starting.Idle' },
+          invoke: {
+            id: 'ensureJobManager',
+            src: 'ensureJobManager',
+            input: ({ context }) => ({ epoch: context.epoch, taskSlots: context.taskSlots }),
+            onDone: { target: 'Idle', actions: 'recordTime' },
+            onError: { target: 'Idle' },
+          },
+        },
+        CreatingService: {
+          description: 'Creating the JobManager Service.',
+          meta: { resumeAs: 'cluster.Starting.Idle' },
+          invoke: {
+            id: 'ensureJobManagerService',
+            src: 'ensureJobManagerService',
+            input: ({ context }) => ({ epoch: context.epoch }),
+            onDone: { target: 'Idle', actions: 'recordTime' },
+            onError: { target: 'Idle' },
+          },
+        },
+        CancellingJobs: {
+          description: 'Cancelling every job the fresh JobManager runs.',
+          meta: { resumeAs: 'cluster.Starting.Idle' },
+          invoke: {
+            id: 'cancelFlinkJobs',
+            src: 'cancelFlinkJobs',
+            input: ({ context }) => ({
+              jobIds: context.observed === null ? [] : flinkJobsToCancel(context.observed, new Set()),
+            }),
+            onDone: { target: 'Idle', actions: 'recordTime' },
+            onError: { target: 'Idle' },
+          },
+        },
+      },
+    },
+    Started: {
+      description: 'Running: health, TaskManager count and unmanaged jobs are watched.',
+      entry: 'enterStarted',
+      initial: 'Idle',
+      always: [
+        {
+          guard: 'pendingStart',
+          target: 'Stopping',
+          actions: [{ type: 'beginStop', params: { reason: 'RestartRequested', restart: true } }, 'acceptAction'],
+          description: 'C.Started.A1 (§5.3 Started 4) START: restart the cluster',
+        },
+        {
+          guard: 'pendingStop',
+          target: 'Stopping',
+          actions: [{ type: 'beginStop', params: { reason: 'Manual', restart: false } }, 'acceptAction'],
+          description: 'C.Started.A2 (§5.3 Started 4) STOP: stop the cluster',
+        },
+        {
+          guard: 'anyPendingAction',
+          actions: { type: 'rejectAction', params: { reason: 'not an action of a FlinkCluster' } },
+          description: 'C.Started.A3 (§4) savepoint actions do not apply to a cluster',
+        },
+      ],
+      on: {
+        OBSERVED: [
+          { guard: 'staleObservation', description: 'C.Started.0 stale or repeated observation: ignored' },
+          {
+            guard: 'deletionRequested',
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Deleted', restart: false } }],
+            description: 'C.Started.1 (§5.3 Started 1) deleted: stop the jobs (with savepoints), terminate',
+          },
+          {
+            guard: 'jobManagerLost',
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'JobManagerLost', restart: true } }],
+            description: 'C.Started.2 (§5.3 Started 2) JobManager pod or Service missing or duplicated: restart',
+          },
+          {
+            guard: 'specChanged',
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'SpecChanged', restart: true } }],
+            description: 'C.Started.3 (§5.3 Started 3) spec changed: restart',
+          },
+          {
+            guard: and(['restUnreachable', 'unhealthyDeadlinePassed']),
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Unhealthy', restart: true } }],
+            description: 'C.Started.4 (§5.3 Started 5) REST unreachable for taskTimeout (from the first failure): restart',
+          },
+          {
+            guard: and(['restUnreachable', not('inUnreachable')]),
+            target: '.Unreachable',
+            actions: 'recordObservation',
+            description: 'C.Started.5 (§5.3 Started 5) REST stopped answering: start the health timeout',
+          },
+          {
+            guard: 'restUnreachable',
+            actions: 'recordObservation',
+            description: 'C.Started.6 still unreachable: wait (no scaling without the REST API)',
+          },
+          {
+            guard: and([not('startedBusy'), 'taskManagersMissing']),
+            target: '.AddingTaskManagers',
+            actions: ['recordObservation', 'recordRescale'],
+            description: 'C.Started.7 (§5.3 Started 7, 8; §5.6) fewer TaskManager pods than desired: create them now',
+          },
+          {
+            guard: and([not('startedBusy'), 'taskManagersSurplus', 'scaleDownDue']),
+            target: '.RemovingTaskManagers',
+            actions: ['recordObservation', 'recordRescale'],
+            description: 'C.Started.8 (§5.3 Started 8; §5.6) surplus for rescaleDelay: remove idle TaskManagers',
+          },
+          {
+            guard: and([not('startedBusy'), 'taskManagersSurplus', not('inScaleDownPending')]),
+            target: '.ScaleDownPending',
+            actions: 'recordObservation',
+            description: 'C.Started.9 (§5.6) more TaskManagers than desired: wait rescaleDelay from now',
+          },
+          {
+            guard: and([not('startedBusy'), 'unmanagedFlinkJobs']),
+            target: '.CancellingJobs',
+            actions: 'recordObservation',
+            description: 'C.Started.10 (§5.3 Started 10) Flink runs a job no FlinkJob owns: cancel it',
+          },
+          {
+            guard: 'inUnreachable',
+            target: '.Idle',
+            actions: 'recordObservation',
+            description: 'C.Started.11 the REST API answers again: healthy',
+          },
+          {
+            guard: and(['inScaleDownPending', not('taskManagersSurplus')]),
+            target: '.Idle',
+            actions: ['recordObservation', 'disarmScaleDown'],
+            description: 'C.Started.12 (§5.6) the surplus is gone before rescaleDelay: keep the TaskManagers',
+          },
+          { actions: 'recordObservation', description: 'C.Started.13 otherwise: steady' },
+        ],
+      },
+      states: {
+        Idle: { description: 'Healthy and converged (or converging through observation).' },
+        Unreachable: {
+          description: 'The REST API does not answer; restart at unhealthyAt unless it recovers.',
+          entry: 'enterUnreachable',
+          exit: 'leaveUnreachable',
+          invoke: {
+            id: 'unhealthyTimeout',
+            src: 'waitUntil',
+            input: ({ context }) => ({ deadline: context.deadlines.unhealthyAt }),
+            onDone: {
+              target: '#cluster.Stopping',
+              actions: ['recordTime', { type: 'beginStop', params: { reason: 'Unhealthy', restart: true } }],
+              description: 'C.Started.T1 (§5.3 Started 5) still unreachable at unhealthyAt: restart, say so',
+            },
+          },
+        },
+        ScaleDownPending: {
+          description: 'More TaskManagers than desired: idle ones go at scaleDownAt.',
+          entry: 'armScaleDown',
+          invoke: {
+            id: 'rescaleDelay',
+            src: 'waitUntil',
+            input: ({ context }) => ({ deadline: context.deadlines.scaleDownAt }),
+            onDone: {
+              target: 'RemovingTaskManagers',
+              actions: ['recordTime', 'recordRescale'],
+              description: 'C.Started.T2 (§5.6) rescaleDelay elapsed: remove idle TaskManagers',
+            },
+          },
+        },
+        AddingTaskManagers: {
+          description: 'Creating the missing TaskManager pods.',
+          meta: { resumeAs: 'cluster.Started.Idle' },
+          invoke: {
+            id: 'addTaskManagers',
+            src: 'scaleTaskManagers',
+            input: ({ context }) => ({
+              epoch: context.epoch,
+              taskSlots: context.taskSlots,
+              desired: context.desiredTaskManagers,
+              removeIdleSurplus: false,
+            }),
+            onDone: { target: 'Idle', actions: 'recordTime' },
+            onError: { target: 'Idle' },
+          },
+        },
+        RemovingTaskManagers: {
+          description: 'Deleting surplus TaskManager pods that are idle (busy ones stay).',
+          meta: { resumeAs: 'cluster.Started.Idle' },
+          invoke: {
+            id: 'removeTaskManagers',
+            src: 'scaleTaskManagers',
+            input: ({ context }) => ({
+              epoch: context.epoch,
+              taskSlots: context.taskSlots,
+              desired: context.desiredTaskManagers,
+              removeIdleSurplus: true,
+            }),
+            onDone: { target: 'Idle', actions: 'recordTime' },
+            onError: { target: 'Idle' },
+          },
+        },
+        CancellingJobs: {
+          description: 'Cancelling Flink jobs that no FlinkJob owns.',
+          meta: { resumeAs: 'cluster.Started.Idle' },
+          invoke: {
+            id: 'cancelFlinkJobs',
+            src: 'cancelFlinkJobs',
+            input: ({ context }) => ({
+              jobIds:
+                context.observed === null ? [] : flinkJobsToCancel(context.observed, managedJobIds(context.observed)),
+            }),
+            onDone: { target: 'Idle', actions: 'recordTime' },
+            onError: { target: 'Idle' },
+          },
+        },
+      },
+    },
+    Stopping: {
+      description: 'Waiting for the jobs to stop (bounded), then removing pods and Service.',
+      entry: 'enterStopping',
+      initial: 'WaitingForJobs',
+      always: [
+        {
+          guard: and(['pendingStop', 'notYetDeleting']),
+          actions: ['restopManually', 'acceptAction'],
+          description: 'C.Stopping.A1 STOP while stopping: do not restart afterwards',
+        },
+        {
+          guard: and(['pendingStart', 'notYetDeleting']),
+          actions: ['restartAfterStop', 'acceptAction'],
+          description: 'C.Stopping.A2 (§5.3 Stopping 6) START while stopping: start again once stopped',
+        },
+        {
+          guard: 'anyPendingAction',
+          actions: { type: 'rejectAction', params: { reason: 'the cluster is being deleted or this is not a cluster action' } },
+          description: 'C.Stopping.A3 (§4) other actions, or any action while deleting: rejected',
+        },
+      ],
+      on: {
+        OBSERVED: [
+          { guard: 'staleObservation', description: 'C.Stopping.0 stale or repeated observation: ignored' },
+          {
+            guard: and(['deletionRequested', 'notYetDeleting']),
+            actions: ['recordObservation', 'markDeleting'],
+            description: 'C.Stopping.1 deleted while stopping: terminate once stopped, no restart',
+          },
+          {
+            guard: and(['inWaitingForJobs', 'jobsActive', 'jobsStopDeadlinePassed']),
+            target: '.Removing',
+            actions: ['recordObservation', 'noteJobsDidNotStop'],
+            description: 'C.Stopping.2 (§14.20) jobs still not stopped after 3 × taskTimeout: proceed, say so',
+          },
+          {
+            guard: and(['inWaitingForJobs', 'jobsActive']),
+            actions: 'recordObservation',
+            description: 'C.Stopping.3 (§5.3 Stopping 1) wait until every job is Stopped or Terminated',
+          },
+          {
+            guard: and([not('inStoppingDeletingResources'), 'resourcesPresent']),
+            target: '.DeletingResources',
+            actions: 'recordObservation',
+            description: 'C.Stopping.4 (§5.3 Stopping 3) delete TaskManagers, JobManager and Service',
+          },
+          {
+            guard: 'resourcesPresent',
+            actions: 'recordObservation',
+            description: 'C.Stopping.5 (§5.3 Stopping 3) wait until they are gone',
+          },
+          {
+            target: '.Done',
+            actions: 'recordObservation',
+            description: 'C.Stopping.6 (§5.3 Stopping 4, 5, 7) everything is gone: decide',
+          },
+        ],
+      },
+      states: {
+        WaitingForJobs: {
+          description: 'Jobs are stopping (their savepoints first); bounded by 3 × taskTimeout.',
+          invoke: {
+            id: 'jobsStopTimeout',
+            src: 'waitUntil',
+            input: ({ context }) => ({ deadline: context.stop?.jobsDeadline ?? null }),
+            onDone: {
+              target: 'Removing',
+              actions: ['recordTime', 'noteJobsDidNotStop'],
+              description: 'C.Stopping.T1 (§14.20) jobs did not stop in time: proceed, say so',
+            },
+          },
+        },
+        Removing: { description: 'Jobs are stopped: removing the cluster resources.' },
+        DeletingResources: {
+          description: 'Deleting pods and Service (idempotent; repeated while they exist).',
+          meta: { resumeAs: 'cluster.Stopping.Removing' },
+          invoke: {
+            id: 'deleteClusterResources',
+            src: 'deleteClusterResources',
+            input: ({ context }) => ({ epoch: context.epoch }),
+            onDone: { target: 'Removing', actions: 'recordTime' },
+            onError: { target: 'Removing' },
+          },
+        },
+        Done: {
+          description: 'Everything is gone: decide where to go.',
+          always: [
+            {
+              guard: 'stopDeletes',
+              target: '#cluster.Terminated',
+              actions: 'finishStop',
+              description: 'C.Stopping.D1 (§5.3 Stopping 4) deleting: Terminated',
+            },
+            {
+              guard: 'stopRestarts',
+              target: '#cluster.Starting',
+              actions: 'finishStop',
+              description: 'C.Stopping.D2 (§5.3 Stopping 5) restart: Starting (next epoch)',
+            },
+            {
+              target: '#cluster.Stopped',
+              actions: 'finishStop',
+              description: 'C.Stopping.D3 (§5.3 Stopping 7) otherwise: Stopped',
+            },
+          ],
+        },
+      },
+    },
+    Stopped: {
+      description: 'No JobManager, no TaskManager; START restarts it.',
+      entry: 'enterStopped',
+      initial: 'Idle',
+      always: [
+        {
+          guard: 'pendingStart',
+          target: 'Stopping',
+          actions: [{ type: 'beginStop', params: { reason: 'RestartRequested', restart: true } }, 'acceptAction'],
+          description: 'C.Stopped.A1 (§5.3 Stopped 2) START: clean up, then start',
+        },
+        {
+          guard: 'anyPendingAction',
+          actions: { type: 'rejectAction', params: { reason: 'the cluster is stopped' } },
+          description: 'C.Stopped.A2 (§4) other actions are rejected while stopped',
+        },
+      ],
+      on: {
+        OBSERVED: [
+          { guard: 'staleObservation', description: 'C.Stopped.0 stale or repeated observation: ignored' },
+          {
+            guard: 'deletionRequested',
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Deleted', restart: false } }],
+            description: 'C.Stopped.1 (§5.3 Stopped 1) deleted: terminate',
+          },
+          {
+            guard: and([not('inStoppedDeletingResources'), 'resourcesPresent']),
+            target: '.DeletingResources',
+            actions: 'recordObservation',
+            description: 'C.Stopped.2 (§5.3 Stopped 3) leftover pods or Service: delete them',
+          },
+          { actions: 'recordObservation', description: 'C.Stopped.3 otherwise: stay stopped' },
+        ],
+      },
+      states: {
+        Idle: { description: 'Stopped.' },
+        DeletingResources: {
+          description: 'Deleting leftover pods or Service.',
+          meta: { resumeAs: 'cluster.Stopped.Idle' },
+          invoke: {
+            id: 'deleteClusterResources',
+            src: 'deleteClusterResources',
+            input: ({ context }) => ({ epoch: context.epoch }),
+            onDone: { target: 'Idle', actions: 'recordTime' },
+            onError: { target: 'Idle' },
+          },
+        },
+      },
+    },
+    Terminated: {
+      description: 'Final: the FlinkCluster can be released once no job holds it.',
+      type: 'final',
+    },
+  },
+});

@@ -1,0 +1,1418 @@
+// The FlinkJob state machine: every decision the supervisor takes about one Flink job.
+//
+// Pure: no I/O, no clock. The supervisor sends OBSERVED (the world + live policy + `at`) and
+// ACTION_REQUESTED; side effects are invoked actors with explicit ids (ports.ts). Each top-level
+// state holds an ordered list of guarded OBSERVED transitions: the first whose guard passes is
+// taken, one rule per row (the rules of nextbreakpoint.md §5.4, numbered in the descriptions).
+// Requested actions wait in context (`pendingAction`) until a state's eventless rows accept or
+// reject them. Durable waits are deadlines in context awaited by `waitUntil` actors.
+import { and, assign, not, setup, stateIn } from 'xstate';
+import type { StateValue } from 'xstate';
+import { envelopeOf } from './envelope.ts';
+import { flinkJobId, savepointTriggerId } from './ids.ts';
+import { isTerminalFlinkState } from './observations.ts';
+import type {
+  ActionOutcome,
+  FlinkJobObservation,
+  JobEvent,
+  JobObservation,
+  JobObservedEvent,
+  Notice,
+  RequestedAction,
+  RequestedActionName,
+} from './observations.ts';
+import { DEFAULT_JOB_POLICY, effectiveParallelism, restartAllowed, seconds } from './policies.ts';
+import type { JobPolicy, JobStopReason } from './policies.ts';
+import { notProvided } from './ports.ts';
+import type {
+  AwaitSavepointInput,
+  AwaitSavepointOutput,
+  CancelJobInput,
+  CreateBootstrapInput,
+  DeleteBootstrapInput,
+  EffectOutput,
+  PersistInput,
+  StopWithSavepointInput,
+  TriggerSavepointInput,
+  WaitUntilInput,
+} from './ports.ts';
+
+export interface JobMachineInput {
+  /** metadata.uid of the FlinkJob. */
+  readonly uid: string;
+  /** Fixed for the life of this context (for example the creation time): part of every derived id. */
+  readonly idSeed: string;
+  /** Creation time (epoch ms). */
+  readonly at: number;
+  readonly policy?: JobPolicy;
+  /** A savepoint known from elsewhere (status.savepointPath kept when a snapshot had to be reset). */
+  readonly savepointPath?: string | null;
+}
+
+export interface JobSavepointInFlight {
+  readonly triggerId: string;
+  readonly kind: 'periodic' | 'manual';
+  readonly requestedAt: number;
+  /** Abandoned (not the job) when it has not completed by then: requestedAt + taskTimeout. */
+  readonly deadline: number;
+}
+
+/** Why and how the job is being stopped; lives while in Stopping. */
+export interface JobStopIntent {
+  readonly reason: JobStopReason;
+  /** Go to Starting when stopped (spec change, rescale, START on a running job). */
+  readonly restart: boolean;
+  /** The FlinkJob is being deleted: go to Terminated when stopped. */
+  readonly delete: boolean;
+  /** This stop skips the savepoint (one action only, §14.5). */
+  readonly withoutSavepoint: boolean;
+  /** Forget the savepoint before the restart (START without savepoint on a running job). */
+  readonly clearSavepointPath: boolean;
+  /** Trigger id of the stop-with-savepoint, fixed before the request is sent. */
+  readonly triggerId: string | null;
+  readonly savepointDeadline: number | null;
+  readonly savepointAbandoned: boolean;
+  readonly cancelDeadline: number | null;
+}
+
+export interface JobDeadlines {
+  /** Starting.Launching: abort the start (restartTimeout from entering Launching). */
+  readonly restartTimeoutAt: number | null;
+  /** Stopped: the restart policy may restart the job (restartDelay from entering Stopped). */
+  readonly restartAt: number | null;
+  /** Started.Running: the next periodic savepoint. */
+  readonly savepointDueAt: number | null;
+}
+
+export interface JobContext {
+  readonly uid: string;
+  readonly idSeed: string;
+  /** Number of submissions so far; the current one's Flink job id is flinkJobId(uid, seed, submission). */
+  readonly submission: number;
+  /** The Flink job id this machine owns (set before submission, cleared when a stop completes). */
+  readonly jobId: string | null;
+  /** Parallelism in effect (0 when not running). */
+  readonly parallelism: number;
+  /** specDigest of the bootstrap settings the current submission was made with. */
+  readonly specDigest: string | null;
+  /** Cluster epoch the current submission runs in. */
+  readonly clusterEpoch: number | null;
+  readonly savepointCounter: number;
+  readonly savepoint: JobSavepointInFlight | null;
+  /** Latest completed savepoint: the next start restores from it. */
+  readonly savepointPath: string | null;
+  readonly savepointAt: number | null;
+  readonly lastSavepointRequestAt: number | null;
+  readonly stop: JobStopIntent | null;
+  readonly stopReason: JobStopReason | null;
+  /** Last Flink job state seen (status.jobStatus). */
+  readonly lastFlinkState: string | null;
+  /** When the current top-level state was entered. */
+  readonly enteredAt: number;
+  readonly deadlines: JobDeadlines;
+  readonly pendingAction: RequestedAction | null;
+  readonly lastAction: ActionOutcome | null;
+  readonly notice: Notice | null;
+  /** Latest time seen in any event or effect output (never goes back). */
+  readonly now: number;
+  readonly lastObservedAt: number | null;
+  /** Last policy seen (deadlines computed on entering a state use it). */
+  readonly policy: JobPolicy;
+  /** Last observation; not persisted. */
+  readonly observed: JobObservation | null;
+}
+
+const NO_DEADLINES: JobDeadlines = { restartTimeoutAt: null, restartAt: null, savepointDueAt: null };
+
+export function initialJobContext(input: JobMachineInput): JobContext {
+  return {
+    uid: input.uid,
+    idSeed: input.idSeed,
+    submission: 0,
+    jobId: null,
+    parallelism: 0,
+    specDigest: null,
+    clusterEpoch: null,
+    savepointCounter: 0,
+    savepoint: null,
+    savepointPath: input.savepointPath ?? null,
+    savepointAt: null,
+    lastSavepointRequestAt: null,
+    stop: null,
+    stopReason: null,
+    lastFlinkState: null,
+    enteredAt: input.at,
+    deadlines: NO_DEADLINES,
+    pendingAction: null,
+    lastAction: null,
+    notice: null,
+    now: input.at,
+    lastObservedAt: null,
+    policy: input.policy ?? DEFAULT_JOB_POLICY,
+    observed: null,
+  };
+}
+
+type AnyEvent = JobEvent | { readonly type: string; readonly output?: unknown };
+
+function observedEvent(event: AnyEvent): JobObservedEvent | null {
+  return event.type === 'OBSERVED' ? (event as JobObservedEvent) : null;
+}
+
+/** Guard over an OBSERVED event; false for any other event. */
+function onObserved(check: (event: JobObservedEvent, context: JobContext) => boolean) {
+  return ({ context, event }: { context: JobContext; event: AnyEvent }): boolean => {
+    const observed = observedEvent(event);
+    return observed !== null && check(observed, context);
+  };
+}
+
+function outputOf<T>(event: AnyEvent): T | undefined {
+  return 'output' in event ? (event.output as T) : undefined;
+}
+
+function timeOf(event: AnyEvent): number | undefined {
+  if (event.type === 'OBSERVED' || event.type === 'ACTION_REQUESTED') return (event as { at: number }).at;
+  const output = outputOf<EffectOutput>(event);
+  return typeof output?.at === 'number' ? output.at : undefined;
+}
+
+function passed(deadline: number | null | undefined, at: number): boolean {
+  return deadline !== null && deadline !== undefined && at >= deadline;
+}
+
+function notice(reason: string, message: string, at: number): Notice {
+  return { reason, message, at };
+}
+
+const CLUSTER_AWAY = new Set(['Stopping', 'Stopped', 'Terminated']);
+
+function flinkJobEnded(state: FlinkJobObservation): boolean {
+  return isTerminalFlinkState(state);
+}
+
+function flinkJobKnownAlive(state: FlinkJobObservation): boolean {
+  return state !== 'NOT_FOUND' && state !== 'UNREACHABLE' && state !== 'NONE' && !isTerminalFlinkState(state);
+}
+
+function endedReason(state: FlinkJobObservation): JobStopReason {
+  if (state === 'FINISHED') return 'Finished';
+  if (state === 'CANCELED') return 'Canceled';
+  return 'Failed';
+}
+
+function pending(context: JobContext, action: RequestedActionName): boolean {
+  return context.pendingAction?.action === action;
+}
+
+function outcome(context: JobContext, result: 'accepted' | 'rejected', reason: string): ActionOutcome {
+  const action = context.pendingAction as RequestedAction;
+  return { ...action, outcome: result, reason, at: context.now };
+}
+
+function stopIntent(reason: JobStopReason, restart: boolean, withoutSavepoint: boolean): JobStopIntent {
+  return {
+    reason,
+    restart,
+    delete: reason === 'Deleted',
+    withoutSavepoint,
+    clearSavepointPath: false,
+    triggerId: null,
+    savepointDeadline: null,
+    savepointAbandoned: false,
+    cancelDeadline: null,
+  };
+}
+
+const STOP_MESSAGES: Partial<Record<JobStopReason, string>> = {
+  Deleted: 'the FlinkJob is being deleted: stopping the Flink job',
+  ClusterStopped: 'the cluster is not running: stopping the Flink job',
+  SpecChanged: 'the bootstrap settings changed: restarting the job',
+  Rescale: 'the requested parallelism changed: restarting the job',
+  Suspended: 'the requested parallelism is 0: suspending the job',
+  BootstrapFailed: 'the bootstrap Job failed: aborting the start',
+};
+
+/** The persisted value a write-ahead `persist` records: where a restore resumes (see README). */
+const RESUME_LAUNCHING: StateValue = { Starting: { Launching: 'Idle' } };
+const RESUME_SAVEPOINTING: StateValue = { Started: { Savepointing: 'Awaiting' } };
+const RESUME_SAVEPOINT_STOP: StateValue = { Stopping: { SavepointStop: 'Awaiting' } };
+
+export const jobMachine = setup({
+  types: {} as {
+    context: JobContext;
+    events: JobEvent;
+    input: JobMachineInput;
+  },
+  actors: {
+    persist: notProvided<EffectOutput, PersistInput>('persist'),
+    waitUntil: notProvided<EffectOutput, WaitUntilInput>('waitUntil'),
+    createBootstrap: notProvided<EffectOutput, CreateBootstrapInput>('createBootstrap'),
+    deleteBootstrap: notProvided<EffectOutput, DeleteBootstrapInput>('deleteBootstrap'),
+    triggerSavepoint: notProvided<EffectOutput, TriggerSavepointInput>('triggerSavepoint'),
+    awaitSavepoint: notProvided<AwaitSavepointOutput, AwaitSavepointInput>('awaitSavepoint'),
+    stopWithSavepoint: notProvided<EffectOutput, StopWithSavepointInput>('stopWithSavepoint'),
+    cancelJob: notProvided<EffectOutput, CancelJobInput>('cancelJob'),
+  },
+  guards: {
+    // Observation rules (OBSERVED rows).
+    staleObservation: onObserved((e, c) => c.lastObservedAt !== null && e.at <= c.lastObservedAt),
+    deletionRequested: onObserved((e) => e.observation.deletionRequested),
+    notYetDeleting: ({ context }) => context.stop !== null && !context.stop.delete,
+    clusterTerminated: onObserved((e) => e.observation.cluster.state === 'Terminated'),
+    clusterAway: onObserved((e) => CLUSTER_AWAY.has(e.observation.cluster.state)),
+    clusterNotStarted: onObserved((e) => e.observation.cluster.state !== 'Started'),
+    clusterPending: onObserved((e) => e.observation.cluster.state === 'Unknown' || e.observation.cluster.state === 'Starting'),
+    clusterStarted: onObserved((e) => e.observation.cluster.state === 'Started'),
+    clusterNotReady: onObserved((e) => !(e.observation.cluster.ready && e.observation.cluster.healthy)),
+    clusterHasNoJobManager: onObserved(
+      (e) => e.observation.cluster.state === 'Stopped' || e.observation.cluster.state === 'Terminated',
+    ),
+    clusterRestartedUnderJob: onObserved(
+      (e, c) =>
+        e.observation.cluster.state === 'Started' &&
+        c.clusterEpoch !== null &&
+        e.observation.cluster.epoch !== c.clusterEpoch,
+    ),
+    parallelismZero: onObserved((e) => effectiveParallelism(e.policy) === 0),
+    parallelismChanged: onObserved((e, c) => effectiveParallelism(e.policy) !== c.parallelism),
+    specChanged: onObserved((e, c) => c.specDigest !== null && e.observation.specDigest !== c.specDigest),
+    restartTimeoutPassed: onObserved((e, c) => passed(c.deadlines.restartTimeoutAt, e.at)),
+    flinkJobEnded: onObserved((e) => flinkJobEnded(e.observation.flinkJob)),
+    flinkJobAlive: onObserved((e) => flinkJobKnownAlive(e.observation.flinkJob)),
+    flinkJobLost: onObserved((e) => e.observation.flinkJob === 'NOT_FOUND'),
+    flinkJobGone: onObserved(
+      (e, c) =>
+        c.jobId === null ||
+        e.observation.flinkJob === 'NONE' ||
+        e.observation.flinkJob === 'NOT_FOUND' ||
+        flinkJobEnded(e.observation.flinkJob),
+    ),
+    bootstrapPresent: onObserved((e) => e.observation.bootstrap !== 'absent'),
+    bootstrapFailed: onObserved(
+      (e, c) => e.observation.bootstrap === 'failed' && c.jobId !== null && e.observation.bootstrapJobId === c.jobId,
+    ),
+    bootstrapOurs: onObserved(
+      (e, c) => e.observation.bootstrap !== 'absent' && c.jobId !== null && e.observation.bootstrapJobId === c.jobId,
+    ),
+    bootstrapStale: onObserved(
+      (e, c) => e.observation.bootstrap !== 'absent' && (c.jobId === null || e.observation.bootstrapJobId !== c.jobId),
+    ),
+    submissionNeeded: onObserved(
+      (e) =>
+        e.observation.bootstrap === 'absent' &&
+        (e.observation.flinkJob === 'NOT_FOUND' || e.observation.flinkJob === 'NONE'),
+    ),
+    savepointTimedOut: onObserved((e, c) => c.savepoint !== null && e.at >= c.savepoint.deadline),
+    periodicSavepointDue: onObserved((e, c) => {
+      const interval = e.policy.savepointIntervalSeconds;
+      if (interval <= 0 || c.jobId === null || c.savepoint !== null) return false;
+      const base = Math.max(c.lastSavepointRequestAt ?? c.enteredAt, c.enteredAt);
+      return e.at >= base + seconds(interval);
+    }),
+    restartDue: onObserved(
+      (e, c) =>
+        restartAllowed(e.policy.restartPolicy, c.stopReason) &&
+        e.observation.cluster.state === 'Started' &&
+        e.observation.cluster.healthy &&
+        passed(c.deadlines.restartAt, e.at),
+    ),
+    restartAllowedNow: onObserved(
+      (e, c) =>
+        restartAllowed(e.policy.restartPolicy, c.stopReason) &&
+        e.observation.cluster.state === 'Started' &&
+        e.observation.cluster.healthy,
+    ),
+    resumeAfterCluster: onObserved(
+      (e, c) =>
+        c.stopReason === 'ClusterStopped' && e.observation.cluster.state === 'Started' && e.observation.cluster.healthy,
+    ),
+    resumeAfterSuspension: onObserved((e, c) => c.stopReason === 'Suspended' && effectiveParallelism(e.policy) > 0),
+    cancelTimedOut: onObserved((e, c) => passed(c.stop?.cancelDeadline, e.at)),
+    savepointStopTimedOut: onObserved(
+      (e, c) => c.stop !== null && !c.stop.savepointAbandoned && passed(c.stop.savepointDeadline, e.at),
+    ),
+    savepointInFlight: ({ context }) => context.savepoint !== null,
+    savepointWanted: onObserved(
+      (e, c) =>
+        c.stop !== null &&
+        c.jobId !== null &&
+        e.policy.savepointMode === 'Automatic' &&
+        !c.stop.withoutSavepoint &&
+        !c.stop.savepointAbandoned &&
+        (!c.stop.delete || e.policy.savepointOnDelete),
+    ),
+    // Where we are (sub-states that are busy with an effect must not start another one).
+    inWaitingForCluster: stateIn('#job.Starting.WaitingForCluster'),
+    inLaunchingIdle: stateIn('#job.Starting.Launching.Idle'),
+    inRunning: stateIn('#job.Started.Running'),
+    inStoppingIdle: stateIn('#job.Stopping.Idle'),
+    inSavepointStop: stateIn('#job.Stopping.SavepointStop'),
+    inFinishingSavepoint: stateIn('#job.Stopping.FinishingSavepoint'),
+    inStoppedDeletingBootstrap: stateIn('#job.Stopped.DeletingBootstrap'),
+    inRestartPending: stateIn('#job.Stopped.RestartPending'),
+    // Effect outputs.
+    savepointCompleted: ({ event }) => outputOf<AwaitSavepointOutput>(event)?.status === 'COMPLETED',
+    triggerUnknown: ({ event }) => outputOf<AwaitSavepointOutput>(event)?.status === 'UNKNOWN_TRIGGER',
+    // Requested actions (eventless rows over context.pendingAction).
+    pendingStart: ({ context }) => pending(context, 'START'),
+    pendingStop: ({ context }) => pending(context, 'STOP'),
+    pendingTriggerSavepoint: ({ context }) => pending(context, 'TRIGGER_SAVEPOINT'),
+    pendingForgetSavepoint: ({ context }) => pending(context, 'FORGET_SAVEPOINT'),
+    anyPendingAction: ({ context }) => context.pendingAction !== null,
+    // Stop outcome (Stopping.Done).
+    stopDeletes: ({ context }) => context.stop?.delete === true,
+    stopRestarts: ({ context }) => context.stop?.restart === true,
+  },
+  actions: {
+    recordObservation: assign(({ context, event }) => {
+      const observed = observedEvent(event);
+      if (observed === null) return {};
+      const flink = observed.observation.flinkJob;
+      return {
+        now: Math.max(context.now, observed.at),
+        lastObservedAt: observed.at,
+        observed: observed.observation,
+        policy: observed.policy,
+        lastFlinkState: flink === 'NONE' || flink === 'UNREACHABLE' ? context.lastFlinkState : flink,
+      };
+    }),
+    recordTime: assign(({ context, event }) => {
+      const at = timeOf(event);
+      return at === undefined ? {} : { now: Math.max(context.now, at) };
+    }),
+    recordPendingAction: assign(({ context, event }) => {
+      if (event.type !== 'ACTION_REQUESTED') return {};
+      const request: RequestedAction = {
+        action: event.action,
+        withoutSavepoint: event.withoutSavepoint,
+        requestedAt: event.requestedAt,
+      };
+      return { now: Math.max(context.now, event.at), pendingAction: request };
+    }),
+    acceptAction: assign(({ context }) => ({
+      lastAction: outcome(context, 'accepted', 'accepted'),
+      pendingAction: null,
+    })),
+    rejectAction: assign(({ context }, params: { reason: string }) => ({
+      lastAction: outcome(context, 'rejected', params.reason),
+      pendingAction: null,
+      notice: notice('ActionRejected', `${context.pendingAction?.action ?? 'action'} rejected: ${params.reason}`, context.now),
+    })),
+    beginStop: assign(({ context, event }, params: { reason: JobStopReason; restart: boolean }) => {
+      const observed = observedEvent(event);
+      const action = context.pendingAction;
+      const manual = params.reason === 'Manual' || params.reason === 'RestartRequested';
+      const withoutSavepoint = manual
+        ? (action?.withoutSavepoint ?? false)
+        : params.reason === 'ClusterStopped'
+          ? (observed?.observation.cluster.stopWithoutSavepoint ?? false)
+          : false;
+      const intent = stopIntent(params.reason, params.restart, withoutSavepoint);
+      const message = STOP_MESSAGES[params.reason];
+      return {
+        stop: { ...intent, clearSavepointPath: params.reason === 'RestartRequested' && withoutSavepoint },
+        notice: message === undefined ? context.notice : notice(params.reason, message, context.now),
+      };
+    }),
+    beginStopForEndedJob: assign(({ context, event }) => {
+      const observed = observedEvent(event);
+      const reason = endedReason(observed?.observation.flinkJob ?? 'FAILED');
+      return { stop: stopIntent(reason, false, true) };
+    }),
+    noteStartTimedOut: assign(({ context }) => ({
+      stop: stopIntent('StartTimedOut', false, true),
+      notice: notice(
+        'StartTimedOut',
+        `the job did not start within restartTimeout (${context.policy.restartTimeoutSeconds}s): aborting the start`,
+        context.now,
+      ),
+    })),
+    markDeleting: assign(({ context }) => ({
+      stop: context.stop === null ? null : { ...context.stop, delete: true, restart: false, reason: 'Deleted' as const },
+      notice: notice('Deleted', 'the FlinkJob is being deleted: it will be terminated once stopped', context.now),
+    })),
+    restopManually: assign(({ context }) => ({
+      stop:
+        context.stop === null
+          ? null
+          : {
+              ...context.stop,
+              restart: false,
+              reason: context.stop.delete ? ('Deleted' as const) : ('Manual' as const),
+            },
+    })),
+    restartAfterStop: assign(({ context }) => ({
+      stop:
+        context.stop === null
+          ? null
+          : {
+              ...context.stop,
+              restart: true,
+              reason: 'RestartRequested' as const,
+              clearSavepointPath: context.pendingAction?.withoutSavepoint ?? false,
+            },
+    })),
+    recordJobEnded: assign(({ context, event }) => {
+      const observed = observedEvent(event);
+      const state = observed?.observation.flinkJob ?? 'FAILED';
+      const lost = state === 'NOT_FOUND';
+      const reason: JobStopReason = lost ? 'Lost' : endedReason(state);
+      return {
+        stopReason: reason,
+        notice: lost
+          ? notice(
+              'JobLost',
+              `Flink no longer knows job ${context.jobId ?? ''} (404, for example after a JobManager restart): handled by restartPolicy ${context.policy.restartPolicy}`,
+              context.now,
+            )
+          : notice(reason, `the Flink job reached ${state}`, context.now),
+      };
+    }),
+    initialise: assign(({ context }) => ({
+      savepointPath: context.savepointPath ?? context.policy.initialSavepointPath,
+    })),
+    enterStarting: assign(({ context }) => ({
+      enteredAt: context.now,
+      jobId: null,
+      parallelism: 0,
+      clusterEpoch: null,
+      stop: null,
+      stopReason: null,
+      savepoint: null,
+      deadlines: NO_DEADLINES,
+    })),
+    clearSavepointIfRequested: assign(({ context }) =>
+      context.pendingAction?.withoutSavepoint === true
+        ? {
+            savepointPath: null,
+            notice: notice('SavepointForgotten', 'starting without savepoint: the savepoint path was cleared', context.now),
+          }
+        : {},
+    ),
+    clearSavepointIfClusterStartedWithout: assign(({ context, event }) =>
+      observedEvent(event)?.observation.cluster.startWithoutSavepoint === true
+        ? {
+            savepointPath: null,
+            notice: notice('SavepointForgotten', 'the cluster was started without savepoint', context.now),
+          }
+        : {},
+    ),
+    disarmRestartTimeout: assign(({ context }) => ({
+      deadlines: { ...context.deadlines, restartTimeoutAt: null },
+    })),
+    armRestartTimeout: assign(({ context }) => ({
+      deadlines: {
+        ...context.deadlines,
+        restartTimeoutAt: context.now + seconds(context.policy.restartTimeoutSeconds),
+      },
+    })),
+    assignSubmission: assign(({ context }) => {
+      if (context.jobId !== null) return {};
+      const submission = context.submission + 1;
+      return {
+        submission,
+        jobId: flinkJobId(context, submission),
+        parallelism: effectiveParallelism(context.policy),
+        specDigest: context.observed?.specDigest ?? context.specDigest,
+        clusterEpoch: context.observed?.cluster.epoch ?? context.clusterEpoch,
+      };
+    }),
+    enterStarted: assign(({ context }) => ({
+      enteredAt: context.now,
+      deadlines: NO_DEADLINES,
+      stop: null,
+      stopReason: null,
+    })),
+    scheduleSavepoint: assign(({ context }) => {
+      const interval = context.policy.savepointIntervalSeconds;
+      const base = Math.max(context.lastSavepointRequestAt ?? context.enteredAt, context.enteredAt);
+      return {
+        deadlines: { ...context.deadlines, savepointDueAt: interval > 0 ? base + seconds(interval) : null },
+      };
+    }),
+    requestSavepoint: assign(({ context }, params: { kind: 'periodic' | 'manual' }) => {
+      const counter = context.savepointCounter + 1;
+      return {
+        savepointCounter: counter,
+        lastSavepointRequestAt: context.now,
+        savepoint: {
+          triggerId: savepointTriggerId(context, counter),
+          kind: params.kind,
+          requestedAt: context.now,
+          deadline: context.now + seconds(context.policy.taskTimeoutSeconds),
+        },
+      };
+    }),
+    recordSavepoint: assign(({ context, event }) => {
+      const output = outputOf<AwaitSavepointOutput>(event);
+      if (output?.status !== 'COMPLETED') return {};
+      return {
+        savepointPath: output.location,
+        savepointAt: context.now,
+        savepoint: null,
+        notice: notice('SavepointCompleted', `savepoint completed at ${output.location}`, context.now),
+      };
+    }),
+    abandonSavepoint: assign(({ context, event }, params: { why: string }) => {
+      const output = outputOf<AwaitSavepointOutput>(event);
+      const detail = output?.status === 'FAILED' ? `: ${output.reason}` : '';
+      return {
+        savepoint: null,
+        notice: notice('SavepointAbandoned', `savepoint abandoned (${params.why}${detail}); the job keeps running`, context.now),
+      };
+    }),
+    forgetSavepoint: assign(({ context }) => ({
+      savepointPath: null,
+      notice: notice('SavepointForgotten', 'the savepoint path was cleared on request', context.now),
+    })),
+    makeStopDurable: assign(({ context }) => ({
+      stopReason: 'Manual' as const,
+      notice: notice('StoppedManually', 'the job stays stopped until START (ADR 0002)', context.now),
+    })),
+    enterStopping: assign(({ context }) => ({ enteredAt: context.now, deadlines: NO_DEADLINES })),
+    beginSavepointStop: assign(({ context }) => {
+      if (context.stop === null) return {};
+      if (context.stop.triggerId !== null) return {};
+      const counter = context.savepointCounter + 1;
+      return {
+        savepointCounter: counter,
+        stop: {
+          ...context.stop,
+          triggerId: savepointTriggerId(context, counter),
+          savepointDeadline: context.now + seconds(context.policy.taskTimeoutSeconds),
+        },
+      };
+    }),
+    abandonSavepointStop: assign(({ context, event }, params: { why: string }) => {
+      const output = outputOf<AwaitSavepointOutput>(event);
+      const detail = output?.status === 'FAILED' ? `: ${output.reason}` : '';
+      return {
+        stop: context.stop === null ? null : { ...context.stop, savepointAbandoned: true },
+        notice: notice(
+          'StopWithSavepointFailed',
+          `stop-with-savepoint ${params.why}${detail}: falling back to cancel without savepoint`,
+          context.now,
+        ),
+      };
+    }),
+    beginCancel: assign(({ context }) => ({
+      stop:
+        context.stop === null || context.stop.cancelDeadline !== null
+          ? context.stop
+          : { ...context.stop, cancelDeadline: context.now + seconds(context.policy.taskTimeoutSeconds) },
+    })),
+    giveUpCancel: assign(({ context }) => ({
+      notice: notice(
+        'CancelTimedOut',
+        `the Flink job was not confirmed stopped within taskTimeout (${context.policy.taskTimeoutSeconds}s): giving up; if it still runs, the cluster cancels it as unmanaged`,
+        context.now,
+      ),
+    })),
+    finishStop: assign(({ context }) => ({
+      stopReason: context.stop?.reason ?? context.stopReason,
+      jobId: null,
+      savepointPath: context.stop?.clearSavepointPath === true ? null : context.savepointPath,
+    })),
+    enterStopped: assign(({ context }) => ({
+      enteredAt: context.now,
+      parallelism: 0,
+      stop: null,
+      savepoint: null,
+      deadlines: { ...NO_DEADLINES, restartAt: context.now + seconds(context.policy.restartDelaySeconds) },
+    })),
+    noteRestartByPolicy: assign(({ context }) => ({
+      notice: notice(
+        'RestartedByPolicy',
+        `restartPolicy ${context.policy.restartPolicy}: restarting after ${context.stopReason ?? 'stop'}`,
+        context.now,
+      ),
+    })),
+  },
+}).createMachine({
+  id: 'job',
+  description: 'One FlinkJob: submission, savepoints, stop and restart policies.',
+  initial: 'Unknown',
+  context: ({ input }) => initialJobContext(input),
+  on: {
+    ACTION_REQUESTED: [
+      {
+        guard: ({ context, event }) =>
+          (context.lastAction !== null && event.requestedAt <= context.lastAction.requestedAt) ||
+          (context.pendingAction !== null && event.requestedAt <= context.pendingAction.requestedAt),
+        description: 'a request already seen (same or older requestedAt) is ignored',
+      },
+      { actions: 'recordPendingAction', description: 'remember the request until a state accepts or rejects it' },
+    ],
+  },
+  states: {
+    Unknown: {
+      description: 'Not initialised yet: waits for the first observation.',
+      on: {
+        OBSERVED: [
+          { guard: 'staleObservation', description: 'J.Unknown.0 stale or repeated observation: ignored' },
+          {
+            guard: 'deletionRequested',
+            target: 'Terminated',
+            actions: 'recordObservation',
+            description: 'J.Unknown.1 (§5.4 Unknown 1) deleted before it ever ran: terminate',
+          },
+          {
+            guard: 'clusterTerminated',
+            actions: 'recordObservation',
+            description: 'J.Unknown.2 (§5.4 Unknown 0) the cluster is terminated: nothing to do',
+          },
+          {
+            target: 'Starting',
+            actions: ['recordObservation', 'initialise'],
+            description: 'J.Unknown.3 (§5.4 Unknown 2) initialise (initial savepoint path) and start',
+          },
+        ],
+      },
+    },
+    Starting: {
+      description: 'Submitting the job: wait for the cluster, record the job id, create the bootstrap Job.',
+      entry: 'enterStarting',
+      initial: 'WaitingForCluster',
+      always: [
+        {
+          guard: 'pendingStop',
+          target: 'Stopping',
+          actions: [{ type: 'beginStop', params: { reason: 'Manual', restart: false } }, 'acceptAction'],
+          description: 'J.Starting.A1 (§5.4 Starting 6) STOP: stop the start',
+        },
+        {
+          guard: 'anyPendingAction',
+          actions: { type: 'rejectAction', params: { reason: 'the job is starting' } },
+          description: 'J.Starting.A2 (§4) other actions are rejected while starting',
+        },
+      ],
+      on: {
+        OBSERVED: [
+          { guard: 'staleObservation', description: 'J.Starting.0 stale or repeated observation: ignored' },
+          {
+            guard: 'deletionRequested',
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Deleted', restart: false } }],
+            description: 'J.Starting.1 (§5.4 Starting 1) deleted: stop, then terminate',
+          },
+          {
+            guard: 'clusterAway',
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'ClusterStopped', restart: false } }],
+            description: 'J.Starting.2 (§5.4 Starting 2, 3) the cluster is stopping or stopped: abort the start',
+          },
+          {
+            guard: 'parallelismZero',
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Suspended', restart: false } }],
+            description: 'J.Starting.3 (§5.4 Starting 11) requested parallelism 0: suspended, no bootstrap Job',
+          },
+          {
+            guard: 'clusterPending',
+            target: '.WaitingForCluster',
+            actions: 'recordObservation',
+            description: 'J.Starting.4 (§5.4 Starting 4) the cluster is starting: wait, no start timeout yet',
+          },
+          {
+            guard: 'restartTimeoutPassed',
+            target: 'Stopping',
+            actions: ['recordObservation', 'noteStartTimedOut'],
+            description: 'J.Starting.5 (§5.4 Starting 9) not started within restartTimeout: abort the start',
+          },
+          {
+            guard: 'flinkJobEnded',
+            target: 'Stopping',
+            actions: ['recordObservation', 'beginStopForEndedJob'],
+            description: 'J.Starting.6 the submitted job already ended in Flink: stop',
+          },
+          {
+            guard: 'flinkJobAlive',
+            target: 'Started',
+            actions: 'recordObservation',
+            description: 'J.Starting.7 (§5.4 Starting 13) Flink runs the submitted job id: Started',
+          },
+          {
+            guard: 'bootstrapFailed',
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'BootstrapFailed', restart: false } }],
+            description: 'J.Starting.8 the bootstrap Job failed: abort the start now rather than at the timeout',
+          },
+          {
+            guard: and(['inWaitingForCluster', 'clusterStarted']),
+            target: '.Launching',
+            actions: 'recordObservation',
+            description: 'J.Starting.9 the cluster is Started: launch (restartTimeout counts from here)',
+          },
+          {
+            guard: 'clusterNotReady',
+            actions: 'recordObservation',
+            description: 'J.Starting.10 (§5.4 Starting 8) wait until the cluster is healthy with enough slots',
+          },
+          {
+            guard: and(['inLaunchingIdle', 'bootstrapStale']),
+            target: '.Launching.DeletingBootstrap',
+            actions: 'recordObservation',
+            description: 'J.Starting.11 a bootstrap Job of another submission exists: delete it first',
+          },
+          {
+            guard: and(['inLaunchingIdle', 'submissionNeeded']),
+            target: '.Launching.Recording',
+            actions: 'recordObservation',
+            description: 'J.Starting.12 (§5.4 Starting 12) no bootstrap Job, job unknown to Flink: record the job id, then submit',
+          },
+          {
+            guard: and(['inLaunchingIdle', 'bootstrapOurs']),
+            target: '.Launching.Submitted',
+            actions: 'recordObservation',
+            description: 'J.Starting.13 our bootstrap Job exists (for example after a restore): wait for the job',
+          },
+          { actions: 'recordObservation', description: 'J.Starting.14 otherwise: wait' },
+        ],
+      },
+      states: {
+        WaitingForCluster: {
+          description: 'The cluster is not Started yet; the start timeout is not armed.',
+          entry: 'disarmRestartTimeout',
+        },
+        Launching: {
+          description: 'Submitting; aborted if the job does not run within restartTimeout.',
+          entry: 'armRestartTimeout',
+          initial: 'Idle',
+          invoke: {
+            id: 'restartTimeout',
+            src: 'waitUntil',
+            input: ({ context }) => ({ deadline: context.deadlines.restartTimeoutAt }),
+            onDone: {
+              target: '#job.Stopping',
+              actions: ['recordTime', 'noteStartTimedOut'],
+              description: 'J.Starting.T1 (§5.4 Starting 9) restartTimeout reached: abort the start',
+            },
+          },
+          states: {
+            Idle: { description: 'Waiting for the next observation to decide.' },
+            DeletingBootstrap: {
+              description: 'Deleting a bootstrap Job left by an earlier submission.',
+              meta: { resumeAs: 'job.Starting.Launching.Idle' },
+              invoke: {
+                id: 'deleteBootstrap',
+                src: 'deleteBootstrap',
+                input: ({ context }) => ({ submission: context.submission }),
+                onDone: { target: 'Idle', actions: 'recordTime' },
+                onError: { target: 'Idle' },
+              },
+            },
+            Recording: {
+              description: 'Write-ahead: the job id is persisted before the bootstrap Job can submit it.',
+              meta: { resumeAs: 'job.Starting.Launching.Idle' },
+              entry: 'assignSubmission',
+              invoke: {
+                id: 'persist',
+                src: 'persist',
+                input: ({ context }) => ({ envelope: envelopeOf('job', RESUME_LAUNCHING, context) }),
+                onDone: { target: 'CreatingBootstrap', actions: 'recordTime' },
+                onError: { target: 'Idle' },
+              },
+            },
+            CreatingBootstrap: {
+              description: 'Creating the bootstrap Job that uploads the jar and submits the recorded job id.',
+              meta: { resumeAs: 'job.Starting.Launching.Idle' },
+              invoke: {
+                id: 'createBootstrap',
+                src: 'createBootstrap',
+                input: ({ context }) => ({
+                  jobId: context.jobId ?? '',
+                  submission: context.submission,
+                  parallelism: context.parallelism,
+                  savepointPath: context.savepointPath,
+                  clusterEpoch: context.clusterEpoch ?? 0,
+                }),
+                onDone: { target: 'Submitted', actions: 'recordTime' },
+                onError: { target: 'Idle' },
+              },
+            },
+            Submitted: { description: 'The bootstrap Job exists: waiting for Flink to run the job id.' },
+          },
+        },
+      },
+    },
+    Started: {
+      description: 'The Flink job runs: savepoints, spec changes, rescale, failures.',
+      entry: 'enterStarted',
+      initial: 'Running',
+      always: [
+        {
+          guard: 'pendingStop',
+          target: 'Stopping',
+          actions: [{ type: 'beginStop', params: { reason: 'Manual', restart: false } }, 'acceptAction'],
+          description: 'J.Started.A1 (§5.4 Started 9) STOP: stop (savepoint unless Manual mode or withoutSavepoint)',
+        },
+        {
+          guard: 'pendingStart',
+          target: 'Stopping',
+          actions: [{ type: 'beginStop', params: { reason: 'RestartRequested', restart: true } }, 'acceptAction'],
+          description: 'J.Started.A2 (§5.4 Started 9) START: restart (withoutSavepoint: stop and start stateless)',
+        },
+        {
+          guard: and(['pendingTriggerSavepoint', not('savepointInFlight')]),
+          target: '.Savepointing',
+          actions: [{ type: 'requestSavepoint', params: { kind: 'manual' } }, 'acceptAction'],
+          description: 'J.Started.A3 (§5.4 Started 9, §5.7) TRIGGER_SAVEPOINT: take a savepoint',
+        },
+        {
+          guard: 'pendingTriggerSavepoint',
+          actions: { type: 'rejectAction', params: { reason: 'a savepoint is already in flight' } },
+          description: 'J.Started.A4 (§4) TRIGGER_SAVEPOINT while a savepoint is in flight: rejected',
+        },
+        {
+          guard: 'pendingForgetSavepoint',
+          actions: ['forgetSavepoint', 'acceptAction'],
+          description: 'J.Started.A5 (§4) FORGET_SAVEPOINT: clear the savepoint path',
+        },
+      ],
+      on: {
+        OBSERVED: [
+          { guard: 'staleObservation', description: 'J.Started.0 stale or repeated observation: ignored' },
+          {
+            guard: 'deletionRequested',
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Deleted', restart: false } }],
+            description: 'J.Started.1 (§5.4 Started 1) deleted: stop (savepoint only with savepointOnDelete), terminate',
+          },
+          {
+            guard: 'clusterNotStarted',
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'ClusterStopped', restart: false } }],
+            description: 'J.Started.2 (§5.4 Started 2, 3) the cluster is not Started: stop; resume when it is back',
+          },
+          {
+            guard: 'clusterRestartedUnderJob',
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'ClusterStopped', restart: false } }],
+            description: 'J.Started.3 the cluster restarted since submission (epoch changed): the job is gone; resume',
+          },
+          {
+            guard: 'specChanged',
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'SpecChanged', restart: true } }],
+            description: 'J.Started.4 (§5.4 Started 6) bootstrap settings changed: stop (savepoint) and restart',
+          },
+          {
+            guard: 'parallelismChanged',
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Rescale', restart: true } }],
+            description: 'J.Started.5 (§5.4 Started 7) parallelism changed: stop (savepoint) and resubmit',
+          },
+          {
+            guard: 'flinkJobLost',
+            target: 'Stopped',
+            actions: ['recordObservation', 'recordJobEnded'],
+            description: 'J.Started.6 (§14.21) Flink answers 404 for the job id: lost, handled by restartPolicy',
+          },
+          {
+            guard: 'flinkJobEnded',
+            target: 'Stopped',
+            actions: ['recordObservation', 'recordJobEnded'],
+            description: 'J.Started.7 (§5.4 Started 8) FINISHED, CANCELED or FAILED: Stopped',
+          },
+          {
+            guard: 'savepointTimedOut',
+            target: '.Running',
+            actions: ['recordObservation', { type: 'abandonSavepoint', params: { why: 'timed out' } }],
+            description: 'J.Started.8 (§5.7) an in-flight savepoint passed its deadline: abandon it, keep running',
+          },
+          {
+            guard: and(['inRunning', 'periodicSavepointDue']),
+            target: '.Savepointing',
+            actions: ['recordObservation', { type: 'requestSavepoint', params: { kind: 'periodic' } }],
+            description: 'J.Started.9 (§5.4 Started 10, §5.7) savepointInterval elapsed: periodic savepoint',
+          },
+          { actions: 'recordObservation', description: 'J.Started.10 otherwise: keep running' },
+        ],
+      },
+      states: {
+        Running: {
+          description: 'Nothing in flight; the next periodic savepoint is awaited.',
+          entry: 'scheduleSavepoint',
+          invoke: {
+            id: 'savepointDue',
+            src: 'waitUntil',
+            input: ({ context }) => ({ deadline: context.deadlines.savepointDueAt }),
+            onDone: {
+              target: 'Savepointing',
+              actions: ['recordTime', { type: 'requestSavepoint', params: { kind: 'periodic' } }],
+              description: 'J.Started.T1 (§5.7) savepointInterval elapsed: periodic savepoint',
+            },
+          },
+        },
+        Savepointing: {
+          description: 'A savepoint is in flight (trigger id recorded first); abandoned at its deadline.',
+          initial: 'Recording',
+          invoke: {
+            id: 'savepointTimeout',
+            src: 'waitUntil',
+            input: ({ context }) => ({ deadline: context.savepoint?.deadline ?? context.now }),
+            onDone: {
+              target: 'Running',
+              actions: ['recordTime', { type: 'abandonSavepoint', params: { why: 'timed out' } }],
+              description: 'J.Started.T2 (§5.7) the savepoint did not complete within taskTimeout: abandon it',
+            },
+          },
+          states: {
+            Recording: {
+              description: 'Write-ahead: the trigger id is persisted before it is sent.',
+              meta: { resumeAs: 'job.Started.Savepointing.Awaiting' },
+              invoke: {
+                id: 'persist',
+                src: 'persist',
+                input: ({ context }) => ({ envelope: envelopeOf('job', RESUME_SAVEPOINTING, context) }),
+                onDone: { target: 'Triggering', actions: 'recordTime' },
+                onError: {
+                  target: '#job.Started.Running',
+                  actions: { type: 'abandonSavepoint', params: { why: 'its trigger id could not be persisted' } },
+                },
+              },
+            },
+            Triggering: {
+              description: 'POST /jobs/:id/savepoints with the recorded trigger id.',
+              meta: { resumeAs: 'job.Started.Savepointing.Awaiting' },
+              invoke: {
+                id: 'triggerSavepoint',
+                src: 'triggerSavepoint',
+                input: ({ context }) => ({
+                  jobId: context.jobId ?? '',
+                  triggerId: context.savepoint?.triggerId ?? '',
+                  targetDirectory: context.policy.savepointTargetPath,
+                }),
+                onDone: { target: 'Awaiting', actions: 'recordTime' },
+                onError: {
+                  target: '#job.Started.Running',
+                  actions: { type: 'abandonSavepoint', params: { why: 'the trigger failed' } },
+                },
+              },
+            },
+            Awaiting: {
+              description: 'Polling the trigger id until Flink reports the outcome.',
+              invoke: {
+                id: 'awaitSavepoint',
+                src: 'awaitSavepoint',
+                input: ({ context }) => ({ jobId: context.jobId ?? '', triggerId: context.savepoint?.triggerId ?? '' }),
+                onDone: [
+                  {
+                    guard: 'savepointCompleted',
+                    target: '#job.Started.Running',
+                    actions: ['recordTime', 'recordSavepoint'],
+                    description: 'J.Started.S1 the savepoint completed: remember its path',
+                  },
+                  {
+                    guard: 'triggerUnknown',
+                    target: 'Triggering',
+                    actions: 'recordTime',
+                    description: 'J.Started.S2 Flink never saw the trigger (crash before sending): send it, same id',
+                  },
+                  {
+                    target: '#job.Started.Running',
+                    actions: ['recordTime', { type: 'abandonSavepoint', params: { why: 'Flink reported a failure' } }],
+                    description: 'J.Started.S3 (§5.7) the savepoint failed: abandon it, keep running',
+                  },
+                ],
+                onError: {
+                  target: '#job.Started.Running',
+                  actions: { type: 'abandonSavepoint', params: { why: 'its status could not be read' } },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    Stopping: {
+      description: 'Stopping the Flink job: bootstrap first, then stop-with-savepoint or cancel, each bounded.',
+      entry: 'enterStopping',
+      initial: 'Idle',
+      always: [
+        {
+          guard: 'pendingStop',
+          actions: ['restopManually', 'acceptAction'],
+          description: 'J.Stopping.A1 STOP while stopping: do not restart afterwards',
+        },
+        {
+          guard: and(['pendingStart', 'notYetDeleting']),
+          actions: ['restartAfterStop', 'acceptAction'],
+          description: 'J.Stopping.A2 (§5.3 Stopping 6 analogue) START while stopping: start again once stopped',
+        },
+      ],
+      on: {
+        OBSERVED: [
+          { guard: 'staleObservation', description: 'J.Stopping.0 stale or repeated observation: ignored' },
+          {
+            guard: and(['deletionRequested', 'notYetDeleting']),
+            actions: ['recordObservation', 'markDeleting'],
+            description: 'J.Stopping.1 deleted while stopping: terminate once stopped, no restart',
+          },
+          {
+            guard: and(['inStoppingIdle', 'bootstrapPresent']),
+            target: '.DeletingBootstrap',
+            actions: 'recordObservation',
+            description: 'J.Stopping.2 (§5.4 Stopping 1) delete the bootstrap Job first (it could still submit)',
+          },
+          {
+            guard: 'bootstrapPresent',
+            actions: 'recordObservation',
+            description: 'J.Stopping.3 (§5.4 Stopping 1) wait until the bootstrap Job is gone',
+          },
+          {
+            guard: 'clusterHasNoJobManager',
+            target: '.Done',
+            actions: 'recordObservation',
+            description: 'J.Stopping.4 (§5.4 Stopping 3) the cluster is stopped: nothing left to stop',
+          },
+          {
+            guard: and(['flinkJobGone', not('inSavepointStop'), not('inFinishingSavepoint')]),
+            target: '.Done',
+            actions: 'recordObservation',
+            description: 'J.Stopping.5 (§5.7) the Flink job is gone (ended, 404 or never submitted): stopped',
+          },
+          {
+            guard: 'cancelTimedOut',
+            target: '.Done',
+            actions: ['recordObservation', 'giveUpCancel'],
+            description: 'J.Stopping.6 (§5.7, §15.40) cancel not confirmed within taskTimeout: give up, say so',
+          },
+          {
+            guard: 'savepointStopTimedOut',
+            target: '.Cancelling',
+            actions: ['recordObservation', { type: 'abandonSavepointStop', params: { why: 'timed out' } }],
+            description: 'J.Stopping.7 (§14.20) stop-with-savepoint not done within taskTimeout: fall back to cancel',
+          },
+          {
+            guard: and(['inFinishingSavepoint', 'savepointTimedOut']),
+            target: '.Idle',
+            actions: ['recordObservation', { type: 'abandonSavepoint', params: { why: 'timed out' } }],
+            description: 'J.Stopping.8 (§5.7) the savepoint in flight before the stop timed out: abandon it',
+          },
+          {
+            guard: and(['inStoppingIdle', 'savepointInFlight']),
+            target: '.FinishingSavepoint',
+            actions: 'recordObservation',
+            description: 'J.Stopping.9 a savepoint was in flight: let it finish (bounded) before stopping',
+          },
+          {
+            guard: and(['inStoppingIdle', 'savepointWanted']),
+            target: '.SavepointStop',
+            actions: 'recordObservation',
+            description: 'J.Stopping.10 (§5.7, §14.8) Automatic mode: stop-with-savepoint (not cancel-with-savepoint)',
+          },
+          {
+            guard: 'inStoppingIdle',
+            target: '.Cancelling',
+            actions: 'recordObservation',
+            description: 'J.Stopping.11 (§5.7) Manual mode, withoutSavepoint, deletion or fallback: cancel',
+          },
+          { actions: 'recordObservation', description: 'J.Stopping.12 otherwise: wait' },
+        ],
+      },
+      states: {
+        Idle: { description: 'Waiting for the next observation to decide the next stop step.' },
+        DeletingBootstrap: {
+          description: 'Deleting the bootstrap Job.',
+          meta: { resumeAs: 'job.Stopping.Idle' },
+          invoke: {
+            id: 'deleteBootstrap',
+            src: 'deleteBootstrap',
+            input: ({ context }) => ({ submission: context.submission }),
+            onDone: { target: 'Idle', actions: 'recordTime' },
+            onError: { target: 'Idle' },
+          },
+        },
+        FinishingSavepoint: {
+          description: 'A periodic or manual savepoint was in flight: await it before stopping.',
+          invoke: [
+            {
+              id: 'awaitSavepoint',
+              src: 'awaitSavepoint',
+              input: ({ context }) => ({ jobId: context.jobId ?? '', triggerId: context.savepoint?.triggerId ?? '' }),
+              onDone: [
+                {
+                  guard: 'savepointCompleted',
+                  target: 'Idle',
+                  actions: ['recordTime', 'recordSavepoint'],
+                  description: 'J.Stopping.F1 the savepoint completed: remember it, then stop',
+                },
+                {
+                  target: 'Idle',
+                  actions: ['recordTime', { type: 'abandonSavepoint', params: { why: 'it did not complete' } }],
+                  description: 'J.Stopping.F2 the savepoint failed or is unknown: abandon it, then stop',
+                },
+              ],
+              onError: {
+                target: 'Idle',
+                actions: { type: 'abandonSavepoint', params: { why: 'its status could not be read' } },
+              },
+            },
+            {
+              id: 'savepointTimeout',
+              src: 'waitUntil',
+              input: ({ context }) => ({ deadline: context.savepoint?.deadline ?? context.now }),
+              onDone: {
+                target: 'Idle',
+                actions: ['recordTime', { type: 'abandonSavepoint', params: { why: 'timed out' } }],
+                description: 'J.Stopping.F3 the savepoint in flight timed out: abandon it, then stop',
+              },
+            },
+          ],
+        },
+        SavepointStop: {
+          description: 'Stop-with-savepoint (drain=false), trigger id recorded first; bounded by taskTimeout.',
+          entry: 'beginSavepointStop',
+          initial: 'Recording',
+          invoke: {
+            id: 'savepointStopTimeout',
+            src: 'waitUntil',
+            input: ({ context }) => ({ deadline: context.stop?.savepointDeadline ?? context.now }),
+            onDone: {
+              target: 'Cancelling',
+              actions: ['recordTime', { type: 'abandonSavepointStop', params: { why: 'timed out' } }],
+              description: 'J.Stopping.T1 (§14.20) stop-with-savepoint timed out: fall back to cancel, say so',
+            },
+          },
+          states: {
+            Recording: {
+              description: 'Write-ahead: the stop trigger id is persisted before it is sent.',
+              meta: { resumeAs: 'job.Stopping.SavepointStop.Awaiting' },
+              invoke: {
+                id: 'persist',
+                src: 'persist',
+                input: ({ context }) => ({ envelope: envelopeOf('job', RESUME_SAVEPOINT_STOP, context) }),
+                onDone: { target: 'Requesting', actions: 'recordTime' },
+                onError: { target: '#job.Stopping.Idle' },
+              },
+            },
+            Requesting: {
+              description: 'POST /jobs/:id/stop with the recorded trigger id.',
+              meta: { resumeAs: 'job.Stopping.SavepointStop.Awaiting' },
+              invoke: {
+                id: 'stopWithSavepoint',
+                src: 'stopWithSavepoint',
+                input: ({ context }) => ({
+                  jobId: context.jobId ?? '',
+                  triggerId: context.stop?.triggerId ?? '',
+                  targetDirectory: context.policy.savepointTargetPath,
+                  drain: false as const,
+                }),
+                onDone: { target: 'Awaiting', actions: 'recordTime' },
+                onError: {
+                  target: '#job.Stopping.Idle',
+                  description: 'J.Stopping.R1 the request failed: retry on the next observation until the deadline',
+                },
+              },
+            },
+            Awaiting: {
+              description: 'Polling the stop trigger id.',
+              invoke: {
+                id: 'awaitSavepoint',
+                src: 'awaitSavepoint',
+                input: ({ context }) => ({ jobId: context.jobId ?? '', triggerId: context.stop?.triggerId ?? '' }),
+                onDone: [
+                  {
+                    guard: 'savepointCompleted',
+                    target: '#job.Stopping.Done',
+                    actions: ['recordTime', 'recordSavepoint'],
+                    description: 'J.Stopping.S1 stopped with a savepoint: remember its path',
+                  },
+                  {
+                    guard: 'triggerUnknown',
+                    target: 'Requesting',
+                    actions: 'recordTime',
+                    description: 'J.Stopping.S2 Flink never saw the stop trigger: send it, same id',
+                  },
+                  {
+                    target: '#job.Stopping.Cancelling',
+                    actions: ['recordTime', { type: 'abandonSavepointStop', params: { why: 'failed' } }],
+                    description: 'J.Stopping.S3 (§5.7) stop-with-savepoint failed: fall back to cancel, say so',
+                  },
+                ],
+                onError: {
+                  target: '#job.Stopping.Idle',
+                  description: 'J.Stopping.S4 its status could not be read: retry until the deadline',
+                },
+              },
+            },
+          },
+        },
+        Cancelling: {
+          description: 'Plain cancel (PATCH /jobs/:id?mode=cancel); given up after taskTimeout.',
+          entry: 'beginCancel',
+          initial: 'Requesting',
+          invoke: {
+            id: 'cancelTimeout',
+            src: 'waitUntil',
+            input: ({ context }) => ({ deadline: context.stop?.cancelDeadline ?? context.now }),
+            onDone: {
+              target: 'Done',
+              actions: ['recordTime', 'giveUpCancel'],
+              description: 'J.Stopping.T2 (§5.7) cancel not confirmed within taskTimeout: give up, say so',
+            },
+          },
+          states: {
+            Requesting: {
+              description: 'Sending the cancel request.',
+              meta: { resumeAs: 'job.Stopping.Cancelling.Awaiting' },
+              invoke: {
+                id: 'cancelJob',
+                src: 'cancelJob',
+                input: ({ context }) => ({ jobId: context.jobId ?? '' }),
+                onDone: { target: 'Awaiting', actions: 'recordTime' },
+                onError: {
+                  target: '#job.Stopping.Idle',
+                  description: 'J.Stopping.C1 the cancel request failed: retry until the deadline',
+                },
+              },
+            },
+            Awaiting: { description: 'Waiting for Flink to report the job gone.' },
+          },
+        },
+        Done: {
+          description: 'The Flink job is stopped: decide where to go.',
+          always: [
+            {
+              guard: 'stopDeletes',
+              target: '#job.Terminated',
+              actions: 'finishStop',
+              description: 'J.Stopping.D1 (§5.4 Stopping 5) deleting: Terminated',
+            },
+            {
+              guard: 'stopRestarts',
+              target: '#job.Starting',
+              actions: 'finishStop',
+              description: 'J.Stopping.D2 (§5.4 Stopping 5) restart requested: Starting',
+            },
+            {
+              target: '#job.Stopped',
+              actions: 'finishStop',
+              description: 'J.Stopping.D3 (§5.4 Stopping 5) otherwise: Stopped',
+            },
+          ],
+        },
+      },
+    },
+    Stopped: {
+      description: 'No Flink job runs; restart policy, cluster resume and START decide what comes next.',
+      entry: 'enterStopped',
+      initial: 'Idle',
+      always: [
+        {
+          guard: 'pendingStart',
+          target: 'Starting',
+          actions: ['clearSavepointIfRequested', 'acceptAction'],
+          description: 'J.Stopped.A1 (§5.4 Stopped 8) START: start (withoutSavepoint: forget the savepoint first)',
+        },
+        {
+          guard: 'pendingStop',
+          target: '.Idle',
+          actions: ['makeStopDurable', 'acceptAction'],
+          description: 'J.Stopped.A2 STOP on a stopped job: it stays stopped, whatever the restart policy',
+        },
+        {
+          guard: 'pendingForgetSavepoint',
+          actions: ['forgetSavepoint', 'acceptAction'],
+          description: 'J.Stopped.A3 FORGET_SAVEPOINT: the next start is stateless',
+        },
+        {
+          guard: 'anyPendingAction',
+          actions: { type: 'rejectAction', params: { reason: 'the job is not running' } },
+          description: 'J.Stopped.A4 (§4) TRIGGER_SAVEPOINT without a running job: rejected',
+        },
+      ],
+      on: {
+        OBSERVED: [
+          { guard: 'staleObservation', description: 'J.Stopped.0 stale or repeated observation: ignored' },
+          {
+            guard: 'deletionRequested',
+            target: 'Stopping',
+            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Deleted', restart: false } }],
+            description: 'J.Stopped.1 (§5.4 Stopped 1) deleted: clean up, then terminate',
+          },
+          {
+            guard: 'clusterTerminated',
+            actions: 'recordObservation',
+            description: 'J.Stopped.2 (§5.4 Stopped 2) the cluster is terminated: stay',
+          },
+          {
+            guard: and([not('inStoppedDeletingBootstrap'), 'bootstrapPresent']),
+            target: '.DeletingBootstrap',
+            actions: 'recordObservation',
+            description: 'J.Stopped.3 (§5.4 Stopped 3) delete a leftover bootstrap Job',
+          },
+          {
+            guard: 'bootstrapPresent',
+            actions: 'recordObservation',
+            description: 'J.Stopped.4 wait until the bootstrap Job is gone',
+          },
+          {
+            guard: 'resumeAfterCluster',
+            target: 'Starting',
+            actions: ['recordObservation', 'clearSavepointIfClusterStartedWithout'],
+            description: 'J.Stopped.5 (§5.4 Stopped 4, §14.6) stopped by its cluster, which is back: resume, any policy',
+          },
+          {
+            guard: 'resumeAfterSuspension',
+            target: 'Starting',
+            actions: 'recordObservation',
+            description: 'J.Stopped.6 suspended by parallelism 0, now > 0: start',
+          },
+          {
+            guard: 'restartDue',
+            target: 'Starting',
+            actions: ['recordObservation', 'noteRestartByPolicy'],
+            description: 'J.Stopped.7 (§5.4 Stopped 13, §5.5) restartDelay elapsed and the policy allows it: restart',
+          },
+          {
+            guard: and([not('inRestartPending'), 'restartAllowedNow']),
+            target: '.RestartPending',
+            actions: 'recordObservation',
+            description: 'J.Stopped.8 (§5.5) the policy allows a restart: await restartDelay (from entering Stopped)',
+          },
+          {
+            guard: and(['inRestartPending', not('restartAllowedNow')]),
+            target: '.Idle',
+            actions: 'recordObservation',
+            description: 'J.Stopped.9 (§5.4 Stopped 5, 6, 11) policy changed or cluster unhealthy: no restart for now',
+          },
+          { actions: 'recordObservation', description: 'J.Stopped.10 otherwise: stay stopped' },
+        ],
+      },
+      states: {
+        Idle: { description: 'Stopped; nothing scheduled.' },
+        DeletingBootstrap: {
+          description: 'Deleting a leftover bootstrap Job.',
+          meta: { resumeAs: 'job.Stopped.Idle' },
+          invoke: {
+            id: 'deleteBootstrap',
+            src: 'deleteBootstrap',
+            input: ({ context }) => ({ submission: context.submission }),
+            onDone: { target: 'Idle', actions: 'recordTime' },
+            onError: { target: 'Idle' },
+          },
+        },
+        RestartPending: {
+          description: 'The restart policy will restart the job at restartAt.',
+          invoke: {
+            id: 'restartDelay',
+            src: 'waitUntil',
+            input: ({ context }) => ({ deadline: context.deadlines.restartAt }),
+            onDone: {
+              target: '#job.Starting',
+              actions: ['recordTime', 'noteRestartByPolicy'],
+              description: 'J.Stopped.T1 (§5.5) restartDelay elapsed: restart',
+            },
+          },
+        },
+      },
+    },
+    Terminated: {
+      description: 'Final: the FlinkJob can be released (finalizer removed by the supervisor).',
+      type: 'final',
+    },
+  },
+});

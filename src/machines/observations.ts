@@ -1,0 +1,147 @@
+// What the supervisor tells the machines: observations of the world, requested actions, and time.
+// Machines never read clocks or the API: every event carries `at` (epoch milliseconds) and a full,
+// level-based observation, so the same event can be re-sent without harm (see README.md).
+import type { ClusterPolicy, JobPolicy } from './policies.ts';
+
+/** The six states both machines share (their top-level states). */
+export type LifecycleState = 'Unknown' | 'Starting' | 'Started' | 'Stopping' | 'Stopped' | 'Terminated';
+
+/** Flink's JobStatus values (REST `state`), Flink 1.17 to 2.3. */
+export type FlinkJobState =
+  | 'INITIALIZING'
+  | 'CREATED'
+  | 'RUNNING'
+  | 'FAILING'
+  | 'FAILED'
+  | 'CANCELLING'
+  | 'CANCELED'
+  | 'FINISHED'
+  | 'RESTARTING'
+  | 'SUSPENDED'
+  | 'RECONCILING';
+
+export const TERMINAL_FLINK_STATES: ReadonlySet<string> = new Set(['FINISHED', 'FAILED', 'CANCELED']);
+
+export function isTerminalFlinkState(state: string): boolean {
+  return TERMINAL_FLINK_STATES.has(state);
+}
+
+/** A job as listed by Flink `GET /jobs`. */
+export interface FlinkJobListing {
+  readonly id: string;
+  readonly state: FlinkJobState;
+}
+
+/** The Flink REST API as seen by the supervisor: `GET /overview` + `GET /jobs`, or no answer. */
+export type FlinkRestObservation =
+  | { readonly reachable: true; readonly slotsTotal: number; readonly jobs: readonly FlinkJobListing[] }
+  | { readonly reachable: false };
+
+/** One FlinkJob of the cluster as the cluster machine needs it (from `jobSummary()` of its machine). */
+export interface JobSummary {
+  readonly name: string;
+  readonly state: LifecycleState;
+  /** Parallelism it holds or needs (Starting: the requested one; Started/Stopping: the one in effect). */
+  readonly parallelism: number;
+  /** The Flink job id the job machine owns (deterministic; known before submission), or null. */
+  readonly jobId: string | null;
+}
+
+export interface ClusterObservation {
+  /** metadata.deletionTimestamp is set. */
+  readonly deletionRequested: boolean;
+  /** specDigest() of spec.runtime + spec.jobManager + spec.taskManager (taskSlots included). */
+  readonly specDigest: string;
+  /** JobManager pods of this cluster (any epoch) and whether one is Ready. */
+  readonly jobManager: { readonly pods: number; readonly ready: boolean };
+  readonly jobManagerService: boolean;
+  /** TaskManager pods that exist (not Failed/Succeeded) and how many are Ready. */
+  readonly taskManagers: { readonly pods: number; readonly ready: number };
+  readonly flink: FlinkRestObservation;
+  readonly jobs: readonly JobSummary[];
+}
+
+/** The cluster as a job machine needs it (from `clusterView()` of the cluster machine). */
+export interface ClusterView {
+  readonly state: LifecycleState;
+  /** Started and its REST API answers. */
+  readonly healthy: boolean;
+  /** Healthy, TaskManagers ready as desired and enough slots for every active job. */
+  readonly ready: boolean;
+  /** Increments at every (re)start of the cluster: a job started at another epoch lost its JobManager. */
+  readonly epoch: number;
+  /** The cluster is stopping because of a STOP requested without savepoint. */
+  readonly stopWithoutSavepoint: boolean;
+  /** The current epoch was started by a START requested without savepoint. */
+  readonly startWithoutSavepoint: boolean;
+}
+
+/** What Flink says about the job id the machine owns. */
+export type FlinkJobObservation =
+  | FlinkJobState
+  /** Flink answered 404 for the job id (for example after a JobManager restart without HA). */
+  | 'NOT_FOUND'
+  /** The REST API did not answer. */
+  | 'UNREACHABLE'
+  /** Nothing to ask: the machine owns no job id. */
+  | 'NONE';
+
+export type BootstrapObservation = 'absent' | 'active' | 'succeeded' | 'failed';
+
+export interface JobObservation {
+  readonly deletionRequested: boolean;
+  /** specDigest() of the job's bootstrap/jar settings. */
+  readonly specDigest: string;
+  readonly cluster: ClusterView;
+  readonly flinkJob: FlinkJobObservation;
+  /** The bootstrap batch Job of this FlinkJob (at most one; its name is deterministic). */
+  readonly bootstrap: BootstrapObservation;
+  /** The Flink job id that bootstrap Job submits (from its label/argument), null when absent. */
+  readonly bootstrapJobId: string | null;
+}
+
+export type RequestedActionName = 'START' | 'STOP' | 'TRIGGER_SAVEPOINT' | 'FORGET_SAVEPOINT';
+
+/** A user request (annotation, REST API or CLI), remembered until a state accepts or rejects it. */
+export interface RequestedAction {
+  readonly action: RequestedActionName;
+  /** Applies to this one action only (the toolbox's flag was sticky, §14.5). */
+  readonly withoutSavepoint: boolean;
+  /** Identity of the request (the action-timestamp annotation): a repeated request is ignored. */
+  readonly requestedAt: number;
+}
+
+export interface ActionOutcome extends RequestedAction {
+  readonly outcome: 'accepted' | 'rejected';
+  readonly reason: string;
+  readonly at: number;
+}
+
+/** Something the supervisor should say (status condition, Kubernetes Event): a notable decision. */
+export interface Notice {
+  readonly reason: string;
+  readonly message: string;
+  readonly at: number;
+}
+
+export interface ClusterObservedEvent {
+  readonly type: 'OBSERVED';
+  readonly at: number;
+  readonly policy: ClusterPolicy;
+  readonly observation: ClusterObservation;
+}
+
+export interface JobObservedEvent {
+  readonly type: 'OBSERVED';
+  readonly at: number;
+  readonly policy: JobPolicy;
+  readonly observation: JobObservation;
+}
+
+export interface ActionRequestedEvent extends RequestedAction {
+  readonly type: 'ACTION_REQUESTED';
+  readonly at: number;
+}
+
+export type ClusterEvent = ClusterObservedEvent | ActionRequestedEvent;
+export type JobEvent = JobObservedEvent | ActionRequestedEvent;

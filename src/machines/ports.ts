@@ -1,0 +1,119 @@
+// The side effects the machines ask for, as typed ports. Machines declare them as placeholders
+// that reject with "not provided"; the supervisor hands real ones to `machine.provide({ actors })`
+// and tests hand fakes the same way. Each real implementation must be idempotent and must honour
+// the AbortSignal fromPromise gives it (leaving the state aborts the call).
+import { fromPromise } from 'xstate';
+import type { PersistedEnvelope } from './envelope.ts';
+
+/** Every effect may report when it finished; the machine's notion of time never goes back. */
+export interface EffectOutput {
+  readonly at?: number;
+}
+
+/**
+ * Resolve at `deadline` (epoch ms) with `{ at }`: the durable replacement of xstate's `after`.
+ * null means nothing is scheduled: stay pending until aborted (leaving the state aborts it).
+ * Deadlines may lie in the past (resolve at once) or far ahead (sleep in chunks: setTimeout
+ * cannot wait more than 2^31-1 ms).
+ */
+export interface WaitUntilInput {
+  readonly deadline: number | null;
+}
+
+/** Write the envelope to the resource's status (write-ahead: it completes before the effect runs). */
+export interface PersistInput {
+  readonly envelope: PersistedEnvelope;
+}
+
+// Cluster effects.
+
+export interface EnsureJobManagerInput {
+  /** Start counter of the cluster: name the pod after it, so creating it again is a no-op. */
+  readonly epoch: number;
+  readonly taskSlots: number;
+}
+
+export interface EnsureJobManagerServiceInput {
+  readonly epoch: number;
+}
+
+/** Cancel these Flink jobs (PATCH /jobs/:id?mode=cancel); 404 counts as done. */
+export interface CancelFlinkJobsInput {
+  readonly jobIds: readonly string[];
+}
+
+export interface ScaleTaskManagersInput {
+  readonly epoch: number;
+  readonly taskSlots: number;
+  readonly desired: number;
+  /**
+   * false: create the missing pods only. true: delete surplus pods whose TaskManager is idle
+   * (all slots free in GET /taskmanagers); busy ones stay, so pods may remain above desired.
+   */
+  readonly removeIdleSurplus: boolean;
+}
+
+export interface ScaleTaskManagersOutput extends EffectOutput {
+  readonly created?: number;
+  readonly deleted?: number;
+}
+
+/** Delete every JobManager/TaskManager pod and the JobManager Service of the cluster (any epoch). */
+export interface DeleteClusterResourcesInput {
+  readonly epoch: number;
+}
+
+// Job effects.
+
+export interface CreateBootstrapInput {
+  /** The Flink JobID to submit with (deterministic; the run request carries it). */
+  readonly jobId: string;
+  readonly submission: number;
+  readonly parallelism: number;
+  /** Restore from this savepoint, or start without state when null. */
+  readonly savepointPath: string | null;
+  readonly clusterEpoch: number;
+}
+
+export interface DeleteBootstrapInput {
+  readonly submission: number;
+}
+
+/** POST /jobs/:jobId/savepoints { cancel-job: false, target-directory, triggerId }. */
+export interface TriggerSavepointInput {
+  readonly jobId: string;
+  readonly triggerId: string;
+  readonly targetDirectory: string | null;
+}
+
+/** POST /jobs/:jobId/stop { drain: false, targetDirectory, triggerId } (stop-with-savepoint). */
+export interface StopWithSavepointInput {
+  readonly jobId: string;
+  readonly triggerId: string;
+  readonly targetDirectory: string | null;
+  readonly drain: false;
+}
+
+/** Poll GET /jobs/:jobId/savepoints/:triggerId until the operation is no longer IN_PROGRESS. */
+export interface AwaitSavepointInput {
+  readonly jobId: string;
+  readonly triggerId: string;
+}
+
+export type AwaitSavepointOutput =
+  | { readonly status: 'COMPLETED'; readonly location: string; readonly at?: number }
+  | { readonly status: 'FAILED'; readonly reason: string; readonly at?: number }
+  /** Flink answered 404 for the trigger id: the trigger never reached it; trigger again, same id. */
+  | { readonly status: 'UNKNOWN_TRIGGER'; readonly at?: number };
+
+/** PATCH /jobs/:jobId?mode=cancel; 404 counts as done. */
+export interface CancelJobInput {
+  readonly jobId: string;
+}
+
+/** A placeholder actor: the supervisor provides the real one; a forgotten one fails loudly. */
+export function notProvided<TOutput, TInput>(id: string) {
+  return fromPromise<TOutput, TInput>(async () => {
+    throw new Error(`actor "${id}" was not provided: give it to machine.provide({ actors })`);
+  });
+}
