@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerDevenvCommands } from './commands/devenv.ts';
+import { registerCrdsCommands } from './commands/crds.ts';
 import { FLINKVISOR_VERSION } from '../version.ts';
 
 export interface CliContext {
@@ -15,5 +16,6 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError()
     .exitOverride();
   registerDevenvCommands(program, ctx);
+  registerCrdsCommands(program, ctx);
   return program;
 }

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import {
   errorFromResponse,
@@ -177,11 +178,11 @@ export class FlinkHttpTransport {
       }
     };
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.#userAgent };
-    let body: string | AsyncIterable<Uint8Array> | null = null;
+    let body: string | Readable | null = null;
     if (req.multipart) {
       headers['content-type'] = req.multipart.contentType;
       headers['content-length'] = String(req.multipart.contentLength);
-      body = req.multipart.open();
+      body = Readable.from(req.multipart.open(), { objectMode: false });
     } else if (req.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(req.json);

@@ -16,9 +16,9 @@ export function isFlinkId(value: unknown): value is FlinkId {
 
 /** Throws a clear error for anything that Flink would reject as a job or trigger id. */
 export function assertFlinkId(value: string, what: string): FlinkId {
-  if (!isFlinkId(value)) {
+  if (!FLINK_ID.test(value)) {
     throw new FlinkInvalidArgumentError(
-      `${what} must be 32 lower-case hex characters, got ${JSON.stringify(value.slice(0, 40))}`,
+      `${what} must be 32 lower-case hex characters, got ${JSON.stringify(String(value).slice(0, 40))}`,
     );
   }
   return value;

@@ -175,7 +175,7 @@ export const jobDetailsSchema = z.object({
   /** 1.20+: STREAMING or BATCH. */
   'job-type': z.string().optional(),
   /** 2.3+ */
-  'application-id': flinkId.optional(),
+  'application-id': flinkId.nullish(),
   /** 2.3+: e.g. `Adaptive`, `Default`. */
   schedulerType: z.string().optional(),
   maxParallelism: num.optional(),

@@ -1,0 +1,86 @@
+import type { V1EnvVar } from '@kubernetes/client-node';
+import type { FlinkClusterSpec, StorageSpec } from './flink-cluster.ts';
+
+// The storage helper: spec.storage {scheme, baseDir} becomes the checkpoint, savepoint and HA
+// directories of a cluster, one subtree per namespace and cluster so clusters can share a bucket.
+// Explicit flinkConfiguration entries always win over what is derived here.
+
+export interface StorageDirectories {
+  readonly checkpoints: string;
+  readonly savepoints: string;
+  readonly highAvailability: string;
+}
+
+/** `file:///flink-data`, `s3://bucket/flink`: the storage base as a URI, without a trailing slash. */
+export function storageBaseUri(storage: Pick<StorageSpec, 'scheme' | 'baseDir'>): string {
+  const baseDir = storage.baseDir.replace(/\/+$/, '');
+  return `${storage.scheme}://${baseDir}`;
+}
+
+export function storageDirectories(
+  storage: StorageSpec,
+  namespace: string,
+  clusterName: string,
+): StorageDirectories {
+  const base = storageBaseUri(storage);
+  return {
+    checkpoints: `${base}/checkpoints/${namespace}/${clusterName}`,
+    savepoints: `${base}/savepoints/${namespace}/${clusterName}`,
+    highAvailability: `${base}/ha/${namespace}/${clusterName}`,
+  };
+}
+
+/**
+ * Where a job of a cluster with storage writes its savepoints when its spec names no
+ * savepointTargetPath: the operator fills this into the FlinkJobs it creates from a FlinkDeployment.
+ */
+export function defaultSavepointTargetPath(
+  storage: StorageSpec,
+  namespace: string,
+  clusterName: string,
+  flinkJobName: string,
+): string {
+  return `${storageDirectories(storage, namespace, clusterName).savepoints}/${flinkJobName}`;
+}
+
+/**
+ * The Flink configuration of a cluster: what the spec implies (task slots, storage directories,
+ * S3 endpoint), then spec.flinkConfiguration on top. Per-pod entries (addresses) are the
+ * supervisor's to add.
+ */
+export function clusterFlinkConfiguration(
+  spec: Pick<FlinkClusterSpec, 'taskManager' | 'storage' | 'flinkConfiguration'>,
+  namespace: string,
+  clusterName: string,
+): Record<string, string> {
+  const derived: Record<string, string> = {
+    'taskmanager.numberOfTaskSlots': String(spec.taskManager.taskSlots),
+  };
+  if (spec.storage) {
+    const dirs = storageDirectories(spec.storage, namespace, clusterName);
+    derived['execution.checkpointing.dir'] = dirs.checkpoints;
+    derived['execution.checkpointing.savepoint-dir'] = dirs.savepoints;
+    derived['high-availability.storageDir'] = dirs.highAvailability;
+    if (spec.storage.s3) {
+      if (spec.storage.s3.endpoint) derived['s3.endpoint'] = spec.storage.s3.endpoint;
+      derived['s3.path.style.access'] = String(spec.storage.s3.pathStyleAccess);
+    }
+  }
+  return { ...derived, ...spec.flinkConfiguration };
+}
+
+/** AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the credentials Secret, for JobManager and TaskManagers. */
+export function storageCredentialEnv(storage: StorageSpec | undefined): V1EnvVar[] {
+  const secret = storage?.s3?.credentialsSecret;
+  if (!secret) return [];
+  return [
+    {
+      name: 'AWS_ACCESS_KEY_ID',
+      valueFrom: { secretKeyRef: { name: secret.name, key: secret.accessKeyIdKey } },
+    },
+    {
+      name: 'AWS_SECRET_ACCESS_KEY',
+      valueFrom: { secretKeyRef: { name: secret.name, key: secret.secretAccessKeyKey } },
+    },
+  ];
+}
