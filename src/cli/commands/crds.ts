@@ -26,7 +26,11 @@ export function registerCrdsCommands(program: Command, ctx: CliContext): void {
       'write nothing; exit non-zero and name the files that differ from what would be generated',
     )
     .action(async (opts: { dir: string; check?: boolean }) => {
-      const shown = (file: string) => relative('.', join(opts.dir, file)) || file;
+      const shown = (file: string) => {
+        const path = join(opts.dir, file);
+        const fromHere = relative('.', path);
+        return fromHere.startsWith('..') ? path : fromHere || '.';
+      };
       if (opts.check) {
         const drift = (await checkCrdFiles(opts.dir)).filter((r) => r.state !== 'up-to-date');
         if (drift.length > 0) {
@@ -34,7 +38,7 @@ export function registerCrdsCommands(program: Command, ctx: CliContext): void {
             `generated CRDs drifted: ${drift.map((r) => `${shown(r.file)} (${r.state})`).join(', ')}; run \`flinkvisor crds generate\``,
           );
         }
-        ctx.stdout.write(`CRDs in ${shown('') || '.'} are up to date\n`);
+        ctx.stdout.write(`CRDs in ${shown('')} are up to date\n`);
         return;
       }
       for (const path of await writeCrdFiles(opts.dir)) ctx.stdout.write(`wrote ${relative('.', path)}\n`);
