@@ -29,7 +29,11 @@ export function parseFlinkErrorBody(text: string): string[] | undefined {
   return errors.filter((e): e is string => typeof e === 'string');
 }
 
-/** One Flink error message reduced to its exception lines ("X: msg; Caused by: Y: msg"), clipped. */
+/**
+ * One Flink error message reduced to its exception lines, clipped. Between the outermost exception
+ * (what failed) and the root cause (why) Flink stacks wrappers that say little, so when there are
+ * more than two, the excerpt keeps those two: "X: msg; …; Caused by: Root: msg".
+ */
 export function excerptFlinkMessage(message: string, maxChars = MAX_EXCERPT_CHARS): string {
   const lines: string[] = [];
   for (const raw of message.split('\n')) {
@@ -37,7 +41,14 @@ export function excerptFlinkMessage(message: string, maxChars = MAX_EXCERPT_CHAR
     if (!line || FRAME.test(raw) || WRAPPER.test(line)) continue;
     if (lines.at(-1) !== line) lines.push(line);
   }
-  return clip(lines.join('; '), maxChars);
+  if (lines.length <= 2) return clip(lines.join('; '), maxChars);
+  const first = lines[0] ?? '';
+  const root = lines.at(-1) ?? '';
+  const joined = `${first}; …; ${root}`;
+  if (joined.length <= maxChars) return joined;
+  // Too long for both: the root cause matters more than the wrapper.
+  const budget = Math.max(0, maxChars - root.length - 5);
+  return budget > 20 ? `${clip(first, budget)}; …; ${root}` : clip(root, maxChars);
 }
 
 /** At most a few excerpts of a Flink `errors` array. */

@@ -1,0 +1,174 @@
+import { ConflictError } from './lease-store.ts';
+import type { LeaseRecord, LeaseStore } from './lease-store.ts';
+import type { Clock } from './clock.ts';
+
+/**
+ * Leader election on a Lease, following client-go's algorithm and defaults: a candidate takes the
+ * lease only when its record has not changed for `leaseDuration` as observed on the candidate's own
+ * clock (no trust in the holder's clock); the leader renews every `retryPeriod` and gives up leading
+ * when it could not renew for `renewDeadline` — before anyone else may take the lease, since
+ * renewDeadline < leaseDuration. Every write is preconditioned on the resourceVersion just read.
+ */
+export interface LeaderElectorOptions {
+  readonly store: LeaseStore;
+  readonly identity: string;
+  readonly clock: Clock;
+  readonly leaseDurationMs?: number;
+  readonly renewDeadlineMs?: number;
+  readonly retryPeriodMs?: number;
+  /** Extra random fraction on the retry period (client-go: 1.2 → up to +120%). */
+  readonly jitterFactor?: number;
+  readonly random?: () => number;
+  readonly onStartedLeading: (signal: AbortSignal) => void | Promise<void>;
+  readonly onStoppedLeading?: () => void | Promise<void>;
+  readonly onNewLeader?: (identity: string) => void;
+  readonly onError?: (err: unknown) => void;
+}
+
+export const LEASE_DEFAULTS = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, jitterFactor: 1.2 };
+
+export class LeaderElector {
+  readonly #o: Required<Omit<LeaderElectorOptions, 'onStoppedLeading' | 'onNewLeader' | 'onError'>> &
+    Pick<LeaderElectorOptions, 'onStoppedLeading' | 'onNewLeader' | 'onError'>;
+  #observed: { record: LeaseRecord; resourceVersion: string } | undefined;
+  #observedAt = 0;
+  #lastRenew = 0;
+  #leading: AbortController | undefined;
+  #reportedLeader: string | undefined;
+
+  constructor(options: LeaderElectorOptions) {
+    const o = { ...LEASE_DEFAULTS, random: Math.random, ...options };
+    if (!(o.leaseDurationMs > o.renewDeadlineMs)) throw new Error('leaseDuration must be greater than renewDeadline');
+    if (!(o.renewDeadlineMs > o.jitterFactor * o.retryPeriodMs)) throw new Error('renewDeadline must be greater than retryPeriod*jitter');
+    this.#o = o;
+  }
+
+  get isLeader(): boolean {
+    return this.#leading !== undefined && !this.#leading.signal.aborted;
+  }
+
+  /** For /healthz: a leader that has not renewed for leaseDuration + tolerance is unhealthy. */
+  healthy(toleranceMs = 20_000): boolean {
+    if (!this.isLeader) return true;
+    return this.#o.clock.now() - this.#lastRenew <= this.#o.leaseDurationMs + toleranceMs;
+  }
+
+  get lastObservedHolder(): string | undefined {
+    return this.#observed?.record.holderIdentity || undefined;
+  }
+
+  #jittered(): number {
+    return this.#o.retryPeriodMs * (1 + this.#o.random() * this.#o.jitterFactor);
+  }
+
+  /** One attempt; true when we hold the lease afterwards. */
+  async tryAcquireOrRenew(): Promise<boolean> {
+    const now = this.#o.clock.now();
+    const desired = (prev?: LeaseRecord): LeaseRecord => ({
+      holderIdentity: this.#o.identity,
+      leaseDurationSeconds: Math.ceil(this.#o.leaseDurationMs / 1000),
+      acquireTime: prev && prev.holderIdentity === this.#o.identity ? prev.acquireTime : now,
+      renewTime: now,
+      leaseTransitions: prev ? (prev.holderIdentity === this.#o.identity ? prev.leaseTransitions : prev.leaseTransitions + 1) : 0,
+    });
+    const current = await this.#o.store.get();
+    if (!current) {
+      try {
+        const rv = await this.#o.store.create(desired());
+        this.#observe(desired(), rv, now);
+        return true;
+      } catch (err) {
+        if (err instanceof ConflictError) return false;
+        throw err;
+      }
+    }
+    if (!this.#observed || JSON.stringify(this.#observed.record) !== JSON.stringify(current.record)) {
+      this.#observe(current.record, current.resourceVersion, now);
+    }
+    const holder = current.record.holderIdentity;
+    const heldByOther = holder !== '' && holder !== this.#o.identity;
+    const leaseMs = (current.record.leaseDurationSeconds || 0) * 1000 || this.#o.leaseDurationMs;
+    if (heldByOther && this.#observedAt + leaseMs > now) return false;
+    const next = desired(current.record);
+    try {
+      const rv = await this.#o.store.update(next, current.resourceVersion);
+      this.#observe(next, rv, now);
+      return true;
+    } catch (err) {
+      if (err instanceof ConflictError) return false;
+      throw err;
+    }
+  }
+
+  #observe(record: LeaseRecord, resourceVersion: string, now: number): void {
+    this.#observed = { record, resourceVersion };
+    this.#observedAt = now;
+    if (record.holderIdentity && record.holderIdentity !== this.#reportedLeader) {
+      this.#reportedLeader = record.holderIdentity;
+      this.#o.onNewLeader?.(record.holderIdentity);
+    }
+  }
+
+  async #attempt(): Promise<boolean> {
+    try {
+      return await this.tryAcquireOrRenew();
+    } catch (err) {
+      this.#o.onError?.(err);
+      return false;
+    }
+  }
+
+  /**
+   * Campaigns until leading, leads until the lease is lost or `signal` aborts, then returns.
+   * client-go's advice applies: exit the process after it returns, so nothing acts without the lease.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    const clock = this.#o.clock;
+    while (!signal.aborted) {
+      if (await this.#attempt()) break;
+      await clock.sleep(this.#jittered(), signal).catch(() => undefined);
+    }
+    if (signal.aborted) return;
+    this.#lastRenew = clock.now();
+    const leading = new AbortController();
+    this.#leading = leading;
+    const stopLeading = () => leading.abort(new Error('leadership lost'));
+    signal.addEventListener('abort', stopLeading, { once: true });
+    void Promise.resolve(this.#o.onStartedLeading(leading.signal)).catch((err: unknown) => this.#o.onError?.(err));
+    while (!leading.signal.aborted) {
+      await clock.sleep(this.#o.retryPeriodMs, leading.signal).catch(() => undefined);
+      if (leading.signal.aborted) break;
+      // Retry within the renew deadline; past it, stop leading before the lease can expire for others.
+      let renewed = false;
+      while (!leading.signal.aborted) {
+        if (await this.#attempt()) {
+          renewed = true;
+          this.#lastRenew = clock.now();
+          break;
+        }
+        if (clock.now() - this.#lastRenew >= this.#o.renewDeadlineMs) break;
+        await clock.sleep(this.#o.retryPeriodMs, leading.signal).catch(() => undefined);
+      }
+      if (!renewed) break;
+    }
+    stopLeading();
+    signal.removeEventListener('abort', stopLeading);
+    await this.#o.onStoppedLeading?.();
+  }
+
+  /** Gives the lease up (holder cleared) so a successor need not wait; only after work has stopped. */
+  async release(): Promise<void> {
+    const observed = this.#observed;
+    if (!observed || observed.record.holderIdentity !== this.#o.identity) return;
+    this.#leading?.abort(new Error('released'));
+    const now = this.#o.clock.now();
+    try {
+      await this.#o.store.update(
+        { ...observed.record, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now },
+        observed.resourceVersion,
+      );
+    } catch (err) {
+      this.#o.onError?.(err);
+    }
+  }
+}

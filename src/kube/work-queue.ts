@@ -1,0 +1,146 @@
+import type { Clock } from './clock.ts';
+
+/**
+ * A keyed, rate-limited work queue in the manner of client-go's workqueue: a key is queued at most
+ * once, processed by at most one worker at a time (an add while it runs marks it dirty, so it runs
+ * again after), retried after failures with per-key exponential backoff plus jitter, and re-added
+ * after `requeueAfterMs` when a reconcile asks to look again later.
+ */
+export interface ReconcileResult {
+  /** Look again after this long (level-based polling of an in-flight operation). */
+  readonly requeueAfterMs?: number;
+}
+
+/** A failure that retrying cannot fix (invalid spec): logged and counted, never requeued. */
+export class TerminalError extends Error {}
+
+export interface WorkQueueOptions {
+  readonly reconcile: (key: string) => Promise<ReconcileResult | void>;
+  readonly clock: Clock;
+  readonly concurrency?: number;
+  readonly baseBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  readonly random?: () => number;
+  readonly onResult?: (key: string, outcome: 'success' | 'requeue_after' | 'error' | 'terminal', durationMs: number, err?: unknown) => void;
+}
+
+export class WorkQueue {
+  readonly #o: WorkQueueOptions;
+  readonly #queue: string[] = [];
+  readonly #queued = new Set<string>();
+  readonly #processing = new Set<string>();
+  readonly #dirty = new Set<string>();
+  readonly #failures = new Map<string, number>();
+  readonly #timers = new Map<string, { at: number; cancel(): void }>();
+  #running = 0;
+  #stopped = true;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(options: WorkQueueOptions) {
+    this.#o = options;
+  }
+
+  get depth(): number {
+    return this.#queue.length;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#pump();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const t of this.#timers.values()) t.cancel();
+    this.#timers.clear();
+  }
+
+  add(key: string): void {
+    if (this.#processing.has(key)) {
+      this.#dirty.add(key);
+      return;
+    }
+    if (this.#queued.has(key)) return;
+    this.#queued.add(key);
+    this.#queue.push(key);
+    this.#pump();
+  }
+
+  /** Adds `key` after `ms`; an earlier pending add-after for the same key wins. */
+  addAfter(key: string, ms: number): void {
+    if (ms <= 0) {
+      this.add(key);
+      return;
+    }
+    const at = this.#o.clock.now() + ms;
+    const existing = this.#timers.get(key);
+    if (existing && existing.at <= at) return;
+    existing?.cancel();
+    const handle = this.#o.clock.setTimeout(() => {
+      this.#timers.delete(key);
+      this.add(key);
+    }, ms);
+    this.#timers.set(key, { at, cancel: handle.cancel });
+  }
+
+  /** The next backoff for a failing key: base·2^failures with ±10% jitter, capped. */
+  backoffFor(key: string): number {
+    const failures = this.#failures.get(key) ?? 0;
+    const base = this.#o.baseBackoffMs ?? 500;
+    const max = this.#o.maxBackoffMs ?? 300_000;
+    const raw = Math.min(base * 2 ** failures, max);
+    const jitter = 1 + ((this.#o.random ?? Math.random)() * 0.2 - 0.1);
+    return Math.min(Math.round(raw * jitter), max);
+  }
+
+  /** Resolves when nothing is queued or running (tests). */
+  idle(): Promise<void> {
+    if (this.#queue.length === 0 && this.#running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #pump(): void {
+    if (this.#stopped) return;
+    while (this.#running < (this.#o.concurrency ?? 1) && this.#queue.length > 0) {
+      const key = this.#queue.shift() as string;
+      this.#queued.delete(key);
+      this.#processing.add(key);
+      this.#running++;
+      void this.#process(key);
+    }
+    if (this.#queue.length === 0 && this.#running === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  async #process(key: string): Promise<void> {
+    const started = this.#o.clock.now();
+    try {
+      const result = await this.#o.reconcile(key);
+      this.#failures.delete(key);
+      if (result?.requeueAfterMs !== undefined) {
+        this.#o.onResult?.(key, 'requeue_after', this.#o.clock.now() - started);
+        this.addAfter(key, result.requeueAfterMs);
+      } else {
+        this.#o.onResult?.(key, 'success', this.#o.clock.now() - started);
+      }
+    } catch (err) {
+      if (err instanceof TerminalError) {
+        this.#failures.delete(key);
+        this.#o.onResult?.(key, 'terminal', this.#o.clock.now() - started, err);
+      } else {
+        const delay = this.backoffFor(key);
+        this.#failures.set(key, (this.#failures.get(key) ?? 0) + 1);
+        this.#o.onResult?.(key, 'error', this.#o.clock.now() - started, err);
+        this.addAfter(key, delay);
+      }
+    } finally {
+      this.#processing.delete(key);
+      this.#running--;
+      if (this.#dirty.delete(key)) this.add(key);
+      this.#pump();
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { LeaderElector } from '../../../src/kube/lease-elector.ts';
+import { ConflictError, type LeaseRecord, type LeaseStore } from '../../../src/kube/lease-store.ts';
+import { ManualClock, flush } from '../../support/manual-clock.ts';
+
+/** An in-memory Lease that honours resourceVersion preconditions as the API server does. */
+class FakeLeaseStore implements LeaseStore {
+  record: LeaseRecord | undefined;
+  version = 0;
+  failWrites = false;
+  async get() {
+    return this.record ? { record: this.record, resourceVersion: String(this.version) } : undefined;
+  }
+  async create(record: LeaseRecord) {
+    if (this.failWrites) throw new Error('api down');
+    if (this.record) throw new ConflictError('exists');
+    this.record = record;
+    return String(++this.version);
+  }
+  async update(record: LeaseRecord, rv: string) {
+    if (this.failWrites) throw new Error('api down');
+    if (rv !== String(this.version)) throw new ConflictError('stale');
+    this.record = record;
+    return String(++this.version);
+  }
+}
+
+function candidate(store: LeaseStore, clock: ManualClock, identity: string) {
+  const events: string[] = [];
+  let leadingSignal: AbortSignal | undefined;
+  const elector = new LeaderElector({
+    store,
+    clock,
+    identity,
+    random: () => 0,
+    onStartedLeading: (signal) => {
+      leadingSignal = signal;
+      events.push(`${identity}:started`);
+    },
+    onStoppedLeading: () => void events.push(`${identity}:stopped`),
+    onNewLeader: (id) => events.push(`${identity}:sees:${id}`),
+  });
+  const stop = new AbortController();
+  const done = elector.run(stop.signal);
+  return { elector, events, stop, done, leading: () => leadingSignal !== undefined && !leadingSignal.aborted };
+}
+
+describe('leader election on a Lease', () => {
+  it('rejects timing that would let two leaders overlap', () => {
+    const clock = new ManualClock();
+    const store = new FakeLeaseStore();
+    expect(
+      () => new LeaderElector({ store, clock, identity: 'a', leaseDurationMs: 10_000, renewDeadlineMs: 10_000, onStartedLeading: () => undefined }),
+    ).toThrow('leaseDuration must be greater than renewDeadline');
+  });
+
+  it('elects exactly one of two candidates and renews every retry period', async () => {
+    const clock = new ManualClock();
+    const store = new FakeLeaseStore();
+    const a = candidate(store, clock, 'a');
+    await flush();
+    const b = candidate(store, clock, 'b');
+    await clock.advance(30_000);
+    expect(a.leading()).toBe(true);
+    expect(b.leading()).toBe(false);
+    expect(store.record?.holderIdentity).toBe('a');
+    expect(store.record?.renewTime).toBeGreaterThan(clock.now() - 3000);
+    expect(b.events).toContain('b:sees:a');
+    a.stop.abort();
+    b.stop.abort();
+  });
+
+  it('a leader that cannot renew stops leading after renewDeadline, before a rival may take the lease', async () => {
+    const clock = new ManualClock();
+    const store = new FakeLeaseStore();
+    const a = candidate(store, clock, 'a');
+    await flush();
+    expect(a.leading()).toBe(true);
+    const lastRenew = store.record?.renewTime ?? 0;
+    store.failWrites = true;
+    const b = candidate(store, clock, 'b');
+    let aStoppedAt: number | undefined;
+    let bStartedAt: number | undefined;
+    for (let t = 0; t < 40_000; t += 500) {
+      await clock.advance(500);
+      if (aStoppedAt === undefined && !a.leading()) aStoppedAt = clock.now();
+      if (t === 11_000) store.failWrites = false; // the API comes back; only b can use it now
+      if (bStartedAt === undefined && b.leading()) bStartedAt = clock.now();
+    }
+    expect(aStoppedAt).toBeDefined();
+    expect((aStoppedAt ?? 0) - lastRenew).toBeLessThanOrEqual(12_000);
+    expect(bStartedAt).toBeDefined();
+    expect(bStartedAt ?? 0).toBeGreaterThan(aStoppedAt ?? 0);
+    expect((bStartedAt ?? 0) - lastRenew).toBeGreaterThanOrEqual(15_000);
+    expect(a.events).toContain('a:stopped');
+    expect(store.record?.holderIdentity).toBe('b');
+    expect(store.record?.leaseTransitions).toBe(1);
+    await a.done;
+    b.stop.abort();
+  });
+
+  it('release clears the holder so a successor takes over without waiting out the lease', async () => {
+    const clock = new ManualClock();
+    const store = new FakeLeaseStore();
+    const a = candidate(store, clock, 'a');
+    await flush();
+    const b = candidate(store, clock, 'b');
+    await clock.advance(2_000);
+    await a.elector.release();
+    a.stop.abort();
+    await a.done;
+    expect(store.record?.holderIdentity).toBe('');
+    await clock.advance(5_000);
+    expect(b.leading()).toBe(true);
+    b.stop.abort();
+  });
+
+  it('loses a race on a stale resourceVersion instead of overwriting', async () => {
+    const clock = new ManualClock();
+    const store = new FakeLeaseStore();
+    const elector = new LeaderElector({ store, clock, identity: 'a', onStartedLeading: () => undefined });
+    expect(await elector.tryAcquireOrRenew()).toBe(true);
+    // Someone else renews in between our read and write.
+    const original = store.update.bind(store);
+    store.update = async (record, rv) => {
+      store.version++;
+      return original(record, rv);
+    };
+    expect(await elector.tryAcquireOrRenew()).toBe(false);
+  });
+});
