@@ -391,9 +391,12 @@ export const clusterMachine = setup({
         guard: ({ context, event }) =>
           (context.lastAction !== null && event.requestedAt <= context.lastAction.requestedAt) ||
           (context.pendingAction !== null && event.requestedAt <= context.pendingAction.requestedAt),
-        description: 'a request already seen (same or older requestedAt) is ignored',
+        description: 'C.Any.0 a request already seen (same or older requestedAt) is ignored',
       },
-      { actions: 'recordPendingAction', description: 'remember the request until a state accepts or rejects it' },
+      {
+        actions: 'recordPendingAction',
+        description: 'C.Any.1 (§4) remember the request until a state accepts or rejects it',
+      },
     ],
   },
   states: {

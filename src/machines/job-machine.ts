@@ -640,9 +640,12 @@ export const jobMachine = setup({
         guard: ({ context, event }) =>
           (context.lastAction !== null && event.requestedAt <= context.lastAction.requestedAt) ||
           (context.pendingAction !== null && event.requestedAt <= context.pendingAction.requestedAt),
-        description: 'a request already seen (same or older requestedAt) is ignored',
+        description: 'J.Any.0 a request already seen (same or older requestedAt) is ignored',
       },
-      { actions: 'recordPendingAction', description: 'remember the request until a state accepts or rejects it' },
+      {
+        actions: 'recordPendingAction',
+        description: 'J.Any.1 (§4) remember the request until a state accepts or rejects it',
+      },
     ],
   },
   states: {

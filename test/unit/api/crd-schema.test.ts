@@ -24,14 +24,20 @@ const at = (schema: JsonSchemaProps, path: string): JsonSchemaProps => {
 };
 
 describe('zod → structural schema', () => {
-  it.each(['FlinkDeployment', 'FlinkCluster', 'FlinkJob'])('%s: the generated schema is structural and fully described', (kind) => {
-    expect(structuralViolations(schemaOf(kind))).toEqual([]);
-  });
+  it.each(['FlinkDeployment', 'FlinkCluster', 'FlinkJob'])(
+    '%s: the generated schema is structural and fully described',
+    (kind) => {
+      expect(structuralViolations(schemaOf(kind))).toEqual([]);
+    },
+  );
 
   it('turns defaults into schema defaults, and defaulted fields are not required', () => {
     const savepoint = at(schemaOf('FlinkJob'), '.spec.savepoint');
     expect(savepoint.default).toEqual({});
-    expect(savepoint.properties?.['savepointMode']).toMatchObject({ default: 'Automatic', enum: ['Automatic', 'Manual'] });
+    expect(savepoint.properties?.['savepointMode']).toMatchObject({
+      default: 'Automatic',
+      enum: ['Automatic', 'Manual'],
+    });
     expect(at(schemaOf('FlinkJob'), '.spec.restart.restartPolicy')).toMatchObject({ default: 'Never' });
     expect(at(schemaOf('FlinkJob'), '.spec').required).toEqual(['clusterName', 'bootstrap']);
   });
@@ -49,7 +55,9 @@ describe('zod → structural schema', () => {
     expect(volume['x-kubernetes-preserve-unknown-fields']).toBe(true);
     expect(volume.additionalProperties).toBeUndefined();
     expect(volume.required).toEqual(['name']);
-    expect(at(schemaOf('FlinkCluster'), '.spec.jobManager.affinity')['x-kubernetes-preserve-unknown-fields']).toBe(true);
+    expect(
+      at(schemaOf('FlinkCluster'), '.spec.jobManager.affinity')['x-kubernetes-preserve-unknown-fields'],
+    ).toBe(true);
   });
 
   it('carries CEL rules with fieldPath and reason, and bounds what they read', () => {
@@ -76,7 +84,9 @@ describe('zod → structural schema', () => {
   });
 
   it('refuses unions other than int-or-string', () => {
-    expect(() => toStructuralSchema(z.object({ u: z.union([z.string(), z.boolean()]) }))).toThrow(StructuralSchemaError);
+    expect(() => toStructuralSchema(z.object({ u: z.union([z.string(), z.boolean()]) }))).toThrow(
+      StructuralSchemaError,
+    );
   });
 
   it('refuses open objects that do not say x-kubernetes-preserve-unknown-fields', () => {
@@ -88,8 +98,12 @@ describe('zod → structural schema', () => {
   });
 
   it('emits a rule once per schema and keeps rules from the schema it wraps', () => {
-    const base = withRules(z.object({ a: z.int() }), [{ rule: 'self.a > 0', message: 'a > 0', check: (v) => v.a > 0 }]);
-    const wrapped = withRules(base.describe('wrapped'), [{ rule: 'self.a < 9', message: 'a < 9', check: (v) => v.a < 9 }]);
+    const base = withRules(z.object({ a: z.int() }), [
+      { rule: 'self.a > 0', message: 'a > 0', check: (v) => v.a > 0 },
+    ]);
+    const wrapped = withRules(base.describe('wrapped'), [
+      { rule: 'self.a < 9', message: 'a < 9', check: (v) => v.a < 9 },
+    ]);
     expect(toStructuralSchema(wrapped)['x-kubernetes-validations']).toEqual([
       { rule: 'self.a > 0', message: 'a > 0' },
       { rule: 'self.a < 9', message: 'a < 9' },
@@ -129,7 +143,8 @@ describe('CustomResourceDefinitions', () => {
       ['flinkclusters.flinkvisor.io', 'Namespaced', ['fc']],
       ['flinkjobs.flinkvisor.io', 'Namespaced', ['fj']],
     ]);
-    for (const m of manifests) expect(m.spec.versions.map((v) => [v.name, v.served, v.storage])).toEqual([['v1', true, true]]);
+    for (const m of manifests)
+      expect(m.spec.versions.map((v) => [v.name, v.served, v.storage])).toEqual([['v1', true, true]]);
   });
 
   it('have a status subresource each and a scale subresource on clusters and jobs', () => {
@@ -148,15 +163,34 @@ describe('CustomResourceDefinitions', () => {
   });
 
   it("have the toolbox's printer columns, pointing at fields that exist", () => {
-    const columns = (i: number) => manifests[i]!.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name);
+    const columns = (i: number) =>
+      manifests[i]!.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name);
     expect(columns(0)).toEqual(['RESOURCE-STATUS', 'AGE']);
     expect(columns(1)).toEqual([
-      'RESOURCE-STATUS', 'SUPERVISOR-STATUS', 'CLUSTER-HEALTH', 'TASK-MANAGERS', 'REQUESTED-TASK-MANAGERS',
-      'TASK-MANAGERS-REPLICAS', 'TOTAL-TASK-SLOTS', 'SERVICE-MODE', 'AGE',
+      'RESOURCE-STATUS',
+      'SUPERVISOR-STATUS',
+      'CLUSTER-HEALTH',
+      'TASK-MANAGERS',
+      'REQUESTED-TASK-MANAGERS',
+      'TASK-MANAGERS-REPLICAS',
+      'TOTAL-TASK-SLOTS',
+      'SERVICE-MODE',
+      'AGE',
     ]);
     expect(columns(2)).toEqual([
-      'RESOURCE-STATUS', 'SUPERVISOR-STATUS', 'CLUSTER-NAME', 'CLUSTER-HEALTH', 'JOB-STATUS', 'JOB-ID', 'JOB-RESTART',
-      'JOB-PARALLELISM', 'REQUESTED-JOB-PARALLELISM', 'SAVEPOINT-MODE', 'SAVEPOINT-PATH', 'SAVEPOINT-AGE', 'AGE',
+      'RESOURCE-STATUS',
+      'SUPERVISOR-STATUS',
+      'CLUSTER-NAME',
+      'CLUSTER-HEALTH',
+      'JOB-STATUS',
+      'JOB-ID',
+      'JOB-RESTART',
+      'JOB-PARALLELISM',
+      'REQUESTED-JOB-PARALLELISM',
+      'SAVEPOINT-MODE',
+      'SAVEPOINT-PATH',
+      'SAVEPOINT-AGE',
+      'AGE',
     ]);
     for (const m of manifests) {
       const version = m.spec.versions[0]!;

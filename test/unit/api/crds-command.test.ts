@@ -42,7 +42,8 @@ describe('flinkvisor crds generate', () => {
       'flinkvisor.io_flinkdeployments.yaml',
       'flinkvisor.io_flinkjobs.yaml',
     ]);
-    for (const [file, content] of renderCrdFiles()) expect(await readFile(join(dir, file), 'utf8')).toBe(content);
+    for (const [file, content] of renderCrdFiles())
+      expect(await readFile(join(dir, file), 'utf8')).toBe(content);
     const checked = await run('crds', 'generate', '--check', '--dir', dir);
     expect(checked).toMatchObject({ code: 0, stdout: expect.stringContaining('up to date') });
   });
@@ -58,12 +59,17 @@ describe('flinkvisor crds generate', () => {
     expect(checked.error).toContain('flinkvisor.io_flinkjobs.yaml (outdated)');
     expect(checked.error).toContain('flinkvisor.io_flinkclusters.yaml (missing)');
     expect(checked.error).toContain('flinkvisor.io_flinksessions.yaml (unexpected)');
-    expect(await checkCrdFiles(dir)).toContainEqual({ file: 'flinkvisor.io_flinkdeployments.yaml', state: 'up-to-date' });
+    expect(await checkCrdFiles(dir)).toContainEqual({
+      file: 'flinkvisor.io_flinkdeployments.yaml',
+      state: 'up-to-date',
+    });
   });
 
   it('--check on a missing directory reports every file missing', async () => {
     const checked = await run('crds', 'generate', '--check', '--dir', join(dir, 'nope'));
     expect(checked.code).toBe(1);
-    expect(checked.error).toMatch(/flinkdeployments\.yaml \(missing\).*flinkclusters\.yaml \(missing\).*flinkjobs\.yaml \(missing\)/);
+    expect(checked.error).toMatch(
+      /flinkdeployments\.yaml \(missing\).*flinkclusters\.yaml \(missing\).*flinkjobs\.yaml \(missing\)/,
+    );
   });
 });

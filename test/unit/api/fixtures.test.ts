@@ -29,20 +29,29 @@ describe('fixture corpus through parse()', () => {
     for (const f of invalid) expect(f.field).toMatch(/^(spec|metadata)\b/);
   });
 
-  it.each(validFixtures().map((f) => [f.file, f.resource] as const))('accepts valid/%s', (_file, resource) => {
-    const result = safeParse(resource);
-    expect(result.ok ? 'ok' : result.error.message).toBe('ok');
-  });
+  it.each(validFixtures().map((f) => [f.file, f.resource] as const))(
+    'accepts valid/%s',
+    (_file, resource) => {
+      const result = safeParse(resource);
+      expect(result.ok ? 'ok' : result.error.message).toBe('ok');
+    },
+  );
 
-  it.each(invalid.filter((f) => !f.serverOnly).map((f) => [f.file, f] as const))('rejects invalid/%s', (_file, fixture) => {
-    const last = fixture.documents.at(-1);
-    if (!last) throw new Error('empty fixture');
-    const result = safeParse(last);
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    const reported = result.error.issues.map((i) => `${i.path}: ${i.message}`);
-    expect(reported.some((line) => line.includes(fixture.field)), reported.join('\n')).toBe(true);
-  });
+  it.each(invalid.filter((f) => !f.serverOnly).map((f) => [f.file, f] as const))(
+    'rejects invalid/%s',
+    (_file, fixture) => {
+      const last = fixture.documents.at(-1);
+      if (!last) throw new Error('empty fixture');
+      const result = safeParse(last);
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      const reported = result.error.issues.map((i) => `${i.path}: ${i.message}`);
+      expect(
+        reported.some((line) => line.includes(fixture.field)),
+        reported.join('\n'),
+      ).toBe(true);
+    },
+  );
 
   it('server-only cases are the ones parse() cannot see, and parse() accepts them', () => {
     const serverOnly = invalid.filter((f) => f.serverOnly);

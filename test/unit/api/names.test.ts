@@ -28,7 +28,10 @@ describe('names', () => {
 
   it('spells the CRD, finalizer and annotation names of the flinkvisor.io group', () => {
     expect(crdName(FLINK_JOB)).toBe('flinkjobs.flinkvisor.io');
-    expect(FINALIZERS).toEqual({ operator: 'flinkvisor.io/operator', supervisor: 'flinkvisor.io/supervisor' });
+    expect(FINALIZERS).toEqual({
+      operator: 'flinkvisor.io/operator',
+      supervisor: 'flinkvisor.io/supervisor',
+    });
     expect(ANNOTATIONS).toEqual({
       requestedAction: 'flinkvisor.io/requested-action',
       withoutSavepoint: 'flinkvisor.io/without-savepoint',

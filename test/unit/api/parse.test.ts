@@ -30,7 +30,12 @@ describe('parse: every default in place', () => {
         serviceAccount: 'default',
         resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '256Mi' } },
       },
-      savepoint: { savepointMode: 'Manual', savepointInterval: 0, allowNonRestoredState: false, savepointOnDelete: false },
+      savepoint: {
+        savepointMode: 'Manual',
+        savepointInterval: 0,
+        allowNonRestoredState: false,
+        savepointOnDelete: false,
+      },
       restart: { restartPolicy: 'Never', restartDelay: 60, restartTimeout: 180 },
     });
   });
@@ -63,9 +68,17 @@ describe('parse: every default in place', () => {
   it("reads the toolbox manual's demo deployment and keeps what it sets", () => {
     const demo = parseFlinkDeployment(fixture('manual-demo-deployment.yaml'));
     expect(demo.spec.jobs.map((j) => j.name)).toEqual(['computeaverage', 'computemaximum']);
-    expect(demo.spec.cluster.supervisor).toMatchObject({ serviceAccount: 'flink-supervisor', taskTimeout: 180, pollingInterval: 5 });
-    expect(demo.spec.cluster.jobManager.volumes).toEqual([{ name: 'config-vol', configMap: { name: 'demo-job-parameters-v1' } }]);
-    expect(demo.spec.cluster.taskManager.extraPorts).toEqual([{ name: 'prometheus', containerPort: 9250, protocol: 'TCP' }]);
+    expect(demo.spec.cluster.supervisor).toMatchObject({
+      serviceAccount: 'flink-supervisor',
+      taskTimeout: 180,
+      pollingInterval: 5,
+    });
+    expect(demo.spec.cluster.jobManager.volumes).toEqual([
+      { name: 'config-vol', configMap: { name: 'demo-job-parameters-v1' } },
+    ]);
+    expect(demo.spec.cluster.taskManager.extraPorts).toEqual([
+      { name: 'prometheus', containerPort: 9250, protocol: 'TCP' },
+    ]);
     const [average] = demo.spec.jobs;
     expect(average?.spec.savepoint).toEqual({
       savepointMode: 'Automatic',
@@ -88,7 +101,10 @@ describe('parse: every default in place', () => {
 
   it('keeps fields of preserved core types it does not model (volume sources, container fields)', () => {
     const cluster = parseFlinkCluster(fixture('cluster-full.yaml'));
-    expect(cluster.spec.taskManager.volumes?.[0]).toEqual({ name: 'scratch', emptyDir: { sizeLimit: '2Gi' } });
+    expect(cluster.spec.taskManager.volumes?.[0]).toEqual({
+      name: 'scratch',
+      emptyDir: { sizeLimit: '2Gi' },
+    });
     expect(cluster.spec.jobManager.affinity?.nodeAffinity).toBeDefined();
     expect(cluster.spec.jobManager.securityContext?.capabilities?.drop).toEqual(['ALL']);
   });
@@ -100,7 +116,13 @@ describe('parse: every default in place', () => {
       jobStatus: 'RUNNING',
       machine: { version: 3, value: { running: 'polling' }, context: { retries: 0 } },
       conditions: [
-        { type: 'Ready', status: 'True', reason: 'Running', message: 'job is running', lastTransitionTime: '2026-11-20T10:00:00Z' },
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Running',
+          message: 'job is running',
+          lastTransitionTime: '2026-11-20T10:00:00Z',
+        },
       ],
     };
     expect(parseFlinkJob({ ...job, status }).status).toEqual(status);
@@ -131,10 +153,14 @@ describe('parse: errors name the fields', () => {
     expect(result.ok).toBe(false);
     if (!result.ok) {
       expect(result.error.issues).toEqual([
-        { path: 'spec.minJobParallelism', message: 'minJobParallelism must be less than or equal to maxJobParallelism' },
+        {
+          path: 'spec.minJobParallelism',
+          message: 'minJobParallelism must be less than or equal to maxJobParallelism',
+        },
         {
           path: 'spec.savepoint.savepointTargetPath',
-          message: 'savepoint.savepointTargetPath is required when savepointMode is Automatic or savepointInterval is greater than 0',
+          message:
+            'savepoint.savepointTargetPath is required when savepointMode is Automatic or savepointInterval is greater than 0',
         },
       ]);
     }

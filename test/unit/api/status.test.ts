@@ -6,15 +6,33 @@ const t1 = new Date('2026-11-20T10:05:00.000Z');
 
 describe('conditions', () => {
   it('adds a condition stamped with the transition time', () => {
-    const next = setCondition(undefined, { type: 'Ready', status: 'False', reason: 'Starting', message: 'starting' }, t0);
+    const next = setCondition(
+      undefined,
+      { type: 'Ready', status: 'False', reason: 'Starting', message: 'starting' },
+      t0,
+    );
     expect(next).toEqual([
-      { type: 'Ready', status: 'False', reason: 'Starting', message: 'starting', lastTransitionTime: t0.toISOString() },
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: 'Starting',
+        message: 'starting',
+        lastTransitionTime: t0.toISOString(),
+      },
     ]);
   });
 
   it('keeps lastTransitionTime while the status stays, and moves it when the status changes', () => {
-    const start = setCondition([], { type: 'Ready', status: 'False', reason: 'Starting', message: 'a', observedGeneration: 1 }, t0);
-    const same = setCondition(start, { type: 'Ready', status: 'False', reason: 'StillStarting', message: 'b', observedGeneration: 2 }, t1);
+    const start = setCondition(
+      [],
+      { type: 'Ready', status: 'False', reason: 'Starting', message: 'a', observedGeneration: 1 },
+      t0,
+    );
+    const same = setCondition(
+      start,
+      { type: 'Ready', status: 'False', reason: 'StillStarting', message: 'b', observedGeneration: 2 },
+      t1,
+    );
     expect(findCondition(same, 'Ready')).toEqual({
       type: 'Ready',
       status: 'False',
@@ -23,7 +41,11 @@ describe('conditions', () => {
       observedGeneration: 2,
       lastTransitionTime: t0.toISOString(),
     });
-    const flipped = setCondition(same, { type: 'Ready', status: 'True', reason: 'Running', message: 'c' }, t1);
+    const flipped = setCondition(
+      same,
+      { type: 'Ready', status: 'True', reason: 'Running', message: 'c' },
+      t1,
+    );
     expect(findCondition(flipped, 'Ready')?.lastTransitionTime).toBe(t1.toISOString());
   });
 

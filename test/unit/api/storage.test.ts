@@ -31,8 +31,15 @@ describe('storage helper', () => {
       runtime: { image: 'flink' },
       supervisor: { image: 'flinkvisor' },
       taskManager: { taskSlots: 4 },
-      storage: { scheme: 's3', baseDir: 'bucket/flink', s3: { endpoint: 'http://minio:9000', pathStyleAccess: true } },
-      flinkConfiguration: { 'execution.checkpointing.dir': 's3://elsewhere/cp', 'state.backend.type': 'rocksdb' },
+      storage: {
+        scheme: 's3',
+        baseDir: 'bucket/flink',
+        s3: { endpoint: 'http://minio:9000', pathStyleAccess: true },
+      },
+      flinkConfiguration: {
+        'execution.checkpointing.dir': 's3://elsewhere/cp',
+        'state.backend.type': 'rocksdb',
+      },
     });
     expect(clusterFlinkConfiguration(spec, 'ns', 'demo')).toEqual({
       'taskmanager.numberOfTaskSlots': '4',
@@ -53,7 +60,10 @@ describe('storage helper', () => {
       storage: { scheme: 's3a', baseDir: 'bucket', s3: { credentialsSecret: { name: 's3-credentials' } } },
     });
     expect(storageCredentialEnv(spec.storage)).toEqual([
-      { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 's3-credentials', key: 'AWS_ACCESS_KEY_ID' } } },
+      {
+        name: 'AWS_ACCESS_KEY_ID',
+        valueFrom: { secretKeyRef: { name: 's3-credentials', key: 'AWS_ACCESS_KEY_ID' } },
+      },
       {
         name: 'AWS_SECRET_ACCESS_KEY',
         valueFrom: { secretKeyRef: { name: 's3-credentials', key: 'AWS_SECRET_ACCESS_KEY' } },
