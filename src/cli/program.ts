@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDevenvCommands } from './commands/devenv.ts';
 import { registerCrdsCommands } from './commands/crds.ts';
+import { registerBootstrapCommands } from './commands/bootstrap.ts';
 import { FLINKVISOR_VERSION } from '../version.ts';
 
 export interface CliContext {
@@ -17,5 +18,6 @@ export function buildProgram(ctx: CliContext): Command {
     .exitOverride();
   registerDevenvCommands(program, ctx);
   registerCrdsCommands(program, ctx);
+  registerBootstrapCommands(program, ctx);
   return program;
 }

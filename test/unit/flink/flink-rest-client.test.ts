@@ -188,21 +188,30 @@ describe('jars', () => {
 
   it('upload as a multipart jarfile part and return the jar id', async () => {
     flink = mockFlink();
+    let sent = '';
     flink.pool
       .intercept({
         path: '/jars/upload',
         method: 'POST',
-        headers: { 'content-type': /^multipart\/form-data; boundary=flinkvisor-/ },
-        body: (b) =>
-          b.includes('name="jarfile"; filename="TopSpeedWindowing.jar"') &&
-          b.includes('Content-Type: application/x-java-archive') &&
-          b.includes('PK\u0003\u0004jar'),
+        headers: { 'content-type': /^multipart\/form-data; boundary=flinkvisor-[0-9a-f]+$/ },
       })
-      .reply(200, { filename: `/tmp/f/flink-web-upload/${JAR_ID}`, status: 'success' });
+      .reply(async ({ body }) => {
+        for await (const chunk of body as unknown as AsyncIterable<Uint8Array>)
+          sent += Buffer.from(chunk).toString('latin1');
+        return {
+          statusCode: 200,
+          data: { filename: `/tmp/f/flink-web-upload/${JAR_ID}`, status: 'success' },
+        };
+      });
     expect(await flink.client.uploadJar(join(dir, 'TopSpeedWindowing.jar'))).toEqual({
       jarId: JAR_ID,
       path: `/tmp/f/flink-web-upload/${JAR_ID}`,
     });
+    const headers = flink.agent.getCallHistory()?.firstCall()?.headers as Record<string, string>;
+    expect(headers['content-length']).toBe(String(Buffer.byteLength(sent, 'latin1')));
+    expect(sent).toMatch(
+      /^--flinkvisor-[0-9a-f]+\r\nContent-Disposition: form-data; name="jarfile"; filename="TopSpeedWindowing.jar"\r\nContent-Type: application\/x-java-archive\r\n\r\nPK\u0003\u0004jar\r\n--flinkvisor-[0-9a-f]+--\r\n$/,
+    );
   });
 
   it('report Flink refusing the upload as a bad request', async () => {

@@ -1,0 +1,1017 @@
+// Table tests of the job machine: one row per rule (the rule id is the start of its description in
+// job-machine.ts), each a pure transition from a given state and context. The last test checks
+// that every described rule of the machine has at least one row here.
+import type { StateValue } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import { flinkJobId } from '../../../src/machines/ids.ts';
+import { jobMachine } from '../../../src/machines/job-machine.ts';
+import type { JobContext, JobStopIntent } from '../../../src/machines/job-machine.ts';
+import { machineRules } from '../../../src/machines/render-mermaid.ts';
+import {
+  SECOND,
+  SEED,
+  T0,
+  UID,
+  baseJobContext,
+  clusterView,
+  done,
+  failed,
+  jobObserved,
+  jobSnapshot,
+  requested,
+  runningJobContext,
+  step,
+} from './support.ts';
+
+const AT = T0 + 1000;
+const JOB_ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+
+function stop(overrides: Partial<JobStopIntent> = {}): JobStopIntent {
+  return {
+    reason: 'Manual',
+    restart: false,
+    delete: false,
+    withoutSavepoint: false,
+    clearSavepointPath: false,
+    triggerId: null,
+    savepointDeadline: null,
+    savepointAbandoned: false,
+    cancelDeadline: null,
+    ...overrides,
+  };
+}
+
+const inFlight = { triggerId: 'f'.repeat(32), kind: 'periodic' as const, requestedAt: T0, deadline: T0 + 300 * SECOND };
+
+interface Row {
+  readonly rule: string;
+  readonly name: string;
+  readonly from: StateValue;
+  readonly context: JobContext;
+  readonly event: unknown;
+  readonly to: StateValue;
+  readonly starts?: readonly string[];
+  readonly check?: (context: JobContext) => void;
+}
+
+const launching = { Starting: { Launching: 'Idle' } };
+const stopping = (overrides: Partial<JobStopIntent> = {}, context: Partial<JobContext> = {}) =>
+  runningJobContext({ stop: stop(overrides), ...context });
+const stopped = (context: Partial<JobContext> = {}) =>
+  baseJobContext({
+    stopReason: 'Failed',
+    savepointPath: 's3://savepoints/sp-0',
+    deadlines: { restartTimeoutAt: null, restartAt: T0 + 60 * SECOND, savepointDueAt: null },
+    ...context,
+  });
+
+const rows: Row[] = [
+  // Requests, any state.
+  {
+    rule: 'J.Any.0',
+    name: 'a repeated request is ignored',
+    from: { Stopped: 'Idle' },
+    context: stopped({
+      lastAction: {
+        action: 'START',
+        withoutSavepoint: false,
+        requestedAt: AT,
+        outcome: 'accepted',
+        reason: 'accepted',
+        at: AT,
+      },
+    }),
+    event: requested('START', AT),
+    to: { Stopped: 'Idle' },
+    check: (c) => expect(c.pendingAction).toBeNull(),
+  },
+  {
+    rule: 'J.Any.1',
+    name: 'a request waits in Stopping until a state decides',
+    from: { Stopping: 'Idle' },
+    context: stopping(),
+    event: requested('TRIGGER_SAVEPOINT', AT),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.pendingAction?.action).toBe('TRIGGER_SAVEPOINT'),
+  },
+  // Unknown.
+  {
+    rule: 'J.Unknown.0',
+    name: 'stale observation',
+    from: 'Unknown',
+    context: baseJobContext(),
+    event: jobObserved(T0),
+    to: 'Unknown',
+  },
+  {
+    rule: 'J.Unknown.1',
+    name: 'deleted before running',
+    from: 'Unknown',
+    context: baseJobContext(),
+    event: jobObserved(AT, { deletionRequested: true }),
+    to: 'Terminated',
+  },
+  {
+    rule: 'J.Unknown.2',
+    name: 'cluster terminated',
+    from: 'Unknown',
+    context: baseJobContext(),
+    event: jobObserved(AT, { cluster: clusterView({ state: 'Terminated' }) }),
+    to: 'Unknown',
+  },
+  {
+    rule: 'J.Unknown.3',
+    name: 'initialise with the initial savepoint path',
+    from: 'Unknown',
+    context: baseJobContext(),
+    event: jobObserved(AT, {}, { initialSavepointPath: 's3://initial' }),
+    to: { Starting: 'WaitingForCluster' },
+    check: (c) => expect(c.savepointPath).toBe('s3://initial'),
+  },
+  // Starting.
+  {
+    rule: 'J.Starting.A1',
+    name: 'STOP while starting',
+    from: launching,
+    context: baseJobContext(),
+    event: requested('STOP', AT),
+    to: { Stopping: 'Idle' },
+    check: (c) => {
+      expect(c.stop?.reason).toBe('Manual');
+      expect(c.lastAction?.outcome).toBe('accepted');
+    },
+  },
+  {
+    rule: 'J.Starting.A2',
+    name: 'START while starting is rejected',
+    from: launching,
+    context: baseJobContext(),
+    event: requested('START', AT),
+    to: launching,
+    check: (c) => {
+      expect(c.lastAction?.outcome).toBe('rejected');
+      expect(c.pendingAction).toBeNull();
+    },
+  },
+  {
+    rule: 'J.Starting.0',
+    name: 'stale observation',
+    from: launching,
+    context: baseJobContext(),
+    event: jobObserved(T0 - 5, { deletionRequested: true }),
+    to: launching,
+  },
+  {
+    rule: 'J.Starting.1',
+    name: 'deleted',
+    from: launching,
+    context: baseJobContext(),
+    event: jobObserved(AT, { deletionRequested: true }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'Deleted', delete: true, restart: false }),
+  },
+  {
+    rule: 'J.Starting.2',
+    name: 'cluster stopping',
+    from: launching,
+    context: baseJobContext(),
+    event: jobObserved(AT, { cluster: clusterView({ state: 'Stopping' }) }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop?.reason).toBe('ClusterStopped'),
+  },
+  {
+    rule: 'J.Starting.3',
+    name: 'parallelism 0 suspends',
+    from: { Starting: 'WaitingForCluster' },
+    context: baseJobContext(),
+    event: jobObserved(AT, {}, { jobParallelism: 0 }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop?.reason).toBe('Suspended'),
+  },
+  {
+    rule: 'J.Starting.4',
+    name: 'cluster starting: wait without timeout',
+    from: launching,
+    context: baseJobContext({ deadlines: { restartTimeoutAt: T0 + 5, restartAt: null, savepointDueAt: null } }),
+    event: jobObserved(AT, { cluster: clusterView({ state: 'Starting', healthy: false, ready: false }) }),
+    to: { Starting: 'WaitingForCluster' },
+    check: (c) => expect(c.deadlines.restartTimeoutAt).toBeNull(),
+  },
+  {
+    rule: 'J.Starting.5',
+    name: 'restartTimeout reached',
+    from: { Starting: { Launching: 'Submitted' } },
+    context: baseJobContext({
+      jobId: JOB_ID,
+      deadlines: { restartTimeoutAt: AT, restartAt: null, savepointDueAt: null },
+    }),
+    event: jobObserved(AT, { flinkJob: 'NOT_FOUND', bootstrap: 'active', bootstrapJobId: JOB_ID }),
+    to: { Stopping: 'Idle' },
+    check: (c) => {
+      expect(c.stop?.reason).toBe('StartTimedOut');
+      expect(c.notice?.reason).toBe('StartTimedOut');
+    },
+  },
+  {
+    rule: 'J.Starting.6',
+    name: 'submitted job already failed',
+    from: { Starting: { Launching: 'Submitted' } },
+    context: baseJobContext({ jobId: JOB_ID }),
+    event: jobObserved(AT, { flinkJob: 'FAILED' }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop?.reason).toBe('Failed'),
+  },
+  {
+    rule: 'J.Starting.7',
+    name: 'Flink runs the job id',
+    from: { Starting: { Launching: 'Submitted' } },
+    context: baseJobContext({ jobId: JOB_ID }),
+    event: jobObserved(AT, { flinkJob: 'RUNNING', bootstrap: 'succeeded', bootstrapJobId: JOB_ID }),
+    to: { Started: 'Running' },
+  },
+  {
+    rule: 'J.Starting.8',
+    name: 'bootstrap failed',
+    from: { Starting: { Launching: 'Submitted' } },
+    context: baseJobContext({ jobId: JOB_ID }),
+    event: jobObserved(AT, { flinkJob: 'NOT_FOUND', bootstrap: 'failed', bootstrapJobId: JOB_ID }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop?.reason).toBe('BootstrapFailed'),
+  },
+  {
+    rule: 'J.Starting.9',
+    name: 'cluster started: launch and arm restartTimeout',
+    from: { Starting: 'WaitingForCluster' },
+    context: baseJobContext(),
+    event: jobObserved(AT),
+    to: launching,
+    starts: ['restartTimeout'],
+    check: (c) => expect(c.deadlines.restartTimeoutAt).toBe(AT + 180 * SECOND),
+  },
+  {
+    rule: 'J.Starting.10',
+    name: 'not enough slots yet',
+    from: launching,
+    context: baseJobContext(),
+    event: jobObserved(AT, { cluster: clusterView({ ready: false }) }),
+    to: launching,
+  },
+  {
+    rule: 'J.Starting.11',
+    name: 'stale bootstrap of another submission',
+    from: launching,
+    context: baseJobContext(),
+    event: jobObserved(AT, { bootstrap: 'succeeded', bootstrapJobId: 'old' }),
+    to: { Starting: { Launching: 'DeletingBootstrap' } },
+    starts: ['deleteBootstrap'],
+  },
+  {
+    rule: 'J.Starting.12',
+    name: 'record the job id, then submit',
+    from: launching,
+    context: baseJobContext({ submission: 3 }),
+    event: jobObserved(AT, { flinkJob: 'NONE' }),
+    to: { Starting: { Launching: 'Recording' } },
+    starts: ['persist'],
+    check: (c) => {
+      expect(c.submission).toBe(4);
+      expect(c.jobId).toBe(flinkJobId({ uid: UID, idSeed: SEED }, 4));
+      expect(c.parallelism).toBe(2);
+      expect(c.specDigest).toBe('bootstrap-1');
+      expect(c.clusterEpoch).toBe(1);
+    },
+  },
+  {
+    rule: 'J.Starting.13',
+    name: 'our bootstrap exists',
+    from: launching,
+    context: baseJobContext({ jobId: JOB_ID }),
+    event: jobObserved(AT, { bootstrap: 'active', bootstrapJobId: JOB_ID, flinkJob: 'NOT_FOUND' }),
+    to: { Starting: { Launching: 'Submitted' } },
+  },
+  {
+    rule: 'J.Starting.14',
+    name: 'submitted, waiting',
+    from: { Starting: { Launching: 'Submitted' } },
+    context: baseJobContext({ jobId: JOB_ID }),
+    event: jobObserved(AT, { bootstrap: 'active', bootstrapJobId: JOB_ID, flinkJob: 'NOT_FOUND' }),
+    to: { Starting: { Launching: 'Submitted' } },
+  },
+  {
+    rule: 'J.Starting.T1',
+    name: 'restartTimeout waiter fires',
+    from: { Starting: { Launching: 'Submitted' } },
+    context: baseJobContext({ jobId: JOB_ID, deadlines: { restartTimeoutAt: AT, restartAt: null, savepointDueAt: null } }),
+    event: done('restartTimeout', { at: AT }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop?.reason).toBe('StartTimedOut'),
+  },
+  // Started.
+  {
+    rule: 'J.Started.A1',
+    name: 'STOP',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: requested('STOP', AT, true),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'Manual', restart: false, withoutSavepoint: true }),
+  },
+  {
+    rule: 'J.Started.A2',
+    name: 'START restarts, withoutSavepoint forgets the savepoint for this restart',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: requested('START', AT, true),
+    to: { Stopping: 'Idle' },
+    check: (c) =>
+      expect(c.stop).toMatchObject({
+        reason: 'RestartRequested',
+        restart: true,
+        withoutSavepoint: true,
+        clearSavepointPath: true,
+      }),
+  },
+  {
+    rule: 'J.Started.A3',
+    name: 'TRIGGER_SAVEPOINT',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: requested('TRIGGER_SAVEPOINT', AT),
+    to: { Started: { Savepointing: 'Recording' } },
+    starts: ['savepointTimeout', 'persist'],
+    check: (c) => expect(c.savepoint).toMatchObject({ kind: 'manual', requestedAt: AT, deadline: AT + 300 * SECOND }),
+  },
+  {
+    rule: 'J.Started.A4',
+    name: 'TRIGGER_SAVEPOINT while one is in flight',
+    from: { Started: { Savepointing: 'Awaiting' } },
+    context: runningJobContext({ savepoint: inFlight }),
+    event: requested('TRIGGER_SAVEPOINT', AT),
+    to: { Started: { Savepointing: 'Awaiting' } },
+    check: (c) => expect(c.lastAction?.outcome).toBe('rejected'),
+  },
+  {
+    rule: 'J.Started.A5',
+    name: 'FORGET_SAVEPOINT',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: requested('FORGET_SAVEPOINT', AT),
+    to: { Started: 'Running' },
+    check: (c) => expect(c.savepointPath).toBeNull(),
+  },
+  {
+    rule: 'J.Started.0',
+    name: 'stale observation',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: jobObserved(T0, { flinkJob: 'FAILED' }),
+    to: { Started: 'Running' },
+  },
+  {
+    rule: 'J.Started.1',
+    name: 'deleted',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: jobObserved(AT, { deletionRequested: true, flinkJob: 'RUNNING' }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'Deleted', delete: true }),
+  },
+  {
+    rule: 'J.Started.2',
+    name: 'cluster stopping without savepoint',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: jobObserved(AT, { cluster: clusterView({ state: 'Stopping', stopWithoutSavepoint: true }) }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'ClusterStopped', withoutSavepoint: true }),
+  },
+  {
+    rule: 'J.Started.3',
+    name: 'cluster restarted under the job',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: jobObserved(AT, { cluster: clusterView({ epoch: 2 }), flinkJob: 'NOT_FOUND' }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop?.reason).toBe('ClusterStopped'),
+  },
+  {
+    rule: 'J.Started.4',
+    name: 'bootstrap settings changed',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: jobObserved(AT, { specDigest: 'bootstrap-2', flinkJob: 'RUNNING' }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'SpecChanged', restart: true }),
+  },
+  {
+    rule: 'J.Started.5',
+    name: 'parallelism changed',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: jobObserved(AT, { flinkJob: 'RUNNING' }, { jobParallelism: 4 }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'Rescale', restart: true }),
+  },
+  {
+    rule: 'J.Started.6',
+    name: 'lost (404)',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: jobObserved(AT, { flinkJob: 'NOT_FOUND' }),
+    to: { Stopped: 'Idle' },
+    check: (c) => {
+      expect(c.stopReason).toBe('Lost');
+      expect(c.notice?.reason).toBe('JobLost');
+    },
+  },
+  ...(['FINISHED', 'FAILED', 'CANCELED'] as const).map(
+    (state): Row => ({
+      rule: 'J.Started.7',
+      name: `Flink reports ${state}`,
+      from: { Started: 'Running' },
+      context: runningJobContext(),
+      event: jobObserved(AT, { flinkJob: state }),
+      to: { Stopped: 'Idle' },
+      check: (c) => {
+        expect(c.stopReason).toBe({ FINISHED: 'Finished', FAILED: 'Failed', CANCELED: 'Canceled' }[state]);
+        expect(c.parallelism).toBe(0);
+        expect(c.lastFlinkState).toBe(state);
+      },
+    }),
+  ),
+  {
+    rule: 'J.Started.8',
+    name: 'in-flight savepoint passed its deadline',
+    from: { Started: { Savepointing: 'Awaiting' } },
+    context: runningJobContext({ savepoint: { ...inFlight, deadline: AT } }),
+    event: jobObserved(AT, { flinkJob: 'RUNNING' }),
+    to: { Started: 'Running' },
+    check: (c) => {
+      expect(c.savepoint).toBeNull();
+      expect(c.notice?.reason).toBe('SavepointAbandoned');
+    },
+  },
+  {
+    rule: 'J.Started.9',
+    name: 'periodic savepoint due',
+    from: { Started: 'Running' },
+    context: runningJobContext({ enteredAt: T0 }),
+    event: jobObserved(T0 + 60 * SECOND, { flinkJob: 'RUNNING' }, { savepointIntervalSeconds: 60 }),
+    to: { Started: { Savepointing: 'Recording' } },
+    check: (c) => expect(c.savepoint?.kind).toBe('periodic'),
+  },
+  {
+    rule: 'J.Started.10',
+    name: 'running, nothing due',
+    from: { Started: 'Running' },
+    context: runningJobContext({ enteredAt: T0 }),
+    event: jobObserved(AT, { flinkJob: 'RESTARTING' }, { savepointIntervalSeconds: 60 }),
+    to: { Started: 'Running' },
+    check: (c) => expect(c.lastFlinkState).toBe('RESTARTING'),
+  },
+  {
+    rule: 'J.Started.T1',
+    name: 'periodic savepoint waiter fires',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: done('savepointDue', { at: AT }),
+    to: { Started: { Savepointing: 'Recording' } },
+    check: (c) => expect(c.savepoint?.kind).toBe('periodic'),
+  },
+  {
+    rule: 'J.Started.T2',
+    name: 'savepoint timeout waiter fires',
+    from: { Started: { Savepointing: 'Awaiting' } },
+    context: runningJobContext({ savepoint: inFlight }),
+    event: done('savepointTimeout', { at: AT }),
+    to: { Started: 'Running' },
+    check: (c) => expect(c.savepoint).toBeNull(),
+  },
+  {
+    rule: 'J.Started.S1',
+    name: 'savepoint completed',
+    from: { Started: { Savepointing: 'Awaiting' } },
+    context: runningJobContext({ savepoint: inFlight }),
+    event: done('awaitSavepoint', { status: 'COMPLETED', location: 's3://savepoints/sp-1', at: AT }),
+    to: { Started: 'Running' },
+    check: (c) => {
+      expect(c.savepointPath).toBe('s3://savepoints/sp-1');
+      expect(c.savepointAt).toBe(AT);
+      expect(c.savepoint).toBeNull();
+    },
+  },
+  {
+    rule: 'J.Started.S2',
+    name: 'trigger unknown to Flink: send it again, same id',
+    from: { Started: { Savepointing: 'Awaiting' } },
+    context: runningJobContext({ savepoint: inFlight }),
+    event: done('awaitSavepoint', { status: 'UNKNOWN_TRIGGER' }),
+    to: { Started: { Savepointing: 'Triggering' } },
+    starts: ['triggerSavepoint'],
+    check: (c) => expect(c.savepoint?.triggerId).toBe(inFlight.triggerId),
+  },
+  {
+    rule: 'J.Started.S3',
+    name: 'savepoint failed',
+    from: { Started: { Savepointing: 'Awaiting' } },
+    context: runningJobContext({ savepoint: inFlight }),
+    event: done('awaitSavepoint', { status: 'FAILED', reason: 'disk full' }),
+    to: { Started: 'Running' },
+    check: (c) => expect(c.notice?.message).toContain('disk full'),
+  },
+  // Stopping.
+  {
+    rule: 'J.Stopping.A1',
+    name: 'STOP cancels a pending restart',
+    from: { Stopping: 'Idle' },
+    context: stopping({ reason: 'SpecChanged', restart: true }),
+    event: requested('STOP', AT),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'Manual', restart: false }),
+  },
+  {
+    rule: 'J.Stopping.A2',
+    name: 'START while stopping',
+    from: { Stopping: 'Idle' },
+    context: stopping(),
+    event: requested('START', AT, true),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'RestartRequested', restart: true, clearSavepointPath: true }),
+  },
+  {
+    rule: 'J.Stopping.0',
+    name: 'stale observation',
+    from: { Stopping: 'Idle' },
+    context: stopping(),
+    event: jobObserved(T0, { flinkJob: 'FINISHED' }),
+    to: { Stopping: 'Idle' },
+  },
+  {
+    rule: 'J.Stopping.1',
+    name: 'deleted while stopping',
+    from: { Stopping: { Cancelling: 'Awaiting' } },
+    context: stopping({ reason: 'SpecChanged', restart: true }),
+    event: jobObserved(AT, { deletionRequested: true, flinkJob: 'CANCELLING' }),
+    to: { Stopping: { Cancelling: 'Awaiting' } },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'Deleted', delete: true, restart: false }),
+  },
+  {
+    rule: 'J.Stopping.2',
+    name: 'delete the bootstrap first',
+    from: { Stopping: 'Idle' },
+    context: stopping(),
+    event: jobObserved(AT, { bootstrap: 'active', bootstrapJobId: JOB_ID, flinkJob: 'RUNNING' }),
+    to: { Stopping: 'DeletingBootstrap' },
+    starts: ['deleteBootstrap'],
+  },
+  {
+    rule: 'J.Stopping.3',
+    name: 'bootstrap still there',
+    from: { Stopping: 'DeletingBootstrap' },
+    context: stopping(),
+    event: jobObserved(AT, { bootstrap: 'active', bootstrapJobId: JOB_ID, flinkJob: 'RUNNING' }),
+    to: { Stopping: 'DeletingBootstrap' },
+  },
+  {
+    rule: 'J.Stopping.4',
+    name: 'cluster stopped: nothing to stop',
+    from: { Stopping: { SavepointStop: 'Awaiting' } },
+    context: stopping({ triggerId: 'e'.repeat(32), savepointDeadline: T0 + 300 * SECOND }),
+    event: jobObserved(AT, { cluster: clusterView({ state: 'Stopped', healthy: false }), flinkJob: 'UNREACHABLE' }),
+    to: { Stopped: 'Idle' },
+    check: (c) => {
+      expect(c.jobId).toBeNull();
+      expect(c.stopReason).toBe('Manual');
+    },
+  },
+  {
+    rule: 'J.Stopping.5',
+    name: 'Flink job gone',
+    from: { Stopping: { Cancelling: 'Awaiting' } },
+    context: stopping(),
+    event: jobObserved(AT, { flinkJob: 'CANCELED' }),
+    to: { Stopped: 'Idle' },
+  },
+  {
+    rule: 'J.Stopping.6',
+    name: 'cancel not confirmed within taskTimeout: give up',
+    from: { Stopping: { Cancelling: 'Awaiting' } },
+    context: stopping({ cancelDeadline: AT }),
+    event: jobObserved(AT, { flinkJob: 'UNREACHABLE' }),
+    to: { Stopped: 'Idle' },
+    check: (c) => expect(c.notice?.reason).toBe('CancelTimedOut'),
+  },
+  {
+    rule: 'J.Stopping.7',
+    name: 'stop-with-savepoint timed out: fall back to cancel',
+    from: { Stopping: { SavepointStop: 'Awaiting' } },
+    context: stopping({ triggerId: 'e'.repeat(32), savepointDeadline: AT }),
+    event: jobObserved(AT, { flinkJob: 'UNREACHABLE' }),
+    to: { Stopping: { Cancelling: 'Requesting' } },
+    starts: ['cancelTimeout', 'cancelJob'],
+    check: (c) => {
+      expect(c.stop?.savepointAbandoned).toBe(true);
+      expect(c.notice?.reason).toBe('StopWithSavepointFailed');
+    },
+  },
+  {
+    rule: 'J.Stopping.8',
+    name: 'savepoint in flight before the stop timed out',
+    from: { Stopping: 'FinishingSavepoint' },
+    context: stopping({}, { savepoint: { ...inFlight, deadline: AT } }),
+    event: jobObserved(AT, { flinkJob: 'RUNNING' }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.savepoint).toBeNull(),
+  },
+  {
+    rule: 'J.Stopping.9',
+    name: 'let the in-flight savepoint finish',
+    from: { Stopping: 'Idle' },
+    context: stopping({}, { savepoint: inFlight }),
+    event: jobObserved(AT, { flinkJob: 'RUNNING' }),
+    to: { Stopping: 'FinishingSavepoint' },
+    starts: ['awaitSavepoint', 'savepointTimeout'],
+  },
+  {
+    rule: 'J.Stopping.10',
+    name: 'Automatic: stop-with-savepoint, trigger id recorded first',
+    from: { Stopping: 'Idle' },
+    context: stopping({}, { savepointCounter: 7 }),
+    event: jobObserved(AT, { flinkJob: 'RUNNING' }),
+    to: { Stopping: { SavepointStop: 'Recording' } },
+    starts: ['savepointStopTimeout', 'persist'],
+    check: (c) => {
+      expect(c.savepointCounter).toBe(8);
+      expect(c.stop?.triggerId).toMatch(/^[0-9a-f]{32}$/);
+      expect(c.stop?.savepointDeadline).toBe(AT + 300 * SECOND);
+    },
+  },
+  {
+    rule: 'J.Stopping.11',
+    name: 'Manual mode: cancel',
+    from: { Stopping: 'Idle' },
+    context: stopping(),
+    event: jobObserved(AT, { flinkJob: 'RUNNING' }, { savepointMode: 'Manual' }),
+    to: { Stopping: { Cancelling: 'Requesting' } },
+    starts: ['cancelTimeout', 'cancelJob'],
+    check: (c) => expect(c.stop?.cancelDeadline).toBe(AT + 300 * SECOND),
+  },
+  {
+    rule: 'J.Stopping.11',
+    name: 'withoutSavepoint: cancel',
+    from: { Stopping: 'Idle' },
+    context: stopping({ withoutSavepoint: true }),
+    event: jobObserved(AT, { flinkJob: 'RUNNING' }),
+    to: { Stopping: { Cancelling: 'Requesting' } },
+  },
+  {
+    rule: 'J.Stopping.11',
+    name: 'deleted without savepointOnDelete: cancel',
+    from: { Stopping: 'Idle' },
+    context: stopping({ reason: 'Deleted', delete: true }),
+    event: jobObserved(AT, { flinkJob: 'RUNNING' }),
+    to: { Stopping: { Cancelling: 'Requesting' } },
+  },
+  {
+    rule: 'J.Stopping.10',
+    name: 'deleted with savepointOnDelete: stop with savepoint',
+    from: { Stopping: 'Idle' },
+    context: stopping({ reason: 'Deleted', delete: true }),
+    event: jobObserved(AT, { flinkJob: 'RUNNING' }, { savepointOnDelete: true }),
+    to: { Stopping: { SavepointStop: 'Recording' } },
+  },
+  {
+    rule: 'J.Stopping.12',
+    name: 'cancel requested, waiting',
+    from: { Stopping: { Cancelling: 'Awaiting' } },
+    context: stopping({ cancelDeadline: AT + 5 }),
+    event: jobObserved(AT, { flinkJob: 'CANCELLING' }),
+    to: { Stopping: { Cancelling: 'Awaiting' } },
+  },
+  {
+    rule: 'J.Stopping.F1',
+    name: 'in-flight savepoint completed',
+    from: { Stopping: 'FinishingSavepoint' },
+    context: stopping({}, { savepoint: inFlight }),
+    event: done('awaitSavepoint', { status: 'COMPLETED', location: 's3://savepoints/sp-9' }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.savepointPath).toBe('s3://savepoints/sp-9'),
+  },
+  {
+    rule: 'J.Stopping.F2',
+    name: 'in-flight savepoint failed',
+    from: { Stopping: 'FinishingSavepoint' },
+    context: stopping({}, { savepoint: inFlight }),
+    event: done('awaitSavepoint', { status: 'UNKNOWN_TRIGGER' }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.savepoint).toBeNull(),
+  },
+  {
+    rule: 'J.Stopping.F3',
+    name: 'in-flight savepoint timed out',
+    from: { Stopping: 'FinishingSavepoint' },
+    context: stopping({}, { savepoint: inFlight }),
+    event: done('savepointTimeout', { at: AT }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.savepoint).toBeNull(),
+  },
+  {
+    rule: 'J.Stopping.T1',
+    name: 'stop-with-savepoint waiter fires',
+    from: { Stopping: { SavepointStop: 'Awaiting' } },
+    context: stopping({ triggerId: 'e'.repeat(32), savepointDeadline: AT }),
+    event: done('savepointStopTimeout', { at: AT }),
+    to: { Stopping: { Cancelling: 'Requesting' } },
+    check: (c) => expect(c.stop?.savepointAbandoned).toBe(true),
+  },
+  {
+    rule: 'J.Stopping.S1',
+    name: 'stopped with a savepoint',
+    from: { Stopping: { SavepointStop: 'Awaiting' } },
+    context: stopping({ triggerId: 'e'.repeat(32), savepointDeadline: AT + 5 }),
+    event: done('awaitSavepoint', { status: 'COMPLETED', location: 's3://savepoints/final', at: AT }),
+    to: { Stopped: 'Idle' },
+    check: (c) => {
+      expect(c.savepointPath).toBe('s3://savepoints/final');
+      expect(c.jobId).toBeNull();
+      expect(c.stopReason).toBe('Manual');
+    },
+  },
+  {
+    rule: 'J.Stopping.S2',
+    name: 'stop trigger unknown: send again, same id',
+    from: { Stopping: { SavepointStop: 'Awaiting' } },
+    context: stopping({ triggerId: 'e'.repeat(32), savepointDeadline: AT + 5 }),
+    event: done('awaitSavepoint', { status: 'UNKNOWN_TRIGGER' }),
+    to: { Stopping: { SavepointStop: 'Requesting' } },
+    starts: ['stopWithSavepoint'],
+    check: (c) => expect(c.stop?.triggerId).toBe('e'.repeat(32)),
+  },
+  {
+    rule: 'J.Stopping.S3',
+    name: 'stop-with-savepoint failed: cancel',
+    from: { Stopping: { SavepointStop: 'Awaiting' } },
+    context: stopping({ triggerId: 'e'.repeat(32), savepointDeadline: AT + 5 }),
+    event: done('awaitSavepoint', { status: 'FAILED', reason: 'checkpoint declined' }),
+    to: { Stopping: { Cancelling: 'Requesting' } },
+    check: (c) => expect(c.notice?.message).toContain('checkpoint declined'),
+  },
+  {
+    rule: 'J.Stopping.S4',
+    name: 'stop status unreadable: retry',
+    from: { Stopping: { SavepointStop: 'Awaiting' } },
+    context: stopping({ triggerId: 'e'.repeat(32), savepointDeadline: AT + 5 }),
+    event: failed('awaitSavepoint'),
+    to: { Stopping: 'Idle' },
+  },
+  {
+    rule: 'J.Stopping.R1',
+    name: 'stop request failed: retry',
+    from: { Stopping: { SavepointStop: 'Requesting' } },
+    context: stopping({ triggerId: 'e'.repeat(32), savepointDeadline: AT + 5 }),
+    event: failed('stopWithSavepoint'),
+    to: { Stopping: 'Idle' },
+  },
+  {
+    rule: 'J.Stopping.C1',
+    name: 'cancel request failed: retry',
+    from: { Stopping: { Cancelling: 'Requesting' } },
+    context: stopping({ cancelDeadline: AT + 5 }),
+    event: failed('cancelJob'),
+    to: { Stopping: 'Idle' },
+  },
+  {
+    rule: 'J.Stopping.T2',
+    name: 'cancel waiter fires: give up',
+    from: { Stopping: { Cancelling: 'Awaiting' } },
+    context: stopping({ cancelDeadline: AT }),
+    event: done('cancelTimeout', { at: AT }),
+    to: { Stopped: 'Idle' },
+    check: (c) => expect(c.notice?.reason).toBe('CancelTimedOut'),
+  },
+  {
+    rule: 'J.Stopping.D1',
+    name: 'deleting: Terminated',
+    from: { Stopping: 'Idle' },
+    context: stopping({ reason: 'Deleted', delete: true }),
+    event: jobObserved(AT, { flinkJob: 'NOT_FOUND' }),
+    to: 'Terminated',
+  },
+  {
+    rule: 'J.Stopping.D2',
+    name: 'restart: Starting, savepoint forgotten when asked',
+    from: { Stopping: 'Idle' },
+    context: stopping({ reason: 'RestartRequested', restart: true, clearSavepointPath: true }),
+    event: jobObserved(AT, { flinkJob: 'FINISHED' }),
+    to: { Starting: 'WaitingForCluster' },
+    check: (c) => {
+      expect(c.savepointPath).toBeNull();
+      expect(c.jobId).toBeNull();
+    },
+  },
+  {
+    rule: 'J.Stopping.D3',
+    name: 'otherwise: Stopped',
+    from: { Stopping: 'Idle' },
+    context: stopping({ reason: 'Rescale' }),
+    event: jobObserved(AT, { flinkJob: 'NONE' }),
+    to: { Stopped: 'Idle' },
+    check: (c) => {
+      expect(c.stopReason).toBe('Rescale');
+      expect(c.deadlines.restartAt).toBe(AT + 60 * SECOND);
+    },
+  },
+  // Stopped.
+  {
+    rule: 'J.Stopped.A1',
+    name: 'START without savepoint',
+    from: { Stopped: 'Idle' },
+    context: stopped({ stopReason: 'Manual' }),
+    event: requested('START', AT, true),
+    to: { Starting: 'WaitingForCluster' },
+    check: (c) => {
+      expect(c.savepointPath).toBeNull();
+      expect(c.lastAction?.outcome).toBe('accepted');
+    },
+  },
+  {
+    rule: 'J.Stopped.A1',
+    name: 'START keeps the savepoint',
+    from: { Stopped: 'Idle' },
+    context: stopped({ stopReason: 'Manual' }),
+    event: requested('START', AT),
+    to: { Starting: 'WaitingForCluster' },
+    check: (c) => expect(c.savepointPath).toBe('s3://savepoints/sp-0'),
+  },
+  {
+    rule: 'J.Stopped.A2',
+    name: 'STOP makes the stop durable',
+    from: { Stopped: 'RestartPending' },
+    context: stopped({ stopReason: 'Failed' }),
+    event: requested('STOP', AT),
+    to: { Stopped: 'Idle' },
+    check: (c) => expect(c.stopReason).toBe('Manual'),
+  },
+  {
+    rule: 'J.Stopped.A3',
+    name: 'FORGET_SAVEPOINT',
+    from: { Stopped: 'Idle' },
+    context: stopped(),
+    event: requested('FORGET_SAVEPOINT', AT),
+    to: { Stopped: 'Idle' },
+    check: (c) => expect(c.savepointPath).toBeNull(),
+  },
+  {
+    rule: 'J.Stopped.A4',
+    name: 'TRIGGER_SAVEPOINT rejected',
+    from: { Stopped: 'Idle' },
+    context: stopped(),
+    event: requested('TRIGGER_SAVEPOINT', AT),
+    to: { Stopped: 'Idle' },
+    check: (c) => expect(c.lastAction).toMatchObject({ outcome: 'rejected', action: 'TRIGGER_SAVEPOINT' }),
+  },
+  {
+    rule: 'J.Stopped.0',
+    name: 'stale observation',
+    from: { Stopped: 'Idle' },
+    context: stopped(),
+    event: jobObserved(T0, { deletionRequested: true }),
+    to: { Stopped: 'Idle' },
+  },
+  {
+    rule: 'J.Stopped.1',
+    name: 'deleted',
+    from: { Stopped: 'Idle' },
+    context: stopped(),
+    event: jobObserved(AT, { deletionRequested: true }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop?.delete).toBe(true),
+  },
+  {
+    rule: 'J.Stopped.2',
+    name: 'cluster terminated',
+    from: { Stopped: 'Idle' },
+    context: stopped({ stopReason: 'ClusterStopped' }),
+    event: jobObserved(AT, { cluster: clusterView({ state: 'Terminated', healthy: false, ready: false }) }),
+    to: { Stopped: 'Idle' },
+  },
+  {
+    rule: 'J.Stopped.3',
+    name: 'leftover bootstrap',
+    from: { Stopped: 'Idle' },
+    context: stopped(),
+    event: jobObserved(AT, { bootstrap: 'failed', bootstrapJobId: 'x' }),
+    to: { Stopped: 'DeletingBootstrap' },
+    starts: ['deleteBootstrap'],
+  },
+  {
+    rule: 'J.Stopped.4',
+    name: 'bootstrap still there',
+    from: { Stopped: 'DeletingBootstrap' },
+    context: stopped(),
+    event: jobObserved(AT, { bootstrap: 'failed', bootstrapJobId: 'x' }),
+    to: { Stopped: 'DeletingBootstrap' },
+  },
+  {
+    rule: 'J.Stopped.5',
+    name: 'cluster back: resume whatever the policy',
+    from: { Stopped: 'Idle' },
+    context: stopped({ stopReason: 'ClusterStopped' }),
+    event: jobObserved(AT, { cluster: clusterView({ epoch: 2 }) }, { restartPolicy: 'Never' }),
+    to: { Starting: 'WaitingForCluster' },
+    check: (c) => expect(c.savepointPath).toBe('s3://savepoints/sp-0'),
+  },
+  {
+    rule: 'J.Stopped.5',
+    name: 'cluster started without savepoint: resume stateless',
+    from: { Stopped: 'Idle' },
+    context: stopped({ stopReason: 'ClusterStopped' }),
+    event: jobObserved(AT, { cluster: clusterView({ epoch: 2, startWithoutSavepoint: true }) }),
+    to: { Starting: 'WaitingForCluster' },
+    check: (c) => expect(c.savepointPath).toBeNull(),
+  },
+  {
+    rule: 'J.Stopped.6',
+    name: 'parallelism back above 0',
+    from: { Stopped: 'Idle' },
+    context: stopped({ stopReason: 'Suspended' }),
+    event: jobObserved(AT, {}, { jobParallelism: 1 }),
+    to: { Starting: 'WaitingForCluster' },
+  },
+  {
+    rule: 'J.Stopped.7',
+    name: 'restartDelay elapsed, OnlyIfFailed and failed',
+    from: { Stopped: 'RestartPending' },
+    context: stopped({ stopReason: 'Failed' }),
+    event: jobObserved(T0 + 60 * SECOND, {}, { restartPolicy: 'OnlyIfFailed' }),
+    to: { Starting: 'WaitingForCluster' },
+    check: (c) => expect(c.notice?.reason).toBe('RestartedByPolicy'),
+  },
+  {
+    rule: 'J.Stopped.8',
+    name: 'policy allows a restart: wait restartDelay',
+    from: { Stopped: 'Idle' },
+    context: stopped({ stopReason: 'Finished' }),
+    event: jobObserved(AT, {}, { restartPolicy: 'Always' }),
+    to: { Stopped: 'RestartPending' },
+    starts: ['restartDelay'],
+  },
+  {
+    rule: 'J.Stopped.9',
+    name: 'policy changed to Never while waiting',
+    from: { Stopped: 'RestartPending' },
+    context: stopped({ stopReason: 'Failed' }),
+    event: jobObserved(AT, {}, { restartPolicy: 'Never' }),
+    to: { Stopped: 'Idle' },
+  },
+  {
+    rule: 'J.Stopped.10',
+    name: 'manual stop stays stopped with Always',
+    from: { Stopped: 'Idle' },
+    context: stopped({ stopReason: 'Manual' }),
+    event: jobObserved(T0 + 3600 * SECOND, {}, { restartPolicy: 'Always' }),
+    to: { Stopped: 'Idle' },
+  },
+  {
+    rule: 'J.Stopped.10',
+    name: 'finished job with OnlyIfFailed stays stopped',
+    from: { Stopped: 'Idle' },
+    context: stopped({ stopReason: 'Finished' }),
+    event: jobObserved(T0 + 3600 * SECOND, {}, { restartPolicy: 'OnlyIfFailed' }),
+    to: { Stopped: 'Idle' },
+  },
+  {
+    rule: 'J.Stopped.T1',
+    name: 'restartDelay waiter fires',
+    from: { Stopped: 'RestartPending' },
+    context: stopped({ stopReason: 'Failed' }),
+    event: done('restartDelay', { at: T0 + 60 * SECOND }),
+    to: { Starting: 'WaitingForCluster' },
+  },
+];
+
+describe('job machine rules', () => {
+  it.each(rows.map((row) => [`${row.rule} ${row.name}`, row] as const))('%s', (_, row) => {
+    const { next, started } = step(jobMachine, jobSnapshot(row.from, row.context), row.event);
+    expect(next.value).toEqual(row.to);
+    if (row.starts !== undefined) expect(started).toEqual(expect.arrayContaining([...row.starts]));
+    row.check?.(next.context as JobContext);
+  });
+
+  it('has a row for every described rule, and every row names an existing rule', () => {
+    const ids = new Set(
+      machineRules(jobMachine)
+        .map((rule) => /^(J\.[A-Za-z]+\.[A-Z]?\d+)\b/.exec(rule.description ?? '')?.[1])
+        .filter((id): id is string => id !== undefined),
+    );
+    const tested = new Set(rows.map((row) => row.rule));
+    expect([...ids].filter((id) => !tested.has(id))).toEqual([]);
+    expect([...tested].filter((id) => !ids.has(id))).toEqual([]);
+  });
+
+  it('numbers OBSERVED rows by the order xstate tries them', () => {
+    for (const rule of machineRules(jobMachine).filter((r) => r.event === 'OBSERVED')) {
+      expect(rule.description, rule.source).toMatch(new RegExp(`^J\\.[A-Za-z]+\\.${rule.index} `));
+    }
+  });
+});
