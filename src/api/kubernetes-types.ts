@@ -4,6 +4,7 @@ import type {
   V1EnvVarSource,
   V1LabelSelector,
   V1PodSecurityContext,
+  V1ResourceRequirements,
   V1SecurityContext,
   V1Volume,
 } from '@kubernetes/client-node';
@@ -64,6 +65,15 @@ export const resourceRequirements = z
   })
   .describe('Compute resources of the container (core/v1 ResourceRequirements: limits and requests).');
 export type ResourceRequirements = z.infer<typeof resourceRequirements>;
+
+/** The client-node shape (quantities as strings), for a pod spec built from our resources. */
+export function toV1ResourceRequirements(resources: ResourceRequirements): V1ResourceRequirements {
+  const asStrings = (m: Record<string, Quantity> | undefined) =>
+    m === undefined ? undefined : Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]));
+  const limits = asStrings(resources.limits);
+  const requests = asStrings(resources.requests);
+  return { ...(limits ? { limits } : {}), ...(requests ? { requests } : {}) };
+}
 
 const objectName = z.string().min(1).max(253).regex(new RegExp(DNS_SUBDOMAIN_PATTERN));
 

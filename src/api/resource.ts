@@ -18,8 +18,9 @@ export function resourceEnvelope<K extends string, Spec extends z.ZodType, Statu
 ) {
   return z
     .object({
-      apiVersion: z.literal(API_GROUP_VERSION).describe(`${API_GROUP_VERSION}.`),
-      kind: z.literal(kind).describe(`${kind}.`),
+      // Defaulted so parse() also takes a bare object (a request body, a test fixture).
+      apiVersion: z.literal(API_GROUP_VERSION).default(API_GROUP_VERSION).describe(`${API_GROUP_VERSION}.`),
+      kind: z.literal(kind).default(kind).describe(`${kind}.`),
       metadata: objectMeta,
       spec,
       status: status.exactOptional(),

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerDevenvCommands } from './commands/devenv.ts';
+import { registerMachinesCommands } from './commands/machines.ts';
 import { registerCrdsCommands } from './commands/crds.ts';
 import { registerBootstrapCommands } from './commands/bootstrap.ts';
 import { FLINKVISOR_VERSION } from '../version.ts';
@@ -17,6 +18,7 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError()
     .exitOverride();
   registerDevenvCommands(program, ctx);
+  registerMachinesCommands(program, ctx);
   registerCrdsCommands(program, ctx);
   registerBootstrapCommands(program, ctx);
   return program;

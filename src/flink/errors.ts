@@ -191,6 +191,9 @@ const NOT_FOUND_PATTERNS = [
   /File \S+\.jar does not exist in/,
 ];
 const DUPLICATE_SUBMISSION = /Duplicate(Job|Application)SubmissionException/;
+// The job's own program failed to build or submit (no such entry class, its main threw): the
+// request is wrong, whatever status Flink chose (it answers 400 or 500 for these).
+const PROGRAM_REJECTED = /ProgramInvocationException/;
 
 function parseRetryAfter(value: string | undefined): number | undefined {
   if (!value) return undefined;
@@ -218,7 +221,9 @@ export function errorFromResponse(
     return new FlinkNotFoundError('not found', options);
   }
   if (status === 409) return new FlinkConflictError('conflict', options);
-  if (status === 400) return new FlinkBadRequestError('bad request', options);
+  if (status === 400 || (status === 500 && PROGRAM_REJECTED.test(all))) {
+    return new FlinkBadRequestError('bad request', options);
+  }
   if (status === 429 || status === 502 || status === 503 || status === 504) {
     return new FlinkUnavailableError('unavailable', {
       ...options,

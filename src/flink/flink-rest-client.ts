@@ -125,6 +125,10 @@ export interface RunJarResult {
   readonly applicationId?: FlinkId;
 }
 
+/**
+ * `cancellation-requested`: Flink accepted the cancel (also its answer for a job already CANCELED);
+ * `already-terminal`: the job had ended otherwise (FINISHED, FAILED), so there is nothing to cancel.
+ */
 export type CancelOutcome = 'cancellation-requested' | 'already-terminal';
 export type DeleteJarOutcome = 'deleted' | 'not-found';
 
@@ -414,7 +418,7 @@ export class FlinkRestClient {
     return (await this.#get(jobStatusResponseSchema, '/jobs/:jobid/status', path, call)).status;
   }
 
-  /** `PATCH /jobs/:jobid?mode=cancel`; a job that already reached a terminal state is `already-terminal`. */
+  /** `PATCH /jobs/:jobid?mode=cancel`; safe to repeat (see CancelOutcome). */
   async cancelJob(jobId: FlinkId, call: CallOptions = {}): Promise<CancelOutcome> {
     try {
       await this.#send(undefined, {

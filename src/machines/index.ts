@@ -10,3 +10,4 @@ export * from './views.ts';
 export * from './persistence.ts';
 export * from './predict.ts';
 export * from './render-mermaid.ts';
+export * from './documents.ts';

@@ -278,9 +278,10 @@ export const jobMachine = setup({
     parallelismChanged: onObserved((e, c) => effectiveParallelism(e.policy) !== c.parallelism),
     specChanged: onObserved((e, c) => c.specDigest !== null && e.observation.specDigest !== c.specDigest),
     restartTimeoutPassed: onObserved((e, c) => passed(c.deadlines.restartTimeoutAt, e.at)),
-    flinkJobEnded: onObserved((e) => flinkJobEnded(e.observation.flinkJob)),
-    flinkJobAlive: onObserved((e) => flinkJobKnownAlive(e.observation.flinkJob)),
-    flinkJobLost: onObserved((e) => e.observation.flinkJob === 'NOT_FOUND'),
+    // What Flink says only counts for a job id the machine owns (the supervisor asks about that id).
+    flinkJobEnded: onObserved((e, c) => c.jobId !== null && flinkJobEnded(e.observation.flinkJob)),
+    flinkJobAlive: onObserved((e, c) => c.jobId !== null && flinkJobKnownAlive(e.observation.flinkJob)),
+    flinkJobLost: onObserved((e, c) => c.jobId !== null && e.observation.flinkJob === 'NOT_FOUND'),
     flinkJobGone: onObserved(
       (e, c) =>
         c.jobId === null ||
@@ -501,10 +502,13 @@ export const jobMachine = setup({
     disarmRestartTimeout: assign(({ context }) => ({
       deadlines: { ...context.deadlines, restartTimeoutAt: null },
     })),
+    // Set once per start attempt: rows of Starting that target sub-states of Launching exit and
+    // re-enter Launching, and that must not move the deadline (timeouts count from entering).
     armRestartTimeout: assign(({ context }) => ({
       deadlines: {
         ...context.deadlines,
-        restartTimeoutAt: context.now + seconds(context.policy.restartTimeoutSeconds),
+        restartTimeoutAt:
+          context.deadlines.restartTimeoutAt ?? context.now + seconds(context.policy.restartTimeoutSeconds),
       },
     })),
     assignSubmission: assign(({ context }) => {

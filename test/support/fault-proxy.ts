@@ -1,5 +1,11 @@
 import { once } from 'node:events';
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 
 /**
@@ -10,7 +16,12 @@ import { createServer as createTcpServer, type AddressInfo, type Socket } from '
  */
 export type Fault =
   /** Answer this status without forwarding (Flink never sees the request). */
-  | { readonly kind: 'status'; readonly status: number; readonly body?: string; readonly headers?: Record<string, string> }
+  | {
+      readonly kind: 'status';
+      readonly status: number;
+      readonly body?: string;
+      readonly headers?: Record<string, string>;
+    }
   /** Wait, then forward ('before': Flink sees it late) or forward and hold the answer ('after'). */
   | { readonly kind: 'delay'; readonly ms: number; readonly where?: 'before' | 'after' }
   /** Read the request, then drop the connection without forwarding. */
@@ -88,7 +99,14 @@ export async function startFaultProxy(options: { target: string; host?: string }
     new Promise((resolve, reject) => {
       const headers = { ...req.headers, host: target.host };
       const out = httpRequest(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent: upstream },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers,
+          agent: upstream,
+        },
         resolve,
       );
       out.on('error', reject);
@@ -108,7 +126,8 @@ export async function startFaultProxy(options: { target: string; host?: string }
     const active = rules.find((r) => r.left > 0 && matches(r.rule, method, path));
     if (active) active.left--;
     const fault = active?.rule.fault;
-    const record = (forwarded: boolean) => requests.push({ method, path, handling: fault?.kind ?? 'pass', forwarded });
+    const record = (forwarded: boolean) =>
+      requests.push({ method, path, handling: fault?.kind ?? 'pass', forwarded });
     const body = await drain(req);
     if (!fault) {
       record(true);
@@ -195,7 +214,9 @@ export async function startFaultProxy(options: { target: string; host?: string }
  * A TCP listener that accepts and never says a word. An `https://` client pointed at it waits forever
  * for the TLS handshake, which is how a test makes a connect timeout fire on loopback.
  */
-export async function startSilentServer(host = '127.0.0.1'): Promise<{ url: string; close(): Promise<void> }> {
+export async function startSilentServer(
+  host = '127.0.0.1',
+): Promise<{ url: string; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const server = createTcpServer((s) => {
     sockets.add(s);

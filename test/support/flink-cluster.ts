@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import type { Pool } from 'undici';
 import type { FlinkConfig } from '../../src/devenv/flink-config.ts';
 import type { FlinkDistribution } from '../../src/devenv/flink-distribution.ts';
-import { startFlinkSessionCluster, type FlinkSessionCluster } from '../../src/devenv/flink-session-cluster.ts';
+import {
+  startFlinkSessionCluster,
+  type FlinkSessionCluster,
+} from '../../src/devenv/flink-session-cluster.ts';
 import { allocateLoopbackAddress } from '../../src/devenv/loopback-addresses.ts';
 import { waitFor } from '../../src/devenv/wait-for.ts';
 import { createFlinkDispatcher } from '../../src/flink/dispatcher.ts';
@@ -66,7 +69,13 @@ export async function startTestFlink(
       address: lease.address,
       taskManagers: options.taskManagers ?? 1,
       slotsPerTaskManager: options.slotsPerTaskManager ?? 4,
-      config: { 'jobmanager.scheduler': 'adaptive', ...hosts.config, ...options.config },
+      config: {
+        'jobmanager.scheduler': 'adaptive',
+        // Flink caches job and checkpoint statistics for this long (default 3 s); tests read them right away.
+        'web.refresh-interval': 500,
+        ...hosts.config,
+        ...options.config,
+      },
     });
   } catch (err) {
     await lease.release();

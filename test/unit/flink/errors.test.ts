@@ -26,6 +26,7 @@ import {
   DUPLICATE_APPLICATION_2_3,
   DUPLICATE_JOB_1_20,
   JOB_NOT_FOUND,
+  NO_SUCH_ENTRY_CLASS,
   NO_SUCH_TRIGGER,
   RUN_MISSING_JAR,
   UNKNOWN_TASK_MANAGER_1_20,
@@ -44,6 +45,7 @@ describe('errorFromResponse', () => {
     ['400 duplicate application (2.3)', 400, DUPLICATE_APPLICATION_2_3, FlinkJobAlreadySubmittedError],
     ['409 cancel of a finished job', 409, CANCEL_TERMINAL, FlinkConflictError],
     ['400 malformed body', 400, BAD_TRIGGER_ID, FlinkBadRequestError],
+    ['500 no such entry class', 500, NO_SUCH_ENTRY_CLASS, FlinkBadRequestError],
     [
       '503',
       503,

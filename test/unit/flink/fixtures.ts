@@ -173,14 +173,29 @@ export const CHECKPOINTS = {
 
 const trace = (head: string) => `${head}\n\tat java.base/java.lang.Thread.run(Thread.java:840)\n`;
 
-/** 1.20 still sends the deprecated top-level fields next to exceptionHistory, and `location`. */
+/**
+ * 1.20 still sends the deprecated top-level fields next to exceptionHistory. The first entry is as
+ * recorded (a global failure: no task, no TaskManager); the second is a task failure in 1.20's shape,
+ * which names the TaskManager in both the deprecated `location` and (1.19+) `endpoint`.
+ */
 export const EXCEPTIONS_1_20 = {
-  'root-exception': trace('java.lang.RuntimeException: boom'),
-  timestamp: 1795212502801,
+  'root-exception': trace(
+    'org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy',
+  ),
+  timestamp: 1795212996998,
   'all-exceptions': [],
   truncated: false,
   exceptionHistory: {
     entries: [
+      {
+        exceptionName: 'org.apache.flink.util.FlinkException',
+        stacktrace: trace(
+          "org.apache.flink.util.FlinkException: Global failure triggered by OperatorCoordinator for 'Source: file-input'",
+        ),
+        timestamp: 1795212996967,
+        failureLabels: {},
+        concurrentExceptions: [],
+      },
       {
         exceptionName: 'java.lang.RuntimeException',
         stacktrace: trace('java.lang.RuntimeException: boom'),
@@ -328,6 +343,15 @@ export const BAD_TRIGGER_ID = errorBody(
   'org.apache.flink.runtime.rest.handler.RestHandlerException: Request did not match expected format SavepointTriggerRequestBody.\n' +
     FRAMES +
     'Caused by: org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonMappingException: For input string: "xy" under radix 16\n',
+);
+
+export const NO_SUCH_ENTRY_CLASS = errorBody(
+  'Internal server error.',
+  "<Exception on server side:\njava.util.concurrent.CompletionException: org.apache.flink.client.program.ProgramInvocationException: The program's entry point class 'org.example.NoSuchMain' was not found in the jar file.\n" +
+    FRAMES +
+    "Caused by: org.apache.flink.client.program.ProgramInvocationException: The program's entry point class 'org.example.NoSuchMain' was not found in the jar file.\n" +
+    'Caused by: java.lang.ClassNotFoundException: org.example.NoSuchMain\n' +
+    '\nEnd of exception on server side>',
 );
 
 export const NOT_A_JAR = errorBody(

@@ -353,6 +353,11 @@ describe('jobs', () => {
     const old = await flink.client.getJobExceptions(JOB_ID, { maxExceptions: 5 });
     expect(old.truncated).toBe(false);
     expect(old.entries[0]).toMatchObject({
+      exceptionName: 'org.apache.flink.util.FlinkException',
+      taskName: undefined,
+      endpoint: undefined,
+    });
+    expect(old.entries[1]).toMatchObject({
       exceptionName: 'java.lang.RuntimeException',
       endpoint: '127.0.0.2:34657',
       taskName: 'Source: file-input -> tokenizer (1/1)',

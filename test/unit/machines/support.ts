@@ -201,7 +201,8 @@ export class FakeEffects {
 export class FakeClock {
   now: number;
   private waiters: { deadline: number; resolve: (at: number) => void }[] = [];
-  readonly deadlines: number[] = [];
+  /** Every waitUntil input received, null included. */
+  readonly requested: (number | null)[] = [];
 
   constructor(now: number) {
     this.now = now;
@@ -209,7 +210,7 @@ export class FakeClock {
 
   waitUntil() {
     return fromPromise(async ({ input, signal }: { input: { deadline: number | null }; signal: AbortSignal }) => {
-      if (input.deadline !== null) this.deadlines.push(input.deadline);
+      this.requested.push(input.deadline);
       const at = await new Promise<number>((resolve, reject) => {
         if (input.deadline === null) {
           signal.addEventListener('abort', () => reject(new Error('aborted')));
@@ -293,4 +294,110 @@ export function liveCluster(effects: FakeEffects, clock: FakeClock, input = { ui
   actor.subscribe({ error: (err) => errors.push(err) });
   actor.start();
   return { actor, errors };
+}
+
+type JobActor = ReturnType<typeof liveJob>['actor'];
+type ClusterActor = ReturnType<typeof liveCluster>['actor'];
+
+/** Sends observations at the fake clock's time (1 ms apart when the clock did not move). */
+export class JobDriver {
+  readonly actor: JobActor;
+  readonly clock: FakeClock;
+  policy: Partial<JobPolicy>;
+  readonly notices: string[] = [];
+  private last = 0;
+
+  constructor(actor: JobActor, clock: FakeClock, policy: Partial<JobPolicy> = {}) {
+    this.actor = actor;
+    this.clock = clock;
+    this.policy = policy;
+    actor.subscribe((snapshot) => {
+      const reason = snapshot.context.notice?.reason;
+      if (reason !== undefined && reason !== this.notices.at(-1)) this.notices.push(reason);
+    });
+  }
+
+  private tick(): number {
+    this.last = Math.max(this.clock.now, this.last + 1);
+    return this.last;
+  }
+
+  async observe(observation: Partial<JobObservation> = {}, policy: Partial<JobPolicy> = {}): Promise<void> {
+    this.actor.send(jobObserved(this.tick(), observation, { ...this.policy, ...policy }));
+    await settle();
+  }
+
+  /** The observation of a running job: Flink runs the owned id, the bootstrap Job succeeded. */
+  async observeRunning(observation: Partial<JobObservation> = {}): Promise<void> {
+    await this.observe({ flinkJob: 'RUNNING', bootstrap: 'absent', ...observation });
+  }
+
+  async request(action: RequestedActionName, withoutSavepoint = false): Promise<void> {
+    this.actor.send(requested(action, this.tick(), withoutSavepoint));
+    await settle();
+  }
+
+  /** Unknown → Started.Running with the fakes' default (successful) effects. */
+  async start(): Promise<void> {
+    await this.observe();
+    await this.observe();
+    await this.observe({ flinkJob: 'NOT_FOUND' });
+    await this.observe({
+      flinkJob: 'RUNNING',
+      bootstrap: 'active',
+      bootstrapJobId: this.actor.getSnapshot().context.jobId,
+    });
+  }
+
+  get value(): StateValue {
+    return this.actor.getSnapshot().value;
+  }
+
+  get context(): JobContext {
+    return this.actor.getSnapshot().context;
+  }
+}
+
+export class ClusterDriver {
+  readonly actor: ClusterActor;
+  readonly clock: FakeClock;
+  policy: Partial<ClusterPolicy>;
+  readonly notices: string[] = [];
+  private last = 0;
+
+  constructor(actor: ClusterActor, clock: FakeClock, policy: Partial<ClusterPolicy> = {}) {
+    this.actor = actor;
+    this.clock = clock;
+    this.policy = policy;
+    actor.subscribe((snapshot) => {
+      const reason = snapshot.context.notice?.reason;
+      if (reason !== undefined && reason !== this.notices.at(-1)) this.notices.push(reason);
+    });
+  }
+
+  async observe(observation: Partial<ClusterObservation> = {}, policy: Partial<ClusterPolicy> = {}): Promise<void> {
+    this.last = Math.max(this.clock.now, this.last + 1);
+    this.actor.send(clusterObserved(this.last, observation, { ...this.policy, ...policy }));
+    await settle();
+  }
+
+  async request(action: RequestedActionName, withoutSavepoint = false): Promise<void> {
+    this.last = Math.max(this.clock.now, this.last + 1);
+    this.actor.send(requested(action, this.last, withoutSavepoint));
+    await settle();
+  }
+
+  /** Unknown → Started.Idle (healthy defaults: 1 JobManager, Service, 1 TaskManager, one job). */
+  async start(): Promise<void> {
+    await this.observe();
+    await this.observe();
+  }
+
+  get value(): StateValue {
+    return this.actor.getSnapshot().value;
+  }
+
+  get context(): ClusterContext {
+    return this.actor.getSnapshot().context;
+  }
 }

@@ -1,0 +1,662 @@
+// Table tests of the cluster machine: one row per rule (rule ids start the descriptions in
+// cluster-machine.ts); the last tests check that every described rule has a row.
+import type { StateValue } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import { clusterMachine } from '../../../src/machines/cluster-machine.ts';
+import type { ClusterContext, ClusterStopIntent } from '../../../src/machines/cluster-machine.ts';
+import type { ClusterObservation } from '../../../src/machines/observations.ts';
+import { machineRules } from '../../../src/machines/render-mermaid.ts';
+import {
+  SECOND,
+  T0,
+  clusterObserved,
+  clusterSnapshot,
+  done,
+  requested,
+  runningClusterContext,
+  baseClusterContext,
+  step,
+} from './support.ts';
+
+const AT = T0 + 1000;
+
+function stop(overrides: Partial<ClusterStopIntent> = {}): ClusterStopIntent {
+  return { reason: 'Manual', restart: false, delete: false, withoutSavepoint: false, jobsDeadline: T0 + 900 * SECOND, ...overrides };
+}
+
+const gone: Partial<ClusterObservation> = {
+  jobManager: { pods: 0, ready: false },
+  jobManagerService: false,
+  taskManagers: { pods: 0, ready: 0 },
+  flink: { reachable: false },
+  jobs: [{ name: 'a', state: 'Stopped', parallelism: 0, jobId: null }],
+};
+
+const jobsStopped: Partial<ClusterObservation> = {
+  jobs: [{ name: 'a', state: 'Stopped', parallelism: 0, jobId: null }],
+};
+
+const starting = { Starting: 'Idle' };
+const startingContext = (overrides: Partial<ClusterContext> = {}) =>
+  runningClusterContext({
+    deadlines: { startTimeoutAt: T0 + 300 * SECOND, unhealthyAt: null, scaleDownAt: null },
+    ...overrides,
+  });
+const stoppingContext = (overrides: Partial<ClusterStopIntent> = {}) => runningClusterContext({ stop: stop(overrides) });
+
+interface Row {
+  readonly rule: string;
+  readonly name: string;
+  readonly from: StateValue;
+  readonly context: ClusterContext;
+  readonly event: unknown;
+  readonly to: StateValue;
+  readonly starts?: readonly string[];
+  readonly check?: (context: ClusterContext) => void;
+}
+
+const rows: Row[] = [
+  {
+    rule: 'C.Any.0',
+    name: 'a repeated request is ignored',
+    from: { Started: 'Idle' },
+    context: runningClusterContext({
+      lastAction: { action: 'STOP', withoutSavepoint: false, requestedAt: AT, outcome: 'accepted', reason: 'accepted', at: AT },
+    }),
+    event: requested('STOP', AT),
+    to: { Started: 'Idle' },
+  },
+  {
+    rule: 'C.Any.1',
+    name: 'a request waits in Unknown',
+    from: 'Unknown',
+    context: baseClusterContext(),
+    event: requested('STOP', AT),
+    to: 'Unknown',
+    check: (c) => expect(c.pendingAction?.action).toBe('STOP'),
+  },
+  { rule: 'C.Unknown.0', name: 'stale', from: 'Unknown', context: baseClusterContext(), event: clusterObserved(T0), to: 'Unknown' },
+  {
+    rule: 'C.Unknown.1',
+    name: 'deleted before running',
+    from: 'Unknown',
+    context: baseClusterContext(),
+    event: clusterObserved(AT, { deletionRequested: true }),
+    to: 'Terminated',
+  },
+  {
+    rule: 'C.Unknown.2',
+    name: 'initialise and start',
+    from: 'Unknown',
+    context: baseClusterContext(),
+    event: clusterObserved(AT),
+    to: starting,
+    starts: ['startTimeout'],
+    check: (c) => {
+      expect(c.epoch).toBe(1);
+      expect(c.specDigest).toBe('cluster-1');
+      expect(c.deadlines.startTimeoutAt).toBe(AT + 300 * SECOND);
+    },
+  },
+  {
+    rule: 'C.Starting.A1',
+    name: 'STOP',
+    from: starting,
+    context: startingContext(),
+    event: requested('STOP', AT, true),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'Manual', withoutSavepoint: true, jobsDeadline: AT + 900 * SECOND }),
+  },
+  {
+    rule: 'C.Starting.A2',
+    name: 'START rejected',
+    from: starting,
+    context: startingContext(),
+    event: requested('START', AT),
+    to: starting,
+    check: (c) => expect(c.lastAction?.outcome).toBe('rejected'),
+  },
+  { rule: 'C.Starting.0', name: 'stale', from: starting, context: startingContext(), event: clusterObserved(T0), to: starting },
+  {
+    rule: 'C.Starting.1',
+    name: 'deleted',
+    from: starting,
+    context: startingContext(),
+    event: clusterObserved(AT, { deletionRequested: true }),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'Deleted', delete: true }),
+  },
+  {
+    rule: 'C.Starting.2',
+    name: 'spec changed',
+    from: starting,
+    context: startingContext(),
+    event: clusterObserved(AT, { specDigest: 'cluster-2' }),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'SpecChanged', restart: true }),
+  },
+  {
+    rule: 'C.Starting.3',
+    name: 'start timed out',
+    from: starting,
+    context: startingContext({ deadlines: { startTimeoutAt: AT, unhealthyAt: null, scaleDownAt: null } }),
+    event: clusterObserved(AT, { jobManager: { pods: 1, ready: false } }),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => {
+      expect(c.stop).toMatchObject({ reason: 'StartTimedOut', restart: true });
+      expect(c.notice?.reason).toBe('StartTimedOut');
+    },
+  },
+  {
+    rule: 'C.Starting.4',
+    name: 'create the JobManager',
+    from: starting,
+    context: startingContext(),
+    event: clusterObserved(AT, { ...gone, jobs: [] }),
+    to: { Starting: 'CreatingJobManager' },
+    starts: ['ensureJobManager'],
+  },
+  {
+    rule: 'C.Starting.5',
+    name: 'create the Service',
+    from: starting,
+    context: startingContext(),
+    event: clusterObserved(AT, { jobManagerService: false, jobManager: { pods: 1, ready: false } }),
+    to: { Starting: 'CreatingService' },
+    starts: ['ensureJobManagerService'],
+  },
+  {
+    rule: 'C.Starting.6',
+    name: 'JobManager not ready',
+    from: { Starting: 'CreatingService' },
+    context: startingContext(),
+    event: clusterObserved(AT, { jobManager: { pods: 1, ready: false } }),
+    to: { Starting: 'CreatingService' },
+  },
+  {
+    rule: 'C.Starting.7',
+    name: 'REST not answering yet',
+    from: starting,
+    context: startingContext(),
+    event: clusterObserved(AT, { flink: { reachable: false } }),
+    to: starting,
+  },
+  {
+    rule: 'C.Starting.8',
+    name: 'fresh JobManager runs jobs: cancel all',
+    from: starting,
+    context: startingContext(),
+    event: clusterObserved(AT, {
+      flink: {
+        reachable: true,
+        slotsTotal: 0,
+        jobs: [
+          { id: 'job-a', state: 'RUNNING' },
+          { id: 'old', state: 'FINISHED' },
+        ],
+      },
+    }),
+    to: { Starting: 'CancellingJobs' },
+    starts: ['cancelFlinkJobs'],
+  },
+  {
+    rule: 'C.Starting.9',
+    name: 'jobs still cancelling',
+    from: starting,
+    context: startingContext(),
+    event: clusterObserved(AT, { flink: { reachable: true, slotsTotal: 0, jobs: [{ id: 'x', state: 'CANCELLING' }] } }),
+    to: starting,
+  },
+  {
+    rule: 'C.Starting.10',
+    name: 'Started',
+    from: starting,
+    context: startingContext(),
+    event: clusterObserved(AT, { taskManagers: { pods: 0, ready: 0 } }),
+    to: { Started: 'Idle' },
+    check: (c) => expect(c.notice?.reason).toBe('Started'),
+  },
+  {
+    rule: 'C.Starting.T1',
+    name: 'start timeout waiter fires',
+    from: { Starting: 'CreatingJobManager' },
+    context: startingContext(),
+    event: done('startTimeout', { at: AT }),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop?.reason).toBe('StartTimedOut'),
+  },
+  {
+    rule: 'C.Started.A1',
+    name: 'START restarts',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: requested('START', AT, true),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'RestartRequested', restart: true, withoutSavepoint: true }),
+  },
+  {
+    rule: 'C.Started.A2',
+    name: 'STOP',
+    from: { Started: 'ScaleDownPending' },
+    context: runningClusterContext(),
+    event: requested('STOP', AT),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'Manual', restart: false, withoutSavepoint: false }),
+  },
+  {
+    rule: 'C.Started.A3',
+    name: 'savepoint actions are not cluster actions',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: requested('TRIGGER_SAVEPOINT', AT),
+    to: { Started: 'Idle' },
+    check: (c) => expect(c.lastAction?.outcome).toBe('rejected'),
+  },
+  {
+    rule: 'C.Started.0',
+    name: 'stale',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(T0, { deletionRequested: true }),
+    to: { Started: 'Idle' },
+  },
+  {
+    rule: 'C.Started.1',
+    name: 'deleted: jobs keep their savepoints',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, { deletionRequested: true }),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'Deleted', delete: true, withoutSavepoint: false }),
+  },
+  {
+    rule: 'C.Started.2',
+    name: 'JobManager pod gone',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, { jobManager: { pods: 0, ready: false }, flink: { reachable: false } }),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'JobManagerLost', restart: true }),
+  },
+  {
+    rule: 'C.Started.2',
+    name: 'JobManager Service gone',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, { jobManagerService: false }),
+    to: { Stopping: 'WaitingForJobs' },
+  },
+  {
+    rule: 'C.Started.3',
+    name: 'spec changed',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, { specDigest: 'cluster-2' }),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop?.reason).toBe('SpecChanged'),
+  },
+  {
+    rule: 'C.Started.4',
+    name: 'unreachable for taskTimeout',
+    from: { Started: 'Unreachable' },
+    context: runningClusterContext({
+      unreachableSince: T0,
+      deadlines: { startTimeoutAt: null, unhealthyAt: AT, scaleDownAt: null },
+    }),
+    event: clusterObserved(AT, { flink: { reachable: false } }),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'Unhealthy', restart: true }),
+  },
+  {
+    rule: 'C.Started.5',
+    name: 'REST stops answering',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, { flink: { reachable: false } }),
+    to: { Started: 'Unreachable' },
+    starts: ['unhealthyTimeout'],
+    check: (c) => {
+      expect(c.unreachableSince).toBe(AT);
+      expect(c.deadlines.unhealthyAt).toBe(AT + 300 * SECOND);
+    },
+  },
+  {
+    rule: 'C.Started.6',
+    name: 'still unreachable',
+    from: { Started: 'Unreachable' },
+    context: runningClusterContext({
+      unreachableSince: T0,
+      deadlines: { startTimeoutAt: null, unhealthyAt: T0 + 300 * SECOND, scaleDownAt: null },
+    }),
+    event: clusterObserved(AT, { flink: { reachable: false }, taskManagers: { pods: 0, ready: 0 } }),
+    to: { Started: 'Unreachable' },
+  },
+  {
+    rule: 'C.Started.7',
+    name: 'TaskManagers missing',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, { taskManagers: { pods: 0, ready: 0 } }),
+    to: { Started: 'AddingTaskManagers' },
+    starts: ['addTaskManagers'],
+    check: (c) => {
+      expect(c.lastRescaleAt).toBe(AT);
+      expect(c.desiredTaskManagers).toBe(1);
+    },
+  },
+  {
+    rule: 'C.Started.8',
+    name: 'surplus for rescaleDelay: remove idle TaskManagers',
+    from: { Started: 'ScaleDownPending' },
+    context: runningClusterContext({ deadlines: { startTimeoutAt: null, unhealthyAt: null, scaleDownAt: AT } }),
+    event: clusterObserved(AT, { taskManagers: { pods: 3, ready: 3 } }),
+    to: { Started: 'RemovingTaskManagers' },
+    starts: ['removeTaskManagers'],
+    check: (c) => expect(c.deadlines.scaleDownAt).toBeNull(),
+  },
+  {
+    rule: 'C.Started.9',
+    name: 'surplus: wait rescaleDelay',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, { taskManagers: { pods: 3, ready: 3 } }),
+    to: { Started: 'ScaleDownPending' },
+    starts: ['rescaleDelay'],
+    check: (c) => expect(c.deadlines.scaleDownAt).toBe(AT + 60 * SECOND),
+  },
+  {
+    rule: 'C.Started.10',
+    name: 'unmanaged Flink job',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, {
+      flink: {
+        reachable: true,
+        slotsTotal: 2,
+        jobs: [
+          { id: 'job-a', state: 'RUNNING' },
+          { id: 'rogue', state: 'RUNNING' },
+        ],
+      },
+    }),
+    to: { Started: 'CancellingJobs' },
+    starts: ['cancelFlinkJobs'],
+  },
+  {
+    rule: 'C.Started.11',
+    name: 'REST answers again',
+    from: { Started: 'Unreachable' },
+    context: runningClusterContext({
+      unreachableSince: T0,
+      deadlines: { startTimeoutAt: null, unhealthyAt: T0 + 300 * SECOND, scaleDownAt: null },
+    }),
+    event: clusterObserved(AT),
+    to: { Started: 'Idle' },
+    check: (c) => {
+      expect(c.unreachableSince).toBeNull();
+      expect(c.deadlines.unhealthyAt).toBeNull();
+    },
+  },
+  {
+    rule: 'C.Started.12',
+    name: 'surplus gone before rescaleDelay',
+    from: { Started: 'ScaleDownPending' },
+    context: runningClusterContext({ deadlines: { startTimeoutAt: null, unhealthyAt: null, scaleDownAt: T0 + 60 * SECOND } }),
+    event: clusterObserved(AT),
+    to: { Started: 'Idle' },
+    check: (c) => expect(c.deadlines.scaleDownAt).toBeNull(),
+  },
+  {
+    rule: 'C.Started.13',
+    name: 'steady',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT),
+    to: { Started: 'Idle' },
+  },
+  {
+    rule: 'C.Started.T1',
+    name: 'unhealthy waiter fires',
+    from: { Started: 'Unreachable' },
+    context: runningClusterContext({ deadlines: { startTimeoutAt: null, unhealthyAt: AT, scaleDownAt: null } }),
+    event: done('unhealthyTimeout', { at: AT }),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop?.reason).toBe('Unhealthy'),
+  },
+  {
+    rule: 'C.Started.T2',
+    name: 'rescaleDelay waiter fires',
+    from: { Started: 'ScaleDownPending' },
+    context: runningClusterContext({ deadlines: { startTimeoutAt: null, unhealthyAt: null, scaleDownAt: AT } }),
+    event: done('rescaleDelay', { at: AT }),
+    to: { Started: 'RemovingTaskManagers' },
+  },
+  {
+    rule: 'C.Stopping.A1',
+    name: 'STOP cancels the restart',
+    from: { Stopping: 'WaitingForJobs' },
+    context: stoppingContext({ reason: 'SpecChanged', restart: true }),
+    event: requested('STOP', AT),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'Manual', restart: false }),
+  },
+  {
+    rule: 'C.Stopping.A2',
+    name: 'START restarts once stopped',
+    from: { Stopping: 'Removing' },
+    context: stoppingContext(),
+    event: requested('START', AT),
+    to: { Stopping: 'Removing' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'RestartRequested', restart: true }),
+  },
+  {
+    rule: 'C.Stopping.A3',
+    name: 'START while deleting is rejected',
+    from: { Stopping: 'Removing' },
+    context: stoppingContext({ reason: 'Deleted', delete: true }),
+    event: requested('START', AT),
+    to: { Stopping: 'Removing' },
+    check: (c) => {
+      expect(c.lastAction?.outcome).toBe('rejected');
+      expect(c.stop?.restart).toBe(false);
+    },
+  },
+  {
+    rule: 'C.Stopping.0',
+    name: 'stale',
+    from: { Stopping: 'WaitingForJobs' },
+    context: stoppingContext(),
+    event: clusterObserved(T0, gone),
+    to: { Stopping: 'WaitingForJobs' },
+  },
+  {
+    rule: 'C.Stopping.1',
+    name: 'deleted while stopping',
+    from: { Stopping: 'WaitingForJobs' },
+    context: stoppingContext({ reason: 'SpecChanged', restart: true }),
+    event: clusterObserved(AT, { deletionRequested: true }),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'Deleted', delete: true, restart: false }),
+  },
+  {
+    rule: 'C.Stopping.2',
+    name: 'jobs did not stop in time',
+    from: { Stopping: 'WaitingForJobs' },
+    context: stoppingContext({ jobsDeadline: AT }),
+    event: clusterObserved(AT),
+    to: { Stopping: 'Removing' },
+    check: (c) => expect(c.notice?.reason).toBe('JobsDidNotStop'),
+  },
+  {
+    rule: 'C.Stopping.3',
+    name: 'waiting for jobs',
+    from: { Stopping: 'WaitingForJobs' },
+    context: stoppingContext(),
+    event: clusterObserved(AT),
+    to: { Stopping: 'WaitingForJobs' },
+  },
+  {
+    rule: 'C.Stopping.4',
+    name: 'jobs stopped: delete the resources',
+    from: { Stopping: 'WaitingForJobs' },
+    context: stoppingContext(),
+    event: clusterObserved(AT, jobsStopped),
+    to: { Stopping: 'DeletingResources' },
+    starts: ['deleteClusterResources'],
+  },
+  {
+    rule: 'C.Stopping.5',
+    name: 'resources still there',
+    from: { Stopping: 'DeletingResources' },
+    context: stoppingContext(),
+    event: clusterObserved(AT, jobsStopped),
+    to: { Stopping: 'DeletingResources' },
+  },
+  {
+    rule: 'C.Stopping.6',
+    name: 'everything gone',
+    from: { Stopping: 'Removing' },
+    context: stoppingContext(),
+    event: clusterObserved(AT, gone),
+    to: { Stopped: 'Idle' },
+  },
+  {
+    rule: 'C.Stopping.T1',
+    name: 'jobs-stop waiter fires',
+    from: { Stopping: 'WaitingForJobs' },
+    context: stoppingContext({ jobsDeadline: AT }),
+    event: done('jobsStopTimeout', { at: AT }),
+    to: { Stopping: 'Removing' },
+    check: (c) => expect(c.notice?.reason).toBe('JobsDidNotStop'),
+  },
+  {
+    rule: 'C.Stopping.D1',
+    name: 'deleted: Terminated',
+    from: { Stopping: 'Removing' },
+    context: stoppingContext({ reason: 'Deleted', delete: true }),
+    event: clusterObserved(AT, gone),
+    to: 'Terminated',
+  },
+  {
+    rule: 'C.Stopping.D2',
+    name: 'restart: next epoch, started without savepoint when asked',
+    from: { Stopping: 'Removing' },
+    context: stoppingContext({ reason: 'RestartRequested', restart: true, withoutSavepoint: true }),
+    event: clusterObserved(AT, gone),
+    to: { Starting: 'Idle' },
+    check: (c) => {
+      expect(c.epoch).toBe(2);
+      expect(c.startWithoutSavepoint).toBe(true);
+      expect(c.stop).toBeNull();
+    },
+  },
+  {
+    rule: 'C.Stopping.D3',
+    name: 'otherwise: Stopped',
+    from: { Stopping: 'Removing' },
+    context: stoppingContext(),
+    event: clusterObserved(AT, gone),
+    to: { Stopped: 'Idle' },
+    check: (c) => {
+      expect(c.stopReason).toBe('Manual');
+      expect(c.startWithoutSavepoint).toBe(false);
+    },
+  },
+  {
+    rule: 'C.Stopped.A1',
+    name: 'START',
+    from: { Stopped: 'Idle' },
+    context: runningClusterContext({ stopReason: 'Manual' }),
+    event: requested('START', AT),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'RestartRequested', restart: true }),
+  },
+  {
+    rule: 'C.Stopped.A2',
+    name: 'STOP rejected',
+    from: { Stopped: 'Idle' },
+    context: runningClusterContext({ stopReason: 'Manual' }),
+    event: requested('STOP', AT),
+    to: { Stopped: 'Idle' },
+    check: (c) => expect(c.lastAction?.outcome).toBe('rejected'),
+  },
+  {
+    rule: 'C.Stopped.0',
+    name: 'stale',
+    from: { Stopped: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(T0, { deletionRequested: true }),
+    to: { Stopped: 'Idle' },
+  },
+  {
+    rule: 'C.Stopped.1',
+    name: 'deleted',
+    from: { Stopped: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, { ...gone, deletionRequested: true }),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop?.delete).toBe(true),
+  },
+  {
+    rule: 'C.Stopped.2',
+    name: 'leftovers',
+    from: { Stopped: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, { ...gone, jobManagerService: true }),
+    to: { Stopped: 'DeletingResources' },
+    starts: ['deleteClusterResources'],
+  },
+  {
+    rule: 'C.Stopped.3',
+    name: 'nothing left',
+    from: { Stopped: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, gone),
+    to: { Stopped: 'Idle' },
+  },
+];
+
+describe('cluster machine rules', () => {
+  it.each(rows.map((row) => [`${row.rule} ${row.name}`, row] as const))('%s', (_, row) => {
+    const { next, started } = step(clusterMachine, clusterSnapshot(row.from, row.context), row.event);
+    expect(next.value).toEqual(row.to);
+    if (row.starts !== undefined) expect(started).toEqual(expect.arrayContaining([...row.starts]));
+    row.check?.(next.context as ClusterContext);
+  });
+
+  it('has a row for every described rule, and every row names an existing rule', () => {
+    const ids = new Set(
+      machineRules(clusterMachine)
+        .map((rule) => /^(C\.[A-Za-z]+\.[A-Z]?\d+)\b/.exec(rule.description ?? '')?.[1])
+        .filter((id): id is string => id !== undefined),
+    );
+    const tested = new Set(rows.map((row) => row.rule));
+    expect([...ids].filter((id) => !tested.has(id))).toEqual([]);
+    expect([...tested].filter((id) => !ids.has(id))).toEqual([]);
+  });
+
+  it('numbers OBSERVED rows by the order xstate tries them', () => {
+    for (const rule of machineRules(clusterMachine).filter((r) => r.event === 'OBSERVED')) {
+      expect(rule.description, rule.source).toMatch(new RegExp(`^C\\.[A-Za-z]+\\.${rule.index} `));
+    }
+  });
+
+  it('hands the effects what they need: epoch, desired count, jobs to cancel', () => {
+    const fresh = step(
+      clusterMachine,
+      clusterSnapshot(starting, startingContext({ epoch: 4 })),
+      clusterObserved(AT, {
+        flink: {
+          reachable: true,
+          slotsTotal: 0,
+          jobs: [
+            { id: 'job-a', state: 'RUNNING' },
+            { id: 'gone', state: 'CANCELED' },
+          ],
+        },
+      }),
+    );
+    const cancelling = fresh.next as unknown as { children: Record<string, { getSnapshot(): { input: unknown } }> };
+    expect(cancelling.children['cancelFlinkJobs']?.getSnapshot().input).toEqual({ jobIds: ['job-a'] });
+  });
+});
