@@ -194,6 +194,7 @@ const DUPLICATE_SUBMISSION = /Duplicate(Job|Application)SubmissionException/;
 // The job's own program failed to build or submit (no such entry class, its main threw): the
 // request is wrong, whatever status Flink chose (it answers 400 or 500 for these).
 const PROGRAM_REJECTED = /ProgramInvocationException/;
+const NOT_READY = /UnavailableDispatcherOperationException/;
 
 function parseRetryAfter(value: string | undefined): number | undefined {
   if (!value) return undefined;
@@ -219,6 +220,10 @@ export function errorFromResponse(
   }
   if (status === 404 || NOT_FOUND_PATTERNS.some((p) => p.test(all))) {
     return new FlinkNotFoundError('not found', options);
+  }
+  if (NOT_READY.test(all)) {
+    // Flink answers 500 while the job's JobMaster is still starting: come back later.
+    return new FlinkUnavailableError('not ready yet', { ...options, outcomeUnknown: false });
   }
   if (status === 409) return new FlinkConflictError('conflict', options);
   if (status === 400 || (status === 500 && PROGRAM_REJECTED.test(all))) {

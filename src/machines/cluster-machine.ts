@@ -165,7 +165,9 @@ export function flinkJobsToCancel(observation: ClusterObservation, keep: Readonl
 }
 
 function flinkJobsStillRunning(observation: ClusterObservation): boolean {
-  return observation.flink.reachable && observation.flink.jobs.some((job) => !isTerminalFlinkState(job.state));
+  return (
+    observation.flink.reachable && observation.flink.jobs.some((job) => !isTerminalFlinkState(job.state))
+  );
 }
 
 function managedJobIds(observation: ClusterObservation): Set<string> {
@@ -175,7 +177,9 @@ function managedJobIds(observation: ClusterObservation): Set<string> {
 const ACTIVE_JOB_STATES = new Set(['Starting', 'Started', 'Stopping']);
 
 function resourcesPresent(observation: ClusterObservation): boolean {
-  return observation.jobManager.pods > 0 || observation.jobManagerService || observation.taskManagers.pods > 0;
+  return (
+    observation.jobManager.pods > 0 || observation.jobManagerService || observation.taskManagers.pods > 0
+  );
 }
 
 const STOP_MESSAGES: Record<ClusterStopReason, string> = {
@@ -197,7 +201,9 @@ export const clusterMachine = setup({
   actors: {
     waitUntil: notProvided<EffectOutput, WaitUntilInput>('waitUntil'),
     ensureJobManager: notProvided<EffectOutput, EnsureJobManagerInput>('ensureJobManager'),
-    ensureJobManagerService: notProvided<EffectOutput, EnsureJobManagerServiceInput>('ensureJobManagerService'),
+    ensureJobManagerService: notProvided<EffectOutput, EnsureJobManagerServiceInput>(
+      'ensureJobManagerService',
+    ),
     cancelFlinkJobs: notProvided<EffectOutput, CancelFlinkJobsInput>('cancelFlinkJobs'),
     scaleTaskManagers: notProvided<ScaleTaskManagersOutput, ScaleTaskManagersInput>('scaleTaskManagers'),
     deleteClusterResources: notProvided<EffectOutput, DeleteClusterResourcesInput>('deleteClusterResources'),
@@ -210,7 +216,9 @@ export const clusterMachine = setup({
     startTimedOut: onObserved((e, c) => passed(c.deadlines.startTimeoutAt, e.at)),
     jobManagerMissing: onObserved((e) => e.observation.jobManager.pods === 0),
     serviceMissing: onObserved((e) => !e.observation.jobManagerService),
-    jobManagerNotReady: onObserved((e) => e.observation.jobManager.pods !== 1 || !e.observation.jobManager.ready),
+    jobManagerNotReady: onObserved(
+      (e) => e.observation.jobManager.pods !== 1 || !e.observation.jobManager.ready,
+    ),
     restUnreachable: onObserved((e) => !e.observation.flink.reachable),
     anyFlinkJobToCancel: onObserved((e) => flinkJobsToCancel(e.observation, new Set()).length > 0),
     flinkJobsStillRunning: onObserved((e) => flinkJobsStillRunning(e.observation)),
@@ -231,6 +239,13 @@ export const clusterMachine = setup({
     jobsActive: onObserved((e) => e.observation.jobs.some((job) => ACTIVE_JOB_STATES.has(job.state))),
     jobsStopDeadlinePassed: onObserved((e, c) => passed(c.stop?.jobsDeadline, e.at)),
     resourcesPresent: onObserved((e) => resourcesPresent(e.observation)),
+    runningClusterFound: onObserved(
+      (e) =>
+        e.observation.jobManager.pods === 1 &&
+        e.observation.jobManager.ready &&
+        e.observation.jobManagerService &&
+        e.observation.flink.reachable,
+    ),
     inStartingIdle: stateIn('#cluster.Starting.Idle'),
     inUnreachable: stateIn('#cluster.Started.Unreachable'),
     inScaleDownPending: stateIn('#cluster.Started.ScaleDownPending'),
@@ -281,7 +296,11 @@ export const clusterMachine = setup({
     rejectAction: assign(({ context }, params: { reason: string }) => ({
       lastAction: outcome(context, 'rejected', params.reason),
       pendingAction: null,
-      notice: notice('ActionRejected', `${context.pendingAction?.action ?? 'action'} rejected: ${params.reason}`, context.now),
+      notice: notice(
+        'ActionRejected',
+        `${context.pendingAction?.action ?? 'action'} rejected: ${params.reason}`,
+        context.now,
+      ),
     })),
     beginStop: assign(({ context }, params: { reason: ClusterStopReason; restart: boolean }) => {
       const manual = params.reason === 'Manual' || params.reason === 'RestartRequested';
@@ -297,7 +316,10 @@ export const clusterMachine = setup({
       };
     }),
     markDeleting: assign(({ context }) => ({
-      stop: context.stop === null ? null : { ...context.stop, delete: true, restart: false, reason: 'Deleted' as const },
+      stop:
+        context.stop === null
+          ? null
+          : { ...context.stop, delete: true, restart: false, reason: 'Deleted' as const },
       notice: notice('Deleted', STOP_MESSAGES.Deleted, context.now),
     })),
     restopManually: assign(({ context }) => ({
@@ -311,7 +333,8 @@ export const clusterMachine = setup({
               ...context.stop,
               restart: true,
               reason: 'RestartRequested' as const,
-              withoutSavepoint: context.stop.withoutSavepoint || (context.pendingAction?.withoutSavepoint ?? false),
+              withoutSavepoint:
+                context.stop.withoutSavepoint || (context.pendingAction?.withoutSavepoint ?? false),
             },
     })),
     enterStarting: assign(({ context }) => ({
@@ -322,16 +345,31 @@ export const clusterMachine = setup({
       stop: null,
       stopReason: null,
       unreachableSince: null,
-      deadlines: { ...NO_DEADLINES, startTimeoutAt: context.now + seconds(context.policy.taskTimeoutSeconds) },
+      deadlines: {
+        ...NO_DEADLINES,
+        startTimeoutAt: context.now + seconds(context.policy.taskTimeoutSeconds),
+      },
     })),
-    enterStarted: assign(({ context }) => ({
-      enteredAt: context.now,
-      deadlines: NO_DEADLINES,
+    enterStarted: assign(({ context }) => ({ enteredAt: context.now, deadlines: NO_DEADLINES })),
+    noteStarted: assign(({ context }) => ({
       notice: notice('Started', `the cluster is Started (epoch ${context.epoch})`, context.now),
+    })),
+    adoptCluster: assign(({ context }) => ({
+      epoch: Math.max(1, context.epoch),
+      specDigest: context.observed?.specDigest ?? null,
+      taskSlots: context.policy.taskSlots,
+      notice: notice(
+        'Adopted',
+        'a running JobManager and its Service were found: adopted without restarting the cluster',
+        context.now,
+      ),
     })),
     enterUnreachable: assign(({ context }) => ({
       unreachableSince: context.now,
-      deadlines: { ...context.deadlines, unhealthyAt: context.now + seconds(context.policy.taskTimeoutSeconds) },
+      deadlines: {
+        ...context.deadlines,
+        unhealthyAt: context.now + seconds(context.policy.taskTimeoutSeconds),
+      },
       notice: notice(
         'RestUnreachable',
         `the Flink REST API does not answer; the cluster restarts if it still does not in ${context.policy.taskTimeoutSeconds}s`,
@@ -345,7 +383,8 @@ export const clusterMachine = setup({
     armScaleDown: assign(({ context }) => ({
       deadlines: {
         ...context.deadlines,
-        scaleDownAt: context.deadlines.scaleDownAt ?? context.now + seconds(context.policy.rescaleDelaySeconds),
+        scaleDownAt:
+          context.deadlines.scaleDownAt ?? context.now + seconds(context.policy.rescaleDelaySeconds),
       },
     })),
     disarmScaleDown: assign(({ context }) => ({ deadlines: { ...context.deadlines, scaleDownAt: null } })),
@@ -412,9 +451,15 @@ export const clusterMachine = setup({
             description: 'C.Unknown.1 (§5.3 Unknown 1) deleted before it ever ran: terminate',
           },
           {
+            guard: 'runningClusterFound',
+            target: 'Started',
+            actions: ['recordObservation', 'adoptCluster'],
+            description: 'C.Unknown.2 a reset machine finds a running JobManager and Service: adopt them',
+          },
+          {
             target: 'Starting',
             actions: 'recordObservation',
-            description: 'C.Unknown.2 (§5.3 Unknown 2) initialise and start',
+            description: 'C.Unknown.3 (§5.3 Unknown 2) initialise and start',
           },
         ],
       },
@@ -452,20 +497,30 @@ export const clusterMachine = setup({
           {
             guard: 'deletionRequested',
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Deleted', restart: false } }],
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'Deleted', restart: false } },
+            ],
             description: 'C.Starting.1 (§5.3 Starting 1) deleted: stop, then terminate',
           },
           {
             guard: 'specChanged',
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'SpecChanged', restart: true } }],
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'SpecChanged', restart: true } },
+            ],
             description: 'C.Starting.2 (§5.3 Starting 2) spec changed: restart',
           },
           {
             guard: 'startTimedOut',
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'StartTimedOut', restart: true } }],
-            description: 'C.Starting.3 not Started within taskTimeout (from entering Starting): restart, say so',
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'StartTimedOut', restart: true } },
+            ],
+            description:
+              'C.Starting.3 not Started within taskTimeout (from entering Starting): restart, say so',
           },
           {
             guard: and(['inStartingIdle', 'jobManagerMissing']),
@@ -502,8 +557,9 @@ export const clusterMachine = setup({
           },
           {
             target: 'Started',
-            actions: 'recordObservation',
-            description: 'C.Starting.10 (§5.3 Starting 9) JobManager, Service and REST ready, no job: Started',
+            actions: ['recordObservation', 'noteStarted'],
+            description:
+              'C.Starting.10 (§5.3 Starting 9) JobManager, Service and REST ready, no job: Started',
           },
         ],
       },
@@ -554,7 +610,10 @@ export const clusterMachine = setup({
         {
           guard: 'pendingStart',
           target: 'Stopping',
-          actions: [{ type: 'beginStop', params: { reason: 'RestartRequested', restart: true } }, 'acceptAction'],
+          actions: [
+            { type: 'beginStop', params: { reason: 'RestartRequested', restart: true } },
+            'acceptAction',
+          ],
           description: 'C.Started.A1 (§5.3 Started 4) START: restart the cluster',
         },
         {
@@ -575,26 +634,40 @@ export const clusterMachine = setup({
           {
             guard: 'deletionRequested',
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Deleted', restart: false } }],
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'Deleted', restart: false } },
+            ],
             description: 'C.Started.1 (§5.3 Started 1) deleted: stop the jobs (with savepoints), terminate',
           },
           {
             guard: 'jobManagerLost',
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'JobManagerLost', restart: true } }],
-            description: 'C.Started.2 (§5.3 Started 2) JobManager pod or Service missing or duplicated: restart',
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'JobManagerLost', restart: true } },
+            ],
+            description:
+              'C.Started.2 (§5.3 Started 2) JobManager pod or Service missing or duplicated: restart',
           },
           {
             guard: 'specChanged',
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'SpecChanged', restart: true } }],
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'SpecChanged', restart: true } },
+            ],
             description: 'C.Started.3 (§5.3 Started 3) spec changed: restart',
           },
           {
             guard: and(['restUnreachable', 'unhealthyDeadlinePassed']),
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Unhealthy', restart: true } }],
-            description: 'C.Started.4 (§5.3 Started 5) REST unreachable for taskTimeout (from the first failure): restart',
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'Unhealthy', restart: true } },
+            ],
+            description:
+              'C.Started.4 (§5.3 Started 5) REST unreachable for taskTimeout (from the first failure): restart',
           },
           {
             guard: and(['restUnreachable', not('inUnreachable')]),
@@ -611,13 +684,15 @@ export const clusterMachine = setup({
             guard: and([not('startedBusy'), 'taskManagersMissing']),
             target: '.AddingTaskManagers',
             actions: ['recordObservation', 'recordRescale'],
-            description: 'C.Started.7 (§5.3 Started 7, 8; §5.6) fewer TaskManager pods than desired: create them now',
+            description:
+              'C.Started.7 (§5.3 Started 7, 8; §5.6) fewer TaskManager pods than desired: create them now',
           },
           {
             guard: and([not('startedBusy'), 'taskManagersSurplus', 'scaleDownDue']),
             target: '.RemovingTaskManagers',
             actions: ['recordObservation', 'recordRescale'],
-            description: 'C.Started.8 (§5.3 Started 8; §5.6) surplus for rescaleDelay: remove idle TaskManagers',
+            description:
+              'C.Started.8 (§5.3 Started 8; §5.6) surplus for rescaleDelay: remove idle TaskManagers',
           },
           {
             guard: and([not('startedBusy'), 'taskManagersSurplus', not('inScaleDownPending')]),
@@ -717,7 +792,9 @@ export const clusterMachine = setup({
             src: 'cancelFlinkJobs',
             input: ({ context }) => ({
               jobIds:
-                context.observed === null ? [] : flinkJobsToCancel(context.observed, managedJobIds(context.observed)),
+                context.observed === null
+                  ? []
+                  : flinkJobsToCancel(context.observed, managedJobIds(context.observed)),
             }),
             onDone: { target: 'Idle', actions: 'recordTime' },
             onError: { target: 'Idle' },
@@ -742,7 +819,10 @@ export const clusterMachine = setup({
         },
         {
           guard: 'anyPendingAction',
-          actions: { type: 'rejectAction', params: { reason: 'the cluster is being deleted or this is not a cluster action' } },
+          actions: {
+            type: 'rejectAction',
+            params: { reason: 'the cluster is being deleted or this is not a cluster action' },
+          },
           description: 'C.Stopping.A3 (§4) other actions, or any action while deleting: rejected',
         },
       ],
@@ -758,7 +838,8 @@ export const clusterMachine = setup({
             guard: and(['inWaitingForJobs', 'jobsActive', 'jobsStopDeadlinePassed']),
             target: '.Removing',
             actions: ['recordObservation', 'noteJobsDidNotStop'],
-            description: 'C.Stopping.2 (§14.20) jobs still not stopped after 3 × taskTimeout: proceed, say so',
+            description:
+              'C.Stopping.2 (§14.20) jobs still not stopped after 3 × taskTimeout: proceed, say so',
           },
           {
             guard: and(['inWaitingForJobs', 'jobsActive']),
@@ -841,7 +922,10 @@ export const clusterMachine = setup({
         {
           guard: 'pendingStart',
           target: 'Stopping',
-          actions: [{ type: 'beginStop', params: { reason: 'RestartRequested', restart: true } }, 'acceptAction'],
+          actions: [
+            { type: 'beginStop', params: { reason: 'RestartRequested', restart: true } },
+            'acceptAction',
+          ],
           description: 'C.Stopped.A1 (§5.3 Stopped 2) START: clean up, then start',
         },
         {
@@ -856,7 +940,10 @@ export const clusterMachine = setup({
           {
             guard: 'deletionRequested',
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Deleted', restart: false } }],
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'Deleted', restart: false } },
+            ],
             description: 'C.Stopped.1 (§5.3 Stopped 1) deleted: terminate',
           },
           {

@@ -47,6 +47,8 @@ export interface JobMachineInput {
   readonly policy?: JobPolicy;
   /** A savepoint known from elsewhere (status.savepointPath kept when a snapshot had to be reset). */
   readonly savepointPath?: string | null;
+  /** The Flink job id known from elsewhere (status.jobId): adopted if Flink still runs it. */
+  readonly jobId?: string | null;
 }
 
 export interface JobSavepointInFlight {
@@ -129,7 +131,7 @@ export function initialJobContext(input: JobMachineInput): JobContext {
     uid: input.uid,
     idSeed: input.idSeed,
     submission: 0,
-    jobId: null,
+    jobId: input.jobId ?? null,
     parallelism: 0,
     specDigest: null,
     clusterEpoch: null,
@@ -262,7 +264,9 @@ export const jobMachine = setup({
     clusterTerminated: onObserved((e) => e.observation.cluster.state === 'Terminated'),
     clusterAway: onObserved((e) => CLUSTER_AWAY.has(e.observation.cluster.state)),
     clusterNotStarted: onObserved((e) => e.observation.cluster.state !== 'Started'),
-    clusterPending: onObserved((e) => e.observation.cluster.state === 'Unknown' || e.observation.cluster.state === 'Starting'),
+    clusterPending: onObserved(
+      (e) => e.observation.cluster.state === 'Unknown' || e.observation.cluster.state === 'Starting',
+    ),
     clusterStarted: onObserved((e) => e.observation.cluster.state === 'Started'),
     clusterNotReady: onObserved((e) => !(e.observation.cluster.ready && e.observation.cluster.healthy)),
     clusterHasNoJobManager: onObserved(
@@ -272,7 +276,8 @@ export const jobMachine = setup({
       (e, c) =>
         e.observation.cluster.state === 'Started' &&
         c.clusterEpoch !== null &&
-        e.observation.cluster.epoch !== c.clusterEpoch,
+        e.observation.cluster.epoch !== c.clusterEpoch &&
+        !flinkJobKnownAlive(e.observation.flinkJob),
     ),
     parallelismZero: onObserved((e) => effectiveParallelism(e.policy) === 0),
     parallelismChanged: onObserved((e, c) => effectiveParallelism(e.policy) !== c.parallelism),
@@ -291,13 +296,17 @@ export const jobMachine = setup({
     ),
     bootstrapPresent: onObserved((e) => e.observation.bootstrap !== 'absent'),
     bootstrapFailed: onObserved(
-      (e, c) => e.observation.bootstrap === 'failed' && c.jobId !== null && e.observation.bootstrapJobId === c.jobId,
+      (e, c) =>
+        e.observation.bootstrap === 'failed' && c.jobId !== null && e.observation.bootstrapJobId === c.jobId,
     ),
     bootstrapOurs: onObserved(
-      (e, c) => e.observation.bootstrap !== 'absent' && c.jobId !== null && e.observation.bootstrapJobId === c.jobId,
+      (e, c) =>
+        e.observation.bootstrap !== 'absent' && c.jobId !== null && e.observation.bootstrapJobId === c.jobId,
     ),
     bootstrapStale: onObserved(
-      (e, c) => e.observation.bootstrap !== 'absent' && (c.jobId === null || e.observation.bootstrapJobId !== c.jobId),
+      (e, c) =>
+        e.observation.bootstrap !== 'absent' &&
+        (c.jobId === null || e.observation.bootstrapJobId !== c.jobId),
     ),
     submissionNeeded: onObserved(
       (e) =>
@@ -326,9 +335,13 @@ export const jobMachine = setup({
     ),
     resumeAfterCluster: onObserved(
       (e, c) =>
-        c.stopReason === 'ClusterStopped' && e.observation.cluster.state === 'Started' && e.observation.cluster.healthy,
+        c.stopReason === 'ClusterStopped' &&
+        e.observation.cluster.state === 'Started' &&
+        e.observation.cluster.healthy,
     ),
-    resumeAfterSuspension: onObserved((e, c) => c.stopReason === 'Suspended' && effectiveParallelism(e.policy) > 0),
+    resumeAfterSuspension: onObserved(
+      (e, c) => c.stopReason === 'Suspended' && effectiveParallelism(e.policy) > 0,
+    ),
     cancelTimedOut: onObserved((e, c) => passed(c.stop?.cancelDeadline, e.at)),
     savepointStopTimedOut: onObserved(
       (e, c) => c.stop !== null && !c.stop.savepointAbandoned && passed(c.stop.savepointDeadline, e.at),
@@ -398,7 +411,11 @@ export const jobMachine = setup({
     rejectAction: assign(({ context }, params: { reason: string }) => ({
       lastAction: outcome(context, 'rejected', params.reason),
       pendingAction: null,
-      notice: notice('ActionRejected', `${context.pendingAction?.action ?? 'action'} rejected: ${params.reason}`, context.now),
+      notice: notice(
+        'ActionRejected',
+        `${context.pendingAction?.action ?? 'action'} rejected: ${params.reason}`,
+        context.now,
+      ),
     })),
     beginStop: assign(({ context, event }, params: { reason: JobStopReason; restart: boolean }) => {
       const observed = observedEvent(event);
@@ -417,9 +434,12 @@ export const jobMachine = setup({
       };
     }),
     beginStopForEndedJob: assign(({ context, event }) => {
-      const observed = observedEvent(event);
-      const reason = endedReason(observed?.observation.flinkJob ?? 'FAILED');
-      return { stop: stopIntent(reason, false, true) };
+      const state = observedEvent(event)?.observation.flinkJob ?? 'FAILED';
+      const reason = endedReason(state);
+      return {
+        stop: stopIntent(reason, false, true),
+        notice: notice(reason, `the submitted Flink job reached ${state} while starting`, context.now),
+      };
     }),
     noteStartTimedOut: assign(({ context }) => ({
       stop: stopIntent('StartTimedOut', false, true),
@@ -430,8 +450,15 @@ export const jobMachine = setup({
       ),
     })),
     markDeleting: assign(({ context }) => ({
-      stop: context.stop === null ? null : { ...context.stop, delete: true, restart: false, reason: 'Deleted' as const },
-      notice: notice('Deleted', 'the FlinkJob is being deleted: it will be terminated once stopped', context.now),
+      stop:
+        context.stop === null
+          ? null
+          : { ...context.stop, delete: true, restart: false, reason: 'Deleted' as const },
+      notice: notice(
+        'Deleted',
+        'the FlinkJob is being deleted: it will be terminated once stopped',
+        context.now,
+      ),
     })),
     restopManually: assign(({ context }) => ({
       stop:
@@ -473,6 +500,22 @@ export const jobMachine = setup({
     initialise: assign(({ context }) => ({
       savepointPath: context.savepointPath ?? context.policy.initialSavepointPath,
     })),
+    adoptJob: assign(({ context }) => ({
+      parallelism: effectiveParallelism(context.policy),
+      specDigest: context.observed?.specDigest ?? null,
+      clusterEpoch: context.observed?.cluster.epoch ?? null,
+      notice: notice(
+        'Adopted',
+        `Flink runs job ${context.jobId ?? ''} recorded in status: adopted without restarting it`,
+        context.now,
+      ),
+    })),
+    followClusterEpoch: assign(({ context }) => ({
+      clusterEpoch:
+        context.observed !== null && flinkJobKnownAlive(context.observed.flinkJob)
+          ? context.observed.cluster.epoch
+          : context.clusterEpoch,
+    })),
     enterStarting: assign(({ context }) => ({
       enteredAt: context.now,
       jobId: null,
@@ -487,7 +530,11 @@ export const jobMachine = setup({
       context.pendingAction?.withoutSavepoint === true
         ? {
             savepointPath: null,
-            notice: notice('SavepointForgotten', 'starting without savepoint: the savepoint path was cleared', context.now),
+            notice: notice(
+              'SavepointForgotten',
+              'starting without savepoint: the savepoint path was cleared',
+              context.now,
+            ),
           }
         : {},
     ),
@@ -563,7 +610,11 @@ export const jobMachine = setup({
       const detail = output?.status === 'FAILED' ? `: ${output.reason}` : '';
       return {
         savepoint: null,
-        notice: notice('SavepointAbandoned', `savepoint abandoned (${params.why}${detail}); the job keeps running`, context.now),
+        notice: notice(
+          'SavepointAbandoned',
+          `savepoint abandoned (${params.why}${detail}); the job keeps running`,
+          context.now,
+        ),
       };
     }),
     forgetSavepoint: assign(({ context }) => ({
@@ -670,9 +721,15 @@ export const jobMachine = setup({
             description: 'J.Unknown.2 (§5.4 Unknown 0) the cluster is terminated: nothing to do',
           },
           {
+            guard: 'flinkJobAlive',
+            target: 'Started',
+            actions: ['recordObservation', 'adoptJob'],
+            description: 'J.Unknown.3 a reset machine finds its recorded job id running in Flink: adopt it',
+          },
+          {
             target: 'Starting',
             actions: ['recordObservation', 'initialise'],
-            description: 'J.Unknown.3 (§5.4 Unknown 2) initialise (initial savepoint path) and start',
+            description: 'J.Unknown.4 (§5.4 Unknown 2) initialise (initial savepoint path) and start',
           },
         ],
       },
@@ -700,20 +757,31 @@ export const jobMachine = setup({
           {
             guard: 'deletionRequested',
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Deleted', restart: false } }],
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'Deleted', restart: false } },
+            ],
             description: 'J.Starting.1 (§5.4 Starting 1) deleted: stop, then terminate',
           },
           {
             guard: 'clusterAway',
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'ClusterStopped', restart: false } }],
-            description: 'J.Starting.2 (§5.4 Starting 2, 3) the cluster is stopping or stopped: abort the start',
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'ClusterStopped', restart: false } },
+            ],
+            description:
+              'J.Starting.2 (§5.4 Starting 2, 3) the cluster is stopping or stopped: abort the start',
           },
           {
             guard: 'parallelismZero',
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Suspended', restart: false } }],
-            description: 'J.Starting.3 (§5.4 Starting 11) requested parallelism 0: suspended, no bootstrap Job',
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'Suspended', restart: false } },
+            ],
+            description:
+              'J.Starting.3 (§5.4 Starting 11) requested parallelism 0: suspended, no bootstrap Job',
           },
           {
             guard: 'clusterPending',
@@ -742,8 +810,12 @@ export const jobMachine = setup({
           {
             guard: 'bootstrapFailed',
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'BootstrapFailed', restart: false } }],
-            description: 'J.Starting.8 the bootstrap Job failed: abort the start now rather than at the timeout',
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'BootstrapFailed', restart: false } },
+            ],
+            description:
+              'J.Starting.8 the bootstrap Job failed: abort the start now rather than at the timeout',
           },
           {
             guard: and(['inWaitingForCluster', 'clusterStarted']),
@@ -754,7 +826,8 @@ export const jobMachine = setup({
           {
             guard: 'clusterNotReady',
             actions: 'recordObservation',
-            description: 'J.Starting.10 (§5.4 Starting 8) wait until the cluster is healthy with enough slots',
+            description:
+              'J.Starting.10 (§5.4 Starting 8) wait until the cluster is healthy with enough slots',
           },
           {
             guard: and(['inLaunchingIdle', 'bootstrapStale']),
@@ -766,13 +839,15 @@ export const jobMachine = setup({
             guard: and(['inLaunchingIdle', 'submissionNeeded']),
             target: '.Launching.Recording',
             actions: 'recordObservation',
-            description: 'J.Starting.12 (§5.4 Starting 12) no bootstrap Job, job unknown to Flink: record the job id, then submit',
+            description:
+              'J.Starting.12 (§5.4 Starting 12) no bootstrap Job, job unknown to Flink: record the job id, then submit',
           },
           {
             guard: and(['inLaunchingIdle', 'bootstrapOurs']),
             target: '.Launching.Submitted',
             actions: 'recordObservation',
-            description: 'J.Starting.13 our bootstrap Job exists (for example after a restore): wait for the job',
+            description:
+              'J.Starting.13 our bootstrap Job exists (for example after a restore): wait for the job',
           },
           { actions: 'recordObservation', description: 'J.Starting.14 otherwise: wait' },
         ],
@@ -852,13 +927,18 @@ export const jobMachine = setup({
           guard: 'pendingStop',
           target: 'Stopping',
           actions: [{ type: 'beginStop', params: { reason: 'Manual', restart: false } }, 'acceptAction'],
-          description: 'J.Started.A1 (§5.4 Started 9) STOP: stop (savepoint unless Manual mode or withoutSavepoint)',
+          description:
+            'J.Started.A1 (§5.4 Started 9) STOP: stop (savepoint unless Manual mode or withoutSavepoint)',
         },
         {
           guard: 'pendingStart',
           target: 'Stopping',
-          actions: [{ type: 'beginStop', params: { reason: 'RestartRequested', restart: true } }, 'acceptAction'],
-          description: 'J.Started.A2 (§5.4 Started 9) START: restart (withoutSavepoint: stop and start stateless)',
+          actions: [
+            { type: 'beginStop', params: { reason: 'RestartRequested', restart: true } },
+            'acceptAction',
+          ],
+          description:
+            'J.Started.A2 (§5.4 Started 9) START: restart (withoutSavepoint: stop and start stateless)',
         },
         {
           guard: and(['pendingTriggerSavepoint', not('savepointInFlight')]),
@@ -883,38 +963,58 @@ export const jobMachine = setup({
           {
             guard: 'deletionRequested',
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Deleted', restart: false } }],
-            description: 'J.Started.1 (§5.4 Started 1) deleted: stop (savepoint only with savepointOnDelete), terminate',
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'Deleted', restart: false } },
+            ],
+            description:
+              'J.Started.1 (§5.4 Started 1) deleted: stop (savepoint only with savepointOnDelete), terminate',
           },
           {
             guard: 'clusterNotStarted',
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'ClusterStopped', restart: false } }],
-            description: 'J.Started.2 (§5.4 Started 2, 3) the cluster is not Started: stop; resume when it is back',
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'ClusterStopped', restart: false } },
+            ],
+            description:
+              'J.Started.2 (§5.4 Started 2, 3) the cluster is not Started: stop; resume when it is back',
           },
           {
             guard: 'clusterRestartedUnderJob',
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'ClusterStopped', restart: false } }],
-            description: 'J.Started.3 the cluster restarted since submission (epoch changed): the job is gone; resume',
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'ClusterStopped', restart: false } },
+            ],
+            description:
+              'J.Started.3 the cluster restarted under the job (new epoch, job not running): resume',
           },
           {
             guard: 'specChanged',
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'SpecChanged', restart: true } }],
-            description: 'J.Started.4 (§5.4 Started 6) bootstrap settings changed: stop (savepoint) and restart',
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'SpecChanged', restart: true } },
+            ],
+            description:
+              'J.Started.4 (§5.4 Started 6) bootstrap settings changed: stop (savepoint) and restart',
           },
           {
             guard: 'parallelismChanged',
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Rescale', restart: true } }],
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'Rescale', restart: true } },
+            ],
             description: 'J.Started.5 (§5.4 Started 7) parallelism changed: stop (savepoint) and resubmit',
           },
           {
             guard: 'flinkJobLost',
             target: 'Stopped',
             actions: ['recordObservation', 'recordJobEnded'],
-            description: 'J.Started.6 (§14.21) Flink answers 404 for the job id: lost, handled by restartPolicy',
+            description:
+              'J.Started.6 (§14.21) Flink answers 404 for the job id: lost, handled by restartPolicy',
           },
           {
             guard: 'flinkJobEnded',
@@ -926,7 +1026,8 @@ export const jobMachine = setup({
             guard: 'savepointTimedOut',
             target: '.Running',
             actions: ['recordObservation', { type: 'abandonSavepoint', params: { why: 'timed out' } }],
-            description: 'J.Started.8 (§5.7) an in-flight savepoint passed its deadline: abandon it, keep running',
+            description:
+              'J.Started.8 (§5.7) an in-flight savepoint passed its deadline: abandon it, keep running',
           },
           {
             guard: and(['inRunning', 'periodicSavepointDue']),
@@ -934,7 +1035,10 @@ export const jobMachine = setup({
             actions: ['recordObservation', { type: 'requestSavepoint', params: { kind: 'periodic' } }],
             description: 'J.Started.9 (§5.4 Started 10, §5.7) savepointInterval elapsed: periodic savepoint',
           },
-          { actions: 'recordObservation', description: 'J.Started.10 otherwise: keep running' },
+          {
+            actions: ['recordObservation', 'followClusterEpoch'],
+            description: 'J.Started.10 otherwise: keep running (an adopted cluster may bring a new epoch)',
+          },
         ],
       },
       states: {
@@ -962,7 +1066,8 @@ export const jobMachine = setup({
             onDone: {
               target: 'Running',
               actions: ['recordTime', { type: 'abandonSavepoint', params: { why: 'timed out' } }],
-              description: 'J.Started.T2 (§5.7) the savepoint did not complete within taskTimeout: abandon it',
+              description:
+                'J.Started.T2 (§5.7) the savepoint did not complete within taskTimeout: abandon it',
             },
           },
           states: {
@@ -976,7 +1081,10 @@ export const jobMachine = setup({
                 onDone: { target: 'Triggering', actions: 'recordTime' },
                 onError: {
                   target: '#job.Started.Running',
-                  actions: { type: 'abandonSavepoint', params: { why: 'its trigger id could not be persisted' } },
+                  actions: {
+                    type: 'abandonSavepoint',
+                    params: { why: 'its trigger id could not be persisted' },
+                  },
                 },
               },
             },
@@ -1003,7 +1111,10 @@ export const jobMachine = setup({
               invoke: {
                 id: 'awaitSavepoint',
                 src: 'awaitSavepoint',
-                input: ({ context }) => ({ jobId: context.jobId ?? '', triggerId: context.savepoint?.triggerId ?? '' }),
+                input: ({ context }) => ({
+                  jobId: context.jobId ?? '',
+                  triggerId: context.savepoint?.triggerId ?? '',
+                }),
                 onDone: [
                   {
                     guard: 'savepointCompleted',
@@ -1015,11 +1126,15 @@ export const jobMachine = setup({
                     guard: 'triggerUnknown',
                     target: 'Triggering',
                     actions: 'recordTime',
-                    description: 'J.Started.S2 Flink never saw the trigger (crash before sending): send it, same id',
+                    description:
+                      'J.Started.S2 Flink never saw the trigger (crash before sending): send it, same id',
                   },
                   {
                     target: '#job.Started.Running',
-                    actions: ['recordTime', { type: 'abandonSavepoint', params: { why: 'Flink reported a failure' } }],
+                    actions: [
+                      'recordTime',
+                      { type: 'abandonSavepoint', params: { why: 'Flink reported a failure' } },
+                    ],
                     description: 'J.Started.S3 (§5.7) the savepoint failed: abandon it, keep running',
                   },
                 ],
@@ -1034,7 +1149,8 @@ export const jobMachine = setup({
       },
     },
     Stopping: {
-      description: 'Stopping the Flink job: bootstrap first, then stop-with-savepoint or cancel, each bounded.',
+      description:
+        'Stopping the Flink job: bootstrap first, then stop-with-savepoint or cancel, each bounded.',
       entry: 'enterStopping',
       initial: 'Idle',
       always: [
@@ -1046,7 +1162,8 @@ export const jobMachine = setup({
         {
           guard: and(['pendingStart', 'notYetDeleting']),
           actions: ['restartAfterStop', 'acceptAction'],
-          description: 'J.Stopping.A2 (§5.3 Stopping 6 analogue) START while stopping: start again once stopped',
+          description:
+            'J.Stopping.A2 (§5.3 Stopping 6 analogue) START while stopping: start again once stopped',
         },
       ],
       on: {
@@ -1061,7 +1178,8 @@ export const jobMachine = setup({
             guard: and(['inStoppingIdle', 'bootstrapPresent']),
             target: '.DeletingBootstrap',
             actions: 'recordObservation',
-            description: 'J.Stopping.2 (§5.4 Stopping 1) delete the bootstrap Job first (it could still submit)',
+            description:
+              'J.Stopping.2 (§5.4 Stopping 1) delete the bootstrap Job first (it could still submit)',
           },
           {
             guard: 'bootstrapPresent',
@@ -1084,13 +1202,15 @@ export const jobMachine = setup({
             guard: 'cancelTimedOut',
             target: '.Done',
             actions: ['recordObservation', 'giveUpCancel'],
-            description: 'J.Stopping.6 (§5.7, §15.40) cancel not confirmed within taskTimeout: give up, say so',
+            description:
+              'J.Stopping.6 (§5.7, §15.40) cancel not confirmed within taskTimeout: give up, say so',
           },
           {
             guard: 'savepointStopTimedOut',
             target: '.Cancelling',
             actions: ['recordObservation', { type: 'abandonSavepointStop', params: { why: 'timed out' } }],
-            description: 'J.Stopping.7 (§14.20) stop-with-savepoint not done within taskTimeout: fall back to cancel',
+            description:
+              'J.Stopping.7 (§14.20) stop-with-savepoint not done within taskTimeout: fall back to cancel',
           },
           {
             guard: and(['inFinishingSavepoint', 'savepointTimedOut']),
@@ -1108,7 +1228,8 @@ export const jobMachine = setup({
             guard: and(['inStoppingIdle', 'savepointWanted']),
             target: '.SavepointStop',
             actions: 'recordObservation',
-            description: 'J.Stopping.10 (§5.7, §14.8) Automatic mode: stop-with-savepoint (not cancel-with-savepoint)',
+            description:
+              'J.Stopping.10 (§5.7, §14.8) Automatic mode: stop-with-savepoint (not cancel-with-savepoint)',
           },
           {
             guard: 'inStoppingIdle',
@@ -1138,7 +1259,10 @@ export const jobMachine = setup({
             {
               id: 'awaitSavepoint',
               src: 'awaitSavepoint',
-              input: ({ context }) => ({ jobId: context.jobId ?? '', triggerId: context.savepoint?.triggerId ?? '' }),
+              input: ({ context }) => ({
+                jobId: context.jobId ?? '',
+                triggerId: context.savepoint?.triggerId ?? '',
+              }),
               onDone: [
                 {
                   guard: 'savepointCompleted',
@@ -1148,7 +1272,10 @@ export const jobMachine = setup({
                 },
                 {
                   target: 'Idle',
-                  actions: ['recordTime', { type: 'abandonSavepoint', params: { why: 'it did not complete' } }],
+                  actions: [
+                    'recordTime',
+                    { type: 'abandonSavepoint', params: { why: 'it did not complete' } },
+                  ],
                   description: 'J.Stopping.F2 the savepoint failed or is unknown: abandon it, then stop',
                 },
               ],
@@ -1170,7 +1297,8 @@ export const jobMachine = setup({
           ],
         },
         SavepointStop: {
-          description: 'Stop-with-savepoint (drain=false), trigger id recorded first; bounded by taskTimeout.',
+          description:
+            'Stop-with-savepoint (drain=false), trigger id recorded first; bounded by taskTimeout.',
           entry: 'beginSavepointStop',
           initial: 'Recording',
           invoke: {
@@ -1180,7 +1308,8 @@ export const jobMachine = setup({
             onDone: {
               target: 'Cancelling',
               actions: ['recordTime', { type: 'abandonSavepointStop', params: { why: 'timed out' } }],
-              description: 'J.Stopping.T1 (§14.20) stop-with-savepoint timed out: fall back to cancel, say so',
+              description:
+                'J.Stopping.T1 (§14.20) stop-with-savepoint timed out: fall back to cancel, say so',
             },
           },
           states: {
@@ -1210,7 +1339,8 @@ export const jobMachine = setup({
                 onDone: { target: 'Awaiting', actions: 'recordTime' },
                 onError: {
                   target: '#job.Stopping.Idle',
-                  description: 'J.Stopping.R1 the request failed: retry on the next observation until the deadline',
+                  description:
+                    'J.Stopping.R1 the request failed: retry on the next observation until the deadline',
                 },
               },
             },
@@ -1219,7 +1349,10 @@ export const jobMachine = setup({
               invoke: {
                 id: 'awaitSavepoint',
                 src: 'awaitSavepoint',
-                input: ({ context }) => ({ jobId: context.jobId ?? '', triggerId: context.stop?.triggerId ?? '' }),
+                input: ({ context }) => ({
+                  jobId: context.jobId ?? '',
+                  triggerId: context.stop?.triggerId ?? '',
+                }),
                 onDone: [
                   {
                     guard: 'savepointCompleted',
@@ -1236,7 +1369,8 @@ export const jobMachine = setup({
                   {
                     target: '#job.Stopping.Cancelling',
                     actions: ['recordTime', { type: 'abandonSavepointStop', params: { why: 'failed' } }],
-                    description: 'J.Stopping.S3 (§5.7) stop-with-savepoint failed: fall back to cancel, say so',
+                    description:
+                      'J.Stopping.S3 (§5.7) stop-with-savepoint failed: fall back to cancel, say so',
                   },
                 ],
                 onError: {
@@ -1312,7 +1446,8 @@ export const jobMachine = setup({
           guard: 'pendingStart',
           target: 'Starting',
           actions: ['clearSavepointIfRequested', 'acceptAction'],
-          description: 'J.Stopped.A1 (§5.4 Stopped 8) START: start (withoutSavepoint: forget the savepoint first)',
+          description:
+            'J.Stopped.A1 (§5.4 Stopped 8) START: start (withoutSavepoint: forget the savepoint first)',
         },
         {
           guard: 'pendingStop',
@@ -1337,7 +1472,10 @@ export const jobMachine = setup({
           {
             guard: 'deletionRequested',
             target: 'Stopping',
-            actions: ['recordObservation', { type: 'beginStop', params: { reason: 'Deleted', restart: false } }],
+            actions: [
+              'recordObservation',
+              { type: 'beginStop', params: { reason: 'Deleted', restart: false } },
+            ],
             description: 'J.Stopped.1 (§5.4 Stopped 1) deleted: clean up, then terminate',
           },
           {
@@ -1360,7 +1498,8 @@ export const jobMachine = setup({
             guard: 'resumeAfterCluster',
             target: 'Starting',
             actions: ['recordObservation', 'clearSavepointIfClusterStartedWithout'],
-            description: 'J.Stopped.5 (§5.4 Stopped 4, §14.6) stopped by its cluster, which is back: resume, any policy',
+            description:
+              'J.Stopped.5 (§5.4 Stopped 4, §14.6) stopped by its cluster, which is back: resume, any policy',
           },
           {
             guard: 'resumeAfterSuspension',
@@ -1372,19 +1511,22 @@ export const jobMachine = setup({
             guard: 'restartDue',
             target: 'Starting',
             actions: ['recordObservation', 'noteRestartByPolicy'],
-            description: 'J.Stopped.7 (§5.4 Stopped 13, §5.5) restartDelay elapsed and the policy allows it: restart',
+            description:
+              'J.Stopped.7 (§5.4 Stopped 13, §5.5) restartDelay elapsed and the policy allows it: restart',
           },
           {
             guard: and([not('inRestartPending'), 'restartAllowedNow']),
             target: '.RestartPending',
             actions: 'recordObservation',
-            description: 'J.Stopped.8 (§5.5) the policy allows a restart: await restartDelay (from entering Stopped)',
+            description:
+              'J.Stopped.8 (§5.5) the policy allows a restart: await restartDelay (from entering Stopped)',
           },
           {
             guard: and(['inRestartPending', not('restartAllowedNow')]),
             target: '.Idle',
             actions: 'recordObservation',
-            description: 'J.Stopped.9 (§5.4 Stopped 5, 6, 11) policy changed or cluster unhealthy: no restart for now',
+            description:
+              'J.Stopped.9 (§5.4 Stopped 5, 6, 11) policy changed or cluster unhealthy: no restart for now',
           },
           { actions: 'recordObservation', description: 'J.Stopped.10 otherwise: stay stopped' },
         ],

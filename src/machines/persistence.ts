@@ -238,10 +238,14 @@ interface DecodeSpec<TContext> {
 
 function decode<TContext>(raw: unknown, spec: DecodeSpec<TContext>): DecodeResult<TContext> {
   const parsed = envelopeSchema.safeParse(raw);
-  if (!parsed.success) return fail('SnapshotInvalid', `the persisted machine is malformed (${issues(parsed.error)})`);
+  if (!parsed.success)
+    return fail('SnapshotInvalid', `the persisted machine is malformed (${issues(parsed.error)})`);
   let envelope: PersistedEnvelope = parsed.data;
   if (envelope.machine !== spec.name) {
-    return fail('SnapshotOfAnotherMachine', `the persisted machine is a ${envelope.machine} machine, not a ${spec.name}`);
+    return fail(
+      'SnapshotOfAnotherMachine',
+      `the persisted machine is a ${envelope.machine} machine, not a ${spec.name}`,
+    );
   }
   const current = MACHINE_VERSIONS[spec.name];
   if (envelope.version > current) {
@@ -266,18 +270,30 @@ function decode<TContext>(raw: unknown, spec: DecodeSpec<TContext>): DecodeResul
   }
   const context = spec.schema.safeParse(envelope.context);
   if (!context.success) {
-    return fail('SnapshotInvalid', `the persisted ${spec.name} context is malformed (${issues(context.error)})`);
+    return fail(
+      'SnapshotInvalid',
+      `the persisted ${spec.name} context is malformed (${issues(context.error)})`,
+    );
   }
   const persistedUid = (context.data as unknown as { uid: string }).uid;
   if (persistedUid !== spec.uid) {
-    return fail('SnapshotOfAnotherResource', `the persisted machine belongs to uid ${persistedUid}, not ${spec.uid}`);
+    return fail(
+      'SnapshotOfAnotherResource',
+      `the persisted machine belongs to uid ${persistedUid}, not ${spec.uid}`,
+    );
   }
   const fullContext = { ...context.data, observed: null } as TContext;
   try {
-    const resolved = spec.machine.resolveState({ value: resumeValue(spec.machine, envelope.value), context: fullContext });
+    const resolved = spec.machine.resolveState({
+      value: resumeValue(spec.machine, envelope.value),
+      context: fullContext,
+    });
     return { ok: true, state: { value: resolved.value, context: fullContext } };
   } catch (err) {
-    return fail('SnapshotStateUnknown', `the persisted state does not exist in this machine: ${(err as Error).message}`);
+    return fail(
+      'SnapshotStateUnknown',
+      `the persisted state does not exist in this machine: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -396,7 +412,8 @@ export function restoreJobActor<TMachine extends AnyStateMachine>(
   input: JobMachineInput,
   options: RestoreOptions = {},
 ): Restored<TMachine> {
-  const decoded = raw === undefined || raw === null ? null : decodeJobEnvelope(raw, input.uid, options.migrations);
+  const decoded =
+    raw === undefined || raw === null ? null : decodeJobEnvelope(raw, input.uid, options.migrations);
   return restore(machine, raw, decoded, input, options);
 }
 

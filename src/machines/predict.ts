@@ -67,5 +67,11 @@ export function predict<TMachine extends AnyStateMachine>(
   const after = invokeIds(machine, value);
   const restarted = new Set(started.map((effect) => effect.id));
   const stopped = [...before].filter((id) => !after.has(id) || restarted.has(id));
-  return { value, state: lifecycleState(value), started, stopped, context: (next as { context: unknown }).context };
+  return {
+    value,
+    state: lifecycleState(value),
+    started,
+    stopped,
+    context: (next as { context: unknown }).context,
+  };
 }

@@ -84,7 +84,9 @@ function actionLabel(action: unknown): string {
   if (typeof action === 'object' && action !== null && 'type' in action) {
     const { type, params } = action as { type: string; params?: unknown };
     if (params !== undefined && typeof params === 'object' && params !== null) {
-      const values = Object.values(params as Record<string, unknown>).map((value) => String(value));
+      const values = Object.entries(params as Record<string, unknown>).map(
+        ([key, value]) => `${key}=${String(value)}`,
+      );
       return `${type}(${values.join(', ')})`;
     }
     return type;
@@ -144,7 +146,8 @@ export function renderMermaid(machine: AnyStateMachine): string {
   for (const node of allNodes(root)) {
     for (const rule of rulesOf(node)) {
       const targets = rule.targets.map((target) => findNode(root, target));
-      if (targets.some((target) => target !== undefined && isDescendant(target, node))) anySources.add(node.id);
+      if (targets.some((target) => target !== undefined && isDescendant(target, node)))
+        anySources.add(node.id);
     }
   }
   const declare = (node: NodeLike, indent: string) => {
@@ -175,7 +178,9 @@ export function renderMermaid(machine: AnyStateMachine): string {
         const from = isDescendant(target, node) ? `${mermaidId(node)}__any` : mermaidId(node);
         const numbered = (perEvent.get(rule.event) ?? 0) > 1 ? ` ${rule.index}` : '';
         const guard = rule.guard === null ? '' : ` ${rule.guard}`;
-        lines.push(`  ${from} --> ${mermaidId(target)} : ${safe(`${eventLabel(rule.event)}${numbered}${guard}`)}`);
+        lines.push(
+          `  ${from} --> ${mermaidId(target)} : ${safe(`${eventLabel(rule.event)}${numbered}${guard}`)}`,
+        );
       }
     }
     if (node.type === 'final') lines.push(`  ${mermaidId(node)} --> [*]`);

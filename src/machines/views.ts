@@ -34,7 +34,9 @@ export function clusterView(cluster: MachineState<ClusterContext>): ClusterView 
   const { context } = cluster;
   const observed = context.observed;
   const healthy =
-    state === 'Started' && !matchesState({ Started: 'Unreachable' }, cluster.value) && observed?.flink.reachable === true;
+    state === 'Started' &&
+    !matchesState({ Started: 'Unreachable' }, cluster.value) &&
+    observed?.flink.reachable === true;
   const ready =
     healthy &&
     observed !== null &&
@@ -55,7 +57,11 @@ export function clusterView(cluster: MachineState<ClusterContext>): ClusterView 
 export function jobSummary(name: string, job: MachineState<JobContext>): JobSummary {
   const state = lifecycleState(job.value);
   const parallelism =
-    state === 'Starting' ? effectiveParallelism(job.context.policy) : state === 'Stopped' ? 0 : job.context.parallelism;
+    state === 'Starting'
+      ? effectiveParallelism(job.context.policy)
+      : state === 'Stopped'
+        ? 0
+        : job.context.parallelism;
   return { name, state, parallelism, jobId: job.context.jobId };
 }
 
@@ -90,7 +96,8 @@ export function clusterResourceStatus(cluster: MachineState<ClusterContext>): Re
     return converged ? 'Updated' : 'Updating';
   }
   if (matchesState({ Stopped: 'Idle' }, cluster.value)) {
-    const empty = observed.jobManager.pods === 0 && !observed.jobManagerService && observed.taskManagers.pods === 0;
+    const empty =
+      observed.jobManager.pods === 0 && !observed.jobManagerService && observed.taskManagers.pods === 0;
     return empty ? 'Updated' : 'Updating';
   }
   return 'Updating';
@@ -102,7 +109,10 @@ export function jobResourceStatus(job: MachineState<JobContext>): ResourceStatus
   if (state === 'Unknown') return 'Unknown';
   if (state === 'Terminated') return 'Updated';
   if (matchesState({ Started: 'Running' }, job.value)) return 'Updated';
-  if (matchesState({ Stopped: 'Idle' }, job.value) || matchesState({ Stopped: 'RestartPending' }, job.value)) {
+  if (
+    matchesState({ Stopped: 'Idle' }, job.value) ||
+    matchesState({ Stopped: 'RestartPending' }, job.value)
+  ) {
     return 'Updated';
   }
   return 'Updating';

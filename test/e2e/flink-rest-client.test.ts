@@ -10,6 +10,7 @@ import {
   FLINK_LINES,
   localPath,
   startTestFlink,
+  waitForJobRunning,
   waitForJobStatus,
   waitForSavepoint,
   type TestFlink,
@@ -133,7 +134,7 @@ describe.each(FLINK_LINES)('the Flink REST client against Flink %s', (line) => {
     expect(again).toEqual({ jobId, outcome: 'already-submitted' });
     expect((await flink.client.listJobs()).filter((j) => j.id === jobId)).toHaveLength(1);
     expect(await flink.client.listJobs()).toHaveLength(1);
-    await waitForJobStatus(flink.client, jobId, 'RUNNING');
+    await waitForJobRunning(flink.client, jobId);
   });
 
   it('reads the job: details, status, overview, metrics, an empty exception history', async () => {
@@ -217,7 +218,8 @@ describe.each(FLINK_LINES)('the Flink REST client against Flink %s', (line) => {
   });
 
   it('stops with a savepoint once per trigger id; the job finishes', async () => {
-    await waitForJobStatus(flink.client, jobId, 'RUNNING');
+    // The rescale above restarts the tasks.
+    await waitForJobRunning(flink.client, jobId);
     const triggerId = deriveTriggerId({ jobId, purpose: 'stop', sequence: 1 });
     expect(await flink.client.stopJobWithSavepoint(jobId, { triggerId, drain: false })).toEqual({
       triggerId,

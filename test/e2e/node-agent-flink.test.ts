@@ -39,7 +39,8 @@ describe('the node agent runs Flink from the official image contract', () => {
       { name: 'JOB_MANAGER_RPC_ADDRESS', value: 'flink-jobmanager' },
       {
         name: 'FLINK_PROPERTIES',
-        value: 'jobmanager.memory.process.size: 1024m\ntaskmanager.memory.process.size: 1280m\ntaskmanager.memory.managed.size: 64m\n',
+        value:
+          'jobmanager.memory.process.size: 1024m\ntaskmanager.memory.process.size: 1280m\ntaskmanager.memory.managed.size: 64m\n',
       },
     ];
     const jmLabels = { app: 'flink', component: 'jobmanager' };
@@ -102,7 +103,14 @@ describe('the node agent runs Flink from the official image contract', () => {
         },
       },
     });
-    const [jm] = await waitForPod(kc, namespace, 'JobManager Ready', (pods) => (pods[0] && isRunningReady(pods[0]) ? pods : undefined), 'component=jobmanager', 180_000);
+    const [jm] = await waitForPod(
+      kc,
+      namespace,
+      'JobManager Ready',
+      (pods) => (pods[0] && isRunningReady(pods[0]) ? pods : undefined),
+      'component=jobmanager',
+      180_000,
+    );
     await batch.createNamespacedJob({
       namespace,
       body: {
@@ -116,7 +124,13 @@ describe('the node agent runs Flink from the official image contract', () => {
                 {
                   name: 'ask',
                   image: 'node:26',
-                  command: ['node', join(PROJECT_ROOT, 'test/fixtures/pods/flink-overview.mjs'), 'http://flink-jobmanager:8081/overview', '1', '150'],
+                  command: [
+                    'node',
+                    join(PROJECT_ROOT, 'test/fixtures/pods/flink-overview.mjs'),
+                    'http://flink-jobmanager:8081/overview',
+                    '1',
+                    '150',
+                  ],
                 },
               ],
             },
@@ -135,7 +149,12 @@ describe('the node agent runs Flink from the official image contract', () => {
     );
     const [asker] = (await core.listNamespacedPod({ namespace, labelSelector: 'job-name=ask-flink' })).items;
     const log = await readFile(
-      join(env.nodeAgent.dir, 'pods', `${namespace}_${asker?.metadata?.name}_${asker?.metadata?.uid}`, 'ask.log'),
+      join(
+        env.nodeAgent.dir,
+        'pods',
+        `${namespace}_${asker?.metadata?.name}_${asker?.metadata?.uid}`,
+        'ask.log',
+      ),
       'utf8',
     );
     const overview = JSON.parse(/overview (.*)/.exec(log)?.[1] ?? '{}') as Record<string, unknown>;
@@ -143,7 +162,10 @@ describe('the node agent runs Flink from the official image contract', () => {
     expect(overview['slots-total']).toBe(2);
     expect(overview['flink-version']).toBe('1.20.5');
     // The JobManager listens on its own pod IP, as in its own network namespace.
-    const direct = (await (await fetch(`http://${jm?.status?.podIP}:8081/overview`)).json()) as Record<string, unknown>;
+    const direct = (await (await fetch(`http://${jm?.status?.podIP}:8081/overview`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(direct['taskmanagers']).toBe(1);
   });
 });

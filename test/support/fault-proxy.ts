@@ -126,41 +126,41 @@ export async function startFaultProxy(options: { target: string; host?: string }
     const active = rules.find((r) => r.left > 0 && matches(r.rule, method, path));
     if (active) active.left--;
     const fault = active?.rule.fault;
-    const record = (forwarded: boolean) =>
-      requests.push({ method, path, handling: fault?.kind ?? 'pass', forwarded });
+    const entry: { -readonly [K in keyof RecordedRequest]: RecordedRequest[K] } = {
+      method,
+      path,
+      handling: fault?.kind ?? 'pass',
+      forwarded: false,
+    };
+    requests.push(entry);
     const body = await drain(req);
-    if (!fault) {
-      record(true);
-      return relay(res, await forward(req, body));
-    }
+    const pass = () => {
+      entry.forwarded = true;
+      return forward(req, body);
+    };
+    if (!fault) return relay(res, await pass());
     switch (fault.kind) {
       case 'status':
-        record(false);
         res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
         res.end(fault.body ?? '{"errors":["injected by the fault proxy"]}');
         return;
       case 'delay':
-        record(true);
-        if (fault.where === 'after') return relay(res, await forward(req, body), fault.ms);
+        if (fault.where === 'after') return relay(res, await pass(), fault.ms);
         await sleep(fault.ms);
+        // The client gave up meanwhile: Flink never sees the request.
         if (req.socket.destroyed) return;
-        return relay(res, await forward(req, body));
+        return relay(res, await pass());
       case 'reset':
-        record(false);
         req.socket.destroy();
         return;
-      case 'reset-after-forward': {
-        record(true);
-        await drain(await forward(req, body));
+      case 'reset-after-forward':
+        await drain(await pass());
         req.socket.destroy();
         return;
-      }
       case 'stall':
-        record(false);
         return;
       case 'stall-body': {
-        record(true);
-        const from = await forward(req, body);
+        const from = await pass();
         const full = await drain(from);
         res.writeHead(from.statusCode ?? 502, { ...from.headers, 'content-length': String(full.length) });
         res.write(full.subarray(0, fault.bytes ?? 1));
@@ -216,9 +216,11 @@ export async function startFaultProxy(options: { target: string; host?: string }
  */
 export async function startSilentServer(
   host = '127.0.0.1',
-): Promise<{ url: string; close(): Promise<void> }> {
+): Promise<{ url: string; readonly connections: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
+  let connections = 0;
   const server = createTcpServer((s) => {
+    connections++;
     sockets.add(s);
     s.on('error', () => undefined);
     s.on('close', () => sockets.delete(s));
@@ -228,6 +230,9 @@ export async function startSilentServer(
   const { address, port } = server.address() as AddressInfo;
   return {
     url: `https://${address}:${port}`,
+    get connections() {
+      return connections;
+    },
     async close() {
       for (const s of sockets) s.destroy();
       server.close();

@@ -73,6 +73,8 @@ export async function startTestFlink(
         'jobmanager.scheduler': 'adaptive',
         // Flink caches job and checkpoint statistics for this long (default 3 s); tests read them right away.
         'web.refresh-interval': 500,
+        // Metrics reach the REST API through a fetcher that runs every 10 s by default.
+        'metrics.fetcher.update-interval': 1_000,
         ...hosts.config,
         ...options.config,
       },
@@ -115,6 +117,28 @@ export function waitForJobStatus(
     },
     { timeoutMs, intervalMs: 250 },
   );
+}
+
+/**
+ * RUNNING and every task running too: a job is RUNNING before its sources start, and a savepoint
+ * triggered in between fails ("not all required tasks are currently running").
+ */
+export function waitForJobRunning(
+  client: FlinkRestClient,
+  jobId: FlinkId,
+  timeoutMs = 120_000,
+): Promise<void> {
+  return waitFor(
+    `job ${jobId} and all its tasks to run`,
+    async () => {
+      const job = await client.getJob(jobId);
+      if (job.state !== 'RUNNING') throw new Error(`it is ${job.state}`);
+      const waiting = job.vertices.filter((v) => v.status !== 'RUNNING').map((v) => `${v.name}: ${v.status}`);
+      if (waiting.length) throw new Error(waiting.join(', '));
+      return true;
+    },
+    { timeoutMs, intervalMs: 250 },
+  ).then(() => undefined);
 }
 
 /** Polls a savepoint (or stop-with-savepoint) until it is no longer in progress. */

@@ -45,7 +45,8 @@ export function registerMachinesCommands(program: Command, ctx: CliContext): voi
           `machine drawings out of date: ${result.stale.join(', ')} (run: flinkvisor machines render)`,
         );
       }
-      const summary = opts.check === true ? 'machine drawings are up to date' : `wrote ${result.written.length} file(s)`;
+      const summary =
+        opts.check === true ? 'machine drawings are up to date' : `wrote ${result.written.length} file(s)`;
       ctx.stdout.write(`${summary}${result.written.length > 0 ? `: ${result.written.join(', ')}` : ''}\n`);
     });
 }

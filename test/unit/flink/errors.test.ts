@@ -25,6 +25,7 @@ import {
   DELETE_MISSING_JAR,
   DUPLICATE_APPLICATION_2_3,
   DUPLICATE_JOB_1_20,
+  JOB_MASTER_INITIALIZING,
   JOB_NOT_FOUND,
   NO_SUCH_ENTRY_CLASS,
   NO_SUCH_TRIGGER,
@@ -55,6 +56,7 @@ describe('errorFromResponse', () => {
     ['502 from a gateway', 502, '<html>Bad Gateway</html>', FlinkUnavailableError],
     ['504 from a gateway', 504, '', FlinkUnavailableError],
     ['429', 429, '', FlinkUnavailableError],
+    ['500 while the JobMaster starts', 500, JOB_MASTER_INITIALIZING, FlinkUnavailableError],
     ['500', 500, '{"errors":["Internal server error."]}', FlinkServerError],
     ['418', 418, 'teapot', FlinkServerError],
   ])('maps %s', (_what, status, body, type) => {

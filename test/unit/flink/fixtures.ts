@@ -354,6 +354,13 @@ export const NO_SUCH_ENTRY_CLASS = errorBody(
     '\nEnd of exception on server side>',
 );
 
+export const JOB_MASTER_INITIALIZING = errorBody(
+  'Internal server error.',
+  '<Exception on server side:\norg.apache.flink.runtime.dispatcher.UnavailableDispatcherOperationException: Unable to get JobMasterGateway for initializing job. The requested operation is not available while the JobManager is initializing.\n' +
+    FRAMES +
+    '\nEnd of exception on server side>',
+);
+
 export const NOT_A_JAR = errorBody(
   'org.apache.flink.runtime.rest.handler.RestHandlerException: Only Jar files are allowed.\n' + FRAMES,
 );

@@ -1,4 +1,4 @@
-import { MockAgent, type MockPool } from 'undici';
+import { MockAgent, type Interceptable } from 'undici';
 import { FlinkRestClient, type FlinkRestClientOptions } from '../../../src/flink/flink-rest-client.ts';
 import type { FlinkRequestEvent } from '../../../src/flink/http-transport.ts';
 import { exponentialBackoff } from '../../../src/flink/retry-policy.ts';
@@ -7,7 +7,7 @@ export const ORIGIN = 'http://127.0.0.2:8081';
 
 export interface MockFlink {
   readonly agent: MockAgent;
-  readonly pool: MockPool;
+  readonly pool: Interceptable;
   readonly client: FlinkRestClient;
   /** The pauses the client asked for between attempts (the sleep is instant). */
   readonly sleeps: number[];

@@ -21,7 +21,14 @@ import {
 const AT = T0 + 1000;
 
 function stop(overrides: Partial<ClusterStopIntent> = {}): ClusterStopIntent {
-  return { reason: 'Manual', restart: false, delete: false, withoutSavepoint: false, jobsDeadline: T0 + 900 * SECOND, ...overrides };
+  return {
+    reason: 'Manual',
+    restart: false,
+    delete: false,
+    withoutSavepoint: false,
+    jobsDeadline: T0 + 900 * SECOND,
+    ...overrides,
+  };
 }
 
 const gone: Partial<ClusterObservation> = {
@@ -42,7 +49,8 @@ const startingContext = (overrides: Partial<ClusterContext> = {}) =>
     deadlines: { startTimeoutAt: T0 + 300 * SECOND, unhealthyAt: null, scaleDownAt: null },
     ...overrides,
   });
-const stoppingContext = (overrides: Partial<ClusterStopIntent> = {}) => runningClusterContext({ stop: stop(overrides) });
+const stoppingContext = (overrides: Partial<ClusterStopIntent> = {}) =>
+  runningClusterContext({ stop: stop(overrides) });
 
 interface Row {
   readonly rule: string;
@@ -61,7 +69,14 @@ const rows: Row[] = [
     name: 'a repeated request is ignored',
     from: { Started: 'Idle' },
     context: runningClusterContext({
-      lastAction: { action: 'STOP', withoutSavepoint: false, requestedAt: AT, outcome: 'accepted', reason: 'accepted', at: AT },
+      lastAction: {
+        action: 'STOP',
+        withoutSavepoint: false,
+        requestedAt: AT,
+        outcome: 'accepted',
+        reason: 'accepted',
+        at: AT,
+      },
     }),
     event: requested('STOP', AT),
     to: { Started: 'Idle' },
@@ -75,7 +90,14 @@ const rows: Row[] = [
     to: 'Unknown',
     check: (c) => expect(c.pendingAction?.action).toBe('STOP'),
   },
-  { rule: 'C.Unknown.0', name: 'stale', from: 'Unknown', context: baseClusterContext(), event: clusterObserved(T0), to: 'Unknown' },
+  {
+    rule: 'C.Unknown.0',
+    name: 'stale',
+    from: 'Unknown',
+    context: baseClusterContext(),
+    event: clusterObserved(T0),
+    to: 'Unknown',
+  },
   {
     rule: 'C.Unknown.1',
     name: 'deleted before running',
@@ -86,10 +108,23 @@ const rows: Row[] = [
   },
   {
     rule: 'C.Unknown.2',
-    name: 'initialise and start',
+    name: 'a reset machine adopts a running JobManager',
     from: 'Unknown',
     context: baseClusterContext(),
     event: clusterObserved(AT),
+    to: { Started: 'Idle' },
+    check: (c) => {
+      expect(c.epoch).toBe(1);
+      expect(c.specDigest).toBe('cluster-1');
+      expect(c.notice?.reason).toBe('Adopted');
+    },
+  },
+  {
+    rule: 'C.Unknown.3',
+    name: 'initialise and start',
+    from: 'Unknown',
+    context: baseClusterContext(),
+    event: clusterObserved(AT, { ...gone, jobs: [] }),
     to: starting,
     starts: ['startTimeout'],
     check: (c) => {
@@ -105,7 +140,12 @@ const rows: Row[] = [
     context: startingContext(),
     event: requested('STOP', AT, true),
     to: { Stopping: 'WaitingForJobs' },
-    check: (c) => expect(c.stop).toMatchObject({ reason: 'Manual', withoutSavepoint: true, jobsDeadline: AT + 900 * SECOND }),
+    check: (c) =>
+      expect(c.stop).toMatchObject({
+        reason: 'Manual',
+        withoutSavepoint: true,
+        jobsDeadline: AT + 900 * SECOND,
+      }),
   },
   {
     rule: 'C.Starting.A2',
@@ -116,7 +156,14 @@ const rows: Row[] = [
     to: starting,
     check: (c) => expect(c.lastAction?.outcome).toBe('rejected'),
   },
-  { rule: 'C.Starting.0', name: 'stale', from: starting, context: startingContext(), event: clusterObserved(T0), to: starting },
+  {
+    rule: 'C.Starting.0',
+    name: 'stale',
+    from: starting,
+    context: startingContext(),
+    event: clusterObserved(T0),
+    to: starting,
+  },
   {
     rule: 'C.Starting.1',
     name: 'deleted',
@@ -204,7 +251,9 @@ const rows: Row[] = [
     name: 'jobs still cancelling',
     from: starting,
     context: startingContext(),
-    event: clusterObserved(AT, { flink: { reachable: true, slotsTotal: 0, jobs: [{ id: 'x', state: 'CANCELLING' }] } }),
+    event: clusterObserved(AT, {
+      flink: { reachable: true, slotsTotal: 0, jobs: [{ id: 'x', state: 'CANCELLING' }] },
+    }),
     to: starting,
   },
   {
@@ -232,7 +281,8 @@ const rows: Row[] = [
     context: runningClusterContext(),
     event: requested('START', AT, true),
     to: { Stopping: 'WaitingForJobs' },
-    check: (c) => expect(c.stop).toMatchObject({ reason: 'RestartRequested', restart: true, withoutSavepoint: true }),
+    check: (c) =>
+      expect(c.stop).toMatchObject({ reason: 'RestartRequested', restart: true, withoutSavepoint: true }),
   },
   {
     rule: 'C.Started.A2',
@@ -348,7 +398,9 @@ const rows: Row[] = [
     rule: 'C.Started.8',
     name: 'surplus for rescaleDelay: remove idle TaskManagers',
     from: { Started: 'ScaleDownPending' },
-    context: runningClusterContext({ deadlines: { startTimeoutAt: null, unhealthyAt: null, scaleDownAt: AT } }),
+    context: runningClusterContext({
+      deadlines: { startTimeoutAt: null, unhealthyAt: null, scaleDownAt: AT },
+    }),
     event: clusterObserved(AT, { taskManagers: { pods: 3, ready: 3 } }),
     to: { Started: 'RemovingTaskManagers' },
     starts: ['removeTaskManagers'],
@@ -401,7 +453,9 @@ const rows: Row[] = [
     rule: 'C.Started.12',
     name: 'surplus gone before rescaleDelay',
     from: { Started: 'ScaleDownPending' },
-    context: runningClusterContext({ deadlines: { startTimeoutAt: null, unhealthyAt: null, scaleDownAt: T0 + 60 * SECOND } }),
+    context: runningClusterContext({
+      deadlines: { startTimeoutAt: null, unhealthyAt: null, scaleDownAt: T0 + 60 * SECOND },
+    }),
     event: clusterObserved(AT),
     to: { Started: 'Idle' },
     check: (c) => expect(c.deadlines.scaleDownAt).toBeNull(),
@@ -418,7 +472,9 @@ const rows: Row[] = [
     rule: 'C.Started.T1',
     name: 'unhealthy waiter fires',
     from: { Started: 'Unreachable' },
-    context: runningClusterContext({ deadlines: { startTimeoutAt: null, unhealthyAt: AT, scaleDownAt: null } }),
+    context: runningClusterContext({
+      deadlines: { startTimeoutAt: null, unhealthyAt: AT, scaleDownAt: null },
+    }),
     event: done('unhealthyTimeout', { at: AT }),
     to: { Stopping: 'WaitingForJobs' },
     check: (c) => expect(c.stop?.reason).toBe('Unhealthy'),
@@ -427,7 +483,9 @@ const rows: Row[] = [
     rule: 'C.Started.T2',
     name: 'rescaleDelay waiter fires',
     from: { Started: 'ScaleDownPending' },
-    context: runningClusterContext({ deadlines: { startTimeoutAt: null, unhealthyAt: null, scaleDownAt: AT } }),
+    context: runningClusterContext({
+      deadlines: { startTimeoutAt: null, unhealthyAt: null, scaleDownAt: AT },
+    }),
     event: done('rescaleDelay', { at: AT }),
     to: { Started: 'RemovingTaskManagers' },
   },
@@ -656,7 +714,9 @@ describe('cluster machine rules', () => {
         },
       }),
     );
-    const cancelling = fresh.next as unknown as { children: Record<string, { getSnapshot(): { input: unknown } }> };
+    const cancelling = fresh.next as unknown as {
+      children: Record<string, { getSnapshot(): { input: unknown } }>;
+    };
     expect(cancelling.children['cancelFlinkJobs']?.getSnapshot().input).toEqual({ jobIds: ['job-a'] });
   });
 });

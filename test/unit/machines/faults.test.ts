@@ -60,8 +60,12 @@ describe('§14.1 TaskManager sizing uses ceiling division', () => {
       ),
     );
     expect(next.value).toEqual({ Started: 'AddingTaskManagers' });
-    const children = (next as unknown as { children: Record<string, { getSnapshot(): { input: unknown } }> }).children;
-    expect(children['addTaskManagers']?.getSnapshot().input).toMatchObject({ desired: 2, removeIdleSurplus: false });
+    const children = (next as unknown as { children: Record<string, { getSnapshot(): { input: unknown } }> })
+      .children;
+    expect(children['addTaskManagers']?.getSnapshot().input).toMatchObject({
+      desired: 2,
+      removeIdleSurplus: false,
+    });
   });
 });
 
@@ -71,7 +75,10 @@ describe('§14.20 a job whose JobManager is gone does not wait forever to stop w
     const { driver, clock, errors } = job({ savepointMode: 'Automatic', taskTimeoutSeconds: 300 }, effects);
     await driver.start();
     const pathBefore = driver.context.savepointPath;
-    const gone = { cluster: clusterView({ state: 'Stopping', healthy: false, ready: false }), flinkJob: 'UNREACHABLE' as const };
+    const gone = {
+      cluster: clusterView({ state: 'Stopping', healthy: false, ready: false }),
+      flinkJob: 'UNREACHABLE' as const,
+    };
     const began = clock.now;
     await driver.observe(gone);
     expect(driver.value).toEqual({ Stopping: 'Idle' });
@@ -82,9 +89,13 @@ describe('§14.20 a job whose JobManager is gone does not wait forever to stop w
     expect(driver.value).toEqual({ Stopped: 'Idle' });
     expect(clock.now - began).toBeLessThanOrEqual(2 * 300 * SECOND + 10 * SECOND);
     expect(driver.notices).toEqual(expect.arrayContaining(['StopWithSavepointFailed', 'CancelTimedOut']));
-    expect(driver.notices.indexOf('StopWithSavepointFailed')).toBeLessThan(driver.notices.indexOf('CancelTimedOut'));
+    expect(driver.notices.indexOf('StopWithSavepointFailed')).toBeLessThan(
+      driver.notices.indexOf('CancelTimedOut'),
+    );
     // Every retry used the same stop trigger id, and never the deprecated cancel-with-savepoint.
-    const triggers = new Set((effects.inputs('stopWithSavepoint') as { triggerId: string }[]).map((i) => i.triggerId));
+    const triggers = new Set(
+      (effects.inputs('stopWithSavepoint') as { triggerId: string }[]).map((i) => i.triggerId),
+    );
     expect(triggers.size).toBe(1);
     expect(effects.count('triggerSavepoint')).toBe(0);
     expect(effects.count('cancelJob')).toBeGreaterThan(0);
@@ -167,7 +178,12 @@ describe('§14.8 / §14.5 stop uses stop-with-savepoint; withoutSavepoint applie
     await driver.observeRunning();
     expect(driver.value).toEqual({ Stopped: 'Idle' });
     const [stop] = effects.inputs('stopWithSavepoint') as { triggerId: string }[];
-    expect(stop).toEqual({ jobId, triggerId: expect.stringMatching(/^[0-9a-f]{32}$/), targetDirectory: 's3://savepoints', drain: false });
+    expect(stop).toEqual({
+      jobId,
+      triggerId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      targetDirectory: 's3://savepoints',
+      drain: false,
+    });
     expect(effects.inputs('awaitSavepoint')).toEqual([{ jobId, triggerId: stop?.triggerId }]);
     expect(effects.count('triggerSavepoint')).toBe(0);
     expect(effects.count('cancelJob')).toBe(0);
@@ -201,7 +217,9 @@ describe('§14.8 / §14.5 stop uses stop-with-savepoint; withoutSavepoint applie
     await driver.request('STOP');
     await driver.observeRunning();
     await runAgain(driver);
-    expect(effects.inputs('createBootstrap').at(-1)).toMatchObject({ savepointPath: 's3://savepoints/sp-new' });
+    expect(effects.inputs('createBootstrap').at(-1)).toMatchObject({
+      savepointPath: 's3://savepoints/sp-new',
+    });
   });
 });
 
@@ -268,8 +286,12 @@ describe('§14.6 a manual STOP stays stopped, even with restartPolicy Always (AD
   it('while a job stopped by its cluster resumes with the cluster, whatever its policy', async () => {
     const { driver } = job({ restartPolicy: 'Never' });
     await driver.start();
-    await driver.observeRunning({ cluster: clusterView({ state: 'Stopping', healthy: false, ready: false }) });
-    await driver.observeRunning({ cluster: clusterView({ state: 'Stopping', healthy: false, ready: false }) });
+    await driver.observeRunning({
+      cluster: clusterView({ state: 'Stopping', healthy: false, ready: false }),
+    });
+    await driver.observeRunning({
+      cluster: clusterView({ state: 'Stopping', healthy: false, ready: false }),
+    });
     expect(driver.value).toEqual({ Stopped: 'Idle' });
     expect(driver.context.stopReason).toBe('ClusterStopped');
     expect(driver.context.savepointPath).toBe('s3://savepoints/sp-new');

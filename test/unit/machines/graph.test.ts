@@ -9,7 +9,11 @@ import { clusterMachine } from '../../../src/machines/cluster-machine.ts';
 import type { ClusterContext } from '../../../src/machines/cluster-machine.ts';
 import { jobMachine } from '../../../src/machines/job-machine.ts';
 import type { JobContext } from '../../../src/machines/job-machine.ts';
-import type { ClusterObservation, JobObservation, RequestedActionName } from '../../../src/machines/observations.ts';
+import type {
+  ClusterObservation,
+  JobObservation,
+  RequestedActionName,
+} from '../../../src/machines/observations.ts';
 import type { ClusterPolicy, JobPolicy } from '../../../src/machines/policies.ts';
 import { T0, UID, SEED, clusterObserved, clusterView, jobObserved, requested } from './support.ts';
 
@@ -126,7 +130,9 @@ function restingLeaves(machine: AnyStateMachine): string[] {
 
 function leafOf(machine: AnyStateMachine, value: StateValue): string {
   const nodes = [...new Set(getStateNodes(machine.root, value))];
-  const leaf = nodes.filter((node) => Object.keys(node.states).length === 0).map((node) => node.path.join('.'));
+  const leaf = nodes
+    .filter((node) => Object.keys(node.states).length === 0)
+    .map((node) => node.path.join('.'));
   return leaf[0] ?? '';
 }
 
@@ -143,7 +149,13 @@ function jobKey(state: unknown): string {
     context.savepoint !== null,
     context.stopReason,
     context.pendingAction?.action ?? null,
-    stop && [stop.restart, stop.delete, stop.withoutSavepoint, stop.savepointAbandoned, stop.cancelDeadline !== null],
+    stop && [
+      stop.restart,
+      stop.delete,
+      stop.withoutSavepoint,
+      stop.savepointAbandoned,
+      stop.cancelDeadline !== null,
+    ],
   ]);
 }
 

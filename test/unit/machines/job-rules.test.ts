@@ -41,7 +41,12 @@ function stop(overrides: Partial<JobStopIntent> = {}): JobStopIntent {
   };
 }
 
-const inFlight = { triggerId: 'f'.repeat(32), kind: 'periodic' as const, requestedAt: T0, deadline: T0 + 300 * SECOND };
+const inFlight = {
+  triggerId: 'f'.repeat(32),
+  kind: 'periodic' as const,
+  requestedAt: T0,
+  deadline: T0 + 300 * SECOND,
+};
 
 interface Row {
   readonly rule: string;
@@ -121,6 +126,30 @@ const rows: Row[] = [
   },
   {
     rule: 'J.Unknown.3',
+    name: 'a reset machine adopts the job id it was given when Flink runs it',
+    from: 'Unknown',
+    context: baseJobContext({ jobId: JOB_ID }),
+    event: jobObserved(AT, { flinkJob: 'RUNNING', cluster: clusterView({ epoch: 4 }) }),
+    to: { Started: 'Running' },
+    check: (c) => {
+      expect(c.jobId).toBe(JOB_ID);
+      expect(c.parallelism).toBe(2);
+      expect(c.clusterEpoch).toBe(4);
+      expect(c.specDigest).toBe('bootstrap-1');
+      expect(c.notice?.reason).toBe('Adopted');
+    },
+  },
+  {
+    rule: 'J.Unknown.4',
+    name: 'a recorded job id Flink does not run is not adopted',
+    from: 'Unknown',
+    context: baseJobContext({ jobId: JOB_ID }),
+    event: jobObserved(AT, { flinkJob: 'NOT_FOUND' }),
+    to: { Starting: 'WaitingForCluster' },
+    check: (c) => expect(c.jobId).toBeNull(),
+  },
+  {
+    rule: 'J.Unknown.4',
     name: 'initialise with the initial savepoint path',
     from: 'Unknown',
     context: baseJobContext(),
@@ -192,7 +221,9 @@ const rows: Row[] = [
     rule: 'J.Starting.4',
     name: 'cluster starting: wait without timeout',
     from: launching,
-    context: baseJobContext({ deadlines: { restartTimeoutAt: T0 + 5, restartAt: null, savepointDueAt: null } }),
+    context: baseJobContext({
+      deadlines: { restartTimeoutAt: T0 + 5, restartAt: null, savepointDueAt: null },
+    }),
     event: jobObserved(AT, { cluster: clusterView({ state: 'Starting', healthy: false, ready: false }) }),
     to: { Starting: 'WaitingForCluster' },
     check: (c) => expect(c.deadlines.restartTimeoutAt).toBeNull(),
@@ -301,7 +332,10 @@ const rows: Row[] = [
     rule: 'J.Starting.T1',
     name: 'restartTimeout waiter fires',
     from: { Starting: { Launching: 'Submitted' } },
-    context: baseJobContext({ jobId: JOB_ID, deadlines: { restartTimeoutAt: AT, restartAt: null, savepointDueAt: null } }),
+    context: baseJobContext({
+      jobId: JOB_ID,
+      deadlines: { restartTimeoutAt: AT, restartAt: null, savepointDueAt: null },
+    }),
     event: done('restartTimeout', { at: AT }),
     to: { Stopping: 'Idle' },
     check: (c) => expect(c.stop?.reason).toBe('StartTimedOut'),
@@ -339,7 +373,8 @@ const rows: Row[] = [
     event: requested('TRIGGER_SAVEPOINT', AT),
     to: { Started: { Savepointing: 'Recording' } },
     starts: ['savepointTimeout', 'persist'],
-    check: (c) => expect(c.savepoint).toMatchObject({ kind: 'manual', requestedAt: AT, deadline: AT + 300 * SECOND }),
+    check: (c) =>
+      expect(c.savepoint).toMatchObject({ kind: 'manual', requestedAt: AT, deadline: AT + 300 * SECOND }),
   },
   {
     rule: 'J.Started.A4',
@@ -424,21 +459,19 @@ const rows: Row[] = [
       expect(c.notice?.reason).toBe('JobLost');
     },
   },
-  ...(['FINISHED', 'FAILED', 'CANCELED'] as const).map(
-    (state): Row => ({
-      rule: 'J.Started.7',
-      name: `Flink reports ${state}`,
-      from: { Started: 'Running' },
-      context: runningJobContext(),
-      event: jobObserved(AT, { flinkJob: state }),
-      to: { Stopped: 'Idle' },
-      check: (c) => {
-        expect(c.stopReason).toBe({ FINISHED: 'Finished', FAILED: 'Failed', CANCELED: 'Canceled' }[state]);
-        expect(c.parallelism).toBe(0);
-        expect(c.lastFlinkState).toBe(state);
-      },
-    }),
-  ),
+  ...(['FINISHED', 'FAILED', 'CANCELED'] as const).map((state): Row => ({
+    rule: 'J.Started.7',
+    name: `Flink reports ${state}`,
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: jobObserved(AT, { flinkJob: state }),
+    to: { Stopped: 'Idle' },
+    check: (c) => {
+      expect(c.stopReason).toBe({ FINISHED: 'Finished', FAILED: 'Failed', CANCELED: 'Canceled' }[state]);
+      expect(c.parallelism).toBe(0);
+      expect(c.lastFlinkState).toBe(state);
+    },
+  })),
   {
     rule: 'J.Started.8',
     name: 'in-flight savepoint passed its deadline',
@@ -459,6 +492,15 @@ const rows: Row[] = [
     event: jobObserved(T0 + 60 * SECOND, { flinkJob: 'RUNNING' }, { savepointIntervalSeconds: 60 }),
     to: { Started: { Savepointing: 'Recording' } },
     check: (c) => expect(c.savepoint?.kind).toBe('periodic'),
+  },
+  {
+    rule: 'J.Started.10',
+    name: 'an adopted cluster brings a new epoch while the job runs: follow it',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: jobObserved(AT, { flinkJob: 'RUNNING', cluster: clusterView({ epoch: 7 }) }),
+    to: { Started: 'Running' },
+    check: (c) => expect(c.clusterEpoch).toBe(7),
   },
   {
     rule: 'J.Started.10',
@@ -536,7 +578,8 @@ const rows: Row[] = [
     context: stopping(),
     event: requested('START', AT, true),
     to: { Stopping: 'Idle' },
-    check: (c) => expect(c.stop).toMatchObject({ reason: 'RestartRequested', restart: true, clearSavepointPath: true }),
+    check: (c) =>
+      expect(c.stop).toMatchObject({ reason: 'RestartRequested', restart: true, clearSavepointPath: true }),
   },
   {
     rule: 'J.Stopping.0',
@@ -577,7 +620,10 @@ const rows: Row[] = [
     name: 'cluster stopped: nothing to stop',
     from: { Stopping: { SavepointStop: 'Awaiting' } },
     context: stopping({ triggerId: 'e'.repeat(32), savepointDeadline: T0 + 300 * SECOND }),
-    event: jobObserved(AT, { cluster: clusterView({ state: 'Stopped', healthy: false }), flinkJob: 'UNREACHABLE' }),
+    event: jobObserved(AT, {
+      cluster: clusterView({ state: 'Stopped', healthy: false }),
+      flinkJob: 'UNREACHABLE',
+    }),
     to: { Stopped: 'Idle' },
     check: (c) => {
       expect(c.jobId).toBeNull();

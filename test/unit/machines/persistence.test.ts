@@ -52,7 +52,9 @@ function busyContext(): JobContext {
 }
 
 function validEnvelope(): PersistedEnvelope {
-  return JSON.parse(JSON.stringify(encodeJobSnapshot({ value: { Started: 'Running' }, context: busyContext() })));
+  return JSON.parse(
+    JSON.stringify(encodeJobSnapshot({ value: { Started: 'Running' }, context: busyContext() })),
+  );
 }
 
 describe('encoding', () => {
@@ -72,15 +74,20 @@ describe('encoding', () => {
     expect(encodeJobSnapshot({ value: { Started: { Savepointing: 'Triggering' } }, context }).value).toEqual({
       Started: { Savepointing: 'Awaiting' },
     });
-    expect(encodeJobSnapshot({ value: { Starting: { Launching: 'CreatingBootstrap' } }, context }).value).toEqual({
+    expect(
+      encodeJobSnapshot({ value: { Starting: { Launching: 'CreatingBootstrap' } }, context }).value,
+    ).toEqual({
       Starting: { Launching: 'Idle' },
     });
-    expect(encodeJobSnapshot({ value: { Stopping: { SavepointStop: 'Requesting' } }, context }).value).toEqual({
+    expect(
+      encodeJobSnapshot({ value: { Stopping: { SavepointStop: 'Requesting' } }, context }).value,
+    ).toEqual({
       Stopping: { SavepointStop: 'Awaiting' },
     });
-    expect(encodeClusterSnapshot({ value: { Started: 'AddingTaskManagers' }, context: baseClusterContext() }).value).toEqual(
-      { Started: 'Idle' },
-    );
+    expect(
+      encodeClusterSnapshot({ value: { Started: 'AddingTaskManagers' }, context: baseClusterContext() })
+        .value,
+    ).toEqual({ Started: 'Idle' });
   });
 
   it('round-trips through JSON', () => {
@@ -100,11 +107,27 @@ describe('restoring never throws', () => {
     ['not an object', 'garbage', 'SnapshotInvalid'],
     ['missing fields', { machine: 'job', version: 1 }, 'SnapshotInvalid'],
     ['a cluster machine', { ...validEnvelope(), machine: 'cluster' }, 'SnapshotOfAnotherMachine'],
-    ['a newer version', { ...validEnvelope(), version: MACHINE_VERSIONS.job + 1 }, 'SnapshotFromNewerVersion'],
+    [
+      'a newer version',
+      { ...validEnvelope(), version: MACHINE_VERSIONS.job + 1 },
+      'SnapshotFromNewerVersion',
+    ],
     ['an older version without migration', { ...validEnvelope(), version: 0 }, 'SnapshotOutdated'],
-    ['a state that no longer exists', { ...validEnvelope(), value: { Started: 'Gone' } }, 'SnapshotStateUnknown'],
-    ['a malformed context', { ...validEnvelope(), context: { ...validEnvelope().context, jobId: 42 } }, 'SnapshotInvalid'],
-    ['another resource', { ...validEnvelope(), context: { ...validEnvelope().context, uid: 'other' } }, 'SnapshotOfAnotherResource'],
+    [
+      'a state that no longer exists',
+      { ...validEnvelope(), value: { Started: 'Gone' } },
+      'SnapshotStateUnknown',
+    ],
+    [
+      'a malformed context',
+      { ...validEnvelope(), context: { ...validEnvelope().context, jobId: 42 } },
+      'SnapshotInvalid',
+    ],
+    [
+      'another resource',
+      { ...validEnvelope(), context: { ...validEnvelope().context, uid: 'other' } },
+      'SnapshotOfAnotherResource',
+    ],
   ])('%s: a fresh actor and a reason', async (_, raw, reason) => {
     const result = restoreJobActor(machine(), raw, INPUT);
     expect(result.restored).toBe(false);
@@ -146,7 +169,10 @@ describe('restoring never throws', () => {
   });
 
   it('a fresh cluster actor too', () => {
-    const result = restoreClusterActor(providedClusterMachine(new FakeEffects(), new FakeClock(T0)), [], { uid: UID, at: T0 });
+    const result = restoreClusterActor(providedClusterMachine(new FakeEffects(), new FakeClock(T0)), [], {
+      uid: UID,
+      at: T0,
+    });
     expect(result.failure?.reason).toBe('SnapshotInvalid');
   });
 });
@@ -203,13 +229,19 @@ describe('write-ahead', () => {
     // The write-ahead record is all that survived.
     const written = (effects.inputs('persist')[1] as { envelope: PersistedEnvelope }).envelope;
     actor.stop();
-    const again = new FakeEffects().set('awaitSavepoint', { status: 'UNKNOWN_TRIGGER' }).set('triggerSavepoint', 'hold');
+    const again = new FakeEffects()
+      .set('awaitSavepoint', { status: 'UNKNOWN_TRIGGER' })
+      .set('triggerSavepoint', 'hold');
     const restored = restoreJobActor(providedJobMachine(again, new FakeClock(T0)), written, INPUT);
     restored.actor.start();
     await settle();
     const expected = savepointTriggerId({ uid: UID, idSeed: SEED }, 1);
-    expect(effects.inputs('triggerSavepoint')).toEqual([{ jobId, triggerId: expected, targetDirectory: 's3://savepoints' }]);
-    expect(again.inputs('triggerSavepoint')).toEqual([{ jobId, triggerId: expected, targetDirectory: 's3://savepoints' }]);
+    expect(effects.inputs('triggerSavepoint')).toEqual([
+      { jobId, triggerId: expected, targetDirectory: 's3://savepoints' },
+    ]);
+    expect(again.inputs('triggerSavepoint')).toEqual([
+      { jobId, triggerId: expected, targetDirectory: 's3://savepoints' },
+    ]);
   });
 
   it('a crash between persisting and submitting repeats the same job id', async () => {
@@ -227,7 +259,9 @@ describe('write-ahead', () => {
     restored.actor.start();
     restored.actor.send(jobObserved(T0 + 9000, { flinkJob: 'NOT_FOUND' }));
     await settle();
-    expect(again.inputs('createBootstrap')).toEqual([expect.objectContaining({ jobId: first.jobId, submission: 1 })]);
+    expect(again.inputs('createBootstrap')).toEqual([
+      expect.objectContaining({ jobId: first.jobId, submission: 1 }),
+    ]);
   });
 
   it('a crash during stop-with-savepoint resumes polling the same stop trigger', async () => {
@@ -245,7 +279,9 @@ describe('write-ahead', () => {
         cancelDeadline: null,
       },
     });
-    const envelope = JSON.parse(JSON.stringify(encodeJobSnapshot({ value: { Stopping: { SavepointStop: 'Requesting' } }, context })));
+    const envelope = JSON.parse(
+      JSON.stringify(encodeJobSnapshot({ value: { Stopping: { SavepointStop: 'Requesting' } }, context })),
+    );
     const restored = restoreJobActor(providedJobMachine(effects, new FakeClock(T0)), envelope, INPUT);
     restored.actor.start();
     await settle();

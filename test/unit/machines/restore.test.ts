@@ -54,7 +54,9 @@ function run<TContext>(machine: AnyStateMachine, input: unknown, script: Script<
 
 function leaf(machine: AnyStateMachine, value: StateValue): string {
   const nodes = [...new Set(getStateNodes(machine.root, value))];
-  return nodes.filter((node) => Object.keys(node.states).length === 0).map((node) => node.path.join('.'))[0] ?? '';
+  return (
+    nodes.filter((node) => Object.keys(node.states).length === 0).map((node) => node.path.join('.'))[0] ?? ''
+  );
 }
 
 function allLeaves(machine: AnyStateMachine): string[] {
@@ -71,13 +73,22 @@ function allLeaves(machine: AnyStateMachine): string[] {
 // Scripts: each step computes the next event from the context reached so far.
 let clock = T0;
 const at = (gap = SECOND) => (clock += gap);
-const jobObs = (observation: Partial<JobObservation> = {}, policy: Partial<JobPolicy> = {}) => () =>
-  jobObserved(at(), observation, policy);
-const ours = (observation: Partial<JobObservation>, policy: Partial<JobPolicy> = {}) => (c: JobContext) =>
-  jobObserved(at(), { bootstrapJobId: c.jobId, ...observation }, policy);
-const act = (action: 'START' | 'STOP' | 'TRIGGER_SAVEPOINT' | 'FORGET_SAVEPOINT', without = false) => () =>
-  requested(action, at(), without);
-const effect = (id: string, output: unknown = {}) => () => done(id, output);
+const jobObs =
+  (observation: Partial<JobObservation> = {}, policy: Partial<JobPolicy> = {}) =>
+  () =>
+    jobObserved(at(), observation, policy);
+const ours =
+  (observation: Partial<JobObservation>, policy: Partial<JobPolicy> = {}) =>
+  (c: JobContext) =>
+    jobObserved(at(), { bootstrapJobId: c.jobId, ...observation }, policy);
+const act =
+  (action: 'START' | 'STOP' | 'TRIGGER_SAVEPOINT' | 'FORGET_SAVEPOINT', without = false) =>
+  () =>
+    requested(action, at(), without);
+const effect =
+  (id: string, output: unknown = {}) =>
+  () =>
+    done(id, output);
 
 const jobScripts: Script<JobContext>[] = [
   [
@@ -132,8 +143,10 @@ const empty: Partial<ClusterObservation> = {
   flink: { reachable: false },
   jobs: [],
 };
-const clusterObs = (observation: Partial<ClusterObservation> = {}, policy: Partial<ClusterPolicy> = {}, gap = SECOND) =>
-  () => clusterObserved(at(gap), observation, policy);
+const clusterObs =
+  (observation: Partial<ClusterObservation> = {}, policy: Partial<ClusterPolicy> = {}, gap = SECOND) =>
+  () =>
+    clusterObserved(at(gap), observation, policy);
 
 const clusterScript: Script<ClusterContext> = [
   act('TRIGGER_SAVEPOINT'),
@@ -181,7 +194,12 @@ const CLUSTER_WAITERS: Record<string, (c: ClusterContext) => number | null> = {
 /** Effects that only read (poll a recorded trigger id): restarting them after a restore is the point. */
 const POLLERS = new Set(['awaitSavepoint']);
 
-function expectedDeadlines<T>(machine: AnyStateMachine, value: StateValue, context: T, waiters: Record<string, (c: T) => number | null>) {
+function expectedDeadlines<T>(
+  machine: AnyStateMachine,
+  value: StateValue,
+  context: T,
+  waiters: Record<string, (c: T) => number | null>,
+) {
   const ids = [...new Set(getStateNodes(machine.root, value))].flatMap((node) =>
     node.invoke.filter((invoke) => invoke.src === 'waitUntil').map((invoke) => invoke.id),
   );
@@ -193,10 +211,14 @@ function byNumber(a: number | null, b: number | null): number {
 }
 
 describe('persist, restore, re-deliver: job machine', () => {
-  const visits = jobScripts.flatMap((script) => run<JobContext>(jobMachine, { uid: UID, idSeed: SEED, at: T0 }, script));
+  const visits = jobScripts.flatMap((script) =>
+    run<JobContext>(jobMachine, { uid: UID, idSeed: SEED, at: T0 }, script),
+  );
 
   it('visits every state of the machine', () => {
-    expect([...new Set(visits.map((v) => leaf(jobMachine, v.snapshot.value)))].sort()).toEqual(allLeaves(jobMachine));
+    expect([...new Set(visits.map((v) => leaf(jobMachine, v.snapshot.value)))].sort()).toEqual(
+      allLeaves(jobMachine),
+    );
   });
 
   it.each(visits.map((visit, i) => [`${i} ${JSON.stringify(visit.snapshot.value)}`, visit] as const))(
@@ -204,7 +226,15 @@ describe('persist, restore, re-deliver: job machine', () => {
     async (_, visit) => {
       const envelope = JSON.parse(JSON.stringify(encodeJobSnapshot(visit.snapshot)));
       const effects = new FakeEffects();
-      for (const src of ['persist', 'createBootstrap', 'deleteBootstrap', 'triggerSavepoint', 'awaitSavepoint', 'stopWithSavepoint', 'cancelJob']) {
+      for (const src of [
+        'persist',
+        'createBootstrap',
+        'deleteBootstrap',
+        'triggerSavepoint',
+        'awaitSavepoint',
+        'stopWithSavepoint',
+        'cancelJob',
+      ]) {
         effects.set(src, 'hold');
       }
       const fakeClock = new FakeClock(T0 - 1);
@@ -228,7 +258,9 @@ describe('persist, restore, re-deliver: job machine', () => {
       // Only read-only pollers restart.
       expect(effects.calls.filter((call) => !POLLERS.has(call.src))).toEqual([]);
       for (const call of effects.calls) {
-        expect(call.input).toMatchObject({ triggerId: context.savepoint?.triggerId ?? context.stop?.triggerId });
+        expect(call.input).toMatchObject({
+          triggerId: context.savepoint?.triggerId ?? context.stop?.triggerId,
+        });
       }
 
       // A terminated machine is done: the supervisor releases the resource and sends nothing more.
@@ -261,14 +293,24 @@ describe('persist, restore, re-deliver: cluster machine', () => {
     async (_, visit) => {
       const envelope = JSON.parse(JSON.stringify(encodeClusterSnapshot(visit.snapshot)));
       const effects = new FakeEffects();
-      for (const src of ['ensureJobManager', 'ensureJobManagerService', 'cancelFlinkJobs', 'scaleTaskManagers', 'deleteClusterResources']) {
+      for (const src of [
+        'ensureJobManager',
+        'ensureJobManagerService',
+        'cancelFlinkJobs',
+        'scaleTaskManagers',
+        'deleteClusterResources',
+      ]) {
         effects.set(src, 'hold');
       }
       const fakeClock = new FakeClock(T0 - 1);
-      const { actor, restored, failure } = restoreClusterActor(providedClusterMachine(effects, fakeClock), envelope, {
-        uid: UID,
-        at: T0,
-      });
+      const { actor, restored, failure } = restoreClusterActor(
+        providedClusterMachine(effects, fakeClock),
+        envelope,
+        {
+          uid: UID,
+          at: T0,
+        },
+      );
       expect(failure).toBeNull();
       expect(restored).toBe(true);
       actor.start();
@@ -276,9 +318,12 @@ describe('persist, restore, re-deliver: cluster machine', () => {
       const restoredValue = actor.getSnapshot().value;
       expect(restoredValue).toEqual(envelope.value);
       expect([...fakeClock.requested].sort(byNumber)).toEqual(
-        expectedDeadlines(clusterMachine, restoredValue, envelope.context as ClusterContext, CLUSTER_WAITERS).sort(
-          byNumber,
-        ),
+        expectedDeadlines(
+          clusterMachine,
+          restoredValue,
+          envelope.context as ClusterContext,
+          CLUSTER_WAITERS,
+        ).sort(byNumber),
       );
       expect(effects.calls).toEqual([]);
       if (restoredValue === 'Terminated') {

@@ -81,7 +81,12 @@ export function clusterObserved(
   observation: Partial<ClusterObservation> = {},
   policy: Partial<ClusterPolicy> = {},
 ): ClusterObservedEvent {
-  return { type: 'OBSERVED', at, policy: clusterPolicy(policy), observation: clusterObservation(observation) };
+  return {
+    type: 'OBSERVED',
+    at,
+    policy: clusterPolicy(policy),
+    observation: clusterObservation(observation),
+  };
 }
 
 export function requested(
@@ -131,7 +136,13 @@ export function baseClusterContext(overrides: Partial<ClusterContext> = {}): Clu
 }
 
 export function runningClusterContext(overrides: Partial<ClusterContext> = {}): ClusterContext {
-  return baseClusterContext({ epoch: 1, specDigest: 'cluster-1', taskSlots: 2, desiredTaskManagers: 1, ...overrides });
+  return baseClusterContext({
+    epoch: 1,
+    specDigest: 'cluster-1',
+    taskSlots: 2,
+    desiredTaskManagers: 1,
+    ...overrides,
+  });
 }
 
 export function jobSnapshot(value: StateValue, context: JobContext) {
@@ -209,26 +220,28 @@ export class FakeClock {
   }
 
   waitUntil() {
-    return fromPromise(async ({ input, signal }: { input: { deadline: number | null }; signal: AbortSignal }) => {
-      this.requested.push(input.deadline);
-      const at = await new Promise<number>((resolve, reject) => {
-        if (input.deadline === null) {
-          signal.addEventListener('abort', () => reject(new Error('aborted')));
-          return;
-        }
-        if (input.deadline <= this.now) {
-          resolve(this.now);
-          return;
-        }
-        const waiter = { deadline: input.deadline, resolve };
-        this.waiters.push(waiter);
-        signal.addEventListener('abort', () => {
-          this.waiters = this.waiters.filter((w) => w !== waiter);
-          reject(new Error('aborted'));
+    return fromPromise(
+      async ({ input, signal }: { input: { deadline: number | null }; signal: AbortSignal }) => {
+        this.requested.push(input.deadline);
+        const at = await new Promise<number>((resolve, reject) => {
+          if (input.deadline === null) {
+            signal.addEventListener('abort', () => reject(new Error('aborted')));
+            return;
+          }
+          if (input.deadline <= this.now) {
+            resolve(this.now);
+            return;
+          }
+          const waiter = { deadline: input.deadline, resolve };
+          this.waiters.push(waiter);
+          signal.addEventListener('abort', () => {
+            this.waiters = this.waiters.filter((w) => w !== waiter);
+            reject(new Error('aborted'));
+          });
         });
-      });
-      return { at };
-    });
+        return { at };
+      },
+    );
   }
 
   async advance(ms: number): Promise<void> {
@@ -280,7 +293,11 @@ export function providedClusterMachine(effects: FakeEffects, clock: FakeClock) {
 }
 
 /** A started job actor with fakes; errors fail the test instead of crashing the process. */
-export function liveJob(effects: FakeEffects, clock: FakeClock, input = { uid: UID, idSeed: SEED, at: clock.now }) {
+export function liveJob(
+  effects: FakeEffects,
+  clock: FakeClock,
+  input = { uid: UID, idSeed: SEED, at: clock.now },
+) {
   const actor = createActor(providedJobMachine(effects, clock), { input });
   const errors: unknown[] = [];
   actor.subscribe({ error: (err) => errors.push(err) });
@@ -375,7 +392,10 @@ export class ClusterDriver {
     });
   }
 
-  async observe(observation: Partial<ClusterObservation> = {}, policy: Partial<ClusterPolicy> = {}): Promise<void> {
+  async observe(
+    observation: Partial<ClusterObservation> = {},
+    policy: Partial<ClusterPolicy> = {},
+  ): Promise<void> {
     this.last = Math.max(this.clock.now, this.last + 1);
     this.actor.send(clusterObserved(this.last, observation, { ...this.policy, ...policy }));
     await settle();
@@ -387,9 +407,14 @@ export class ClusterDriver {
     await settle();
   }
 
-  /** Unknown → Started.Idle (healthy defaults: 1 JobManager, Service, 1 TaskManager, one job). */
+  /** Unknown → Starting → Started.Idle (then healthy defaults: 1 JobManager, Service, 1 TaskManager, one job). */
   async start(): Promise<void> {
-    await this.observe();
+    await this.observe({
+      jobManager: { pods: 0, ready: false },
+      jobManagerService: false,
+      taskManagers: { pods: 0, ready: 0 },
+      flink: { reachable: false },
+    });
     await this.observe();
   }
 
