@@ -65,6 +65,11 @@ export const ANNOTATIONS = {
   requestedAction: `${API_GROUP}/requested-action`,
   /** `"true"`: the requested START/STOP skips the savepoint (stop) or ignores it (start). */
   withoutSavepoint: `${API_GROUP}/without-savepoint`,
+  /**
+   * Epoch milliseconds of the request: its identity, so a request seen twice (a restart, a second
+   * replica) is taken once. The control API and CLI set it; the supervisor stamps it when absent.
+   */
+  actionTimestamp: `${API_GROUP}/action-timestamp`,
 } as const;
 
 export const REQUESTED_ACTIONS = ['START', 'STOP', 'TRIGGER_SAVEPOINT', 'FORGET_SAVEPOINT'] as const;

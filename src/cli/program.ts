@@ -3,6 +3,7 @@ import { registerDevenvCommands } from './commands/devenv.ts';
 import { registerMachinesCommands } from './commands/machines.ts';
 import { registerCrdsCommands } from './commands/crds.ts';
 import { registerBootstrapCommands } from './commands/bootstrap.ts';
+import { registerSupervisorCommands } from './commands/supervisor.ts';
 import { FLINKVISOR_VERSION } from '../version.ts';
 
 export interface CliContext {
@@ -21,5 +22,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerMachinesCommands(program, ctx);
   registerCrdsCommands(program, ctx);
   registerBootstrapCommands(program, ctx);
+  registerSupervisorCommands(program, ctx);
   return program;
 }

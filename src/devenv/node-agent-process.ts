@@ -57,6 +57,7 @@ export async function startNodeAgent(options: StartNodeAgentOptions): Promise<No
       options.dir,
       '--node-name',
       nodeName,
+      '--exit-with-parent',
       ...(options.cacheDir ? ['--cache-dir', options.cacheDir] : []),
     ],
     env: options.env ?? process.env,

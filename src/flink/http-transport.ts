@@ -199,7 +199,7 @@ export class FlinkHttpTransport {
         bodyTimeout: this.#timeouts.bodyMs,
       });
       status = res.statusCode;
-      const text = await this.#readText(res.body, context, status);
+      const text = await this.#readText(res, context, status);
       if (status < 200 || status >= 300) {
         const retryAfter = res.headers['retry-after'];
         throw errorFromResponse(context, status, text, {
@@ -226,20 +226,28 @@ export class FlinkHttpTransport {
   }
 
   async #readText(
-    body: Dispatcher.ResponseData['body'],
+    res: Dispatcher.ResponseData,
     context: FlinkRequestContext,
     status: number,
   ): Promise<string> {
+    const tooLarge = () =>
+      new FlinkInvalidResponseError(`answer is larger than ${this.#maxBytes} bytes`, { context, status });
+    const declared = Number(res.headers['content-length']);
+    if (Number.isFinite(declared)) {
+      // Flink always declares the length: check it up front and let undici collect the body.
+      if (declared > this.#maxBytes) {
+        res.body.destroy();
+        throw tooLarge();
+      }
+      return res.body.text();
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of body) {
+    for await (const chunk of res.body) {
       size += (chunk as Buffer).length;
       if (size > this.#maxBytes) {
-        body.destroy();
-        throw new FlinkInvalidResponseError(`answer is larger than ${this.#maxBytes} bytes`, {
-          context,
-          status,
-        });
+        res.body.destroy();
+        throw tooLarge();
       }
       chunks.push(chunk as Buffer);
     }

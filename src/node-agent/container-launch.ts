@@ -121,6 +121,11 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
 
   const preload = ['--import', join(ctx.projectRoot, 'src', 'node-agent', 'dns-preload.ts')];
   if (runtime.kind === 'flinkvisor') {
+    // The image carries the Flink example jobs at /opt/flinkvisor/examples/<line>/ (as the
+    // official Flink image carries /opt/flink/examples): a bootstrap can use them by jarPath.
+    for (const [line, home] of Object.entries(ctx.flinkHomes)) {
+      mounts.push({ mountPath: `/opt/flinkvisor/examples/${line}`, hostPath: join(home, '..', 'examples'), readOnly: true });
+    }
     // The image's entrypoint is the flinkvisor CLI; a `command` naming it is the same thing.
     const rest = command.length && /(^|\/)flinkvisor(\.js)?$/.test(command[0] ?? '') ? [...command.slice(1), ...args] : command.length ? null : args;
     if (rest === null) return { command: rewrite(command[0] ?? ''), args: [...command.slice(1), ...args].map(rewrite), env, cwd };

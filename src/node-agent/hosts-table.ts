@@ -66,12 +66,17 @@ export function serviceAddresses(
 }
 
 export interface HostsFileOptions {
-  /** Names that must resolve to 127.0.0.1 (the JVM's hosts file replaces /etc/hosts entirely). */
+  /**
+   * The pod's own address: `localhost`, the machine's host name and the pod's name resolve to it,
+   * as inside a pod's network namespace (a JVM's hosts file replaces /etc/hosts entirely, and Flink
+   * reaches its own BLOB server through `localhost`).
+   */
+  readonly selfAddress: string;
   readonly localNames: readonly string[];
 }
 
 export function renderHostsFile(namespace: string, services: readonly ServiceAddress[], options: HostsFileOptions): string {
-  const lines = [`127.0.0.1 ${['localhost', ...options.localNames].join(' ')}`, '::1 localhost ip6-localhost'];
+  const lines = [`${options.selfAddress} ${['localhost', ...options.localNames].join(' ')}`, '::1 ip6-localhost'];
   const sorted = [...services].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
   for (const s of sorted) {
     const names = [`${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc`, `${s.name}.${s.namespace}.svc.${CLUSTER_DOMAIN}`];

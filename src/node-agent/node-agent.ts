@@ -69,6 +69,8 @@ export class NodeAgent {
   readonly #hostsDir: string;
   readonly #pidsDir: string;
   #hostsWrite: Promise<void> = Promise.resolve();
+  /** Every running pod's own hosts file. */
+  readonly #hostsFiles = new Map<string, { namespace: string; ip: string; file: string; podName: string }>();
   #stopping = false;
 
   constructor(options: NodeAgentOptions) {
@@ -194,10 +196,12 @@ export class NodeAgent {
       baseEnv: this.#o.baseEnv,
       sources: this.#sources(),
       allocateIp: () => allocateLoopbackAddress({ ports: [], first: 10 }),
-      hostsFileFor: async (ns) => {
-        this.#scheduleHostsRefresh(ns);
+      hostsFileFor: async (p, ip, podDir) => {
+        const file = join(podDir, 'hosts');
+        this.#hostsFiles.set(key, { namespace: p.metadata?.namespace ?? 'default', ip, file, podName: p.metadata?.name ?? '' });
+        this.#scheduleHostsRefresh();
         await this.#hostsWrite;
-        return join(this.#hostsDir, `${ns}.hosts`);
+        return file;
       },
       serviceAccountKubeconfig: (p, dir) => this.#identity.kubeconfigFor(p, dir),
       writeStatus: (p, status) => this.#writeStatus(p, status),
@@ -247,23 +251,27 @@ export class NodeAgent {
     }
   }
 
-  /** Rewrites the hosts files (one per namespace) from the current Services and EndpointSlices. */
-  #scheduleHostsRefresh(extraNamespace?: string): void {
+  /** Rewrites every pod's hosts file from the current Services and their endpoints. */
+  #scheduleHostsRefresh(): void {
     this.#hostsWrite = this.#hostsWrite
       .then(async () => {
         const addresses = serviceAddresses(this.#services.list(), this.#slices.list(), this.#pods.list());
-        const namespaces = new Set<string>(['default']);
-        for (const a of addresses) namespaces.add(a.namespace);
-        for (const p of this.#pods.list()) if (p.metadata?.namespace) namespaces.add(p.metadata.namespace);
-        if (extraNamespace) namespaces.add(extraNamespace);
-        for (const ns of namespaces) {
-          const file = join(this.#hostsDir, `${ns}.hosts`);
-          const text = renderHostsFile(ns, addresses, { localNames: [hostname()] });
-          const before = await readFile(file, 'utf8').catch(() => undefined);
+        for (const [key, pod] of this.#hostsFiles) {
+          if (!this.#workers.has(key)) {
+            this.#hostsFiles.delete(key);
+            continue;
+          }
+          const text = renderHostsFile(pod.namespace, addresses, { selfAddress: pod.ip, localNames: [hostname(), pod.podName] });
+          const before = await readFile(pod.file, 'utf8').catch(() => undefined);
           if (before === text) continue;
           // Atomic replace: a reader (a JVM resolving a name) never sees half a file.
-          await writeFile(`${file}.tmp`, text);
-          await rename(`${file}.tmp`, file);
+          await writeFile(`${pod.file}.tmp`, text);
+          await rename(`${pod.file}.tmp`, pod.file);
+        }
+        // For people debugging: the namespace view, as a pod without a name would see it.
+        const namespaces = new Set(addresses.map((a) => a.namespace));
+        for (const ns of namespaces) {
+          await writeFile(join(this.#hostsDir, `${ns}.hosts`), renderHostsFile(ns, addresses, { selfAddress: '127.0.0.1', localNames: [] }));
         }
       })
       .catch((err: unknown) => this.#o.log('hosts file update failed', { err: String(err) }));

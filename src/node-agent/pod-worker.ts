@@ -22,7 +22,8 @@ export interface PodWorkerDeps {
   readonly baseEnv: Readonly<Record<string, string>>;
   readonly sources: VolumeSources;
   allocateIp(): Promise<{ address: string; release(): Promise<void> }>;
-  hostsFileFor(namespace: string): Promise<string>;
+  /** Writes the pod's own hosts file (kept current by the agent) and returns its path. */
+  hostsFileFor(pod: V1Pod, podIp: string, podDir: string): Promise<string>;
   /** Writes the pod's kubeconfig (ServiceAccount token) and returns its path, or undefined without a token. */
   serviceAccountKubeconfig(pod: V1Pod, podDir: string): Promise<string | undefined>;
   writeStatus(pod: V1Pod, status: V1PodStatus): Promise<void>;
@@ -151,7 +152,7 @@ export class PodWorker {
       this.#publish();
       const volumeDirs = await materializeVolumes(this.#pod, { podDir: this.#podDir, sharedDir: this.#deps.sharedDir }, this.#deps.sources);
       const kubeconfig = await this.#deps.serviceAccountKubeconfig(this.#pod, this.#podDir);
-      const hostsFile = await this.#deps.hostsFileFor(this.#pod.metadata?.namespace ?? 'default');
+      const hostsFile = await this.#deps.hostsFileFor(this.#pod, this.#ip.address, this.#podDir);
       for (const slot of this.#slots) {
         const runtime = resolveImage(slot.spec.image ?? '', this.#deps.imageMap);
         if (runtime.kind === 'unsupported') {

@@ -69,7 +69,8 @@ export function registerDevenvCommands(program: Command, ctx: CliContext): void 
     .option('--node-name <name>', 'Node name', 'flinkvisor-node')
     .option('--cache-dir <dir>', 'cache directory', defaultCacheDir(ctx.env))
     .option('--flink-image <image=line...>', 'extra image to Flink line mappings, e.g. my/flink:7=1.20', [])
-    .action(async (opts: { kubeconfig: string; dir: string; nodeName: string; cacheDir: string; flinkImage: string[] }) => {
+    .option('--exit-with-parent', 'stop every pod and exit when the process that started the agent is gone')
+    .action(async (opts: { kubeconfig: string; dir: string; nodeName: string; cacheDir: string; flinkImage: string[]; exitWithParent?: boolean }) => {
       const log = createLogger({ name: 'node-agent', level: ctx.env['LOG_LEVEL'] ?? 'info' });
       const assets = await prepareDevenv({ cacheDir: opts.cacheDir, progress: silentProgress, env: ctx.env, sources: artifactSources(ctx.env) });
       const kc = loadKubeConfig(opts.kubeconfig);
@@ -97,7 +98,23 @@ export function registerDevenvCommands(program: Command, ctx: CliContext): void 
         log: (message, fields) => log.info(fields ?? {}, message),
       });
       await agent.start();
-      await waitForSignal();
+      const parent = process.ppid;
+      await Promise.race([
+        waitForSignal(),
+        // A harness killed with SIGKILL cannot stop us: notice it, so no pod process outlives it.
+        ...(opts.exitWithParent
+          ? [
+              new Promise<void>((resolve) => {
+                const timer = setInterval(() => {
+                  if (process.ppid !== parent) {
+                    clearInterval(timer);
+                    resolve();
+                  }
+                }, 1000);
+              }),
+            ]
+          : []),
+      ]);
       log.info('stopping: ending every pod process');
       await agent.stop();
     });

@@ -206,8 +206,21 @@ describe('clocks and cancellation', () => {
 describe('answers', () => {
   it('larger than the cap fail instead of filling memory', async () => {
     const t = transport({ maxResponseBytes: 1024 });
-    agent.get(ORIGIN).intercept({ path: '/overview' }).reply(200, 'x'.repeat(5000));
+    const pool = agent.get(ORIGIN);
+    // Without a declared length (read up to the cap), and with one (refused before reading).
+    pool.intercept({ path: '/overview' }).reply(200, 'x'.repeat(5000));
+    pool.intercept({ path: '/overview' }).replyContentLength().reply(200, 'x'.repeat(5000));
     await expect(t.send(GET)).rejects.toThrow(/larger than 1024 bytes/);
+    await expect(t.send(GET)).rejects.toThrow(/larger than 1024 bytes/);
+  });
+
+  it('within the cap are read whole, with or without a declared length', async () => {
+    const t = transport({ maxResponseBytes: 1024 });
+    const pool = agent.get(ORIGIN);
+    pool.intercept({ path: '/overview' }).reply(200, OVERVIEW);
+    pool.intercept({ path: '/overview' }).replyContentLength().reply(200, OVERVIEW);
+    await expect(t.send(GET)).resolves.toEqual({ status: 200, body: OVERVIEW });
+    await expect(t.send(GET)).resolves.toEqual({ status: 200, body: OVERVIEW });
   });
 
   it('that are not JSON fail without quoting the body', async () => {

@@ -49,14 +49,16 @@ describe('hosts files', () => {
   ];
 
   it('gives bare names only for the own namespace and qualified names for all', () => {
-    const table = parseHostsFile(renderHostsFile('a', services, { localNames: ['host1'] }));
+    const table = parseHostsFile(renderHostsFile('a', services, { selfAddress: '127.0.0.30', localNames: ['host1', 'pod-a'] }));
     expect(table.get('jm')).toBe('127.0.0.11');
     expect(table.get('jm.b')).toBe('127.0.0.12');
     expect(table.get('jm.b.svc')).toBe('127.0.0.12');
     expect(table.get('jm.a.svc.cluster.local')).toBe('127.0.0.11');
-    expect(table.get('host1')).toBe('127.0.0.1');
-    expect(table.get('localhost')).toBe('127.0.0.1');
-    const other = parseHostsFile(renderHostsFile('b', services, { localNames: [] }));
+    // Inside a pod, localhost and its own names are the pod's address.
+    expect(table.get('host1')).toBe('127.0.0.30');
+    expect(table.get('pod-a')).toBe('127.0.0.30');
+    expect(table.get('localhost')).toBe('127.0.0.30');
+    const other = parseHostsFile(renderHostsFile('b', services, { selfAddress: '127.0.0.31', localNames: [] }));
     expect(other.get('jm')).toBe('127.0.0.12');
   });
 

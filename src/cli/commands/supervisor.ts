@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { hostname } from 'node:os';
+import { loadKubeConfig } from '../../kube/kubeconfig.ts';
+import { createLogger } from '../../observability/logger.ts';
+import { startSupervisorProcess } from '../../supervisor/supervisor-process.ts';
+import { UsageError } from '../exit-codes.ts';
+import type { CliContext } from '../program.ts';
+
+interface SupervisorRunOptions {
+  namespace: string;
+  clusterName: string;
+  kubeconfig?: string;
+  port: string;
+  bindAddress?: string;
+  flinkUrl?: string;
+  pollingInterval?: string;
+  identity?: string;
+  allowPrivateNetworks?: boolean;
+}
+
+export function registerSupervisorCommands(program: Command, ctx: CliContext): void {
+  const supervisor = program.command('supervisor').description('the per-cluster supervisor');
+  supervisor
+    .command('run')
+    .description('supervise one FlinkCluster and its FlinkJobs (leader-elected on a Lease)')
+    .requiredOption('--namespace <ns>', 'namespace of the FlinkCluster')
+    .requiredOption('--cluster-name <name>', 'the FlinkCluster')
+    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, else in-cluster)')
+    .option('--port <port>', 'monitoring port: /healthz /readyz /metrics /version', '8080')
+    .option('--bind-address <address>', 'monitoring bind address (default: $POD_IP, else 0.0.0.0)')
+    .option('--flink-url <url>', 'Flink REST URL (default: http://jobmanager-<cluster>.<namespace>:8081)')
+    .option('--polling-interval <seconds>', 'override spec.supervisor.pollingInterval')
+    .option('--identity <id>', 'leader election identity (default: $POD_NAME, else host-pid)')
+    .option('--allow-private-networks', 'let bootstrap Jobs download jars from private addresses')
+    .action(async (opts: SupervisorRunOptions) => {
+      const log = createLogger({ name: 'supervisor', level: ctx.env['LOG_LEVEL'] ?? 'info' });
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${opts.port}`);
+      const poll = opts.pollingInterval === undefined ? undefined : Number(opts.pollingInterval);
+      if (poll !== undefined && !(poll > 0)) throw new UsageError(`--polling-interval must be a positive number of seconds`);
+      const running = await startSupervisorProcess({
+        kubeConfig: loadKubeConfig(opts.kubeconfig ?? ctx.env['KUBECONFIG']),
+        namespace: opts.namespace,
+        clusterName: opts.clusterName,
+        identity: opts.identity ?? ctx.env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
+        log,
+        monitoring: { host: opts.bindAddress ?? ctx.env['POD_IP'] ?? '0.0.0.0', port },
+        ...(opts.flinkUrl ? { flinkUrl: opts.flinkUrl } : {}),
+        ...(poll ? { pollIntervalMs: poll * 1000 } : {}),
+        ...(opts.allowPrivateNetworks ? { allowPrivateNetworks: true } : {}),
+      });
+      const signalled = new Promise<'signal'>((resolve) => {
+        process.once('SIGTERM', () => resolve('signal'));
+        process.once('SIGINT', () => resolve('signal'));
+      });
+      const outcome = await Promise.race([running.done, signalled]);
+      if (outcome === 'lost') {
+        log.error('lost the lease; exiting so that nothing acts without it');
+        process.exit(1);
+      }
+      log.info('shutting down');
+      await running.shutdown();
+      process.exit(0);
+    });
+}

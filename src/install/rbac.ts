@@ -1,0 +1,40 @@
+import type { V1PolicyRule, V1Role, V1RoleBinding, V1ServiceAccount } from '@kubernetes/client-node';
+import { API_GROUP } from '../api/names.ts';
+
+/**
+ * Least-privilege access for each component, in one place: the Helm chart, the tests and the
+ * demo install exactly these rules.
+ */
+export const SUPERVISOR_RULES: V1PolicyRule[] = [
+  { apiGroups: [API_GROUP], resources: ['flinkclusters', 'flinkjobs'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
+  { apiGroups: [API_GROUP], resources: ['flinkclusters/status', 'flinkjobs/status'], verbs: ['get', 'patch', 'update'] },
+  { apiGroups: [API_GROUP], resources: ['flinkclusters/scale', 'flinkjobs/scale'], verbs: ['get', 'patch', 'update'] },
+  { apiGroups: [''], resources: ['pods', 'services'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+];
+
+/** The bootstrap talks to Flink only: its ServiceAccount needs no Kubernetes permission at all. */
+export const BOOTSTRAP_RULES: V1PolicyRule[] = [];
+
+export interface RoleSet {
+  readonly serviceAccount: V1ServiceAccount;
+  readonly role: V1Role;
+  readonly roleBinding: V1RoleBinding;
+}
+
+export function namespacedRoleSet(namespace: string, name: string, rules: V1PolicyRule[]): RoleSet {
+  const labels = { 'app.kubernetes.io/managed-by': 'flinkvisor', 'app.kubernetes.io/component': name };
+  return {
+    serviceAccount: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels } },
+    role: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace, labels }, rules },
+    roleBinding: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name, namespace, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+    },
+  };
+}

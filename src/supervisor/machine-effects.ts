@@ -1,0 +1,255 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { fromPromise } from 'xstate';
+import type { FlinkCluster } from '../api/flink-cluster.ts';
+import type { FlinkJob } from '../api/flink-job.ts';
+import { bootstrapJobName, jobManagerServiceName } from '../api/names.ts';
+import { FlinkNotFoundError, FlinkUnavailableError, FlinkTimeoutError, FlinkServerError } from '../flink/errors.ts';
+import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
+import type { Clock } from '../kube/clock.ts';
+import type {
+  AwaitSavepointInput,
+  AwaitSavepointOutput,
+  CancelFlinkJobsInput,
+  CancelJobInput,
+  CreateBootstrapInput,
+  DeleteBootstrapInput,
+  DeleteClusterResourcesInput,
+  EffectOutput,
+  EnsureJobManagerInput,
+  EnsureJobManagerServiceInput,
+  PersistInput,
+  ScaleTaskManagersInput,
+  ScaleTaskManagersOutput,
+  StopWithSavepointInput,
+  TriggerSavepointInput,
+  WaitUntilInput,
+} from '../machines/ports.ts';
+import type { PersistedEnvelope } from '../machines/envelope.ts';
+import { taskManagerHost } from './flink-gateway.ts';
+import type { OwnedObjects } from './owned-objects.ts';
+import { bootstrapJob, FLINK_JOB_ID_LABEL, jobManagerPod, jobManagerService, taskManagerPod } from './resource-builders.ts';
+
+/**
+ * The real implementations of the machines' effects (ports.ts). Each is idempotent — a repeat after
+ * a crash or a restore finds the work done — and honours the abort signal of its state.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export function waitUntilActor(clock: Clock) {
+  return fromPromise<EffectOutput, WaitUntilInput>(async ({ input, signal }) => {
+    if (input.deadline === null) {
+      await new Promise<never>((_, reject) => {
+        if (signal.aborted) reject(signal.reason);
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+    }
+    const deadline = input.deadline ?? 0;
+    while (clock.now() < deadline) {
+      await clock.sleep(Math.min(deadline - clock.now(), MAX_TIMER_MS), signal);
+    }
+    return { at: clock.now() };
+  });
+}
+
+export interface ClusterEffectDeps {
+  readonly clock: Clock;
+  readonly objects: OwnedObjects;
+  readonly flink: () => FlinkRestClient;
+  /** The cluster as last read (effects build from the current spec). */
+  readonly cluster: () => FlinkCluster | undefined;
+  /** Pods of the cluster from the watch cache. */
+  readonly pods: () => readonly V1Pod[];
+  readonly flinkTimeoutMs: number;
+  readonly log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+function role(pod: V1Pod): string | undefined {
+  return pod.metadata?.labels?.['flinkvisor.io/role'];
+}
+
+export function isLivePod(pod: V1Pod): boolean {
+  const phase = pod.status?.phase;
+  return !pod.metadata?.deletionTimestamp && phase !== 'Failed' && phase !== 'Succeeded';
+}
+
+function requireCluster(deps: { cluster: () => FlinkCluster | undefined }): FlinkCluster {
+  const c = deps.cluster();
+  if (!c) throw new Error('the FlinkCluster is gone');
+  return c;
+}
+
+export function clusterEffects(deps: ClusterEffectDeps) {
+  return {
+    waitUntil: waitUntilActor(deps.clock),
+    ensureJobManager: fromPromise<EffectOutput, EnsureJobManagerInput>(async ({ input }) => {
+      const cluster = requireCluster(deps);
+      const outcome = await deps.objects.createPod(jobManagerPod(cluster, input.epoch));
+      if (outcome === 'created') deps.log('jobmanager pod created', { epoch: input.epoch });
+      return { at: deps.clock.now() };
+    }),
+    ensureJobManagerService: fromPromise<EffectOutput, EnsureJobManagerServiceInput>(async () => {
+      await deps.objects.createService(jobManagerService(requireCluster(deps)));
+      return { at: deps.clock.now() };
+    }),
+    cancelFlinkJobs: fromPromise<EffectOutput, CancelFlinkJobsInput>(async ({ input, signal }) => {
+      const client = deps.flink();
+      for (const id of input.jobIds) {
+        try {
+          await client.cancelJob(id, { signal });
+          deps.log('flink job cancelled', { jobId: id });
+        } catch (err) {
+          if (!(err instanceof FlinkNotFoundError)) throw err;
+        }
+      }
+      return { at: deps.clock.now() };
+    }),
+    scaleTaskManagers: fromPromise<ScaleTaskManagersOutput, ScaleTaskManagersInput>(async ({ input, signal }) => {
+      const cluster = requireCluster(deps);
+      const pods = deps.pods().filter((p) => role(p) === 'taskmanager');
+      // Failed or evicted pods are not capacity: remove them, so they are replaced.
+      let deleted = 0;
+      for (const p of pods.filter((x) => !x.metadata?.deletionTimestamp && !isLivePod(x))) {
+        await deps.objects.deletePod(p.metadata?.name ?? '');
+        deleted++;
+      }
+      const live = pods.filter(isLivePod);
+      let created = 0;
+      if (!input.removeIdleSurplus) {
+        for (let i = live.length; i < input.desired; i++) {
+          await deps.objects.createPod(taskManagerPod(cluster, input.epoch, input.taskSlots));
+          created++;
+        }
+      } else if (live.length > input.desired) {
+        // Only TaskManagers with every slot free may go; busy ones stay until they are idle.
+        const tms = await deps.flink().listTaskManagers({ signal });
+        const idleHosts = new Set(tms.filter((t) => t.freeSlots === t.slotsNumber).map(taskManagerHost).filter(Boolean));
+        let surplus = live.length - input.desired;
+        for (const p of live) {
+          if (surplus <= 0) break;
+          if (p.status?.podIP && idleHosts.has(p.status.podIP)) {
+            await deps.objects.deletePod(p.metadata?.name ?? '');
+            deleted++;
+            surplus--;
+          }
+        }
+      }
+      if (created || deleted) deps.log('taskmanagers scaled', { desired: input.desired, created, deleted });
+      return { at: deps.clock.now(), created, deleted };
+    }),
+    deleteClusterResources: fromPromise<EffectOutput, DeleteClusterResourcesInput>(async () => {
+      const cluster = requireCluster(deps);
+      for (const p of deps.pods()) {
+        const r = role(p);
+        if ((r === 'jobmanager' || r === 'taskmanager') && !p.metadata?.deletionTimestamp) {
+          await deps.objects.deletePod(p.metadata?.name ?? '');
+        }
+      }
+      await deps.objects.deleteService(jobManagerServiceName(cluster.metadata.name ?? ''));
+      return { at: deps.clock.now() };
+    }),
+  };
+}
+
+export interface JobEffectDeps {
+  readonly clock: Clock;
+  readonly objects: OwnedObjects;
+  readonly flink: () => FlinkRestClient;
+  readonly job: () => FlinkJob | undefined;
+  /** Writes the envelope through the job's status writer; resolves once stored. */
+  readonly persist: (envelope: PersistedEnvelope) => Promise<void>;
+  readonly allowPrivateNetworks: boolean;
+  readonly jobManagerUrl?: string;
+  readonly pollIntervalMs: number;
+  readonly log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+function isTransientFlinkError(err: unknown): boolean {
+  return err instanceof FlinkUnavailableError || err instanceof FlinkTimeoutError || err instanceof FlinkServerError;
+}
+
+export function jobEffects(deps: JobEffectDeps) {
+  const requireJob = () => {
+    const j = deps.job();
+    if (!j) throw new Error('the FlinkJob is gone');
+    return j;
+  };
+  return {
+    waitUntil: waitUntilActor(deps.clock),
+    persist: fromPromise<EffectOutput, PersistInput>(async ({ input }) => {
+      await deps.persist(input.envelope);
+      return { at: deps.clock.now() };
+    }),
+    createBootstrap: fromPromise<EffectOutput, CreateBootstrapInput>(async ({ input }) => {
+      const job = requireJob();
+      const name = bootstrapJobName(job.metadata.name ?? '');
+      const existing = await deps.objects.readJob(name);
+      if (existing && existing.metadata?.labels?.[FLINK_JOB_ID_LABEL] !== input.jobId) {
+        // A Job of an earlier submission: remove it first; the machine retries this step.
+        await deps.objects.deleteJob(name);
+        throw new Error(`bootstrap Job ${name} of an earlier submission is still being deleted`);
+      }
+      if (!existing) {
+        await deps.objects.createJob(
+          bootstrapJob(job, {
+            jobId: input.jobId,
+            submission: input.submission,
+            parallelism: input.parallelism,
+            savepointPath: input.savepointPath,
+            allowPrivateNetworks: deps.allowPrivateNetworks,
+            ...(deps.jobManagerUrl ? { jobManagerUrl: deps.jobManagerUrl } : {}),
+          }),
+        );
+        deps.log('bootstrap job created', { jobId: input.jobId, submission: input.submission, savepointPath: input.savepointPath });
+      }
+      return { at: deps.clock.now() };
+    }),
+    deleteBootstrap: fromPromise<EffectOutput, DeleteBootstrapInput>(async () => {
+      await deps.objects.deleteJob(bootstrapJobName(requireJob().metadata.name ?? ''));
+      return { at: deps.clock.now() };
+    }),
+    triggerSavepoint: fromPromise<EffectOutput, TriggerSavepointInput>(async ({ input, signal }) => {
+      await deps.flink().triggerSavepoint(
+        input.jobId,
+        { triggerId: input.triggerId, cancelJob: false, ...(input.targetDirectory ? { targetDirectory: input.targetDirectory } : {}) },
+        { signal },
+      );
+      deps.log('savepoint triggered', { jobId: input.jobId, triggerId: input.triggerId });
+      return { at: deps.clock.now() };
+    }),
+    stopWithSavepoint: fromPromise<EffectOutput, StopWithSavepointInput>(async ({ input, signal }) => {
+      await deps.flink().stopJobWithSavepoint(
+        input.jobId,
+        { triggerId: input.triggerId, drain: false, ...(input.targetDirectory ? { targetDirectory: input.targetDirectory } : {}) },
+        { signal },
+      );
+      deps.log('stop with savepoint requested', { jobId: input.jobId, triggerId: input.triggerId });
+      return { at: deps.clock.now() };
+    }),
+    awaitSavepoint: fromPromise<AwaitSavepointOutput, AwaitSavepointInput>(async ({ input, signal }) => {
+      for (;;) {
+        try {
+          const status = await deps.flink().getSavepointStatus(input.jobId, input.triggerId, { signal });
+          if (status.state === 'COMPLETED') return { status: 'COMPLETED', location: status.location, at: deps.clock.now() };
+          if (status.state === 'FAILED') {
+            const reason = status.failure.message.split('\n')[0] || status.failure.className || 'savepoint failed';
+            return { status: 'FAILED', reason: reason.slice(0, 500), at: deps.clock.now() };
+          }
+        } catch (err) {
+          if (err instanceof FlinkNotFoundError) return { status: 'UNKNOWN_TRIGGER', at: deps.clock.now() };
+          if (!isTransientFlinkError(err)) throw err;
+          // An outage is bounded by the machine's savepoint deadline, not here.
+        }
+        await deps.clock.sleep(Math.max(500, Math.floor(deps.pollIntervalMs / 2)), signal);
+      }
+    }),
+    cancelJob: fromPromise<EffectOutput, CancelJobInput>(async ({ input, signal }) => {
+      try {
+        await deps.flink().cancelJob(input.jobId, { signal });
+        deps.log('flink job cancelled', { jobId: input.jobId });
+      } catch (err) {
+        if (!(err instanceof FlinkNotFoundError)) throw err;
+      }
+      return { at: deps.clock.now() };
+    }),
+  };
+}

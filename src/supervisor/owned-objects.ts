@@ -1,0 +1,86 @@
+import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1Pod, type V1Service } from '@kubernetes/client-node';
+import { isAlreadyExists, isNotFound } from '../kube/errors.ts';
+
+/**
+ * Creates and deletes the objects a supervisor owns. Every call is safe to repeat: creating what
+ * exists (409) and deleting what is gone (404) count as done.
+ */
+export class OwnedObjects {
+  readonly #core: CoreV1Api;
+  readonly #batch: BatchV1Api;
+  readonly #namespace: string;
+
+  constructor(kubeConfig: KubeConfig, namespace: string) {
+    this.#core = kubeConfig.makeApiClient(CoreV1Api);
+    this.#batch = kubeConfig.makeApiClient(BatchV1Api);
+    this.#namespace = namespace;
+  }
+
+  async createPod(pod: V1Pod): Promise<'created' | 'exists'> {
+    try {
+      await this.#core.createNamespacedPod({ namespace: this.#namespace, body: pod });
+      return 'created';
+    } catch (err) {
+      if (isAlreadyExists(err)) return 'exists';
+      throw err;
+    }
+  }
+
+  async deletePod(name: string, gracePeriodSeconds?: number): Promise<void> {
+    try {
+      await this.#core.deleteNamespacedPod({
+        name,
+        namespace: this.#namespace,
+        ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}),
+      });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  async createService(service: V1Service): Promise<'created' | 'exists'> {
+    try {
+      await this.#core.createNamespacedService({ namespace: this.#namespace, body: service });
+      return 'created';
+    } catch (err) {
+      if (isAlreadyExists(err)) return 'exists';
+      throw err;
+    }
+  }
+
+  async deleteService(name: string): Promise<void> {
+    try {
+      await this.#core.deleteNamespacedService({ name, namespace: this.#namespace });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  async readJob(name: string): Promise<V1Job | undefined> {
+    try {
+      return await this.#batch.readNamespacedJob({ name, namespace: this.#namespace });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async createJob(job: V1Job): Promise<'created' | 'exists'> {
+    try {
+      await this.#batch.createNamespacedJob({ namespace: this.#namespace, body: job });
+      return 'created';
+    } catch (err) {
+      if (isAlreadyExists(err)) return 'exists';
+      throw err;
+    }
+  }
+
+  /** Deletes a Job and, in the background, its pods. */
+  async deleteJob(name: string): Promise<void> {
+    try {
+      await this.#batch.deleteNamespacedJob({ name, namespace: this.#namespace, propagationPolicy: 'Background' });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}

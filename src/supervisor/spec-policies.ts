@@ -1,0 +1,56 @@
+import type { FlinkCluster } from '../api/flink-cluster.ts';
+import type { FlinkJob } from '../api/flink-job.ts';
+import { defaultSavepointTargetPath } from '../api/storage.ts';
+import { specDigest } from '../machines/ids.ts';
+import type { ClusterPolicy, JobPolicy } from '../machines/policies.ts';
+
+/** The CRD specs as the machines read them: plain policies, sent with every observation. */
+export function clusterPolicy(cluster: FlinkCluster): ClusterPolicy {
+  const s = cluster.spec;
+  return {
+    taskSlots: s.taskManager.taskSlots,
+    taskManagers: s.taskManagers,
+    minTaskManagers: s.minTaskManagers,
+    maxTaskManagers: s.maxTaskManagers,
+    rescalePolicy: s.supervisor.rescalePolicy,
+    rescaleDelaySeconds: s.supervisor.rescaleDelay,
+    taskTimeoutSeconds: s.supervisor.taskTimeout,
+  };
+}
+
+export function jobPolicy(job: FlinkJob, cluster: FlinkCluster | undefined): JobPolicy {
+  const s = job.spec;
+  const storage = cluster?.spec.storage;
+  const target =
+    s.savepoint.savepointTargetPath ??
+    (storage ? defaultSavepointTargetPath(storage, job.metadata.namespace ?? 'default', s.clusterName, job.metadata.name ?? '') : null);
+  return {
+    savepointMode: s.savepoint.savepointMode,
+    savepointIntervalSeconds: s.savepoint.savepointInterval,
+    savepointTargetPath: target,
+    initialSavepointPath: s.savepoint.initialSavepointPath ?? s.savepoint.savepointPath ?? null,
+    savepointOnDelete: s.savepoint.savepointOnDelete,
+    restartPolicy: s.restart.restartPolicy,
+    restartDelaySeconds: s.restart.restartDelay,
+    restartTimeoutSeconds: s.restart.restartTimeout,
+    taskTimeoutSeconds: cluster?.spec.supervisor.taskTimeout ?? 300,
+    jobParallelism: s.jobParallelism,
+    minJobParallelism: s.minJobParallelism,
+    maxJobParallelism: s.maxJobParallelism,
+  };
+}
+
+/** What restarts the cluster when it changes: runtime, JobManager, TaskManager (not their number). */
+export function clusterSpecDigest(cluster: FlinkCluster): string {
+  const s = cluster.spec;
+  return specDigest({ runtime: s.runtime, jobManager: s.jobManager, taskManager: s.taskManager, flinkConfiguration: s.flinkConfiguration ?? {}, storage: s.storage ?? null });
+}
+
+/** What resubmits the job when it changes: the bootstrap settings (parallelism is handled apart). */
+export function jobSpecDigest(job: FlinkJob): string {
+  return specDigest({ bootstrap: job.spec.bootstrap, allowNonRestoredState: job.spec.savepoint.allowNonRestoredState });
+}
+
+export function digestOf(value: unknown): string {
+  return specDigest(value);
+}

@@ -1,0 +1,88 @@
+import { isConflict, isNotFound } from '../kube/errors.ts';
+import type { CustomResources } from './custom-resources.ts';
+
+/**
+ * The single writer of one resource's status (the whole status is replaced). Writes are serialized (latest wins), skipped when
+ * nothing but volatile fields changed, and preconditioned on the resourceVersion: a conflict re-reads
+ * the object and retries. `submit` resolves once that status (or a later one) is stored, which is
+ * what the machines' write-ahead `persist` step waits for.
+ */
+export interface StatusWriterOptions {
+  readonly resources: CustomResources;
+  readonly name: string;
+  /** The resourceVersion last seen (the informer cache). */
+  readonly initialResourceVersion: () => string | undefined;
+  readonly onWrite?: () => void;
+}
+
+/** Fields that change on every observation without meaning anything changed. */
+export function comparableStatus(status: Record<string, unknown>): string {
+  const machine = status['machine'] as { context?: Record<string, unknown> } | undefined;
+  const context = machine?.context ? { ...machine.context, now: undefined, lastObservedAt: undefined } : undefined;
+  return JSON.stringify({ ...status, timestamp: undefined, machine: machine ? { ...machine, context } : undefined });
+}
+
+export class StatusWriter {
+  readonly #o: StatusWriterOptions;
+  #pending: Record<string, unknown> | undefined;
+  #lastWritten: string | undefined;
+  #resourceVersion: string | undefined;
+  #chain: Promise<void> = Promise.resolve();
+  #gone = false;
+  writes = 0;
+
+  constructor(options: StatusWriterOptions) {
+    this.#o = options;
+  }
+
+  /** The status as last stored (comparable form), to tell a real change from a repeat. */
+  get lastWritten(): string | undefined {
+    return this.#lastWritten;
+  }
+
+  /** Seeds the "already stored" state from the object read at start, so an unchanged status is not rewritten. */
+  seed(status: Record<string, unknown> | undefined): void {
+    if (status && this.#lastWritten === undefined) this.#lastWritten = comparableStatus(status);
+  }
+
+  submit(status: Record<string, unknown>): Promise<void> {
+    this.#pending = status;
+    const run = this.#chain.then(() => this.#flush());
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async #flush(): Promise<void> {
+    const status = this.#pending;
+    this.#pending = undefined;
+    if (!status || this.#gone) return;
+    const comparable = comparableStatus(status);
+    if (comparable === this.#lastWritten) return;
+    let rv = this.#resourceVersion ?? this.#o.initialResourceVersion();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (!rv) {
+          const fresh = await this.#o.resources.get(this.#o.name);
+          if (!fresh) {
+            this.#gone = true;
+            return;
+          }
+          rv = fresh.metadata.resourceVersion ?? '';
+        }
+        const written = await this.#o.resources.replaceStatus(this.#o.name, rv, status);
+        this.#resourceVersion = written.metadata.resourceVersion;
+        this.#lastWritten = comparable;
+        this.writes++;
+        this.#o.onWrite?.();
+        return;
+      } catch (err) {
+        if (isNotFound(err)) {
+          this.#gone = true;
+          return;
+        }
+        if (!isConflict(err) || attempt >= 4) throw err;
+        rv = undefined;
+      }
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { FLINK_CLUSTER } from '../api/names.ts';
+import { createFlinkDispatcher } from '../flink/dispatcher.ts';
+import { FlinkRestClient } from '../flink/flink-rest-client.ts';
+import { systemClock, type Clock } from '../kube/clock.ts';
+import { KubeEventRecorder } from '../kube/event-recorder.ts';
+import { LeaderElector, type LeaderElectorOptions } from '../kube/lease-elector.ts';
+import { KubeLeaseStore } from '../kube/lease-store.ts';
+import { startHealthServer, type HealthServer } from '../observability/health-server.ts';
+import { createRegistry } from '../observability/metrics.ts';
+import { Supervisor } from './supervisor.ts';
+import { supervisorMetrics } from './supervisor-metrics.ts';
+
+export interface SupervisorProcessOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly namespace: string;
+  readonly clusterName: string;
+  readonly identity: string;
+  readonly log: Logger;
+  readonly monitoring: { host: string; port: number };
+  readonly flinkUrl?: string;
+  readonly pollIntervalMs?: number;
+  readonly allowPrivateNetworks?: boolean;
+  readonly lease?: Pick<LeaderElectorOptions, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>;
+  readonly clock?: Clock;
+}
+
+export interface RunningSupervisor {
+  readonly supervisor: Supervisor;
+  readonly elector: LeaderElector;
+  readonly health: HealthServer;
+  /** Resolves when the process should exit: `lost` (the lease was lost: exit non-zero) or `stopped`. */
+  readonly done: Promise<'lost' | 'stopped'>;
+  /** Clean shutdown: stop acting, then release the lease so a successor need not wait. */
+  shutdown(): Promise<void>;
+}
+
+export function supervisorLeaseName(clusterName: string): string {
+  return `flinkvisor-supervisor-${clusterName}`;
+}
+
+/**
+ * The supervisor process: watches from the start on every replica, acts only while holding the
+ * Lease, exits when it loses the Lease (client-go's advice: never keep acting without it).
+ */
+export async function startSupervisorProcess(o: SupervisorProcessOptions): Promise<RunningSupervisor> {
+  const clock = o.clock ?? systemClock;
+  const registry = createRegistry('flinkvisor_supervisor');
+  const metrics = supervisorMetrics(registry);
+  const events = new KubeEventRecorder(o.kubeConfig, 'flinkvisor-supervisor', o.identity, clock, (err) =>
+    o.log.debug({ err: String(err) }, 'event not recorded'),
+  );
+  const supervisor = new Supervisor({
+    kubeConfig: o.kubeConfig,
+    namespace: o.namespace,
+    clusterName: o.clusterName,
+    clock,
+    log: o.log,
+    events,
+    metrics,
+    flinkClient: (baseUrl) =>
+      new FlinkRestClient({ baseUrl, dispatcher: createFlinkDispatcher(baseUrl), onRequest: (e) => metrics.observeFlinkRequest(e) }),
+    ...(o.flinkUrl ? { flinkUrl: o.flinkUrl } : {}),
+    ...(o.pollIntervalMs ? { pollIntervalMs: o.pollIntervalMs } : {}),
+    ...(o.allowPrivateNetworks ? { allowPrivateNetworks: true } : {}),
+  });
+  const stop = new AbortController();
+  let leadership: Promise<void> = Promise.resolve();
+  const elector = new LeaderElector({
+    store: new KubeLeaseStore(o.kubeConfig, o.namespace, supervisorLeaseName(o.clusterName), {
+      'app.kubernetes.io/managed-by': 'flinkvisor',
+      'flinkvisor.io/cluster': o.clusterName,
+    }),
+    identity: o.identity,
+    clock,
+    ...o.lease,
+    onStartedLeading: (signal) => {
+      o.log.info({ identity: o.identity }, 'leading');
+      metrics.leader.set(1);
+      leadership = supervisor.lead(signal);
+    },
+    onStoppedLeading: async () => {
+      metrics.leader.set(0);
+      await leadership;
+      o.log.info({ identity: o.identity }, 'stopped leading');
+    },
+    onNewLeader: (id) => o.log.info({ leader: id }, 'leader observed'),
+    onError: (err) => o.log.warn({ err: String(err) }, 'lease operation failed'),
+  });
+  const health = await startHealthServer({
+    host: o.monitoring.host,
+    port: o.monitoring.port,
+    registry,
+    live: () => elector.healthy(),
+    ready: () => supervisor.synced,
+  });
+  await supervisor.start();
+  o.log.info({ kind: FLINK_CLUSTER.kind, cluster: o.clusterName, namespace: o.namespace }, 'caches synced; campaigning');
+  const done = elector.run(stop.signal).then(() => (stop.signal.aborted ? ('stopped' as const) : ('lost' as const)));
+  return {
+    supervisor,
+    elector,
+    health,
+    done,
+    shutdown: async () => {
+      stop.abort();
+      await done;
+      await leadership;
+      await elector.release();
+      supervisor.stop();
+      await health.close();
+    },
+  };
+}

@@ -1,0 +1,214 @@
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { crdManifests } from '../../src/api/crd-manifests.ts';
+import { API_GROUP, API_VERSION, FLINK_CLUSTER, FLINK_JOB } from '../../src/api/names.ts';
+import { parseFlinkCluster } from '../../src/api/parse.ts';
+import { startLocalEnvironment, type LocalEnvironment } from '../../src/devenv/local-environment.ts';
+import { defaultCacheDir } from '../../src/devenv/prepare.ts';
+import { consoleProgress } from '../../src/devenv/progress.ts';
+import { waitFor } from '../../src/devenv/wait-for.ts';
+import { applyObjects } from '../../src/install/apply.ts';
+import { namespacedRoleSet, SUPERVISOR_RULES } from '../../src/install/rbac.ts';
+import { installCrds } from '../../src/kube/crd-install.ts';
+import { isNotFound } from '../../src/kube/errors.ts';
+import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
+import { mergePatch } from '../../src/kube/patch-options.ts';
+import { supervisorDeployment } from '../../src/operator/supervisor-deployment.ts';
+
+export const FLINKVISOR_IMAGE = 'flinkvisor:0.1.0';
+
+export interface SupervisedEnvironment {
+  readonly env: LocalEnvironment;
+  readonly kc: KubeConfig;
+  /** A host directory every pod sees at the same path: savepoints and checkpoints go here. */
+  readonly stateDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startSupervisedEnvironment(): Promise<SupervisedEnvironment> {
+  const env = await startLocalEnvironment({
+    cacheDir: defaultCacheDir(process.env),
+    env: process.env,
+    progress: consoleProgress((l) => process.stderr.write(`${l}\n`)),
+  });
+  const kc = loadKubeConfig(env.controlPlane.kubeconfigPath);
+  await installCrds(kc, crdManifests());
+  const stateDir = join(env.dir, 'state');
+  await mkdir(stateDir, { recursive: true });
+  return { env, kc, stateDir, stop: () => env.stop() };
+}
+
+/** A namespace with the supervisor's ServiceAccount and Role (bootstrap Jobs use `default`, no rights). */
+export async function supervisedNamespace(kc: KubeConfig, name: string): Promise<string> {
+  const core = kc.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name } } });
+  await waitFor(
+    `default ServiceAccount in ${name}`,
+    async () => ((await core.readNamespacedServiceAccount({ name: 'default', namespace: name })) ? true : undefined),
+    { timeoutMs: 30_000 },
+  );
+  const set = namespacedRoleSet(name, 'flinkvisor-supervisor', SUPERVISOR_RULES);
+  await applyObjects(kc, [set.serviceAccount, set.role, set.roleBinding]);
+  return name;
+}
+
+export interface ClusterOptions {
+  readonly flinkImage?: string;
+  readonly taskSlots?: number;
+  readonly taskManagers?: number;
+  readonly rescalePolicy?: 'None' | 'JobParallelism';
+  readonly rescaleDelay?: number;
+  readonly taskTimeout?: number;
+  readonly pollingInterval?: number;
+  readonly supervisorReplicas?: number;
+}
+
+export function flinkClusterManifest(namespace: string, name: string, o: ClusterOptions = {}) {
+  return {
+    apiVersion: `${API_GROUP}/${API_VERSION}`,
+    kind: FLINK_CLUSTER.kind,
+    metadata: { name, namespace },
+    spec: {
+      taskManagers: o.taskManagers ?? 1,
+      runtime: { image: o.flinkImage ?? 'flink:1.20' },
+      flinkConfiguration: {
+        'jobmanager.memory.process.size': '1024m',
+        'taskmanager.memory.process.size': '1280m',
+        'taskmanager.memory.managed.size': '64m',
+      },
+      taskManager: { taskSlots: o.taskSlots ?? 2 },
+      supervisor: {
+        image: FLINKVISOR_IMAGE,
+        replicas: o.supervisorReplicas ?? 1,
+        pollingInterval: o.pollingInterval ?? 2,
+        taskTimeout: o.taskTimeout ?? 60,
+        rescaleDelay: o.rescaleDelay ?? 10,
+        rescalePolicy: o.rescalePolicy ?? 'JobParallelism',
+      },
+    },
+  };
+}
+
+export interface JobOptions {
+  readonly parallelism?: number;
+  readonly jar?: 'TopSpeedWindowing' | 'WordCount';
+  readonly line?: string;
+  readonly savepointMode?: 'Automatic' | 'Manual';
+  readonly savepointInterval?: number;
+  readonly restartPolicy?: 'Never' | 'Always' | 'OnlyIfFailed';
+  readonly restartDelay?: number;
+  readonly restartTimeout?: number;
+  readonly className?: string;
+  readonly bootstrapImage?: string;
+}
+
+export function flinkJobManifest(namespace: string, cluster: string, job: string, stateDir: string, o: JobOptions = {}) {
+  return {
+    apiVersion: `${API_GROUP}/${API_VERSION}`,
+    kind: FLINK_JOB.kind,
+    metadata: { name: `${cluster}-${job}`, namespace },
+    spec: {
+      clusterName: cluster,
+      jobParallelism: o.parallelism ?? 1,
+      bootstrap: {
+        image: o.bootstrapImage ?? FLINKVISOR_IMAGE,
+        jarPath: `/opt/flinkvisor/examples/${o.line ?? '1.20'}/${o.jar ?? 'TopSpeedWindowing'}.jar`,
+        ...(o.className ? { className: o.className } : {}),
+      },
+      savepoint: {
+        savepointMode: o.savepointMode ?? 'Automatic',
+        savepointInterval: o.savepointInterval ?? 0,
+        savepointTargetPath: `file://${stateDir}/savepoints/${namespace}/${cluster}-${job}`,
+      },
+      restart: {
+        restartPolicy: o.restartPolicy ?? 'Never',
+        restartDelay: o.restartDelay ?? 5,
+        restartTimeout: o.restartTimeout ?? 120,
+      },
+    },
+  };
+}
+
+export function customObjects(kc: KubeConfig): CustomObjectsApi {
+  return kc.makeApiClient(CustomObjectsApi);
+}
+
+export async function createResource(kc: KubeConfig, obj: { kind: string; metadata: { namespace: string } }): Promise<void> {
+  const plural = obj.kind === FLINK_CLUSTER.kind ? FLINK_CLUSTER.plural : FLINK_JOB.plural;
+  await customObjects(kc).createNamespacedCustomObject({
+    group: API_GROUP,
+    version: API_VERSION,
+    namespace: obj.metadata.namespace,
+    plural,
+    body: obj,
+  });
+}
+
+export type Resource = { metadata: Record<string, unknown> & { annotations?: Record<string, string> }; spec: Record<string, unknown>; status?: Record<string, unknown> };
+
+export async function readResource(kc: KubeConfig, plural: string, namespace: string, name: string): Promise<Resource | undefined> {
+  try {
+    return (await customObjects(kc).getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural, name })) as Resource;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+export async function patchResource(kc: KubeConfig, plural: string, namespace: string, name: string, body: object): Promise<void> {
+  await customObjects(kc).patchNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural, name, body }, mergePatch());
+}
+
+export async function requestAction(
+  kc: KubeConfig,
+  plural: string,
+  namespace: string,
+  name: string,
+  action: string,
+  withoutSavepoint = false,
+): Promise<void> {
+  await patchResource(kc, plural, namespace, name, {
+    metadata: {
+      annotations: {
+        'flinkvisor.io/requested-action': action,
+        ...(withoutSavepoint ? { 'flinkvisor.io/without-savepoint': 'true' } : {}),
+      },
+    },
+  });
+}
+
+/** Waits until the resource's status satisfies `predicate`; the error names the last status seen. */
+export async function waitForStatus(
+  kc: KubeConfig,
+  plural: string,
+  namespace: string,
+  name: string,
+  what: string,
+  predicate: (status: Record<string, unknown>, resource: Resource) => boolean,
+  timeoutMs = 240_000,
+): Promise<Resource> {
+  let last: Record<string, unknown> | undefined;
+  try {
+    return await waitFor(
+      `${plural}/${name}: ${what}`,
+      async () => {
+        const r = await readResource(kc, plural, namespace, name);
+        last = r?.status;
+        return r && predicate(r.status ?? {}, r) ? r : undefined;
+      },
+      { timeoutMs, intervalMs: 500 },
+    );
+  } catch (err) {
+    const brief = last ? { ...last, machine: undefined, conditions: undefined } : undefined;
+    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(brief)}`, { cause: err });
+  }
+}
+
+/** What the operator does for a FlinkCluster: its supervisor Deployment (tests of the supervisor alone use this). */
+export async function deploySupervisor(kc: KubeConfig, namespace: string, name: string, extraArgs: string[] = []): Promise<void> {
+  const raw = await readResource(kc, FLINK_CLUSTER.plural, namespace, name);
+  if (!raw) throw new Error(`FlinkCluster ${name} not found`);
+  const cluster = parseFlinkCluster(raw);
+  await applyObjects(kc, [supervisorDeployment(cluster, extraArgs)]);
+}
