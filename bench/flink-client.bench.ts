@@ -217,7 +217,10 @@ async function upload(url: string, megabytes: number): Promise<void> {
     const size = megabytes * 1024 * 1024;
     const pool = new Pool(url);
     const client = new FlinkRestClient({ baseUrl: url, dispatcher: pool, flinkVersion: '1.20.5' });
-    const streamed = await rssGrowth(() => client.uploadJar(jar));
+    // Three streamed uploads; the worst one counts (freed chunks wait for the next GC).
+    const runs: { growth: number; ms: number }[] = [];
+    for (let i = 0; i < 3; i++) runs.push(await rssGrowth(() => client.uploadJar(jar)));
+    const streamed = runs.reduce((worst, r) => (r.growth > worst.growth ? r : worst));
     // Baseline: what an upload costs when the jar is read into memory first (FormData of a Buffer).
     const inMemory = await rssGrowth(async () => {
       const form = new FormData();
@@ -234,7 +237,9 @@ async function upload(url: string, megabytes: number): Promise<void> {
       });
       await res.body.text();
     });
-    console.log(`\n2. Resident memory growth while uploading a ${megabytes} MB jar`);
+    console.log(
+      `\n2. Resident memory growth while uploading a ${megabytes} MB jar (worst of 3 streamed uploads)`,
+    );
     console.log(
       `   streamed by the client:   ${mb(streamed.growth).padStart(9)}  (${(streamed.growth / size).toFixed(3)}x the jar, ${(size / 1024 / 1024 / (streamed.ms / 1000)).toFixed(0)} MB/s)`,
     );

@@ -1,5 +1,5 @@
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDistributionConfig, renderConfig, type FlinkConfig } from './flink-config.ts';
 import type { FlinkDistribution } from './flink-distribution.ts';

@@ -233,7 +233,7 @@ export class FlinkRestClient {
   // ---- version ------------------------------------------------------------------------------
 
   /** What the connected Flink accepts; `GET /config` once per client (again only after a failure). */
-  capabilities(call: CallOptions = {}): Promise<FlinkCapabilities> {
+  async capabilities(call: CallOptions = {}): Promise<FlinkCapabilities> {
     if (!this.#capabilities) {
       const detection = this.getConfig().then((c) => FlinkRestClient.#capabilitiesFor(c['flink-version']));
       this.#capabilities = detection;
@@ -263,12 +263,12 @@ export class FlinkRestClient {
   // ---- cluster ------------------------------------------------------------------------------
 
   /** `GET /config`: the web UI's configuration, which carries the Flink version. */
-  getConfig(call: CallOptions = {}): Promise<FlinkDashboardConfig> {
+  async getConfig(call: CallOptions = {}): Promise<FlinkDashboardConfig> {
     return this.#get(dashboardConfigSchema, '/config', '/config', call);
   }
 
   /** `GET /overview`: TaskManagers, slots, job counts. */
-  getOverview(call: CallOptions = {}): Promise<FlinkClusterOverview> {
+  async getOverview(call: CallOptions = {}): Promise<FlinkClusterOverview> {
     return this.#get(clusterOverviewSchema, '/overview', '/overview', call);
   }
 
@@ -279,7 +279,7 @@ export class FlinkRestClient {
   }
 
   /** `GET /jobmanager/metrics[?get=…]`: without names, the ids of the available metrics only. */
-  getJobManagerMetrics(names?: readonly string[], call: CallOptions = {}): Promise<FlinkMetric[]> {
+  async getJobManagerMetrics(names?: readonly string[], call: CallOptions = {}): Promise<FlinkMetric[]> {
     return this.#get(metricsSchema, '/jobmanager/metrics', '/jobmanager/metrics', call, {
       get: joinNames(names),
     });
@@ -292,7 +292,7 @@ export class FlinkRestClient {
   }
 
   /** `GET /taskmanagers/:id`; an unknown id is `FlinkNotFoundError` (Flink answers 500 for it). */
-  getTaskManager(taskManagerId: string, call: CallOptions = {}): Promise<FlinkTaskManagerDetails> {
+  async getTaskManager(taskManagerId: string, call: CallOptions = {}): Promise<FlinkTaskManagerDetails> {
     return this.#get(
       taskManagerDetailsSchema,
       '/taskmanagers/:taskmanagerid',
@@ -301,7 +301,7 @@ export class FlinkRestClient {
     );
   }
 
-  getTaskManagerMetrics(
+  async getTaskManagerMetrics(
     taskManagerId: string,
     names?: readonly string[],
     call: CallOptions = {},
@@ -316,7 +316,7 @@ export class FlinkRestClient {
   }
 
   /** `GET /taskmanagers/metrics`: metrics aggregated over all (or the named) TaskManagers. */
-  getAggregatedTaskManagerMetrics(
+  async getAggregatedTaskManagerMetrics(
     query: AggregatedMetricsQuery,
     call: CallOptions = {},
   ): Promise<FlinkAggregatedMetric[]> {
@@ -409,7 +409,7 @@ export class FlinkRestClient {
     return (await this.#get(jobsOverviewSchema, '/jobs/overview', '/jobs/overview', call)).jobs;
   }
 
-  getJob(jobId: FlinkId, call: CallOptions = {}): Promise<FlinkJobDetails> {
+  async getJob(jobId: FlinkId, call: CallOptions = {}): Promise<FlinkJobDetails> {
     return this.#get(jobDetailsSchema, '/jobs/:jobid', `/jobs/${assertFlinkId(jobId, 'jobId')}`, call);
   }
 
@@ -486,7 +486,7 @@ export class FlinkRestClient {
   }
 
   /** `GET /jobs/:jobid/checkpoints`: counts, latest and recent history. */
-  getCheckpoints(jobId: FlinkId, call: CallOptions = {}): Promise<FlinkCheckpointingStatistics> {
+  async getCheckpoints(jobId: FlinkId, call: CallOptions = {}): Promise<FlinkCheckpointingStatistics> {
     const path = `/jobs/${assertFlinkId(jobId, 'jobId')}/checkpoints`;
     return this.#get(checkpointingStatisticsSchema, '/jobs/:jobid/checkpoints', path, call);
   }
@@ -541,7 +541,11 @@ export class FlinkRestClient {
     };
   }
 
-  getJobMetrics(jobId: FlinkId, names?: readonly string[], call: CallOptions = {}): Promise<FlinkMetric[]> {
+  async getJobMetrics(
+    jobId: FlinkId,
+    names?: readonly string[],
+    call: CallOptions = {},
+  ): Promise<FlinkMetric[]> {
     const path = `/jobs/${assertFlinkId(jobId, 'jobId')}/metrics`;
     return this.#get(metricsSchema, '/jobs/:jobid/metrics', path, call, { get: joinNames(names) });
   }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/devenv/free-port.ts';
 import { waitFor } from '../../src/devenv/wait-for.ts';
@@ -9,6 +9,7 @@ import {
   FlinkUnavailableError,
   type FlinkRestError,
 } from '../../src/flink/errors.ts';
+import { createFlinkDispatcher } from '../../src/flink/dispatcher.ts';
 import { FlinkRestClient } from '../../src/flink/flink-rest-client.ts';
 import { deriveJobId, deriveTriggerId, type FlinkId } from '../../src/flink/ids.ts';
 import { exponentialBackoff } from '../../src/flink/retry-policy.ts';
@@ -29,7 +30,7 @@ function faultyClient(
   url: string,
   extra: { requestMs?: number; headersMs?: number; connectMs?: number; version?: string } = {},
 ) {
-  const dispatcher = new Pool(url, { connect: { timeout: extra.connectMs ?? 2_000 }, connections: 4 });
+  const dispatcher = createFlinkDispatcher(url, { connectTimeoutMs: extra.connectMs ?? 2_000 });
   const headersMs = extra.headersMs ?? HEADERS_MS;
   const client = new FlinkRestClient({
     baseUrl: url,

@@ -37,21 +37,6 @@ export async function flinkDistribution(line: FlinkLine): Promise<FlinkDistribut
 }
 
 /**
- * The JobManager's jar-run handler uploads the job's files to its own BlobServer through the
- * dispatcher's local RPC address, which Pekko names `localhost`; with `jobmanager.bind-host` set to
- * 127.0.0.N the BlobServer does not listen on 127.0.0.1, so every REST jar run fails with "Could not
- * connect to BlobServer at address localhost/127.0.0.1". A hosts file of the JobManager's own, read by
- * the JVM only (`jdk.net.hosts.file`), maps localhost to the cluster's address. (To move into
- * src/devenv/flink-session-cluster.ts: see the report of issue 4.)
- */
-async function blobServerWorkaround(address: string): Promise<{ config: FlinkConfig; dir: string }> {
-  const dir = await mkdtemp(join(tmpdir(), `flink-hosts-${address}-`));
-  const file = join(dir, 'hosts');
-  await writeFile(file, `${address} localhost ${hostname()}\n`);
-  return { config: { 'env.java.opts.jobmanager': `-Djdk.net.hosts.file=${file}` }, dir };
-}
-
-/**
  * A real Flink session cluster of the given release line on a loopback address of its own, with a
  * client for it. Adaptive scheduler, so resource requirements can be changed at run time.
  */
@@ -61,7 +46,6 @@ export async function startTestFlink(
 ): Promise<TestFlink> {
   const distribution = await flinkDistribution(line);
   const lease = await allocateLoopbackAddress();
-  const hosts = await blobServerWorkaround(lease.address);
   let cluster: FlinkSessionCluster;
   try {
     cluster = await startFlinkSessionCluster({
@@ -75,13 +59,11 @@ export async function startTestFlink(
         'web.refresh-interval': 500,
         // Metrics reach the REST API through a fetcher that runs every 10 s by default.
         'metrics.fetcher.update-interval': 1_000,
-        ...hosts.config,
         ...options.config,
       },
     });
   } catch (err) {
     await lease.release();
-    await rm(hosts.dir, { recursive: true, force: true });
     throw err;
   }
   const dispatcher = createFlinkDispatcher(cluster.restUrl);
@@ -96,7 +78,6 @@ export async function startTestFlink(
       await dispatcher.close().catch(() => undefined);
       await cluster.stop();
       await lease.release();
-      await rm(hosts.dir, { recursive: true, force: true });
     },
   };
 }

@@ -212,3 +212,37 @@ export async function deploySupervisor(kc: KubeConfig, namespace: string, name: 
   const cluster = parseFlinkCluster(raw);
   await applyObjects(kc, [supervisorDeployment(cluster, extraArgs)]);
 }
+
+export const CLUSTERS = FLINK_CLUSTER.plural;
+export const JOBS = FLINK_JOB.plural;
+
+export function statusOf(r: Resource | undefined): Record<string, unknown> {
+  return r?.status ?? {};
+}
+
+/** Pods of a cluster by role, from the API server. */
+export async function clusterPods(kc: KubeConfig, namespace: string, cluster: string, role: 'jobmanager' | 'taskmanager' | 'bootstrap' | 'supervisor') {
+  const core = kc.makeApiClient(CoreV1Api);
+  const list = await core.listNamespacedPod({ namespace, labelSelector: `flinkvisor.io/cluster=${cluster},flinkvisor.io/role=${role}` });
+  return list.items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded');
+}
+
+/** Runs the real kubectl against the environment; resolves with stdout. */
+export async function kubectl(s: SupervisedEnvironment, args: string[]): Promise<string> {
+  const { runCommand } = await import('../../src/devenv/run-command.ts');
+  const out = await runCommand(s.env.assets.kubernetes.paths.kubectl, ['--kubeconfig', s.env.controlPlane.kubeconfigPath, ...args]);
+  return out.stdout;
+}
+
+export async function flinkRest(s: SupervisedEnvironment, namespace: string, cluster: string): Promise<string> {
+  const pods = await clusterPods(s.kc, namespace, cluster, 'jobmanager');
+  const ip = pods[0]?.status?.podIP;
+  if (!ip) throw new Error(`no JobManager pod for ${cluster}`);
+  return `http://${ip}:8081`;
+}
+
+export async function flinkJson<T>(url: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(url, init);
+  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}

@@ -291,6 +291,19 @@ describe('jars', () => {
     await expect(flink.client.runJar(JAR_ID, { jobId: 'job-1' })).rejects.toBeInstanceOf(
       FlinkInvalidArgumentError,
     );
+    // Rejected, never thrown synchronously, by every call that takes an id.
+    const calls = [
+      () => flink.client.getJob('job-1'),
+      () => flink.client.getJobStatus('job-1'),
+      () => flink.client.getCheckpoints('job-1'),
+      () => flink.client.getJobMetrics('job-1'),
+      () => flink.client.cancelJob('job-1'),
+      () => flink.client.getSavepointStatus(JOB_ID, 'nope'),
+      () => flink.client.getCheckpointStatus('job-1', TRIGGER_ID),
+      () => flink.client.getSavepointDisposalStatus('nope'),
+      () => flink.client.getResourceRequirements('job-1'),
+    ];
+    for (const call of calls) await expect(call()).rejects.toBeInstanceOf(FlinkInvalidArgumentError);
     expect(flink.agent.getCallHistory()?.calls()).toHaveLength(0);
   });
 
