@@ -99,8 +99,14 @@ export async function startFlinkSessionCluster(
     await mkdir(d, { recursive: true });
   }
   const base = await readDistributionConfig(home);
+  // The JobManager's jar-run handler uploads a job's files to its own BlobServer through `localhost`;
+  // the BlobServer listens on the cluster's address only (jobmanager.bind-host), so the JVMs get a
+  // hosts file in which localhost is that address, as inside a pod of its own.
+  const hostsFile = join(dir, 'hosts');
+  await writeFile(hostsFile, `${options.address} localhost ${hostname()}\n`);
   const config = {
     ...sessionClusterConfig(base, { address: options.address, restPort, slots, dir }),
+    'env.java.opts.jobmanager': `-Djdk.net.hosts.file=${hostsFile}`,
     ...options.config,
   };
   await writeFile(join(conf, 'config.yaml'), renderConfig(config));

@@ -1,6 +1,3 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Pool } from 'undici';
 import type { FlinkConfig } from '../../src/devenv/flink-config.ts';
 import type { FlinkDistribution } from '../../src/devenv/flink-distribution.ts';
