@@ -121,7 +121,6 @@ export function computePodStatus(pod: PodRecord, now: number, previous?: V1PodSt
     hostIPs: [{ ip: pod.hostIp }],
     ...(pod.podIp ? { podIP: pod.podIp, podIPs: [{ ip: pod.podIp }] } : {}),
     startTime: iso(pod.startedAt),
-    qosClass: 'BestEffort',
     ...(pod.setupError ? { reason: pod.setupError.reason, message: pod.setupError.message } : {}),
     ...(pod.initContainers.length ? { initContainerStatuses: pod.initContainers.map(containerStatus) } : {}),
     containerStatuses: pod.containers.map(containerStatus),
@@ -131,6 +130,6 @@ export function computePodStatus(pod: PodRecord, now: number, previous?: V1PodSt
 /** Equality of the parts a status write would change (times of unchanged conditions are kept). */
 export function sameStatus(a: V1PodStatus | undefined, b: V1PodStatus): boolean {
   if (!a) return false;
-  const norm = (s: V1PodStatus) => JSON.stringify({ ...s, startTime: undefined, qosClass: undefined });
+  const norm = (s: V1PodStatus) => JSON.stringify({ ...s, startTime: undefined });
   return norm(a) === norm(b);
 }

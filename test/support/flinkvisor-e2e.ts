@@ -246,3 +246,25 @@ export async function flinkJson<T>(url: string, init?: RequestInit): Promise<T> 
   if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: HTTP ${res.status}`);
   return (await res.json()) as T;
 }
+
+/** Process groups the node agent runs for a pod (from its registry): to kill -9 or SIGSTOP a "container". */
+export async function podProcessGroups(s: SupervisedEnvironment, namespace: string, podName: string): Promise<number[]> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const dir = join(s.env.nodeAgent.dir, 'pids');
+  const out: number[] = [];
+  for (const entry of await readdir(dir)) {
+    const owner = await readFile(join(dir, entry), 'utf8').catch(() => '');
+    if (owner === `${namespace}/${podName}`) out.push(Number(entry));
+  }
+  return out;
+}
+
+export function signalGroups(groups: readonly number[], signal: NodeJS.Signals): void {
+  for (const g of groups) {
+    try {
+      process.kill(-g, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
