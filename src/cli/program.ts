@@ -4,6 +4,8 @@ import { registerMachinesCommands } from './commands/machines.ts';
 import { registerCrdsCommands } from './commands/crds.ts';
 import { registerBootstrapCommands } from './commands/bootstrap.ts';
 import { registerSupervisorCommands } from './commands/supervisor.ts';
+import { registerOperatorCommands } from './commands/operator.ts';
+import { registerDemoCommands } from './commands/demo.ts';
 import { FLINKVISOR_VERSION } from '../version.ts';
 
 export interface CliContext {
@@ -23,5 +25,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerCrdsCommands(program, ctx);
   registerBootstrapCommands(program, ctx);
   registerSupervisorCommands(program, ctx);
+  registerOperatorCommands(program, ctx);
+  registerDemoCommands(program, ctx);
   return program;
 }

@@ -145,7 +145,11 @@ export async function createResource(kc: KubeConfig, obj: { kind: string; metada
   });
 }
 
-export type Resource = { metadata: Record<string, unknown> & { annotations?: Record<string, string> }; spec: Record<string, unknown>; status?: Record<string, unknown> };
+export type Resource = {
+  metadata: Record<string, unknown> & { annotations?: Record<string, string>; labels?: Record<string, string> };
+  spec: Record<string, unknown>;
+  status?: Record<string, unknown>;
+};
 
 export async function readResource(kc: KubeConfig, plural: string, namespace: string, name: string): Promise<Resource | undefined> {
   try {

@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { hostname } from 'node:os';
+import { loadKubeConfig } from '../../kube/kubeconfig.ts';
+import { createLogger } from '../../observability/logger.ts';
+import { startOperatorProcess } from '../../operator/operator-process.ts';
+import { UsageError } from '../exit-codes.ts';
+import type { CliContext } from '../program.ts';
+
+interface OperatorRunOptions {
+  namespaces?: string;
+  allNamespaces?: boolean;
+  kubeconfig?: string;
+  monitoringPort: string;
+  bindAddress?: string;
+  supervisorArg: string[];
+  forceDeletionAfter: string;
+  identity?: string;
+}
+
+export function registerOperatorCommands(program: Command, ctx: CliContext): void {
+  const operator = program.command('operator').description('the operator: FlinkDeployments, supervisors, control API');
+  operator
+    .command('run')
+    .description('expand FlinkDeployments, run one supervisor per FlinkCluster (leader-elected on a Lease)')
+    .option('--namespaces <list>', 'comma-separated namespaces to watch (default: the operator\'s own)')
+    .option('--all-namespaces', 'watch every namespace')
+    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, else in-cluster)')
+    .option('--monitoring-port <port>', 'port of /healthz /readyz /metrics /version', '8080')
+    .option('--bind-address <address>', 'bind address (default: $POD_IP, else 0.0.0.0)')
+    .option('--supervisor-arg <arg>', 'extra argument for every supervisor (repeat)', (v: string, all: string[]) => [...all, v], [])
+    .option('--force-deletion-after <seconds>', 'force finalizers off a deletion that has not finished after this long', '600')
+    .option('--identity <id>', 'leader election identity (default: $POD_NAME, else host-pid)')
+    .action(async (opts: OperatorRunOptions) => {
+      const log = createLogger({ name: 'operator', level: ctx.env['LOG_LEVEL'] ?? 'info' });
+      const own = ctx.env['POD_NAMESPACE'] ?? 'default';
+      if (opts.allNamespaces && opts.namespaces) throw new UsageError('give either --namespaces or --all-namespaces');
+      const namespaces = opts.allNamespaces ? 'all' : (opts.namespaces ?? own).split(',').map((n) => n.trim()).filter(Boolean);
+      const port = Number(opts.monitoringPort);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--monitoring-port must be a port number`);
+      const forceAfter = Number(opts.forceDeletionAfter);
+      if (!(forceAfter > 0)) throw new UsageError('--force-deletion-after must be a positive number of seconds');
+      const running = await startOperatorProcess({
+        kubeConfig: loadKubeConfig(opts.kubeconfig ?? ctx.env['KUBECONFIG']),
+        namespaces,
+        leaseNamespace: own,
+        identity: opts.identity ?? ctx.env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
+        log,
+        monitoring: { host: opts.bindAddress ?? ctx.env['POD_IP'] ?? '0.0.0.0', port },
+        supervisorArgs: opts.supervisorArg,
+        forceDeletionAfterMs: forceAfter * 1000,
+      });
+      const signalled = new Promise<'signal'>((resolve) => {
+        process.once('SIGTERM', () => resolve('signal'));
+        process.once('SIGINT', () => resolve('signal'));
+      });
+      const outcome = await Promise.race([running.done, signalled]);
+      if (outcome === 'lost') {
+        log.error('lost the lease; exiting so that nothing acts without it');
+        process.exit(1);
+      }
+      await running.shutdown();
+      process.exit(0);
+    });
+}

@@ -1,0 +1,122 @@
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { crdManifests } from '../api/crd-manifests.ts';
+import { API_GROUP, API_VERSION, FLINK_DEPLOYMENT, FLINK_JOB } from '../api/names.ts';
+import { startLocalEnvironment, type LocalEnvironment } from '../devenv/local-environment.ts';
+import { PROJECT_ROOT } from '../devenv/node-agent-process.ts';
+import type { Progress } from '../devenv/progress.ts';
+import { formatDuration } from '../devenv/progress.ts';
+import { runCommand } from '../devenv/run-command.ts';
+import { waitFor } from '../devenv/wait-for.ts';
+import { applyObjects } from '../install/apply.ts';
+import { OPERATOR_NAMESPACE, operatorManifests, workloadNamespaceManifests } from '../install/operator-manifests.ts';
+import { installCrds } from '../kube/crd-install.ts';
+import { loadKubeConfig } from '../kube/kubeconfig.ts';
+
+export const DEMO_DEPLOYMENT_FILE = join(PROJECT_ROOT, 'deploy', 'examples', 'flinkdeployment-demo.yaml');
+
+export interface DemoOptions {
+  readonly cacheDir: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly progress: Progress;
+  readonly write: (text: string) => void;
+  readonly timeoutMs: number;
+}
+
+export interface DemoResult {
+  readonly environment: LocalEnvironment;
+  readonly kc: KubeConfig;
+  /** From applying the FlinkDeployment to both jobs RUNNING. */
+  readonly deploymentToRunningMs: number;
+  readonly totalMs: number;
+}
+
+interface Demo {
+  metadata: { name: string; namespace: string };
+  spec: { cluster: { storage?: { baseDir: string } }; jobs: { name: string }[] };
+}
+
+/**
+ * The README's demo: the local environment, the CRDs and the operator installed as in a cluster
+ * (the operator runs as a pod of its real Deployment), then a FlinkDeployment with two streaming
+ * jobs, until both run and have a savepoint.
+ */
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  const started = Date.now();
+  const environment = await startLocalEnvironment({ cacheDir: o.cacheDir, env: o.env, progress: o.progress });
+  try {
+    const kc = loadKubeConfig(environment.controlPlane.kubeconfigPath);
+    await o.progress.step('install the CRDs', () => installCrds(kc, crdManifests()));
+    const demo = parse(await readFile(DEMO_DEPLOYMENT_FILE, 'utf8')) as Demo;
+    const ns = demo.metadata.namespace;
+    await o.progress.step(`install the operator (${OPERATOR_NAMESPACE}) and the namespace ${ns}`, async () => {
+      await applyObjects(kc, operatorManifests());
+      await applyObjects(kc, workloadNamespaceManifests(ns));
+      const core = kc.makeApiClient(CoreV1Api);
+      await waitFor(
+        'a Ready operator pod',
+        async () => {
+          const pods = await core.listNamespacedPod({ namespace: OPERATOR_NAMESPACE });
+          return pods.items.some((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ? true : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 500 },
+      );
+    });
+    if (demo.spec.cluster.storage) await mkdir(demo.spec.cluster.storage.baseDir, { recursive: true });
+    const applied = Date.now();
+    await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+      group: API_GROUP,
+      version: API_VERSION,
+      namespace: ns,
+      plural: FLINK_DEPLOYMENT.plural,
+      body: demo,
+    });
+    const jobs = demo.spec.jobs.map((j) => `${demo.metadata.name}-${j.name}`);
+    const api = kc.makeApiClient(CustomObjectsApi);
+    const status = async (name: string) =>
+      ((await api.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: ns, plural: FLINK_JOB.plural, name }).catch(() => ({}))) as {
+        status?: Record<string, unknown>;
+      }).status ?? {};
+    await o.progress.step(`FlinkDeployment ${demo.metadata.name}: wait for ${jobs.join(' and ')} to run`, () =>
+      waitFor(
+        'both jobs RUNNING',
+        async () => ((await Promise.all(jobs.map(status))).every((s) => s['jobStatus'] === 'RUNNING') ? true : undefined),
+        { timeoutMs: o.timeoutMs, intervalMs: 1000 },
+      ),
+    );
+    const deploymentToRunningMs = Date.now() - applied;
+    await o.progress.step('wait for a savepoint of each job', () =>
+      waitFor(
+        'a savepoint of each job',
+        async () => ((await Promise.all(jobs.map(status))).every((s) => String(s['savepointPath'] ?? '') !== '') ? true : undefined),
+        { timeoutMs: o.timeoutMs, intervalMs: 1000 },
+      ),
+    );
+    const kubectl = environment.assets.kubernetes.paths.kubectl;
+    const kubeconfig = environment.controlPlane.kubeconfigPath;
+    const table = await runCommand(kubectl, ['--kubeconfig', kubeconfig, 'get', 'fd,fc,fj,pods', '-n', ns]);
+    const core = kc.makeApiClient(CoreV1Api);
+    const jm = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'flinkvisor.io/role=jobmanager' })).items[0];
+    const operators = (await core.listNamespacedPod({ namespace: OPERATOR_NAMESPACE })).items;
+    o.write(
+      [
+        '',
+        table.stdout.trim(),
+        '',
+        `Flink UI and REST API:   http://${jm?.status?.podIP}:8081`,
+        `Flinkvisor operator:     ${operators.map((p) => `http://${p.status?.podIP}:8080/metrics`).join('  ')}`,
+        `kubectl:                 ${kubectl} --kubeconfig ${kubeconfig} get fd,fc,fj -n ${ns}`,
+        `try:                     ${kubectl} --kubeconfig ${kubeconfig} -n ${ns} annotate fj demo-cars flinkvisor.io/requested-action=STOP`,
+        '',
+        `applied the FlinkDeployment → both jobs RUNNING in ${formatDuration(deploymentToRunningMs)}; demo ready in ${formatDuration(Date.now() - started)}`,
+        '',
+      ].join('\n'),
+    );
+    return { environment, kc, deploymentToRunningMs, totalMs: Date.now() - started };
+  } catch (err) {
+    await environment.stop();
+    throw err;
+  }
+}

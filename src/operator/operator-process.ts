@@ -1,0 +1,95 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../kube/clock.ts';
+import { KubeEventRecorder } from '../kube/event-recorder.ts';
+import { LeaderElector } from '../kube/lease-elector.ts';
+import { KubeLeaseStore } from '../kube/lease-store.ts';
+import { startHealthServer, type HealthServer } from '../observability/health-server.ts';
+import { createRegistry } from '../observability/metrics.ts';
+import { Operator } from './operator.ts';
+import { operatorMetrics, OPERATOR_METRICS_PREFIX } from './operator-metrics.ts';
+
+export interface OperatorProcessOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly namespaces: readonly string[] | 'all';
+  /** Where the operator's own Lease lives (its own namespace). */
+  readonly leaseNamespace: string;
+  readonly identity: string;
+  readonly log: Logger;
+  readonly monitoring: { host: string; port: number };
+  readonly supervisorArgs?: readonly string[];
+  readonly forceDeletionAfterMs?: number;
+  readonly clock?: Clock;
+}
+
+export interface RunningOperator {
+  readonly operator: Operator;
+  readonly elector: LeaderElector;
+  readonly health: HealthServer;
+  readonly done: Promise<'lost' | 'stopped'>;
+  shutdown(): Promise<void>;
+}
+
+export const OPERATOR_LEASE_NAME = 'flinkvisor-operator';
+
+/** The operator process: every replica watches (and serves the API); the Lease holder reconciles. */
+export async function startOperatorProcess(o: OperatorProcessOptions): Promise<RunningOperator> {
+  const clock = o.clock ?? systemClock;
+  const registry = createRegistry(OPERATOR_METRICS_PREFIX);
+  const metrics = operatorMetrics(registry);
+  const events = new KubeEventRecorder(o.kubeConfig, 'flinkvisor-operator', o.identity, clock, (err) =>
+    o.log.debug({ err: String(err) }, 'event not recorded'),
+  );
+  const operator = new Operator({
+    kubeConfig: o.kubeConfig,
+    namespaces: o.namespaces,
+    clock,
+    log: o.log,
+    events,
+    metrics,
+    ...(o.supervisorArgs ? { supervisorArgs: o.supervisorArgs } : {}),
+    ...(o.forceDeletionAfterMs ? { forceDeletionAfterMs: o.forceDeletionAfterMs } : {}),
+  });
+  const stop = new AbortController();
+  let leadership: Promise<void> = Promise.resolve();
+  const elector = new LeaderElector({
+    store: new KubeLeaseStore(o.kubeConfig, o.leaseNamespace, OPERATOR_LEASE_NAME, { 'app.kubernetes.io/managed-by': 'flinkvisor' }),
+    identity: o.identity,
+    clock,
+    onStartedLeading: (signal) => {
+      o.log.info({ identity: o.identity }, 'leading');
+      metrics.leader.set(1);
+      leadership = operator.lead(signal);
+    },
+    onStoppedLeading: async () => {
+      metrics.leader.set(0);
+      await leadership;
+    },
+    onNewLeader: (id) => o.log.info({ leader: id }, 'leader observed'),
+    onError: (err) => o.log.warn({ err: String(err) }, 'lease operation failed'),
+  });
+  const health = await startHealthServer({
+    host: o.monitoring.host,
+    port: o.monitoring.port,
+    registry,
+    live: () => elector.healthy(),
+    ready: () => operator.synced,
+  });
+  await operator.start();
+  o.log.info({ namespaces: o.namespaces }, 'caches synced; campaigning');
+  const done = elector.run(stop.signal).then(() => (stop.signal.aborted ? ('stopped' as const) : ('lost' as const)));
+  return {
+    operator,
+    elector,
+    health,
+    done,
+    shutdown: async () => {
+      stop.abort();
+      await done;
+      await leadership;
+      await elector.release();
+      operator.stop();
+      await health.close();
+    },
+  };
+}
