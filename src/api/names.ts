@@ -66,8 +66,9 @@ export const ANNOTATIONS = {
   /** `"true"`: the requested START/STOP skips the savepoint (stop) or ignores it (start). */
   withoutSavepoint: `${API_GROUP}/without-savepoint`,
   /**
-   * Epoch milliseconds of the request: its identity, so a request seen twice (a restart, a second
-   * replica) is taken once. The control API and CLI set it; the supervisor stamps it when absent.
+   * `<epoch ms>:<ACTION>`: the request's identity, so a request seen twice (a restart, a second
+   * replica) is taken once, and a stamp left by an earlier request is not mistaken for a new one.
+   * The control API and CLI set it; the supervisor stamps it when absent or stale.
    */
   actionTimestamp: `${API_GROUP}/action-timestamp`,
 } as const;

@@ -68,6 +68,15 @@ const WARNING_REASON = /Fail|Timeout|TimedOut|Lost|Unhealthy|Abandon|Fallback|Re
 
 type JobRaw = CustomObject & { spec?: { clusterName?: string } };
 
+/** `<epoch ms>` or `<epoch ms>:<ACTION>`: the identity of a requested action. */
+export function parseActionStamp(stamp: string | undefined): { at: number; action?: string } | undefined {
+  if (!stamp) return undefined;
+  const [at, action] = stamp.split(':');
+  const ms = Number(at);
+  if (!Number.isFinite(ms) || ms <= 0) return undefined;
+  return action ? { at: ms, action: action.toUpperCase() } : { at: ms };
+}
+
 function isReady(pod: V1Pod): boolean {
   return isLivePod(pod) && (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
@@ -665,26 +674,35 @@ export class Supervisor {
     const action = parseRequestedAction(value);
     if (action === undefined) return;
     const name = raw.metadata.name ?? '';
+    const stamp = annotations[ANNOTATIONS.actionTimestamp];
+    // Clears the request's annotations, only while they still carry this request (a newer one stays).
     const clear = () =>
       resources
-        .patchMetadata(name, raw.metadata.resourceVersion ?? '', {
-          annotations: { [ANNOTATIONS.requestedAction]: null, [ANNOTATIONS.withoutSavepoint]: null, [ANNOTATIONS.actionTimestamp]: null },
+        .updateWithRetry(name, async (current) => {
+          const a = current.metadata.annotations ?? {};
+          if (a[ANNOTATIONS.requestedAction] === undefined || a[ANNOTATIONS.actionTimestamp] !== stamp) return undefined;
+          this.#o.metrics.apiWrites.inc({ kind: 'metadata' });
+          return resources.patchMetadata(name, current.metadata.resourceVersion ?? '', {
+            annotations: { [ANNOTATIONS.requestedAction]: null, [ANNOTATIONS.withoutSavepoint]: null, [ANNOTATIONS.actionTimestamp]: null },
+          });
         })
-        .then(() => this.#o.metrics.apiWrites.inc({ kind: 'metadata' }))
         .catch((err: unknown) => this.#o.log.debug({ err: String(err) }, 'action annotation not cleared; next pass retries'));
     if (action === 'invalid') {
       this.#event(kind, raw, 'Warning', 'InvalidAction', `unknown requested action "${value}"; expected START, STOP, TRIGGER_SAVEPOINT or FORGET_SAVEPOINT`);
       await clear();
       return;
     }
-    const stamped = Number(annotations[ANNOTATIONS.actionTimestamp]);
-    const requestedAt = Number.isFinite(stamped) && stamped > 0 ? stamped : now;
-    if (!(Number.isFinite(stamped) && stamped > 0)) {
+    const identity = parseActionStamp(stamp);
+    if (!identity || (identity.action !== undefined && identity.action !== action)) {
+      // The request's identity: its time, and the action it belongs to, so a stamp left by an
+      // earlier request is never mistaken for this one.
       await resources
-        .patchMetadata(name, raw.metadata.resourceVersion ?? '', { annotations: { [ANNOTATIONS.actionTimestamp]: String(requestedAt) } })
+        .patchMetadata(name, raw.metadata.resourceVersion ?? '', { annotations: { [ANNOTATIONS.actionTimestamp]: `${now}:${action}` } })
+        .then(() => this.#o.metrics.apiWrites.inc({ kind: 'metadata' }))
         .catch(() => undefined);
       return; // the stamped object comes back through the watch
     }
+    const requestedAt = identity.at;
     host.actor.send({
       type: 'ACTION_REQUESTED',
       at: now,

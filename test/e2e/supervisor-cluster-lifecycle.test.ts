@@ -21,6 +21,7 @@ import {
   startSupervisedEnvironment,
   supervisedNamespace,
   waitForStatus,
+  waitForTasksRunning,
   type SupervisedEnvironment,
 } from '../support/flinkvisor-e2e.ts';
 
@@ -131,6 +132,7 @@ describe('a cluster with two jobs through failures and restarts', () => {
   });
 
   it('14: STOP on the cluster stops its jobs with savepoints, removes its pods and Service, and leaves it Stopped', async () => {
+    for (const j of [always, never]) await waitForTasksRunning(s, ns, cluster, String((await readResource(s.kc, JOBS, ns, j))?.status?.['jobId']));
     await requestAction(s.kc, CLUSTERS, ns, cluster, 'STOP');
     await clusterStatus('Stopped', (st) => st['supervisorStatus'] === 'Stopped', 240_000);
     for (const j of [always, never]) {

@@ -20,6 +20,7 @@ import {
   startSupervisedEnvironment,
   supervisedNamespace,
   waitForStatus,
+  waitForTasksRunning,
   type SupervisedEnvironment,
 } from '../support/flinkvisor-e2e.ts';
 
@@ -105,6 +106,7 @@ describe('a cluster and its job, driven through their lifecycle', () => {
   });
 
   it('36: TRIGGER_SAVEPOINT gives a new savepoint; the annotation is cleared', async () => {
+    await waitForTasksRunning(s, ns, cluster, statusJobId(await readResource(s.kc, JOBS, ns, job)));
     await requestAction(s.kc, JOBS, ns, job, 'TRIGGER_SAVEPOINT');
     const done = await job_('a savepoint', (st) => String(st['savepointPath'] ?? '').length > 0);
     expect(String(done.status?.['savepointPath'])).toContain('savepoint-');
@@ -126,6 +128,7 @@ describe('a cluster and its job, driven through their lifecycle', () => {
 
   it('33: STOP with savepointMode Automatic stops with a savepoint; the job id is cleared', async () => {
     const before = statusJobId(await readResource(s.kc, JOBS, ns, job));
+    await waitForTasksRunning(s, ns, cluster, before);
     await requestAction(s.kc, JOBS, ns, job, 'STOP');
     const stopped = await job_(
       'Stopped with a savepoint',
@@ -152,6 +155,7 @@ describe('a cluster and its job, driven through their lifecycle', () => {
   });
 
   it('34: STOP without savepoint cancels and keeps the savepoint path; START without savepoint clears it', async () => {
+    await waitForTasksRunning(s, ns, cluster, statusJobId(await readResource(s.kc, JOBS, ns, job)));
     const path = String((await readResource(s.kc, JOBS, ns, job))?.status?.['savepointPath']);
     await requestAction(s.kc, JOBS, ns, job, 'STOP', true);
     const stopped = await job_('Stopped', (st) => st['supervisorStatus'] === 'Stopped');
@@ -192,6 +196,7 @@ describe('a cluster and its job, driven through their lifecycle', () => {
   });
 
   it('21, 20: scaling the job stops it with a savepoint and resubmits it with the new parallelism after the cluster grew', async () => {
+    await waitForTasksRunning(s, ns, cluster, statusJobId(await readResource(s.kc, JOBS, ns, job)));
     await kubectl(s, ['scale', 'flinkjob', job, '-n', ns, '--replicas=3']);
     const scaled = await job_(
       'running at parallelism 3',

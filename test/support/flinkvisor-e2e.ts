@@ -272,3 +272,19 @@ export function signalGroups(groups: readonly number[], signal: NodeJS.Signals):
     }
   }
 }
+
+/**
+ * Until every task of the job runs: Flink reports a job RUNNING before its tasks are, and refuses a
+ * savepoint until they all are.
+ */
+export async function waitForTasksRunning(s: SupervisedEnvironment, namespace: string, cluster: string, jobId: string): Promise<void> {
+  await waitFor(
+    `all tasks of ${jobId} RUNNING`,
+    async () => {
+      const flink = await flinkRest(s, namespace, cluster);
+      const job = await flinkJson<{ vertices: { status: string }[] }>(`${flink}/jobs/${jobId}`);
+      return job.vertices.length > 0 && job.vertices.every((v) => v.status === 'RUNNING') ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+}
