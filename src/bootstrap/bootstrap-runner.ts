@@ -1,5 +1,10 @@
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
-import { FlinkBadRequestError, FlinkInvalidArgumentError, FlinkNotFoundError, isFlinkRestError } from '../flink/errors.ts';
+import {
+  FlinkBadRequestError,
+  FlinkInvalidArgumentError,
+  FlinkNotFoundError,
+  isFlinkRestError,
+} from '../flink/errors.ts';
 import type { FlinkId } from '../flink/ids.ts';
 import { BOOTSTRAP_EXIT } from './exit-codes.ts';
 import { JarSourceError, obtainJar, type JarLocation } from './jar-source.ts';
@@ -19,7 +24,12 @@ export interface BootstrapRequest {
 
 export type BootstrapOutcome =
   | { readonly result: 'submitted' | 'already-running'; readonly jobId: FlinkId; readonly exitCode: 0 }
-  | { readonly result: 'failed'; readonly permanent: boolean; readonly message: string; readonly exitCode: number };
+  | {
+      readonly result: 'failed';
+      readonly permanent: boolean;
+      readonly message: string;
+      readonly exitCode: number;
+    };
 
 export interface BootstrapLog {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -32,7 +42,12 @@ function failure(err: unknown): BootstrapOutcome {
     (err instanceof JarSourceError && err.permanent) ||
     err instanceof FlinkBadRequestError ||
     err instanceof FlinkInvalidArgumentError;
-  return { result: 'failed', permanent, message, exitCode: permanent ? BOOTSTRAP_EXIT.permanent : BOOTSTRAP_EXIT.retryable };
+  return {
+    result: 'failed',
+    permanent,
+    message,
+    exitCode: permanent ? BOOTSTRAP_EXIT.permanent : BOOTSTRAP_EXIT.retryable,
+  };
 }
 
 /**
@@ -40,7 +55,11 @@ function failure(err: unknown): BootstrapOutcome {
  * job id Flink already knows means an earlier attempt got through, so nothing is submitted again.
  * It never writes the FlinkJob status: the supervisor learns the outcome from the Job and from Flink.
  */
-export async function runBootstrap(client: FlinkRestClient, request: BootstrapRequest, log: BootstrapLog): Promise<BootstrapOutcome> {
+export async function runBootstrap(
+  client: FlinkRestClient,
+  request: BootstrapRequest,
+  log: BootstrapLog,
+): Promise<BootstrapOutcome> {
   try {
     const existing = await client.getJobStatus(request.jobId).catch((err: unknown) => {
       if (err instanceof FlinkNotFoundError) return undefined;
@@ -50,7 +69,10 @@ export async function runBootstrap(client: FlinkRestClient, request: BootstrapRe
       log.info('job already submitted; nothing to do', { jobId: request.jobId, state: existing });
       return { result: 'already-running', jobId: request.jobId, exitCode: 0 };
     }
-    const jar = await obtainJar(request.jar, { workDir: request.workDir, allowPrivateNetworks: request.allowPrivateNetworks });
+    const jar = await obtainJar(request.jar, {
+      workDir: request.workDir,
+      allowPrivateNetworks: request.allowPrivateNetworks,
+    });
     let jarId: string | undefined;
     try {
       const uploaded = await client.uploadJar(jar.path, {});
@@ -61,20 +83,36 @@ export async function runBootstrap(client: FlinkRestClient, request: BootstrapRe
         ...(request.className ? { entryClass: request.className } : {}),
         ...(request.parallelism !== undefined ? { parallelism: request.parallelism } : {}),
         ...(request.savepointPath ? { savepointPath: request.savepointPath } : {}),
-        ...(request.allowNonRestoredState !== undefined ? { allowNonRestoredState: request.allowNonRestoredState } : {}),
+        ...(request.allowNonRestoredState !== undefined
+          ? { allowNonRestoredState: request.allowNonRestoredState }
+          : {}),
         programArgs: request.arguments,
       });
-      log.info(run.outcome === 'submitted' ? 'job submitted' : 'job was already submitted', { jobId: run.jobId });
-      return { result: run.outcome === 'submitted' ? 'submitted' : 'already-running', jobId: run.jobId, exitCode: 0 };
+      log.info(run.outcome === 'submitted' ? 'job submitted' : 'job was already submitted', {
+        jobId: run.jobId,
+      });
+      return {
+        result: run.outcome === 'submitted' ? 'submitted' : 'already-running',
+        jobId: run.jobId,
+        exitCode: 0,
+      };
     } finally {
       if (jarId) {
-        await client.deleteJar(jarId).catch((err: unknown) => log.warn('could not delete the uploaded jar', { jarId, err: String(err) }));
+        await client
+          .deleteJar(jarId)
+          .catch((err: unknown) =>
+            log.warn('could not delete the uploaded jar', { jarId, err: String(err) }),
+          );
       }
       await jar.cleanup();
     }
   } catch (err) {
     const outcome = failure(err);
-    log.warn('bootstrap failed', { jobId: request.jobId, permanent: outcome.result === 'failed' && outcome.permanent, err: isFlinkRestError(err) ? err.message : String(err) });
+    log.warn('bootstrap failed', {
+      jobId: request.jobId,
+      permanent: outcome.result === 'failed' && outcome.permanent,
+      err: isFlinkRestError(err) ? err.message : String(err),
+    });
     return outcome;
   }
 }

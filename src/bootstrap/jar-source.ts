@@ -8,7 +8,8 @@ import { Agent, request } from 'undici';
 import { checkAddresses } from './address-policy.ts';
 
 /** Where the job's jar comes from: a path inside the bootstrap image, or a URI (https, http, file). */
-export type JarLocation = { readonly kind: 'path'; readonly path: string } | { readonly kind: 'uri'; readonly uri: URL };
+export type JarLocation =
+  { readonly kind: 'path'; readonly path: string } | { readonly kind: 'uri'; readonly uri: URL };
 
 export class JarSourceError extends Error {
   readonly permanent: boolean;
@@ -18,8 +19,12 @@ export class JarSourceError extends Error {
   }
 }
 
-export function parseJarLocation(input: { jarPath?: string | undefined; jarURI?: string | undefined }): JarLocation {
-  if (input.jarPath && input.jarURI) throw new JarSourceError('give either a jar path or a jar URI, not both', true);
+export function parseJarLocation(input: {
+  jarPath?: string | undefined;
+  jarURI?: string | undefined;
+}): JarLocation {
+  if (input.jarPath && input.jarURI)
+    throw new JarSourceError('give either a jar path or a jar URI, not both', true);
   if (input.jarPath) return { kind: 'path', path: input.jarPath };
   if (!input.jarURI) throw new JarSourceError('no jar: give a jar path or a jar URI', true);
   let uri: URL;
@@ -88,7 +93,8 @@ export async function obtainJar(location: JarLocation, options: ObtainOptions): 
   const pinned = addresses[0] as string;
   const agent = new Agent({
     connect: {
-      lookup: (_hostname, _opts, callback) => callback(null, [{ address: pinned, family: pinned.includes(':') ? 6 : 4 }]),
+      lookup: (_hostname, _opts, callback) =>
+        callback(null, [{ address: pinned, family: pinned.includes(':') ? 6 : 4 }]),
     },
     connectTimeout: 10_000,
     headersTimeout: options.timeoutMs ?? 60_000,
@@ -98,10 +104,15 @@ export async function obtainJar(location: JarLocation, options: ObtainOptions): 
   const target = join(options.workDir, `job-${Date.now()}.jar`);
   const maxBytes = options.maxBytes ?? 1024 * 1024 * 1024;
   try {
-    const res = await request(uri, { dispatcher: agent, maxRedirections: 0, ...(options.signal ? { signal: options.signal } : {}) } as Parameters<typeof request>[1]);
+    const res = await request(uri, {
+      dispatcher: agent,
+      maxRedirections: 0,
+      ...(options.signal ? { signal: options.signal } : {}),
+    } as Parameters<typeof request>[1]);
     if (res.statusCode >= 300) {
       await res.body.dump();
-      const permanent = res.statusCode >= 400 && res.statusCode < 500 && res.statusCode !== 429 && res.statusCode !== 408;
+      const permanent =
+        res.statusCode >= 400 && res.statusCode < 500 && res.statusCode !== 429 && res.statusCode !== 408;
       throw new JarSourceError(`downloading ${uri.origin}${uri.pathname}: HTTP ${res.statusCode}`, permanent);
     }
     let bytes = 0;
@@ -117,7 +128,11 @@ export async function obtainJar(location: JarLocation, options: ObtainOptions): 
   } catch (err) {
     await rm(target, { force: true });
     if (err instanceof JarSourceError) throw err;
-    throw new JarSourceError(`downloading ${uri.origin}${uri.pathname} failed: ${(err as Error).message}`, false, { cause: err });
+    throw new JarSourceError(
+      `downloading ${uri.origin}${uri.pathname} failed: ${(err as Error).message}`,
+      false,
+      { cause: err },
+    );
   } finally {
     await agent.close();
   }

@@ -11,7 +11,11 @@ import { formatDuration } from '../devenv/progress.ts';
 import { runCommand } from '../devenv/run-command.ts';
 import { waitFor } from '../devenv/wait-for.ts';
 import { applyObjects } from '../install/apply.ts';
-import { OPERATOR_NAMESPACE, operatorManifests, workloadNamespaceManifests } from '../install/operator-manifests.ts';
+import {
+  OPERATOR_NAMESPACE,
+  operatorManifests,
+  workloadNamespaceManifests,
+} from '../install/operator-manifests.ts';
 import { installCrds } from '../kube/crd-install.ts';
 import { loadKubeConfig } from '../kube/kubeconfig.ts';
 
@@ -51,19 +55,26 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     await o.progress.step('install the CRDs', () => installCrds(kc, crdManifests()));
     const demo = parse(await readFile(DEMO_DEPLOYMENT_FILE, 'utf8')) as Demo;
     const ns = demo.metadata.namespace;
-    await o.progress.step(`install the operator (${OPERATOR_NAMESPACE}) and the namespace ${ns}`, async () => {
-      await applyObjects(kc, operatorManifests());
-      await applyObjects(kc, workloadNamespaceManifests(ns));
-      const core = kc.makeApiClient(CoreV1Api);
-      await waitFor(
-        'a Ready operator pod',
-        async () => {
-          const pods = await core.listNamespacedPod({ namespace: OPERATOR_NAMESPACE });
-          return pods.items.some((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ? true : undefined;
-        },
-        { timeoutMs: 120_000, intervalMs: 500 },
-      );
-    });
+    await o.progress.step(
+      `install the operator (${OPERATOR_NAMESPACE}) and the namespace ${ns}`,
+      async () => {
+        await applyObjects(kc, operatorManifests({ operatorArgs: ['--api-insecure-http'] }));
+        await applyObjects(kc, workloadNamespaceManifests(ns));
+        const core = kc.makeApiClient(CoreV1Api);
+        await waitFor(
+          'a Ready operator pod',
+          async () => {
+            const pods = await core.listNamespacedPod({ namespace: OPERATOR_NAMESPACE });
+            return pods.items.some((p) =>
+              p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+            )
+              ? true
+              : undefined;
+          },
+          { timeoutMs: 120_000, intervalMs: 500 },
+        );
+      },
+    );
     if (demo.spec.cluster.storage) await mkdir(demo.spec.cluster.storage.baseDir, { recursive: true });
     const applied = Date.now();
     await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
@@ -76,21 +87,39 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const jobs = demo.spec.jobs.map((j) => `${demo.metadata.name}-${j.name}`);
     const api = kc.makeApiClient(CustomObjectsApi);
     const status = async (name: string) =>
-      ((await api.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: ns, plural: FLINK_JOB.plural, name }).catch(() => ({}))) as {
-        status?: Record<string, unknown>;
-      }).status ?? {};
-    await o.progress.step(`FlinkDeployment ${demo.metadata.name}: wait for ${jobs.join(' and ')} to run`, () =>
-      waitFor(
-        'both jobs RUNNING',
-        async () => ((await Promise.all(jobs.map(status))).every((s) => s['jobStatus'] === 'RUNNING') ? true : undefined),
-        { timeoutMs: o.timeoutMs, intervalMs: 1000 },
-      ),
+      (
+        (await api
+          .getNamespacedCustomObject({
+            group: API_GROUP,
+            version: API_VERSION,
+            namespace: ns,
+            plural: FLINK_JOB.plural,
+            name,
+          })
+          .catch(() => ({}))) as {
+          status?: Record<string, unknown>;
+        }
+      ).status ?? {};
+    await o.progress.step(
+      `FlinkDeployment ${demo.metadata.name}: wait for ${jobs.join(' and ')} to run`,
+      () =>
+        waitFor(
+          'both jobs RUNNING',
+          async () =>
+            (await Promise.all(jobs.map(status))).every((s) => s['jobStatus'] === 'RUNNING')
+              ? true
+              : undefined,
+          { timeoutMs: o.timeoutMs, intervalMs: 1000 },
+        ),
     );
     const deploymentToRunningMs = Date.now() - applied;
     await o.progress.step('wait for a savepoint of each job', () =>
       waitFor(
         'a savepoint of each job',
-        async () => ((await Promise.all(jobs.map(status))).every((s) => String(s['savepointPath'] ?? '') !== '') ? true : undefined),
+        async () =>
+          (await Promise.all(jobs.map(status))).every((s) => String(s['savepointPath'] ?? '') !== '')
+            ? true
+            : undefined,
         { timeoutMs: o.timeoutMs, intervalMs: 1000 },
       ),
     );
@@ -98,7 +127,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const kubeconfig = environment.controlPlane.kubeconfigPath;
     const table = await runCommand(kubectl, ['--kubeconfig', kubeconfig, 'get', 'fd,fc,fj,pods', '-n', ns]);
     const core = kc.makeApiClient(CoreV1Api);
-    const jm = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'flinkvisor.io/role=jobmanager' })).items[0];
+    const jm = (
+      await core.listNamespacedPod({ namespace: ns, labelSelector: 'flinkvisor.io/role=jobmanager' })
+    ).items[0];
     const operators = (await core.listNamespacedPod({ namespace: OPERATOR_NAMESPACE })).items;
     o.write(
       [
@@ -107,6 +138,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         '',
         `Flink UI and REST API:   http://${jm?.status?.podIP}:8081`,
         `Flinkvisor operator:     ${operators.map((p) => `http://${p.status?.podIP}:8080/metrics`).join('  ')}`,
+        `control API (token!):    ${operators.map((p) => `http://${p.status?.podIP}:4444/api/v1/clusters`).join('  ')}`,
         `kubectl:                 ${kubectl} --kubeconfig ${kubeconfig} get fd,fc,fj -n ${ns}`,
         `try:                     ${kubectl} --kubeconfig ${kubeconfig} -n ${ns} annotate fj demo-cars flinkvisor.io/requested-action=STOP`,
         '',

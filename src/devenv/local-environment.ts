@@ -32,7 +32,12 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     sources: options.sources ?? DEFAULT_ARTIFACT_SOURCES,
   });
   const dir = await mkdtemp(join(options.baseDir ?? tmpdir(), 'flinkvisor-env-'));
-  const controlPlane = await startControlPlane({ assets, baseDir: dir, progress: options.progress, keepDir: true });
+  const controlPlane = await startControlPlane({
+    assets,
+    baseDir: dir,
+    progress: options.progress,
+    keepDir: true,
+  });
   let nodeAgent: NodeAgentHandle;
   try {
     nodeAgent = await startNodeAgent({

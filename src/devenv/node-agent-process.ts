@@ -98,7 +98,9 @@ export async function startNodeAgent(options: StartNodeAgentOptions): Promise<No
           });
           if (r.status !== 200) return undefined;
           const node = JSON.parse(r.body) as { status?: { conditions?: { type: string; status: string }[] } };
-          return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+          return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+            ? true
+            : undefined;
         },
         {
           timeoutMs: options.timeoutMs ?? 60_000,

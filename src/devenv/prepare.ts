@@ -6,6 +6,7 @@ import {
   type ArtifactSources,
   type FlinkDistribution,
 } from './flink-distribution.ts';
+import { ensureChromium } from './chromium.ts';
 import { requireJava } from './java-runtime.ts';
 import { ensureKubernetesBinaries, type KubernetesBinaries } from './kubernetes-binaries.ts';
 import type { Progress } from './progress.ts';
@@ -18,6 +19,7 @@ export interface DevenvAssets {
   readonly kubernetes: KubernetesBinaries;
   /** Keyed by release line (`1.20`, `2.3`). */
   readonly flink: Readonly<Record<string, FlinkDistribution>>;
+  readonly chromium: string;
 }
 
 export interface PrepareOptions {
@@ -46,11 +48,16 @@ export async function prepareDevenv(options: PrepareOptions): Promise<DevenvAsse
   const downloads = Promise.all(
     FLINK_RELEASES.map((r) => ensureFlinkDistribution(cacheDir, r, sources, progress)),
   );
-  const [{ etcd, kubernetes }, flinks] = await Promise.all([builds, downloads]);
+  const [{ etcd, kubernetes }, flinks, chromium] = await Promise.all([
+    builds,
+    downloads,
+    ensureChromium(progress, env),
+  ]);
   return {
     cacheDir,
     etcd,
     kubernetes,
     flink: Object.fromEntries(flinks.map((f) => [f.release.line, f])),
+    chromium,
   };
 }

@@ -6,9 +6,21 @@ import { API_GROUP } from '../api/names.ts';
  * demo install exactly these rules.
  */
 export const SUPERVISOR_RULES: V1PolicyRule[] = [
-  { apiGroups: [API_GROUP], resources: ['flinkclusters', 'flinkjobs'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
-  { apiGroups: [API_GROUP], resources: ['flinkclusters/status', 'flinkjobs/status'], verbs: ['get', 'patch', 'update'] },
-  { apiGroups: [API_GROUP], resources: ['flinkclusters/scale', 'flinkjobs/scale'], verbs: ['get', 'patch', 'update'] },
+  {
+    apiGroups: [API_GROUP],
+    resources: ['flinkclusters', 'flinkjobs'],
+    verbs: ['get', 'list', 'watch', 'patch', 'update'],
+  },
+  {
+    apiGroups: [API_GROUP],
+    resources: ['flinkclusters/status', 'flinkjobs/status'],
+    verbs: ['get', 'patch', 'update'],
+  },
+  {
+    apiGroups: [API_GROUP],
+    resources: ['flinkclusters/scale', 'flinkjobs/scale'],
+    verbs: ['get', 'patch', 'update'],
+  },
   { apiGroups: [''], resources: ['pods', 'services'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
   { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
@@ -28,7 +40,12 @@ export function namespacedRoleSet(namespace: string, name: string, rules: V1Poli
   const labels = { 'app.kubernetes.io/managed-by': 'flinkvisor', 'app.kubernetes.io/component': name };
   return {
     serviceAccount: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels } },
-    role: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace, labels }, rules },
+    role: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name, namespace, labels },
+      rules,
+    },
     roleBinding: {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
@@ -38,3 +55,27 @@ export function namespacedRoleSet(namespace: string, name: string, rules: V1Poli
     },
   };
 }
+
+/**
+ * The control API (in the operator pod), cluster-wide part: it authenticates callers with
+ * TokenReview and authorizes each request with a SubjectAccessReview. Both are cluster-scoped,
+ * so these rules go into a ClusterRole.
+ */
+export const CONTROL_API_CLUSTER_RULES: V1PolicyRule[] = [
+  { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+  { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+];
+
+/**
+ * The control API, per served namespace (a Role there, or a ClusterRole when it serves all): the
+ * resource verbs it uses on behalf of callers it has authorized. It reads with get/list, writes
+ * specs and action annotations with merge patches, and scales through the scale subresource.
+ */
+export const CONTROL_API_RULES: V1PolicyRule[] = [
+  {
+    apiGroups: [API_GROUP],
+    resources: ['flinkdeployments', 'flinkclusters', 'flinkjobs'],
+    verbs: ['get', 'list', 'create', 'patch', 'delete'],
+  },
+  { apiGroups: [API_GROUP], resources: ['flinkclusters/scale', 'flinkjobs/scale'], verbs: ['get', 'patch'] },
+];

@@ -33,7 +33,13 @@ export class KubeEventRecorder implements EventRecorder {
   readonly #onError: (err: unknown) => void;
   readonly #recent = new Map<string, { name: string; count: number; first: number; last: number }>();
 
-  constructor(kubeConfig: KubeConfig, component: string, instance: string, clock: Clock, onError: (err: unknown) => void) {
+  constructor(
+    kubeConfig: KubeConfig,
+    component: string,
+    instance: string,
+    clock: Clock,
+    onError: (err: unknown) => void,
+  ) {
     this.#core = kubeConfig.makeApiClient(CoreV1Api);
     this.#component = component;
     this.#instance = instance;
@@ -50,7 +56,11 @@ export class KubeEventRecorder implements EventRecorder {
         seen.count++;
         seen.last = now;
         await this.#core.patchNamespacedEvent(
-          { name: seen.name, namespace: subject.namespace, body: { count: seen.count, lastTimestamp: new Date(now) } },
+          {
+            name: seen.name,
+            namespace: subject.namespace,
+            body: { count: seen.count, lastTimestamp: new Date(now) },
+          },
           mergePatch(),
         );
         return;

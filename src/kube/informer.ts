@@ -183,7 +183,12 @@ export class Informer<T extends KubernetesObject> {
           },
           (err: unknown) => {
             if (gone) reject(new WatchGoneError('watch expired (410)'));
-            else if (err && !this.#stop.signal.aborted && !['AbortError', 'TimeoutError'].includes((err as Error).name)) reject(err);
+            else if (
+              err &&
+              !this.#stop.signal.aborted &&
+              !['AbortError', 'TimeoutError'].includes((err as Error).name)
+            )
+              reject(err);
             else resolve();
           },
         )

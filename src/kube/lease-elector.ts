@@ -25,7 +25,12 @@ export interface LeaderElectorOptions {
   readonly onError?: (err: unknown) => void;
 }
 
-export const LEASE_DEFAULTS = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, jitterFactor: 1.2 };
+export const LEASE_DEFAULTS = {
+  leaseDurationMs: 15_000,
+  renewDeadlineMs: 10_000,
+  retryPeriodMs: 2_000,
+  jitterFactor: 1.2,
+};
 
 export class LeaderElector {
   readonly #o: Required<Omit<LeaderElectorOptions, 'onStoppedLeading' | 'onNewLeader' | 'onError'>> &
@@ -38,8 +43,10 @@ export class LeaderElector {
 
   constructor(options: LeaderElectorOptions) {
     const o = { ...LEASE_DEFAULTS, random: Math.random, ...options };
-    if (!(o.leaseDurationMs > o.renewDeadlineMs)) throw new Error('leaseDuration must be greater than renewDeadline');
-    if (!(o.renewDeadlineMs > o.jitterFactor * o.retryPeriodMs)) throw new Error('renewDeadline must be greater than retryPeriod*jitter');
+    if (!(o.leaseDurationMs > o.renewDeadlineMs))
+      throw new Error('leaseDuration must be greater than renewDeadline');
+    if (!(o.renewDeadlineMs > o.jitterFactor * o.retryPeriodMs))
+      throw new Error('renewDeadline must be greater than retryPeriod*jitter');
     this.#o = o;
   }
 
@@ -69,7 +76,11 @@ export class LeaderElector {
       leaseDurationSeconds: Math.ceil(this.#o.leaseDurationMs / 1000),
       acquireTime: prev && prev.holderIdentity === this.#o.identity ? prev.acquireTime : now,
       renewTime: now,
-      leaseTransitions: prev ? (prev.holderIdentity === this.#o.identity ? prev.leaseTransitions : prev.leaseTransitions + 1) : 0,
+      leaseTransitions: prev
+        ? prev.holderIdentity === this.#o.identity
+          ? prev.leaseTransitions
+          : prev.leaseTransitions + 1
+        : 0,
     });
     const current = await this.#o.store.get();
     if (!current) {
@@ -134,7 +145,9 @@ export class LeaderElector {
     this.#leading = leading;
     const stopLeading = () => leading.abort(new Error('leadership lost'));
     signal.addEventListener('abort', stopLeading, { once: true });
-    void Promise.resolve(this.#o.onStartedLeading(leading.signal)).catch((err: unknown) => this.#o.onError?.(err));
+    void Promise.resolve(this.#o.onStartedLeading(leading.signal)).catch((err: unknown) =>
+      this.#o.onError?.(err),
+    );
     while (!leading.signal.aborted) {
       await clock.sleep(this.#o.retryPeriodMs, leading.signal).catch(() => undefined);
       if (leading.signal.aborted) break;

@@ -1,4 +1,10 @@
-import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  V1MicroTime,
+  type KubeConfig,
+  type V1Lease,
+  type V1LeaseSpec,
+} from '@kubernetes/client-node';
 import { isConflict, isNotFound } from './errors.ts';
 
 /** The part of a Lease the elector reads and writes; times are epoch milliseconds. */

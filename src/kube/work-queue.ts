@@ -21,7 +21,12 @@ export interface WorkQueueOptions {
   readonly baseBackoffMs?: number;
   readonly maxBackoffMs?: number;
   readonly random?: () => number;
-  readonly onResult?: (key: string, outcome: 'success' | 'requeue_after' | 'error' | 'terminal', durationMs: number, err?: unknown) => void;
+  readonly onResult?: (
+    key: string,
+    outcome: 'success' | 'requeue_after' | 'error' | 'terminal',
+    durationMs: number,
+    err?: unknown,
+  ) => void;
 }
 
 export class WorkQueue {

@@ -59,7 +59,8 @@ export async function containerEnvironment(
     const prefix = from.prefix ?? '';
     if (from.configMapRef) {
       const data = await sources.configMap(namespace, from.configMapRef.name ?? '');
-      if (!data && !from.configMapRef.optional) throw new EnvError(`configmap "${from.configMapRef.name}" not found`);
+      if (!data && !from.configMapRef.optional)
+        throw new EnvError(`configmap "${from.configMapRef.name}" not found`);
       for (const [k, v] of Object.entries(data ?? {})) env[`${prefix}${k}`] = v;
     }
     if (from.secretRef) {
@@ -82,7 +83,9 @@ export async function containerEnvironment(
       const data = await sources.configMap(namespace, from.configMapKeyRef.name ?? '');
       const v = data?.[from.configMapKeyRef.key];
       if (v === undefined && !from.configMapKeyRef.optional) {
-        throw new EnvError(`configmap key ${from.configMapKeyRef.name}/${from.configMapKeyRef.key} not found`);
+        throw new EnvError(
+          `configmap key ${from.configMapKeyRef.name}/${from.configMapKeyRef.key} not found`,
+        );
       }
       if (v !== undefined) env[e.name] = v;
     } else if (from.secretKeyRef) {

@@ -124,11 +124,26 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
     // The image carries the Flink example jobs at /opt/flinkvisor/examples/<line>/ (as the
     // official Flink image carries /opt/flink/examples): a bootstrap can use them by jarPath.
     for (const [line, home] of Object.entries(ctx.flinkHomes)) {
-      mounts.push({ mountPath: `/opt/flinkvisor/examples/${line}`, hostPath: join(home, '..', 'examples'), readOnly: true });
+      mounts.push({
+        mountPath: `/opt/flinkvisor/examples/${line}`,
+        hostPath: join(home, '..', 'examples'),
+        readOnly: true,
+      });
     }
     // The image's entrypoint is the flinkvisor CLI; a `command` naming it is the same thing.
-    const rest = command.length && /(^|\/)flinkvisor(\.js)?$/.test(command[0] ?? '') ? [...command.slice(1), ...args] : command.length ? null : args;
-    if (rest === null) return { command: rewrite(command[0] ?? ''), args: [...command.slice(1), ...args].map(rewrite), env, cwd };
+    const rest =
+      command.length && /(^|\/)flinkvisor(\.js)?$/.test(command[0] ?? '')
+        ? [...command.slice(1), ...args]
+        : command.length
+          ? null
+          : args;
+    if (rest === null)
+      return {
+        command: rewrite(command[0] ?? ''),
+        args: [...command.slice(1), ...args].map(rewrite),
+        env,
+        cwd,
+      };
     return {
       command: ctx.nodeBinary,
       args: [...preload, join(ctx.projectRoot, 'src', 'cli', 'main.ts'), ...rest.map(rewrite)],

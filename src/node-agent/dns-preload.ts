@@ -14,19 +14,28 @@ function table(): Map<string, string> {
   if (!hostsFile) return new Map();
   try {
     const { mtimeMs } = statSync(hostsFile);
-    if (!cached || cached.mtimeMs !== mtimeMs) cached = { mtimeMs, table: parseHostsFile(readFileSync(hostsFile, 'utf8')) };
+    if (!cached || cached.mtimeMs !== mtimeMs)
+      cached = { mtimeMs, table: parseHostsFile(readFileSync(hostsFile, 'utf8')) };
     return cached.table;
   } catch {
     return cached?.table ?? new Map();
   }
 }
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | dns.LookupAddress[],
+  family?: number,
+) => void;
 const originalLookup = dns.lookup.bind(dns) as (...args: unknown[]) => void;
 
 function patchedLookup(hostname: string, optionsOrCallback: unknown, maybeCallback?: unknown): void {
-  const callback = (typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback) as LookupCallback;
-  const options = (typeof optionsOrCallback === 'object' && optionsOrCallback !== null ? optionsOrCallback : {}) as dns.LookupOptions;
+  const callback = (
+    typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback
+  ) as LookupCallback;
+  const options = (
+    typeof optionsOrCallback === 'object' && optionsOrCallback !== null ? optionsOrCallback : {}
+  ) as dns.LookupOptions;
   const ip = hostname && !isIP(hostname) ? table().get(hostname.toLowerCase().replace(/\.$/, '')) : undefined;
   if (!ip) {
     originalLookup(hostname, optionsOrCallback, maybeCallback);

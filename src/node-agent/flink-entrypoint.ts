@@ -67,6 +67,12 @@ export function planFlinkEntrypoint(input: EntrypointInput): FlinkEntrypointPlan
     .map((p) => p.trim())
     .filter(Boolean);
   const script =
-    role === 'jobmanager' ? 'jobmanager.sh' : role === 'taskmanager' ? 'taskmanager.sh' : role === 'standalone-job' ? 'standalone-job.sh' : undefined;
+    role === 'jobmanager'
+      ? 'jobmanager.sh'
+      : role === 'taskmanager'
+        ? 'taskmanager.sh'
+        : role === 'standalone-job'
+          ? 'standalone-job.sh'
+          : undefined;
   return { role, script, args: role ? ['start-foreground', ...rest] : input.args, config, plugins };
 }

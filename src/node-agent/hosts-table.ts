@@ -75,11 +75,24 @@ export interface HostsFileOptions {
   readonly localNames: readonly string[];
 }
 
-export function renderHostsFile(namespace: string, services: readonly ServiceAddress[], options: HostsFileOptions): string {
-  const lines = [`${options.selfAddress} ${['localhost', ...options.localNames].join(' ')}`, '::1 ip6-localhost'];
-  const sorted = [...services].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+export function renderHostsFile(
+  namespace: string,
+  services: readonly ServiceAddress[],
+  options: HostsFileOptions,
+): string {
+  const lines = [
+    `${options.selfAddress} ${['localhost', ...options.localNames].join(' ')}`,
+    '::1 ip6-localhost',
+  ];
+  const sorted = [...services].sort((a, b) =>
+    `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`),
+  );
   for (const s of sorted) {
-    const names = [`${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc`, `${s.name}.${s.namespace}.svc.${CLUSTER_DOMAIN}`];
+    const names = [
+      `${s.name}.${s.namespace}`,
+      `${s.name}.${s.namespace}.svc`,
+      `${s.name}.${s.namespace}.svc.${CLUSTER_DOMAIN}`,
+    ];
     if (s.namespace === namespace) names.unshift(s.name);
     lines.push(`${s.ip} ${names.join(' ')}`);
   }

@@ -45,7 +45,11 @@ export function resolveImage(image: string, map: ImageMap): ImageRuntime {
   if (map.flinkRepositories.includes(repository)) {
     // Official tags: 1.20, 1.20.3, 1.20.3-scala_2.12-java17, 2.3-java17, latest ...
     const m = /^(\d+)\.(\d+)/.exec(tag);
-    const line = m ? `${m[1]}.${m[2]}` : tag === 'latest' ? map.flinkLines[map.flinkLines.length - 1] : undefined;
+    const line = m
+      ? `${m[1]}.${m[2]}`
+      : tag === 'latest'
+        ? map.flinkLines[map.flinkLines.length - 1]
+        : undefined;
     if (line && map.flinkLines.includes(line)) return { kind: 'flink', line };
     return {
       kind: 'unsupported',

@@ -88,7 +88,11 @@ export class NodeAgent {
       capacity: { cpu: '64', memory: '256Gi', pods: '250' },
       kubeletVersion: options.kubeletVersion,
     });
-    this.#identity = new ServiceAccountIdentity({ kubeConfig: kc, server: options.apiServer, caFile: options.caFile });
+    this.#identity = new ServiceAccountIdentity({
+      kubeConfig: kc,
+      server: options.apiServer,
+      caFile: options.caFile,
+    });
     const onError = (err: unknown) => options.log('watch failed; retrying', { err: String(err) });
     this.#pods = new Informer<V1Pod>({
       kubeConfig: kc,
@@ -116,12 +120,18 @@ export class NodeAgent {
   }
 
   async start(): Promise<void> {
-    for (const d of [this.podsDir, this.#hostsDir, this.#pidsDir, join(this.#o.dir, 'shared')]) await mkdir(d, { recursive: true });
+    for (const d of [this.podsDir, this.#hostsDir, this.#pidsDir, join(this.#o.dir, 'shared')])
+      await mkdir(d, { recursive: true });
     await this.#registration.register();
-    this.#registration.startHeartbeat((err) => this.#o.log('node lease renewal failed', { err: String(err) }));
+    this.#registration.startHeartbeat((err) =>
+      this.#o.log('node lease renewal failed', { err: String(err) }),
+    );
     const refreshHosts = () => this.#scheduleHostsRefresh();
     for (const inf of [this.#services, this.#slices] as const) {
-      (inf as Informer<V1Service | V1EndpointSlice>).on('add', refreshHosts).on('update', refreshHosts).on('delete', refreshHosts);
+      (inf as Informer<V1Service | V1EndpointSlice>)
+        .on('add', refreshHosts)
+        .on('update', refreshHosts)
+        .on('delete', refreshHosts);
     }
     await Promise.all([this.#services.start(), this.#slices.start()]);
     this.#scheduleHostsRefresh();
@@ -154,7 +164,8 @@ export class NodeAgent {
         try {
           const s = await this.#core.readNamespacedSecret({ name, namespace });
           const out: Record<string, string> = { ...(s.stringData ?? {}) };
-          for (const [k, v] of Object.entries(s.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
+          for (const [k, v] of Object.entries(s.data ?? {}))
+            out[k] = Buffer.from(v, 'base64').toString('utf8');
           return out;
         } catch (err) {
           if (isNotFound(err)) return undefined;
@@ -198,7 +209,12 @@ export class NodeAgent {
       allocateIp: () => allocateLoopbackAddress({ ports: [], first: 10 }),
       hostsFileFor: async (p, ip, podDir) => {
         const file = join(podDir, 'hosts');
-        this.#hostsFiles.set(key, { namespace: p.metadata?.namespace ?? 'default', ip, file, podName: p.metadata?.name ?? '' });
+        this.#hostsFiles.set(key, {
+          namespace: p.metadata?.namespace ?? 'default',
+          ip,
+          file,
+          podName: p.metadata?.name ?? '',
+        });
         this.#scheduleHostsRefresh();
         await this.#hostsWrite;
         return file;
@@ -206,14 +222,17 @@ export class NodeAgent {
       serviceAccountKubeconfig: (p, dir) => this.#identity.kubeconfigFor(p, dir),
       writeStatus: (p, status) => this.#writeStatus(p, status),
       finalizeDeletion: (p) => this.#finalizeDeletion(p),
-      registerProcess: (pgid) => void writeFile(join(this.#pidsDir, String(pgid)), key).catch(() => undefined),
+      registerProcess: (pgid) =>
+        void writeFile(join(this.#pidsDir, String(pgid)), key).catch(() => undefined),
       unregisterProcess: (pgid) => void rm(join(this.#pidsDir, String(pgid)), { force: true }),
       log: this.#o.log,
       backoff: this.#o.restartBackoff ?? { initialMs: 1000, maxMs: 30_000 },
       now: Date.now,
     });
     this.#workers.set(key, worker);
-    void worker.start().catch((err: unknown) => this.#o.log('pod start failed', { pod: key, err: String(err) }));
+    void worker
+      .start()
+      .catch((err: unknown) => this.#o.log('pod start failed', { pod: key, err: String(err) }));
   }
 
   #onPodGone(pod: V1Pod): void {
@@ -230,7 +249,11 @@ export class NodeAgent {
       await this.#core.patchNamespacedPodStatus(
         // A merge patch replaces lists whole: the computed conditions and container statuses are
         // complete, and a cleared reason must be sent as null to go away.
-        { name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '', body: { status: { ...status, reason: status.reason ?? null, message: status.message ?? null } } },
+        {
+          name: pod.metadata?.name ?? '',
+          namespace: pod.metadata?.namespace ?? '',
+          body: { status: { ...status, reason: status.reason ?? null, message: status.message ?? null } },
+        },
         mergePatch(),
       );
     } catch (err) {
@@ -261,7 +284,10 @@ export class NodeAgent {
             this.#hostsFiles.delete(key);
             continue;
           }
-          const text = renderHostsFile(pod.namespace, addresses, { selfAddress: pod.ip, localNames: [hostname(), pod.podName] });
+          const text = renderHostsFile(pod.namespace, addresses, {
+            selfAddress: pod.ip,
+            localNames: [hostname(), pod.podName],
+          });
           const before = await readFile(pod.file, 'utf8').catch(() => undefined);
           if (before === text) continue;
           // Atomic replace: a reader (a JVM resolving a name) never sees half a file.
@@ -271,7 +297,10 @@ export class NodeAgent {
         // For people debugging: the namespace view, as a pod without a name would see it.
         const namespaces = new Set(addresses.map((a) => a.namespace));
         for (const ns of namespaces) {
-          await writeFile(join(this.#hostsDir, `${ns}.hosts`), renderHostsFile(ns, addresses, { selfAddress: '127.0.0.1', localNames: [] }));
+          await writeFile(
+            join(this.#hostsDir, `${ns}.hosts`),
+            renderHostsFile(ns, addresses, { selfAddress: '127.0.0.1', localNames: [] }),
+          );
         }
       })
       .catch((err: unknown) => this.#o.log('hosts file update failed', { err: String(err) }));

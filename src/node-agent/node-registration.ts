@@ -1,4 +1,10 @@
-import { CoordinationV1Api, CoreV1Api, V1MicroTime, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  V1MicroTime,
+  type KubeConfig,
+  type V1Node,
+} from '@kubernetes/client-node';
 import { isAlreadyExists, isNotFound } from '../kube/errors.ts';
 import { strategicMergePatch } from '../kube/patch-options.ts';
 
@@ -28,7 +34,14 @@ function readyConditions(now: Date) {
     ok('MemoryPressure', 'KubeletHasSufficientMemory'),
     ok('DiskPressure', 'KubeletHasNoDiskPressure'),
     ok('PIDPressure', 'KubeletHasSufficientPID'),
-    { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'flinkvisor node agent is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now },
+    {
+      type: 'Ready',
+      status: 'True',
+      reason: 'KubeletReady',
+      message: 'flinkvisor node agent is posting ready status',
+      lastHeartbeatTime: now,
+      lastTransitionTime: now,
+    },
   ];
 }
 
@@ -64,7 +77,10 @@ export class NodeRegistration {
       await this.#core.createNode({ body });
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
-      await this.#core.patchNode({ name: o.nodeName, body: { metadata: body.metadata } }, strategicMergePatch());
+      await this.#core.patchNode(
+        { name: o.nodeName, body: { metadata: body.metadata } },
+        strategicMergePatch(),
+      );
     }
     const now = new Date();
     const capacity = { ...o.capacity, 'ephemeral-storage': '100Gi' };
@@ -102,7 +118,11 @@ export class NodeRegistration {
   async renew(): Promise<void> {
     const o = this.#options;
     const name = o.nodeName;
-    const spec = { holderIdentity: name, leaseDurationSeconds: o.leaseDurationSeconds ?? 40, renewTime: new V1MicroTime() };
+    const spec = {
+      holderIdentity: name,
+      leaseDurationSeconds: o.leaseDurationSeconds ?? 40,
+      renewTime: new V1MicroTime(),
+    };
     try {
       const lease = await this.#coordination.readNamespacedLease({ name, namespace: NODE_LEASE_NAMESPACE });
       await this.#coordination.replaceNamespacedLease({
@@ -112,7 +132,10 @@ export class NodeRegistration {
       });
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      await this.#coordination.createNamespacedLease({ namespace: NODE_LEASE_NAMESPACE, body: { metadata: { name }, spec } });
+      await this.#coordination.createNamespacedLease({
+        namespace: NODE_LEASE_NAMESPACE,
+        body: { metadata: { name }, spec },
+      });
     }
   }
 

@@ -1,4 +1,9 @@
-import type { V1ContainerState, V1ContainerStatus, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
+import type {
+  V1ContainerState,
+  V1ContainerStatus,
+  V1PodCondition,
+  V1PodStatus,
+} from '@kubernetes/client-node';
 
 /** What the node agent knows of one container; the pod's status is computed from these, purely. */
 export type ContainerPhase =
@@ -90,7 +95,12 @@ export function podPhase(pod: PodRecord): PodPhase {
 }
 
 function condition(type: string, ok: boolean, at: number, reason?: string): V1PodCondition {
-  return { type, status: ok ? 'True' : 'False', lastTransitionTime: iso(at), ...(reason && !ok ? { reason } : {}) };
+  return {
+    type,
+    status: ok ? 'True' : 'False',
+    lastTransitionTime: iso(at),
+    ...(reason && !ok ? { reason } : {}),
+  };
 }
 
 /**
@@ -105,7 +115,12 @@ export function computePodStatus(pod: PodRecord, now: number, previous?: V1PodSt
   const wanted = [
     condition('PodReadyToStartContainers', pod.podIp !== undefined && !pod.setupError, now),
     condition('Initialized', initDone, now, 'ContainersNotInitialized'),
-    condition('ContainersReady', containersReady && !terminal, now, terminal ? 'PodCompleted' : 'ContainersNotReady'),
+    condition(
+      'ContainersReady',
+      containersReady && !terminal,
+      now,
+      terminal ? 'PodCompleted' : 'ContainersNotReady',
+    ),
     condition('Ready', containersReady && !terminal, now, terminal ? 'PodCompleted' : 'ContainersNotReady'),
     condition('PodScheduled', true, now),
   ].map((c) => {

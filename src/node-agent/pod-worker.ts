@@ -72,7 +72,10 @@ export class PodWorker {
     this.#pod = pod;
     this.#deps = deps;
     this.key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
-    this.#podDir = join(deps.podsDir, `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`);
+    this.#podDir = join(
+      deps.podsDir,
+      `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`,
+    );
     this.#startedAt = deps.now();
     for (const spec of pod.spec?.initContainers ?? []) this.#slots.push(this.#slot(spec, true));
     for (const spec of pod.spec?.containers ?? []) this.#slots.push(this.#slot(spec, false));
@@ -134,7 +137,9 @@ export class PodWorker {
     const pod = this.#pod;
     this.#statusChain = this.#statusChain
       .then(() => this.#deps.writeStatus(pod, status))
-      .catch((err: unknown) => this.#deps.log('pod status write failed', { pod: this.key, err: String(err) }));
+      .catch((err: unknown) =>
+        this.#deps.log('pod status write failed', { pod: this.key, err: String(err) }),
+      );
   }
 
   update(pod: V1Pod): void {
@@ -150,13 +155,20 @@ export class PodWorker {
       await mkdir(this.#podDir, { recursive: true });
       this.#ip = await this.#deps.allocateIp();
       this.#publish();
-      const volumeDirs = await materializeVolumes(this.#pod, { podDir: this.#podDir, sharedDir: this.#deps.sharedDir }, this.#deps.sources);
+      const volumeDirs = await materializeVolumes(
+        this.#pod,
+        { podDir: this.#podDir, sharedDir: this.#deps.sharedDir },
+        this.#deps.sources,
+      );
       const kubeconfig = await this.#deps.serviceAccountKubeconfig(this.#pod, this.#podDir);
       const hostsFile = await this.#deps.hostsFileFor(this.#pod, this.#ip.address, this.#podDir);
       for (const slot of this.#slots) {
         const runtime = resolveImage(slot.spec.image ?? '', this.#deps.imageMap);
         if (runtime.kind === 'unsupported') {
-          slot.record = { ...slot.record, phase: { kind: 'waiting', reason: 'ErrImagePull', message: runtime.reason } };
+          slot.record = {
+            ...slot.record,
+            phase: { kind: 'waiting', reason: 'ErrImagePull', message: runtime.reason },
+          };
           continue;
         }
         const containerDir = join(this.#podDir, 'containers', slot.spec.name);
@@ -184,9 +196,15 @@ export class PodWorker {
         });
       }
     } catch (err) {
-      this.#setupError = { reason: 'CreateContainerConfigError', message: err instanceof Error ? err.message : String(err) };
+      this.#setupError = {
+        reason: 'CreateContainerConfigError',
+        message: err instanceof Error ? err.message : String(err),
+      };
       for (const slot of this.#slots) {
-        slot.record = { ...slot.record, phase: { kind: 'waiting', reason: 'CreateContainerConfigError', message: this.#setupError.message } };
+        slot.record = {
+          ...slot.record,
+          phase: { kind: 'waiting', reason: 'CreateContainerConfigError', message: this.#setupError.message },
+        };
       }
       this.#deps.log('pod setup failed', { pod: this.key, err: this.#setupError.message });
       this.#publish();
@@ -218,11 +236,18 @@ export class PodWorker {
   }
 
   async #backoffWait(slot: ContainerSlot): Promise<void> {
-    const ms = Math.min(this.#deps.backoff.initialMs * 2 ** Math.max(0, slot.record.restartCount - 1), this.#deps.backoff.maxMs);
+    const ms = Math.min(
+      this.#deps.backoff.initialMs * 2 ** Math.max(0, slot.record.restartCount - 1),
+      this.#deps.backoff.maxMs,
+    );
     const last = slot.record.phase;
     slot.record = {
       ...slot.record,
-      phase: { kind: 'waiting', reason: 'CrashLoopBackOff', message: `back-off ${Math.round(ms / 1000)}s restarting failed container` },
+      phase: {
+        kind: 'waiting',
+        reason: 'CrashLoopBackOff',
+        message: `back-off ${Math.round(ms / 1000)}s restarting failed container`,
+      },
       ...(last.kind === 'terminated' ? { lastTermination: last } : {}),
     };
     this.#publish();
@@ -240,7 +265,8 @@ export class PodWorker {
       const restart = policy === 'Always' || (policy === 'OnFailure' && exit !== 0);
       if (!restart) {
         this.#publish();
-        if (this.#slots.filter((s) => !s.init).every((s) => s.record.phase.kind === 'terminated')) await this.#releaseIp();
+        if (this.#slots.filter((s) => !s.init).every((s) => s.record.phase.kind === 'terminated'))
+          await this.#releaseIp();
         return;
       }
       await this.#backoffWait(slot);
@@ -253,7 +279,8 @@ export class PodWorker {
     if (!plan) return 1;
     const logFile = join(this.#podDir, `${slot.spec.name}.log`);
     const started = this.#deps.now();
-    const previous = slot.record.phase.kind === 'terminated' ? slot.record.phase : slot.record.lastTermination;
+    const previous =
+      slot.record.phase.kind === 'terminated' ? slot.record.phase : slot.record.lastTermination;
     const proc = ManagedProcess.start({
       name: `${this.key}/${slot.spec.name}`,
       command: plan.command,
@@ -306,7 +333,8 @@ export class PodWorker {
     const liveness = slot.spec.livenessProbe;
     if (!readiness && !liveness) return;
     const ip = this.#ip?.address ?? '127.0.0.1';
-    const period = Math.max(1, Math.min(readiness?.periodSeconds ?? 10, liveness?.periodSeconds ?? 10)) * 1000;
+    const period =
+      Math.max(1, Math.min(readiness?.periodSeconds ?? 10, liveness?.periodSeconds ?? 10)) * 1000;
     const startedAt = this.#deps.now();
     let livenessFailures = 0;
     const tick = async () => {
@@ -323,7 +351,10 @@ export class PodWorker {
         const ok = await runProbe(liveness, slot.spec, ip);
         livenessFailures = ok ? 0 : livenessFailures + 1;
         if (livenessFailures >= (liveness.failureThreshold ?? 3)) {
-          this.#deps.log('liveness probe failed; restarting container', { pod: this.key, container: slot.spec.name });
+          this.#deps.log('liveness probe failed; restarting container', {
+            pod: this.key,
+            container: slot.spec.name,
+          });
           livenessFailures = 0;
           void proc.stop((this.#pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
           return;
@@ -360,9 +391,11 @@ export class PodWorker {
     this.#stopped = true;
     await this.#releaseIp();
     if (finalizeDeletion) {
-      await this.#deps.finalizeDeletion(this.#pod).catch((err: unknown) =>
-        this.#deps.log('final pod delete failed', { pod: this.key, err: String(err) }),
-      );
+      await this.#deps
+        .finalizeDeletion(this.#pod)
+        .catch((err: unknown) =>
+          this.#deps.log('final pod delete failed', { pod: this.key, err: String(err) }),
+        );
     }
   }
 
@@ -382,6 +415,13 @@ export class PodWorker {
 }
 
 function signalNumber(signal: NodeJS.Signals): number {
-  const table: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15, SIGSEGV: 11, SIGABRT: 6 };
+  const table: Partial<Record<NodeJS.Signals, number>> = {
+    SIGHUP: 1,
+    SIGINT: 2,
+    SIGKILL: 9,
+    SIGTERM: 15,
+    SIGSEGV: 11,
+    SIGABRT: 6,
+  };
   return table[signal] ?? 1;
 }

@@ -16,7 +16,13 @@ export async function runProbe(probe: V1Probe, container: V1Container, podIp: st
     if (!p) return false;
     return new Promise((resolve) => {
       const req = request(
-        { host: probe.httpGet?.host ?? podIp, port: p, path: probe.httpGet?.path ?? '/', method: 'GET', timeout: timeoutMs },
+        {
+          host: probe.httpGet?.host ?? podIp,
+          port: p,
+          path: probe.httpGet?.path ?? '/',
+          method: 'GET',
+          timeout: timeoutMs,
+        },
         (res) => {
           res.resume();
           resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 400);

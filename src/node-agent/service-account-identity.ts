@@ -35,7 +35,12 @@ export class ServiceAccountIdentity {
         spec: {
           ...(audience ? { audiences: [audience] } : {}),
           expirationSeconds: expirationSeconds ?? this.#options.expirationSeconds ?? 3600,
-          boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '' },
+          boundObjectRef: {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            name: pod.metadata?.name ?? '',
+            uid: pod.metadata?.uid ?? '',
+          },
         },
       },
     });

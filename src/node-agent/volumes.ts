@@ -8,7 +8,11 @@ export interface VolumeSources {
   configMap(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   /** A token for the pod's ServiceAccount (projected serviceAccountToken sources). */
-  serviceAccountToken(pod: V1Pod, audience: string | undefined, expirationSeconds: number | undefined): Promise<string | undefined>;
+  serviceAccountToken(
+    pod: V1Pod,
+    audience: string | undefined,
+    expirationSeconds: number | undefined,
+  ): Promise<string | undefined>;
 }
 
 export class VolumeError extends Error {}
@@ -78,11 +82,13 @@ async function materializeVolume(
   await mkdir(own, { recursive: true });
   if (volume.configMap) {
     const data = await sources.configMap(namespace, volume.configMap.name ?? '');
-    if (!data && !volume.configMap.optional) throw new VolumeError(`configmap "${volume.configMap.name}" not found`);
+    if (!data && !volume.configMap.optional)
+      throw new VolumeError(`configmap "${volume.configMap.name}" not found`);
     await writeItems(own, data ?? {}, volume.configMap.items, 0o644);
   } else if (volume.secret) {
     const data = await sources.secret(namespace, volume.secret.secretName ?? '');
-    if (!data && !volume.secret.optional) throw new VolumeError(`secret "${volume.secret.secretName}" not found`);
+    if (!data && !volume.secret.optional)
+      throw new VolumeError(`secret "${volume.secret.secretName}" not found`);
     await chmod(own, 0o700);
     await writeItems(own, data ?? {}, volume.secret.items, 0o600);
   } else if (volume.projected) {
@@ -114,7 +120,10 @@ async function materializeVolume(
 }
 
 /** The mounts of one container, resolved to host directories (subPath honoured). */
-export function containerMounts(container: V1Container, volumeDirs: ReadonlyMap<string, string>): MountMapping[] {
+export function containerMounts(
+  container: V1Container,
+  volumeDirs: ReadonlyMap<string, string>,
+): MountMapping[] {
   const mounts: MountMapping[] = [];
   for (const m of container.volumeMounts ?? []) {
     const dir = volumeDirs.get(m.name);

@@ -31,11 +31,21 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   const server = createServer((req, res) => {
     void (async () => {
       const path = (req.url ?? '/').split('?')[0];
-      if (req.method !== 'GET' && req.method !== 'HEAD' && !options.routes) return send(res, 405, 'text/plain', 'method not allowed\n');
-      if (path === '/healthz' || path === '/livez') return send(res, options.live() ? 200 : 500, 'text/plain', options.live() ? 'ok\n' : 'unhealthy\n');
-      if (path === '/readyz') return send(res, options.ready() ? 200 : 503, 'text/plain', options.ready() ? 'ok\n' : 'not ready\n');
-      if (path === '/metrics') return send(res, 200, options.registry.contentType, await options.registry.metrics());
-      if (path === '/version') return send(res, 200, 'application/json', JSON.stringify({ name: FLINKVISOR_NAME, version: FLINKVISOR_VERSION }));
+      if (req.method !== 'GET' && req.method !== 'HEAD' && !options.routes)
+        return send(res, 405, 'text/plain', 'method not allowed\n');
+      if (path === '/healthz' || path === '/livez')
+        return send(res, options.live() ? 200 : 500, 'text/plain', options.live() ? 'ok\n' : 'unhealthy\n');
+      if (path === '/readyz')
+        return send(res, options.ready() ? 200 : 503, 'text/plain', options.ready() ? 'ok\n' : 'not ready\n');
+      if (path === '/metrics')
+        return send(res, 200, options.registry.contentType, await options.registry.metrics());
+      if (path === '/version')
+        return send(
+          res,
+          200,
+          'application/json',
+          JSON.stringify({ name: FLINKVISOR_NAME, version: FLINKVISOR_VERSION }),
+        );
       if (options.routes && (await options.routes(req, res))) return;
       send(res, 404, 'text/plain', 'not found\n');
     })().catch(() => send(res, 500, 'text/plain', 'internal error\n'));

@@ -40,6 +40,10 @@ export function controllerMetrics(registry: Registry, prefix: string): Controlle
       labelNames: ['controller'],
       registers: [registry],
     }),
-    leader: new Gauge({ name: `${prefix}_leader`, help: '1 while this replica holds the lease.', registers: [registry] }),
+    leader: new Gauge({
+      name: `${prefix}_leader`,
+      help: '1 while this replica holds the lease.',
+      registers: [registry],
+    }),
   };
 }

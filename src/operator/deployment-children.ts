@@ -1,5 +1,13 @@
 import type { FlinkDeployment } from '../api/flink-deployment.ts';
-import { API_GROUP_VERSION, FLINK_CLUSTER, FLINK_DEPLOYMENT, FLINK_JOB, jobResourceName, LABELS, MANAGED_BY } from '../api/names.ts';
+import {
+  API_GROUP_VERSION,
+  FLINK_CLUSTER,
+  FLINK_DEPLOYMENT,
+  FLINK_JOB,
+  jobResourceName,
+  LABELS,
+  MANAGED_BY,
+} from '../api/names.ts';
 import { defaultSavepointTargetPath } from '../api/storage.ts';
 import { savepointsAreAutomatic } from '../api/flink-job.ts';
 import { digestOf } from '../supervisor/spec-policies.ts';
@@ -38,7 +46,11 @@ export function clusterDigests(fd: FlinkDeployment): ClusterDigests {
   const c = fd.spec.cluster;
   return {
     runtime: digestOf(c.runtime),
-    jobManager: digestOf({ jobManager: c.jobManager, flinkConfiguration: c.flinkConfiguration ?? {}, storage: c.storage ?? null }),
+    jobManager: digestOf({
+      jobManager: c.jobManager,
+      flinkConfiguration: c.flinkConfiguration ?? {},
+      storage: c.storage ?? null,
+    }),
     taskManager: digestOf({ taskManager: c.taskManager, min: c.minTaskManagers, max: c.maxTaskManagers }),
     supervisor: digestOf(c.supervisor),
   };
@@ -48,7 +60,11 @@ export function jobDigests(job: FlinkDeployment['spec']['jobs'][number]): JobDig
   return {
     bootstrap: digestOf(job.spec.bootstrap),
     savepoint: digestOf(job.spec.savepoint),
-    restart: digestOf({ restart: job.spec.restart, min: job.spec.minJobParallelism, max: job.spec.maxJobParallelism }),
+    restart: digestOf({
+      restart: job.spec.restart,
+      min: job.spec.minJobParallelism,
+      max: job.spec.maxJobParallelism,
+    }),
   };
 }
 
@@ -84,21 +100,38 @@ export function propagatedClusterFields(rawClusterSpec: RawSpec): RawSpec {
 }
 
 /** A job's spec for its FlinkJob: clusterName set, and a savepoint target filled in from storage. */
-export function jobSpecFromDeployment(fd: FlinkDeployment, job: FlinkDeployment['spec']['jobs'][number], rawJobSpec: RawSpec): RawSpec {
+export function jobSpecFromDeployment(
+  fd: FlinkDeployment,
+  job: FlinkDeployment['spec']['jobs'][number],
+  rawJobSpec: RawSpec,
+): RawSpec {
   const namespace = fd.metadata.namespace ?? 'default';
   const clusterName = fd.metadata.name ?? '';
   const spec: RawSpec = { ...rawJobSpec, clusterName };
   const storage = fd.spec.cluster.storage;
-  if (storage && savepointsAreAutomatic(job.spec.savepoint) && job.spec.savepoint.savepointTargetPath === undefined) {
+  if (
+    storage &&
+    savepointsAreAutomatic(job.spec.savepoint) &&
+    job.spec.savepoint.savepointTargetPath === undefined
+  ) {
     spec['savepoint'] = {
       ...(rawJobSpec['savepoint'] as RawSpec | undefined),
-      savepointTargetPath: defaultSavepointTargetPath(storage, namespace, clusterName, jobResourceName(clusterName, job.name)),
+      savepointTargetPath: defaultSavepointTargetPath(
+        storage,
+        namespace,
+        clusterName,
+        jobResourceName(clusterName, job.name),
+      ),
     };
   }
   return spec;
 }
 
-export function jobFromDeployment(fd: FlinkDeployment, job: FlinkDeployment['spec']['jobs'][number], rawJobSpec: RawSpec) {
+export function jobFromDeployment(
+  fd: FlinkDeployment,
+  job: FlinkDeployment['spec']['jobs'][number],
+  rawJobSpec: RawSpec,
+) {
   return {
     apiVersion: API_GROUP_VERSION,
     kind: FLINK_JOB.kind,

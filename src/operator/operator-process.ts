@@ -6,6 +6,9 @@ import { LeaderElector } from '../kube/lease-elector.ts';
 import { KubeLeaseStore } from '../kube/lease-store.ts';
 import { startHealthServer, type HealthServer } from '../observability/health-server.ts';
 import { createRegistry } from '../observability/metrics.ts';
+import { startControlApi, type ControlApi, type ControlApiTls } from '../control-api/control-api-server.ts';
+import { createFlinkDispatcher } from '../flink/dispatcher.ts';
+import { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import { Operator } from './operator.ts';
 import { operatorMetrics, OPERATOR_METRICS_PREFIX } from './operator-metrics.ts';
 
@@ -20,9 +23,12 @@ export interface OperatorProcessOptions {
   readonly supervisorArgs?: readonly string[];
   readonly forceDeletionAfterMs?: number;
   readonly clock?: Clock;
+  /** The control REST API (every replica serves it); off when absent. */
+  readonly api?: { host: string; port: number; tls?: ControlApiTls; insecureHttp?: boolean };
 }
 
 export interface RunningOperator {
+  readonly api: ControlApi | undefined;
   readonly operator: Operator;
   readonly elector: LeaderElector;
   readonly health: HealthServer;
@@ -53,7 +59,9 @@ export async function startOperatorProcess(o: OperatorProcessOptions): Promise<R
   const stop = new AbortController();
   let leadership: Promise<void> = Promise.resolve();
   const elector = new LeaderElector({
-    store: new KubeLeaseStore(o.kubeConfig, o.leaseNamespace, OPERATOR_LEASE_NAME, { 'app.kubernetes.io/managed-by': 'flinkvisor' }),
+    store: new KubeLeaseStore(o.kubeConfig, o.leaseNamespace, OPERATOR_LEASE_NAME, {
+      'app.kubernetes.io/managed-by': 'flinkvisor',
+    }),
     identity: o.identity,
     clock,
     onStartedLeading: (signal) => {
@@ -76,12 +84,31 @@ export async function startOperatorProcess(o: OperatorProcessOptions): Promise<R
     ready: () => operator.synced,
   });
   await operator.start();
-  o.log.info({ namespaces: o.namespaces }, 'caches synced; campaigning');
-  const done = elector.run(stop.signal).then(() => (stop.signal.aborted ? ('stopped' as const) : ('lost' as const)));
+  const api = o.api
+    ? await startControlApi({
+        kubeConfig: o.kubeConfig,
+        namespaces: o.namespaces,
+        defaultNamespace: o.leaseNamespace,
+        host: o.api.host,
+        port: o.api.port,
+        ...(o.api.tls ? { tls: o.api.tls } : {}),
+        ...(o.api.insecureHttp ? { insecureHttp: true } : {}),
+        flinkClient: (baseUrl) =>
+          new FlinkRestClient({ baseUrl, dispatcher: createFlinkDispatcher(baseUrl) }),
+        log: o.log.child({ component: 'control-api' }),
+        clock,
+        registry,
+      })
+    : undefined;
+  o.log.info({ namespaces: o.namespaces, api: api?.url }, 'caches synced; campaigning');
+  const done = elector
+    .run(stop.signal)
+    .then(() => (stop.signal.aborted ? ('stopped' as const) : ('lost' as const)));
   return {
     operator,
     elector,
     health,
+    api,
     done,
     shutdown: async () => {
       stop.abort();
@@ -89,6 +116,7 @@ export async function startOperatorProcess(o: OperatorProcessOptions): Promise<R
       await leadership;
       await elector.release();
       operator.stop();
+      await api?.close();
       await health.close();
     },
   };

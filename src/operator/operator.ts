@@ -36,7 +36,11 @@ import {
   type JobDigests,
 } from './deployment-children.ts';
 import type { OperatorMetrics } from './operator-metrics.ts';
-import { SUPERVISOR_DIGEST_ANNOTATION, supervisorDeployment, supervisorDigest } from './supervisor-deployment.ts';
+import {
+  SUPERVISOR_DIGEST_ANNOTATION,
+  supervisorDeployment,
+  supervisorDigest,
+} from './supervisor-deployment.ts';
 
 export interface OperatorOptions {
   readonly kubeConfig: KubeConfig;
@@ -75,7 +79,12 @@ export class Operator {
   readonly #o: OperatorOptions;
   readonly #api: CustomObjectsApi;
   readonly #apps: AppsV1Api;
-  readonly #informers: { fd: Informer<Raw>[]; fc: Informer<Raw>[]; fj: Informer<Raw>[]; deploy: Informer<V1Deployment>[] } = {
+  readonly #informers: {
+    fd: Informer<Raw>[];
+    fc: Informer<Raw>[];
+    fj: Informer<Raw>[];
+    deploy: Informer<V1Deployment>[];
+  } = {
     fd: [],
     fc: [],
     fj: [],
@@ -96,11 +105,22 @@ export class Operator {
       const crInformer = (kind: KindNames) =>
         new Informer<Raw>({
           kubeConfig: kc,
-          path: ns ? `/apis/${API_GROUP_VERSION}/namespaces/${ns}/${kind.plural}` : `/apis/${API_GROUP_VERSION}/${kind.plural}`,
+          path: ns
+            ? `/apis/${API_GROUP_VERSION}/namespaces/${ns}/${kind.plural}`
+            : `/apis/${API_GROUP_VERSION}/${kind.plural}`,
           list: async () =>
             (ns
-              ? await this.#api.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: ns, plural: kind.plural })
-              : await this.#api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: kind.plural })) as { items: Raw[] },
+              ? await this.#api.listNamespacedCustomObject({
+                  group: API_GROUP,
+                  version: API_VERSION,
+                  namespace: ns,
+                  plural: kind.plural,
+                })
+              : await this.#api.listClusterCustomObject({
+                  group: API_GROUP,
+                  version: API_VERSION,
+                  plural: kind.plural,
+                })) as { items: Raw[] },
           onError,
         });
       const fd = crInformer(FLINK_DEPLOYMENT);
@@ -111,24 +131,32 @@ export class Operator {
         kubeConfig: kc,
         path: ns ? `/apis/apps/v1/namespaces/${ns}/deployments` : '/apis/apps/v1/deployments',
         labelSelector: selector,
-        list: (s) => (ns ? this.#apps.listNamespacedDeployment({ namespace: ns, ...s }) : this.#apps.listDeploymentForAllNamespaces(s)),
+        list: (s) =>
+          ns
+            ? this.#apps.listNamespacedDeployment({ namespace: ns, ...s })
+            : this.#apps.listDeploymentForAllNamespaces(s),
         onError,
       });
       const add = (k: string) => this.#queue.add(k);
       const ownerKeys = (o: Raw) =>
-        (o.metadata.ownerReferences ?? []).filter((r) => r.kind === FLINK_DEPLOYMENT.kind).map((r) => key('FlinkDeployment', o.metadata.namespace, r.name));
+        (o.metadata.ownerReferences ?? [])
+          .filter((r) => r.kind === FLINK_DEPLOYMENT.kind)
+          .map((r) => key('FlinkDeployment', o.metadata.namespace, r.name));
       const onFd = (o: Raw) => add(key('FlinkDeployment', o.metadata.namespace, o.metadata.name));
       const onFc = (o: Raw) => {
         add(key('FlinkCluster', o.metadata.namespace, o.metadata.name));
         for (const k of ownerKeys(o)) add(k);
         // Jobs naming this cluster may stop (or start) being orphans.
-        for (const j of this.#jobs()) if (j.metadata.namespace === o.metadata.namespace && j.spec?.['clusterName'] === o.metadata.name) add(key('FlinkJob', j.metadata.namespace, j.metadata.name));
+        for (const j of this.#jobs())
+          if (j.metadata.namespace === o.metadata.namespace && j.spec?.['clusterName'] === o.metadata.name)
+            add(key('FlinkJob', j.metadata.namespace, j.metadata.name));
       };
       const onFj = (o: Raw) => {
         add(key('FlinkJob', o.metadata.namespace, o.metadata.name));
         for (const k of ownerKeys(o)) add(k);
       };
-      const onDeploy = (d: V1Deployment) => add(key('FlinkCluster', d.metadata?.namespace, d.metadata?.labels?.[LABELS.cluster]));
+      const onDeploy = (d: V1Deployment) =>
+        add(key('FlinkCluster', d.metadata?.namespace, d.metadata?.labels?.[LABELS.cluster]));
       fd.on('add', onFd).on('update', onFd).on('delete', onFd);
       fc.on('add', onFc).on('update', onFc).on('delete', onFc);
       fj.on('add', onFj).on('update', onFj).on('delete', onFj);
@@ -155,21 +183,34 @@ export class Operator {
   }
 
   async start(): Promise<void> {
-    const all = [...this.#informers.fd, ...this.#informers.fc, ...this.#informers.fj, ...this.#informers.deploy] as Informer<{ metadata?: object }>[];
+    const all = [
+      ...this.#informers.fd,
+      ...this.#informers.fc,
+      ...this.#informers.fj,
+      ...this.#informers.deploy,
+    ] as Informer<{ metadata?: object }>[];
     await Promise.all(all.map((i) => i.start()));
     this.#synced = true;
   }
 
   stop(): void {
     this.#queue.stop();
-    for (const i of [...this.#informers.fd, ...this.#informers.fc, ...this.#informers.fj, ...this.#informers.deploy] as Informer<{ metadata?: object }>[]) i.stop();
+    for (const i of [
+      ...this.#informers.fd,
+      ...this.#informers.fc,
+      ...this.#informers.fj,
+      ...this.#informers.deploy,
+    ] as Informer<{ metadata?: object }>[])
+      i.stop();
   }
 
   async lead(signal: AbortSignal): Promise<void> {
     this.#leading = true;
     this.#queue.start();
-    for (const o of this.#deployments()) this.#queue.add(key('FlinkDeployment', o.metadata.namespace, o.metadata.name));
-    for (const o of this.#clusters()) this.#queue.add(key('FlinkCluster', o.metadata.namespace, o.metadata.name));
+    for (const o of this.#deployments())
+      this.#queue.add(key('FlinkDeployment', o.metadata.namespace, o.metadata.name));
+    for (const o of this.#clusters())
+      this.#queue.add(key('FlinkCluster', o.metadata.namespace, o.metadata.name));
     for (const o of this.#jobs()) this.#queue.add(key('FlinkJob', o.metadata.namespace, o.metadata.name));
     const gauges = setInterval(() => this.#updateGauges(), 5000);
     await new Promise<void>((resolve) => {
@@ -194,12 +235,20 @@ export class Operator {
     return list.find((o) => o.metadata.namespace === ns && o.metadata.name === name);
   }
   #supervisorDeploymentOf(ns: string, cluster: string): V1Deployment | undefined {
-    return this.#informers.deploy.flatMap((i) => i.list()).find((d) => d.metadata?.namespace === ns && d.metadata?.name === supervisorDeploymentName(cluster));
+    return this.#informers.deploy
+      .flatMap((i) => i.list())
+      .find((d) => d.metadata?.namespace === ns && d.metadata?.name === supervisorDeploymentName(cluster));
   }
 
   #event(kind: KindNames, raw: Raw, type: EventType, reason: string, message: string): void {
     void this.#o.events.record(
-      { apiVersion: API_GROUP_VERSION, kind: kind.kind, namespace: raw.metadata.namespace ?? 'default', name: raw.metadata.name ?? '', ...(raw.metadata.uid ? { uid: raw.metadata.uid } : {}) },
+      {
+        apiVersion: API_GROUP_VERSION,
+        kind: kind.kind,
+        namespace: raw.metadata.namespace ?? 'default',
+        name: raw.metadata.name ?? '',
+        ...(raw.metadata.uid ? { uid: raw.metadata.uid } : {}),
+      },
       type,
       reason,
       message,
@@ -212,7 +261,10 @@ export class Operator {
 
   async #patchMeta(kind: KindNames, raw: Raw, metadata: Record<string, unknown>): Promise<void> {
     await this.#api.patchNamespacedCustomObject(
-      { ...this.#ref(kind, raw.metadata.namespace ?? '', raw.metadata.name ?? ''), body: { metadata: { ...metadata, resourceVersion: raw.metadata.resourceVersion } } },
+      {
+        ...this.#ref(kind, raw.metadata.namespace ?? '', raw.metadata.name ?? ''),
+        body: { metadata: { ...metadata, resourceVersion: raw.metadata.resourceVersion } },
+      },
       mergePatch(),
     );
   }
@@ -238,7 +290,13 @@ export class Operator {
 
   async #create(kind: KindNames, body: { metadata: { namespace: string } }): Promise<void> {
     try {
-      await this.#api.createNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: body.metadata.namespace, plural: kind.plural, body });
+      await this.#api.createNamespacedCustomObject({
+        group: API_GROUP,
+        version: API_VERSION,
+        namespace: body.metadata.namespace,
+        plural: kind.plural,
+        body,
+      });
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
     }
@@ -246,18 +304,27 @@ export class Operator {
 
   async #delete(kind: KindNames, ns: string, name: string): Promise<void> {
     try {
-      await this.#api.deleteNamespacedCustomObject({ ...this.#ref(kind, ns, name), propagationPolicy: 'Background' });
+      await this.#api.deleteNamespacedCustomObject({
+        ...this.#ref(kind, ns, name),
+        propagationPolicy: 'Background',
+      });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
   }
 
   /** Replaces the given top-level spec fields (JSON Patch): fields the source no longer has are removed. */
-  async #syncSpec(kind: KindNames, raw: Raw, desired: Record<string, unknown>, keep: readonly string[]): Promise<boolean> {
+  async #syncSpec(
+    kind: KindNames,
+    raw: Raw,
+    desired: Record<string, unknown>,
+    keep: readonly string[],
+  ): Promise<boolean> {
     const current = raw.spec ?? {};
     const ops: object[] = [];
     for (const [field, value] of Object.entries(desired)) {
-      if (JSON.stringify(current[field]) !== JSON.stringify(value)) ops.push({ op: 'add', path: `/spec/${field}`, value });
+      if (JSON.stringify(current[field]) !== JSON.stringify(value))
+        ops.push({ op: 'add', path: `/spec/${field}`, value });
     }
     for (const field of Object.keys(current)) {
       if (!(field in desired) && !keep.includes(field)) ops.push({ op: 'remove', path: `/spec/${field}` });
@@ -293,7 +360,12 @@ export class Operator {
     if (raw.metadata.deletionTimestamp) {
       const children = [...(cluster && owned(cluster) ? [cluster] : []), ...ownedJobs];
       for (const child of children) {
-        if (!child.metadata.deletionTimestamp) await this.#delete(child.kind === FLINK_CLUSTER.kind ? FLINK_CLUSTER : FLINK_JOB, ns, child.metadata.name ?? '');
+        if (!child.metadata.deletionTimestamp)
+          await this.#delete(
+            child.kind === FLINK_CLUSTER.kind ? FLINK_CLUSTER : FLINK_JOB,
+            ns,
+            child.metadata.name ?? '',
+          );
       }
       if (children.length > 0) {
         if (deletionAge(raw, now) > (this.#o.forceDeletionAfterMs ?? 600_000)) {
@@ -301,11 +373,22 @@ export class Operator {
             const kindNames = child.kind === FLINK_CLUSTER.kind ? FLINK_CLUSTER : FLINK_JOB;
             await this.#setFinalizers(kindNames, child, []);
           }
-          this.#event(FLINK_DEPLOYMENT, raw, 'Warning', 'DeletionForced', 'children did not finish stopping in time: their finalizers were removed, Flink may not have been stopped cleanly');
+          this.#event(
+            FLINK_DEPLOYMENT,
+            raw,
+            'Warning',
+            'DeletionForced',
+            'children did not finish stopping in time: their finalizers were removed, Flink may not have been stopped cleanly',
+          );
         }
         return { requeueAfterMs: REQUEUE_DELETING_MS };
       }
-      if (finalizers.includes(FINALIZERS.operator)) await this.#setFinalizers(FLINK_DEPLOYMENT, raw, finalizers.filter((f) => f !== FINALIZERS.operator));
+      if (finalizers.includes(FINALIZERS.operator))
+        await this.#setFinalizers(
+          FLINK_DEPLOYMENT,
+          raw,
+          finalizers.filter((f) => f !== FINALIZERS.operator),
+        );
       return {};
     }
     const parsed = safeParseFlinkDeployment(raw);
@@ -318,8 +401,14 @@ export class Operator {
       await this.#patchMeta(FLINK_DEPLOYMENT, raw, { finalizers: [...finalizers, FINALIZERS.operator] });
       return {};
     }
-    const rawSpec = (raw.spec ?? {}) as { cluster?: Record<string, unknown>; jobs?: { name: string; spec: Record<string, unknown> }[] };
-    const status = (raw.status ?? {}) as { digest?: { cluster?: ClusterDigests; jobs?: { name: string; job: JobDigests }[] }; conditions?: Condition[] };
+    const rawSpec = (raw.spec ?? {}) as {
+      cluster?: Record<string, unknown>;
+      jobs?: { name: string; spec: Record<string, unknown> }[];
+    };
+    const status = (raw.status ?? {}) as {
+      digest?: { cluster?: ClusterDigests; jobs?: { name: string; job: JobDigests }[] };
+      conditions?: Condition[];
+    };
     let changed = false;
 
     const wantedCluster = clusterDigests(fd);
@@ -327,9 +416,23 @@ export class Operator {
       await this.#create(FLINK_CLUSTER, clusterFromDeployment(fd, rawSpec.cluster ?? {}));
       this.#event(FLINK_DEPLOYMENT, raw, 'Normal', 'ClusterCreated', `created FlinkCluster ${name}`);
       changed = true;
-    } else if (owned(cluster) && !cluster.metadata.deletionTimestamp && JSON.stringify(status.digest?.cluster) !== JSON.stringify(wantedCluster)) {
-      if (await this.#syncSpec(FLINK_CLUSTER, cluster, propagatedClusterFields(rawSpec.cluster ?? {}), ['taskManagers'])) {
-        this.#event(FLINK_DEPLOYMENT, raw, 'Normal', 'ClusterUpdated', `propagated spec.cluster to FlinkCluster ${name}`);
+    } else if (
+      owned(cluster) &&
+      !cluster.metadata.deletionTimestamp &&
+      JSON.stringify(status.digest?.cluster) !== JSON.stringify(wantedCluster)
+    ) {
+      if (
+        await this.#syncSpec(FLINK_CLUSTER, cluster, propagatedClusterFields(rawSpec.cluster ?? {}), [
+          'taskManagers',
+        ])
+      ) {
+        this.#event(
+          FLINK_DEPLOYMENT,
+          raw,
+          'Normal',
+          'ClusterUpdated',
+          `propagated spec.cluster to FlinkCluster ${name}`,
+        );
         changed = true;
       }
     }
@@ -347,10 +450,19 @@ export class Operator {
         await this.#create(FLINK_JOB, jobFromDeployment(fd, job, rawJobSpec));
         this.#event(FLINK_DEPLOYMENT, raw, 'Normal', 'JobCreated', `created FlinkJob ${jobName}`);
         changed = true;
-      } else if (!existing.metadata.deletionTimestamp && JSON.stringify(recorded.get(job.name)) !== JSON.stringify(digests)) {
+      } else if (
+        !existing.metadata.deletionTimestamp &&
+        JSON.stringify(recorded.get(job.name)) !== JSON.stringify(digests)
+      ) {
         const desired = propagatedJobFields(jobSpecFromDeployment(fd, job, rawJobSpec));
         if (await this.#syncSpec(FLINK_JOB, existing, desired, ['jobParallelism', 'clusterName'])) {
-          this.#event(FLINK_DEPLOYMENT, raw, 'Normal', 'JobUpdated', `propagated job ${job.name} to FlinkJob ${jobName}`);
+          this.#event(
+            FLINK_DEPLOYMENT,
+            raw,
+            'Normal',
+            'JobUpdated',
+            `propagated job ${job.name} to FlinkJob ${jobName}`,
+          );
           changed = true;
         }
       }
@@ -359,7 +471,13 @@ export class Operator {
     for (const j of ownedJobs) {
       if (!declaredNames.has(j.metadata.name ?? '') && !j.metadata.deletionTimestamp) {
         await this.#delete(FLINK_JOB, ns, j.metadata.name ?? '');
-        this.#event(FLINK_DEPLOYMENT, raw, 'Normal', 'JobDeleted', `deleted FlinkJob ${j.metadata.name}: no longer declared`);
+        this.#event(
+          FLINK_DEPLOYMENT,
+          raw,
+          'Normal',
+          'JobDeleted',
+          `deleted FlinkJob ${j.metadata.name}: no longer declared`,
+        );
         changed = true;
       }
     }
@@ -382,8 +500,23 @@ export class Operator {
       digest: { cluster: wantedCluster, jobs: jobDigestList },
       conditions,
     };
-    const comparable = (s: Record<string, unknown>) => JSON.stringify({ ...s, conditions: (s['conditions'] as Condition[] | undefined)?.map((c) => ({ ...c, lastTransitionTime: undefined })) });
-    if (comparable(next) !== comparable({ observedGeneration: raw.status?.['observedGeneration'], resourceStatus: raw.status?.['resourceStatus'], digest: raw.status?.['digest'], conditions: status.conditions })) {
+    const comparable = (s: Record<string, unknown>) =>
+      JSON.stringify({
+        ...s,
+        conditions: (s['conditions'] as Condition[] | undefined)?.map((c) => ({
+          ...c,
+          lastTransitionTime: undefined,
+        })),
+      });
+    if (
+      comparable(next) !==
+      comparable({
+        observedGeneration: raw.status?.['observedGeneration'],
+        resourceStatus: raw.status?.['resourceStatus'],
+        digest: raw.status?.['digest'],
+        conditions: status.conditions,
+      })
+    ) {
       await this.#patchStatus(FLINK_DEPLOYMENT, raw, { ...next, timestamp: new Date(now).toISOString() });
     }
     return changed ? { requeueAfterMs: 2000 } : {};
@@ -400,12 +533,29 @@ export class Operator {
     if (raw.metadata.deletionTimestamp) {
       if (finalizers.includes(FINALIZERS.supervisor)) {
         if (deletionAge(raw, now) > (this.#o.forceDeletionAfterMs ?? 600_000)) {
-          for (const j of this.#jobs().filter((x) => x.metadata.namespace === ns && x.spec?.['clusterName'] === name)) {
+          for (const j of this.#jobs().filter(
+            (x) => x.metadata.namespace === ns && x.spec?.['clusterName'] === name,
+          )) {
             const f = j.metadata.finalizers ?? [];
-            if (f.includes(FINALIZERS.supervisor)) await this.#setFinalizers(FLINK_JOB, j, f.filter((x) => x !== FINALIZERS.supervisor));
+            if (f.includes(FINALIZERS.supervisor))
+              await this.#setFinalizers(
+                FLINK_JOB,
+                j,
+                f.filter((x) => x !== FINALIZERS.supervisor),
+              );
           }
-          await this.#setFinalizers(FLINK_CLUSTER, raw, finalizers.filter((f) => f !== FINALIZERS.supervisor));
-          this.#event(FLINK_CLUSTER, raw, 'Warning', 'DeletionForced', 'the supervisor did not finish stopping the cluster in time: its finalizer was removed, Flink may not have been stopped cleanly');
+          await this.#setFinalizers(
+            FLINK_CLUSTER,
+            raw,
+            finalizers.filter((f) => f !== FINALIZERS.supervisor),
+          );
+          this.#event(
+            FLINK_CLUSTER,
+            raw,
+            'Warning',
+            'DeletionForced',
+            'the supervisor did not finish stopping the cluster in time: its finalizer was removed, Flink may not have been stopped cleanly',
+          );
           return { requeueAfterMs: REQUEUE_DELETING_MS };
         }
         // The supervisor stops Flink before the cluster goes: keep it running until it is done.
@@ -413,11 +563,18 @@ export class Operator {
         return { requeueAfterMs: 10_000 };
       }
       if (deployment) {
-        await this.#apps.deleteNamespacedDeployment({ name: deployment.metadata?.name ?? '', namespace: ns }).catch((err: unknown) => {
-          if (!isNotFound(err)) throw err;
-        });
+        await this.#apps
+          .deleteNamespacedDeployment({ name: deployment.metadata?.name ?? '', namespace: ns })
+          .catch((err: unknown) => {
+            if (!isNotFound(err)) throw err;
+          });
       }
-      if (finalizers.includes(FINALIZERS.operator)) await this.#setFinalizers(FLINK_CLUSTER, raw, finalizers.filter((f) => f !== FINALIZERS.operator));
+      if (finalizers.includes(FINALIZERS.operator))
+        await this.#setFinalizers(
+          FLINK_CLUSTER,
+          raw,
+          finalizers.filter((f) => f !== FINALIZERS.operator),
+        );
       return {};
     }
     if (!finalizers.includes(FINALIZERS.operator)) {
@@ -432,7 +589,13 @@ export class Operator {
     const wanted = supervisorDigest(parsed.value);
     if (!deployment || deployment.metadata?.annotations?.[SUPERVISOR_DIGEST_ANNOTATION] !== wanted) {
       await this.#applySupervisor(raw);
-      this.#event(FLINK_CLUSTER, raw, 'Normal', deployment ? 'SupervisorUpdated' : 'SupervisorCreated', `supervisor Deployment ${supervisorDeploymentName(name)} ${deployment ? 'rolled to the new spec.supervisor' : 'created'}`);
+      this.#event(
+        FLINK_CLUSTER,
+        raw,
+        'Normal',
+        deployment ? 'SupervisorUpdated' : 'SupervisorCreated',
+        `supervisor Deployment ${supervisorDeploymentName(name)} ${deployment ? 'rolled to the new spec.supervisor' : 'created'}`,
+      );
     }
     return {};
   }
@@ -440,7 +603,11 @@ export class Operator {
   async #applySupervisor(raw: Raw): Promise<void> {
     const parsed = safeParseFlinkCluster(raw);
     if (!parsed.ok) return;
-    await applyObjects(this.#o.kubeConfig, [supervisorDeployment(parsed.value, this.#o.supervisorArgs ?? [])], 'flinkvisor-operator');
+    await applyObjects(
+      this.#o.kubeConfig,
+      [supervisorDeployment(parsed.value, this.#o.supervisorArgs ?? [])],
+      'flinkvisor-operator',
+    );
   }
 
   // ------------------------------------------------------------ FlinkJob without cluster
@@ -453,17 +620,35 @@ export class Operator {
     // No cluster, so no supervisor: say so, and never let a deletion hang on its finalizer.
     const finalizers = raw.metadata.finalizers ?? [];
     if (raw.metadata.deletionTimestamp && finalizers.includes(FINALIZERS.supervisor)) {
-      await this.#setFinalizers(FLINK_JOB, raw, finalizers.filter((f) => f !== FINALIZERS.supervisor));
+      await this.#setFinalizers(
+        FLINK_JOB,
+        raw,
+        finalizers.filter((f) => f !== FINALIZERS.supervisor),
+      );
       return {};
     }
     if (raw.status?.['supervisorStatus'] !== 'Unknown') {
       const now = new Date(this.#o.clock.now());
       const conditions = setCondition(
         raw.status?.['conditions'] as Condition[] | undefined,
-        { type: 'Ready', status: 'False', reason: 'ClusterNotFound', message: `FlinkCluster ${clusterName} does not exist in ${ns}`, observedGeneration: raw.metadata.generation ?? 0 },
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'ClusterNotFound',
+          message: `FlinkCluster ${clusterName} does not exist in ${ns}`,
+          observedGeneration: raw.metadata.generation ?? 0,
+        },
         now,
       );
-      await this.#patchStatus(FLINK_JOB, raw, { supervisorStatus: 'Unknown', resourceStatus: 'Unknown', clusterHealth: '', jobId: '', jobStatus: '', jobParallelism: 0, conditions });
+      await this.#patchStatus(FLINK_JOB, raw, {
+        supervisorStatus: 'Unknown',
+        resourceStatus: 'Unknown',
+        clusterHealth: '',
+        jobId: '',
+        jobStatus: '',
+        jobParallelism: 0,
+        conditions,
+      });
       this.#event(FLINK_JOB, raw, 'Warning', 'ClusterNotFound', `FlinkCluster ${clusterName} does not exist`);
     }
     return {};
@@ -487,7 +672,11 @@ export class Operator {
       ['FlinkJob', this.#jobs()],
     ] as const) {
       for (const o of list) {
-        this.#o.metrics.resources.inc({ kind, namespace: o.metadata.namespace ?? '', status: String(o.status?.['supervisorStatus'] ?? 'Unknown') });
+        this.#o.metrics.resources.inc({
+          kind,
+          namespace: o.metadata.namespace ?? '',
+          status: String(o.status?.['supervisorStatus'] ?? 'Unknown'),
+        });
       }
     }
   }

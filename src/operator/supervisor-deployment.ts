@@ -45,7 +45,12 @@ export function supervisorDeployment(cluster: FlinkCluster, extraArgs: readonly 
         spec: {
           serviceAccountName: s.serviceAccount,
           terminationGracePeriodSeconds: 30,
-          securityContext: s.podSecurityContext ?? { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: s.podSecurityContext ?? {
+            runAsNonRoot: true,
+            runAsUser: 65532,
+            runAsGroup: 65532,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
           containers: [
             {
               name: 'supervisor',
@@ -66,7 +71,12 @@ export function supervisorDeployment(cluster: FlinkCluster, extraArgs: readonly 
               ],
               ports: [{ name: 'monitoring', containerPort: SUPERVISOR_MONITORING_PORT }],
               readinessProbe: { httpGet: { path: '/readyz', port: 'monitoring' }, periodSeconds: 5 },
-              livenessProbe: { httpGet: { path: '/healthz', port: 'monitoring' }, initialDelaySeconds: 15, periodSeconds: 10, failureThreshold: 6 },
+              livenessProbe: {
+                httpGet: { path: '/healthz', port: 'monitoring' },
+                initialDelaySeconds: 15,
+                periodSeconds: 10,
+                failureThreshold: 6,
+              },
               resources: toV1ResourceRequirements(s.resources),
               securityContext: s.securityContext ?? {
                 allowPrivilegeEscalation: false,

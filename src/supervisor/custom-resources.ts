@@ -28,7 +28,13 @@ export class CustomResources {
   }
 
   #ref(name: string) {
-    return { group: API_GROUP, version: API_VERSION, namespace: this.#namespace, plural: this.#kind.plural, name };
+    return {
+      group: API_GROUP,
+      version: API_VERSION,
+      namespace: this.#namespace,
+      plural: this.#kind.plural,
+      name,
+    };
   }
 
   async get(name: string): Promise<CustomObject | undefined> {
@@ -53,7 +59,11 @@ export class CustomResources {
    * Replaces the whole status (PUT /status), preconditioned on `resourceVersion`: nested objects
    * such as the machine snapshot are replaced, not merged as a merge patch would.
    */
-  async replaceStatus(name: string, resourceVersion: string, status: Record<string, unknown>): Promise<CustomObject> {
+  async replaceStatus(
+    name: string,
+    resourceVersion: string,
+    status: Record<string, unknown>,
+  ): Promise<CustomObject> {
     return (await this.#api.replaceNamespacedCustomObjectStatus({
       ...this.#ref(name),
       body: {
@@ -66,7 +76,11 @@ export class CustomResources {
   }
 
   /** Merge-patches status, preconditioned on `resourceVersion`; returns the updated object. */
-  async patchStatus(name: string, resourceVersion: string, status: Record<string, unknown>): Promise<CustomObject> {
+  async patchStatus(
+    name: string,
+    resourceVersion: string,
+    status: Record<string, unknown>,
+  ): Promise<CustomObject> {
     return (await this.#api.patchNamespacedCustomObjectStatus(
       { ...this.#ref(name), body: { metadata: { resourceVersion }, status } },
       mergePatch(),
@@ -74,7 +88,11 @@ export class CustomResources {
   }
 
   /** Merge-patches metadata (finalizers, annotations), preconditioned on `resourceVersion`. */
-  async patchMetadata(name: string, resourceVersion: string, metadata: Record<string, unknown>): Promise<CustomObject> {
+  async patchMetadata(
+    name: string,
+    resourceVersion: string,
+    metadata: Record<string, unknown>,
+  ): Promise<CustomObject> {
     return (await this.#api.patchNamespacedCustomObject(
       { ...this.#ref(name), body: { metadata: { ...metadata, resourceVersion } } },
       mergePatch(),
@@ -83,7 +101,10 @@ export class CustomResources {
 
   /** Merge-patches the scale subresource (spec replicas). */
   async patchScale(name: string, replicas: number): Promise<void> {
-    await this.#api.patchNamespacedCustomObjectScale({ ...this.#ref(name), body: { spec: { replicas } } }, mergePatch());
+    await this.#api.patchNamespacedCustomObjectScale(
+      { ...this.#ref(name), body: { spec: { replicas } } },
+      mergePatch(),
+    );
   }
 
   /**

@@ -1,12 +1,20 @@
 import { FlinkNotFoundError } from '../flink/errors.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
-import type { FlinkJobListing, FlinkJobObservation, FlinkJobState, FlinkRestObservation } from '../machines/observations.ts';
+import type {
+  FlinkJobListing,
+  FlinkJobObservation,
+  FlinkJobState,
+  FlinkRestObservation,
+} from '../machines/observations.ts';
 
 /**
  * The supervisor's reads of Flink for one observation: a short timeout each, and any failure is
  * "unreachable" (the machines decide what an outage means; timeouts count from their own deadlines).
  */
-export async function observeFlinkCluster(client: FlinkRestClient, timeoutMs: number): Promise<FlinkRestObservation> {
+export async function observeFlinkCluster(
+  client: FlinkRestClient,
+  timeoutMs: number,
+): Promise<FlinkRestObservation> {
   try {
     const signal = AbortSignal.timeout(timeoutMs);
     const [overview, jobs] = await Promise.all([client.getOverview({ signal }), client.listJobs({ signal })]);

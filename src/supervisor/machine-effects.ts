@@ -3,7 +3,12 @@ import { fromPromise } from 'xstate';
 import type { FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import { bootstrapJobName, jobManagerServiceName } from '../api/names.ts';
-import { FlinkNotFoundError, FlinkUnavailableError, FlinkTimeoutError, FlinkServerError } from '../flink/errors.ts';
+import {
+  FlinkNotFoundError,
+  FlinkUnavailableError,
+  FlinkTimeoutError,
+  FlinkServerError,
+} from '../flink/errors.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import type { Clock } from '../kube/clock.ts';
 import type {
@@ -27,7 +32,13 @@ import type {
 import type { PersistedEnvelope } from '../machines/envelope.ts';
 import { taskManagerHost } from './flink-gateway.ts';
 import type { OwnedObjects } from './owned-objects.ts';
-import { bootstrapJob, FLINK_JOB_ID_LABEL, jobManagerPod, jobManagerService, taskManagerPod } from './resource-builders.ts';
+import {
+  bootstrapJob,
+  FLINK_JOB_ID_LABEL,
+  jobManagerPod,
+  jobManagerService,
+  taskManagerPod,
+} from './resource-builders.ts';
 
 /**
  * The real implementations of the machines' effects (ports.ts). Each is idempotent — a repeat after
@@ -103,39 +114,46 @@ export function clusterEffects(deps: ClusterEffectDeps) {
       }
       return { at: deps.clock.now() };
     }),
-    scaleTaskManagers: fromPromise<ScaleTaskManagersOutput, ScaleTaskManagersInput>(async ({ input, signal }) => {
-      const cluster = requireCluster(deps);
-      const pods = deps.pods().filter((p) => role(p) === 'taskmanager');
-      // Failed or evicted pods are not capacity: remove them, so they are replaced.
-      let deleted = 0;
-      for (const p of pods.filter((x) => !x.metadata?.deletionTimestamp && !isLivePod(x))) {
-        await deps.objects.deletePod(p.metadata?.name ?? '');
-        deleted++;
-      }
-      const live = pods.filter(isLivePod);
-      let created = 0;
-      if (!input.removeIdleSurplus) {
-        for (let i = live.length; i < input.desired; i++) {
-          await deps.objects.createPod(taskManagerPod(cluster, input.epoch, input.taskSlots));
-          created++;
+    scaleTaskManagers: fromPromise<ScaleTaskManagersOutput, ScaleTaskManagersInput>(
+      async ({ input, signal }) => {
+        const cluster = requireCluster(deps);
+        const pods = deps.pods().filter((p) => role(p) === 'taskmanager');
+        // Failed or evicted pods are not capacity: remove them, so they are replaced.
+        let deleted = 0;
+        for (const p of pods.filter((x) => !x.metadata?.deletionTimestamp && !isLivePod(x))) {
+          await deps.objects.deletePod(p.metadata?.name ?? '');
+          deleted++;
         }
-      } else if (live.length > input.desired) {
-        // Only TaskManagers with every slot free may go; busy ones stay until they are idle.
-        const tms = await deps.flink().listTaskManagers({ signal });
-        const idleHosts = new Set(tms.filter((t) => t.freeSlots === t.slotsNumber).map(taskManagerHost).filter(Boolean));
-        let surplus = live.length - input.desired;
-        for (const p of live) {
-          if (surplus <= 0) break;
-          if (p.status?.podIP && idleHosts.has(p.status.podIP)) {
-            await deps.objects.deletePod(p.metadata?.name ?? '');
-            deleted++;
-            surplus--;
+        const live = pods.filter(isLivePod);
+        let created = 0;
+        if (!input.removeIdleSurplus) {
+          for (let i = live.length; i < input.desired; i++) {
+            await deps.objects.createPod(taskManagerPod(cluster, input.epoch, input.taskSlots));
+            created++;
+          }
+        } else if (live.length > input.desired) {
+          // Only TaskManagers with every slot free may go; busy ones stay until they are idle.
+          const tms = await deps.flink().listTaskManagers({ signal });
+          const idleHosts = new Set(
+            tms
+              .filter((t) => t.freeSlots === t.slotsNumber)
+              .map(taskManagerHost)
+              .filter(Boolean),
+          );
+          let surplus = live.length - input.desired;
+          for (const p of live) {
+            if (surplus <= 0) break;
+            if (p.status?.podIP && idleHosts.has(p.status.podIP)) {
+              await deps.objects.deletePod(p.metadata?.name ?? '');
+              deleted++;
+              surplus--;
+            }
           }
         }
-      }
-      if (created || deleted) deps.log('taskmanagers scaled', { desired: input.desired, created, deleted });
-      return { at: deps.clock.now(), created, deleted };
-    }),
+        if (created || deleted) deps.log('taskmanagers scaled', { desired: input.desired, created, deleted });
+        return { at: deps.clock.now(), created, deleted };
+      },
+    ),
     deleteClusterResources: fromPromise<EffectOutput, DeleteClusterResourcesInput>(async () => {
       const cluster = requireCluster(deps);
       for (const p of deps.pods()) {
@@ -164,7 +182,11 @@ export interface JobEffectDeps {
 }
 
 function isTransientFlinkError(err: unknown): boolean {
-  return err instanceof FlinkUnavailableError || err instanceof FlinkTimeoutError || err instanceof FlinkServerError;
+  return (
+    err instanceof FlinkUnavailableError ||
+    err instanceof FlinkTimeoutError ||
+    err instanceof FlinkServerError
+  );
 }
 
 export function jobEffects(deps: JobEffectDeps) {
@@ -199,7 +221,11 @@ export function jobEffects(deps: JobEffectDeps) {
             ...(deps.jobManagerUrl ? { jobManagerUrl: deps.jobManagerUrl } : {}),
           }),
         );
-        deps.log('bootstrap job created', { jobId: input.jobId, submission: input.submission, savepointPath: input.savepointPath });
+        deps.log('bootstrap job created', {
+          jobId: input.jobId,
+          submission: input.submission,
+          savepointPath: input.savepointPath,
+        });
       }
       return { at: deps.clock.now() };
     }),
@@ -208,20 +234,32 @@ export function jobEffects(deps: JobEffectDeps) {
       return { at: deps.clock.now() };
     }),
     triggerSavepoint: fromPromise<EffectOutput, TriggerSavepointInput>(async ({ input, signal }) => {
-      await deps.flink().triggerSavepoint(
-        input.jobId,
-        { triggerId: input.triggerId, cancelJob: false, ...(input.targetDirectory ? { targetDirectory: input.targetDirectory } : {}) },
-        { signal },
-      );
+      await deps
+        .flink()
+        .triggerSavepoint(
+          input.jobId,
+          {
+            triggerId: input.triggerId,
+            cancelJob: false,
+            ...(input.targetDirectory ? { targetDirectory: input.targetDirectory } : {}),
+          },
+          { signal },
+        );
       deps.log('savepoint triggered', { jobId: input.jobId, triggerId: input.triggerId });
       return { at: deps.clock.now() };
     }),
     stopWithSavepoint: fromPromise<EffectOutput, StopWithSavepointInput>(async ({ input, signal }) => {
-      await deps.flink().stopJobWithSavepoint(
-        input.jobId,
-        { triggerId: input.triggerId, drain: false, ...(input.targetDirectory ? { targetDirectory: input.targetDirectory } : {}) },
-        { signal },
-      );
+      await deps
+        .flink()
+        .stopJobWithSavepoint(
+          input.jobId,
+          {
+            triggerId: input.triggerId,
+            drain: false,
+            ...(input.targetDirectory ? { targetDirectory: input.targetDirectory } : {}),
+          },
+          { signal },
+        );
       deps.log('stop with savepoint requested', { jobId: input.jobId, triggerId: input.triggerId });
       return { at: deps.clock.now() };
     }),
@@ -229,9 +267,11 @@ export function jobEffects(deps: JobEffectDeps) {
       for (;;) {
         try {
           const status = await deps.flink().getSavepointStatus(input.jobId, input.triggerId, { signal });
-          if (status.state === 'COMPLETED') return { status: 'COMPLETED', location: status.location, at: deps.clock.now() };
+          if (status.state === 'COMPLETED')
+            return { status: 'COMPLETED', location: status.location, at: deps.clock.now() };
           if (status.state === 'FAILED') {
-            const reason = status.failure.message.split('\n')[0] || status.failure.className || 'savepoint failed';
+            const reason =
+              status.failure.message.split('\n')[0] || status.failure.className || 'savepoint failed';
             return { status: 'FAILED', reason: reason.slice(0, 500), at: deps.clock.now() };
           }
         } catch (err) {

@@ -1,4 +1,11 @@
-import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1Pod, type V1Service } from '@kubernetes/client-node';
+import {
+  BatchV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1Job,
+  type V1Pod,
+  type V1Service,
+} from '@kubernetes/client-node';
 import { isAlreadyExists, isNotFound } from '../kube/errors.ts';
 
 /**
@@ -78,7 +85,11 @@ export class OwnedObjects {
   /** Deletes a Job and, in the background, its pods. */
   async deleteJob(name: string): Promise<void> {
     try {
-      await this.#batch.deleteNamespacedJob({ name, namespace: this.#namespace, propagationPolicy: 'Background' });
+      await this.#batch.deleteNamespacedJob({
+        name,
+        namespace: this.#namespace,
+        propagationPolicy: 'Background',
+      });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -1,4 +1,12 @@
-import type { V1Affinity, V1Container, V1EnvVar, V1Job, V1OwnerReference, V1Pod, V1Service } from '@kubernetes/client-node';
+import type {
+  V1Affinity,
+  V1Container,
+  V1EnvVar,
+  V1Job,
+  V1OwnerReference,
+  V1Pod,
+  V1Service,
+} from '@kubernetes/client-node';
 import type { FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import {
@@ -30,7 +38,10 @@ export const SUBMISSION_ANNOTATION = `${API_GROUP}/submission`;
 
 type Owner = { metadata: { name?: string; uid?: string } };
 
-export function ownerReference(kind: typeof FLINK_CLUSTER | typeof FLINK_JOB, owner: Owner): V1OwnerReference {
+export function ownerReference(
+  kind: typeof FLINK_CLUSTER | typeof FLINK_JOB,
+  owner: Owner,
+): V1OwnerReference {
   return {
     apiVersion: API_GROUP_VERSION,
     kind: kind.kind,
@@ -99,7 +110,10 @@ function flinkPod(
     env: [
       ...downwardEnv,
       { name: 'JOB_MANAGER_RPC_ADDRESS', value: jobManagerServiceName(name) },
-      { name: 'FLINK_PROPERTIES', value: flinkProperties({ ...config, 'rest.port': String(FLINK_PORTS.ui) }) },
+      {
+        name: 'FLINK_PROPERTIES',
+        value: flinkProperties({ ...config, 'rest.port': String(FLINK_PORTS.ui) }),
+      },
       ...extraEnv,
       ...storageCredentialEnv(cluster.spec.storage),
       ...(podSpec.environment ?? []),
@@ -131,7 +145,9 @@ function flinkPod(
       ...(podSpec.nodeSelector ? { nodeSelector: { ...podSpec.nodeSelector } } : {}),
       ...(podSpec.tolerations ? { tolerations: [...podSpec.tolerations] } : {}),
       affinity: podSpec.affinity ?? defaultAffinity(name),
-      ...(podSpec.topologySpreadConstraints ? { topologySpreadConstraints: [...podSpec.topologySpreadConstraints] } : {}),
+      ...(podSpec.topologySpreadConstraints
+        ? { topologySpreadConstraints: [...podSpec.topologySpreadConstraints] }
+        : {}),
       ...(podSpec.priorityClassName ? { priorityClassName: podSpec.priorityClassName } : {}),
       terminationGracePeriodSeconds: 30,
     },
@@ -149,7 +165,12 @@ export function jobManagerPod(cluster: FlinkCluster, epoch: number): V1Pod {
     Object.entries(FLINK_PORTS).map(([name, containerPort]) => ({ name, containerPort })),
     {
       readinessProbe: { httpGet: { path: '/overview', port: 'ui' }, periodSeconds: 5, failureThreshold: 3 },
-      livenessProbe: { httpGet: { path: '/overview', port: 'ui' }, initialDelaySeconds: 60, periodSeconds: 15, failureThreshold: 8 },
+      livenessProbe: {
+        httpGet: { path: '/overview', port: 'ui' },
+        initialDelaySeconds: 60,
+        periodSeconds: 15,
+        failureThreshold: 8,
+      },
     },
   );
   pod.metadata = { ...pod.metadata, name: `jobmanager-${cluster.metadata.name}-${epoch}` };
@@ -181,13 +202,20 @@ export function jobManagerService(cluster: FlinkCluster): V1Service {
       name: jobManagerServiceName(name),
       namespace: cluster.metadata.namespace ?? 'default',
       labels: clusterLabels(name, 'jobmanager'),
-      ...(cluster.spec.jobManager.serviceAnnotations ? { annotations: { ...cluster.spec.jobManager.serviceAnnotations } } : {}),
+      ...(cluster.spec.jobManager.serviceAnnotations
+        ? { annotations: { ...cluster.spec.jobManager.serviceAnnotations } }
+        : {}),
       ownerReferences: [ownerReference(FLINK_CLUSTER, cluster)],
     },
     spec: {
       type: cluster.spec.jobManager.serviceMode,
       selector: clusterLabels(name, 'jobmanager'),
-      ports: Object.entries(FLINK_PORTS).map(([portName, port]) => ({ name: portName, port, targetPort: port, protocol: 'TCP' })),
+      ports: Object.entries(FLINK_PORTS).map(([portName, port]) => ({
+        name: portName,
+        port,
+        targetPort: port,
+        protocol: 'TCP',
+      })),
     },
   };
 }

@@ -23,7 +23,14 @@ export function jobPolicy(job: FlinkJob, cluster: FlinkCluster | undefined): Job
   const storage = cluster?.spec.storage;
   const target =
     s.savepoint.savepointTargetPath ??
-    (storage ? defaultSavepointTargetPath(storage, job.metadata.namespace ?? 'default', s.clusterName, job.metadata.name ?? '') : null);
+    (storage
+      ? defaultSavepointTargetPath(
+          storage,
+          job.metadata.namespace ?? 'default',
+          s.clusterName,
+          job.metadata.name ?? '',
+        )
+      : null);
   return {
     savepointMode: s.savepoint.savepointMode,
     savepointIntervalSeconds: s.savepoint.savepointInterval,
@@ -43,12 +50,21 @@ export function jobPolicy(job: FlinkJob, cluster: FlinkCluster | undefined): Job
 /** What restarts the cluster when it changes: runtime, JobManager, TaskManager (not their number). */
 export function clusterSpecDigest(cluster: FlinkCluster): string {
   const s = cluster.spec;
-  return specDigest({ runtime: s.runtime, jobManager: s.jobManager, taskManager: s.taskManager, flinkConfiguration: s.flinkConfiguration ?? {}, storage: s.storage ?? null });
+  return specDigest({
+    runtime: s.runtime,
+    jobManager: s.jobManager,
+    taskManager: s.taskManager,
+    flinkConfiguration: s.flinkConfiguration ?? {},
+    storage: s.storage ?? null,
+  });
 }
 
 /** What resubmits the job when it changes: the bootstrap settings (parallelism is handled apart). */
 export function jobSpecDigest(job: FlinkJob): string {
-  return specDigest({ bootstrap: job.spec.bootstrap, allowNonRestoredState: job.spec.savepoint.allowNonRestoredState });
+  return specDigest({
+    bootstrap: job.spec.bootstrap,
+    allowNonRestoredState: job.spec.savepoint.allowNonRestoredState,
+  });
 }
 
 export function digestOf(value: unknown): string {

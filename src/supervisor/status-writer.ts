@@ -18,8 +18,14 @@ export interface StatusWriterOptions {
 /** Fields that change on every observation without meaning anything changed. */
 export function comparableStatus(status: Record<string, unknown>): string {
   const machine = status['machine'] as { context?: Record<string, unknown> } | undefined;
-  const context = machine?.context ? { ...machine.context, now: undefined, lastObservedAt: undefined } : undefined;
-  return JSON.stringify({ ...status, timestamp: undefined, machine: machine ? { ...machine, context } : undefined });
+  const context = machine?.context
+    ? { ...machine.context, now: undefined, lastObservedAt: undefined }
+    : undefined;
+  return JSON.stringify({
+    ...status,
+    timestamp: undefined,
+    machine: machine ? { ...machine, context } : undefined,
+  });
 }
 
 export class StatusWriter {

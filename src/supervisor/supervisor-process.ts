@@ -9,6 +9,8 @@ import { LeaderElector, type LeaderElectorOptions } from '../kube/lease-elector.
 import { KubeLeaseStore } from '../kube/lease-store.ts';
 import { startHealthServer, type HealthServer } from '../observability/health-server.ts';
 import { createRegistry } from '../observability/metrics.ts';
+import { MachineJournal } from '../visualizer/machine-journal.ts';
+import { startDebugServer } from '../visualizer/debug-server.ts';
 import { Supervisor } from './supervisor.ts';
 import { supervisorMetrics } from './supervisor-metrics.ts';
 
@@ -24,6 +26,8 @@ export interface SupervisorProcessOptions {
   readonly allowPrivateNetworks?: boolean;
   readonly lease?: Pick<LeaderElectorOptions, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>;
   readonly clock?: Clock;
+  /** The state visualizer (/debug/): off when absent. */
+  readonly debug?: { host: string; port: number };
 }
 
 export interface RunningSupervisor {
@@ -51,7 +55,9 @@ export async function startSupervisorProcess(o: SupervisorProcessOptions): Promi
   const events = new KubeEventRecorder(o.kubeConfig, 'flinkvisor-supervisor', o.identity, clock, (err) =>
     o.log.debug({ err: String(err) }, 'event not recorded'),
   );
+  const journal = new MachineJournal({ now: () => clock.now() });
   const supervisor = new Supervisor({
+    journal,
     kubeConfig: o.kubeConfig,
     namespace: o.namespace,
     clusterName: o.clusterName,
@@ -60,7 +66,11 @@ export async function startSupervisorProcess(o: SupervisorProcessOptions): Promi
     events,
     metrics,
     flinkClient: (baseUrl) =>
-      new FlinkRestClient({ baseUrl, dispatcher: createFlinkDispatcher(baseUrl), onRequest: (e) => metrics.observeFlinkRequest(e) }),
+      new FlinkRestClient({
+        baseUrl,
+        dispatcher: createFlinkDispatcher(baseUrl),
+        onRequest: (e) => metrics.observeFlinkRequest(e),
+      }),
     ...(o.flinkUrl ? { flinkUrl: o.flinkUrl } : {}),
     ...(o.pollIntervalMs ? { pollIntervalMs: o.pollIntervalMs } : {}),
     ...(o.allowPrivateNetworks ? { allowPrivateNetworks: true } : {}),
@@ -96,8 +106,21 @@ export async function startSupervisorProcess(o: SupervisorProcessOptions): Promi
     ready: () => supervisor.synced,
   });
   await supervisor.start();
-  o.log.info({ kind: FLINK_CLUSTER.kind, cluster: o.clusterName, namespace: o.namespace }, 'caches synced; campaigning');
-  const done = elector.run(stop.signal).then(() => (stop.signal.aborted ? ('stopped' as const) : ('lost' as const)));
+  const debug = o.debug
+    ? await startDebugServer({
+        ...o.debug,
+        journal,
+        machines: { list: () => supervisor.machines() },
+        supervisor: { namespace: o.namespace, cluster: o.clusterName },
+      })
+    : undefined;
+  o.log.info(
+    { kind: FLINK_CLUSTER.kind, cluster: o.clusterName, namespace: o.namespace },
+    'caches synced; campaigning',
+  );
+  const done = elector
+    .run(stop.signal)
+    .then(() => (stop.signal.aborted ? ('stopped' as const) : ('lost' as const)));
   return {
     supervisor,
     elector,
@@ -110,6 +133,7 @@ export async function startSupervisorProcess(o: SupervisorProcessOptions): Promi
       await elector.release();
       supervisor.stop();
       await health.close();
+      await debug?.close();
     },
   };
 }

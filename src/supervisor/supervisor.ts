@@ -1,4 +1,11 @@
-import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1Pod, type V1Service } from '@kubernetes/client-node';
+import {
+  BatchV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1Job,
+  type V1Pod,
+  type V1Service,
+} from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { createActor, type AnyActorRef, type SnapshotFrom } from 'xstate';
 import type { FlinkCluster } from '../api/flink-cluster.ts';
@@ -25,8 +32,18 @@ import { TerminalError, WorkQueue, type ReconcileResult } from '../kube/work-que
 import { clusterMachine, type ClusterContext } from '../machines/cluster-machine.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
 import { jobMachine, type JobContext } from '../machines/job-machine.ts';
-import type { ClusterObservation, JobObservation, JobSummary, RequestedActionName } from '../machines/observations.ts';
-import { encodeClusterSnapshot, encodeJobSnapshot, restoreClusterActor, restoreJobActor } from '../machines/persistence.ts';
+import type {
+  ClusterObservation,
+  JobObservation,
+  JobSummary,
+  RequestedActionName,
+} from '../machines/observations.ts';
+import {
+  encodeClusterSnapshot,
+  encodeJobSnapshot,
+  restoreClusterActor,
+  restoreJobActor,
+} from '../machines/persistence.ts';
 import {
   clusterHealth,
   clusterResourceStatus,
@@ -44,6 +61,7 @@ import type { ResourceHost } from './resource-host.ts';
 import { clusterPolicy, clusterSpecDigest, jobPolicy, jobSpecDigest } from './spec-policies.ts';
 import { StatusWriter } from './status-writer.ts';
 import type { SupervisorMetrics } from './supervisor-metrics.ts';
+import type { MachineJournal } from '../visualizer/machine-journal.ts';
 
 export interface SupervisorOptions {
   readonly kubeConfig: KubeConfig;
@@ -61,10 +79,13 @@ export interface SupervisorOptions {
   readonly pollIntervalMs?: number;
   readonly allowPrivateNetworks?: boolean;
   readonly flinkTimeoutMs?: number;
+  /** Records every machine's transitions for the state visualizer (src/visualizer). */
+  readonly journal?: MachineJournal;
 }
 
 const QUEUE_KEY = 'cluster';
-const WARNING_REASON = /Fail|Timeout|TimedOut|Lost|Unhealthy|Abandon|Fallback|Reject|Invalid|Unknown|Gave|Error/;
+const WARNING_REASON =
+  /Fail|Timeout|TimedOut|Lost|Unhealthy|Abandon|Fallback|Reject|Invalid|Unknown|Gave|Error/;
 
 type JobRaw = CustomObject & { spec?: { clusterName?: string } };
 
@@ -78,7 +99,9 @@ export function parseActionStamp(stamp: string | undefined): { at: number; actio
 }
 
 function isReady(pod: V1Pod): boolean {
-  return isLivePod(pod) && (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  return (
+    isLivePod(pod) && (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
+  );
 }
 
 function iso(ms: number | null | undefined): string | undefined {
@@ -139,7 +162,10 @@ export class Supervisor {
       fieldSelector: `metadata.name=${options.clusterName}`,
       list: async (s) => {
         const all = await this.#clusterResources.list();
-        return { ...all, items: all.items.filter((c) => !s.fieldSelector || c.metadata.name === options.clusterName) };
+        return {
+          ...all,
+          items: all.items.filter((c) => !s.fieldSelector || c.metadata.name === options.clusterName),
+        };
       },
       onError,
     });
@@ -171,11 +197,14 @@ export class Supervisor {
       list: (s) => batch.listNamespacedJob({ namespace: ns, ...s }),
       onError,
     });
-    for (const inf of [this.#clusters, this.#pods, this.#services, this.#batchJobs] as Informer<{ metadata?: object }>[]) {
+    for (const inf of [this.#clusters, this.#pods, this.#services, this.#batchJobs] as Informer<{
+      metadata?: object;
+    }>[]) {
       inf.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     }
     const onJob = (j: JobRaw, old?: JobRaw) => {
-      if (j.spec?.clusterName === options.clusterName || old?.spec?.clusterName === options.clusterName) enqueue();
+      if (j.spec?.clusterName === options.clusterName || old?.spec?.clusterName === options.clusterName)
+        enqueue();
     };
     this.#jobs.on('add', onJob).on('update', onJob).on('delete', onJob);
     this.#queue = new WorkQueue({
@@ -195,7 +224,13 @@ export class Supervisor {
 
   /** Starts the watches (every replica keeps warm caches, so a new leader acts at once). */
   async start(): Promise<void> {
-    await Promise.all([this.#clusters.start(), this.#jobs.start(), this.#pods.start(), this.#services.start(), this.#batchJobs.start()]);
+    await Promise.all([
+      this.#clusters.start(),
+      this.#jobs.start(),
+      this.#pods.start(),
+      this.#services.start(),
+      this.#batchJobs.start(),
+    ]);
     this.#synced = true;
   }
 
@@ -223,8 +258,14 @@ export class Supervisor {
   /** Snapshots of the live machines (the debug visualizer reads them). */
   machines(): { kind: 'cluster' | 'job'; name: string; snapshot: unknown }[] {
     const out: { kind: 'cluster' | 'job'; name: string; snapshot: unknown }[] = [];
-    if (this.#clusterHost) out.push({ kind: 'cluster', name: this.#clusterHost.name, snapshot: this.#clusterHost.actor.getSnapshot() });
-    for (const h of this.#jobHosts.values()) out.push({ kind: 'job', name: h.name, snapshot: h.actor.getSnapshot() });
+    if (this.#clusterHost)
+      out.push({
+        kind: 'cluster',
+        name: this.#clusterHost.name,
+        snapshot: this.#clusterHost.actor.getSnapshot(),
+      });
+    for (const h of this.#jobHosts.values())
+      out.push({ kind: 'job', name: h.name, snapshot: h.actor.getSnapshot() });
     return out;
   }
 
@@ -232,7 +273,13 @@ export class Supervisor {
     this.#o.log.info({ cluster: this.#o.clusterName, ...fields }, message);
   }
 
-  #event(kind: typeof FLINK_CLUSTER | typeof FLINK_JOB, obj: CustomObject | undefined, type: EventType, reason: string, message: string) {
+  #event(
+    kind: typeof FLINK_CLUSTER | typeof FLINK_JOB,
+    obj: CustomObject | undefined,
+    type: EventType,
+    reason: string,
+    message: string,
+  ) {
     if (!obj) return;
     void this.#o.events.record(subjectOf(kind, obj), type, reason, message);
   }
@@ -265,7 +312,10 @@ export class Supervisor {
     }
     const cluster = parsed.value;
     this.#cluster = cluster;
-    if (!cluster.metadata.deletionTimestamp && !(raw.metadata.finalizers ?? []).includes(FINALIZERS.supervisor)) {
+    if (
+      !cluster.metadata.deletionTimestamp &&
+      !(raw.metadata.finalizers ?? []).includes(FINALIZERS.supervisor)
+    ) {
       await this.#addFinalizer(this.#clusterResources, raw);
       return { requeueAfterMs: 0 };
     }
@@ -275,7 +325,9 @@ export class Supervisor {
     const tm = pods.filter((p) => p.metadata?.labels?.[LABELS.role] === 'taskmanager' && isLivePod(p));
     const jmReady = jm.some(isReady);
     const timeoutMs = this.#o.flinkTimeoutMs ?? 3000;
-    const flink = jmReady ? await observeFlinkCluster(this.#flinkClient(), timeoutMs) : ({ reachable: false } as const);
+    const flink = jmReady
+      ? await observeFlinkCluster(this.#flinkClient(), timeoutMs)
+      : ({ reachable: false } as const);
     const summaries: JobSummary[] = [...this.#jobHosts.values()].map((h) =>
       jobSummary(h.name, h.actor.getSnapshot() as MachineState<JobContext>),
     );
@@ -283,7 +335,9 @@ export class Supervisor {
       deletionRequested: Boolean(cluster.metadata.deletionTimestamp),
       specDigest: clusterSpecDigest(cluster),
       jobManager: { pods: jm.length, ready: jmReady },
-      jobManagerService: this.#services.list().some((s) => s.metadata?.name === `jobmanager-${this.#o.clusterName}`),
+      jobManagerService: this.#services
+        .list()
+        .some((s) => s.metadata?.name === `jobmanager-${this.#o.clusterName}`),
       taskManagers: { pods: tm.length, ready: tm.filter(isReady).length },
       flink,
       jobs: summaries,
@@ -304,7 +358,10 @@ export class Supervisor {
       }
       const job = parsedJob.value;
       this.#parsedJobs.set(name, job);
-      if (!job.metadata.deletionTimestamp && !(jobRaw.metadata.finalizers ?? []).includes(FINALIZERS.supervisor)) {
+      if (
+        !job.metadata.deletionTimestamp &&
+        !(jobRaw.metadata.finalizers ?? []).includes(FINALIZERS.supervisor)
+      ) {
         await this.#addFinalizer(this.#jobResources, jobRaw);
         continue;
       }
@@ -330,14 +387,23 @@ export class Supervisor {
         bootstrapJobId: bootstrap?.metadata?.labels?.['flinkvisor.io/flink-job-id'] ?? null,
       };
       await this.#takeRequestedAction(host, FLINK_JOB, this.#jobResources, jobRaw, now);
-      host.actor.send({ type: 'OBSERVED', at: now, policy: jobPolicy(job, cluster), observation: jobObservation });
-      if ((host.actor.getSnapshot() as { status: string }).status === 'done') await this.#release(host, this.#jobResources, jobRaw);
+      host.actor.send({
+        type: 'OBSERVED',
+        at: now,
+        policy: jobPolicy(job, cluster),
+        observation: jobObservation,
+      });
+      if (jobObservation.flinkJob === 'FAILED' && context.jobId)
+        await this.#reportFlinkFailure(jobRaw, context.jobId);
+      if ((host.actor.getSnapshot() as { status: string }).status === 'done')
+        await this.#release(host, this.#jobResources, jobRaw);
     }
     for (const [name, host] of this.#jobHosts) {
       if (!seen.has(name)) {
         host.actor.stop();
         this.#jobHosts.delete(name);
         this.#parsedJobs.delete(name);
+        this.#o.journal?.forget('job', name);
       }
     }
     if ((clusterHost.actor.getSnapshot() as { status: string }).status === 'done') {
@@ -359,7 +425,11 @@ export class Supervisor {
       if (jobRaw.metadata.deletionTimestamp) await this.#removeFinalizer(this.#jobResources, jobRaw);
       else if ((jobRaw.status?.['supervisorStatus'] ?? 'Unknown') !== 'Unknown') {
         await this.#jobResources
-          .patchStatus(jobRaw.metadata.name ?? '', jobRaw.metadata.resourceVersion ?? '', { supervisorStatus: 'Unknown', resourceStatus: 'Unknown', clusterHealth: '' })
+          .patchStatus(jobRaw.metadata.name ?? '', jobRaw.metadata.resourceVersion ?? '', {
+            supervisorStatus: 'Unknown',
+            resourceStatus: 'Unknown',
+            clusterHealth: '',
+          })
           .catch(() => undefined);
       }
     }
@@ -381,15 +451,28 @@ export class Supervisor {
       log: (m, f) => this.#log(m, f),
     });
     const machine = clusterMachine.provide({ actors: effects });
-    const restored = restoreClusterActor(machine, raw.status?.['machine'], { uid, at: this.#o.clock.now(), policy: clusterPolicy(cluster) });
+    const restored = restoreClusterActor(
+      machine,
+      raw.status?.['machine'],
+      { uid, at: this.#o.clock.now(), policy: clusterPolicy(cluster) },
+      this.#inspected('cluster', cluster.metadata.name ?? ''),
+    );
     const writer = new StatusWriter({
       resources: this.#clusterResources,
       name: cluster.metadata.name ?? '',
-      initialResourceVersion: () => this.#clusters.get(`${this.#o.namespace}/${this.#o.clusterName}`)?.metadata.resourceVersion,
+      initialResourceVersion: () =>
+        this.#clusters.get(`${this.#o.namespace}/${this.#o.clusterName}`)?.metadata.resourceVersion,
       onWrite: () => this.#o.metrics.apiWrites.inc({ kind: 'status' }),
     });
     writer.seed(raw.status);
-    const host = this.#host('cluster', cluster.metadata.name ?? '', uid, restored.actor as AnyActorRef, writer, restored.failure);
+    const host = this.#host(
+      'cluster',
+      cluster.metadata.name ?? '',
+      uid,
+      restored.actor as AnyActorRef,
+      writer,
+      restored.failure,
+    );
     this.#clusterHost = host;
     return host;
   }
@@ -419,17 +502,26 @@ export class Supervisor {
     });
     const machine = jobMachine.provide({ actors: effects });
     const status = raw.status ?? {};
-    const restored = restoreJobActor(machine, status['machine'], {
-      uid,
-      idSeed: String(this.#o.clock.now()),
-      at: this.#o.clock.now(),
-      policy: jobPolicy(job, this.#cluster),
-      savepointPath: (status['savepointPath'] as string | undefined) || null,
-      jobId: (status['jobId'] as string | undefined) || null,
-    });
+    const restored = restoreJobActor(
+      machine,
+      status['machine'],
+      {
+        uid,
+        idSeed: String(this.#o.clock.now()),
+        at: this.#o.clock.now(),
+        policy: jobPolicy(job, this.#cluster),
+        savepointPath: (status['savepointPath'] as string | undefined) || null,
+        jobId: (status['jobId'] as string | undefined) || null,
+      },
+      this.#inspected('job', name),
+    );
     const host = this.#host('job', name, uid, restored.actor as AnyActorRef, writer, restored.failure);
     this.#jobHosts.set(name, host);
     return host;
+  }
+
+  #inspected(kind: 'cluster' | 'job', name: string) {
+    return this.#o.journal ? { actorOptions: { inspect: this.#o.journal.inspector(kind, name) } } : {};
   }
 
   #host(
@@ -454,10 +546,17 @@ export class Supervisor {
     };
     const crKind = kind === 'cluster' ? FLINK_CLUSTER : FLINK_JOB;
     if (failure) {
-      this.#event(crKind, this.#rawOf(host), 'Warning', failure.reason, `state machine reset: ${failure.message}`);
+      this.#event(
+        crKind,
+        this.#rawOf(host),
+        'Warning',
+        failure.reason,
+        `state machine reset: ${failure.message}`,
+      );
     }
     actor.subscribe({
-      next: (snapshot: SnapshotFrom<typeof jobMachine> | SnapshotFrom<typeof clusterMachine>) => this.#onSnapshot(host, snapshot as MachineState<ReportedContextUnion>),
+      next: (snapshot: SnapshotFrom<typeof jobMachine> | SnapshotFrom<typeof clusterMachine>) =>
+        this.#onSnapshot(host, snapshot as MachineState<ReportedContextUnion>),
       error: (err: unknown) => {
         // An actor error is a bug (effects never throw into the machine); say so loudly.
         this.#o.log.error({ err: String(err), kind, name }, 'state machine failed');
@@ -494,7 +593,13 @@ export class Supervisor {
     const notice = snapshot.context.notice;
     if (notice && notice.at !== host.lastNoticeAt) {
       host.lastNoticeAt = notice.at;
-      this.#event(crKind, raw, WARNING_REASON.test(notice.reason) ? 'Warning' : 'Normal', notice.reason, notice.message);
+      this.#event(
+        crKind,
+        raw,
+        WARNING_REASON.test(notice.reason) ? 'Warning' : 'Normal',
+        notice.reason,
+        notice.message,
+      );
     }
     const last = snapshot.context.lastAction;
     if (last && last.requestedAt !== host.lastActionAt) {
@@ -507,18 +612,28 @@ export class Supervisor {
         `${last.action}${last.withoutSavepoint ? ' (without savepoint)' : ''}: ${last.reason}`,
       );
     }
-    if (raw) void this.#writeStatus(host, raw, snapshot).catch((err: unknown) => this.#o.log.warn({ err: String(err), name: host.name }, 'status write failed'));
+    if (raw)
+      void this.#writeStatus(host, raw, snapshot).catch((err: unknown) =>
+        this.#o.log.warn({ err: String(err), name: host.name }, 'status write failed'),
+      );
   }
 
   // ---------------------------------------------------------------- status
 
-  #statusOf(host: ResourceHost, raw: CustomObject, snapshot: MachineState<ReportedContextUnion>, envelope?: PersistedEnvelope): Record<string, unknown> {
+  #statusOf(
+    host: ResourceHost,
+    raw: CustomObject,
+    snapshot: MachineState<ReportedContextUnion>,
+    envelope?: PersistedEnvelope,
+  ): Record<string, unknown> {
     const now = this.#o.clock.now();
     const generation = raw.metadata.generation ?? 0;
     const state = lifecycleState(snapshot.value);
     let conditions = (raw.status?.['conditions'] as Condition[] | undefined) ?? [];
     const cluster = host.kind === 'cluster' ? (snapshot as MachineState<ClusterContext>) : undefined;
-    const resourceStatus = cluster ? clusterResourceStatus(cluster) : jobResourceStatus(snapshot as MachineState<JobContext>);
+    const resourceStatus = cluster
+      ? clusterResourceStatus(cluster)
+      : jobResourceStatus(snapshot as MachineState<JobContext>);
     const ready = (state === 'Started' && resourceStatus === 'Updated') || state === 'Stopped';
     conditions = setCondition(
       conditions,
@@ -545,7 +660,13 @@ export class Supervisor {
     if (host.restoreFailure) {
       conditions = setCondition(
         conditions,
-        { type: 'MachineRestored', status: 'False', reason: host.restoreFailure.reason, message: host.restoreFailure.message, observedGeneration: generation },
+        {
+          type: 'MachineRestored',
+          status: 'False',
+          reason: host.restoreFailure.reason,
+          message: host.restoreFailure.message,
+          observedGeneration: generation,
+        },
         new Date(now),
       );
     }
@@ -569,13 +690,17 @@ export class Supervisor {
       conditions,
       supervisorStatus: state,
       resourceStatus,
-      machine: envelope ?? (cluster ? encodeClusterSnapshot(cluster) : encodeJobSnapshot(snapshot as MachineState<JobContext>)),
+      machine:
+        envelope ??
+        (cluster ? encodeClusterSnapshot(cluster) : encodeJobSnapshot(snapshot as MachineState<JobContext>)),
       timestamp: new Date(now).toISOString(),
     };
     if (cluster) {
       const c = cluster.context;
       const spec = this.#cluster?.spec;
-      const replicas = this.#pods.list().filter((p) => p.metadata?.labels?.[LABELS.role] === 'taskmanager' && isLivePod(p)).length;
+      const replicas = this.#pods
+        .list()
+        .filter((p) => p.metadata?.labels?.[LABELS.role] === 'taskmanager' && isLivePod(p)).length;
       return {
         ...base,
         clusterHealth: clusterHealth(cluster),
@@ -590,7 +715,8 @@ export class Supervisor {
     }
     const j = (snapshot as MachineState<JobContext>).context;
     const job = this.#parsedJobs.get(host.name);
-    const clusterSnapshot = this.#clusterHost?.actor.getSnapshot() as MachineState<ClusterContext> | undefined;
+    const clusterSnapshot = this.#clusterHost?.actor.getSnapshot() as
+      MachineState<ClusterContext> | undefined;
     return {
       ...base,
       clusterName: this.#o.clusterName,
@@ -605,11 +731,18 @@ export class Supervisor {
       savepointTriggerId: j.savepoint?.triggerId ?? '',
       ...(j.savepointAt ? { savepointTimestamp: iso(j.savepointAt) } : {}),
       ...(j.lastSavepointRequestAt ? { savepointRequestTimestamp: iso(j.lastSavepointRequestAt) } : {}),
-      ...(job ? { savepointMode: job.spec.savepoint.savepointMode, restartPolicy: job.spec.restart.restartPolicy } : {}),
+      ...(job
+        ? { savepointMode: job.spec.savepoint.savepointMode, restartPolicy: job.spec.restart.restartPolicy }
+        : {}),
     };
   }
 
-  #writeStatus(host: ResourceHost, raw: CustomObject, snapshot: MachineState<ReportedContextUnion>, envelope?: PersistedEnvelope): Promise<void> {
+  #writeStatus(
+    host: ResourceHost,
+    raw: CustomObject,
+    snapshot: MachineState<ReportedContextUnion>,
+    envelope?: PersistedEnvelope,
+  ): Promise<void> {
     return host.writer.submit(this.#statusOf(host, raw, snapshot, envelope));
   }
 
@@ -618,14 +751,21 @@ export class Supervisor {
     const host = this.#jobHosts.get(name);
     const raw = this.#jobs.get(`${this.#o.namespace}/${name}`);
     if (!host || !raw) throw new Error(`FlinkJob ${name} is not supervised`);
-    await this.#writeStatus(host, raw, host.actor.getSnapshot() as MachineState<ReportedContextUnion>, envelope);
+    await this.#writeStatus(
+      host,
+      raw,
+      host.actor.getSnapshot() as MachineState<ReportedContextUnion>,
+      envelope,
+    );
   }
 
   // ---------------------------------------------------------------- metadata
 
   async #addFinalizer(resources: CustomResources, raw: CustomObject): Promise<void> {
     const finalizers = [...(raw.metadata.finalizers ?? []), FINALIZERS.supervisor];
-    await resources.patchMetadata(raw.metadata.name ?? '', raw.metadata.resourceVersion ?? '', { finalizers });
+    await resources.patchMetadata(raw.metadata.name ?? '', raw.metadata.resourceVersion ?? '', {
+      finalizers,
+    });
     this.#o.metrics.apiWrites.inc({ kind: 'metadata' });
   }
 
@@ -642,19 +782,39 @@ export class Supervisor {
 
   /** A machine in Terminated: flush its status, then let Kubernetes delete the resource. */
   async #release(host: ResourceHost, resources: CustomResources, raw: CustomObject): Promise<void> {
-    await this.#writeStatus(host, raw, host.actor.getSnapshot() as MachineState<ReportedContextUnion>).catch(() => undefined);
+    await this.#writeStatus(host, raw, host.actor.getSnapshot() as MachineState<ReportedContextUnion>).catch(
+      () => undefined,
+    );
     if (raw.metadata.deletionTimestamp) await this.#removeFinalizer(resources, raw);
   }
 
-  async #reportInvalid(kind: typeof FLINK_CLUSTER | typeof FLINK_JOB, raw: CustomObject, resources: CustomResources, message: string): Promise<void> {
+  async #reportInvalid(
+    kind: typeof FLINK_CLUSTER | typeof FLINK_JOB,
+    raw: CustomObject,
+    resources: CustomResources,
+    message: string,
+  ): Promise<void> {
     const generation = raw.metadata.generation ?? 0;
     const conditions = (raw.status?.['conditions'] as Condition[] | undefined) ?? [];
     const existing = conditions.find((c) => c.type === 'SpecValid');
     if (existing?.status === 'False' && existing.observedGeneration === generation) return;
     const now = new Date(this.#o.clock.now());
-    let next = setCondition(conditions, { type: 'SpecValid', status: 'False', reason: 'InvalidSpec', message, observedGeneration: generation }, now);
-    next = setCondition(next, { type: 'Ready', status: 'False', reason: 'InvalidSpec', message, observedGeneration: generation }, now);
-    await resources.patchStatus(raw.metadata.name ?? '', raw.metadata.resourceVersion ?? '', { conditions: next, observedGeneration: generation }).catch(() => undefined);
+    let next = setCondition(
+      conditions,
+      { type: 'SpecValid', status: 'False', reason: 'InvalidSpec', message, observedGeneration: generation },
+      now,
+    );
+    next = setCondition(
+      next,
+      { type: 'Ready', status: 'False', reason: 'InvalidSpec', message, observedGeneration: generation },
+      now,
+    );
+    await resources
+      .patchStatus(raw.metadata.name ?? '', raw.metadata.resourceVersion ?? '', {
+        conditions: next,
+        observedGeneration: generation,
+      })
+      .catch(() => undefined);
     this.#event(kind, raw, 'Warning', 'InvalidSpec', message);
   }
 
@@ -680,15 +840,28 @@ export class Supervisor {
       resources
         .updateWithRetry(name, async (current) => {
           const a = current.metadata.annotations ?? {};
-          if (a[ANNOTATIONS.requestedAction] === undefined || a[ANNOTATIONS.actionTimestamp] !== stamp) return undefined;
+          if (a[ANNOTATIONS.requestedAction] === undefined || a[ANNOTATIONS.actionTimestamp] !== stamp)
+            return undefined;
           this.#o.metrics.apiWrites.inc({ kind: 'metadata' });
           return resources.patchMetadata(name, current.metadata.resourceVersion ?? '', {
-            annotations: { [ANNOTATIONS.requestedAction]: null, [ANNOTATIONS.withoutSavepoint]: null, [ANNOTATIONS.actionTimestamp]: null },
+            annotations: {
+              [ANNOTATIONS.requestedAction]: null,
+              [ANNOTATIONS.withoutSavepoint]: null,
+              [ANNOTATIONS.actionTimestamp]: null,
+            },
           });
         })
-        .catch((err: unknown) => this.#o.log.debug({ err: String(err) }, 'action annotation not cleared; next pass retries'));
+        .catch((err: unknown) =>
+          this.#o.log.debug({ err: String(err) }, 'action annotation not cleared; next pass retries'),
+        );
     if (action === 'invalid') {
-      this.#event(kind, raw, 'Warning', 'InvalidAction', `unknown requested action "${value}"; expected START, STOP, TRIGGER_SAVEPOINT or FORGET_SAVEPOINT`);
+      this.#event(
+        kind,
+        raw,
+        'Warning',
+        'InvalidAction',
+        `unknown requested action "${value}"; expected START, STOP, TRIGGER_SAVEPOINT or FORGET_SAVEPOINT`,
+      );
       await clear();
       return;
     }
@@ -697,7 +870,9 @@ export class Supervisor {
       // The request's identity: its time, and the action it belongs to, so a stamp left by an
       // earlier request is never mistaken for this one.
       await resources
-        .patchMetadata(name, raw.metadata.resourceVersion ?? '', { annotations: { [ANNOTATIONS.actionTimestamp]: `${now}:${action}` } })
+        .patchMetadata(name, raw.metadata.resourceVersion ?? '', {
+          annotations: { [ANNOTATIONS.actionTimestamp]: `${now}:${action}` },
+        })
         .then(() => this.#o.metrics.apiWrites.inc({ kind: 'metadata' }))
         .catch(() => undefined);
       return; // the stamped object comes back through the watch
@@ -711,11 +886,38 @@ export class Supervisor {
       requestedAt,
     });
     const ctx = (host.actor.getSnapshot() as MachineState<ReportedContextUnion>).context;
-    const recorded = ctx.pendingAction?.requestedAt === requestedAt || (ctx.lastAction?.requestedAt ?? 0) >= requestedAt;
+    const recorded =
+      ctx.pendingAction?.requestedAt === requestedAt || (ctx.lastAction?.requestedAt ?? 0) >= requestedAt;
     if (recorded) {
       await this.#writeStatus(host, raw, host.actor.getSnapshot() as MachineState<ReportedContextUnion>);
       await clear();
     }
+  }
+
+  readonly #reportedFailures = new Set<string>();
+
+  /** Says why Flink failed a job (its root exception), once per job id: people should not need the JobManager log. */
+  async #reportFlinkFailure(raw: CustomObject, jobId: string): Promise<void> {
+    if (this.#reportedFailures.has(jobId)) return;
+    this.#reportedFailures.add(jobId);
+    let cause = 'no exception recorded';
+    try {
+      const exceptions = await this.#flinkClient().getJobExceptions(jobId, {
+        maxExceptions: 1,
+        signal: AbortSignal.timeout(3000),
+      });
+      const root = exceptions.entries[0];
+      if (root)
+        cause = (root.stacktrace ?? root.exceptionName ?? cause)
+          .split('\n')
+          .slice(0, 3)
+          .join(' ')
+          .slice(0, 900);
+    } catch (err) {
+      cause = `the exception history could not be read: ${String(err)}`;
+    }
+    this.#event(FLINK_JOB, raw, 'Warning', 'FlinkJobFailed', `Flink job ${jobId} failed: ${cause}`);
+    this.#o.log.warn({ job: raw.metadata.name, jobId, cause }, 'flink job failed');
   }
 
   #updateStateMetrics(): void {

@@ -7,9 +7,13 @@ import { join } from 'node:path';
 describe('the demo', () => {
   it('brings up the environment and the operator, runs two jobs with savepoints, and cleans up', async () => {
     const started = Date.now();
-    const { stdout } = await runCommand(process.execPath, [join(PROJECT_ROOT, 'src', 'cli', 'main.ts'), 'demo', '--exit-after-success', '--timeout', '600'], {
-      timeoutMs: 900_000,
-    });
+    const { stdout } = await runCommand(
+      process.execPath,
+      [join(PROJECT_ROOT, 'src', 'cli', 'main.ts'), 'demo', '--exit-after-success', '--timeout', '600'],
+      {
+        timeoutMs: 900_000,
+      },
+    );
     process.stderr.write(stdout);
     expect(stdout).toMatch(/flinkjob\.flinkvisor\.io\/demo-cars .*RUNNING/);
     expect(stdout).toMatch(/flinkjob\.flinkvisor\.io\/demo-trucks .*RUNNING/);

@@ -36,7 +36,10 @@ beforeAll(async () => {
   s = await startSupervisedEnvironment();
   await supervisedNamespace(s.kc, ns);
   await createResource(s.kc, flinkClusterManifest(ns, cluster, { taskSlots: 2, taskTimeout: TASK_TIMEOUT }));
-  await createResource(s.kc, flinkJobManifest(ns, cluster, 'always', s.stateDir, { restartPolicy: 'Always', restartDelay: 3 }));
+  await createResource(
+    s.kc,
+    flinkJobManifest(ns, cluster, 'always', s.stateDir, { restartPolicy: 'Always', restartDelay: 3 }),
+  );
   await createResource(s.kc, flinkJobManifest(ns, cluster, 'never', s.stateDir, { restartPolicy: 'Never' }));
   await deploySupervisor(s.kc, ns, cluster);
 });
@@ -45,12 +48,24 @@ afterAll(async () => {
   await s?.stop();
 });
 
-const jobStatus = (name: string, what: string, p: (st: Record<string, unknown>) => boolean, timeoutMs?: number) =>
-  waitForStatus(s.kc, JOBS, ns, name, what, p, timeoutMs);
+const jobStatus = (
+  name: string,
+  what: string,
+  p: (st: Record<string, unknown>) => boolean,
+  timeoutMs?: number,
+) => waitForStatus(s.kc, JOBS, ns, name, what, p, timeoutMs);
 const clusterStatus = (what: string, p: (st: Record<string, unknown>) => boolean, timeoutMs?: number) =>
   waitForStatus(s.kc, CLUSTERS, ns, cluster, what, p, timeoutMs);
-const running = (st: Record<string, unknown>) => st['supervisorStatus'] === 'Started' && st['jobStatus'] === 'RUNNING';
-const epochOf = async () => Number((((await readResource(s.kc, CLUSTERS, ns, cluster))?.status?.['machine'] as { context?: { epoch?: number } })?.context?.epoch) ?? 0);
+const running = (st: Record<string, unknown>) =>
+  st['supervisorStatus'] === 'Started' && st['jobStatus'] === 'RUNNING';
+const epochOf = async () =>
+  Number(
+    (
+      (await readResource(s.kc, CLUSTERS, ns, cluster))?.status?.['machine'] as {
+        context?: { epoch?: number };
+      }
+    )?.context?.epoch ?? 0,
+  );
 
 async function jobManagerPodName(): Promise<string> {
   const [jm] = await clusterPods(s.kc, ns, cluster, 'jobmanager');
@@ -74,11 +89,20 @@ describe('a cluster with two jobs through failures and restarts', () => {
   });
 
   it('40: when stop-with-savepoint cannot complete, the job is cancelled and still reaches Stopped', async () => {
-    await patchResource(s.kc, JOBS, ns, never, { spec: { savepoint: { savepointTargetPath: 'file:///proc/flinkvisor-unwritable' } } });
+    await patchResource(s.kc, JOBS, ns, never, {
+      spec: { savepoint: { savepointTargetPath: 'file:///proc/flinkvisor-unwritable' } },
+    });
     await requestAction(s.kc, JOBS, ns, never, 'STOP');
-    const stopped = await jobStatus(never, 'Stopped', (st) => st['supervisorStatus'] === 'Stopped', 3 * TASK_TIMEOUT * 1000 + 60_000);
+    const stopped = await jobStatus(
+      never,
+      'Stopped',
+      (st) => st['supervisorStatus'] === 'Stopped',
+      3 * TASK_TIMEOUT * 1000 + 60_000,
+    );
     expect(stopped.status?.['savepointPath']).toBe('');
-    await patchResource(s.kc, JOBS, ns, never, { spec: { savepoint: { savepointTargetPath: `file://${s.stateDir}/savepoints/${ns}/${never}` } } });
+    await patchResource(s.kc, JOBS, ns, never, {
+      spec: { savepoint: { savepointTargetPath: `file://${s.stateDir}/savepoints/${ns}/${never}` } },
+    });
     await requestAction(s.kc, JOBS, ns, never, 'START');
     await jobStatus(never, 'running again', running);
   });
@@ -87,8 +111,18 @@ describe('a cluster with two jobs through failures and restarts', () => {
     const alwaysBefore = String((await readResource(s.kc, JOBS, ns, always))?.status?.['jobId']);
     // kill -9 the JobManager's JVM: the kubelet restarts the container in the same pod, empty.
     signalGroups(await podProcessGroups(s, ns, await jobManagerPodName()), 'SIGKILL');
-    await jobStatus(never, 'Stopped (Never: not restarted)', (st) => st['supervisorStatus'] === 'Stopped', 120_000);
-    await jobStatus(always, 'restarted under a new job id', (st) => running(st) && st['jobId'] !== alwaysBefore, 180_000);
+    await jobStatus(
+      never,
+      'Stopped (Never: not restarted)',
+      (st) => st['supervisorStatus'] === 'Stopped',
+      120_000,
+    );
+    await jobStatus(
+      always,
+      'restarted under a new job id',
+      (st) => running(st) && st['jobId'] !== alwaysBefore,
+      180_000,
+    );
     await new Promise((r) => setTimeout(r, 6_000));
     expect((await readResource(s.kc, JOBS, ns, never))?.status?.['supervisorStatus']).toBe('Stopped');
     await requestAction(s.kc, JOBS, ns, never, 'START');
@@ -98,18 +132,33 @@ describe('a cluster with two jobs through failures and restarts', () => {
   it('13: a JobManager whose REST API stops answering for longer than taskTimeout makes the cluster UNHEALTHY and restarts it', async () => {
     const epoch = await epochOf();
     signalGroups(await podProcessGroups(s, ns, await jobManagerPodName()), 'SIGSTOP');
-    await clusterStatus('UNHEALTHY', (st) => st['clusterHealth'] === 'UNHEALTHY' || st['supervisorStatus'] === 'Stopping', TASK_TIMEOUT * 1000 + 60_000);
+    await clusterStatus(
+      'UNHEALTHY',
+      (st) => st['clusterHealth'] === 'UNHEALTHY' || st['supervisorStatus'] === 'Stopping',
+      TASK_TIMEOUT * 1000 + 60_000,
+    );
     await clusterStatus('restarted', (st) => st['supervisorStatus'] === 'Started', 240_000);
     expect(await epochOf()).toBeGreaterThan(epoch);
     await jobStatus(always, 'running after the restart', running, 240_000);
-    await jobStatus(never, 'running after the restart (stopped by its cluster, so it resumes)', running, 240_000);
+    await jobStatus(
+      never,
+      'running after the restart (stopped by its cluster, so it resumes)',
+      running,
+      240_000,
+    );
   });
 
   it('11, 56: deleting the JobManager pod restarts the cluster; the jobs, stopped with savepoints where possible, return to Started', async () => {
     const epoch = await epochOf();
     const started = Date.now();
-    await s.kc.makeApiClient(CoreV1Api).deleteNamespacedPod({ name: await jobManagerPodName(), namespace: ns });
-    await clusterStatus('restarted', (st) => st['supervisorStatus'] === 'Started' && st['resourceStatus'] === 'Updated', 240_000);
+    await s.kc
+      .makeApiClient(CoreV1Api)
+      .deleteNamespacedPod({ name: await jobManagerPodName(), namespace: ns });
+    await clusterStatus(
+      'restarted',
+      (st) => st['supervisorStatus'] === 'Started' && st['resourceStatus'] === 'Updated',
+      240_000,
+    );
     expect(await epochOf()).toBeGreaterThan(epoch);
     await jobStatus(always, 'running', running, 240_000);
     await jobStatus(never, 'running', running, 240_000);
@@ -122,9 +171,13 @@ describe('a cluster with two jobs through failures and restarts', () => {
     await patchResource(s.kc, CLUSTERS, ns, cluster, { spec: { maxTaskManagers: 8 } });
     await new Promise((r) => setTimeout(r, 6_000));
     expect(await epochOf()).toBe(epoch);
-    await patchResource(s.kc, CLUSTERS, ns, cluster, { spec: { jobManager: { annotations: { 'example.com/rev': '2' } } } });
+    await patchResource(s.kc, CLUSTERS, ns, cluster, {
+      spec: { jobManager: { annotations: { 'example.com/rev': '2' } } },
+    });
     await clusterStatus('restarted for the new spec', (st) => st['supervisorStatus'] === 'Started', 240_000);
-    await waitFor('a new epoch', async () => ((await epochOf()) > epoch ? true : undefined), { timeoutMs: 240_000 });
+    await waitFor('a new epoch', async () => ((await epochOf()) > epoch ? true : undefined), {
+      timeoutMs: 240_000,
+    });
     const [jm] = await clusterPods(s.kc, ns, cluster, 'jobmanager');
     expect(jm?.metadata?.annotations?.['example.com/rev']).toBe('2');
     await jobStatus(always, 'running', running, 240_000);
@@ -132,7 +185,13 @@ describe('a cluster with two jobs through failures and restarts', () => {
   });
 
   it('14: STOP on the cluster stops its jobs with savepoints, removes its pods and Service, and leaves it Stopped', async () => {
-    for (const j of [always, never]) await waitForTasksRunning(s, ns, cluster, String((await readResource(s.kc, JOBS, ns, j))?.status?.['jobId']));
+    for (const j of [always, never])
+      await waitForTasksRunning(
+        s,
+        ns,
+        cluster,
+        String((await readResource(s.kc, JOBS, ns, j))?.status?.['jobId']),
+      );
     await requestAction(s.kc, CLUSTERS, ns, cluster, 'STOP');
     await clusterStatus('Stopped', (st) => st['supervisorStatus'] === 'Stopped', 240_000);
     for (const j of [always, never]) {
@@ -143,17 +202,31 @@ describe('a cluster with two jobs through failures and restarts', () => {
     await waitFor(
       'no pods and no Service',
       async () => {
-        const pods = [...(await clusterPods(s.kc, ns, cluster, 'jobmanager')), ...(await clusterPods(s.kc, ns, cluster, 'taskmanager'))];
-        const svc = await s.kc.makeApiClient(CoreV1Api).readNamespacedService({ name: `jobmanager-${cluster}`, namespace: ns }).catch(() => undefined);
+        const pods = [
+          ...(await clusterPods(s.kc, ns, cluster, 'jobmanager')),
+          ...(await clusterPods(s.kc, ns, cluster, 'taskmanager')),
+        ];
+        const svc = await s.kc
+          .makeApiClient(CoreV1Api)
+          .readNamespacedService({ name: `jobmanager-${cluster}`, namespace: ns })
+          .catch(() => undefined);
         return pods.length === 0 && !svc ? true : undefined;
       },
       { timeoutMs: 120_000 },
     );
-    expect((await readResource(s.kc, CLUSTERS, ns, cluster))?.metadata.annotations?.['flinkvisor.io/requested-action']).toBeUndefined();
+    expect(
+      (await readResource(s.kc, CLUSTERS, ns, cluster))?.metadata.annotations?.[
+        'flinkvisor.io/requested-action'
+      ],
+    ).toBeUndefined();
   });
 
   it('15 (our semantics, ADR 0002): START brings the cluster back and its jobs resume from their savepoints', async () => {
-    const paths = await Promise.all([always, never].map(async (j) => String((await readResource(s.kc, JOBS, ns, j))?.status?.['savepointPath'])));
+    const paths = await Promise.all(
+      [always, never].map(async (j) =>
+        String((await readResource(s.kc, JOBS, ns, j))?.status?.['savepointPath']),
+      ),
+    );
     await requestAction(s.kc, CLUSTERS, ns, cluster, 'START');
     await clusterStatus('Started', (st) => st['supervisorStatus'] === 'Started', 240_000);
     const a = await jobStatus(always, 'running', running, 240_000);
@@ -166,7 +239,12 @@ describe('a cluster with two jobs through failures and restarts', () => {
     await clusterStatus('Stopped', (st) => st['supervisorStatus'] === 'Stopped', 240_000);
     await requestAction(s.kc, CLUSTERS, ns, cluster, 'START', true);
     await clusterStatus('Started', (st) => st['supervisorStatus'] === 'Started', 240_000);
-    const a = await jobStatus(always, 'running without state', (st) => running(st) && st['savepointPath'] === '', 240_000);
+    const a = await jobStatus(
+      always,
+      'running without state',
+      (st) => running(st) && st['savepointPath'] === '',
+      240_000,
+    );
     expect(a.status?.['savepointPath']).toBe('');
   });
 
@@ -174,19 +252,36 @@ describe('a cluster with two jobs through failures and restarts', () => {
     const broken = `${cluster}-broken`;
     await createResource(
       s.kc,
-      flinkJobManifest(ns, cluster, 'broken', s.stateDir, { className: 'com.example.NoSuchJob', restartPolicy: 'Always', restartDelay: 3, restartTimeout: 15, savepointMode: 'Manual' }),
+      flinkJobManifest(ns, cluster, 'broken', s.stateDir, {
+        className: 'com.example.NoSuchJob',
+        restartPolicy: 'Always',
+        restartDelay: 3,
+        restartTimeout: 15,
+        savepointMode: 'Manual',
+      }),
     );
-    await jobStatus(broken, 'Stopped after the failed start', (st) => st['supervisorStatus'] === 'Stopped', 120_000);
-    await patchResource(s.kc, JOBS, ns, broken, { spec: { bootstrap: { className: 'org.apache.flink.streaming.examples.windowing.TopSpeedWindowing' } } });
+    await jobStatus(
+      broken,
+      'Stopped after the failed start',
+      (st) => st['supervisorStatus'] === 'Stopped',
+      120_000,
+    );
+    await patchResource(s.kc, JOBS, ns, broken, {
+      spec: { bootstrap: { className: 'org.apache.flink.streaming.examples.windowing.TopSpeedWindowing' } },
+    });
     await jobStatus(broken, 'running once fixed', running, 180_000);
   });
 
   it('17, 60: deleting the FlinkCluster stops its jobs with savepoints, removes everything it owns, releases its jobs, and goes away', async () => {
     await kubectl(s, ['delete', 'flinkcluster', cluster, '-n', ns, '--wait=false']);
-    await waitFor('the FlinkCluster to disappear', async () => ((await readResource(s.kc, CLUSTERS, ns, cluster)) ? undefined : true), {
-      timeoutMs: 300_000,
-      intervalMs: 1000,
-    });
+    await waitFor(
+      'the FlinkCluster to disappear',
+      async () => ((await readResource(s.kc, CLUSTERS, ns, cluster)) ? undefined : true),
+      {
+        timeoutMs: 300_000,
+        intervalMs: 1000,
+      },
+    );
     for (const j of [always, never]) {
       const res = await readResource(s.kc, JOBS, ns, j);
       expect(res?.metadata.finalizers ?? []).not.toContain('flinkvisor.io/supervisor');
@@ -196,8 +291,13 @@ describe('a cluster with two jobs through failures and restarts', () => {
     await waitFor(
       'owned objects gone',
       async () => {
-        const pods = (await s.kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: ns, labelSelector: `flinkvisor.io/cluster=${cluster}` })).items;
-        const deployments = (await s.kc.makeApiClient(AppsV1Api).listNamespacedDeployment({ namespace: ns })).items;
+        const pods = (
+          await s.kc
+            .makeApiClient(CoreV1Api)
+            .listNamespacedPod({ namespace: ns, labelSelector: `flinkvisor.io/cluster=${cluster}` })
+        ).items;
+        const deployments = (await s.kc.makeApiClient(AppsV1Api).listNamespacedDeployment({ namespace: ns }))
+          .items;
         return pods.length === 0 && deployments.length === 0 ? true : undefined;
       },
       { timeoutMs: 120_000, intervalMs: 1000 },

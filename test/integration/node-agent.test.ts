@@ -1,4 +1,10 @@
-import { AppsV1Api, BatchV1Api, CoreV1Api, RbacAuthorizationV1Api, type V1Container } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  RbacAuthorizationV1Api,
+  type V1Container,
+} from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -64,7 +70,9 @@ describe('the node agent', () => {
     expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     expect(node.status?.addresses?.some((a) => a.type === 'InternalIP')).toBe(true);
     const { CoordinationV1Api } = await import('@kubernetes/client-node');
-    const lease = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: nodeName, namespace: 'kube-node-lease' });
+    const lease = await kc
+      .makeApiClient(CoordinationV1Api)
+      .readNamespacedLease({ name: nodeName, namespace: 'kube-node-lease' });
     expect(lease.spec?.holderIdentity).toBe(nodeName);
   });
 
@@ -74,10 +82,20 @@ describe('the node agent', () => {
       namespace,
       body: {
         metadata: { name: 'echo' },
-        spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [echoContainer()] } } },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: { containers: [echoContainer()] } },
+        },
       },
     });
-    const [pod] = await waitForPod(kc, namespace, 'echo pod Running and Ready', (pods) => (pods.length === 1 && isRunningReady(pods[0]!) ? pods : undefined), 'app=echo');
+    const [pod] = await waitForPod(
+      kc,
+      namespace,
+      'echo pod Running and Ready',
+      (pods) => (pods.length === 1 && isRunningReady(pods[0]!) ? pods : undefined),
+      'app=echo',
+    );
     const ip = pod?.status?.podIP ?? '';
     expect(ip).toMatch(/^127\.0\.0\.\d+$/);
     expect(ip).not.toBe('127.0.0.1');
@@ -123,7 +141,11 @@ describe('the node agent', () => {
                 {
                   name: 'fetch',
                   image: 'node:26',
-                  command: ['node', fixture('fetch-url.mjs'), `http://echo.${namespace}.svc.cluster.local:8080/by-name`],
+                  command: [
+                    'node',
+                    fixture('fetch-url.mjs'),
+                    `http://echo.${namespace}.svc.cluster.local:8080/by-name`,
+                  ],
                 },
               ],
             },
@@ -132,9 +154,9 @@ describe('the node agent', () => {
       },
     });
     await jobSucceeded('fetch-by-name');
-    const [pod] = (await core.listNamespacedPod({ namespace, labelSelector: 'job-name=fetch-by-name' })).items.filter(
-      (p) => p.status?.phase === 'Succeeded',
-    );
+    const [pod] = (
+      await core.listNamespacedPod({ namespace, labelSelector: 'job-name=fetch-by-name' })
+    ).items.filter((p) => p.status?.phase === 'Succeeded');
     expect(pod?.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(0);
     expect(await podLog(pod?.metadata?.name ?? '', 'fetch')).toContain('status 200');
   });
@@ -147,7 +169,10 @@ describe('the node agent', () => {
         spec: {
           backoffLimit: 0,
           template: {
-            spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'node:26', command: ['node', '-e', 'process.exit(3)'] }] },
+            spec: {
+              restartPolicy: 'Never',
+              containers: [{ name: 'main', image: 'node:26', command: ['node', '-e', 'process.exit(3)'] }],
+            },
           },
         },
       },
@@ -192,7 +217,14 @@ describe('the node agent', () => {
             spec: {
               serviceAccountName: 'reader',
               restartPolicy: 'Never',
-              containers: [{ name: 'probe', image: 'node:26', command: ['node', fixture('api-probe.mjs')], env: downwardEnv }],
+              containers: [
+                {
+                  name: 'probe',
+                  image: 'node:26',
+                  command: ['node', fixture('api-probe.mjs')],
+                  env: downwardEnv,
+                },
+              ],
             },
           },
         },
@@ -207,7 +239,10 @@ describe('the node agent', () => {
   it('reports an image it cannot run as ErrImagePull, without crashing', async () => {
     await core.createNamespacedPod({
       namespace,
-      body: { metadata: { name: 'bad-image' }, spec: { containers: [{ name: 'main', image: 'example.invalid/nothing:1' }] } },
+      body: {
+        metadata: { name: 'bad-image' },
+        spec: { containers: [{ name: 'main', image: 'example.invalid/nothing:1' }] },
+      },
     });
     const [pod] = await waitForPod(kc, namespace, 'bad-image waiting with ErrImagePull', (pods) => {
       const p = pods.find((x) => x.metadata?.name === 'bad-image');

@@ -45,7 +45,8 @@ export async function supervisedNamespace(kc: KubeConfig, name: string): Promise
   await core.createNamespace({ body: { metadata: { name } } });
   await waitFor(
     `default ServiceAccount in ${name}`,
-    async () => ((await core.readNamespacedServiceAccount({ name: 'default', namespace: name })) ? true : undefined),
+    async () =>
+      (await core.readNamespacedServiceAccount({ name: 'default', namespace: name })) ? true : undefined,
     { timeoutMs: 30_000 },
   );
   const set = namespacedRoleSet(name, 'flinkvisor-supervisor', SUPERVISOR_RULES);
@@ -103,7 +104,13 @@ export interface JobOptions {
   readonly bootstrapImage?: string;
 }
 
-export function flinkJobManifest(namespace: string, cluster: string, job: string, stateDir: string, o: JobOptions = {}) {
+export function flinkJobManifest(
+  namespace: string,
+  cluster: string,
+  job: string,
+  stateDir: string,
+  o: JobOptions = {},
+) {
   return {
     apiVersion: `${API_GROUP}/${API_VERSION}`,
     kind: FLINK_JOB.kind,
@@ -134,7 +141,10 @@ export function customObjects(kc: KubeConfig): CustomObjectsApi {
   return kc.makeApiClient(CustomObjectsApi);
 }
 
-export async function createResource(kc: KubeConfig, obj: { kind: string; metadata: { namespace: string } }): Promise<void> {
+export async function createResource(
+  kc: KubeConfig,
+  obj: { kind: string; metadata: { namespace: string } },
+): Promise<void> {
   const plural = obj.kind === FLINK_CLUSTER.kind ? FLINK_CLUSTER.plural : FLINK_JOB.plural;
   await customObjects(kc).createNamespacedCustomObject({
     group: API_GROUP,
@@ -146,22 +156,45 @@ export async function createResource(kc: KubeConfig, obj: { kind: string; metada
 }
 
 export type Resource = {
-  metadata: Record<string, unknown> & { annotations?: Record<string, string>; labels?: Record<string, string> };
+  metadata: Record<string, unknown> & {
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+  };
   spec: Record<string, unknown>;
   status?: Record<string, unknown>;
 };
 
-export async function readResource(kc: KubeConfig, plural: string, namespace: string, name: string): Promise<Resource | undefined> {
+export async function readResource(
+  kc: KubeConfig,
+  plural: string,
+  namespace: string,
+  name: string,
+): Promise<Resource | undefined> {
   try {
-    return (await customObjects(kc).getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural, name })) as Resource;
+    return (await customObjects(kc).getNamespacedCustomObject({
+      group: API_GROUP,
+      version: API_VERSION,
+      namespace,
+      plural,
+      name,
+    })) as Resource;
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
   }
 }
 
-export async function patchResource(kc: KubeConfig, plural: string, namespace: string, name: string, body: object): Promise<void> {
-  await customObjects(kc).patchNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural, name, body }, mergePatch());
+export async function patchResource(
+  kc: KubeConfig,
+  plural: string,
+  namespace: string,
+  name: string,
+  body: object,
+): Promise<void> {
+  await customObjects(kc).patchNamespacedCustomObject(
+    { group: API_GROUP, version: API_VERSION, namespace, plural, name, body },
+    mergePatch(),
+  );
 }
 
 export async function requestAction(
@@ -210,7 +243,12 @@ export async function waitForStatus(
 }
 
 /** What the operator does for a FlinkCluster: its supervisor Deployment (tests of the supervisor alone use this). */
-export async function deploySupervisor(kc: KubeConfig, namespace: string, name: string, extraArgs: string[] = []): Promise<void> {
+export async function deploySupervisor(
+  kc: KubeConfig,
+  namespace: string,
+  name: string,
+  extraArgs: string[] = [],
+): Promise<void> {
   const raw = await readResource(kc, FLINK_CLUSTER.plural, namespace, name);
   if (!raw) throw new Error(`FlinkCluster ${name} not found`);
   const cluster = parseFlinkCluster(raw);
@@ -225,20 +263,38 @@ export function statusOf(r: Resource | undefined): Record<string, unknown> {
 }
 
 /** Pods of a cluster by role, from the API server. */
-export async function clusterPods(kc: KubeConfig, namespace: string, cluster: string, role: 'jobmanager' | 'taskmanager' | 'bootstrap' | 'supervisor') {
+export async function clusterPods(
+  kc: KubeConfig,
+  namespace: string,
+  cluster: string,
+  role: 'jobmanager' | 'taskmanager' | 'bootstrap' | 'supervisor',
+) {
   const core = kc.makeApiClient(CoreV1Api);
-  const list = await core.listNamespacedPod({ namespace, labelSelector: `flinkvisor.io/cluster=${cluster},flinkvisor.io/role=${role}` });
-  return list.items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded');
+  const list = await core.listNamespacedPod({
+    namespace,
+    labelSelector: `flinkvisor.io/cluster=${cluster},flinkvisor.io/role=${role}`,
+  });
+  return list.items.filter(
+    (p) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded',
+  );
 }
 
 /** Runs the real kubectl against the environment; resolves with stdout. */
 export async function kubectl(s: SupervisedEnvironment, args: string[]): Promise<string> {
   const { runCommand } = await import('../../src/devenv/run-command.ts');
-  const out = await runCommand(s.env.assets.kubernetes.paths.kubectl, ['--kubeconfig', s.env.controlPlane.kubeconfigPath, ...args]);
+  const out = await runCommand(s.env.assets.kubernetes.paths.kubectl, [
+    '--kubeconfig',
+    s.env.controlPlane.kubeconfigPath,
+    ...args,
+  ]);
   return out.stdout;
 }
 
-export async function flinkRest(s: SupervisedEnvironment, namespace: string, cluster: string): Promise<string> {
+export async function flinkRest(
+  s: SupervisedEnvironment,
+  namespace: string,
+  cluster: string,
+): Promise<string> {
   const pods = await clusterPods(s.kc, namespace, cluster, 'jobmanager');
   const ip = pods[0]?.status?.podIP;
   if (!ip) throw new Error(`no JobManager pod for ${cluster}`);
@@ -252,7 +308,11 @@ export async function flinkJson<T>(url: string, init?: RequestInit): Promise<T> 
 }
 
 /** Process groups the node agent runs for a pod (from its registry): to kill -9 or SIGSTOP a "container". */
-export async function podProcessGroups(s: SupervisedEnvironment, namespace: string, podName: string): Promise<number[]> {
+export async function podProcessGroups(
+  s: SupervisedEnvironment,
+  namespace: string,
+  podName: string,
+): Promise<number[]> {
   const { readdir, readFile } = await import('node:fs/promises');
   const dir = join(s.env.nodeAgent.dir, 'pids');
   const out: number[] = [];
@@ -277,7 +337,12 @@ export function signalGroups(groups: readonly number[], signal: NodeJS.Signals):
  * Until every task of the job runs: Flink reports a job RUNNING before its tasks are, and refuses a
  * savepoint until they all are.
  */
-export async function waitForTasksRunning(s: SupervisedEnvironment, namespace: string, cluster: string, jobId: string): Promise<void> {
+export async function waitForTasksRunning(
+  s: SupervisedEnvironment,
+  namespace: string,
+  cluster: string,
+  jobId: string,
+): Promise<void> {
   await waitFor(
     `all tasks of ${jobId} RUNNING`,
     async () => {

@@ -12,10 +12,14 @@ export async function waitForPod(
   const core = kc.makeApiClient(CoreV1Api);
   return waitFor(
     what,
-    async () => predicate((await core.listNamespacedPod({ namespace, ...(labelSelector ? { labelSelector } : {}) })).items),
+    async () =>
+      predicate(
+        (await core.listNamespacedPod({ namespace, ...(labelSelector ? { labelSelector } : {}) })).items,
+      ),
     { timeoutMs, intervalMs: 250 },
   );
 }
 
 export const isRunningReady = (p: V1Pod): boolean =>
-  p.status?.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  p.status?.phase === 'Running' &&
+  (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');

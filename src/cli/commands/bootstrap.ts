@@ -33,7 +33,9 @@ export function jobManagerServiceName(clusterName: string): string {
 }
 
 export function registerBootstrapCommands(program: Command, ctx: CliContext): void {
-  const bootstrap = program.command('bootstrap').description('the bootstrap Job: upload a job jar to the JobManager and submit it');
+  const bootstrap = program
+    .command('bootstrap')
+    .description('the bootstrap Job: upload a job jar to the JobManager and submit it');
   bootstrap
     .command('run')
     .description('upload the jar and run it with the job id chosen by the supervisor (idempotent)')
@@ -47,13 +49,22 @@ export function registerBootstrapCommands(program: Command, ctx: CliContext): vo
     .option('--parallelism <n>', 'job parallelism')
     .option('--savepoint-path <path>', 'savepoint to restore from')
     .option('--allow-non-restored-state', 'skip savepoint state that maps to no operator')
-    .option('--argument <arg>', 'a program argument (repeat for more)', (v: string, all: string[]) => [...all, v], [])
-    .option('--jobmanager-url <url>', 'Flink REST URL (default: http://jobmanager-<cluster>.<namespace>:8081)')
+    .option(
+      '--argument <arg>',
+      'a program argument (repeat for more)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .option(
+      '--jobmanager-url <url>',
+      'Flink REST URL (default: http://jobmanager-<cluster>.<namespace>:8081)',
+    )
     .option('--allow-private-networks', 'allow jar downloads from private, loopback and link-local addresses')
     .option('--dry-run', 'check the arguments and exit')
     .action(async (opts: BootstrapOptions) => {
       const log = createLogger({ name: 'bootstrap', level: ctx.env['LOG_LEVEL'] ?? 'info' });
-      if (!isFlinkId(opts.jobId)) throw new UsageError(`--job-id must be 32 hex characters, got ${opts.jobId}`);
+      if (!isFlinkId(opts.jobId))
+        throw new UsageError(`--job-id must be 32 hex characters, got ${opts.jobId}`);
       let jar;
       try {
         jar = parseJarLocation({ jarPath: opts.jarPath, jarURI: opts.jarUri });
@@ -73,7 +84,8 @@ export function registerBootstrapCommands(program: Command, ctx: CliContext): vo
         log.info({ jobId: opts.jobId }, 'dry run: arguments are valid');
         return;
       }
-      const baseUrl = opts.jobmanagerUrl ?? `http://${jobManagerServiceName(opts.clusterName)}.${opts.namespace}:8081`;
+      const baseUrl =
+        opts.jobmanagerUrl ?? `http://${jobManagerServiceName(opts.clusterName)}.${opts.namespace}:8081`;
       const dispatcher = createFlinkDispatcher(baseUrl);
       try {
         const client = new FlinkRestClient({ baseUrl, dispatcher });

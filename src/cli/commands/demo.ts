@@ -7,7 +7,9 @@ import type { CliContext } from '../program.ts';
 export function registerDemoCommands(program: Command, ctx: CliContext): void {
   program
     .command('demo')
-    .description('the demo: a local Kubernetes and Flink, the operator, and a FlinkDeployment with two streaming jobs')
+    .description(
+      'the demo: a local Kubernetes and Flink, the operator, and a FlinkDeployment with two streaming jobs',
+    )
     .option('--cache-dir <dir>', 'cache directory', defaultCacheDir(ctx.env))
     .option('--exit-after-success', 'stop everything and exit once the jobs run and have savepoints (CI)')
     .option('--timeout <seconds>', 'give up waiting for the jobs after this long', '900')

@@ -31,7 +31,9 @@ function waitForSignal(): Promise<void> {
 }
 
 export function registerDevenvCommands(program: Command, ctx: CliContext): void {
-  const devenv = program.command('devenv').description('the local environment: real Kubernetes and Flink, no containers');
+  const devenv = program
+    .command('devenv')
+    .description('the local environment: real Kubernetes and Flink, no containers');
 
   devenv
     .command('prepare')
@@ -40,9 +42,16 @@ export function registerDevenvCommands(program: Command, ctx: CliContext): void 
     .action(async (opts: { cacheDir: string }) => {
       const progress = consoleProgress((line) => ctx.stdout.write(`${line}\n`));
       const started = Date.now();
-      const assets = await prepareDevenv({ cacheDir: opts.cacheDir, progress, env: ctx.env, sources: artifactSources(ctx.env) });
+      const assets = await prepareDevenv({
+        cacheDir: opts.cacheDir,
+        progress,
+        env: ctx.env,
+        sources: artifactSources(ctx.env),
+      });
       progress.note(
-        `ready in ${((Date.now() - started) / 1000).toFixed(1)}s: etcd ${assets.etcd.version}, Kubernetes ${assets.kubernetes.version}, Flink ${Object.values(assets.flink)
+        `ready in ${((Date.now() - started) / 1000).toFixed(1)}s: etcd ${assets.etcd.version}, Kubernetes ${assets.kubernetes.version}, Flink ${Object.values(
+          assets.flink,
+        )
           .map((f) => f.release.version)
           .join(' and ')} (cache ${assets.cacheDir})`,
       );
@@ -55,8 +64,15 @@ export function registerDevenvCommands(program: Command, ctx: CliContext): void 
     .option('--dir <dir>', 'parent directory for the environment (default: a new temporary directory)')
     .action(async (opts: { cacheDir: string; dir?: string }) => {
       const progress = consoleProgress((line) => ctx.stdout.write(`${line}\n`));
-      const env = await startLocalEnvironment({ cacheDir: opts.cacheDir, env: ctx.env, progress, ...(opts.dir ? { baseDir: opts.dir } : {}) });
-      ctx.stdout.write(`\nexport KUBECONFIG=${env.controlPlane.kubeconfigPath}\nkubectl: ${env.assets.kubernetes.paths.kubectl}\nnode agent: ${env.nodeAgent.dir}\n`);
+      const env = await startLocalEnvironment({
+        cacheDir: opts.cacheDir,
+        env: ctx.env,
+        progress,
+        ...(opts.dir ? { baseDir: opts.dir } : {}),
+      });
+      ctx.stdout.write(
+        `\nexport KUBECONFIG=${env.controlPlane.kubeconfigPath}\nkubectl: ${env.assets.kubernetes.paths.kubectl}\nnode agent: ${env.nodeAgent.dir}\n`,
+      );
       await waitForSignal();
       await env.stop();
     });
@@ -70,54 +86,74 @@ export function registerDevenvCommands(program: Command, ctx: CliContext): void 
     .option('--cache-dir <dir>', 'cache directory', defaultCacheDir(ctx.env))
     .option('--flink-image <image=line...>', 'extra image to Flink line mappings, e.g. my/flink:7=1.20', [])
     .option('--exit-with-parent', 'stop every pod and exit when the process that started the agent is gone')
-    .action(async (opts: { kubeconfig: string; dir: string; nodeName: string; cacheDir: string; flinkImage: string[]; exitWithParent?: boolean }) => {
-      const log = createLogger({ name: 'node-agent', level: ctx.env['LOG_LEVEL'] ?? 'info' });
-      const assets = await prepareDevenv({ cacheDir: opts.cacheDir, progress: silentProgress, env: ctx.env, sources: artifactSources(ctx.env) });
-      const kc = loadKubeConfig(opts.kubeconfig);
-      const cluster = kc.getCurrentCluster();
-      if (!cluster?.server || !cluster.caFile) throw new UsageError('the kubeconfig must name a server and a certificate-authority file');
-      const flinkImages: Record<string, string> = {};
-      for (const m of opts.flinkImage) {
-        const [image, line] = m.split('=');
-        if (!image || !line) throw new UsageError(`--flink-image expects image=line, got ${m}`);
-        flinkImages[image] = line;
-      }
-      const pick = (k: string) => (ctx.env[k] !== undefined ? { [k]: ctx.env[k] as string } : {});
-      const agent = new NodeAgent({
-        kubeConfig: kc,
-        nodeName: opts.nodeName,
-        dir: opts.dir,
-        apiServer: cluster.server,
-        caFile: cluster.caFile,
-        imageMap: { ...DEFAULT_IMAGE_MAP, flinkImages, flinkLines: Object.keys(assets.flink) },
-        flinkHomes: Object.fromEntries(Object.entries(assets.flink).map(([line, d]) => [line, d.home])),
-        nodeBinary: process.execPath,
-        projectRoot: PROJECT_ROOT,
-        baseEnv: { PATH: ctx.env['PATH'] ?? '/usr/bin:/bin', LANG: ctx.env['LANG'] ?? 'C.UTF-8', ...pick('JAVA_HOME'), ...pick('TZ') },
-        kubeletVersion: `v${KUBERNETES_VERSION}`,
-        log: (message, fields) => log.info(fields ?? {}, message),
-      });
-      await agent.start();
-      const parent = process.ppid;
-      await Promise.race([
-        waitForSignal(),
-        // A harness killed with SIGKILL cannot stop us: notice it, so no pod process outlives it.
-        ...(opts.exitWithParent
-          ? [
-              new Promise<void>((resolve) => {
-                const timer = setInterval(() => {
-                  if (process.ppid !== parent) {
-                    clearInterval(timer);
-                    resolve();
-                  }
-                }, 1000);
-              }),
-            ]
-          : []),
-      ]);
-      log.info('stopping: ending every pod process');
-      await agent.stop();
-    });
+    .action(
+      async (opts: {
+        kubeconfig: string;
+        dir: string;
+        nodeName: string;
+        cacheDir: string;
+        flinkImage: string[];
+        exitWithParent?: boolean;
+      }) => {
+        const log = createLogger({ name: 'node-agent', level: ctx.env['LOG_LEVEL'] ?? 'info' });
+        const assets = await prepareDevenv({
+          cacheDir: opts.cacheDir,
+          progress: silentProgress,
+          env: ctx.env,
+          sources: artifactSources(ctx.env),
+        });
+        const kc = loadKubeConfig(opts.kubeconfig);
+        const cluster = kc.getCurrentCluster();
+        if (!cluster?.server || !cluster.caFile)
+          throw new UsageError('the kubeconfig must name a server and a certificate-authority file');
+        const flinkImages: Record<string, string> = {};
+        for (const m of opts.flinkImage) {
+          const [image, line] = m.split('=');
+          if (!image || !line) throw new UsageError(`--flink-image expects image=line, got ${m}`);
+          flinkImages[image] = line;
+        }
+        const pick = (k: string) => (ctx.env[k] !== undefined ? { [k]: ctx.env[k] as string } : {});
+        const agent = new NodeAgent({
+          kubeConfig: kc,
+          nodeName: opts.nodeName,
+          dir: opts.dir,
+          apiServer: cluster.server,
+          caFile: cluster.caFile,
+          imageMap: { ...DEFAULT_IMAGE_MAP, flinkImages, flinkLines: Object.keys(assets.flink) },
+          flinkHomes: Object.fromEntries(Object.entries(assets.flink).map(([line, d]) => [line, d.home])),
+          nodeBinary: process.execPath,
+          projectRoot: PROJECT_ROOT,
+          baseEnv: {
+            PATH: ctx.env['PATH'] ?? '/usr/bin:/bin',
+            LANG: ctx.env['LANG'] ?? 'C.UTF-8',
+            ...pick('JAVA_HOME'),
+            ...pick('TZ'),
+          },
+          kubeletVersion: `v${KUBERNETES_VERSION}`,
+          log: (message, fields) => log.info(fields ?? {}, message),
+        });
+        await agent.start();
+        const parent = process.ppid;
+        await Promise.race([
+          waitForSignal(),
+          // A harness killed with SIGKILL cannot stop us: notice it, so no pod process outlives it.
+          ...(opts.exitWithParent
+            ? [
+                new Promise<void>((resolve) => {
+                  const timer = setInterval(() => {
+                    if (process.ppid !== parent) {
+                      clearInterval(timer);
+                      resolve();
+                    }
+                  }, 1000);
+                }),
+              ]
+            : []),
+        ]);
+        log.info('stopping: ending every pod process');
+        await agent.stop();
+      },
+    );
 
   devenv
     .command('logs')

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { createLogger } from '../../observability/logger.ts';
+import { readControlApiTls } from '../../control-api/tls-files.ts';
 import { startOperatorProcess } from '../../operator/operator-process.ts';
 import { UsageError } from '../exit-codes.ts';
 import type { CliContext } from '../program.ts';
@@ -15,37 +16,99 @@ interface OperatorRunOptions {
   supervisorArg: string[];
   forceDeletionAfter: string;
   identity?: string;
+  apiPort: string;
+  apiTlsCert?: string;
+  apiTlsKey?: string;
+  apiClientCa?: string;
+  apiRequireClientCertificate?: boolean;
+  apiInsecureHttp?: boolean;
 }
 
 export function registerOperatorCommands(program: Command, ctx: CliContext): void {
-  const operator = program.command('operator').description('the operator: FlinkDeployments, supervisors, control API');
+  const operator = program
+    .command('operator')
+    .description('the operator: FlinkDeployments, supervisors, control API');
   operator
     .command('run')
     .description('expand FlinkDeployments, run one supervisor per FlinkCluster (leader-elected on a Lease)')
-    .option('--namespaces <list>', 'comma-separated namespaces to watch (default: the operator\'s own)')
+    .option('--namespaces <list>', "comma-separated namespaces to watch (default: the operator's own)")
     .option('--all-namespaces', 'watch every namespace')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, else in-cluster)')
     .option('--monitoring-port <port>', 'port of /healthz /readyz /metrics /version', '8080')
     .option('--bind-address <address>', 'bind address (default: $POD_IP, else 0.0.0.0)')
-    .option('--supervisor-arg <arg>', 'extra argument for every supervisor (repeat)', (v: string, all: string[]) => [...all, v], [])
-    .option('--force-deletion-after <seconds>', 'force finalizers off a deletion that has not finished after this long', '600')
+    .option(
+      '--supervisor-arg <arg>',
+      'extra argument for every supervisor (repeat)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .option(
+      '--force-deletion-after <seconds>',
+      'force finalizers off a deletion that has not finished after this long',
+      '600',
+    )
     .option('--identity <id>', 'leader election identity (default: $POD_NAME, else host-pid)')
+    .option('--api-port <port>', 'control REST API port (0: off)', '4444')
+    .option('--api-tls-cert <file>', 'PEM certificate of the control API')
+    .option('--api-tls-key <file>', 'PEM key of the control API')
+    .option('--api-client-ca <file>', 'CA whose client certificates the API accepts')
+    .option('--api-require-client-certificate', 'refuse callers without a client certificate (mTLS)')
+    .option(
+      '--api-insecure-http',
+      'serve the API over plain HTTP (tokens are still required); for local use only',
+    )
     .action(async (opts: OperatorRunOptions) => {
       const log = createLogger({ name: 'operator', level: ctx.env['LOG_LEVEL'] ?? 'info' });
       const own = ctx.env['POD_NAMESPACE'] ?? 'default';
-      if (opts.allNamespaces && opts.namespaces) throw new UsageError('give either --namespaces or --all-namespaces');
-      const namespaces = opts.allNamespaces ? 'all' : (opts.namespaces ?? own).split(',').map((n) => n.trim()).filter(Boolean);
+      if (opts.allNamespaces && opts.namespaces)
+        throw new UsageError('give either --namespaces or --all-namespaces');
+      const namespaces = opts.allNamespaces
+        ? 'all'
+        : (opts.namespaces ?? own)
+            .split(',')
+            .map((n) => n.trim())
+            .filter(Boolean);
       const port = Number(opts.monitoringPort);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--monitoring-port must be a port number`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new UsageError(`--monitoring-port must be a port number`);
       const forceAfter = Number(opts.forceDeletionAfter);
-      if (!(forceAfter > 0)) throw new UsageError('--force-deletion-after must be a positive number of seconds');
+      if (!(forceAfter > 0))
+        throw new UsageError('--force-deletion-after must be a positive number of seconds');
+      const apiPort = Number(opts.apiPort);
+      if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535)
+        throw new UsageError('--api-port must be a port number');
+      if (apiPort > 0 && !opts.apiInsecureHttp && !(opts.apiTlsCert && opts.apiTlsKey)) {
+        throw new UsageError(
+          'the control API needs --api-tls-cert and --api-tls-key, or --api-insecure-http, or --api-port 0',
+        );
+      }
+      const tls =
+        opts.apiTlsCert && opts.apiTlsKey
+          ? await readControlApiTls({
+              certFile: opts.apiTlsCert,
+              keyFile: opts.apiTlsKey,
+              ...(opts.apiClientCa ? { clientCaFile: opts.apiClientCa } : {}),
+              requireClientCertificate: opts.apiRequireClientCertificate ?? false,
+            })
+          : undefined;
+      const host = opts.bindAddress ?? ctx.env['POD_IP'] ?? '0.0.0.0';
       const running = await startOperatorProcess({
         kubeConfig: loadKubeConfig(opts.kubeconfig ?? ctx.env['KUBECONFIG']),
         namespaces,
         leaseNamespace: own,
         identity: opts.identity ?? ctx.env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
         log,
-        monitoring: { host: opts.bindAddress ?? ctx.env['POD_IP'] ?? '0.0.0.0', port },
+        monitoring: { host, port },
+        ...(apiPort > 0
+          ? {
+              api: {
+                host,
+                port: apiPort,
+                ...(tls ? { tls } : {}),
+                ...(opts.apiInsecureHttp ? { insecureHttp: true } : {}),
+              },
+            }
+          : {}),
         supervisorArgs: opts.supervisorArg,
         forceDeletionAfterMs: forceAfter * 1000,
       });

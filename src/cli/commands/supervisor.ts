@@ -16,6 +16,8 @@ interface SupervisorRunOptions {
   pollingInterval?: string;
   identity?: string;
   allowPrivateNetworks?: boolean;
+  debugPort: string;
+  debugAddress: string;
 }
 
 export function registerSupervisorCommands(program: Command, ctx: CliContext): void {
@@ -32,12 +34,23 @@ export function registerSupervisorCommands(program: Command, ctx: CliContext): v
     .option('--polling-interval <seconds>', 'override spec.supervisor.pollingInterval')
     .option('--identity <id>', 'leader election identity (default: $POD_NAME, else host-pid)')
     .option('--allow-private-networks', 'let bootstrap Jobs download jars from private addresses')
+    .option('--debug-port <port>', 'state visualizer port: /debug/ (0: off)', '8090')
+    .option(
+      '--debug-address <address>',
+      'state visualizer bind address (reach it with kubectl port-forward)',
+      'localhost',
+    )
     .action(async (opts: SupervisorRunOptions) => {
       const log = createLogger({ name: 'supervisor', level: ctx.env['LOG_LEVEL'] ?? 'info' });
       const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${opts.port}`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new UsageError(`--port must be a port number, got ${opts.port}`);
+      const debugPort = Number(opts.debugPort);
+      if (!Number.isInteger(debugPort) || debugPort < 0 || debugPort > 65535)
+        throw new UsageError(`--debug-port must be a port number, got ${opts.debugPort}`);
       const poll = opts.pollingInterval === undefined ? undefined : Number(opts.pollingInterval);
-      if (poll !== undefined && !(poll > 0)) throw new UsageError(`--polling-interval must be a positive number of seconds`);
+      if (poll !== undefined && !(poll > 0))
+        throw new UsageError(`--polling-interval must be a positive number of seconds`);
       const running = await startSupervisorProcess({
         kubeConfig: loadKubeConfig(opts.kubeconfig ?? ctx.env['KUBECONFIG']),
         namespace: opts.namespace,
@@ -48,6 +61,7 @@ export function registerSupervisorCommands(program: Command, ctx: CliContext): v
         ...(opts.flinkUrl ? { flinkUrl: opts.flinkUrl } : {}),
         ...(poll ? { pollIntervalMs: poll * 1000 } : {}),
         ...(opts.allowPrivateNetworks ? { allowPrivateNetworks: true } : {}),
+        ...(debugPort > 0 ? { debug: { host: opts.debugAddress, port: debugPort } } : {}),
       });
       const signalled = new Promise<'signal'>((resolve) => {
         process.once('SIGTERM', () => resolve('signal'));

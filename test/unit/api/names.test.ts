@@ -35,6 +35,7 @@ describe('names', () => {
     expect(ANNOTATIONS).toEqual({
       requestedAction: 'flinkvisor.io/requested-action',
       withoutSavepoint: 'flinkvisor.io/without-savepoint',
+      actionTimestamp: 'flinkvisor.io/action-timestamp',
     });
   });
 

@@ -66,7 +66,11 @@ describe('obtaining a jar', () => {
   const lookup = async () => ['127.0.0.1'];
 
   it('downloads over http when private networks are allowed, and removes the copy on cleanup', async () => {
-    const jar = await obtainJar(parseJarLocation({ jarURI: `${base}/job.jar` }), { workDir, allowPrivateNetworks: true, lookup });
+    const jar = await obtainJar(parseJarLocation({ jarURI: `${base}/job.jar` }), {
+      workDir,
+      allowPrivateNetworks: true,
+      lookup,
+    });
     expect(jar.bytes).toBe(payload.length);
     expect((await readFile(jar.path)).equals(payload)).toBe(true);
     await jar.cleanup();
@@ -74,22 +78,28 @@ describe('obtaining a jar', () => {
   });
 
   it('refuses a host that resolves to a loopback address by default, permanently', async () => {
-    const err = await obtainJar(parseJarLocation({ jarURI: `${base}/job.jar` }), { workDir, allowPrivateNetworks: false, lookup }).catch(
-      (e: unknown) => e,
-    );
+    const err = await obtainJar(parseJarLocation({ jarURI: `${base}/job.jar` }), {
+      workDir,
+      allowPrivateNetworks: false,
+      lookup,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(JarSourceError);
     expect((err as JarSourceError).permanent).toBe(true);
     expect((err as Error).message).toContain('127.0.0.1 (loopback)');
   });
 
   it('does not follow redirects, and says whether a failure is permanent', async () => {
-    const redirect = await obtainJar(parseJarLocation({ jarURI: `${base}/redirect.jar` }), { workDir, allowPrivateNetworks: true, lookup }).catch(
-      (e: unknown) => e as JarSourceError,
-    );
+    const redirect = await obtainJar(parseJarLocation({ jarURI: `${base}/redirect.jar` }), {
+      workDir,
+      allowPrivateNetworks: true,
+      lookup,
+    }).catch((e: unknown) => e as JarSourceError);
     expect(redirect).toBeInstanceOf(JarSourceError);
-    const missing = await obtainJar(parseJarLocation({ jarURI: `${base}/nope.jar` }), { workDir, allowPrivateNetworks: true, lookup }).catch(
-      (e: unknown) => e as JarSourceError,
-    );
+    const missing = await obtainJar(parseJarLocation({ jarURI: `${base}/nope.jar` }), {
+      workDir,
+      allowPrivateNetworks: true,
+      lookup,
+    }).catch((e: unknown) => e as JarSourceError);
     expect((missing as JarSourceError).permanent).toBe(true);
     expect((missing as Error).message).toContain('HTTP 404');
   });
@@ -107,12 +117,18 @@ describe('obtaining a jar', () => {
   it('uses a file: URI or an image path in place', async () => {
     const file = join(workDir, 'local.jar');
     await writeFile(file, 'jar');
-    const viaUri = await obtainJar(parseJarLocation({ jarURI: `file://${file}` }), { workDir, allowPrivateNetworks: false });
+    const viaUri = await obtainJar(parseJarLocation({ jarURI: `file://${file}` }), {
+      workDir,
+      allowPrivateNetworks: false,
+    });
     expect(viaUri.path).toBe(file);
     await viaUri.cleanup();
     expect(await readFile(file, 'utf8')).toBe('jar');
-    await expect(obtainJar(parseJarLocation({ jarPath: join(workDir, 'absent.jar') }), { workDir, allowPrivateNetworks: false })).rejects.toThrow(
-      'jar not found',
-    );
+    await expect(
+      obtainJar(parseJarLocation({ jarPath: join(workDir, 'absent.jar') }), {
+        workDir,
+        allowPrivateNetworks: false,
+      }),
+    ).rejects.toThrow('jar not found');
   });
 });

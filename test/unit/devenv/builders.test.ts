@@ -90,7 +90,13 @@ describe('the cache', () => {
   it('keeps nothing from a failed build', async () => {
     const cacheDir = await mkdtemp(join(tmpdir(), 'fv-cache-'));
     await expect(
-      ensureCacheEntry({ cacheDir, key: 'bad-1', label: 'bad', progress: silentProgress, build: () => Promise.reject(new Error('no go')) }),
+      ensureCacheEntry({
+        cacheDir,
+        key: 'bad-1',
+        label: 'bad',
+        progress: silentProgress,
+        build: () => Promise.reject(new Error('no go')),
+      }),
     ).rejects.toThrow('no go');
     expect((await readdir(cacheDir)).filter((f) => f.startsWith('bad'))).toEqual([]);
     await rm(cacheDir, { recursive: true });

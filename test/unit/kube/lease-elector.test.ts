@@ -42,7 +42,13 @@ function candidate(store: LeaseStore, clock: ManualClock, identity: string) {
   });
   const stop = new AbortController();
   const done = elector.run(stop.signal);
-  return { elector, events, stop, done, leading: () => leadingSignal !== undefined && !leadingSignal.aborted };
+  return {
+    elector,
+    events,
+    stop,
+    done,
+    leading: () => leadingSignal !== undefined && !leadingSignal.aborted,
+  };
 }
 
 describe('leader election on a Lease', () => {
@@ -50,7 +56,15 @@ describe('leader election on a Lease', () => {
     const clock = new ManualClock();
     const store = new FakeLeaseStore();
     expect(
-      () => new LeaderElector({ store, clock, identity: 'a', leaseDurationMs: 10_000, renewDeadlineMs: 10_000, onStartedLeading: () => undefined }),
+      () =>
+        new LeaderElector({
+          store,
+          clock,
+          identity: 'a',
+          leaseDurationMs: 10_000,
+          renewDeadlineMs: 10_000,
+          onStartedLeading: () => undefined,
+        }),
     ).toThrow('leaseDuration must be greater than renewDeadline');
   });
 

@@ -6,7 +6,13 @@ const svc = (namespace: string, name: string, selector?: Record<string, string>)
   metadata: { namespace, name },
   spec: selector ? { selector } : {},
 });
-const pod = (namespace: string, name: string, ip: string, labels: Record<string, string>, ready = true): V1Pod => ({
+const pod = (
+  namespace: string,
+  name: string,
+  ip: string,
+  labels: Record<string, string>,
+  ready = true,
+): V1Pod => ({
   metadata: { namespace, name, labels },
   status: { phase: 'Running', podIP: ip, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
 });
@@ -16,7 +22,11 @@ describe('service addresses', () => {
     const out = serviceAddresses(
       [svc('a', 'jm', { app: 'jm' })],
       [],
-      [pod('a', 'p2', '127.0.0.12', { app: 'jm' }), pod('a', 'p1', '127.0.0.11', { app: 'jm' }), pod('b', 'x', '127.0.0.9', { app: 'jm' })],
+      [
+        pod('a', 'p2', '127.0.0.12', { app: 'jm' }),
+        pod('a', 'p1', '127.0.0.11', { app: 'jm' }),
+        pod('b', 'x', '127.0.0.9', { app: 'jm' }),
+      ],
     );
     expect(out).toEqual([{ namespace: 'a', name: 'jm', ip: '127.0.0.11' }]);
   });
@@ -27,7 +37,11 @@ describe('service addresses', () => {
     const out = serviceAddresses(
       [svc('a', 'jm', { app: 'jm' })],
       [],
-      [pod('a', 'n', '127.0.0.4', { app: 'jm' }, false), terminating, pod('a', 'o', '127.0.0.3', { app: 'other' })],
+      [
+        pod('a', 'n', '127.0.0.4', { app: 'jm' }, false),
+        terminating,
+        pod('a', 'o', '127.0.0.3', { app: 'other' }),
+      ],
     );
     expect(out).toEqual([]);
   });
@@ -36,9 +50,14 @@ describe('service addresses', () => {
     const slice: V1EndpointSlice = {
       metadata: { namespace: 'a', name: 'ext-1', labels: { 'kubernetes.io/service-name': 'ext' } },
       addressType: 'IPv4',
-      endpoints: [{ addresses: ['10.1.2.3'], conditions: { ready: true } }, { addresses: ['10.1.2.4'], conditions: { ready: false } }],
+      endpoints: [
+        { addresses: ['10.1.2.3'], conditions: { ready: true } },
+        { addresses: ['10.1.2.4'], conditions: { ready: false } },
+      ],
     };
-    expect(serviceAddresses([svc('a', 'ext')], [slice], [])).toEqual([{ namespace: 'a', name: 'ext', ip: '10.1.2.3' }]);
+    expect(serviceAddresses([svc('a', 'ext')], [slice], [])).toEqual([
+      { namespace: 'a', name: 'ext', ip: '10.1.2.3' },
+    ]);
   });
 });
 
@@ -49,7 +68,9 @@ describe('hosts files', () => {
   ];
 
   it('gives bare names only for the own namespace and qualified names for all', () => {
-    const table = parseHostsFile(renderHostsFile('a', services, { selfAddress: '127.0.0.30', localNames: ['host1', 'pod-a'] }));
+    const table = parseHostsFile(
+      renderHostsFile('a', services, { selfAddress: '127.0.0.30', localNames: ['host1', 'pod-a'] }),
+    );
     expect(table.get('jm')).toBe('127.0.0.11');
     expect(table.get('jm.b')).toBe('127.0.0.12');
     expect(table.get('jm.b.svc')).toBe('127.0.0.12');
@@ -58,7 +79,9 @@ describe('hosts files', () => {
     expect(table.get('host1')).toBe('127.0.0.30');
     expect(table.get('pod-a')).toBe('127.0.0.30');
     expect(table.get('localhost')).toBe('127.0.0.30');
-    const other = parseHostsFile(renderHostsFile('b', services, { selfAddress: '127.0.0.31', localNames: [] }));
+    const other = parseHostsFile(
+      renderHostsFile('b', services, { selfAddress: '127.0.0.31', localNames: [] }),
+    );
     expect(other.get('jm')).toBe('127.0.0.12');
   });
 

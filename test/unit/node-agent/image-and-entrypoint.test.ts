@@ -24,20 +24,32 @@ describe('image resolution', () => {
   });
 
   it('honours the configurable map', () => {
-    expect(resolveImage('registry.local/team/flink-job:7', { ...DEFAULT_IMAGE_MAP, flinkImages: { 'registry.local/team/flink-job:7': '1.20' } })).toEqual({
+    expect(
+      resolveImage('registry.local/team/flink-job:7', {
+        ...DEFAULT_IMAGE_MAP,
+        flinkImages: { 'registry.local/team/flink-job:7': '1.20' },
+      }),
+    ).toEqual({
       kind: 'flink',
       line: '1.20',
     });
   });
 
   it('splits registry ports from tags', () => {
-    expect(splitImage('localhost:5000/flink:1.20')).toEqual({ repository: 'localhost:5000/flink', tag: '1.20' });
+    expect(splitImage('localhost:5000/flink:1.20')).toEqual({
+      repository: 'localhost:5000/flink',
+      tag: '1.20',
+    });
     expect(splitImage('localhost:5000/flink')).toEqual({ repository: 'localhost:5000/flink', tag: 'latest' });
   });
 });
 
 describe('the official Flink entrypoint contract', () => {
-  const base = { 'jobmanager.rpc.address': 'localhost', 'taskmanager.numberOfTaskSlots': 1, 'rest.bind-address': 'localhost' };
+  const base = {
+    'jobmanager.rpc.address': 'localhost',
+    'taskmanager.numberOfTaskSlots': 1,
+    'rest.bind-address': 'localhost',
+  };
 
   it('runs jobmanager.sh start-foreground with the RPC address, fixed ports and the pod IP as bind address', () => {
     const plan = planFlinkEntrypoint({
@@ -60,7 +72,8 @@ describe('the official Flink entrypoint contract', () => {
       args: ['taskmanager'],
       env: {
         TASK_MANAGER_NUMBER_OF_TASK_SLOTS: '3',
-        FLINK_PROPERTIES: 'taskmanager.numberOfTaskSlots: 4\nstate.savepoints.dir: file:///flink-data/sp\ntaskmanager.bind-host: 0.0.0.0\n',
+        FLINK_PROPERTIES:
+          'taskmanager.numberOfTaskSlots: 4\nstate.savepoints.dir: file:///flink-data/sp\ntaskmanager.bind-host: 0.0.0.0\n',
         ENABLE_BUILT_IN_PLUGINS: 'flink-s3-fs-hadoop-1.20.5.jar; flink-metrics-prometheus.jar',
       },
       distributionConfig: base,
@@ -74,13 +87,20 @@ describe('the official Flink entrypoint contract', () => {
   });
 
   it('passes other commands through', () => {
-    const plan = planFlinkEntrypoint({ args: ['bash', '-c', 'echo hi'], env: {}, distributionConfig: base, podIp: '127.0.0.2' });
+    const plan = planFlinkEntrypoint({
+      args: ['bash', '-c', 'echo hi'],
+      env: {},
+      distributionConfig: base,
+      podIp: '127.0.0.2',
+    });
     expect(plan.role).toBeUndefined();
     expect(plan.args).toEqual(['bash', '-c', 'echo hi']);
   });
 
   it('reads nested YAML and legacy lines in FLINK_PROPERTIES', () => {
-    expect(parseFlinkProperties('state:\n  backend:\n    type: rocksdb\n')).toEqual({ 'state.backend.type': 'rocksdb' });
+    expect(parseFlinkProperties('state:\n  backend:\n    type: rocksdb\n')).toEqual({
+      'state.backend.type': 'rocksdb',
+    });
     expect(parseFlinkProperties('a.b: 1\nc: x y')).toEqual({ 'a.b': 1, c: 'x y' });
     expect(parseFlinkProperties(undefined)).toEqual({});
   });

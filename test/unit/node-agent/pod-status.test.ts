@@ -1,11 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { computePodStatus, podPhase, type ContainerRecord, type PodRecord } from '../../../src/node-agent/pod-status.ts';
+import {
+  computePodStatus,
+  podPhase,
+  type ContainerRecord,
+  type PodRecord,
+} from '../../../src/node-agent/pod-status.ts';
 
-const running: ContainerRecord = { name: 'c', image: 'node:26', phase: { kind: 'running', startedAt: 1000 }, restartCount: 0, ready: true, init: false };
+const running: ContainerRecord = {
+  name: 'c',
+  image: 'node:26',
+  phase: { kind: 'running', startedAt: 1000 },
+  restartCount: 0,
+  ready: true,
+  init: false,
+};
 const done = (exitCode: number): ContainerRecord => ({
   ...running,
   ready: false,
-  phase: { kind: 'terminated', exitCode, reason: exitCode ? 'Error' : 'Completed', startedAt: 1000, finishedAt: 2000 },
+  phase: {
+    kind: 'terminated',
+    exitCode,
+    reason: exitCode ? 'Error' : 'Completed',
+    startedAt: 1000,
+    finishedAt: 2000,
+  },
 });
 const pod = (over: Partial<PodRecord>): PodRecord => ({
   podIp: '127.0.0.10',
@@ -28,7 +46,9 @@ describe('pod phase', () => {
   it('is Pending until init containers completed', () =>
     expect(podPhase(pod({ initContainers: [{ ...running, init: true }] }))).toBe('Pending'));
   it('is Pending when the pod could not be set up', () =>
-    expect(podPhase(pod({ setupError: { reason: 'CreateContainerConfigError', message: 'x' } }))).toBe('Pending'));
+    expect(podPhase(pod({ setupError: { reason: 'CreateContainerConfigError', message: 'x' } }))).toBe(
+      'Pending',
+    ));
 });
 
 describe('pod status', () => {
@@ -48,7 +68,10 @@ describe('pod status', () => {
   });
 
   it('reports exit codes and restart counts', () => {
-    const s = computePodStatus(pod({ restartPolicy: 'Never', containers: [{ ...done(3), restartCount: 2 }] }), 5000);
+    const s = computePodStatus(
+      pod({ restartPolicy: 'Never', containers: [{ ...done(3), restartCount: 2 }] }),
+      5000,
+    );
     expect(s.phase).toBe('Failed');
     expect(s.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(3);
     expect(s.containerStatuses?.[0]?.restartCount).toBe(2);

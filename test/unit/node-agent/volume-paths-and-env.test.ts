@@ -71,11 +71,19 @@ describe('container environment', () => {
 
   it('fails clearly on a missing required secret key, and tolerates an optional one', async () => {
     await expect(
-      containerEnvironment(pod, { name: 'c', env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 's', key: 'NOPE' } } }] }, facts, sources),
+      containerEnvironment(
+        pod,
+        { name: 'c', env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 's', key: 'NOPE' } } }] },
+        facts,
+        sources,
+      ),
     ).rejects.toThrow('secret key s/NOPE not found');
     const env = await containerEnvironment(
       pod,
-      { name: 'c', env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'gone', key: 'K', optional: true } } }] },
+      {
+        name: 'c',
+        env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'gone', key: 'K', optional: true } } }],
+      },
       facts,
       sources,
     );

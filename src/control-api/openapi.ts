@@ -1,0 +1,354 @@
+import { z } from 'zod';
+import { toStructuralSchema, type JsonSchemaProps } from '../api/crd-schema.ts';
+import { flinkClusterSpec } from '../api/flink-cluster.ts';
+import { flinkDeploymentSpec } from '../api/flink-deployment.ts';
+import { flinkJobSpec } from '../api/flink-job.ts';
+import { API_GROUP } from '../api/names.ts';
+import { FLINKVISOR_VERSION } from '../version.ts';
+import { JOB_MANAGER_STATS_SOURCES, JOB_STATS_SOURCES, TASK_MANAGER_STATS_SOURCES } from './flink-stats.ts';
+import { clusterScaleBody, emptyBody, jobScaleBody, startStopBody } from './request-bodies.ts';
+import {
+  API_PREFIX,
+  pathParamsOf,
+  ROUTES,
+  type BodyKind,
+  type PathParam,
+  type RouteDefinition,
+} from './routes.ts';
+
+// The OpenAPI 3.1 document of the control API, built from the route table, the request-body
+// schemas and the resource schemas of src/api: it cannot drift from what the server does.
+
+type Schema = Record<string, unknown>;
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: 'Invalid request: the body or a name is invalid; `fields` names the offending fields',
+  401: 'No bearer token, or the Kubernetes API did not accept it (TokenReview)',
+  403: "The caller's RBAC does not allow the action (SubjectAccessReview)",
+  404: 'The resource (or the namespace, or the Flink object) does not exist',
+  405: 'The path exists, with other methods (see the Allow header)',
+  409: 'Conflict: the resource exists already, another action is pending, or it is being deleted',
+  413: 'The body is larger than the limit',
+  415: 'The body is not JSON',
+  500: 'The control API failed (including a missing permission of its own ServiceAccount)',
+  502: 'The JobManager or the Kubernetes API answered with a failure',
+  503: 'The JobManager or the Kubernetes API could not be reached',
+  504: 'The JobManager did not answer in time',
+};
+
+const COMMON_ERRORS = [401, 403, 500, 503];
+
+const PARAM_TEXT: Readonly<Record<PathParam, string>> = {
+  deployment: 'Name of the FlinkDeployment',
+  cluster: 'Name of the FlinkCluster',
+  job: 'Name of the job in the cluster: the FlinkJob <cluster>-<job>, else the FlinkJob <job> of the cluster',
+  taskmanager: 'TaskManager id, as Flink lists it',
+};
+
+function jsonSchema(schema: z.ZodType): Schema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input' }) as Schema;
+  return rest;
+}
+
+const nullableNumberOrString = { type: ['number', 'string', 'null'] };
+
+function statsSchema(fields: Readonly<Record<string, readonly string[]>>, extra: Schema = {}): Schema {
+  return {
+    type: 'object',
+    properties: {
+      ...Object.fromEntries(
+        Object.entries(fields).map(([field, ids]) => [
+          field,
+          { ...nullableNumberOrString, description: `Flink metric ${ids.join(', else ')}` },
+        ]),
+      ),
+      ...extra,
+    },
+  };
+}
+
+const garbageCollectors = {
+  jvmGarbageCollectors: {
+    type: 'object',
+    description: 'Per garbage collector (G1_Young_Generation, ...): collections and time spent',
+    additionalProperties: {
+      type: 'object',
+      properties: { count: nullableNumberOrString, time: nullableNumberOrString },
+    },
+  },
+};
+
+const actionView = (description: string) => ({
+  type: 'object',
+  description,
+  properties: {
+    action: { type: 'string', enum: ['START', 'STOP', 'TRIGGER_SAVEPOINT', 'FORGET_SAVEPOINT'] },
+    withoutSavepoint: { type: 'boolean' },
+    requestedAt: { type: ['integer', 'null'], description: 'Epoch ms: the identity of the request' },
+    outcome: { type: 'string', enum: ['accepted', 'rejected'] },
+    reason: { type: 'string' },
+    at: { type: 'integer' },
+  },
+});
+
+function componentSchemas(): Record<string, Schema | JsonSchemaProps> {
+  const ref = {
+    type: 'object',
+    properties: { kind: { type: 'string' }, namespace: { type: 'string' }, name: { type: 'string' } },
+  };
+  return {
+    Problem: {
+      type: 'object',
+      required: ['error', 'message'],
+      properties: {
+        error: { type: 'string', description: 'CamelCase code: NotFound, ActionPending, Invalid, ...' },
+        message: { type: 'string' },
+        fields: {
+          type: 'array',
+          items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+        },
+      },
+    },
+    FlinkDeploymentSpec: toStructuralSchema(flinkDeploymentSpec),
+    FlinkClusterSpec: toStructuralSchema(flinkClusterSpec),
+    FlinkJobSpec: toStructuralSchema(flinkJobSpec),
+    StartStopRequest: jsonSchema(startStopBody),
+    ClusterScaleRequest: jsonSchema(clusterScaleBody),
+    JobScaleRequest: jsonSchema(jobScaleBody),
+    EmptyRequest: jsonSchema(emptyBody),
+    ResourceRef: {
+      ...ref,
+      properties: { ...ref.properties, generation: { type: 'integer' }, deleting: { type: 'boolean' } },
+    },
+    ActionAccepted: {
+      ...ref,
+      properties: {
+        ...ref.properties,
+        action: { type: 'string' },
+        withoutSavepoint: { type: 'boolean' },
+        actionTimestamp: {
+          type: 'integer',
+          description:
+            'Epoch ms: the identity of the request; lastAction.requestedAt in the status once the supervisor took it',
+        },
+      },
+    },
+    ClusterScale: {
+      ...ref,
+      properties: {
+        ...ref.properties,
+        taskManagers: { type: 'integer', description: 'The requested spec.taskManagers' },
+        effectiveTaskManagers: {
+          type: 'integer',
+          description: 'The request clamped to [minTaskManagers, maxTaskManagers]',
+        },
+        rescalePolicy: {
+          type: 'string',
+          description: 'JobParallelism: the supervisor sizes the cluster itself',
+        },
+        generation: {
+          type: 'integer',
+          description: 'metadata.generation to wait for in status.observedGeneration',
+        },
+      },
+    },
+    JobScale: {
+      ...ref,
+      properties: {
+        ...ref.properties,
+        parallelism: { type: 'integer', description: 'The requested spec.jobParallelism' },
+        effectiveParallelism: {
+          type: 'integer',
+          description: 'The request clamped to [minJobParallelism, maxJobParallelism]',
+        },
+        generation: {
+          type: 'integer',
+          description: 'metadata.generation to wait for in status.observedGeneration',
+        },
+      },
+    },
+    DeploymentList: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          resourceStatus: { type: 'string' },
+          jobs: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+    ClusterList: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: Object.fromEntries(
+          ['name', 'supervisorStatus', 'resourceStatus', 'clusterHealth']
+            .map((k) => [k, { type: 'string' }])
+            .concat(
+              ['taskManagers', 'taskManagerReplicas', 'totalTaskSlots', 'requestedTaskManagers'].map((k) => [
+                k,
+                { type: 'integer' },
+              ]),
+            ),
+        ),
+      },
+    },
+    JobList: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string', description: 'The job name of the paths' },
+          resource: { type: 'string', description: 'The FlinkJob name' },
+          supervisorStatus: { type: 'string' },
+          resourceStatus: { type: 'string' },
+          jobStatus: { type: 'string' },
+          jobId: { type: 'string' },
+          jobParallelism: { type: 'integer' },
+          requestedParallelism: { type: 'integer' },
+          savepointPath: { type: 'string' },
+        },
+      },
+    },
+    ResourceStatus: {
+      type: 'object',
+      description: 'status of the resource (without the persisted state machine), plus the action views',
+      additionalProperties: true,
+      properties: {
+        requestedAction: actionView('An action still in the annotations: the supervisor has not taken it'),
+        pendingAction: actionView(
+          'An action the supervisor took and holds until a state accepts or rejects it',
+        ),
+        lastAction: actionView('The last action the supervisor accepted or rejected'),
+      },
+    },
+    FlinkJobDetails: {
+      type: 'object',
+      description: "Flink's JobDetailsInfo (GET /jobs/{jobid})",
+      additionalProperties: true,
+    },
+    JobStats: statsSchema(JOB_STATS_SOURCES),
+    JobManagerStats: statsSchema(JOB_MANAGER_STATS_SOURCES, garbageCollectors),
+    TaskManagerStats: statsSchema(TASK_MANAGER_STATS_SOURCES, garbageCollectors),
+    TaskManagerList: {
+      type: 'array',
+      description: "Flink's TaskManagerInfo list (GET /taskmanagers)",
+      items: { type: 'object', additionalProperties: true },
+    },
+    FlinkTaskManagerDetails: {
+      type: 'object',
+      description: "Flink's TaskManagerDetailsInfo",
+      additionalProperties: true,
+    },
+    OpenApiDocument: { type: 'object', additionalProperties: true },
+  };
+}
+
+const BODY_SCHEMA: Readonly<Record<Exclude<BodyKind, 'none' | 'spec'>, string>> = {
+  startStop: 'StartStopRequest',
+  clusterScale: 'ClusterScaleRequest',
+  jobScale: 'JobScaleRequest',
+  empty: 'EmptyRequest',
+};
+
+const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+function requestBody(route: RouteDefinition): Schema | undefined {
+  if (route.body === 'none') return undefined;
+  const name = route.body === 'spec' ? (route.spec ?? 'FlinkClusterSpec') : BODY_SCHEMA[route.body];
+  const required = route.body === 'spec' || route.body === 'clusterScale' || route.body === 'jobScale';
+  const description =
+    route.body === 'spec' && route.method === 'PUT' ? 'A JSON merge patch (RFC 7386) of the spec' : undefined;
+  return {
+    required,
+    ...(description ? { description } : {}),
+    content: { 'application/json': { schema: schemaRef(name) } },
+  };
+}
+
+function operation(route: RouteDefinition): Schema {
+  const errors = [
+    ...new Set([...route.errors, ...COMMON_ERRORS, ...(route.body === 'none' ? [] : [400])]),
+  ].sort();
+  const body = requestBody(route);
+  const parameters: Schema[] = pathParamsOf(route.path).map((name) => ({
+    name,
+    in: 'path',
+    required: true,
+    description: PARAM_TEXT[name],
+    schema: { type: 'string' },
+  }));
+  if (route.authorization !== 'authenticated') {
+    parameters.push({
+      name: 'namespace',
+      in: 'query',
+      required: false,
+      description: "The namespace; the server's default namespace when absent",
+      schema: { type: 'string' },
+    });
+  }
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    tags: [route.tag],
+    parameters,
+    ...(body ? { requestBody: body } : {}),
+    responses: {
+      [String(route.success.status)]: {
+        description: route.success.status === 202 ? 'Accepted: the supervisor carries it out' : 'OK',
+        content: { 'application/json': { schema: schemaRef(route.success.schema) } },
+      },
+      ...Object.fromEntries(
+        errors.map((status) => [
+          String(status),
+          {
+            description: STATUS_TEXT[status] ?? 'Error',
+            content: { 'application/json': { schema: schemaRef('Problem') } },
+          },
+        ]),
+      ),
+    },
+    'x-flinkvisor-authorization':
+      route.authorization === 'authenticated'
+        ? 'any authenticated caller'
+        : {
+            group: API_GROUP,
+            verb: route.authorization.verb,
+            resource: route.authorization.resource,
+            ...('subresource' in route.authorization ? { subresource: route.authorization.subresource } : {}),
+          },
+  };
+}
+
+export function openApiDocument(routes: readonly RouteDefinition[] = ROUTES): Schema {
+  const paths: Record<string, Record<string, Schema>> = {};
+  for (const route of routes) {
+    const item = (paths[`${API_PREFIX}${route.path}`] ??= {});
+    item[route.method.toLowerCase()] = operation(route);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Flinkvisor control API',
+      version: FLINKVISOR_VERSION,
+      description:
+        'Drive FlinkDeployments, FlinkClusters and FlinkJobs, and read their Flink JobManagers. Command routes only record the request (annotations, spec, scale); the supervisor carries it out. Every request needs a Kubernetes bearer token and is authorized with a SubjectAccessReview for the resource it touches.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
+    paths,
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A Kubernetes token (a ServiceAccount token, an OIDC id token, ...), reviewed with TokenReview',
+        },
+      },
+      schemas: componentSchemas(),
+    },
+  };
+}

@@ -1,0 +1,160 @@
+import { ANNOTATIONS, jobNameInCluster, parseRequestedAction } from '../api/names.ts';
+import type { StoredObject } from './resource-store.ts';
+
+// What the read routes answer: plain JSON objects built from the stored resources. The
+// persisted state machine (status.machine) is not echoed — it is the supervisor's own format —
+// but the two things clients need from it are: the action the supervisor holds (pendingAction)
+// and the outcome of the last one (lastAction), so `--wait` can tell accepted from rejected.
+
+/** An action request still in the annotations: the supervisor has not taken it yet. */
+export interface RequestedActionView {
+  readonly action: string;
+  readonly withoutSavepoint: boolean;
+  readonly requestedAt: number | null;
+}
+
+export interface ActionOutcomeView {
+  readonly action: string;
+  readonly withoutSavepoint: boolean;
+  readonly requestedAt: number;
+  readonly outcome?: 'accepted' | 'rejected';
+  readonly reason?: string;
+  readonly at?: number;
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function machineContext(obj: StoredObject): Record<string, unknown> | undefined {
+  return record(record(obj.status?.['machine'])?.['context']);
+}
+
+function actionOf(value: unknown): ActionOutcomeView | undefined {
+  const v = record(value);
+  if (!v || typeof v['action'] !== 'string' || typeof v['requestedAt'] !== 'number') return undefined;
+  return {
+    action: v['action'],
+    withoutSavepoint: v['withoutSavepoint'] === true,
+    requestedAt: v['requestedAt'],
+    ...(v['outcome'] === 'accepted' || v['outcome'] === 'rejected' ? { outcome: v['outcome'] } : {}),
+    ...(typeof v['reason'] === 'string' ? { reason: v['reason'] } : {}),
+    ...(typeof v['at'] === 'number' ? { at: v['at'] } : {}),
+  };
+}
+
+/** The action the annotations ask for and the supervisor has not taken yet, if any. */
+export function requestedActionOf(obj: StoredObject): RequestedActionView | undefined {
+  const annotations = obj.metadata.annotations ?? {};
+  const value = annotations[ANNOTATIONS.requestedAction];
+  const action = parseRequestedAction(value);
+  if (action === undefined) return undefined;
+  const stamped = Number(annotations[ANNOTATIONS.actionTimestamp]);
+  return {
+    action: action === 'invalid' ? (value ?? '') : action,
+    withoutSavepoint: (annotations[ANNOTATIONS.withoutSavepoint] ?? '').toLowerCase() === 'true',
+    requestedAt: Number.isFinite(stamped) && stamped > 0 ? stamped : null,
+  };
+}
+
+export function pendingActionOf(obj: StoredObject): ActionOutcomeView | undefined {
+  return actionOf(machineContext(obj)?.['pendingAction']);
+}
+
+export function lastActionOf(obj: StoredObject): ActionOutcomeView | undefined {
+  return actionOf(machineContext(obj)?.['lastAction']);
+}
+
+/**
+ * The action timestamp of a new request: now, but always later than any request the supervisor
+ * has seen for this resource. The supervisor ignores a request whose timestamp is not newer than
+ * the last one it took (it is how a request seen twice is taken once), so a clock behind the one
+ * that stamped the previous request must not make a new request look old.
+ */
+export function nextActionTimestamp(now: number, obj: StoredObject): number {
+  const seen = [lastActionOf(obj)?.requestedAt, pendingActionOf(obj)?.requestedAt].filter(
+    (t): t is number => typeof t === 'number',
+  );
+  return Math.max(Math.floor(now), ...seen.map((t) => t + 1));
+}
+
+/** GET …/status: the status without the machine snapshot, plus the action views. */
+export function statusView(obj: StoredObject): Record<string, unknown> {
+  const { machine: _machine, ...status } = obj.status ?? {};
+  const requested = requestedActionOf(obj);
+  const pending = pendingActionOf(obj);
+  const last = lastActionOf(obj);
+  return {
+    ...status,
+    ...(requested ? { requestedAction: requested } : {}),
+    ...(pending ? { pendingAction: pending } : {}),
+    ...(last ? { lastAction: last } : {}),
+  };
+}
+
+function pick(status: Record<string, unknown> | undefined, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (status?.[key] !== undefined) out[key] = status[key];
+  return out;
+}
+
+function deleting(obj: StoredObject): Record<string, unknown> {
+  return obj.metadata.deletionTimestamp ? { deleting: true } : {};
+}
+
+export function deploymentSummary(obj: StoredObject): Record<string, unknown> {
+  const jobs = Array.isArray(obj.spec?.['jobs'])
+    ? (obj.spec['jobs'] as { name?: unknown }[]).map((j) => String(j.name ?? ''))
+    : [];
+  return {
+    name: obj.metadata.name ?? '',
+    ...pick(obj.status, ['resourceStatus']),
+    jobs,
+    ...deleting(obj),
+    created: obj.metadata.creationTimestamp ?? null,
+  };
+}
+
+export function clusterSummary(obj: StoredObject): Record<string, unknown> {
+  return {
+    name: obj.metadata.name ?? '',
+    ...pick(obj.status, [
+      'supervisorStatus',
+      'resourceStatus',
+      'clusterHealth',
+      'taskManagers',
+      'taskManagerReplicas',
+      'totalTaskSlots',
+    ]),
+    ...(typeof obj.spec?.['taskManagers'] === 'number'
+      ? { requestedTaskManagers: obj.spec['taskManagers'] }
+      : {}),
+    ...deleting(obj),
+    created: obj.metadata.creationTimestamp ?? null,
+  };
+}
+
+/** A job of a cluster: `name` is the job name of the control API paths, `resource` the FlinkJob. */
+export function jobSummary(obj: StoredObject, clusterName: string): Record<string, unknown> {
+  const resource = obj.metadata.name ?? '';
+  return {
+    name: jobNameInCluster(resource, clusterName),
+    resource,
+    ...pick(obj.status, [
+      'supervisorStatus',
+      'resourceStatus',
+      'jobStatus',
+      'jobId',
+      'jobParallelism',
+      'savepointPath',
+      'savepointTimestamp',
+    ]),
+    ...(typeof obj.spec?.['jobParallelism'] === 'number'
+      ? { requestedParallelism: obj.spec['jobParallelism'] }
+      : {}),
+    ...deleting(obj),
+    created: obj.metadata.creationTimestamp ?? null,
+  };
+}
