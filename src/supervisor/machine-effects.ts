@@ -234,32 +234,28 @@ export function jobEffects(deps: JobEffectDeps) {
       return { at: deps.clock.now() };
     }),
     triggerSavepoint: fromPromise<EffectOutput, TriggerSavepointInput>(async ({ input, signal }) => {
-      await deps
-        .flink()
-        .triggerSavepoint(
-          input.jobId,
-          {
-            triggerId: input.triggerId,
-            cancelJob: false,
-            ...(input.targetDirectory ? { targetDirectory: input.targetDirectory } : {}),
-          },
-          { signal },
-        );
+      await deps.flink().triggerSavepoint(
+        input.jobId,
+        {
+          triggerId: input.triggerId,
+          cancelJob: false,
+          ...(input.targetDirectory ? { targetDirectory: input.targetDirectory } : {}),
+        },
+        { signal },
+      );
       deps.log('savepoint triggered', { jobId: input.jobId, triggerId: input.triggerId });
       return { at: deps.clock.now() };
     }),
     stopWithSavepoint: fromPromise<EffectOutput, StopWithSavepointInput>(async ({ input, signal }) => {
-      await deps
-        .flink()
-        .stopJobWithSavepoint(
-          input.jobId,
-          {
-            triggerId: input.triggerId,
-            drain: false,
-            ...(input.targetDirectory ? { targetDirectory: input.targetDirectory } : {}),
-          },
-          { signal },
-        );
+      await deps.flink().stopJobWithSavepoint(
+        input.jobId,
+        {
+          triggerId: input.triggerId,
+          drain: false,
+          ...(input.targetDirectory ? { targetDirectory: input.targetDirectory } : {}),
+        },
+        { signal },
+      );
       deps.log('stop with savepoint requested', { jobId: input.jobId, triggerId: input.triggerId });
       return { at: deps.clock.now() };
     }),

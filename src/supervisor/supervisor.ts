@@ -358,6 +358,11 @@ export class Supervisor {
       }
       const job = parsedJob.value;
       this.#parsedJobs.set(name, job);
+      // A job of a cluster that is going away is released, never claimed again.
+      const clusterGone =
+        Boolean(cluster.metadata.deletionTimestamp) &&
+        (clusterHost.actor.getSnapshot() as { status: string }).status === 'done';
+      if (clusterGone) continue;
       if (
         !job.metadata.deletionTimestamp &&
         !(jobRaw.metadata.finalizers ?? []).includes(FINALIZERS.supervisor)

@@ -238,7 +238,23 @@ export async function waitForStatus(
     );
   } catch (err) {
     const brief = last ? { ...last, machine: undefined, conditions: undefined } : undefined;
-    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(brief)}`, { cause: err });
+    // What the supervisor said about it (Warning Events carry Flink's failure causes).
+    const events = await kc
+      .makeApiClient(CoreV1Api)
+      .listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` })
+      .then((l) =>
+        l.items
+          .filter((e) => e.type === 'Warning')
+          .map((e) => `${e.reason}: ${e.message}`)
+          .slice(-5),
+      )
+      .catch(() => [] as string[]);
+    throw new Error(
+      `${(err as Error).message}; last status: ${JSON.stringify(brief)}; warnings: ${JSON.stringify(events)}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
