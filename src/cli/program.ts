@@ -13,6 +13,7 @@ import { registerTaskmanagersCommands } from './commands/taskmanagers.ts';
 import { registerVisualizeCommands } from './commands/visualize.ts';
 import { registerOperatorCommands } from './commands/operator.ts';
 import { registerDemoCommands } from './commands/demo.ts';
+import { registerInstallCommands } from './commands/install.ts';
 import { FLINKVISOR_VERSION } from '../version.ts';
 
 export interface CliContext {
@@ -41,5 +42,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerVisualizeCommands(program, ctx);
   registerOperatorCommands(program, ctx);
   registerDemoCommands(program, ctx);
+  registerInstallCommands(program, ctx);
   return program;
 }

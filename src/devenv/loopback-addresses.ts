@@ -21,6 +21,8 @@ export interface AllocateOptions {
   readonly ports?: readonly number[];
   readonly first?: number;
   readonly last?: number;
+  /** How long a released address is not handed out again (default 2 minutes). */
+  readonly quarantineMs?: number;
 }
 
 export function defaultRegistryDir(): string {
@@ -44,7 +46,7 @@ function portFree(host: string, port: number): Promise<boolean> {
   });
 }
 
-async function claim(registry: string, address: string): Promise<boolean> {
+async function claim(registry: string, address: string, options: { quarantineMs: number }): Promise<boolean> {
   const dir = join(registry, address);
   try {
     await mkdir(dir);
@@ -56,7 +58,9 @@ async function claim(registry: string, address: string): Promise<boolean> {
     } catch {
       return false; // being claimed right now
     }
-    if (Number.isFinite(owner) && alive(owner)) return false;
+    if (Number.isFinite(owner) && owner > 0 && alive(owner)) return false;
+    const releasedAt = Number.parseInt(await readFile(join(dir, 'released'), 'utf8').catch(() => '0'), 10);
+    if (Number.isFinite(releasedAt) && Date.now() - releasedAt < options.quarantineMs) return false;
     await rm(dir, { recursive: true, force: true });
     try {
       await mkdir(dir);
@@ -76,10 +80,18 @@ export async function allocateLoopbackAddress(options: AllocateOptions = {}): Pr
   if (options.preferred) candidates.push(options.preferred);
   for (let n = options.first ?? 2; n <= (options.last ?? 254); n++) candidates.push(`127.0.0.${n}`);
   for (const address of candidates) {
-    if (!(await claim(registry, address))) continue;
+    if (!(await claim(registry, address, { quarantineMs: options.quarantineMs ?? 120_000 }))) continue;
     const free = await Promise.all(ports.map((p) => portFree(address, p)));
     if (free.every(Boolean)) {
-      return { address, release: () => rm(join(registry, address), { recursive: true, force: true }) };
+      return {
+        address,
+        // A released address stays quarantined for a while (its `released` marker), as a CNI cycles
+        // through its range: peers still holding the old owner's address must not reach a new one.
+        release: async () => {
+          await writeFile(join(registry, address, 'released'), String(Date.now())).catch(() => undefined);
+          await writeFile(join(registry, address, 'pid'), '0').catch(() => undefined);
+        },
+      };
     }
     // Something else (not ours) listens there: leave the claim to our pid so nobody retries it now.
   }

@@ -7,6 +7,7 @@ import {
   type FlinkDistribution,
 } from './flink-distribution.ts';
 import { ensureChromium } from './chromium.ts';
+import { ensureHelmBinary, HELM_VERSION, type HelmBinary } from './helm-binary.ts';
 import { requireJava } from './java-runtime.ts';
 import { ensureKubernetesBinaries, type KubernetesBinaries } from './kubernetes-binaries.ts';
 import type { Progress } from './progress.ts';
@@ -17,6 +18,8 @@ export interface DevenvAssets {
   readonly cacheDir: string;
   readonly etcd: EtcdBinary;
   readonly kubernetes: KubernetesBinaries;
+  /** For the Helm chart tests (lint, template, install). */
+  readonly helm: HelmBinary;
   /** Keyed by release line (`1.20`, `2.3`). */
   readonly flink: Readonly<Record<string, FlinkDistribution>>;
   readonly chromium: string;
@@ -39,16 +42,17 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
 export async function prepareDevenv(options: PrepareOptions): Promise<DevenvAssets> {
   const { cacheDir, progress, env, sources } = options;
   await requireJava(env);
-  // Downloads overlap the Go builds; the two Go builds run one after the other, since each uses both cores.
+  // Downloads overlap the Go builds; the Go builds run one after the other, since each uses both cores.
   const builds = (async () => {
     const etcd = await ensureEtcdBinary(cacheDir, ETCD_VERSION, progress, env);
     const kubernetes = await ensureKubernetesBinaries(cacheDir, KUBERNETES_VERSION, progress, env);
-    return { etcd, kubernetes };
+    const helm = await ensureHelmBinary(cacheDir, HELM_VERSION, progress, env);
+    return { etcd, kubernetes, helm };
   })();
   const downloads = Promise.all(
     FLINK_RELEASES.map((r) => ensureFlinkDistribution(cacheDir, r, sources, progress)),
   );
-  const [{ etcd, kubernetes }, flinks, chromium] = await Promise.all([
+  const [{ etcd, kubernetes, helm }, flinks, chromium] = await Promise.all([
     builds,
     downloads,
     ensureChromium(progress, env),
@@ -57,6 +61,7 @@ export async function prepareDevenv(options: PrepareOptions): Promise<DevenvAsse
     cacheDir,
     etcd,
     kubernetes,
+    helm,
     flink: Object.fromEntries(flinks.map((f) => [f.release.line, f])),
     chromium,
   };

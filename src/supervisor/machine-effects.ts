@@ -134,11 +134,14 @@ export function clusterEffects(deps: ClusterEffectDeps) {
         } else if (live.length > input.desired) {
           // Only TaskManagers with every slot free may go; busy ones stay until they are idle.
           const tms = await deps.flink().listTaskManagers({ signal });
+          // A lost TaskManager stays listed (idle) until its heartbeat times out, and its address may
+          // already belong to a new pod: an address with any busy TaskManager is never idle.
+          const busyHosts = new Set(tms.filter((t) => t.freeSlots !== t.slotsNumber).map(taskManagerHost));
           const idleHosts = new Set(
             tms
               .filter((t) => t.freeSlots === t.slotsNumber)
               .map(taskManagerHost)
-              .filter(Boolean),
+              .filter((h) => h !== undefined && !busyHosts.has(h)),
           );
           let surplus = live.length - input.desired;
           for (const p of live) {

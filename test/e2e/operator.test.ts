@@ -249,16 +249,21 @@ describe('the operator, running as pods of its Deployment', () => {
         .makeApiClient(CoordinationV1Api)
         .readNamespacedLease({ name: 'flinkvisor-operator', namespace: OPERATOR_NAMESPACE });
     const leader = (await lease()).spec?.holderIdentity ?? '';
+    const leaderPodName = leader.split('_')[0] ?? '';
     const pods = (await core().listNamespacedPod({ namespace: OPERATOR_NAMESPACE })).items;
     expect(pods).toHaveLength(2);
-    const other = pods.find((p) => p.metadata?.name !== leader);
+    const other = pods.find((p) => p.metadata?.name !== leaderPodName);
     const version = (await (await fetch(`http://${other?.status?.podIP}:8080/version`)).json()) as {
       name: string;
       version: string;
     };
     expect(version).toEqual({ name: 'flinkvisor', version: '0.1.0' });
     const started = Date.now();
-    await core().deleteNamespacedPod({ name: leader, namespace: OPERATOR_NAMESPACE, gracePeriodSeconds: 0 });
+    await core().deleteNamespacedPod({
+      name: leaderPodName,
+      namespace: OPERATOR_NAMESPACE,
+      gracePeriodSeconds: 0,
+    });
     const next = await waitFor(
       'a new operator leader',
       async () => {
@@ -276,7 +281,7 @@ describe('the operator, running as pods of its Deployment', () => {
       { timeoutMs: 60_000 },
     );
     const leaderPod = (await core().listNamespacedPod({ namespace: OPERATOR_NAMESPACE })).items.find(
-      (p) => p.metadata?.name === next,
+      (p) => p.metadata?.name === next.split('_')[0],
     );
     const metrics = await (await fetch(`http://${leaderPod?.status?.podIP}:8080/metrics`)).text();
     expect(metrics).toMatch(/flinkvisor_operator_leader 1/);

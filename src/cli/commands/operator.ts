@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { createLogger } from '../../observability/logger.ts';
@@ -96,7 +97,7 @@ export function registerOperatorCommands(program: Command, ctx: CliContext): voi
         kubeConfig: loadKubeConfig(opts.kubeconfig ?? ctx.env['KUBECONFIG']),
         namespaces,
         leaseNamespace: own,
-        identity: opts.identity ?? ctx.env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
+        identity: opts.identity ?? `${ctx.env['POD_NAME'] ?? hostname()}_${randomUUID().slice(0, 8)}`,
         log,
         monitoring: { host, port },
         ...(apiPort > 0

@@ -111,3 +111,30 @@ describe('the cache', () => {
     await rm(dir, { recursive: true });
   });
 });
+
+describe('loopback addresses', () => {
+  it('hands out distinct addresses and quarantines a released one', async () => {
+    const { allocateLoopbackAddress } = await import('../../../src/devenv/loopback-addresses.ts');
+    const registryDir = await mkdtemp(join(tmpdir(), 'fv-loop-'));
+    const a = await allocateLoopbackAddress({ registryDir, ports: [], first: 200, last: 202 });
+    const b = await allocateLoopbackAddress({ registryDir, ports: [], first: 200, last: 202 });
+    expect(a.address).not.toBe(b.address);
+    await a.release();
+    const c = await allocateLoopbackAddress({ registryDir, ports: [], first: 200, last: 202 });
+    expect([a.address, b.address]).not.toContain(c.address);
+    await c.release();
+    await b.release();
+    await expect(allocateLoopbackAddress({ registryDir, ports: [], first: 200, last: 202 })).rejects.toThrow(
+      'no free loopback address',
+    );
+    const again = await allocateLoopbackAddress({
+      registryDir,
+      ports: [],
+      first: 200,
+      last: 202,
+      quarantineMs: 0,
+    });
+    expect(again.address).toMatch(/^127\.0\.0\.20[0-2]$/);
+    await rm(registryDir, { recursive: true });
+  });
+});
