@@ -1,0 +1,82 @@
+// Supervisor measurements (issue 7): STOP latency (annotation → the cancel reaching Flink, from
+// Flink's own CANCELLING timestamp) over 20 tries, supervisor resident memory with one cluster and
+// two jobs, and Flink REST requests and API-server writes per minute at steady state (from the
+// supervisor's own /metrics). Run: node_modules/.bin/node bench/supervisor.bench.ts [--tries 20]
+import { readFile } from 'node:fs/promises';
+import {
+  JOBS,
+  clusterPods,
+  createResource,
+  deploySupervisor,
+  flinkClusterManifest,
+  flinkJobManifest,
+  flinkJson,
+  flinkRest,
+  podProcessGroups,
+  readResource,
+  requestAction,
+  startSupervisedEnvironment,
+  supervisedNamespace,
+  waitForStatus,
+  waitForTasksRunning,
+} from '../test/support/flinkvisor-e2e.ts';
+
+const tries = Number(process.argv[process.argv.indexOf('--tries') + 1] ?? 20) || 20;
+const POLL_SECONDS = 2;
+const s = await startSupervisedEnvironment();
+try {
+  const ns = await supervisedNamespace(s.kc, 'bench');
+  await createResource(s.kc, flinkClusterManifest(ns, 'b', { taskSlots: 2, pollingInterval: POLL_SECONDS }));
+  for (const j of ['one', 'two']) await createResource(s.kc, flinkJobManifest(ns, 'b', j, s.stateDir, { savepointMode: 'Manual' }));
+  await deploySupervisor(s.kc, ns, 'b');
+  for (const j of ['b-one', 'b-two']) await waitForStatus(s.kc, JOBS, ns, j, 'running', (st) => st['jobStatus'] === 'RUNNING');
+  const [sup] = await clusterPods(s.kc, ns, 'b', 'supervisor');
+  const supIp = sup?.status?.podIP ?? '';
+  const metric = async (name: string) => {
+    const text = await (await fetch(`http://${supIp}:8080/metrics`)).text();
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith(name))
+      .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+  };
+
+  // Steady state: both jobs running, nothing requested.
+  await new Promise((r) => setTimeout(r, 10_000));
+  const rest0 = await metric('flinkvisor_supervisor_flink_requests_total');
+  const writes0 = await metric('flinkvisor_supervisor_api_writes_total');
+  await new Promise((r) => setTimeout(r, 60_000));
+  const restPerMinute = (await metric('flinkvisor_supervisor_flink_requests_total')) - rest0;
+  const writesPerMinute = (await metric('flinkvisor_supervisor_api_writes_total')) - writes0;
+  const [group] = await podProcessGroups(s, ns, sup?.metadata?.name ?? '');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${group}/status`, 'utf8'))?.[1] ?? 0);
+
+  // STOP latency: the cancel's arrival in Flink is the job's CANCELLING timestamp.
+  const latencies: number[] = [];
+  for (let i = 0; i < tries; i++) {
+    const running = await waitForStatus(s.kc, JOBS, ns, 'b-one', 'running', (st) => st['jobStatus'] === 'RUNNING');
+    const jobId = String(running.status?.['jobId']);
+    await waitForTasksRunning(s, ns, 'b', jobId);
+    const annotatedAt = Date.now();
+    await requestAction(s.kc, JOBS, ns, 'b-one', 'STOP');
+    await waitForStatus(s.kc, JOBS, ns, 'b-one', 'Stopped', (st) => st['supervisorStatus'] === 'Stopped');
+    const flink = await flinkRest(s, ns, 'b');
+    const details = await flinkJson<{ timestamps: Record<string, number> }>(`${flink}/jobs/${jobId}`);
+    latencies.push((details.timestamps['CANCELLING'] ?? NaN) - annotatedAt);
+    await requestAction(s.kc, JOBS, ns, 'b-one', 'START');
+  }
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+  const jobsStatus = await readResource(s.kc, JOBS, ns, 'b-two');
+  console.log(
+    [
+      `supervisor, one cluster and two jobs (polling interval ${POLL_SECONDS} s, Flink 1.20):`,
+      `  STOP annotation → cancel in Flink   p50 ${pct(50)} ms   p99 ${pct(99)} ms   (n=${latencies.length}; ${(pct(50) / (POLL_SECONDS * 1000)).toFixed(2)}x the polling interval)`,
+      `  supervisor resident memory           ${(rssKb / 1024).toFixed(1)} MiB`,
+      `  Flink REST requests per minute       ${restPerMinute}  (${(restPerMinute / (60 / POLL_SECONDS)).toFixed(2)} per poll)`,
+      `  API-server writes per minute         ${writesPerMinute}`,
+      `  second job still ${String(jobsStatus?.status?.['jobStatus'])}`,
+    ].join('\n'),
+  );
+} finally {
+  await s.stop();
+}
