@@ -89,6 +89,38 @@ function requireCluster(deps: { cluster: () => FlinkCluster | undefined }): Flin
   return c;
 }
 
+/** Jobs in these states are being scheduled: their slots may not show as taken yet. */
+const SCHEDULING_STATES = new Set(['INITIALIZING', 'CREATED', 'RESTARTING', 'RECONCILING']);
+
+/**
+ * Addresses of TaskManagers that may be removed: idle (every slot free) in two looks a moment
+ * apart, while no job is being scheduled. A lost TaskManager stays listed (idle) until its heartbeat
+ * times out and its address may already belong to a new pod, so an address with any busy
+ * TaskManager is never idle. Busy ones stay until they are idle (the toolbox's issue #60 race).
+ */
+export async function idleTaskManagerHosts(
+  client: FlinkRestClient,
+  clock: Clock,
+  signal: AbortSignal,
+): Promise<Set<string>> {
+  const look = async () => {
+    const [tms, jobs] = await Promise.all([client.listTaskManagers({ signal }), client.listJobs({ signal })]);
+    if (jobs.some((j) => SCHEDULING_STATES.has(j.status))) return new Set<string>();
+    const busy = new Set(tms.filter((t) => t.freeSlots !== t.slotsNumber).map(taskManagerHost));
+    return new Set(
+      tms
+        .filter((t) => t.freeSlots === t.slotsNumber)
+        .map(taskManagerHost)
+        .filter((h): h is string => h !== undefined && !busy.has(h)),
+    );
+  };
+  const first = await look();
+  if (first.size === 0) return first;
+  await clock.sleep(2000, signal);
+  const second = await look();
+  return new Set([...first].filter((h) => second.has(h)));
+}
+
 export function clusterEffects(deps: ClusterEffectDeps) {
   return {
     waitUntil: waitUntilActor(deps.clock),
@@ -132,17 +164,7 @@ export function clusterEffects(deps: ClusterEffectDeps) {
             created++;
           }
         } else if (live.length > input.desired) {
-          // Only TaskManagers with every slot free may go; busy ones stay until they are idle.
-          const tms = await deps.flink().listTaskManagers({ signal });
-          // A lost TaskManager stays listed (idle) until its heartbeat times out, and its address may
-          // already belong to a new pod: an address with any busy TaskManager is never idle.
-          const busyHosts = new Set(tms.filter((t) => t.freeSlots !== t.slotsNumber).map(taskManagerHost));
-          const idleHosts = new Set(
-            tms
-              .filter((t) => t.freeSlots === t.slotsNumber)
-              .map(taskManagerHost)
-              .filter((h) => h !== undefined && !busyHosts.has(h)),
-          );
+          const idleHosts = await idleTaskManagerHosts(deps.flink(), deps.clock, signal);
           let surplus = live.length - input.desired;
           for (const p of live) {
             if (surplus <= 0) break;

@@ -3,80 +3,13 @@
 // the path through Stopping to Stopped without a reload. Screenshots go to test-results/.
 //
 // Needs: `apt-get install -y chromium` (/usr/bin/chromium) and the playwright-core devDependency.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDebugServer } from '../../src/visualizer/debug-server.ts';
 import type { DebugServer } from '../../src/visualizer/debug-server.ts';
 import { CLUSTER_NAME, eventually, JOB_NAME, machineHarness } from '../unit/visualizer/harness.ts';
 import type { MachineHarness } from '../unit/visualizer/harness.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(process.cwd(), 'test-results');
-const WAIT_MS = 15_000;
-
-// playwright-core's types, as far as this test uses them (loaded at run time, see below).
-interface Locator {
-  textContent(options?: { timeout?: number }): Promise<string | null>;
-  allTextContents(): Promise<string[]>;
-  getAttribute(name: string): Promise<string | null>;
-  locator(selector: string): Locator;
-  all(): Promise<Locator[]>;
-  selectOption(value: string): Promise<unknown>;
-  click(): Promise<void>;
-}
-interface Page {
-  goto(url: string): Promise<unknown>;
-  locator(selector: string): Locator;
-  evaluate<T>(fn: () => T): Promise<T>;
-  screenshot(options: { path: string; fullPage: boolean }): Promise<unknown>;
-  on(event: 'console', listener: (message: { type(): string; text(): string }) => void): void;
-  on(event: 'pageerror', listener: (error: Error) => void): void;
-  on(event: 'request', listener: (request: { url(): string }) => void): void;
-  on(event: 'framenavigated', listener: () => void): void;
-}
-interface BrowserContext {
-  newPage(): Promise<Page>;
-  close(): Promise<void>;
-}
-interface PlaywrightCore {
-  chromium: {
-    launchPersistentContext(
-      userDataDir: string,
-      options: {
-        executablePath: string;
-        headless: boolean;
-        args: string[];
-        viewport: { width: number; height: number };
-      },
-    ): Promise<BrowserContext>;
-  };
-}
-
-async function loadPlaywright(): Promise<PlaywrightCore> {
-  try {
-    // A variable specifier: the test fails with install instructions instead of at import.
-    const name = 'playwright-core';
-    return (await import(name)) as PlaywrightCore;
-  } catch (err) {
-    throw new Error('playwright-core is not installed: it is a devDependency of this test (npm ci)', {
-      cause: err,
-    });
-  }
-}
-
-/**
- * Polls `check` from Node through the browser protocol (the page's CSP forbids the string
- * evaluation of page.waitForFunction) until it holds; fails after WAIT_MS.
- */
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { ARTIFACTS, launchBrowser, until, WAIT_MS, type BrowserContext } from '../support/browser.ts';
 
 /** A promise the test resolves by hand: an effect in flight until the test lets it finish. */
 function gate<T>() {
@@ -91,17 +24,9 @@ describe('state visualizer in a browser', () => {
   let harness: MachineHarness;
   let server: DebugServer;
   let context: BrowserContext;
-  let profile: string;
+  let browser: { context: BrowserContext; close(): Promise<void> };
 
   beforeAll(async () => {
-    const { access } = await import('node:fs/promises');
-    await access(CHROMIUM).catch((err: unknown) => {
-      throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\``, {
-        cause: err,
-      });
-    });
-    const playwright = await loadPlaywright();
-    await mkdir(ARTIFACTS, { recursive: true });
     harness = machineHarness();
     await harness.cluster.start();
     await harness.job.start();
@@ -112,29 +37,14 @@ describe('state visualizer in a browser', () => {
       machines: harness.source,
       supervisor: { namespace: 'flink', cluster: CLUSTER_NAME },
     });
-    profile = await mkdtemp(join(tmpdir(), 'flinkvisor-chromium-'));
-    context = await playwright.chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 1000 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchBrowser();
+    context = browser.context;
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
     harness?.stop();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   it('shows the job Started, then its path through Stopping to Stopped without a reload', async () => {

@@ -3,7 +3,11 @@
 import type { KubernetesObject, V1Deployment, V1PolicyRule } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_CHART_DIRECTORY } from '../../../src/install/chart-files.ts';
-import { OPERATOR_NAMESPACED_RULES, USER_EDIT_RULES, USER_VIEW_RULES } from '../../../src/install/chart-rbac.ts';
+import {
+  OPERATOR_NAMESPACED_RULES,
+  USER_EDIT_RULES,
+  USER_VIEW_RULES,
+} from '../../../src/install/chart-rbac.ts';
 import { HelmError, type Helm } from '../../../src/install/helm-cli.ts';
 import {
   OPERATOR_LEASE_RULES,
@@ -101,19 +105,18 @@ describe('watching every namespace (watchNamespaces empty)', () => {
 
   it('grants the Lease rules in the release namespace only, and nothing else', () => {
     const bindings = bindingsOf(objects, OPERATOR, NS);
-    expect(bindings.map((b) => `${b.kind}/${b.metadata?.namespace ?? ''}/${b.metadata?.name}`).sort()).toEqual([
-      `ClusterRoleBinding//${OPERATOR}`,
-      `RoleBinding/${NS}/${OPERATOR}-leader-election`,
-    ]);
+    expect(
+      bindings.map((b) => `${b.kind}/${b.metadata?.namespace ?? ''}/${b.metadata?.name}`).sort(),
+    ).toEqual([`ClusterRoleBinding//${OPERATOR}`, `RoleBinding/${NS}/${OPERATOR}-leader-election`]);
     const lease = bindings.find((b) => b.kind === 'RoleBinding') as Manifest;
     expect(grantedRules(objects, lease)).toEqual(OPERATOR_LEASE_RULES);
   });
 
   it('renders the supervisor ClusterRole with SUPERVISOR_RULES but binds it nowhere without namespaces', () => {
     expect(rulesOf(one(objects, 'ClusterRole', 'fv-flinkvisor-supervisor'))).toEqual(SUPERVISOR_RULES);
-    expect(ofKind(objects, 'RoleBinding').filter((b) => b.metadata?.name === 'fv-flinkvisor-supervisor')).toEqual(
-      [],
-    );
+    expect(
+      ofKind(objects, 'RoleBinding').filter((b) => b.metadata?.name === 'fv-flinkvisor-supervisor'),
+    ).toEqual([]);
     expect(ofKind(objects, 'ServiceAccount').map((s) => s.metadata?.name)).toEqual([OPERATOR]);
   });
 
@@ -288,9 +291,9 @@ describe('the control API', () => {
       expect(await failure({ api: { insecureHttp: true, tls: { secretName: 's' } } })).toContain(
         'api.insecureHttp and api.tls.secretName exclude each other',
       );
-      expect(
-        await failure({ api: { tls: { secretName: 's', requireClientCertificate: true } } }),
-      ).toContain('api.tls.requireClientCertificate needs api.tls.clientCa=true');
+      expect(await failure({ api: { tls: { secretName: 's', requireClientCertificate: true } } })).toContain(
+        'api.tls.requireClientCertificate needs api.tls.clientCa=true',
+      );
     },
     HELM_TEST_TIMEOUT_MS,
   );

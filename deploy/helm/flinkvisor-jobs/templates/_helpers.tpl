@@ -169,7 +169,7 @@ added, then flinkConfiguration entries the user set win, then `spec` is merged o
 {{- $_ := set $spec "flinkConfiguration" $conf -}}
 {{- end -}}
 {{- with $v.storage.scheme -}}
-{{- $storage := dict "scheme" . "baseDir" (required "storage.baseDir is required with storage.scheme" $v.storage.baseDir) -}}
+{{- $storage := dict "scheme" . "baseDir" $v.storage.baseDir -}}
 {{- $s3 := $v.storage.s3 -}}
 {{- if has . (list "s3" "s3a" "s3p") -}}
 {{- $s3spec := dict "pathStyleAccess" $s3.pathStyleAccess -}}
@@ -180,16 +180,31 @@ added, then flinkConfiguration entries the user set win, then `spec` is merged o
 {{- $_ := set $s3spec "credentialsSecret" (dict "name" . "accessKeyIdKey" $s3.credentials.accessKeyIdKey "secretAccessKeyKey" $s3.credentials.secretAccessKeyKey) -}}
 {{- end -}}
 {{- $_ := set $storage "s3" $s3spec -}}
-{{- else if or $s3.endpoint $s3.credentials.secretName -}}
-{{- fail (printf "storage.s3 settings need storage.scheme s3, s3a or s3p (it is %q)" .) -}}
 {{- end -}}
 {{- $_ := set $spec "storage" $storage -}}
-{{- else -}}
-{{- if or $v.storage.s3.endpoint $v.storage.s3.credentials.secretName -}}
-{{- fail "storage.s3 settings need storage.scheme (s3, s3a or s3p) and storage.baseDir" -}}
-{{- end -}}
 {{- end -}}
 {{- mergeOverwrite $spec (deepCopy ($s.spec | default dict)) | toJson -}}
+{{- end -}}
+
+{{/* Storage settings that cannot work, refused whether or not there are jobs yet. */}}
+{{- define "jobs.validateStorage" -}}
+{{- $st := .Values.storage -}}
+{{- $s3Set := or $st.s3.endpoint $st.s3.credentials.secretName $st.s3.pathStyleAccess -}}
+{{- if and $s3Set (not (has $st.scheme (list "s3" "s3a" "s3p"))) -}}
+{{- fail (printf "storage.s3 settings need storage.scheme s3, s3a or s3p (it is %q)" $st.scheme) -}}
+{{- end -}}
+{{- if and $st.scheme (not $st.baseDir) -}}
+{{- fail "storage.baseDir is required with storage.scheme" -}}
+{{- end -}}
+{{- if and $st.baseDir (not $st.scheme) -}}
+{{- fail "storage.scheme is required with storage.baseDir (file, s3, s3a, s3p, gs, abfss, hdfs ...)" -}}
+{{- end -}}
+{{- if and (eq $st.scheme "file") $st.baseDir (not (hasPrefix "/" $st.baseDir)) -}}
+{{- fail (printf "storage.baseDir must be an absolute path with scheme file (it is %q)" $st.baseDir) -}}
+{{- end -}}
+{{- if and $st.scheme (ne $st.scheme "file") (hasPrefix "/" $st.baseDir) -}}
+{{- fail (printf "storage.baseDir must start with the bucket or authority with scheme %s (my-bucket/flink, not %q)" $st.scheme $st.baseDir) -}}
+{{- end -}}
 {{- end -}}
 
 {{/* One entry of spec.jobs. Input: dict "root" $ "job" <job> "cluster" <name>. */}}
