@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface ManagedProcessOptions {
   readonly name: string;
@@ -19,14 +21,54 @@ export interface ProcessExit {
 
 /**
  * Process groups this Node process started and has not yet stopped. If the harness's owner dies
- * without tearing down (a crashed test runner), the exit hook still ends them: no stray processes.
+ * without tearing down, the exit hook still ends them; if it was killed outright (SIGKILL, no exit
+ * hook), the next harness to start sweeps what a dead owner left: each group is also recorded on
+ * disk under its owner's pid.
  */
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
+const registryRoot = join(tmpdir(), `flinkvisor-processes-${process.getuid?.() ?? 'user'}`);
+const ownRegistry = join(registryRoot, String(process.pid));
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Ends the process groups of harnesses that died without stopping them. */
+export function sweepOrphanedGroups(): number {
+  let swept = 0;
+  let owners: string[] = [];
+  try {
+    owners = readdirSync(registryRoot);
+  } catch {
+    return 0;
+  }
+  for (const owner of owners) {
+    const pid = Number(owner);
+    if (!Number.isFinite(pid) || pid === process.pid || pidAlive(pid)) continue;
+    const dir = join(registryRoot, owner);
+    for (const entry of readdirSync(dir)) {
+      try {
+        process.kill(-Number(entry), 'SIGKILL');
+        swept++;
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return swept;
+}
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
+  sweepOrphanedGroups();
   process.on('exit', () => {
     for (const pgid of liveGroups) {
       try {
@@ -35,7 +77,23 @@ function installExitHook(): void {
         // already gone
       }
     }
+    rmSync(ownRegistry, { recursive: true, force: true });
   });
+}
+
+function remember(pgid: number): void {
+  liveGroups.add(pgid);
+  try {
+    mkdirSync(ownRegistry, { recursive: true });
+    writeFileSync(join(ownRegistry, String(pgid)), '');
+  } catch {
+    // the in-memory set still covers a normal exit
+  }
+}
+
+function forget(pgid: number): void {
+  liveGroups.delete(pgid);
+  rmSync(join(ownRegistry, String(pgid)), { force: true });
 }
 
 /**
@@ -63,7 +121,7 @@ export class ManagedProcess {
     });
     this.#child.stdout?.pipe(this.#log, { end: false });
     this.#child.stderr?.pipe(this.#log, { end: false });
-    if (this.#child.pid !== undefined) liveGroups.add(this.#child.pid);
+    if (this.#child.pid !== undefined) remember(this.#child.pid);
     this.exited = new Promise((resolve) => {
       this.#child.on('error', (err) => {
         this.#log.write(`[flinkvisor] failed to start ${options.command}: ${err.message}\n`);
@@ -76,7 +134,7 @@ export class ManagedProcess {
       });
     });
     void this.exited.then(() => {
-      if (this.#child.pid !== undefined) liveGroups.delete(this.#child.pid);
+      if (this.#child.pid !== undefined) forget(this.#child.pid);
     });
   }
 
