@@ -42,7 +42,7 @@ function pidAlive(pid: number): boolean {
 /** Ends the process groups of harnesses that died without stopping them. */
 export function sweepOrphanedGroups(): number {
   let swept = 0;
-  let owners: string[] = [];
+  let owners: string[];
   try {
     owners = readdirSync(registryRoot);
   } catch {

@@ -2,7 +2,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../kube/clock.ts';
 import { KubeEventRecorder } from '../kube/event-recorder.ts';
-import { LeaderElector } from '../kube/lease-elector.ts';
+import type { LeaderElector } from '../kube/lease-elector.ts';
+import { startLeaderElectedLoop, type LeaderElectedLoop } from '../kube/leader-elected-loop.ts';
 import { KubeLeaseStore } from '../kube/lease-store.ts';
 import { startHealthServer, type HealthServer } from '../observability/health-server.ts';
 import { createRegistry } from '../observability/metrics.ts';
@@ -56,31 +57,24 @@ export async function startOperatorProcess(o: OperatorProcessOptions): Promise<R
     ...(o.supervisorArgs ? { supervisorArgs: o.supervisorArgs } : {}),
     ...(o.forceDeletionAfterMs ? { forceDeletionAfterMs: o.forceDeletionAfterMs } : {}),
   });
-  const stop = new AbortController();
-  let leadership: Promise<void> = Promise.resolve();
-  const elector = new LeaderElector({
-    store: new KubeLeaseStore(o.kubeConfig, o.leaseNamespace, OPERATOR_LEASE_NAME, {
-      'app.kubernetes.io/managed-by': 'flinkvisor',
-    }),
-    identity: o.identity,
-    clock,
-    onStartedLeading: (signal) => {
-      o.log.info({ identity: o.identity }, 'leading');
-      metrics.leader.set(1);
-      leadership = operator.lead(signal);
-    },
-    onStoppedLeading: async () => {
-      metrics.leader.set(0);
-      await leadership;
-    },
-    onNewLeader: (id) => o.log.info({ leader: id }, 'leader observed'),
-    onError: (err) => o.log.warn({ err: String(err) }, 'lease operation failed'),
-  });
+  // Created before campaigning; the loop starts once caches are warm (below).
+  const startLoop = () =>
+    startLeaderElectedLoop({
+      store: new KubeLeaseStore(o.kubeConfig, o.leaseNamespace, OPERATOR_LEASE_NAME, {
+        'app.kubernetes.io/managed-by': 'flinkvisor',
+      }),
+      identity: o.identity,
+      clock,
+      log: o.log,
+      leaderGauge: metrics.leader,
+      lead: (signal) => operator.lead(signal),
+    });
+  const election: { loop?: LeaderElectedLoop } = {};
   const health = await startHealthServer({
     host: o.monitoring.host,
     port: o.monitoring.port,
     registry,
-    live: () => elector.healthy(),
+    live: () => election.loop?.elector.healthy() ?? true,
     ready: () => operator.synced,
   });
   await operator.start();
@@ -101,20 +95,16 @@ export async function startOperatorProcess(o: OperatorProcessOptions): Promise<R
       })
     : undefined;
   o.log.info({ namespaces: o.namespaces, api: api?.url }, 'caches synced; campaigning');
-  const done = elector
-    .run(stop.signal)
-    .then(() => (stop.signal.aborted ? ('stopped' as const) : ('lost' as const)));
+  const loop = startLoop();
+  election.loop = loop;
   return {
     operator,
-    elector,
+    elector: loop.elector,
     health,
     api,
-    done,
+    done: loop.done,
     shutdown: async () => {
-      stop.abort();
-      await done;
-      await leadership;
-      await elector.release();
+      await loop.shutdown();
       operator.stop();
       await api?.close();
       await health.close();

@@ -5,7 +5,8 @@ import { createFlinkDispatcher } from '../flink/dispatcher.ts';
 import { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import { systemClock, type Clock } from '../kube/clock.ts';
 import { KubeEventRecorder } from '../kube/event-recorder.ts';
-import { LeaderElector, type LeaderElectorOptions } from '../kube/lease-elector.ts';
+import type { LeaderElector, LeaderElectorOptions } from '../kube/lease-elector.ts';
+import { startLeaderElectedLoop, type LeaderElectedLoop } from '../kube/leader-elected-loop.ts';
 import { KubeLeaseStore } from '../kube/lease-store.ts';
 import { startHealthServer, type HealthServer } from '../observability/health-server.ts';
 import { createRegistry } from '../observability/metrics.ts';
@@ -75,34 +76,26 @@ export async function startSupervisorProcess(o: SupervisorProcessOptions): Promi
     ...(o.pollIntervalMs ? { pollIntervalMs: o.pollIntervalMs } : {}),
     ...(o.allowPrivateNetworks ? { allowPrivateNetworks: true } : {}),
   });
-  const stop = new AbortController();
-  let leadership: Promise<void> = Promise.resolve();
-  const elector = new LeaderElector({
-    store: new KubeLeaseStore(o.kubeConfig, o.namespace, supervisorLeaseName(o.clusterName), {
-      'app.kubernetes.io/managed-by': 'flinkvisor',
-      'flinkvisor.io/cluster': o.clusterName,
-    }),
-    identity: o.identity,
-    clock,
-    ...o.lease,
-    onStartedLeading: (signal) => {
-      o.log.info({ identity: o.identity }, 'leading');
-      metrics.leader.set(1);
-      leadership = supervisor.lead(signal);
-    },
-    onStoppedLeading: async () => {
-      metrics.leader.set(0);
-      await leadership;
-      o.log.info({ identity: o.identity }, 'stopped leading');
-    },
-    onNewLeader: (id) => o.log.info({ leader: id }, 'leader observed'),
-    onError: (err) => o.log.warn({ err: String(err) }, 'lease operation failed'),
-  });
+  // Created before campaigning; the loop starts once caches are warm (below).
+  const startLoop = () =>
+    startLeaderElectedLoop({
+      store: new KubeLeaseStore(o.kubeConfig, o.namespace, supervisorLeaseName(o.clusterName), {
+        'app.kubernetes.io/managed-by': 'flinkvisor',
+        'flinkvisor.io/cluster': o.clusterName,
+      }),
+      identity: o.identity,
+      clock,
+      log: o.log,
+      leaderGauge: metrics.leader,
+      lead: (signal) => supervisor.lead(signal),
+      ...(o.lease ? { lease: o.lease } : {}),
+    });
+  const election: { loop?: LeaderElectedLoop } = {};
   const health = await startHealthServer({
     host: o.monitoring.host,
     port: o.monitoring.port,
     registry,
-    live: () => elector.healthy(),
+    live: () => election.loop?.elector.healthy() ?? true,
     ready: () => supervisor.synced,
   });
   await supervisor.start();
@@ -118,19 +111,15 @@ export async function startSupervisorProcess(o: SupervisorProcessOptions): Promi
     { kind: FLINK_CLUSTER.kind, cluster: o.clusterName, namespace: o.namespace },
     'caches synced; campaigning',
   );
-  const done = elector
-    .run(stop.signal)
-    .then(() => (stop.signal.aborted ? ('stopped' as const) : ('lost' as const)));
+  const loop = startLoop();
+  election.loop = loop;
   return {
     supervisor,
-    elector,
+    elector: loop.elector,
     health,
-    done,
+    done: loop.done,
     shutdown: async () => {
-      stop.abort();
-      await done;
-      await leadership;
-      await elector.release();
+      await loop.shutdown();
       supervisor.stop();
       await health.close();
       await debug?.close();

@@ -116,6 +116,10 @@ describe('helm install of the flinkvisor chart', () => {
       { timeoutMs: 60_000, intervalMs: 500 },
     );
     const leader = pods.find((p) => p.metadata?.name === lease.spec?.holderIdentity);
+    expect(
+      leader,
+      `Lease holder ${lease.spec?.holderIdentity} among ${pods.map((p) => p.metadata?.name).join(', ')}`,
+    ).toBeDefined();
     const metrics = await (await fetch(`http://${leader?.status?.podIP}:8080/metrics`)).text();
     expect(metrics).toMatch(/flinkvisor_operator_leader 1/);
     expect(await kubectl('get', 'serviceaccounts', '-n', demo.metadata.namespace, '-o', 'name')).toMatch(
