@@ -115,7 +115,9 @@ describe('helm install of the flinkvisor chart', () => {
           .catch(() => undefined),
       { timeoutMs: 60_000, intervalMs: 500 },
     );
-    const leader = pods.find((p) => p.metadata?.name === lease.spec?.holderIdentity);
+    // The holder identity is the pod name, possibly with a per-process suffix (`<pod>_<id>`).
+    const holder = lease.spec?.holderIdentity ?? '';
+    const leader = pods.find((p) => holder === p.metadata?.name || holder.startsWith(`${p.metadata?.name}_`));
     expect(
       leader,
       `Lease holder ${lease.spec?.holderIdentity} among ${pods.map((p) => p.metadata?.name).join(', ')}`,

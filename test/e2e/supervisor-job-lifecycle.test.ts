@@ -223,7 +223,7 @@ describe('a cluster and its job, driven through their lifecycle', () => {
     );
   });
 
-  it('10: a deleted TaskManager pod is replaced and the cluster stays Started', async () => {
+  it('10, 29: a deleted TaskManager pod is replaced and the cluster stays Started; the job it ran fails and, with restartPolicy Never, stays Stopped until START', async () => {
     const [tm] = await clusterPods(s.kc, ns, cluster, 'taskmanager');
     await s.kc
       .makeApiClient(CoreV1Api)
@@ -237,6 +237,17 @@ describe('a cluster and its job, driven through their lifecycle', () => {
       { timeoutMs: 60_000, intervalMs: 500 },
     );
     expect((await readResource(s.kc, CLUSTERS, ns, cluster))?.status?.['supervisorStatus']).toBe('Started');
+    // Without checkpoints Flink does not restart a job whose TaskManager died: it FAILS.
+    const failed = await job_(
+      'Stopped after the failure',
+      (st) => st['supervisorStatus'] === 'Stopped' && st['jobStatus'] === 'FAILED',
+    );
+    expect(failed.status?.['jobParallelism']).toBe(0);
+    await requestAction(s.kc, JOBS, ns, job, 'START');
+    await job_(
+      'running again',
+      (st) => st['supervisorStatus'] === 'Started' && st['jobStatus'] === 'RUNNING',
+    );
   });
 
   it('19: a Flink job that no FlinkJob owns is cancelled', async () => {

@@ -44,7 +44,8 @@ async function dryRun(manifests: string): Promise<string[]> {
     );
     return stdout.trim().split('\n');
   } catch (err) {
-    if (err instanceof CommandFailedError) throw new Error(`server-side dry run refused:\n${err.outputTail}`);
+    if (err instanceof CommandFailedError)
+      throw new Error(`server-side dry run refused:\n${err.outputTail}`, { cause: err });
     throw err;
   }
 }
