@@ -27,9 +27,11 @@ const s = await startSupervisedEnvironment();
 try {
   const ns = await supervisedNamespace(s.kc, 'bench');
   await createResource(s.kc, flinkClusterManifest(ns, 'b', { taskSlots: 2, pollingInterval: POLL_SECONDS }));
-  for (const j of ['one', 'two']) await createResource(s.kc, flinkJobManifest(ns, 'b', j, s.stateDir, { savepointMode: 'Manual' }));
+  for (const j of ['one', 'two'])
+    await createResource(s.kc, flinkJobManifest(ns, 'b', j, s.stateDir, { savepointMode: 'Manual' }));
   await deploySupervisor(s.kc, ns, 'b');
-  for (const j of ['b-one', 'b-two']) await waitForStatus(s.kc, JOBS, ns, j, 'running', (st) => st['jobStatus'] === 'RUNNING');
+  for (const j of ['b-one', 'b-two'])
+    await waitForStatus(s.kc, JOBS, ns, j, 'running', (st) => st['jobStatus'] === 'RUNNING');
   const [sup] = await clusterPods(s.kc, ns, 'b', 'supervisor');
   const supIp = sup?.status?.podIP ?? '';
   const metric = async (name: string) => {
@@ -53,7 +55,14 @@ try {
   // STOP latency: the cancel's arrival in Flink is the job's CANCELLING timestamp.
   const latencies: number[] = [];
   for (let i = 0; i < tries; i++) {
-    const running = await waitForStatus(s.kc, JOBS, ns, 'b-one', 'running', (st) => st['jobStatus'] === 'RUNNING');
+    const running = await waitForStatus(
+      s.kc,
+      JOBS,
+      ns,
+      'b-one',
+      'running',
+      (st) => st['jobStatus'] === 'RUNNING',
+    );
     const jobId = String(running.status?.['jobId']);
     await waitForTasksRunning(s, ns, 'b', jobId);
     const annotatedAt = Date.now();
@@ -65,7 +74,8 @@ try {
     await requestAction(s.kc, JOBS, ns, 'b-one', 'START');
   }
   const sorted = [...latencies].sort((a, b) => a - b);
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+  const pct = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
   const jobsStatus = await readResource(s.kc, JOBS, ns, 'b-two');
   console.log(
     [

@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// Installed entry point: runs the compiled CLI when present, else the TypeScript sources directly.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-const compiled = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-await import(existsSync(compiled) ? compiled : '../src/cli/main.ts');
+// Installed entry point. Node 24+ runs the TypeScript sources directly (type stripping), so the
+// image and a checkout run the same files: there is no separate build output to drift.
+await import('../src/cli/main.ts');

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,12 +56,22 @@ async function claim(registry: string, address: string, options: { quarantineMs:
     try {
       owner = Number.parseInt(await readFile(join(dir, 'pid'), 'utf8'), 10);
     } catch {
-      return false; // being claimed right now
+      // Being claimed right now, unless the claimer died between mkdir and writing its pid.
+      const age = Date.now() - (await stat(dir).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age < 10_000) return false;
+      owner = 0;
     }
     if (Number.isFinite(owner) && owner > 0 && alive(owner)) return false;
     const releasedAt = Number.parseInt(await readFile(join(dir, 'released'), 'utf8').catch(() => '0'), 10);
     if (Number.isFinite(releasedAt) && Date.now() - releasedAt < options.quarantineMs) return false;
-    await rm(dir, { recursive: true, force: true });
+    // Take the stale claim over atomically: of several processes, one rename wins.
+    const stale = `${dir}.stale-${process.pid}-${Date.now()}`;
+    try {
+      await rename(dir, stale);
+    } catch {
+      return false;
+    }
+    await rm(stale, { recursive: true, force: true }).catch(() => undefined);
     try {
       await mkdir(dir);
     } catch {

@@ -50,6 +50,13 @@ export class ServiceAccountIdentity {
   /** Writes `<podDir>/serviceaccount/token` and `<podDir>/kubeconfig`; undefined when the pod opts out. */
   async kubeconfigFor(pod: V1Pod, podDir: string): Promise<string | undefined> {
     if (pod.spec?.automountServiceAccountToken === false) return undefined;
+    if (pod.spec?.automountServiceAccountToken === undefined) {
+      // The pod does not say: the ServiceAccount decides, as in the kubelet.
+      const sa = await this.#core
+        .readNamespacedServiceAccount({ name: pod.spec?.serviceAccountName ?? 'default', namespace: pod.metadata?.namespace ?? 'default' })
+        .catch(() => undefined);
+      if (sa?.automountServiceAccountToken === false) return undefined;
+    }
     const dir = join(podDir, 'serviceaccount');
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const tokenFile = join(dir, 'token');
