@@ -53,7 +53,10 @@ export class ServiceAccountIdentity {
     if (pod.spec?.automountServiceAccountToken === undefined) {
       // The pod does not say: the ServiceAccount decides, as in the kubelet.
       const sa = await this.#core
-        .readNamespacedServiceAccount({ name: pod.spec?.serviceAccountName ?? 'default', namespace: pod.metadata?.namespace ?? 'default' })
+        .readNamespacedServiceAccount({
+          name: pod.spec?.serviceAccountName ?? 'default',
+          namespace: pod.metadata?.namespace ?? 'default',
+        })
         .catch(() => undefined);
       if (sa?.automountServiceAccountToken === false) return undefined;
     }
