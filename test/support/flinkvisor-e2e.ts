@@ -63,6 +63,7 @@ export interface ClusterOptions {
   readonly taskTimeout?: number;
   readonly pollingInterval?: number;
   readonly supervisorReplicas?: number;
+  readonly flinkConfiguration?: Record<string, string>;
 }
 
 export function flinkClusterManifest(namespace: string, name: string, o: ClusterOptions = {}) {
@@ -77,6 +78,7 @@ export function flinkClusterManifest(namespace: string, name: string, o: Cluster
         'jobmanager.memory.process.size': '1024m',
         'taskmanager.memory.process.size': '1280m',
         'taskmanager.memory.managed.size': '64m',
+        ...o.flinkConfiguration,
       },
       taskManager: { taskSlots: o.taskSlots ?? 2 },
       supervisor: {
