@@ -76,7 +76,11 @@ describe('a cluster with two jobs through failures and restarts', () => {
   it('starts both jobs', async () => {
     await jobStatus(always, 'running', running);
     await jobStatus(never, 'running', running);
-    expect(await clusterPods(s.kc, ns, cluster, 'taskmanager')).toHaveLength(1);
+    // Two jobs of parallelism 1 on TaskManagers of 2 slots: one TaskManager (ceiling division).
+    await clusterStatus(
+      'one TaskManager',
+      (st) => st['taskManagers'] === 1 && st['taskManagerReplicas'] === 1,
+    );
   });
 
   it('31 (our semantics, ADR 0002): a manual STOP stays stopped even with restartPolicy Always', async () => {
@@ -157,6 +161,10 @@ describe('a cluster with two jobs through failures and restarts', () => {
     await s.kc
       .makeApiClient(CoreV1Api)
       .deleteNamespacedPod({ name: await jobManagerPodName(), namespace: ns });
+    await waitFor('a restart (a new epoch)', async () => ((await epochOf()) > epoch ? true : undefined), {
+      timeoutMs: 3 * TASK_TIMEOUT * 1000 + 120_000,
+      intervalMs: 1000,
+    });
     await clusterStatus(
       'restarted',
       (st) => st['supervisorStatus'] === 'Started' && st['resourceStatus'] === 'Updated',
@@ -248,7 +256,13 @@ describe('a cluster with two jobs through failures and restarts', () => {
       (st) => running(st) && st['savepointPath'] === '',
       240_000,
     );
-    expect(a.status?.['savepointPath']).toBe('');
+    const n = await jobStatus(
+      never,
+      'running without state',
+      (st) => running(st) && st['savepointPath'] === '',
+      240_000,
+    );
+    expect([a.status?.['savepointPath'], n.status?.['savepointPath']]).toEqual(['', '']);
   });
 
   it('27: a job that cannot start (bad entry class) is abandoned after restartTimeout, retried, and starts once its spec is fixed', async () => {
@@ -276,6 +290,14 @@ describe('a cluster with two jobs through failures and restarts', () => {
   });
 
   it('17, 60: deleting the FlinkCluster stops its jobs with savepoints, removes everything it owns, releases its jobs, and goes away', async () => {
+    for (const j of [always, never]) {
+      await waitForTasksRunning(
+        s,
+        ns,
+        cluster,
+        String((await readResource(s.kc, JOBS, ns, j))?.status?.['jobId']),
+      );
+    }
     await kubectl(s, ['delete', 'flinkcluster', cluster, '-n', ns, '--wait=false']);
     await waitFor(
       'the FlinkCluster to disappear',
