@@ -36,7 +36,14 @@ beforeAll(async () => {
   await supervisedNamespace(s.kc, ns);
   await createResource(
     s.kc,
-    flinkClusterManifest(ns, cluster, { taskSlots: 2, taskTimeout: 180, supervisorReplicas: 2 }),
+    flinkClusterManifest(ns, cluster, {
+      taskSlots: 2,
+      taskTimeout: 180,
+      supervisorReplicas: 2,
+      // The frozen TaskManager must not fail the savepoint (RPC ask timeout) or be declared lost
+      // (heartbeat timeout) while the supervisors fail over.
+      flinkConfiguration: { 'pekko.ask.timeout': '120 s', 'heartbeat.timeout': '180000' },
+    }),
   );
   await createResource(s.kc, flinkJobManifest(ns, cluster, 'speed', s.stateDir));
   await deploySupervisor(s.kc, ns, cluster);
