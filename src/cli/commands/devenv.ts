@@ -53,7 +53,9 @@ export function registerDevenvCommands(program: Command, ctx: CliContext): void 
           assets.flink,
         )
           .map((f) => f.release.version)
-          .join(' and ')} (cache ${assets.cacheDir})`,
+          .join(
+            ' and ',
+          )}, helm ${assets.helm.version}, Chromium ${assets.chromium} (cache ${assets.cacheDir})`,
       );
     });
 
