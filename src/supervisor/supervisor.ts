@@ -328,6 +328,15 @@ export class Supervisor {
     const flink = jmReady
       ? await observeFlinkCluster(this.#flinkClient(), timeoutMs)
       : ({ reachable: false } as const);
+    // Every supervised job's machine exists before the cluster machine judges which Flink jobs are
+    // managed: a new leader's first pass must not take a job it is stopping for an unmanaged one.
+    for (const jobRaw of jobsRaw) {
+      if (!(jobRaw.metadata.finalizers ?? []).includes(FINALIZERS.supervisor)) continue;
+      const parsedJob = safeParseFlinkJob(jobRaw);
+      if (!parsedJob.ok) continue;
+      this.#parsedJobs.set(jobRaw.metadata.name ?? '', parsedJob.value);
+      this.#ensureJobHost(parsedJob.value, jobRaw);
+    }
     const summaries: JobSummary[] = [...this.#jobHosts.values()].map((h) =>
       jobSummary(h.name, h.actor.getSnapshot() as MachineState<JobContext>),
     );
