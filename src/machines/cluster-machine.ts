@@ -5,15 +5,7 @@
 // effects as invoked actors with explicit ids, durable waits as deadlines awaited by `waitUntil`.
 import { and, assign, not, or, setup, stateIn } from 'xstate';
 import { isTerminalFlinkState } from './observations.ts';
-import type {
-  ActionOutcome,
-  ClusterEvent,
-  ClusterObservation,
-  ClusterObservedEvent,
-  Notice,
-  RequestedAction,
-  RequestedActionName,
-} from './observations.ts';
+import type { ClusterEvent, ClusterObservation, ClusterObservedEvent } from './observations.ts';
 import { DEFAULT_CLUSTER_POLICY, desiredTaskManagers, seconds } from './policies.ts';
 import type { ClusterPolicy } from './policies.ts';
 import { notProvided } from './ports.ts';
@@ -27,6 +19,36 @@ import type {
   ScaleTaskManagersOutput,
   WaitUntilInput,
 } from './ports.ts';
+import {
+  acceptedUpdate,
+  anyPendingAction,
+  asObservedEvent,
+  deletingUpdate,
+  initialSharedContext,
+  isDeletionObserved,
+  isStaleObservation,
+  notYetDeleting,
+  notice,
+  observationUpdate,
+  onObservedEvent,
+  passed,
+  pendingActionUpdate,
+  pendingIs,
+  rejectedUpdate,
+  stopDeletes,
+  stopRestarts,
+  timeUpdate,
+} from './shared-context.ts';
+import type { MachineEvent, SharedContext } from './shared-context.ts';
+import {
+  beginStop,
+  blocksFor,
+  rejectRequest,
+  requestRows,
+  stopOnRequest,
+  stopOutcomeRows,
+  stopWhenObserved,
+} from './state-blocks.ts';
 
 export interface ClusterMachineInput {
   /** metadata.uid of the FlinkCluster. */
@@ -66,7 +88,8 @@ export interface ClusterDeadlines {
   readonly scaleDownAt: number | null;
 }
 
-export interface ClusterContext {
+/** Also the fields of SharedContext: pendingAction, lastAction, notice, now, lastObservedAt. */
+export interface ClusterContext extends SharedContext {
   readonly uid: string;
   /** Start counter: increments on every entry to Starting; pods are named after it. */
   readonly epoch: number;
@@ -83,11 +106,6 @@ export interface ClusterContext {
   readonly deadlines: ClusterDeadlines;
   readonly unreachableSince: number | null;
   readonly lastRescaleAt: number | null;
-  readonly pendingAction: RequestedAction | null;
-  readonly lastAction: ActionOutcome | null;
-  readonly notice: Notice | null;
-  readonly now: number;
-  readonly lastObservedAt: number | null;
   readonly policy: ClusterPolicy;
   /** Last observation; not persisted. */
   readonly observed: ClusterObservation | null;
@@ -110,50 +128,19 @@ export function initialClusterContext(input: ClusterMachineInput): ClusterContex
     deadlines: NO_DEADLINES,
     unreachableSince: null,
     lastRescaleAt: null,
-    pendingAction: null,
-    lastAction: null,
-    notice: null,
-    now: input.at,
-    lastObservedAt: null,
+    ...initialSharedContext(input.at),
     policy,
     observed: null,
   };
 }
 
-type AnyEvent = ClusterEvent | { readonly type: string; readonly output?: unknown };
-
-function observedEvent(event: AnyEvent): ClusterObservedEvent | null {
-  return event.type === 'OBSERVED' ? (event as ClusterObservedEvent) : null;
+function observedEvent(event: MachineEvent): ClusterObservedEvent | null {
+  return asObservedEvent<ClusterObservedEvent>(event);
 }
 
+/** Guard over an OBSERVED event; false for any other event. */
 function onObserved(check: (event: ClusterObservedEvent, context: ClusterContext) => boolean) {
-  return ({ context, event }: { context: ClusterContext; event: AnyEvent }): boolean => {
-    const observed = observedEvent(event);
-    return observed !== null && check(observed, context);
-  };
-}
-
-function timeOf(event: AnyEvent): number | undefined {
-  if (event.type === 'OBSERVED' || event.type === 'ACTION_REQUESTED') return (event as { at: number }).at;
-  const output = 'output' in event ? (event.output as EffectOutput | undefined) : undefined;
-  return typeof output?.at === 'number' ? output.at : undefined;
-}
-
-function passed(deadline: number | null | undefined, at: number): boolean {
-  return deadline !== null && deadline !== undefined && at >= deadline;
-}
-
-function notice(reason: string, message: string, at: number): Notice {
-  return { reason, message, at };
-}
-
-function pending(context: ClusterContext, action: RequestedActionName): boolean {
-  return context.pendingAction?.action === action;
-}
-
-function outcome(context: ClusterContext, result: 'accepted' | 'rejected', reason: string): ActionOutcome {
-  const action = context.pendingAction as RequestedAction;
-  return { ...action, outcome: result, reason, at: context.now };
+  return onObservedEvent(check);
 }
 
 /** Flink jobs that must be cancelled: running (not ended, not already cancelling) and not in `keep`. */
@@ -192,6 +179,33 @@ const STOP_MESSAGES: Record<ClusterStopReason, string> = {
   RestartRequested: 'START requested: restarting the cluster',
 };
 
+const { effect, waiter } = blocksFor<ClusterContext>();
+
+/** Scale TaskManagers towards the desired count: create missing pods, or remove idle surplus. */
+function scaleTaskManagers(id: 'addTaskManagers' | 'removeTaskManagers', removeIdleSurplus: boolean) {
+  return effect({
+    id,
+    src: 'scaleTaskManagers',
+    input: (context) => ({
+      epoch: context.epoch,
+      taskSlots: context.taskSlots,
+      desired: context.desiredTaskManagers,
+      removeIdleSurplus,
+    }),
+    target: 'Idle',
+  });
+}
+
+/** Delete every pod and the Service of the cluster, then observe again from `target`. */
+function deleteClusterResources(target: string) {
+  return effect({
+    id: 'deleteClusterResources',
+    src: 'deleteClusterResources',
+    input: (context) => ({ epoch: context.epoch }),
+    target,
+  });
+}
+
 export const clusterMachine = setup({
   types: {} as {
     context: ClusterContext;
@@ -209,9 +223,9 @@ export const clusterMachine = setup({
     deleteClusterResources: notProvided<EffectOutput, DeleteClusterResourcesInput>('deleteClusterResources'),
   },
   guards: {
-    staleObservation: onObserved((e, c) => c.lastObservedAt !== null && e.at <= c.lastObservedAt),
-    deletionRequested: onObserved((e) => e.observation.deletionRequested),
-    notYetDeleting: ({ context }) => context.stop !== null && !context.stop.delete,
+    staleObservation: onObserved(isStaleObservation),
+    deletionRequested: onObserved(isDeletionObserved),
+    notYetDeleting,
     specChanged: onObserved((e, c) => c.specDigest !== null && e.observation.specDigest !== c.specDigest),
     startTimedOut: onObserved((e, c) => passed(c.deadlines.startTimeoutAt, e.at)),
     jobManagerMissing: onObserved((e) => e.observation.jobManager.pods === 0),
@@ -257,51 +271,26 @@ export const clusterMachine = setup({
     inWaitingForJobs: stateIn('#cluster.Stopping.WaitingForJobs'),
     inStoppingDeletingResources: stateIn('#cluster.Stopping.DeletingResources'),
     inStoppedDeletingResources: stateIn('#cluster.Stopped.DeletingResources'),
-    pendingStart: ({ context }) => pending(context, 'START'),
-    pendingStop: ({ context }) => pending(context, 'STOP'),
-    anyPendingAction: ({ context }) => context.pendingAction !== null,
-    stopDeletes: ({ context }) => context.stop?.delete === true,
-    stopRestarts: ({ context }) => context.stop?.restart === true,
+    pendingStart: pendingIs('START'),
+    pendingStop: pendingIs('STOP'),
+    anyPendingAction,
+    stopDeletes,
+    stopRestarts,
   },
   actions: {
     recordObservation: assign(({ context, event }) => {
       const observed = observedEvent(event);
       if (observed === null) return {};
       return {
-        now: Math.max(context.now, observed.at),
-        lastObservedAt: observed.at,
-        observed: observed.observation,
-        policy: observed.policy,
+        ...observationUpdate(context, observed),
         specDigest: context.specDigest ?? (context.epoch > 0 ? observed.observation.specDigest : null),
         desiredTaskManagers: desiredTaskManagers(observed.policy, observed.observation.jobs),
       };
     }),
-    recordTime: assign(({ context, event }) => {
-      const at = timeOf(event);
-      return at === undefined ? {} : { now: Math.max(context.now, at) };
-    }),
-    recordPendingAction: assign(({ context, event }) => {
-      if (event.type !== 'ACTION_REQUESTED') return {};
-      const request: RequestedAction = {
-        action: event.action,
-        withoutSavepoint: event.withoutSavepoint,
-        requestedAt: event.requestedAt,
-      };
-      return { now: Math.max(context.now, event.at), pendingAction: request };
-    }),
-    acceptAction: assign(({ context }) => ({
-      lastAction: outcome(context, 'accepted', 'accepted'),
-      pendingAction: null,
-    })),
-    rejectAction: assign(({ context }, params: { reason: string }) => ({
-      lastAction: outcome(context, 'rejected', params.reason),
-      pendingAction: null,
-      notice: notice(
-        'ActionRejected',
-        `${context.pendingAction?.action ?? 'action'} rejected: ${params.reason}`,
-        context.now,
-      ),
-    })),
+    recordTime: assign(({ context, event }) => timeUpdate(context, event)),
+    recordPendingAction: assign(({ context, event }) => pendingActionUpdate(context, event)),
+    acceptAction: assign(({ context }) => acceptedUpdate(context)),
+    rejectAction: assign(({ context }, params: { reason: string }) => rejectedUpdate(context, params.reason)),
     beginStop: assign(({ context }, params: { reason: ClusterStopReason; restart: boolean }) => {
       const manual = params.reason === 'Manual' || params.reason === 'RestartRequested';
       return {
@@ -315,13 +304,7 @@ export const clusterMachine = setup({
         notice: notice(params.reason, STOP_MESSAGES[params.reason], context.now),
       };
     }),
-    markDeleting: assign(({ context }) => ({
-      stop:
-        context.stop === null
-          ? null
-          : { ...context.stop, delete: true, restart: false, reason: 'Deleted' as const },
-      notice: notice('Deleted', STOP_MESSAGES.Deleted, context.now),
-    })),
+    markDeleting: assign(({ context }) => deletingUpdate(context, STOP_MESSAGES.Deleted)),
     restopManually: assign(({ context }) => ({
       stop: context.stop === null ? null : { ...context.stop, restart: false, reason: 'Manual' as const },
     })),
@@ -425,18 +408,10 @@ export const clusterMachine = setup({
   initial: 'Unknown',
   context: ({ input }) => initialClusterContext(input),
   on: {
-    ACTION_REQUESTED: [
-      {
-        guard: ({ context, event }) =>
-          (context.lastAction !== null && event.requestedAt <= context.lastAction.requestedAt) ||
-          (context.pendingAction !== null && event.requestedAt <= context.pendingAction.requestedAt),
-        description: 'C.Any.0 a request already seen (same or older requestedAt) is ignored',
-      },
-      {
-        actions: 'recordPendingAction',
-        description: 'C.Any.1 (§4) remember the request until a state accepts or rejects it',
-      },
-    ],
+    ACTION_REQUESTED: requestRows({
+      ignored: 'C.Any.0 a request already seen (same or older requestedAt) is ignored',
+      remembered: 'C.Any.1 (§4) remember the request until a state accepts or rejects it',
+    }),
   },
   states: {
     Unknown: {
@@ -468,60 +443,43 @@ export const clusterMachine = setup({
       description: 'Creating the JobManager and its Service; the fresh cluster must run no job.',
       entry: 'enterStarting',
       initial: 'Idle',
-      invoke: {
+      invoke: waiter({
         id: 'startTimeout',
-        src: 'waitUntil',
-        input: ({ context }) => ({ deadline: context.deadlines.startTimeoutAt }),
-        onDone: {
-          target: 'Stopping',
-          actions: ['recordTime', { type: 'beginStop', params: { reason: 'StartTimedOut', restart: true } }],
-          description: 'C.Starting.T1 not Started within taskTimeout: restart, say so',
-        },
-      },
+        deadline: (context) => context.deadlines.startTimeoutAt,
+        target: 'Stopping',
+        then: beginStop({ reason: 'StartTimedOut', restart: true }),
+        description: 'C.Starting.T1 not Started within taskTimeout: restart, say so',
+      }),
       always: [
-        {
-          guard: 'pendingStop',
-          target: 'Stopping',
-          actions: [{ type: 'beginStop', params: { reason: 'Manual', restart: false } }, 'acceptAction'],
-          description: 'C.Starting.A1 (§5.3 Starting 3) STOP: stop',
-        },
-        {
-          guard: 'anyPendingAction',
-          actions: { type: 'rejectAction', params: { reason: 'the cluster is starting' } },
-          description: 'C.Starting.A2 (§4) other actions are rejected while starting',
-        },
+        stopOnRequest(
+          'pendingStop',
+          { reason: 'Manual', restart: false },
+          'C.Starting.A1 (§5.3 Starting 3) STOP: stop',
+        ),
+        rejectRequest(
+          'anyPendingAction',
+          'the cluster is starting',
+          'C.Starting.A2 (§4) other actions are rejected while starting',
+        ),
       ],
       on: {
         OBSERVED: [
           { guard: 'staleObservation', description: 'C.Starting.0 stale or repeated observation: ignored' },
-          {
-            guard: 'deletionRequested',
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'Deleted', restart: false } },
-            ],
-            description: 'C.Starting.1 (§5.3 Starting 1) deleted: stop, then terminate',
-          },
-          {
-            guard: 'specChanged',
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'SpecChanged', restart: true } },
-            ],
-            description: 'C.Starting.2 (§5.3 Starting 2) spec changed: restart',
-          },
-          {
-            guard: 'startTimedOut',
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'StartTimedOut', restart: true } },
-            ],
-            description:
-              'C.Starting.3 not Started within taskTimeout (from entering Starting): restart, say so',
-          },
+          stopWhenObserved(
+            'deletionRequested',
+            { reason: 'Deleted', restart: false },
+            'C.Starting.1 (§5.3 Starting 1) deleted: stop, then terminate',
+          ),
+          stopWhenObserved(
+            'specChanged',
+            { reason: 'SpecChanged', restart: true },
+            'C.Starting.2 (§5.3 Starting 2) spec changed: restart',
+          ),
+          stopWhenObserved(
+            'startTimedOut',
+            { reason: 'StartTimedOut', restart: true },
+            'C.Starting.3 not Started within taskTimeout (from entering Starting): restart, say so',
+          ),
           {
             guard: and(['inStartingIdle', 'jobManagerMissing']),
             target: '.CreatingJobManager',
@@ -568,37 +526,34 @@ export const clusterMachine = setup({
         CreatingJobManager: {
           description: 'Creating the JobManager pod of this epoch.',
           meta: { resumeAs: 'cluster.Starting.Idle' },
-          invoke: {
+          invoke: effect({
             id: 'ensureJobManager',
             src: 'ensureJobManager',
-            input: ({ context }) => ({ epoch: context.epoch, taskSlots: context.taskSlots }),
-            onDone: { target: 'Idle', actions: 'recordTime' },
-            onError: { target: 'Idle' },
-          },
+            input: (context) => ({ epoch: context.epoch, taskSlots: context.taskSlots }),
+            target: 'Idle',
+          }),
         },
         CreatingService: {
           description: 'Creating the JobManager Service.',
           meta: { resumeAs: 'cluster.Starting.Idle' },
-          invoke: {
+          invoke: effect({
             id: 'ensureJobManagerService',
             src: 'ensureJobManagerService',
-            input: ({ context }) => ({ epoch: context.epoch }),
-            onDone: { target: 'Idle', actions: 'recordTime' },
-            onError: { target: 'Idle' },
-          },
+            input: (context) => ({ epoch: context.epoch }),
+            target: 'Idle',
+          }),
         },
         CancellingJobs: {
           description: 'Cancelling every job the fresh JobManager runs.',
           meta: { resumeAs: 'cluster.Starting.Idle' },
-          invoke: {
+          invoke: effect({
             id: 'cancelFlinkJobs',
             src: 'cancelFlinkJobs',
-            input: ({ context }) => ({
+            input: (context) => ({
               jobIds: context.observed === null ? [] : flinkJobsToCancel(context.observed, new Set()),
             }),
-            onDone: { target: 'Idle', actions: 'recordTime' },
-            onError: { target: 'Idle' },
-          },
+            target: 'Idle',
+          }),
         },
       },
     },
@@ -607,68 +562,45 @@ export const clusterMachine = setup({
       entry: 'enterStarted',
       initial: 'Idle',
       always: [
-        {
-          guard: 'pendingStart',
-          target: 'Stopping',
-          actions: [
-            { type: 'beginStop', params: { reason: 'RestartRequested', restart: true } },
-            'acceptAction',
-          ],
-          description: 'C.Started.A1 (§5.3 Started 4) START: restart the cluster',
-        },
-        {
-          guard: 'pendingStop',
-          target: 'Stopping',
-          actions: [{ type: 'beginStop', params: { reason: 'Manual', restart: false } }, 'acceptAction'],
-          description: 'C.Started.A2 (§5.3 Started 4) STOP: stop the cluster',
-        },
-        {
-          guard: 'anyPendingAction',
-          actions: { type: 'rejectAction', params: { reason: 'not an action of a FlinkCluster' } },
-          description: 'C.Started.A3 (§4) savepoint actions do not apply to a cluster',
-        },
+        stopOnRequest(
+          'pendingStart',
+          { reason: 'RestartRequested', restart: true },
+          'C.Started.A1 (§5.3 Started 4) START: restart the cluster',
+        ),
+        stopOnRequest(
+          'pendingStop',
+          { reason: 'Manual', restart: false },
+          'C.Started.A2 (§5.3 Started 4) STOP: stop the cluster',
+        ),
+        rejectRequest(
+          'anyPendingAction',
+          'not an action of a FlinkCluster',
+          'C.Started.A3 (§4) savepoint actions do not apply to a cluster',
+        ),
       ],
       on: {
         OBSERVED: [
           { guard: 'staleObservation', description: 'C.Started.0 stale or repeated observation: ignored' },
-          {
-            guard: 'deletionRequested',
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'Deleted', restart: false } },
-            ],
-            description: 'C.Started.1 (§5.3 Started 1) deleted: stop the jobs (with savepoints), terminate',
-          },
-          {
-            guard: 'jobManagerLost',
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'JobManagerLost', restart: true } },
-            ],
-            description:
-              'C.Started.2 (§5.3 Started 2) JobManager pod or Service missing or duplicated: restart',
-          },
-          {
-            guard: 'specChanged',
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'SpecChanged', restart: true } },
-            ],
-            description: 'C.Started.3 (§5.3 Started 3) spec changed: restart',
-          },
-          {
-            guard: and(['restUnreachable', 'unhealthyDeadlinePassed']),
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'Unhealthy', restart: true } },
-            ],
-            description:
-              'C.Started.4 (§5.3 Started 5) REST unreachable for taskTimeout (from the first failure): restart',
-          },
+          stopWhenObserved(
+            'deletionRequested',
+            { reason: 'Deleted', restart: false },
+            'C.Started.1 (§5.3 Started 1) deleted: stop the jobs (with savepoints), terminate',
+          ),
+          stopWhenObserved(
+            'jobManagerLost',
+            { reason: 'JobManagerLost', restart: true },
+            'C.Started.2 (§5.3 Started 2) JobManager pod or Service missing or duplicated: restart',
+          ),
+          stopWhenObserved(
+            'specChanged',
+            { reason: 'SpecChanged', restart: true },
+            'C.Started.3 (§5.3 Started 3) spec changed: restart',
+          ),
+          stopWhenObserved(
+            and(['restUnreachable', 'unhealthyDeadlinePassed']),
+            { reason: 'Unhealthy', restart: true },
+            'C.Started.4 (§5.3 Started 5) REST unreachable for taskTimeout (from the first failure): restart',
+          ),
           {
             guard: and(['restUnreachable', not('inUnreachable')]),
             target: '.Unreachable',
@@ -727,78 +659,49 @@ export const clusterMachine = setup({
           description: 'The REST API does not answer; restart at unhealthyAt unless it recovers.',
           entry: 'enterUnreachable',
           exit: 'leaveUnreachable',
-          invoke: {
+          invoke: waiter({
             id: 'unhealthyTimeout',
-            src: 'waitUntil',
-            input: ({ context }) => ({ deadline: context.deadlines.unhealthyAt }),
-            onDone: {
-              target: '#cluster.Stopping',
-              actions: ['recordTime', { type: 'beginStop', params: { reason: 'Unhealthy', restart: true } }],
-              description: 'C.Started.T1 (§5.3 Started 5) still unreachable at unhealthyAt: restart, say so',
-            },
-          },
+            deadline: (context) => context.deadlines.unhealthyAt,
+            target: '#cluster.Stopping',
+            then: beginStop({ reason: 'Unhealthy', restart: true }),
+            description: 'C.Started.T1 (§5.3 Started 5) still unreachable at unhealthyAt: restart, say so',
+          }),
         },
         ScaleDownPending: {
           description: 'More TaskManagers than desired: idle ones go at scaleDownAt.',
           entry: 'armScaleDown',
-          invoke: {
+          invoke: waiter({
             id: 'rescaleDelay',
-            src: 'waitUntil',
-            input: ({ context }) => ({ deadline: context.deadlines.scaleDownAt }),
-            onDone: {
-              target: 'RemovingTaskManagers',
-              actions: ['recordTime', 'recordRescale'],
-              description: 'C.Started.T2 (§5.6) rescaleDelay elapsed: remove idle TaskManagers',
-            },
-          },
+            deadline: (context) => context.deadlines.scaleDownAt,
+            target: 'RemovingTaskManagers',
+            then: 'recordRescale',
+            description: 'C.Started.T2 (§5.6) rescaleDelay elapsed: remove idle TaskManagers',
+          }),
         },
         AddingTaskManagers: {
           description: 'Creating the missing TaskManager pods.',
           meta: { resumeAs: 'cluster.Started.Idle' },
-          invoke: {
-            id: 'addTaskManagers',
-            src: 'scaleTaskManagers',
-            input: ({ context }) => ({
-              epoch: context.epoch,
-              taskSlots: context.taskSlots,
-              desired: context.desiredTaskManagers,
-              removeIdleSurplus: false,
-            }),
-            onDone: { target: 'Idle', actions: 'recordTime' },
-            onError: { target: 'Idle' },
-          },
+          invoke: scaleTaskManagers('addTaskManagers', false),
         },
         RemovingTaskManagers: {
           description: 'Deleting surplus TaskManager pods that are idle (busy ones stay).',
           meta: { resumeAs: 'cluster.Started.Idle' },
-          invoke: {
-            id: 'removeTaskManagers',
-            src: 'scaleTaskManagers',
-            input: ({ context }) => ({
-              epoch: context.epoch,
-              taskSlots: context.taskSlots,
-              desired: context.desiredTaskManagers,
-              removeIdleSurplus: true,
-            }),
-            onDone: { target: 'Idle', actions: 'recordTime' },
-            onError: { target: 'Idle' },
-          },
+          invoke: scaleTaskManagers('removeTaskManagers', true),
         },
         CancellingJobs: {
           description: 'Cancelling Flink jobs that no FlinkJob owns.',
           meta: { resumeAs: 'cluster.Started.Idle' },
-          invoke: {
+          invoke: effect({
             id: 'cancelFlinkJobs',
             src: 'cancelFlinkJobs',
-            input: ({ context }) => ({
+            input: (context) => ({
               jobIds:
                 context.observed === null
                   ? []
                   : flinkJobsToCancel(context.observed, managedJobIds(context.observed)),
             }),
-            onDone: { target: 'Idle', actions: 'recordTime' },
-            onError: { target: 'Idle' },
-          },
+            target: 'Idle',
+          }),
         },
       },
     },
@@ -817,14 +720,11 @@ export const clusterMachine = setup({
           actions: ['restartAfterStop', 'acceptAction'],
           description: 'C.Stopping.A2 (§5.3 Stopping 6) START while stopping: start again once stopped',
         },
-        {
-          guard: 'anyPendingAction',
-          actions: {
-            type: 'rejectAction',
-            params: { reason: 'the cluster is being deleted or this is not a cluster action' },
-          },
-          description: 'C.Stopping.A3 (§4) other actions, or any action while deleting: rejected',
-        },
+        rejectRequest(
+          'anyPendingAction',
+          'the cluster is being deleted or this is not a cluster action',
+          'C.Stopping.A3 (§4) other actions, or any action while deleting: rejected',
+        ),
       ],
       on: {
         OBSERVED: [
@@ -867,50 +767,27 @@ export const clusterMachine = setup({
       states: {
         WaitingForJobs: {
           description: 'Jobs are stopping (their savepoints first); bounded by 3 × taskTimeout.',
-          invoke: {
+          invoke: waiter({
             id: 'jobsStopTimeout',
-            src: 'waitUntil',
-            input: ({ context }) => ({ deadline: context.stop?.jobsDeadline ?? null }),
-            onDone: {
-              target: 'Removing',
-              actions: ['recordTime', 'noteJobsDidNotStop'],
-              description: 'C.Stopping.T1 (§14.20) jobs did not stop in time: proceed, say so',
-            },
-          },
+            deadline: (context) => context.stop?.jobsDeadline ?? null,
+            target: 'Removing',
+            then: 'noteJobsDidNotStop',
+            description: 'C.Stopping.T1 (§14.20) jobs did not stop in time: proceed, say so',
+          }),
         },
         Removing: { description: 'Jobs are stopped: removing the cluster resources.' },
         DeletingResources: {
           description: 'Deleting pods and Service (idempotent; repeated while they exist).',
           meta: { resumeAs: 'cluster.Stopping.Removing' },
-          invoke: {
-            id: 'deleteClusterResources',
-            src: 'deleteClusterResources',
-            input: ({ context }) => ({ epoch: context.epoch }),
-            onDone: { target: 'Removing', actions: 'recordTime' },
-            onError: { target: 'Removing' },
-          },
+          invoke: deleteClusterResources('Removing'),
         },
         Done: {
           description: 'Everything is gone: decide where to go.',
-          always: [
-            {
-              guard: 'stopDeletes',
-              target: '#cluster.Terminated',
-              actions: 'finishStop',
-              description: 'C.Stopping.D1 (§5.3 Stopping 4) deleting: Terminated',
-            },
-            {
-              guard: 'stopRestarts',
-              target: '#cluster.Starting',
-              actions: 'finishStop',
-              description: 'C.Stopping.D2 (§5.3 Stopping 5) restart: Starting (next epoch)',
-            },
-            {
-              target: '#cluster.Stopped',
-              actions: 'finishStop',
-              description: 'C.Stopping.D3 (§5.3 Stopping 7) otherwise: Stopped',
-            },
-          ],
+          always: stopOutcomeRows('cluster', {
+            terminated: 'C.Stopping.D1 (§5.3 Stopping 4) deleting: Terminated',
+            restarted: 'C.Stopping.D2 (§5.3 Stopping 5) restart: Starting (next epoch)',
+            stopped: 'C.Stopping.D3 (§5.3 Stopping 7) otherwise: Stopped',
+          }),
         },
       },
     },
@@ -919,33 +796,25 @@ export const clusterMachine = setup({
       entry: 'enterStopped',
       initial: 'Idle',
       always: [
-        {
-          guard: 'pendingStart',
-          target: 'Stopping',
-          actions: [
-            { type: 'beginStop', params: { reason: 'RestartRequested', restart: true } },
-            'acceptAction',
-          ],
-          description: 'C.Stopped.A1 (§5.3 Stopped 2) START: clean up, then start',
-        },
-        {
-          guard: 'anyPendingAction',
-          actions: { type: 'rejectAction', params: { reason: 'the cluster is stopped' } },
-          description: 'C.Stopped.A2 (§4) other actions are rejected while stopped',
-        },
+        stopOnRequest(
+          'pendingStart',
+          { reason: 'RestartRequested', restart: true },
+          'C.Stopped.A1 (§5.3 Stopped 2) START: clean up, then start',
+        ),
+        rejectRequest(
+          'anyPendingAction',
+          'the cluster is stopped',
+          'C.Stopped.A2 (§4) other actions are rejected while stopped',
+        ),
       ],
       on: {
         OBSERVED: [
           { guard: 'staleObservation', description: 'C.Stopped.0 stale or repeated observation: ignored' },
-          {
-            guard: 'deletionRequested',
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'Deleted', restart: false } },
-            ],
-            description: 'C.Stopped.1 (§5.3 Stopped 1) deleted: terminate',
-          },
+          stopWhenObserved(
+            'deletionRequested',
+            { reason: 'Deleted', restart: false },
+            'C.Stopped.1 (§5.3 Stopped 1) deleted: terminate',
+          ),
           {
             guard: and([not('inStoppedDeletingResources'), 'resourcesPresent']),
             target: '.DeletingResources',
@@ -960,13 +829,7 @@ export const clusterMachine = setup({
         DeletingResources: {
           description: 'Deleting leftover pods or Service.',
           meta: { resumeAs: 'cluster.Stopped.Idle' },
-          invoke: {
-            id: 'deleteClusterResources',
-            src: 'deleteClusterResources',
-            input: ({ context }) => ({ epoch: context.epoch }),
-            onDone: { target: 'Idle', actions: 'recordTime' },
-            onError: { target: 'Idle' },
-          },
+          invoke: deleteClusterResources('Idle'),
         },
       },
     },

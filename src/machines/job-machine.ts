@@ -11,16 +11,7 @@ import type { StateValue } from 'xstate';
 import { envelopeOf } from './envelope.ts';
 import { flinkJobId, savepointTriggerId } from './ids.ts';
 import { isTerminalFlinkState } from './observations.ts';
-import type {
-  ActionOutcome,
-  FlinkJobObservation,
-  JobEvent,
-  JobObservation,
-  JobObservedEvent,
-  Notice,
-  RequestedAction,
-  RequestedActionName,
-} from './observations.ts';
+import type { FlinkJobObservation, JobEvent, JobObservation, JobObservedEvent } from './observations.ts';
 import { DEFAULT_JOB_POLICY, effectiveParallelism, restartAllowed, seconds } from './policies.ts';
 import type { JobPolicy, JobStopReason } from './policies.ts';
 import { notProvided } from './ports.ts';
@@ -36,6 +27,36 @@ import type {
   TriggerSavepointInput,
   WaitUntilInput,
 } from './ports.ts';
+import {
+  acceptedUpdate,
+  anyPendingAction,
+  asObservedEvent,
+  deletingUpdate,
+  initialSharedContext,
+  isDeletionObserved,
+  isStaleObservation,
+  notYetDeleting,
+  notice,
+  observationUpdate,
+  onObservedEvent,
+  outputOf,
+  passed,
+  pendingActionUpdate,
+  pendingIs,
+  rejectedUpdate,
+  stopDeletes,
+  stopRestarts,
+  timeUpdate,
+} from './shared-context.ts';
+import type { MachineEvent, SharedContext } from './shared-context.ts';
+import {
+  blocksFor,
+  rejectRequest,
+  requestRows,
+  stopOnRequest,
+  stopOutcomeRows,
+  stopWhenObserved,
+} from './state-blocks.ts';
 
 export interface JobMachineInput {
   /** metadata.uid of the FlinkJob. */
@@ -86,7 +107,8 @@ export interface JobDeadlines {
   readonly savepointDueAt: number | null;
 }
 
-export interface JobContext {
+/** Also the fields of SharedContext: pendingAction, lastAction, notice, now, lastObservedAt. */
+export interface JobContext extends SharedContext {
   readonly uid: string;
   readonly idSeed: string;
   /** Number of submissions so far; the current one's Flink job id is flinkJobId(uid, seed, submission). */
@@ -112,12 +134,6 @@ export interface JobContext {
   /** When the current top-level state was entered. */
   readonly enteredAt: number;
   readonly deadlines: JobDeadlines;
-  readonly pendingAction: RequestedAction | null;
-  readonly lastAction: ActionOutcome | null;
-  readonly notice: Notice | null;
-  /** Latest time seen in any event or effect output (never goes back). */
-  readonly now: number;
-  readonly lastObservedAt: number | null;
   /** Last policy seen (deadlines computed on entering a state use it). */
   readonly policy: JobPolicy;
   /** Last observation; not persisted. */
@@ -145,46 +161,19 @@ export function initialJobContext(input: JobMachineInput): JobContext {
     lastFlinkState: null,
     enteredAt: input.at,
     deadlines: NO_DEADLINES,
-    pendingAction: null,
-    lastAction: null,
-    notice: null,
-    now: input.at,
-    lastObservedAt: null,
+    ...initialSharedContext(input.at),
     policy: input.policy ?? DEFAULT_JOB_POLICY,
     observed: null,
   };
 }
 
-type AnyEvent = JobEvent | { readonly type: string; readonly output?: unknown };
-
-function observedEvent(event: AnyEvent): JobObservedEvent | null {
-  return event.type === 'OBSERVED' ? (event as JobObservedEvent) : null;
+function observedEvent(event: MachineEvent): JobObservedEvent | null {
+  return asObservedEvent<JobObservedEvent>(event);
 }
 
 /** Guard over an OBSERVED event; false for any other event. */
 function onObserved(check: (event: JobObservedEvent, context: JobContext) => boolean) {
-  return ({ context, event }: { context: JobContext; event: AnyEvent }): boolean => {
-    const observed = observedEvent(event);
-    return observed !== null && check(observed, context);
-  };
-}
-
-function outputOf<T>(event: AnyEvent): T | undefined {
-  return 'output' in event ? (event.output as T) : undefined;
-}
-
-function timeOf(event: AnyEvent): number | undefined {
-  if (event.type === 'OBSERVED' || event.type === 'ACTION_REQUESTED') return (event as { at: number }).at;
-  const output = outputOf<EffectOutput>(event);
-  return typeof output?.at === 'number' ? output.at : undefined;
-}
-
-function passed(deadline: number | null | undefined, at: number): boolean {
-  return deadline !== null && deadline !== undefined && at >= deadline;
-}
-
-function notice(reason: string, message: string, at: number): Notice {
-  return { reason, message, at };
+  return onObservedEvent(check);
 }
 
 const CLUSTER_AWAY = new Set(['Stopping', 'Stopped', 'Terminated']);
@@ -201,15 +190,6 @@ function endedReason(state: FlinkJobObservation): JobStopReason {
   if (state === 'FINISHED') return 'Finished';
   if (state === 'CANCELED') return 'Canceled';
   return 'Failed';
-}
-
-function pending(context: JobContext, action: RequestedActionName): boolean {
-  return context.pendingAction?.action === action;
-}
-
-function outcome(context: JobContext, result: 'accepted' | 'rejected', reason: string): ActionOutcome {
-  const action = context.pendingAction as RequestedAction;
-  return { ...action, outcome: result, reason, at: context.now };
 }
 
 function stopIntent(reason: JobStopReason, restart: boolean, withoutSavepoint: boolean): JobStopIntent {
@@ -240,6 +220,40 @@ const RESUME_LAUNCHING: StateValue = { Starting: { Launching: 'Idle' } };
 const RESUME_SAVEPOINTING: StateValue = { Started: { Savepointing: 'Awaiting' } };
 const RESUME_SAVEPOINT_STOP: StateValue = { Stopping: { SavepointStop: 'Awaiting' } };
 
+const { effect, waiter } = blocksFor<JobContext>();
+
+/** Delete the bootstrap Job of the current submission, then observe again from `target`. */
+function deleteBootstrap(target: string) {
+  return effect({
+    id: 'deleteBootstrap',
+    src: 'deleteBootstrap',
+    input: (context) => ({ submission: context.submission }),
+    target,
+  });
+}
+
+/**
+ * Write-ahead: persist the context (with the job id or trigger id just assigned) before the effect
+ * that uses it runs; the envelope resumes in `resume`, so a restore polls or observes, never repeats.
+ */
+function writeAhead<const TOnError>(resume: StateValue, next: string, onError: TOnError) {
+  return {
+    id: 'persist' as const,
+    src: 'persist' as const,
+    input: ({ context }: { context: JobContext }) => ({ envelope: envelopeOf('job', resume, context) }),
+    onDone: { target: next, actions: 'recordTime' as const },
+    onError,
+  };
+}
+
+/** Poll a savepoint trigger id (the one in flight, or the one of the stop-with-savepoint). */
+function awaitTriggerInput(triggerId: (context: JobContext) => string | null | undefined) {
+  return ({ context }: { context: JobContext }) => ({
+    jobId: context.jobId ?? '',
+    triggerId: triggerId(context) ?? '',
+  });
+}
+
 export const jobMachine = setup({
   types: {} as {
     context: JobContext;
@@ -258,9 +272,9 @@ export const jobMachine = setup({
   },
   guards: {
     // Observation rules (OBSERVED rows).
-    staleObservation: onObserved((e, c) => c.lastObservedAt !== null && e.at <= c.lastObservedAt),
-    deletionRequested: onObserved((e) => e.observation.deletionRequested),
-    notYetDeleting: ({ context }) => context.stop !== null && !context.stop.delete,
+    staleObservation: onObserved(isStaleObservation),
+    deletionRequested: onObserved(isDeletionObserved),
+    notYetDeleting,
     clusterTerminated: onObserved((e) => e.observation.cluster.state === 'Terminated'),
     clusterAway: onObserved((e) => CLUSTER_AWAY.has(e.observation.cluster.state)),
     clusterNotStarted: onObserved((e) => e.observation.cluster.state !== 'Started'),
@@ -369,14 +383,14 @@ export const jobMachine = setup({
     savepointCompleted: ({ event }) => outputOf<AwaitSavepointOutput>(event)?.status === 'COMPLETED',
     triggerUnknown: ({ event }) => outputOf<AwaitSavepointOutput>(event)?.status === 'UNKNOWN_TRIGGER',
     // Requested actions (eventless rows over context.pendingAction).
-    pendingStart: ({ context }) => pending(context, 'START'),
-    pendingStop: ({ context }) => pending(context, 'STOP'),
-    pendingTriggerSavepoint: ({ context }) => pending(context, 'TRIGGER_SAVEPOINT'),
-    pendingForgetSavepoint: ({ context }) => pending(context, 'FORGET_SAVEPOINT'),
-    anyPendingAction: ({ context }) => context.pendingAction !== null,
+    pendingStart: pendingIs('START'),
+    pendingStop: pendingIs('STOP'),
+    pendingTriggerSavepoint: pendingIs('TRIGGER_SAVEPOINT'),
+    pendingForgetSavepoint: pendingIs('FORGET_SAVEPOINT'),
+    anyPendingAction,
     // Stop outcome (Stopping.Done).
-    stopDeletes: ({ context }) => context.stop?.delete === true,
-    stopRestarts: ({ context }) => context.stop?.restart === true,
+    stopDeletes,
+    stopRestarts,
   },
   actions: {
     recordObservation: assign(({ context, event }) => {
@@ -384,39 +398,14 @@ export const jobMachine = setup({
       if (observed === null) return {};
       const flink = observed.observation.flinkJob;
       return {
-        now: Math.max(context.now, observed.at),
-        lastObservedAt: observed.at,
-        observed: observed.observation,
-        policy: observed.policy,
+        ...observationUpdate(context, observed),
         lastFlinkState: flink === 'NONE' || flink === 'UNREACHABLE' ? context.lastFlinkState : flink,
       };
     }),
-    recordTime: assign(({ context, event }) => {
-      const at = timeOf(event);
-      return at === undefined ? {} : { now: Math.max(context.now, at) };
-    }),
-    recordPendingAction: assign(({ context, event }) => {
-      if (event.type !== 'ACTION_REQUESTED') return {};
-      const request: RequestedAction = {
-        action: event.action,
-        withoutSavepoint: event.withoutSavepoint,
-        requestedAt: event.requestedAt,
-      };
-      return { now: Math.max(context.now, event.at), pendingAction: request };
-    }),
-    acceptAction: assign(({ context }) => ({
-      lastAction: outcome(context, 'accepted', 'accepted'),
-      pendingAction: null,
-    })),
-    rejectAction: assign(({ context }, params: { reason: string }) => ({
-      lastAction: outcome(context, 'rejected', params.reason),
-      pendingAction: null,
-      notice: notice(
-        'ActionRejected',
-        `${context.pendingAction?.action ?? 'action'} rejected: ${params.reason}`,
-        context.now,
-      ),
-    })),
+    recordTime: assign(({ context, event }) => timeUpdate(context, event)),
+    recordPendingAction: assign(({ context, event }) => pendingActionUpdate(context, event)),
+    acceptAction: assign(({ context }) => acceptedUpdate(context)),
+    rejectAction: assign(({ context }, params: { reason: string }) => rejectedUpdate(context, params.reason)),
     beginStop: assign(({ context, event }, params: { reason: JobStopReason; restart: boolean }) => {
       const observed = observedEvent(event);
       const action = context.pendingAction;
@@ -449,17 +438,9 @@ export const jobMachine = setup({
         context.now,
       ),
     })),
-    markDeleting: assign(({ context }) => ({
-      stop:
-        context.stop === null
-          ? null
-          : { ...context.stop, delete: true, restart: false, reason: 'Deleted' as const },
-      notice: notice(
-        'Deleted',
-        'the FlinkJob is being deleted: it will be terminated once stopped',
-        context.now,
-      ),
-    })),
+    markDeleting: assign(({ context }) =>
+      deletingUpdate(context, 'the FlinkJob is being deleted: it will be terminated once stopped'),
+    ),
     restopManually: assign(({ context }) => ({
       stop:
         context.stop === null
@@ -482,8 +463,7 @@ export const jobMachine = setup({
             },
     })),
     recordJobEnded: assign(({ context, event }) => {
-      const observed = observedEvent(event);
-      const state = observed?.observation.flinkJob ?? 'FAILED';
+      const state = observedEvent(event)?.observation.flinkJob ?? 'FAILED';
       const lost = state === 'NOT_FOUND';
       const reason: JobStopReason = lost ? 'Lost' : endedReason(state);
       return {
@@ -690,18 +670,10 @@ export const jobMachine = setup({
   initial: 'Unknown',
   context: ({ input }) => initialJobContext(input),
   on: {
-    ACTION_REQUESTED: [
-      {
-        guard: ({ context, event }) =>
-          (context.lastAction !== null && event.requestedAt <= context.lastAction.requestedAt) ||
-          (context.pendingAction !== null && event.requestedAt <= context.pendingAction.requestedAt),
-        description: 'J.Any.0 a request already seen (same or older requestedAt) is ignored',
-      },
-      {
-        actions: 'recordPendingAction',
-        description: 'J.Any.1 (§4) remember the request until a state accepts or rejects it',
-      },
-    ],
+    ACTION_REQUESTED: requestRows({
+      ignored: 'J.Any.0 a request already seen (same or older requestedAt) is ignored',
+      remembered: 'J.Any.1 (§4) remember the request until a state accepts or rejects it',
+    }),
   },
   states: {
     Unknown: {
@@ -739,50 +711,35 @@ export const jobMachine = setup({
       entry: 'enterStarting',
       initial: 'WaitingForCluster',
       always: [
-        {
-          guard: 'pendingStop',
-          target: 'Stopping',
-          actions: [{ type: 'beginStop', params: { reason: 'Manual', restart: false } }, 'acceptAction'],
-          description: 'J.Starting.A1 (§5.4 Starting 6) STOP: stop the start',
-        },
-        {
-          guard: 'anyPendingAction',
-          actions: { type: 'rejectAction', params: { reason: 'the job is starting' } },
-          description: 'J.Starting.A2 (§4) other actions are rejected while starting',
-        },
+        stopOnRequest(
+          'pendingStop',
+          { reason: 'Manual', restart: false },
+          'J.Starting.A1 (§5.4 Starting 6) STOP: stop the start',
+        ),
+        rejectRequest(
+          'anyPendingAction',
+          'the job is starting',
+          'J.Starting.A2 (§4) other actions are rejected while starting',
+        ),
       ],
       on: {
         OBSERVED: [
           { guard: 'staleObservation', description: 'J.Starting.0 stale or repeated observation: ignored' },
-          {
-            guard: 'deletionRequested',
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'Deleted', restart: false } },
-            ],
-            description: 'J.Starting.1 (§5.4 Starting 1) deleted: stop, then terminate',
-          },
-          {
-            guard: 'clusterAway',
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'ClusterStopped', restart: false } },
-            ],
-            description:
-              'J.Starting.2 (§5.4 Starting 2, 3) the cluster is stopping or stopped: abort the start',
-          },
-          {
-            guard: 'parallelismZero',
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'Suspended', restart: false } },
-            ],
-            description:
-              'J.Starting.3 (§5.4 Starting 11) requested parallelism 0: suspended, no bootstrap Job',
-          },
+          stopWhenObserved(
+            'deletionRequested',
+            { reason: 'Deleted', restart: false },
+            'J.Starting.1 (§5.4 Starting 1) deleted: stop, then terminate',
+          ),
+          stopWhenObserved(
+            'clusterAway',
+            { reason: 'ClusterStopped', restart: false },
+            'J.Starting.2 (§5.4 Starting 2, 3) the cluster is stopping or stopped: abort the start',
+          ),
+          stopWhenObserved(
+            'parallelismZero',
+            { reason: 'Suspended', restart: false },
+            'J.Starting.3 (§5.4 Starting 11) requested parallelism 0: suspended, no bootstrap Job',
+          ),
           {
             guard: 'clusterPending',
             target: '.WaitingForCluster',
@@ -807,16 +764,11 @@ export const jobMachine = setup({
             actions: 'recordObservation',
             description: 'J.Starting.7 (§5.4 Starting 13) Flink runs the submitted job id: Started',
           },
-          {
-            guard: 'bootstrapFailed',
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'BootstrapFailed', restart: false } },
-            ],
-            description:
-              'J.Starting.8 the bootstrap Job failed: abort the start now rather than at the timeout',
-          },
+          stopWhenObserved(
+            'bootstrapFailed',
+            { reason: 'BootstrapFailed', restart: false },
+            'J.Starting.8 the bootstrap Job failed: abort the start now rather than at the timeout',
+          ),
           {
             guard: and(['inWaitingForCluster', 'clusterStarted']),
             target: '.Launching',
@@ -861,57 +813,42 @@ export const jobMachine = setup({
           description: 'Submitting; aborted if the job does not run within restartTimeout.',
           entry: 'armRestartTimeout',
           initial: 'Idle',
-          invoke: {
+          invoke: waiter({
             id: 'restartTimeout',
-            src: 'waitUntil',
-            input: ({ context }) => ({ deadline: context.deadlines.restartTimeoutAt }),
-            onDone: {
-              target: '#job.Stopping',
-              actions: ['recordTime', 'noteStartTimedOut'],
-              description: 'J.Starting.T1 (§5.4 Starting 9) restartTimeout reached: abort the start',
-            },
-          },
+            deadline: (context) => context.deadlines.restartTimeoutAt,
+            target: '#job.Stopping',
+            then: 'noteStartTimedOut',
+            description: 'J.Starting.T1 (§5.4 Starting 9) restartTimeout reached: abort the start',
+          }),
           states: {
             Idle: { description: 'Waiting for the next observation to decide.' },
             DeletingBootstrap: {
               description: 'Deleting a bootstrap Job left by an earlier submission.',
               meta: { resumeAs: 'job.Starting.Launching.Idle' },
-              invoke: {
-                id: 'deleteBootstrap',
-                src: 'deleteBootstrap',
-                input: ({ context }) => ({ submission: context.submission }),
-                onDone: { target: 'Idle', actions: 'recordTime' },
-                onError: { target: 'Idle' },
-              },
+              invoke: deleteBootstrap('Idle'),
             },
             Recording: {
               description: 'Write-ahead: the job id is persisted before the bootstrap Job can submit it.',
               meta: { resumeAs: 'job.Starting.Launching.Idle' },
               entry: 'assignSubmission',
-              invoke: {
-                id: 'persist',
-                src: 'persist',
-                input: ({ context }) => ({ envelope: envelopeOf('job', RESUME_LAUNCHING, context) }),
-                onDone: { target: 'CreatingBootstrap', actions: 'recordTime' },
-                onError: { target: 'Idle' },
-              },
+              invoke: writeAhead(RESUME_LAUNCHING, 'CreatingBootstrap', { target: 'Idle' }),
             },
             CreatingBootstrap: {
               description: 'Creating the bootstrap Job that uploads the jar and submits the recorded job id.',
               meta: { resumeAs: 'job.Starting.Launching.Idle' },
-              invoke: {
+              invoke: effect({
                 id: 'createBootstrap',
                 src: 'createBootstrap',
-                input: ({ context }) => ({
+                input: (context) => ({
                   jobId: context.jobId ?? '',
                   submission: context.submission,
                   parallelism: context.parallelism,
                   savepointPath: context.savepointPath,
                   clusterEpoch: context.clusterEpoch ?? 0,
                 }),
-                onDone: { target: 'Submitted', actions: 'recordTime' },
-                onError: { target: 'Idle' },
-              },
+                target: 'Submitted',
+                errorTarget: 'Idle',
+              }),
             },
             Submitted: { description: 'The bootstrap Job exists: waiting for Flink to run the job id.' },
           },
@@ -923,34 +860,27 @@ export const jobMachine = setup({
       entry: 'enterStarted',
       initial: 'Running',
       always: [
-        {
-          guard: 'pendingStop',
-          target: 'Stopping',
-          actions: [{ type: 'beginStop', params: { reason: 'Manual', restart: false } }, 'acceptAction'],
-          description:
-            'J.Started.A1 (§5.4 Started 9) STOP: stop (savepoint unless Manual mode or withoutSavepoint)',
-        },
-        {
-          guard: 'pendingStart',
-          target: 'Stopping',
-          actions: [
-            { type: 'beginStop', params: { reason: 'RestartRequested', restart: true } },
-            'acceptAction',
-          ],
-          description:
-            'J.Started.A2 (§5.4 Started 9) START: restart (withoutSavepoint: stop and start stateless)',
-        },
+        stopOnRequest(
+          'pendingStop',
+          { reason: 'Manual', restart: false },
+          'J.Started.A1 (§5.4 Started 9) STOP: stop (savepoint unless Manual mode or withoutSavepoint)',
+        ),
+        stopOnRequest(
+          'pendingStart',
+          { reason: 'RestartRequested', restart: true },
+          'J.Started.A2 (§5.4 Started 9) START: restart (withoutSavepoint: stop and start stateless)',
+        ),
         {
           guard: and(['pendingTriggerSavepoint', not('savepointInFlight')]),
           target: '.Savepointing',
           actions: [{ type: 'requestSavepoint', params: { kind: 'manual' } }, 'acceptAction'],
           description: 'J.Started.A3 (§5.4 Started 9, §5.7) TRIGGER_SAVEPOINT: take a savepoint',
         },
-        {
-          guard: 'pendingTriggerSavepoint',
-          actions: { type: 'rejectAction', params: { reason: 'a savepoint is already in flight' } },
-          description: 'J.Started.A4 (§4) TRIGGER_SAVEPOINT while a savepoint is in flight: rejected',
-        },
+        rejectRequest(
+          'pendingTriggerSavepoint',
+          'a savepoint is already in flight',
+          'J.Started.A4 (§4) TRIGGER_SAVEPOINT while a savepoint is in flight: rejected',
+        ),
         {
           guard: 'pendingForgetSavepoint',
           actions: ['forgetSavepoint', 'acceptAction'],
@@ -960,55 +890,31 @@ export const jobMachine = setup({
       on: {
         OBSERVED: [
           { guard: 'staleObservation', description: 'J.Started.0 stale or repeated observation: ignored' },
-          {
-            guard: 'deletionRequested',
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'Deleted', restart: false } },
-            ],
-            description:
-              'J.Started.1 (§5.4 Started 1) deleted: stop (savepoint only with savepointOnDelete), terminate',
-          },
-          {
-            guard: 'clusterNotStarted',
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'ClusterStopped', restart: false } },
-            ],
-            description:
-              'J.Started.2 (§5.4 Started 2, 3) the cluster is not Started: stop; resume when it is back',
-          },
-          {
-            guard: 'clusterRestartedUnderJob',
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'ClusterStopped', restart: false } },
-            ],
-            description:
-              'J.Started.3 the cluster restarted under the job (new epoch, job not running): resume',
-          },
-          {
-            guard: 'specChanged',
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'SpecChanged', restart: true } },
-            ],
-            description:
-              'J.Started.4 (§5.4 Started 6) bootstrap settings changed: stop (savepoint) and restart',
-          },
-          {
-            guard: 'parallelismChanged',
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'Rescale', restart: true } },
-            ],
-            description: 'J.Started.5 (§5.4 Started 7) parallelism changed: stop (savepoint) and resubmit',
-          },
+          stopWhenObserved(
+            'deletionRequested',
+            { reason: 'Deleted', restart: false },
+            'J.Started.1 (§5.4 Started 1) deleted: stop (savepoint only with savepointOnDelete), terminate',
+          ),
+          stopWhenObserved(
+            'clusterNotStarted',
+            { reason: 'ClusterStopped', restart: false },
+            'J.Started.2 (§5.4 Started 2, 3) the cluster is not Started: stop; resume when it is back',
+          ),
+          stopWhenObserved(
+            'clusterRestartedUnderJob',
+            { reason: 'ClusterStopped', restart: false },
+            'J.Started.3 the cluster restarted under the job (new epoch, job not running): resume',
+          ),
+          stopWhenObserved(
+            'specChanged',
+            { reason: 'SpecChanged', restart: true },
+            'J.Started.4 (§5.4 Started 6) bootstrap settings changed: stop (savepoint) and restart',
+          ),
+          stopWhenObserved(
+            'parallelismChanged',
+            { reason: 'Rescale', restart: true },
+            'J.Started.5 (§5.4 Started 7) parallelism changed: stop (savepoint) and resubmit',
+          ),
           {
             guard: 'flinkJobLost',
             target: 'Stopped',
@@ -1045,48 +951,35 @@ export const jobMachine = setup({
         Running: {
           description: 'Nothing in flight; the next periodic savepoint is awaited.',
           entry: 'scheduleSavepoint',
-          invoke: {
+          invoke: waiter({
             id: 'savepointDue',
-            src: 'waitUntil',
-            input: ({ context }) => ({ deadline: context.deadlines.savepointDueAt }),
-            onDone: {
-              target: 'Savepointing',
-              actions: ['recordTime', { type: 'requestSavepoint', params: { kind: 'periodic' } }],
-              description: 'J.Started.T1 (§5.7) savepointInterval elapsed: periodic savepoint',
-            },
-          },
+            deadline: (context) => context.deadlines.savepointDueAt,
+            target: 'Savepointing',
+            then: { type: 'requestSavepoint', params: { kind: 'periodic' } },
+            description: 'J.Started.T1 (§5.7) savepointInterval elapsed: periodic savepoint',
+          }),
         },
         Savepointing: {
           description: 'A savepoint is in flight (trigger id recorded first); abandoned at its deadline.',
           initial: 'Recording',
-          invoke: {
+          invoke: waiter({
             id: 'savepointTimeout',
-            src: 'waitUntil',
-            input: ({ context }) => ({ deadline: context.savepoint?.deadline ?? context.now }),
-            onDone: {
-              target: 'Running',
-              actions: ['recordTime', { type: 'abandonSavepoint', params: { why: 'timed out' } }],
-              description:
-                'J.Started.T2 (§5.7) the savepoint did not complete within taskTimeout: abandon it',
-            },
-          },
+            deadline: (context) => context.savepoint?.deadline ?? context.now,
+            target: 'Running',
+            then: { type: 'abandonSavepoint', params: { why: 'timed out' } },
+            description: 'J.Started.T2 (§5.7) the savepoint did not complete within taskTimeout: abandon it',
+          }),
           states: {
             Recording: {
               description: 'Write-ahead: the trigger id is persisted before it is sent.',
               meta: { resumeAs: 'job.Started.Savepointing.Awaiting' },
-              invoke: {
-                id: 'persist',
-                src: 'persist',
-                input: ({ context }) => ({ envelope: envelopeOf('job', RESUME_SAVEPOINTING, context) }),
-                onDone: { target: 'Triggering', actions: 'recordTime' },
-                onError: {
-                  target: '#job.Started.Running',
-                  actions: {
-                    type: 'abandonSavepoint',
-                    params: { why: 'its trigger id could not be persisted' },
-                  },
+              invoke: writeAhead(RESUME_SAVEPOINTING, 'Triggering', {
+                target: '#job.Started.Running',
+                actions: {
+                  type: 'abandonSavepoint',
+                  params: { why: 'its trigger id could not be persisted' },
                 },
-              },
+              }),
             },
             Triggering: {
               description: 'POST /jobs/:id/savepoints with the recorded trigger id.',
@@ -1111,10 +1004,7 @@ export const jobMachine = setup({
               invoke: {
                 id: 'awaitSavepoint',
                 src: 'awaitSavepoint',
-                input: ({ context }) => ({
-                  jobId: context.jobId ?? '',
-                  triggerId: context.savepoint?.triggerId ?? '',
-                }),
+                input: awaitTriggerInput((context) => context.savepoint?.triggerId),
                 onDone: [
                   {
                     guard: 'savepointCompleted',
@@ -1245,13 +1135,7 @@ export const jobMachine = setup({
         DeletingBootstrap: {
           description: 'Deleting the bootstrap Job.',
           meta: { resumeAs: 'job.Stopping.Idle' },
-          invoke: {
-            id: 'deleteBootstrap',
-            src: 'deleteBootstrap',
-            input: ({ context }) => ({ submission: context.submission }),
-            onDone: { target: 'Idle', actions: 'recordTime' },
-            onError: { target: 'Idle' },
-          },
+          invoke: deleteBootstrap('Idle'),
         },
         FinishingSavepoint: {
           description: 'A periodic or manual savepoint was in flight: await it before stopping.',
@@ -1259,10 +1143,7 @@ export const jobMachine = setup({
             {
               id: 'awaitSavepoint',
               src: 'awaitSavepoint',
-              input: ({ context }) => ({
-                jobId: context.jobId ?? '',
-                triggerId: context.savepoint?.triggerId ?? '',
-              }),
+              input: awaitTriggerInput((context) => context.savepoint?.triggerId),
               onDone: [
                 {
                   guard: 'savepointCompleted',
@@ -1284,16 +1165,13 @@ export const jobMachine = setup({
                 actions: { type: 'abandonSavepoint', params: { why: 'its status could not be read' } },
               },
             },
-            {
+            waiter({
               id: 'savepointTimeout',
-              src: 'waitUntil',
-              input: ({ context }) => ({ deadline: context.savepoint?.deadline ?? context.now }),
-              onDone: {
-                target: 'Idle',
-                actions: ['recordTime', { type: 'abandonSavepoint', params: { why: 'timed out' } }],
-                description: 'J.Stopping.F3 the savepoint in flight timed out: abandon it, then stop',
-              },
-            },
+              deadline: (context) => context.savepoint?.deadline ?? context.now,
+              target: 'Idle',
+              then: { type: 'abandonSavepoint', params: { why: 'timed out' } },
+              description: 'J.Stopping.F3 the savepoint in flight timed out: abandon it, then stop',
+            }),
           ],
         },
         SavepointStop: {
@@ -1301,28 +1179,18 @@ export const jobMachine = setup({
             'Stop-with-savepoint (drain=false), trigger id recorded first; bounded by taskTimeout.',
           entry: 'beginSavepointStop',
           initial: 'Recording',
-          invoke: {
+          invoke: waiter({
             id: 'savepointStopTimeout',
-            src: 'waitUntil',
-            input: ({ context }) => ({ deadline: context.stop?.savepointDeadline ?? context.now }),
-            onDone: {
-              target: 'Cancelling',
-              actions: ['recordTime', { type: 'abandonSavepointStop', params: { why: 'timed out' } }],
-              description:
-                'J.Stopping.T1 (§14.20) stop-with-savepoint timed out: fall back to cancel, say so',
-            },
-          },
+            deadline: (context) => context.stop?.savepointDeadline ?? context.now,
+            target: 'Cancelling',
+            then: { type: 'abandonSavepointStop', params: { why: 'timed out' } },
+            description: 'J.Stopping.T1 (§14.20) stop-with-savepoint timed out: fall back to cancel, say so',
+          }),
           states: {
             Recording: {
               description: 'Write-ahead: the stop trigger id is persisted before it is sent.',
               meta: { resumeAs: 'job.Stopping.SavepointStop.Awaiting' },
-              invoke: {
-                id: 'persist',
-                src: 'persist',
-                input: ({ context }) => ({ envelope: envelopeOf('job', RESUME_SAVEPOINT_STOP, context) }),
-                onDone: { target: 'Requesting', actions: 'recordTime' },
-                onError: { target: '#job.Stopping.Idle' },
-              },
+              invoke: writeAhead(RESUME_SAVEPOINT_STOP, 'Requesting', { target: '#job.Stopping.Idle' }),
             },
             Requesting: {
               description: 'POST /jobs/:id/stop with the recorded trigger id.',
@@ -1349,10 +1217,7 @@ export const jobMachine = setup({
               invoke: {
                 id: 'awaitSavepoint',
                 src: 'awaitSavepoint',
-                input: ({ context }) => ({
-                  jobId: context.jobId ?? '',
-                  triggerId: context.stop?.triggerId ?? '',
-                }),
+                input: awaitTriggerInput((context) => context.stop?.triggerId),
                 onDone: [
                   {
                     guard: 'savepointCompleted',
@@ -1385,16 +1250,13 @@ export const jobMachine = setup({
           description: 'Plain cancel (PATCH /jobs/:id?mode=cancel); given up after taskTimeout.',
           entry: 'beginCancel',
           initial: 'Requesting',
-          invoke: {
+          invoke: waiter({
             id: 'cancelTimeout',
-            src: 'waitUntil',
-            input: ({ context }) => ({ deadline: context.stop?.cancelDeadline ?? context.now }),
-            onDone: {
-              target: 'Done',
-              actions: ['recordTime', 'giveUpCancel'],
-              description: 'J.Stopping.T2 (§5.7) cancel not confirmed within taskTimeout: give up, say so',
-            },
-          },
+            deadline: (context) => context.stop?.cancelDeadline ?? context.now,
+            target: 'Done',
+            then: 'giveUpCancel',
+            description: 'J.Stopping.T2 (§5.7) cancel not confirmed within taskTimeout: give up, say so',
+          }),
           states: {
             Requesting: {
               description: 'Sending the cancel request.',
@@ -1415,25 +1277,11 @@ export const jobMachine = setup({
         },
         Done: {
           description: 'The Flink job is stopped: decide where to go.',
-          always: [
-            {
-              guard: 'stopDeletes',
-              target: '#job.Terminated',
-              actions: 'finishStop',
-              description: 'J.Stopping.D1 (§5.4 Stopping 5) deleting: Terminated',
-            },
-            {
-              guard: 'stopRestarts',
-              target: '#job.Starting',
-              actions: 'finishStop',
-              description: 'J.Stopping.D2 (§5.4 Stopping 5) restart requested: Starting',
-            },
-            {
-              target: '#job.Stopped',
-              actions: 'finishStop',
-              description: 'J.Stopping.D3 (§5.4 Stopping 5) otherwise: Stopped',
-            },
-          ],
+          always: stopOutcomeRows('job', {
+            terminated: 'J.Stopping.D1 (§5.4 Stopping 5) deleting: Terminated',
+            restarted: 'J.Stopping.D2 (§5.4 Stopping 5) restart requested: Starting',
+            stopped: 'J.Stopping.D3 (§5.4 Stopping 5) otherwise: Stopped',
+          }),
         },
       },
     },
@@ -1460,24 +1308,20 @@ export const jobMachine = setup({
           actions: ['forgetSavepoint', 'acceptAction'],
           description: 'J.Stopped.A3 FORGET_SAVEPOINT: the next start is stateless',
         },
-        {
-          guard: 'anyPendingAction',
-          actions: { type: 'rejectAction', params: { reason: 'the job is not running' } },
-          description: 'J.Stopped.A4 (§4) TRIGGER_SAVEPOINT without a running job: rejected',
-        },
+        rejectRequest(
+          'anyPendingAction',
+          'the job is not running',
+          'J.Stopped.A4 (§4) TRIGGER_SAVEPOINT without a running job: rejected',
+        ),
       ],
       on: {
         OBSERVED: [
           { guard: 'staleObservation', description: 'J.Stopped.0 stale or repeated observation: ignored' },
-          {
-            guard: 'deletionRequested',
-            target: 'Stopping',
-            actions: [
-              'recordObservation',
-              { type: 'beginStop', params: { reason: 'Deleted', restart: false } },
-            ],
-            description: 'J.Stopped.1 (§5.4 Stopped 1) deleted: clean up, then terminate',
-          },
+          stopWhenObserved(
+            'deletionRequested',
+            { reason: 'Deleted', restart: false },
+            'J.Stopped.1 (§5.4 Stopped 1) deleted: clean up, then terminate',
+          ),
           {
             guard: 'clusterTerminated',
             actions: 'recordObservation',
@@ -1536,26 +1380,17 @@ export const jobMachine = setup({
         DeletingBootstrap: {
           description: 'Deleting a leftover bootstrap Job.',
           meta: { resumeAs: 'job.Stopped.Idle' },
-          invoke: {
-            id: 'deleteBootstrap',
-            src: 'deleteBootstrap',
-            input: ({ context }) => ({ submission: context.submission }),
-            onDone: { target: 'Idle', actions: 'recordTime' },
-            onError: { target: 'Idle' },
-          },
+          invoke: deleteBootstrap('Idle'),
         },
         RestartPending: {
           description: 'The restart policy will restart the job at restartAt.',
-          invoke: {
+          invoke: waiter({
             id: 'restartDelay',
-            src: 'waitUntil',
-            input: ({ context }) => ({ deadline: context.deadlines.restartAt }),
-            onDone: {
-              target: '#job.Starting',
-              actions: ['recordTime', 'noteRestartByPolicy'],
-              description: 'J.Stopped.T1 (§5.5) restartDelay elapsed: restart',
-            },
-          },
+            deadline: (context) => context.deadlines.restartAt,
+            target: '#job.Starting',
+            then: 'noteRestartByPolicy',
+            description: 'J.Stopped.T1 (§5.5) restartDelay elapsed: restart',
+          }),
         },
       },
     },

@@ -1,0 +1,226 @@
+// What the cluster and job machines decide the same way, as pure functions of their context.
+//
+// Both machines keep time, requested actions, their outcome and notices in the same context
+// fields (persisted under the same names, see README "Context"). Each machine names its own
+// guards and actions in setup() and calls these from them: the assign of an action returns what
+// one of these functions computes, so both machines stay typed by their own context and events.
+// Nothing here is machine-specific; what differs between the machines stays in their files.
+import type {
+  ActionOutcome,
+  ActionRequestedEvent,
+  Notice,
+  RequestedAction,
+  RequestedActionName,
+} from './observations.ts';
+import type { EffectOutput } from './ports.ts';
+
+/** The context fields both machines keep (and persist) the same way. */
+export interface SharedContext {
+  readonly pendingAction: RequestedAction | null;
+  readonly lastAction: ActionOutcome | null;
+  readonly notice: Notice | null;
+  /** Latest time seen in any event or effect output (never goes back). */
+  readonly now: number;
+  readonly lastObservedAt: number | null;
+}
+
+/** The shared fields of a fresh context: nothing requested, decided or observed yet. */
+export function initialSharedContext(at: number): SharedContext {
+  return { pendingAction: null, lastAction: null, notice: null, now: at, lastObservedAt: null };
+}
+
+/** The stop intent fields both machines keep while Stopping. */
+export interface SharedStopIntent {
+  readonly reason: string;
+  readonly restart: boolean;
+  readonly delete: boolean;
+}
+
+/** Any event a machine receives: its own events, and xstate's done/error events of its effects. */
+export type MachineEvent = { readonly type: string; readonly output?: unknown };
+
+/** The OBSERVED event of either machine, as far as this module reads it. */
+export interface ObservedEventLike {
+  readonly type: 'OBSERVED';
+  readonly at: number;
+  readonly policy: unknown;
+  readonly observation: { readonly deletionRequested: boolean };
+}
+
+export function notice(reason: string, message: string, at: number): Notice {
+  return { reason, message, at };
+}
+
+/** A deadline is passed at `at` (null or undefined: nothing is scheduled). */
+export function passed(deadline: number | null | undefined, at: number): boolean {
+  return deadline !== null && deadline !== undefined && at >= deadline;
+}
+
+/** The output of an effect's done event; undefined for any other event. */
+export function outputOf<T>(event: MachineEvent): T | undefined {
+  return 'output' in event ? (event.output as T) : undefined;
+}
+
+/** When an event happened: `at` of OBSERVED/ACTION_REQUESTED, or `output.at` of an effect. */
+function timeOf(event: MachineEvent): number | undefined {
+  if (event.type === 'OBSERVED' || event.type === 'ACTION_REQUESTED')
+    return (event as unknown as { at: number }).at;
+  const output = outputOf<EffectOutput>(event);
+  return typeof output?.at === 'number' ? output.at : undefined;
+}
+
+/** The event as the machine's OBSERVED event, or null for any other event. */
+export function asObservedEvent<TObserved extends ObservedEventLike>(event: MachineEvent): TObserved | null {
+  return event.type === 'OBSERVED' ? (event as unknown as TObserved) : null;
+}
+
+/** A guard over an OBSERVED event; false for any other event. */
+export function onObservedEvent<TObserved extends ObservedEventLike, TContext>(
+  check: (event: TObserved, context: TContext) => boolean,
+): (args: { context: TContext; event: MachineEvent }) => boolean {
+  return ({ context, event }) => {
+    const observed = asObservedEvent<TObserved>(event);
+    return observed !== null && check(observed, context);
+  };
+}
+
+// Guards, named by each machine in setup({ guards }).
+
+/** Rows `.0`: an OBSERVED whose `at` is not later than the last one processed is ignored. */
+export function isStaleObservation(event: ObservedEventLike, context: SharedContext): boolean {
+  return context.lastObservedAt !== null && event.at <= context.lastObservedAt;
+}
+
+export function isDeletionObserved(event: ObservedEventLike): boolean {
+  return event.observation.deletionRequested;
+}
+
+/** Root ACTION_REQUESTED row `.Any.0`: a request with a requestedAt already seen is ignored. */
+export function requestAlreadySeen({
+  context,
+  event,
+}: {
+  context: SharedContext;
+  event: { readonly requestedAt: number };
+}): boolean {
+  return (
+    (context.lastAction !== null && event.requestedAt <= context.lastAction.requestedAt) ||
+    (context.pendingAction !== null && event.requestedAt <= context.pendingAction.requestedAt)
+  );
+}
+
+/** A guard: the pending request is `action`. */
+export function pendingIs(action: RequestedActionName): (args: { context: SharedContext }) => boolean {
+  return ({ context }) => context.pendingAction?.action === action;
+}
+
+export function anyPendingAction({ context }: { context: SharedContext }): boolean {
+  return context.pendingAction !== null;
+}
+
+/** What the stop guards read: the machine's stop intent (null unless Stopping). */
+interface StopGuardArgs {
+  readonly context: { readonly stop: SharedStopIntent | null };
+}
+
+/** Stopping, and not (yet) because the resource is deleted. */
+export function notYetDeleting({ context }: StopGuardArgs): boolean {
+  return context.stop !== null && !context.stop.delete;
+}
+
+/** Stopping.Done: the stop ends in Terminated. */
+export function stopDeletes({ context }: StopGuardArgs): boolean {
+  return context.stop?.delete === true;
+}
+
+/** Stopping.Done: the stop ends in Starting. */
+export function stopRestarts({ context }: StopGuardArgs): boolean {
+  return context.stop?.restart === true;
+}
+
+// Context updates: what the machines' assign actions return.
+
+/** The common part of recording an OBSERVED event (each machine adds what it derives from it). */
+export function observationUpdate<TObserved extends ObservedEventLike>(
+  context: SharedContext,
+  observed: TObserved,
+): {
+  now: number;
+  lastObservedAt: number;
+  observed: TObserved['observation'];
+  policy: TObserved['policy'];
+} {
+  return {
+    now: Math.max(context.now, observed.at),
+    lastObservedAt: observed.at,
+    observed: observed.observation,
+    policy: observed.policy,
+  };
+}
+
+/** `recordTime`: the machine's time follows events and effect outputs, never going back. */
+export function timeUpdate(context: SharedContext, event: MachineEvent): { now?: number } {
+  const at = timeOf(event);
+  return at === undefined ? {} : { now: Math.max(context.now, at) };
+}
+
+/** `recordPendingAction`: remember the request until a state accepts or rejects it. */
+export function pendingActionUpdate(
+  context: SharedContext,
+  event: ActionRequestedEvent | { readonly type: 'OBSERVED' },
+): { now?: number; pendingAction?: RequestedAction } {
+  if (event.type !== 'ACTION_REQUESTED') return {};
+  const request: RequestedAction = {
+    action: event.action,
+    withoutSavepoint: event.withoutSavepoint,
+    requestedAt: event.requestedAt,
+  };
+  return { now: Math.max(context.now, event.at), pendingAction: request };
+}
+
+function outcome(context: SharedContext, result: 'accepted' | 'rejected', reason: string): ActionOutcome {
+  const action = context.pendingAction as RequestedAction;
+  return { ...action, outcome: result, reason, at: context.now };
+}
+
+/** `acceptAction`: the pending request is taken. */
+export function acceptedUpdate(context: SharedContext): { lastAction: ActionOutcome; pendingAction: null } {
+  return { lastAction: outcome(context, 'accepted', 'accepted'), pendingAction: null };
+}
+
+/** `rejectAction`: the pending request does not apply in this state; say why. */
+export function rejectedUpdate(
+  context: SharedContext,
+  reason: string,
+): { lastAction: ActionOutcome; pendingAction: null; notice: Notice } {
+  return {
+    lastAction: outcome(context, 'rejected', reason),
+    pendingAction: null,
+    notice: notice(
+      'ActionRejected',
+      `${context.pendingAction?.action ?? 'action'} rejected: ${reason}`,
+      context.now,
+    ),
+  };
+}
+
+/** A stop intent turned into a deletion (the machine's own reason type must allow 'Deleted'). */
+export type DeletingStop<TStop extends SharedStopIntent> = Omit<TStop, 'reason' | 'restart' | 'delete'> & {
+  readonly reason: 'Deleted';
+  readonly restart: false;
+  readonly delete: true;
+};
+
+/** `markDeleting`: deleted while stopping: terminate once stopped, no restart. */
+export function deletingUpdate<TStop extends SharedStopIntent>(
+  context: SharedContext & { readonly stop: TStop | null },
+  message: string,
+): { stop: DeletingStop<TStop> | null; notice: Notice } {
+  return {
+    stop:
+      context.stop === null
+        ? null
+        : { ...context.stop, delete: true as const, restart: false as const, reason: 'Deleted' as const },
+    notice: notice('Deleted', message, context.now),
+  };
+}
