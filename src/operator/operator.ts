@@ -212,6 +212,7 @@ export class Operator {
     for (const o of this.#clusters())
       this.#queue.add(key('FlinkCluster', o.metadata.namespace, o.metadata.name));
     for (const o of this.#jobs()) this.#queue.add(key('FlinkJob', o.metadata.namespace, o.metadata.name));
+    this.#updateGauges();
     const gauges = setInterval(() => this.#updateGauges(), 5000);
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();

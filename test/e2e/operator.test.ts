@@ -283,7 +283,18 @@ describe('the operator, running as pods of its Deployment', () => {
     const leaderPod = (await core().listNamespacedPod({ namespace: OPERATOR_NAMESPACE })).items.find(
       (p) => p.metadata?.name === next.split('_')[0],
     );
-    const metrics = await (await fetch(`http://${leaderPod?.status?.podIP}:8080/metrics`)).text();
+    // The gauges are refreshed every few seconds by the leader: read until they are there.
+    const metrics = await waitFor(
+      'the operator gauges',
+      async () => {
+        const text = await (await fetch(`http://${leaderPod?.status?.podIP}:8080/metrics`)).text();
+        return /flinkvisor_operator_resources\{/.test(text) &&
+          /reconcile_total\{controller="FlinkDeployment"/.test(text)
+          ? text
+          : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
     expect(metrics).toMatch(/flinkvisor_operator_leader 1/);
     expect(metrics).toMatch(
       /flinkvisor_operator_resources\{kind="FlinkCluster",namespace="e2e-operator",status="\w+"\} \d/,
