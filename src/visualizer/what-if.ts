@@ -5,6 +5,7 @@
 import { getStateNodes } from 'xstate';
 import type { AnyStateMachine, StateValue } from 'xstate';
 import { z } from 'zod';
+import { jobStatusSchema } from '../flink/schemas.ts';
 import { clusterMachine } from '../machines/cluster-machine.ts';
 import { jobMachine } from '../machines/job-machine.ts';
 import { predict } from '../machines/predict.ts';
@@ -24,19 +25,6 @@ export class WhatIfError extends Error {}
 const epochMs = z.number().finite().nonnegative();
 const count = z.number().int().nonnegative();
 const lifecycle = z.enum(['Unknown', 'Starting', 'Started', 'Stopping', 'Stopped', 'Terminated']);
-const flinkJobState = z.enum([
-  'INITIALIZING',
-  'CREATED',
-  'RUNNING',
-  'FAILING',
-  'FAILED',
-  'CANCELLING',
-  'CANCELED',
-  'FINISHED',
-  'RESTARTING',
-  'SUSPENDED',
-  'RECONCILING',
-]);
 
 const clusterView = z.strictObject({
   state: lifecycle,
@@ -51,7 +39,7 @@ const jobObservation = z.strictObject({
   deletionRequested: z.boolean(),
   specDigest: z.string(),
   cluster: clusterView,
-  flinkJob: z.union([flinkJobState, z.enum(['NOT_FOUND', 'UNREACHABLE', 'NONE'])]),
+  flinkJob: z.union([jobStatusSchema, z.enum(['NOT_FOUND', 'UNREACHABLE', 'NONE'])]),
   bootstrap: z.enum(['absent', 'active', 'succeeded', 'failed']),
   bootstrapJobId: z.string().nullable(),
 });
@@ -66,7 +54,7 @@ const clusterObservation = z.strictObject({
     z.strictObject({
       reachable: z.literal(true),
       slotsTotal: count,
-      jobs: z.array(z.strictObject({ id: z.string(), state: flinkJobState })),
+      jobs: z.array(z.strictObject({ id: z.string(), state: jobStatusSchema })),
     }),
     z.strictObject({ reachable: z.literal(false) }),
   ]),
