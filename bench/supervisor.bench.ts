@@ -3,6 +3,7 @@
 // two jobs, and Flink REST requests and API-server writes per minute at steady state (from the
 // supervisor's own /metrics). Run: node_modules/.bin/node bench/supervisor.bench.ts [--tries 20]
 import { readFile } from 'node:fs/promises';
+import { waitFor } from '../src/devenv/wait-for.ts';
 import {
   JOBS,
   clusterPods,
@@ -61,7 +62,7 @@ try {
       ns,
       'b-one',
       'running',
-      (st) => st['jobStatus'] === 'RUNNING',
+      (st) => st['supervisorStatus'] === 'Started' && st['jobStatus'] === 'RUNNING',
     );
     const jobId = String(running.status?.['jobId']);
     await waitForTasksRunning(s, ns, 'b', jobId);
@@ -69,11 +70,22 @@ try {
     await requestAction(s.kc, JOBS, ns, 'b-one', 'STOP');
     await waitForStatus(s.kc, JOBS, ns, 'b-one', 'Stopped', (st) => st['supervisorStatus'] === 'Stopped');
     const flink = await flinkRest(s, ns, 'b');
-    const details = await flinkJson<{ timestamps: Record<string, number> }>(`${flink}/jobs/${jobId}`);
     // The first terminal-bound state Flink recorded (it leaves unset states at 0).
+    const details = await waitFor(
+      `job ${jobId} terminal in Flink`,
+      async () => {
+        const d = await flinkJson<{ state: string; timestamps: Record<string, number> }>(
+          `${flink}/jobs/${jobId}`,
+        );
+        return ['CANCELED', 'FINISHED', 'FAILED'].includes(d.state) ? d : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
     const reached = ['CANCELLING', 'CANCELED', 'FINISHED']
       .map((k) => details.timestamps[k] ?? 0)
       .filter((t) => t > 0);
+    if (reached.length === 0 || Math.min(...reached) < annotatedAt)
+      throw new Error(`job ${jobId} was not stopped by this STOP: ${JSON.stringify(details)}`);
     latencies.push(Math.min(...reached) - annotatedAt);
     await requestAction(s.kc, JOBS, ns, 'b-one', 'START');
   }

@@ -82,13 +82,17 @@ export class OwnedObjects {
     }
   }
 
-  /** Deletes a Job and, in the background, its pods. */
+  /**
+   * Deletes a Job in the foreground: the Job stays (with a deletionTimestamp) until its pods are gone,
+   * and a pod goes only once its kubelet has ended the process. A bootstrap pod that outlived its Job
+   * could still submit a job after the supervisor decided none runs (bootstrap-observation.ts).
+   */
   async deleteJob(name: string): Promise<void> {
     try {
       await this.#batch.deleteNamespacedJob({
         name,
         namespace: this.#namespace,
-        propagationPolicy: 'Background',
+        propagationPolicy: 'Foreground',
       });
     } catch (err) {
       if (!isNotFound(err)) throw err;

@@ -54,6 +54,7 @@ import {
   type MachineState,
 } from '../machines/views.ts';
 import { CustomResources, type CustomObject } from './custom-resources.ts';
+import { readBootstrap } from './bootstrap-observation.ts';
 import { observeFlinkCluster } from './flink-gateway.ts';
 import { clusterEffects, isLivePod, jobEffects } from './machine-effects.ts';
 import { OwnedObjects } from './owned-objects.ts';
@@ -382,6 +383,12 @@ export class Supervisor {
       const host = this.#ensureJobHost(job, jobRaw);
       const context = (host.actor.getSnapshot() as MachineState<JobContext>).context;
       const bootstrap = this.#batchJobs.get(`${this.#o.namespace}/${bootstrapJobName(name)}`);
+      const { gaveUp, ...bootstrapReading } = readBootstrap(
+        bootstrap,
+        now,
+        cluster.spec.supervisor.taskTimeout * 1000,
+      );
+      if (gaveUp) this.#bootstrapDeletionStuck(jobRaw, bootstrap);
       const jobObservation: JobObservation = {
         deletionRequested: Boolean(job.metadata.deletionTimestamp),
         specDigest: jobSpecDigest(job),
@@ -391,14 +398,7 @@ export class Supervisor {
           : !flink.reachable
             ? 'UNREACHABLE'
             : (flink.jobs.find((j) => j.id === context.jobId)?.state ?? 'NOT_FOUND'),
-        bootstrap: !bootstrap
-          ? 'absent'
-          : (bootstrap.status?.succeeded ?? 0) > 0
-            ? 'succeeded'
-            : bootstrap.status?.conditions?.some((c) => c.type === 'Failed' && c.status === 'True')
-              ? 'failed'
-              : 'active',
-        bootstrapJobId: bootstrap?.metadata?.labels?.['flinkvisor.io/flink-job-id'] ?? null,
+        ...bootstrapReading,
       };
       await this.#takeRequestedAction(host, FLINK_JOB, this.#jobResources, jobRaw, now);
       host.actor.send({
@@ -909,6 +909,17 @@ export class Supervisor {
   }
 
   readonly #reportedFailures = new Set<string>();
+  readonly #stuckBootstraps = new Set<string>();
+
+  /** Says, once per bootstrap Job, that its deletion was not confirmed in time and is no longer waited for. */
+  #bootstrapDeletionStuck(raw: CustomObject, bootstrap: V1Job | undefined): void {
+    const uid = bootstrap?.metadata?.uid ?? '';
+    if (this.#stuckBootstraps.has(uid)) return;
+    this.#stuckBootstraps.add(uid);
+    const message = `bootstrap Job ${bootstrap?.metadata?.name} is still being deleted after taskTimeout (its pods were not confirmed gone); no longer waiting for it`;
+    this.#event(FLINK_JOB, raw, 'Warning', 'BootstrapDeletionStuck', message);
+    this.#o.log.warn({ job: raw.metadata.name, bootstrap: bootstrap?.metadata?.name }, message);
+  }
 
   /** Says why Flink failed a job (its root exception), once per job id: people should not need the JobManager log. */
   async #reportFlinkFailure(raw: CustomObject, jobId: string): Promise<void> {
