@@ -1,4 +1,6 @@
-import { runCommand, ToolMissingError } from './run-command.ts';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCommand, ToolMissingError, type RunResult } from './run-command.ts';
 
 /** The Go toolchain the Kubernetes and etcd builds need, checked before any work starts. */
 export const MINIMUM_GO = [1, 24] as const;
@@ -30,4 +32,27 @@ export async function requireGo(env: NodeJS.ProcessEnv): Promise<string> {
 /** Environment for module-mode builds of static binaries from the module proxy. */
 export function goBuildEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...base, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', GOTOOLCHAIN: base['GOTOOLCHAIN'] ?? 'local' };
+}
+
+/** A wrapper Go module inside a cache entry's staging directory, with `go` run in it and logged. */
+export interface GoWorkspace {
+  readonly moduleDir: string;
+  /** Runs `go <args>` in the module (or in `cwd`), appending its output to the entry's build.log. */
+  go(args: readonly string[], cwd?: string): Promise<RunResult>;
+  writeGoMod(content: string): Promise<void>;
+}
+
+/** Checks the toolchain and prepares `<staging>/module`; the binaries are built into `<staging>/bin`. */
+export async function goWorkspace(staging: string, env: NodeJS.ProcessEnv): Promise<GoWorkspace> {
+  await requireGo(env);
+  const buildEnv = goBuildEnv(env);
+  const logFile = join(staging, 'build.log');
+  const moduleDir = join(staging, 'module');
+  await mkdir(moduleDir, { recursive: true });
+  await mkdir(join(staging, 'bin'), { recursive: true });
+  return {
+    moduleDir,
+    go: (args, cwd = moduleDir) => runCommand('go', [...args], { cwd, env: buildEnv, logFile }),
+    writeGoMod: (content) => writeFile(join(moduleDir, 'go.mod'), content),
+  };
 }

@@ -1,9 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureCacheEntry } from './cache-entry.ts';
-import { goBuildEnv, requireGo } from './go-toolchain.ts';
+import { goWorkspace } from './go-toolchain.ts';
 import type { Progress } from './progress.ts';
-import { runCommand } from './run-command.ts';
 
 /**
  * Helm, for the chart tests (lint, template, install). Kept here rather than in versions.ts
@@ -56,41 +54,24 @@ export async function ensureHelmBinary(
     label: `build helm ${version} from the Go module proxy`,
     progress,
     build: async (staging) => {
-      await requireGo(env);
-      const buildEnv = goBuildEnv(env);
-      const logFile = join(staging, 'build.log');
-      const moduleDir = join(staging, 'module');
-      await mkdir(moduleDir, { recursive: true });
-      await writeFile(join(moduleDir, 'go.mod'), 'module local/flinkvisor-helm\n\ngo 1.26.0\n');
+      const ws = await goWorkspace(staging, env);
+      await ws.writeGoMod('module local/flinkvisor-helm\n\ngo 1.26.0\n');
       await progress.step(`resolve ${HELM_MODULE}@v${version} (go get)`, () =>
-        runCommand('go', ['get', `${HELM_MODULE}/cmd/helm@v${version}`], {
-          cwd: moduleDir,
-          env: buildEnv,
-          logFile,
-        }),
+        ws.go(['get', `${HELM_MODULE}/cmd/helm@v${version}`]),
       );
-      const clientGo = await runCommand('go', ['list', '-m', '-f', '{{.Version}}', 'k8s.io/client-go'], {
-        cwd: moduleDir,
-        env: buildEnv,
-        logFile,
-      });
-      await mkdir(join(staging, 'bin'));
+      const clientGo = await ws.go(['list', '-m', '-f', '{{.Version}}', 'k8s.io/client-go']);
       await progress.step('compile helm', () =>
-        runCommand(
-          'go',
-          [
-            'build',
-            '-p',
-            '2',
-            '-trimpath',
-            '-ldflags',
-            helmLdflags(version, clientGo.stdout.trim()),
-            '-o',
-            join(staging, 'bin', 'helm'),
-            `${HELM_MODULE}/cmd/helm`,
-          ],
-          { cwd: moduleDir, env: buildEnv, logFile },
-        ),
+        ws.go([
+          'build',
+          '-p',
+          '2',
+          '-trimpath',
+          '-ldflags',
+          helmLdflags(version, clientGo.stdout.trim()),
+          '-o',
+          join(staging, 'bin', 'helm'),
+          `${HELM_MODULE}/cmd/helm`,
+        ]),
       );
     },
   });

@@ -1,10 +1,9 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureCacheEntry } from './cache-entry.ts';
-import { goBuildEnv, requireGo } from './go-toolchain.ts';
+import { goWorkspace } from './go-toolchain.ts';
 import type { Progress } from './progress.ts';
-import { runCommand } from './run-command.ts';
 
 export const KUBERNETES_COMMANDS = [
   'kube-apiserver',
@@ -77,51 +76,33 @@ export async function ensureKubernetesBinaries(
     label: `build Kubernetes ${version} (${KUBERNETES_COMMANDS.join(', ')}) from the Go module proxy`,
     progress,
     build: async (staging) => {
-      await requireGo(env);
-      const buildEnv = goBuildEnv(env);
-      const logFile = join(staging, 'build.log');
-      const moduleDir = join(staging, 'module');
-      await mkdir(moduleDir, { recursive: true });
+      const ws = await goWorkspace(staging, env);
       // Ask for k8s.io/kubernetes' own go.mod outside any module, so no module graph is loaded yet.
       const scratch = await mkdtemp(join(tmpdir(), 'flinkvisor-gomod-'));
       const info = await progress.step(`download k8s.io/kubernetes@v${version} module`, () =>
-        runCommand('go', ['mod', 'download', '-json', `k8s.io/kubernetes@v${version}`], {
-          cwd: scratch,
-          env: buildEnv,
-          logFile,
-        }),
+        ws.go(['mod', 'download', '-json', `k8s.io/kubernetes@v${version}`], scratch),
       );
       await rm(scratch, { recursive: true, force: true });
       const goModPath = (JSON.parse(info.stdout) as { GoMod: string }).GoMod;
       const staged = stagingModules(await readFile(goModPath, 'utf8'));
       if (staged.length < 20) throw new Error(`found only ${staged.length} staging modules in ${goModPath}`);
-      await writeFile(join(moduleDir, 'go.mod'), wrapperGoMod(version, staged));
+      await ws.writeGoMod(wrapperGoMod(version, staged));
       const packages = KUBERNETES_COMMANDS.map((c) => `k8s.io/kubernetes/cmd/${c}`);
       await progress.step('resolve the dependency graph (go get)', () =>
-        runCommand('go', ['get', ...packages.map((p) => `${p}@v${version}`)], {
-          cwd: moduleDir,
-          env: buildEnv,
-          logFile,
-        }),
+        ws.go(['get', ...packages.map((p) => `${p}@v${version}`)]),
       );
-      const binDir = join(staging, 'bin');
-      await mkdir(binDir);
       await progress.step(`compile ${KUBERNETES_COMMANDS.join(', ')}`, () =>
-        runCommand(
-          'go',
-          [
-            'build',
-            '-p',
-            '2',
-            '-trimpath',
-            '-ldflags',
-            versionLdflags(version),
-            '-o',
-            `${binDir}/`,
-            ...packages,
-          ],
-          { cwd: moduleDir, env: buildEnv, logFile },
-        ),
+        ws.go([
+          'build',
+          '-p',
+          '2',
+          '-trimpath',
+          '-ldflags',
+          versionLdflags(version),
+          '-o',
+          `${join(staging, 'bin')}/`,
+          ...packages,
+        ]),
       );
     },
   });

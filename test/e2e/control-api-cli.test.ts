@@ -21,7 +21,6 @@ import { systemClock } from '../../src/kube/clock.ts';
 import {
   CLUSTERS,
   JOBS,
-  clusterPods,
   deploySupervisor,
   flinkClusterManifest,
   flinkJobManifest,
@@ -30,6 +29,7 @@ import {
   readResource,
   startSupervisedEnvironment,
   supervisedNamespace,
+  waitForClusterRemoved,
   waitForStatus,
   type SupervisedEnvironment,
 } from '../support/flinkvisor-e2e.ts';
@@ -373,21 +373,7 @@ describe('the control API and the CLI drive a real cluster', () => {
     const st = await statusOf(JOBS, job);
     expect(st['supervisorStatus']).toBe('Stopped');
     expect(String(st['savepointPath'])).toContain('savepoint-');
-    await waitFor(
-      'no JobManager, TaskManager or Service',
-      async () => {
-        const pods = [
-          ...(await clusterPods(s.kc, ns, cluster, 'jobmanager')),
-          ...(await clusterPods(s.kc, ns, cluster, 'taskmanager')),
-        ];
-        const svc = await s.kc
-          .makeApiClient(CoreV1Api)
-          .readNamespacedService({ name: `jobmanager-${cluster}`, namespace: ns })
-          .catch(() => undefined);
-        return pods.length === 0 && !svc ? true : undefined;
-      },
-      { timeoutMs: 120_000 },
-    );
+    await waitForClusterRemoved(s.kc, ns, cluster);
     expect(
       (await readResource(s.kc, CLUSTERS, ns, cluster))?.metadata.annotations?.[ANNOTATIONS.requestedAction],
     ).toBeUndefined();

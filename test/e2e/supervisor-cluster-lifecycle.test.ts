@@ -20,6 +20,7 @@ import {
   signalGroups,
   startSupervisedEnvironment,
   supervisedNamespace,
+  waitForClusterRemoved,
   waitForStatus,
   waitForTasksRunning,
   type SupervisedEnvironment,
@@ -210,21 +211,7 @@ describe('a cluster with two jobs through failures and restarts', () => {
       expect(st['supervisorStatus']).toBe('Stopped');
       expect(String(st['savepointPath'])).toContain('savepoint-');
     }
-    await waitFor(
-      'no pods and no Service',
-      async () => {
-        const pods = [
-          ...(await clusterPods(s.kc, ns, cluster, 'jobmanager')),
-          ...(await clusterPods(s.kc, ns, cluster, 'taskmanager')),
-        ];
-        const svc = await s.kc
-          .makeApiClient(CoreV1Api)
-          .readNamespacedService({ name: `jobmanager-${cluster}`, namespace: ns })
-          .catch(() => undefined);
-        return pods.length === 0 && !svc ? true : undefined;
-      },
-      { timeoutMs: 120_000 },
-    );
+    await waitForClusterRemoved(s.kc, ns, cluster);
     expect(
       (await readResource(s.kc, CLUSTERS, ns, cluster))?.metadata.annotations?.[
         'flinkvisor.io/requested-action'

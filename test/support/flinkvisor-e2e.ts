@@ -297,6 +297,29 @@ export async function clusterPods(
   );
 }
 
+/** Until a stopped cluster has no JobManager, no TaskManager and no JobManager Service left. */
+export async function waitForClusterRemoved(
+  kc: KubeConfig,
+  namespace: string,
+  cluster: string,
+): Promise<void> {
+  await waitFor(
+    `no JobManager, TaskManager or Service of ${cluster}`,
+    async () => {
+      const pods = [
+        ...(await clusterPods(kc, namespace, cluster, 'jobmanager')),
+        ...(await clusterPods(kc, namespace, cluster, 'taskmanager')),
+      ];
+      const svc = await kc
+        .makeApiClient(CoreV1Api)
+        .readNamespacedService({ name: `jobmanager-${cluster}`, namespace })
+        .catch(() => undefined);
+      return pods.length === 0 && !svc ? true : undefined;
+    },
+    { timeoutMs: 120_000 },
+  );
+}
+
 /** Runs the real kubectl against the environment; resolves with stdout. */
 export async function kubectl(s: SupervisedEnvironment, args: string[]): Promise<string> {
   const { runCommand } = await import('../../src/devenv/run-command.ts');
