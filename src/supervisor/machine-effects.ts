@@ -38,6 +38,7 @@ import {
   jobManagerPod,
   jobManagerService,
   taskManagerPod,
+  taskManagerPodName,
 } from './resource-builders.ts';
 
 /**
@@ -159,9 +160,19 @@ export function clusterEffects(deps: ClusterEffectDeps) {
         const live = pods.filter(isLivePod);
         let created = 0;
         if (!input.removeIdleSurplus) {
+          // Missing pods take the lowest indices no pod of the cache holds (a terminating one keeps
+          // its name until it is gone). A cache that lags behind our own create picks that index
+          // again and finds it taken: a repeat never doubles a TaskManager.
+          const taken = new Set(pods.map((p) => p.metadata?.name));
+          const clusterName = cluster.metadata.name ?? '';
+          let index = 0;
           for (let i = live.length; i < input.desired; i++) {
-            await deps.objects.createPod(taskManagerPod(cluster, input.epoch, input.taskSlots));
-            created++;
+            while (taken.has(taskManagerPodName(clusterName, input.epoch, index))) index++;
+            taken.add(taskManagerPodName(clusterName, input.epoch, index));
+            const outcome = await deps.objects.createPod(
+              taskManagerPod(cluster, input.epoch, input.taskSlots, index),
+            );
+            if (outcome === 'created') created++;
           }
         } else if (live.length > input.desired) {
           const idleHosts = await idleTaskManagerHosts(deps.flink(), deps.clock, signal);

@@ -177,8 +177,22 @@ export function jobManagerPod(cluster: FlinkCluster, epoch: number): V1Pod {
   return pod;
 }
 
-/** A TaskManager pod of one epoch (generated name; the count is what matters). */
-export function taskManagerPod(cluster: FlinkCluster, epoch: number, taskSlots: number): V1Pod {
+/**
+ * The name of TaskManager `index` of one epoch: `taskmanager-<cluster>-<epoch>-<index>`. A fixed
+ * name (not `generateName`) makes creating it idempotent: a scale-up repeated on a watch cache that
+ * has not seen its own pod yet gets AlreadyExists instead of a second TaskManager.
+ */
+export function taskManagerPodName(clusterName: string, epoch: number, index: number): string {
+  return `taskmanager-${clusterName}-${epoch}-${index}`;
+}
+
+/** TaskManager `index` of one epoch (see taskManagerPodName). */
+export function taskManagerPod(
+  cluster: FlinkCluster,
+  epoch: number,
+  taskSlots: number,
+  index: number,
+): V1Pod {
   const pod = flinkPod(
     cluster,
     'taskmanager',
@@ -188,7 +202,7 @@ export function taskManagerPod(cluster: FlinkCluster, epoch: number, taskSlots: 
     Object.entries(TASK_MANAGER_PORTS).map(([name, containerPort]) => ({ name, containerPort })),
     {},
   );
-  pod.metadata = { ...pod.metadata, generateName: `taskmanager-${cluster.metadata.name}-${epoch}-` };
+  pod.metadata = { ...pod.metadata, name: taskManagerPodName(cluster.metadata.name ?? '', epoch, index) };
   return pod;
 }
 

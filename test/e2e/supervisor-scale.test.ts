@@ -47,7 +47,12 @@ describe('a cluster whose TaskManagers are set by hand', () => {
     );
     expect(fc.status?.['taskManagers']).toBe(2);
     expect(fc.status?.['totalTaskSlots']).toBe(6);
-    expect(await clusterPods(s.kc, ns, cluster, 'taskmanager')).toHaveLength(2);
+    const tms = await clusterPods(s.kc, ns, cluster, 'taskmanager');
+    // Fixed names, one per index, so a repeated scale-up could not have made a third.
+    expect(tms.map((p) => p.metadata?.name?.replace(/-\d+-(\d+)$/, '-<epoch>-$1')).sort()).toEqual([
+      `taskmanager-${cluster}-<epoch>-0`,
+      `taskmanager-${cluster}-<epoch>-1`,
+    ]);
   });
 
   it('23: kubectl scale --replicas=0 removes every TaskManager; the cluster is Updating, then Updated', async () => {

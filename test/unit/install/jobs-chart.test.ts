@@ -58,7 +58,7 @@ function podsOf(raw: KubernetesObject): { jobManager: V1Pod; taskManager: V1Pod 
   const fd = parseFlinkDeployment(raw);
   const rawSpec = (raw as unknown as { spec: { cluster: Record<string, unknown> } }).spec.cluster;
   const cluster = parseFlinkCluster(clusterFromDeployment(fd, rawSpec));
-  return { jobManager: jobManagerPod(cluster, 1), taskManager: taskManagerPod(cluster, 1, 1) };
+  return { jobManager: jobManagerPod(cluster, 1), taskManager: taskManagerPod(cluster, 1, 1, 0) };
 }
 
 function env(pod: V1Pod): V1EnvVar[] {
