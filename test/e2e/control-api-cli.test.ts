@@ -212,14 +212,33 @@ describe('the control API and the CLI drive a real cluster', () => {
       state: 'RUNNING',
       name: (await flinkJson<{ name: string }>(`${flink}/jobs/${jobId}`)).name,
     });
-    const metrics = await rest('GET', `/clusters/${cluster}/jobs/speed/metrics`);
-    expect(metrics.status).toBe(200);
-    expect(typeof metrics.body['totalNumberOfCheckpoints']).toBe('number');
+    // Flink serves metrics from a store it refreshes at most every 10 s (metrics.fetcher.update-interval),
+    // so just after the job started its gauges and the JobManager's may still be catching up.
+    const metrics = await waitFor(
+      "the job's metrics",
+      async () => {
+        const answer = await rest('GET', `/clusters/${cluster}/jobs/speed/metrics`);
+        if (answer.status !== 200) throw new Error(`${answer.status}: ${JSON.stringify(answer.body)}`);
+        if (typeof answer.body['totalNumberOfCheckpoints'] === 'number') return answer;
+        throw new Error(JSON.stringify(answer.body));
+      },
+      { timeoutMs: 45_000, intervalMs: 2000 },
+    );
     expect(metrics.body['numRestarts']).toBe(0);
-    const jm = JSON.parse(
-      expectOk(await cli(['jobmanager', 'metrics', '--cluster-name', cluster, '-o', 'json'])).stdout,
-    ) as Record<string, unknown>;
-    expect(jm).toMatchObject({ taskSlotsTotal: 1, numRegisteredTaskManagers: 1, numRunningJobs: 1 });
+    const settled = { taskSlotsTotal: 1, numRegisteredTaskManagers: 1, numRunningJobs: 1 };
+    let jm: Record<string, unknown> = {};
+    await waitFor(
+      'the JobManager metrics to show the running job',
+      async () => {
+        const answer = await cli(['jobmanager', 'metrics', '--cluster-name', cluster, '-o', 'json']);
+        if (answer.code !== 0) throw new Error(`exit ${answer.code}: ${answer.stderr}`);
+        jm = JSON.parse(answer.stdout) as Record<string, unknown>;
+        if (Object.entries(settled).every(([k, v]) => jm[k] === v)) return true;
+        throw new Error(JSON.stringify(Object.fromEntries(Object.keys(settled).map((k) => [k, jm[k]]))));
+      },
+      { timeoutMs: 45_000, intervalMs: 2000 },
+    );
+    expect(jm).toMatchObject(settled);
     expect(jm['jvmMemoryHeapUsed']).toBeGreaterThan(0);
     expect(Object.keys(jm['jvmGarbageCollectors'] as object).length).toBeGreaterThan(0);
     const tms = JSON.parse(
