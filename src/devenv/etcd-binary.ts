@@ -27,15 +27,10 @@ export async function ensureEtcdBinary(
       const ws = await goWorkspace(staging, env);
       await ws.writeGoMod('module local/flinkvisor-etcd\n\ngo 1.25.0\n');
       await ws.go(['get', `go.etcd.io/etcd/server/v3@v${version}`]);
-      await ws.go([
-        'build',
-        '-trimpath',
-        '-ldflags',
-        '-s -w',
-        '-o',
-        join(staging, 'bin', 'etcd'),
-        'go.etcd.io/etcd/server/v3',
-      ]);
+      await ws.build(['go.etcd.io/etcd/server/v3'], {
+        ldflags: '-s -w',
+        output: join(staging, 'bin', 'etcd'),
+      });
     },
   });
   return { version, path: join(dir, 'bin', 'etcd') };

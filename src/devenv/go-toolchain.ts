@@ -40,6 +40,11 @@ export interface GoWorkspace {
   /** Runs `go <args>` in the module (or in `cwd`), appending its output to the entry's build.log. */
   go(args: readonly string[], cwd?: string): Promise<RunResult>;
   writeGoMod(content: string): Promise<void>;
+  /**
+   * `go build -p 2 -trimpath -ldflags <ldflags> -o <output> <packages>`: static, reproducible paths,
+   * and at most two packages compiled at once, which bounds the memory a Kubernetes build takes.
+   */
+  build(packages: readonly string[], options: { ldflags: string; output: string }): Promise<RunResult>;
 }
 
 /** Checks the toolchain and prepares `<staging>/module`; the binaries are built into `<staging>/bin`. */
@@ -54,5 +59,11 @@ export async function goWorkspace(staging: string, env: NodeJS.ProcessEnv): Prom
     moduleDir,
     go: (args, cwd = moduleDir) => runCommand('go', [...args], { cwd, env: buildEnv, logFile }),
     writeGoMod: (content) => writeFile(join(moduleDir, 'go.mod'), content),
+    build: (packages, { ldflags, output }) =>
+      runCommand('go', ['build', '-p', '2', '-trimpath', '-ldflags', ldflags, '-o', output, ...packages], {
+        cwd: moduleDir,
+        env: buildEnv,
+        logFile,
+      }),
   };
 }

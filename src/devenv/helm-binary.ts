@@ -61,17 +61,10 @@ export async function ensureHelmBinary(
       );
       const clientGo = await ws.go(['list', '-m', '-f', '{{.Version}}', 'k8s.io/client-go']);
       await progress.step('compile helm', () =>
-        ws.go([
-          'build',
-          '-p',
-          '2',
-          '-trimpath',
-          '-ldflags',
-          helmLdflags(version, clientGo.stdout.trim()),
-          '-o',
-          join(staging, 'bin', 'helm'),
-          `${HELM_MODULE}/cmd/helm`,
-        ]),
+        ws.build([`${HELM_MODULE}/cmd/helm`], {
+          ldflags: helmLdflags(version, clientGo.stdout.trim()),
+          output: join(staging, 'bin', 'helm'),
+        }),
       );
     },
   });

@@ -92,17 +92,7 @@ export async function ensureKubernetesBinaries(
         ws.go(['get', ...packages.map((p) => `${p}@v${version}`)]),
       );
       await progress.step(`compile ${KUBERNETES_COMMANDS.join(', ')}`, () =>
-        ws.go([
-          'build',
-          '-p',
-          '2',
-          '-trimpath',
-          '-ldflags',
-          versionLdflags(version),
-          '-o',
-          `${join(staging, 'bin')}/`,
-          ...packages,
-        ]),
+        ws.build(packages, { ldflags: versionLdflags(version), output: `${join(staging, 'bin')}/` }),
       );
     },
   });
