@@ -1,6 +1,6 @@
 import { ANNOTATIONS, FLINK_CLUSTER, FLINK_JOB, type KindNames, type RequestedAction } from '../api/names.ts';
-import { isConflict } from '../kube/errors.ts';
-import { conflict, notFound, problemFromKubernetes } from './errors.ts';
+import { retryOnConflict } from '../kube/retry-on-conflict.ts';
+import { conflict, HttpProblem, notFound, problemFromKubernetes } from './errors.ts';
 import { param, type Handler, type HandlerDependencies, type RequestContext } from './handler-context.ts';
 import {
   describeResource,
@@ -9,7 +9,7 @@ import {
   requireJob,
   requiredResource,
 } from './resource-handlers.ts';
-import type { StoredObject } from './resource-store.ts';
+import type { CustomObject } from '../kube/custom-resource-client.ts';
 import { nextActionTimestamp, requestedActionOf } from './resource-views.ts';
 
 // The command routes. They never act on Flink: START, STOP and the savepoint routes write the
@@ -18,8 +18,6 @@ import { nextActionTimestamp, requestedActionOf } from './resource-views.ts';
 // a time per resource — while an earlier request is still in the annotations (the supervisor has
 // not taken it yet), another is refused with 409 ActionPending. The check and the write are one
 // step: the write is preconditioned on the resourceVersion the check read.
-
-const ATTEMPTS = 5;
 
 export interface ActionAccepted {
   readonly kind: string;
@@ -35,50 +33,57 @@ async function requestAction(
   deps: HandlerDependencies,
   kind: KindNames,
   namespace: string,
-  first: StoredObject,
+  first: CustomObject,
   action: RequestedAction,
   withoutSavepoint: boolean | undefined,
 ): Promise<ActionAccepted> {
   const name = first.metadata.name ?? '';
   const what = describeResource(kind, namespace, name);
-  let known: StoredObject | undefined = first;
-  for (let attempt = 1; ; attempt++) {
-    const current = known ?? (await kubernetesCall(what, () => deps.store.get(kind, namespace, name)));
-    known = undefined;
-    if (!current) throw notFound(`${what} not found`);
-    refuseWhileDeleting(kind, current, namespace);
-    const pending = requestedActionOf(current);
-    if (pending) {
-      const at = pending.requestedAt === null ? '' : ` at ${new Date(pending.requestedAt).toISOString()}`;
-      throw conflict(
-        `${what} already has a pending action ${pending.action} (requested${at}); the supervisor has not taken it yet: wait for it, then ask again`,
-        'ActionPending',
-      );
-    }
-    const actionTimestamp = nextActionTimestamp(deps.clock.now(), current);
-    try {
-      await deps.store.patch(kind, namespace, name, {
-        metadata: {
-          resourceVersion: current.metadata.resourceVersion,
-          annotations: {
-            [ANNOTATIONS.requestedAction]: action,
-            [ANNOTATIONS.withoutSavepoint]: withoutSavepoint === undefined ? null : String(withoutSavepoint),
-            [ANNOTATIONS.actionTimestamp]: String(actionTimestamp),
+  let known: CustomObject | undefined = first;
+  try {
+    return await retryOnConflict(async () => {
+      const current = known ?? (await kubernetesCall(what, () => deps.store.get(kind, namespace, name)));
+      known = undefined;
+      if (!current) throw notFound(`${what} not found`);
+      refuseWhileDeleting(kind, current, namespace);
+      const pending = requestedActionOf(current);
+      if (pending) {
+        const at = pending.requestedAt === null ? '' : ` at ${new Date(pending.requestedAt).toISOString()}`;
+        throw conflict(
+          `${what} already has a pending action ${pending.action} (requested${at}); the supervisor has not taken it yet: wait for it, then ask again`,
+          'ActionPending',
+        );
+      }
+      const actionTimestamp = nextActionTimestamp(deps.clock.now(), current);
+      await deps.store.patch(
+        kind,
+        namespace,
+        name,
+        {
+          metadata: {
+            resourceVersion: current.metadata.resourceVersion,
+            annotations: {
+              [ANNOTATIONS.requestedAction]: action,
+              [ANNOTATIONS.withoutSavepoint]:
+                withoutSavepoint === undefined ? null : String(withoutSavepoint),
+              [ANNOTATIONS.actionTimestamp]: String(actionTimestamp),
+            },
           },
         },
-      });
-    } catch (err) {
-      if (isConflict(err) && attempt < ATTEMPTS) continue;
-      throw problemFromKubernetes(err, what);
-    }
-    return {
-      kind: kind.kind,
-      namespace,
-      name,
-      action,
-      withoutSavepoint: withoutSavepoint ?? false,
-      actionTimestamp,
-    };
+        { strict: true },
+      );
+      return {
+        kind: kind.kind,
+        namespace,
+        name,
+        action,
+        withoutSavepoint: withoutSavepoint ?? false,
+        actionTimestamp,
+      };
+    });
+  } catch (err) {
+    if (err instanceof HttpProblem) throw err;
+    throw problemFromKubernetes(err, what);
   }
 }
 

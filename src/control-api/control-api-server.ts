@@ -20,7 +20,11 @@ import { createHandlers } from './handlers.ts';
 import { findJob } from './job-lookup.ts';
 import { openApiDocument } from './openapi.ts';
 import { parseBody } from './request-bodies.ts';
-import { KubernetesResourceStore, type ResourceStore, type StoredObject } from './resource-store.ts';
+import {
+  KubernetesCustomResourceClient,
+  type CustomObject,
+  type CustomResourceClient,
+} from '../kube/custom-resource-client.ts';
 import { matchRoute, type PathParams, type Route } from './routes.ts';
 
 /**
@@ -72,7 +76,7 @@ export interface ControlApiOptions {
   // Ports, for tests; the Kubernetes implementations by default.
   readonly tokenReviewer?: TokenReviewer;
   readonly accessReviewer?: AccessReviewer;
-  readonly resources?: ResourceStore;
+  readonly resources?: CustomResourceClient;
 }
 
 export interface ControlApi {
@@ -231,7 +235,7 @@ export async function startControlApi(o: ControlApiOptions): Promise<ControlApi>
   const log = o.log;
   const defaultNamespace = defaultNamespaceOf(o);
   const served = o.namespaces === 'all' ? undefined : new Set(o.namespaces);
-  const store = o.resources ?? new KubernetesResourceStore(o.kubeConfig);
+  const store = o.resources ?? new KubernetesCustomResourceClient(o.kubeConfig);
   const authenticator = new Authenticator({
     review: o.tokenReviewer ?? kubernetesTokenReviewer(o.kubeConfig, o.audiences),
     clock: o.clock,
@@ -278,7 +282,7 @@ export async function startControlApi(o: ControlApiOptions): Promise<ControlApi>
   async function authorizeRoute(route: Route, caller: Caller, namespace: string, params: PathParams) {
     if (route.authorization === 'authenticated') return undefined;
     const rule = route.authorization;
-    let job: StoredObject | undefined;
+    let job: CustomObject | undefined;
     let objectName: string | undefined;
     if (rule.object === 'job') {
       const cluster = params.cluster ?? '';

@@ -1,7 +1,7 @@
 import type { FlinkMetric } from '../flink/schemas.ts';
 
 /**
- * The toolbox's JobStats, JobManagerStats and TaskManagerStats (nextbreakpoint.md §7) from Flink
+ * The toolbox's JobStats, JobManagerStats and TaskManagerStats (docs/rules.md §7) from Flink
  * metric ids. Each field lists the ids it may come from, newest Flink first: metrics were renamed
  * and removed over the versions (Flink 2 dropped `fullRestarts`, `uptime` and `downtime`), so a
  * field Flink does not report is `null` rather than a made-up 0. Garbage collectors are reported

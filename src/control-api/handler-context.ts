@@ -2,7 +2,7 @@ import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { Caller } from './authn.ts';
 import type { ParsedBody } from './request-bodies.ts';
-import type { ResourceStore, StoredObject } from './resource-store.ts';
+import type { CustomObject, CustomResourceClient } from '../kube/custom-resource-client.ts';
 import type { PathParams } from './routes.ts';
 
 /** One authenticated, authorized request, as a handler sees it. */
@@ -17,7 +17,7 @@ export interface RequestContext {
    * Routes on one job: the FlinkJob the path names, looked up before authorization (the
    * SubjectAccessReview names it); undefined when there is none.
    */
-  readonly job: StoredObject | undefined;
+  readonly job: CustomObject | undefined;
 }
 
 export interface HandlerResult {
@@ -28,7 +28,7 @@ export interface HandlerResult {
 export type Handler = (ctx: RequestContext) => Promise<HandlerResult>;
 
 export interface HandlerDependencies {
-  readonly store: ResourceStore;
+  readonly store: CustomResourceClient;
   readonly clock: Clock;
   /** The REST client of a cluster's JobManager. */
   readonly flinkFor: (namespace: string, cluster: string) => Promise<FlinkRestClient>;

@@ -1,7 +1,7 @@
 import { FLINK_JOB, jobResourceName } from '../api/names.ts';
-import type { ResourceStore, StoredObject } from './resource-store.ts';
+import type { CustomObject, CustomResourceClient } from '../kube/custom-resource-client.ts';
 
-export function clusterNameOf(job: StoredObject): string | undefined {
+export function clusterNameOf(job: CustomObject): string | undefined {
   const value = job.spec?.['clusterName'];
   return typeof value === 'string' ? value : undefined;
 }
@@ -12,11 +12,11 @@ export function clusterNameOf(job: StoredObject): string | undefined {
  * that cluster (spec.clusterName), since binding is by clusterName and never by name prefix.
  */
 export async function findJob(
-  store: ResourceStore,
+  store: CustomResourceClient,
   namespace: string,
   cluster: string,
   job: string,
-): Promise<StoredObject | undefined> {
+): Promise<CustomObject | undefined> {
   const prefixed = jobResourceName(cluster, job);
   const direct = await store.get(FLINK_JOB, namespace, prefixed);
   if (direct && clusterNameOf(direct) === cluster) return direct;

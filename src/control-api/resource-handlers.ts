@@ -12,12 +12,12 @@ import {
   safeParseFlinkJob,
   type ParseResult,
 } from '../api/parse.ts';
-import { isConflict } from '../kube/errors.ts';
+import { retryOnConflict } from '../kube/retry-on-conflict.ts';
 import { badRequest, conflict, HttpProblem, notFound, problemFromKubernetes } from './errors.ts';
 import { param, type Handler, type HandlerDependencies, type RequestContext } from './handler-context.ts';
 import { clusterNameOf } from './job-lookup.ts';
 import { applyMergePatch } from './merge-patch.ts';
-import type { ResourceStore, StoredObject } from './resource-store.ts';
+import type { CustomObject, CustomResourceClient } from '../kube/custom-resource-client.ts';
 import { clusterSummary, deploymentSummary, jobSummary, statusView } from './resource-views.ts';
 
 // Reads and spec writes of FlinkDeployments, FlinkClusters and FlinkJobs. Specs are validated here
@@ -33,14 +33,12 @@ const PARSERS = new Map<KindNames, Parser>([
   [FLINK_JOB, safeParseFlinkJob],
 ]);
 
-const UPDATE_ATTEMPTS = 5;
-
 function describe(kind: KindNames, namespace: string, name: string): string {
   return `${kind.kind} ${namespace}/${name}`;
 }
 
 /** `{ kind, namespace, name, generation }`: what a write answers. */
-export function resourceRef(kind: KindNames, obj: StoredObject, namespace: string): Record<string, unknown> {
+export function resourceRef(kind: KindNames, obj: CustomObject, namespace: string): Record<string, unknown> {
   return {
     kind: kind.kind,
     namespace: obj.metadata.namespace ?? namespace,
@@ -74,20 +72,25 @@ async function guarded<T>(what: string, action: () => Promise<T>): Promise<T> {
 }
 
 async function create(
-  store: ResourceStore,
+  store: CustomResourceClient,
   kind: KindNames,
   namespace: string,
   name: string,
   spec: Record<string, unknown>,
-): Promise<StoredObject> {
+): Promise<CustomObject> {
   validate(kind, namespace, name, spec);
   return guarded(describe(kind, namespace, name), () =>
-    store.create(kind, namespace, {
-      apiVersion: API_GROUP_VERSION,
-      kind: kind.kind,
-      metadata: { name, namespace },
-      spec,
-    }),
+    store.create(
+      kind,
+      namespace,
+      {
+        apiVersion: API_GROUP_VERSION,
+        kind: kind.kind,
+        metadata: { name, namespace },
+        spec,
+      },
+      { strict: true },
+    ),
   );
 }
 
@@ -98,40 +101,43 @@ async function create(
  * makes it read and validate again.
  */
 async function updateSpec(
-  store: ResourceStore,
+  store: CustomResourceClient,
   kind: KindNames,
   namespace: string,
   name: string,
   patch: Record<string, unknown>,
-  check: (current: StoredObject) => void = () => undefined,
-  first?: StoredObject,
-): Promise<StoredObject> {
+  check: (current: CustomObject) => void = () => undefined,
+  first?: CustomObject,
+): Promise<CustomObject> {
   let known = first;
-  for (let attempt = 1; ; attempt++) {
-    const current =
-      known ?? (await guarded(describe(kind, namespace, name), () => store.get(kind, namespace, name)));
-    known = undefined;
-    if (!current) throw notFound(`${describe(kind, namespace, name)} not found`);
-    check(current);
-    validate(kind, namespace, name, applyMergePatch(current.spec ?? {}, patch));
-    try {
-      return await store.patch(kind, namespace, name, {
-        metadata: { resourceVersion: current.metadata.resourceVersion },
-        spec: patch,
-      });
-    } catch (err) {
-      if (isConflict(err) && attempt < UPDATE_ATTEMPTS) continue;
-      throw problemFromKubernetes(err, describe(kind, namespace, name));
-    }
+  const what = describe(kind, namespace, name);
+  try {
+    return await retryOnConflict(async () => {
+      const current = known ?? (await guarded(what, () => store.get(kind, namespace, name)));
+      known = undefined;
+      if (!current) throw notFound(`${what} not found`);
+      check(current);
+      validate(kind, namespace, name, applyMergePatch(current.spec ?? {}, patch));
+      return await store.patch(
+        kind,
+        namespace,
+        name,
+        { metadata: { resourceVersion: current.metadata.resourceVersion }, spec: patch },
+        { strict: true },
+      );
+    });
+  } catch (err) {
+    if (err instanceof HttpProblem) throw err;
+    throw problemFromKubernetes(err, what);
   }
 }
 
-async function remove(store: ResourceStore, kind: KindNames, namespace: string, name: string) {
+async function remove(store: CustomResourceClient, kind: KindNames, namespace: string, name: string) {
   await guarded(describe(kind, namespace, name), () => store.delete(kind, namespace, name));
   return { status: 202 as const, body: { kind: kind.kind, namespace, name, deleting: true } };
 }
 
-async function required(store: ResourceStore, kind: KindNames, namespace: string, name: string) {
+async function required(store: CustomResourceClient, kind: KindNames, namespace: string, name: string) {
   const obj = await guarded(describe(kind, namespace, name), () => store.get(kind, namespace, name));
   if (!obj) throw notFound(`${describe(kind, namespace, name)} not found`);
   return obj;
@@ -143,7 +149,7 @@ function specBody(ctx: RequestContext): Record<string, unknown> {
 }
 
 /** The FlinkJob a job route resolved, or 404. */
-export function requireJob(ctx: RequestContext): StoredObject {
+export function requireJob(ctx: RequestContext): CustomObject {
   if (ctx.job) return ctx.job;
   const cluster = param(ctx, 'cluster');
   const job = param(ctx, 'job');
@@ -155,7 +161,11 @@ export function requireJob(ctx: RequestContext): StoredObject {
 export function resourceHandlers(deps: HandlerDependencies) {
   const { store } = deps;
   const list = (kind: KindNames, namespace: string) =>
-    guarded(`${kind.kind} list in ${namespace}`, () => store.list(kind, namespace));
+    guarded(`${kind.kind} list in ${namespace}`, async () =>
+      (await store.list(kind, namespace)).items.sort((a, b) =>
+        (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+      ),
+    );
 
   return {
     // ---- deployments
@@ -271,7 +281,7 @@ export function resourceHandlers(deps: HandlerDependencies) {
 }
 
 /** Throws 409 when the object is being deleted: nothing new is asked of it. */
-export function refuseWhileDeleting(kind: KindNames, obj: StoredObject, namespace: string): void {
+export function refuseWhileDeleting(kind: KindNames, obj: CustomObject, namespace: string): void {
   if (obj.metadata.deletionTimestamp) {
     throw conflict(`${describe(kind, namespace, obj.metadata.name ?? '')} is being deleted`, 'BeingDeleted');
   }

@@ -1,5 +1,5 @@
 import { ANNOTATIONS, jobNameInCluster, parseRequestedAction } from '../api/names.ts';
-import type { StoredObject } from './resource-store.ts';
+import type { CustomObject } from '../kube/custom-resource-client.ts';
 
 // What the read routes answer: plain JSON objects built from the stored resources. The
 // persisted state machine (status.machine) is not echoed — it is the supervisor's own format —
@@ -28,7 +28,7 @@ function record(value: unknown): Record<string, unknown> | undefined {
     : undefined;
 }
 
-function machineContext(obj: StoredObject): Record<string, unknown> | undefined {
+function machineContext(obj: CustomObject): Record<string, unknown> | undefined {
   return record(record(obj.status?.['machine'])?.['context']);
 }
 
@@ -46,7 +46,7 @@ function actionOf(value: unknown): ActionOutcomeView | undefined {
 }
 
 /** The action the annotations ask for and the supervisor has not taken yet, if any. */
-export function requestedActionOf(obj: StoredObject): RequestedActionView | undefined {
+export function requestedActionOf(obj: CustomObject): RequestedActionView | undefined {
   const annotations = obj.metadata.annotations ?? {};
   const value = annotations[ANNOTATIONS.requestedAction];
   const action = parseRequestedAction(value);
@@ -59,11 +59,11 @@ export function requestedActionOf(obj: StoredObject): RequestedActionView | unde
   };
 }
 
-export function pendingActionOf(obj: StoredObject): ActionOutcomeView | undefined {
+export function pendingActionOf(obj: CustomObject): ActionOutcomeView | undefined {
   return actionOf(machineContext(obj)?.['pendingAction']);
 }
 
-export function lastActionOf(obj: StoredObject): ActionOutcomeView | undefined {
+export function lastActionOf(obj: CustomObject): ActionOutcomeView | undefined {
   return actionOf(machineContext(obj)?.['lastAction']);
 }
 
@@ -73,7 +73,7 @@ export function lastActionOf(obj: StoredObject): ActionOutcomeView | undefined {
  * the last one it took (it is how a request seen twice is taken once), so a clock behind the one
  * that stamped the previous request must not make a new request look old.
  */
-export function nextActionTimestamp(now: number, obj: StoredObject): number {
+export function nextActionTimestamp(now: number, obj: CustomObject): number {
   const seen = [lastActionOf(obj)?.requestedAt, pendingActionOf(obj)?.requestedAt].filter(
     (t): t is number => typeof t === 'number',
   );
@@ -81,7 +81,7 @@ export function nextActionTimestamp(now: number, obj: StoredObject): number {
 }
 
 /** GET …/status: the status without the machine snapshot, plus the action views. */
-export function statusView(obj: StoredObject): Record<string, unknown> {
+export function statusView(obj: CustomObject): Record<string, unknown> {
   const { machine: _machine, ...status } = obj.status ?? {};
   const requested = requestedActionOf(obj);
   const pending = pendingActionOf(obj);
@@ -100,11 +100,11 @@ function pick(status: Record<string, unknown> | undefined, keys: readonly string
   return out;
 }
 
-function deleting(obj: StoredObject): Record<string, unknown> {
+function deleting(obj: CustomObject): Record<string, unknown> {
   return obj.metadata.deletionTimestamp ? { deleting: true } : {};
 }
 
-export function deploymentSummary(obj: StoredObject): Record<string, unknown> {
+export function deploymentSummary(obj: CustomObject): Record<string, unknown> {
   const jobs = Array.isArray(obj.spec?.['jobs'])
     ? (obj.spec['jobs'] as { name?: unknown }[]).map((j) => String(j.name ?? ''))
     : [];
@@ -117,7 +117,7 @@ export function deploymentSummary(obj: StoredObject): Record<string, unknown> {
   };
 }
 
-export function clusterSummary(obj: StoredObject): Record<string, unknown> {
+export function clusterSummary(obj: CustomObject): Record<string, unknown> {
   return {
     name: obj.metadata.name ?? '',
     ...pick(obj.status, [
@@ -137,7 +137,7 @@ export function clusterSummary(obj: StoredObject): Record<string, unknown> {
 }
 
 /** A job of a cluster: `name` is the job name of the control API paths, `resource` the FlinkJob. */
-export function jobSummary(obj: StoredObject, clusterName: string): Record<string, unknown> {
+export function jobSummary(obj: CustomObject, clusterName: string): Record<string, unknown> {
   const resource = obj.metadata.name ?? '';
   return {
     name: jobNameInCluster(resource, clusterName),

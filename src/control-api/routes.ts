@@ -1,7 +1,7 @@
 import { FLINK_CLUSTER, FLINK_DEPLOYMENT, FLINK_JOB } from '../api/names.ts';
 
 /**
- * The route table of the control API: every route of the toolbox (nextbreakpoint.md §7) under
+ * The route table of the control API: every route of the toolbox (docs/rules.md §7) under
  * `/api/v1`, with what it needs to be authorized (the SubjectAccessReview attributes), what body it
  * takes and what it answers. The server, the authorizer and the OpenAPI document read this table;
  * the handlers are keyed by `operationId`, so a route without a handler does not compile.

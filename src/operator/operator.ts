@@ -1,10 +1,8 @@
-import { AppsV1Api, CustomObjectsApi, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import { AppsV1Api, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { safeParseFlinkCluster, safeParseFlinkDeployment } from '../api/parse.ts';
 import {
-  API_GROUP,
   API_GROUP_VERSION,
-  API_VERSION,
   FINALIZERS,
   FLINK_CLUSTER,
   FLINK_DEPLOYMENT,
@@ -20,10 +18,14 @@ import { applyObjects } from '../install/apply.ts';
 import type { Clock } from '../kube/clock.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.ts';
 import type { EventRecorder, EventType } from '../kube/event-recorder.ts';
+import {
+  KubernetesCustomResourceClient,
+  type CustomObject,
+  type CustomResourceClient,
+} from '../kube/custom-resource-client.ts';
+import { addFinalizer, ALL_FINALIZERS, removeFinalizer } from '../kube/finalizers.ts';
 import { Informer } from '../kube/informer.ts';
-import { jsonPatch, mergePatch } from '../kube/patch-options.ts';
 import { TerminalError, WorkQueue, type ReconcileResult } from '../kube/work-queue.ts';
-import type { CustomObject } from '../supervisor/custom-resources.ts';
 import {
   clusterDigests,
   clusterFromDeployment,
@@ -77,7 +79,7 @@ function deletionAge(raw: CustomObject, now: number): number {
  */
 export class Operator {
   readonly #o: OperatorOptions;
-  readonly #api: CustomObjectsApi;
+  readonly #resources: CustomResourceClient;
   readonly #apps: AppsV1Api;
   readonly #informers: {
     fd: Informer<Raw>[];
@@ -97,7 +99,7 @@ export class Operator {
   constructor(options: OperatorOptions) {
     this.#o = options;
     const kc = options.kubeConfig;
-    this.#api = kc.makeApiClient(CustomObjectsApi);
+    this.#resources = new KubernetesCustomResourceClient(kc);
     this.#apps = kc.makeApiClient(AppsV1Api);
     const scopes = options.namespaces === 'all' ? [undefined] : options.namespaces;
     const onError = (err: unknown) => options.log.warn({ err: String(err) }, 'watch failed; retrying');
@@ -108,19 +110,7 @@ export class Operator {
           path: ns
             ? `/apis/${API_GROUP_VERSION}/namespaces/${ns}/${kind.plural}`
             : `/apis/${API_GROUP_VERSION}/${kind.plural}`,
-          list: async () =>
-            (ns
-              ? await this.#api.listNamespacedCustomObject({
-                  group: API_GROUP,
-                  version: API_VERSION,
-                  namespace: ns,
-                  plural: kind.plural,
-                })
-              : await this.#api.listClusterCustomObject({
-                  group: API_GROUP,
-                  version: API_VERSION,
-                  plural: kind.plural,
-                })) as { items: Raw[] },
+          list: async () => (await this.#resources.list(kind, ns)) as { items: Raw[] },
           onError,
         });
       const fd = crInformer(FLINK_DEPLOYMENT);
@@ -256,48 +246,19 @@ export class Operator {
     );
   }
 
-  #ref(kind: KindNames, ns: string, name: string) {
-    return { group: API_GROUP, version: API_VERSION, namespace: ns, plural: kind.plural, name };
-  }
-
-  async #patchMeta(kind: KindNames, raw: Raw, metadata: Record<string, unknown>): Promise<void> {
-    await this.#api.patchNamespacedCustomObject(
-      {
-        ...this.#ref(kind, raw.metadata.namespace ?? '', raw.metadata.name ?? ''),
-        body: { metadata: { ...metadata, resourceVersion: raw.metadata.resourceVersion } },
-      },
-      mergePatch(),
-    );
-  }
-
-  async #setFinalizers(kind: KindNames, raw: Raw, finalizers: string[]): Promise<void> {
-    try {
-      await this.#patchMeta(kind, raw, { finalizers });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-
   async #patchStatus(kind: KindNames, raw: Raw, status: Record<string, unknown>): Promise<void> {
     try {
-      await this.#api.patchNamespacedCustomObjectStatus(
-        { ...this.#ref(kind, raw.metadata.namespace ?? '', raw.metadata.name ?? ''), body: { status } },
-        mergePatch(),
-      );
+      await this.#resources.patchStatus(kind, raw.metadata.namespace ?? '', raw.metadata.name ?? '', {
+        status,
+      });
     } catch (err) {
       if (!isNotFound(err) && !isConflict(err)) throw err;
     }
   }
 
-  async #create(kind: KindNames, body: { metadata: { namespace: string } }): Promise<void> {
+  async #create(kind: KindNames, body: CustomObject & { metadata: { namespace: string } }): Promise<void> {
     try {
-      await this.#api.createNamespacedCustomObject({
-        group: API_GROUP,
-        version: API_VERSION,
-        namespace: body.metadata.namespace,
-        plural: kind.plural,
-        body,
-      });
+      await this.#resources.create(kind, body.metadata.namespace, body);
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
     }
@@ -305,10 +266,7 @@ export class Operator {
 
   async #delete(kind: KindNames, ns: string, name: string): Promise<void> {
     try {
-      await this.#api.deleteNamespacedCustomObject({
-        ...this.#ref(kind, ns, name),
-        propagationPolicy: 'Background',
-      });
+      await this.#resources.delete(kind, ns, name);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -332,10 +290,7 @@ export class Operator {
     }
     if (ops.length === 0) return false;
     ops.unshift({ op: 'test', path: '/metadata/resourceVersion', value: raw.metadata.resourceVersion });
-    await this.#api.patchNamespacedCustomObject(
-      { ...this.#ref(kind, raw.metadata.namespace ?? '', raw.metadata.name ?? ''), body: ops },
-      jsonPatch(),
-    );
+    await this.#resources.jsonPatch(kind, raw.metadata.namespace ?? '', raw.metadata.name ?? '', ops);
     return true;
   }
 
@@ -372,7 +327,7 @@ export class Operator {
         if (deletionAge(raw, now) > (this.#o.forceDeletionAfterMs ?? 600_000)) {
           for (const child of children) {
             const kindNames = child.kind === FLINK_CLUSTER.kind ? FLINK_CLUSTER : FLINK_JOB;
-            await this.#setFinalizers(kindNames, child, []);
+            await removeFinalizer(this.#resources, kindNames, ns, child.metadata.name ?? '', ALL_FINALIZERS);
           }
           this.#event(
             FLINK_DEPLOYMENT,
@@ -384,12 +339,7 @@ export class Operator {
         }
         return { requeueAfterMs: REQUEUE_DELETING_MS };
       }
-      if (finalizers.includes(FINALIZERS.operator))
-        await this.#setFinalizers(
-          FLINK_DEPLOYMENT,
-          raw,
-          finalizers.filter((f) => f !== FINALIZERS.operator),
-        );
+      await removeFinalizer(this.#resources, FLINK_DEPLOYMENT, ns, name, FINALIZERS.operator);
       return {};
     }
     const parsed = safeParseFlinkDeployment(raw);
@@ -399,7 +349,7 @@ export class Operator {
     }
     const fd = parsed.value;
     if (!finalizers.includes(FINALIZERS.operator)) {
-      await this.#patchMeta(FLINK_DEPLOYMENT, raw, { finalizers: [...finalizers, FINALIZERS.operator] });
+      await addFinalizer(this.#resources, FLINK_DEPLOYMENT, raw, FINALIZERS.operator);
       return {};
     }
     const rawSpec = (raw.spec ?? {}) as {
@@ -537,19 +487,15 @@ export class Operator {
           for (const j of this.#jobs().filter(
             (x) => x.metadata.namespace === ns && x.spec?.['clusterName'] === name,
           )) {
-            const f = j.metadata.finalizers ?? [];
-            if (f.includes(FINALIZERS.supervisor))
-              await this.#setFinalizers(
-                FLINK_JOB,
-                j,
-                f.filter((x) => x !== FINALIZERS.supervisor),
-              );
+            await removeFinalizer(
+              this.#resources,
+              FLINK_JOB,
+              ns,
+              j.metadata.name ?? '',
+              FINALIZERS.supervisor,
+            );
           }
-          await this.#setFinalizers(
-            FLINK_CLUSTER,
-            raw,
-            finalizers.filter((f) => f !== FINALIZERS.supervisor),
-          );
+          await removeFinalizer(this.#resources, FLINK_CLUSTER, ns, name, FINALIZERS.supervisor);
           this.#event(
             FLINK_CLUSTER,
             raw,
@@ -570,16 +516,11 @@ export class Operator {
             if (!isNotFound(err)) throw err;
           });
       }
-      if (finalizers.includes(FINALIZERS.operator))
-        await this.#setFinalizers(
-          FLINK_CLUSTER,
-          raw,
-          finalizers.filter((f) => f !== FINALIZERS.operator),
-        );
+      await removeFinalizer(this.#resources, FLINK_CLUSTER, ns, name, FINALIZERS.operator);
       return {};
     }
     if (!finalizers.includes(FINALIZERS.operator)) {
-      await this.#patchMeta(FLINK_CLUSTER, raw, { finalizers: [...finalizers, FINALIZERS.operator] });
+      await addFinalizer(this.#resources, FLINK_CLUSTER, raw, FINALIZERS.operator);
       return {};
     }
     const parsed = safeParseFlinkCluster(raw);
@@ -621,11 +562,7 @@ export class Operator {
     // No cluster, so no supervisor: say so, and never let a deletion hang on its finalizer.
     const finalizers = raw.metadata.finalizers ?? [];
     if (raw.metadata.deletionTimestamp && finalizers.includes(FINALIZERS.supervisor)) {
-      await this.#setFinalizers(
-        FLINK_JOB,
-        raw,
-        finalizers.filter((f) => f !== FINALIZERS.supervisor),
-      );
+      await removeFinalizer(this.#resources, FLINK_JOB, ns, raw.metadata.name ?? '', FINALIZERS.supervisor);
       return {};
     }
     if (raw.status?.['supervisorStatus'] !== 'Unknown') {

@@ -1,5 +1,6 @@
+import type { KindNames } from '../api/names.ts';
+import type { CustomResourceClient } from '../kube/custom-resource-client.ts';
 import { isConflict, isNotFound } from '../kube/errors.ts';
-import type { CustomResources } from './custom-resources.ts';
 
 /**
  * The single writer of one resource's status (the whole status is replaced). Writes are serialized (latest wins), skipped when
@@ -8,7 +9,9 @@ import type { CustomResources } from './custom-resources.ts';
  * what the machines' write-ahead `persist` step waits for.
  */
 export interface StatusWriterOptions {
-  readonly resources: CustomResources;
+  readonly client: CustomResourceClient;
+  readonly kind: KindNames;
+  readonly namespace: string;
   readonly name: string;
   /** The resourceVersion last seen (the informer cache). */
   readonly initialResourceVersion: () => string | undefined;
@@ -68,14 +71,20 @@ export class StatusWriter {
     for (let attempt = 0; ; attempt++) {
       try {
         if (!rv) {
-          const fresh = await this.#o.resources.get(this.#o.name);
+          const fresh = await this.#o.client.get(this.#o.kind, this.#o.namespace, this.#o.name);
           if (!fresh) {
             this.#gone = true;
             return;
           }
           rv = fresh.metadata.resourceVersion ?? '';
         }
-        const written = await this.#o.resources.replaceStatus(this.#o.name, rv, status);
+        const written = await this.#o.client.replaceStatus(
+          this.#o.kind,
+          this.#o.namespace,
+          this.#o.name,
+          rv,
+          status,
+        );
         this.#resourceVersion = written.metadata.resourceVersion;
         this.#lastWritten = comparable;
         this.writes++;

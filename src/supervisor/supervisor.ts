@@ -19,6 +19,7 @@ import {
   FLINK_JOB,
   LABELS,
   MANAGED_BY,
+  type KindNames,
   parseRequestedAction,
   taskManagerLabelSelector,
 } from '../api/names.ts';
@@ -27,7 +28,14 @@ import { setCondition, type Condition } from '../api/status.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { EventRecorder, EventSubject, EventType } from '../kube/event-recorder.ts';
+import {
+  KubernetesCustomResourceClient,
+  type CustomObject,
+  type CustomResourceClient,
+} from '../kube/custom-resource-client.ts';
+import { addFinalizer, removeFinalizer } from '../kube/finalizers.ts';
 import { Informer } from '../kube/informer.ts';
+import { retryOnConflict } from '../kube/retry-on-conflict.ts';
 import { TerminalError, WorkQueue, type ReconcileResult } from '../kube/work-queue.ts';
 import { clusterMachine, type ClusterContext } from '../machines/cluster-machine.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
@@ -53,7 +61,6 @@ import {
   lifecycleState,
   type MachineState,
 } from '../machines/views.ts';
-import { CustomResources, type CustomObject } from './custom-resources.ts';
 import { readBootstrap } from './bootstrap-observation.ts';
 import { observeFlinkCluster } from './flink-gateway.ts';
 import { clusterEffects, isLivePod, jobEffects } from './machine-effects.ts';
@@ -132,8 +139,7 @@ export class Supervisor {
   readonly #pods: Informer<V1Pod>;
   readonly #services: Informer<V1Service>;
   readonly #batchJobs: Informer<V1Job>;
-  readonly #clusterResources: CustomResources;
-  readonly #jobResources: CustomResources;
+  readonly #resources: CustomResourceClient;
   readonly #objects: OwnedObjects;
   readonly #queue: WorkQueue;
   #clusterHost: ResourceHost | undefined;
@@ -150,8 +156,7 @@ export class Supervisor {
     const ns = options.namespace;
     const core = kc.makeApiClient(CoreV1Api);
     const batch = kc.makeApiClient(BatchV1Api);
-    this.#clusterResources = new CustomResources(kc, ns, FLINK_CLUSTER);
-    this.#jobResources = new CustomResources(kc, ns, FLINK_JOB);
+    this.#resources = new KubernetesCustomResourceClient(kc);
     this.#objects = new OwnedObjects(kc, ns);
     const ownedSelector = `${LABELS.managedBy}=${MANAGED_BY},${LABELS.cluster}=${options.clusterName}`;
     const enqueue = () => this.#queue.add(QUEUE_KEY);
@@ -162,7 +167,7 @@ export class Supervisor {
       path: crPath(FLINK_CLUSTER.plural),
       fieldSelector: `metadata.name=${options.clusterName}`,
       list: async (s) => {
-        const all = await this.#clusterResources.list();
+        const all = await this.#resources.list(FLINK_CLUSTER, ns);
         return {
           ...all,
           items: all.items.filter((c) => !s.fieldSelector || c.metadata.name === options.clusterName),
@@ -174,7 +179,7 @@ export class Supervisor {
     this.#jobs = new Informer<JobRaw>({
       kubeConfig: kc,
       path: crPath(FLINK_JOB.plural),
-      list: async () => (await this.#jobResources.list()) as { items: JobRaw[] },
+      list: async () => (await this.#resources.list(FLINK_JOB, ns)) as { items: JobRaw[] },
       onError,
     });
     this.#pods = new Informer<V1Pod>({
@@ -308,7 +313,7 @@ export class Supervisor {
     }
     const parsed = safeParseFlinkCluster(raw);
     if (!parsed.ok) {
-      await this.#reportInvalid(FLINK_CLUSTER, raw, this.#clusterResources, parsed.error.message);
+      await this.#reportInvalid(FLINK_CLUSTER, raw, parsed.error.message);
       throw new TerminalError(`invalid FlinkCluster spec: ${parsed.error.message}`);
     }
     const cluster = parsed.value;
@@ -317,7 +322,7 @@ export class Supervisor {
       !cluster.metadata.deletionTimestamp &&
       !(raw.metadata.finalizers ?? []).includes(FINALIZERS.supervisor)
     ) {
-      await this.#addFinalizer(this.#clusterResources, raw);
+      await this.#addFinalizer(FLINK_CLUSTER, raw);
       return { requeueAfterMs: 0 };
     }
     const clusterHost = this.#ensureClusterHost(cluster, raw);
@@ -352,7 +357,7 @@ export class Supervisor {
       flink,
       jobs: summaries,
     };
-    await this.#takeRequestedAction(clusterHost, FLINK_CLUSTER, this.#clusterResources, raw, now);
+    await this.#takeRequestedAction(clusterHost, FLINK_CLUSTER, raw, now);
     clusterHost.actor.send({ type: 'OBSERVED', at: now, policy: clusterPolicy(cluster), observation });
     const clusterSnapshot = clusterHost.actor.getSnapshot() as MachineState<ClusterContext>;
     const view = clusterView(clusterSnapshot);
@@ -363,7 +368,7 @@ export class Supervisor {
       seen.add(name);
       const parsedJob = safeParseFlinkJob(jobRaw);
       if (!parsedJob.ok) {
-        await this.#reportInvalid(FLINK_JOB, jobRaw, this.#jobResources, parsedJob.error.message);
+        await this.#reportInvalid(FLINK_JOB, jobRaw, parsedJob.error.message);
         continue;
       }
       const job = parsedJob.value;
@@ -377,7 +382,7 @@ export class Supervisor {
         !job.metadata.deletionTimestamp &&
         !(jobRaw.metadata.finalizers ?? []).includes(FINALIZERS.supervisor)
       ) {
-        await this.#addFinalizer(this.#jobResources, jobRaw);
+        await this.#addFinalizer(FLINK_JOB, jobRaw);
         continue;
       }
       const host = this.#ensureJobHost(job, jobRaw);
@@ -400,7 +405,7 @@ export class Supervisor {
             : (flink.jobs.find((j) => j.id === context.jobId)?.state ?? 'NOT_FOUND'),
         ...bootstrapReading,
       };
-      await this.#takeRequestedAction(host, FLINK_JOB, this.#jobResources, jobRaw, now);
+      await this.#takeRequestedAction(host, FLINK_JOB, jobRaw, now);
       host.actor.send({
         type: 'OBSERVED',
         at: now,
@@ -410,7 +415,7 @@ export class Supervisor {
       if (jobObservation.flinkJob === 'FAILED' && context.jobId)
         await this.#reportFlinkFailure(jobRaw, context.jobId);
       if ((host.actor.getSnapshot() as { status: string }).status === 'done')
-        await this.#release(host, this.#jobResources, jobRaw);
+        await this.#release(host, FLINK_JOB, jobRaw);
     }
     for (const [name, host] of this.#jobHosts) {
       if (!seen.has(name)) {
@@ -422,8 +427,8 @@ export class Supervisor {
     }
     if ((clusterHost.actor.getSnapshot() as { status: string }).status === 'done') {
       // Terminated: the jobs no longer need the supervisor; release them, then the cluster.
-      for (const jobRaw of jobsRaw) await this.#removeFinalizer(this.#jobResources, jobRaw);
-      await this.#release(clusterHost, this.#clusterResources, raw);
+      for (const jobRaw of jobsRaw) await this.#removeFinalizer(FLINK_JOB, jobRaw);
+      await this.#release(clusterHost, FLINK_CLUSTER, raw);
     }
     this.#updateStateMetrics();
     return { requeueAfterMs: this.#pollIntervalMs() };
@@ -436,13 +441,12 @@ export class Supervisor {
     this.#jobHosts.clear();
     for (const jobRaw of jobsRaw) {
       // Nothing runs without a cluster: a deleted job must not hang on our finalizer.
-      if (jobRaw.metadata.deletionTimestamp) await this.#removeFinalizer(this.#jobResources, jobRaw);
+      if (jobRaw.metadata.deletionTimestamp) await this.#removeFinalizer(FLINK_JOB, jobRaw);
       else if ((jobRaw.status?.['supervisorStatus'] ?? 'Unknown') !== 'Unknown') {
-        await this.#jobResources
-          .patchStatus(jobRaw.metadata.name ?? '', jobRaw.metadata.resourceVersion ?? '', {
-            supervisorStatus: 'Unknown',
-            resourceStatus: 'Unknown',
-            clusterHealth: '',
+        await this.#resources
+          .patchStatus(FLINK_JOB, this.#o.namespace, jobRaw.metadata.name ?? '', {
+            metadata: { resourceVersion: jobRaw.metadata.resourceVersion ?? '' },
+            status: { supervisorStatus: 'Unknown', resourceStatus: 'Unknown', clusterHealth: '' },
           })
           .catch(() => undefined);
       }
@@ -472,7 +476,9 @@ export class Supervisor {
       this.#inspected('cluster', cluster.metadata.name ?? ''),
     );
     const writer = new StatusWriter({
-      resources: this.#clusterResources,
+      client: this.#resources,
+      kind: FLINK_CLUSTER,
+      namespace: this.#o.namespace,
       name: cluster.metadata.name ?? '',
       initialResourceVersion: () =>
         this.#clusters.get(`${this.#o.namespace}/${this.#o.clusterName}`)?.metadata.resourceVersion,
@@ -498,7 +504,9 @@ export class Supervisor {
     if (existing?.uid === uid) return existing;
     existing?.actor.stop();
     const writer = new StatusWriter({
-      resources: this.#jobResources,
+      client: this.#resources,
+      kind: FLINK_JOB,
+      namespace: this.#o.namespace,
       name,
       initialResourceVersion: () => this.#jobs.get(`${this.#o.namespace}/${name}`)?.metadata.resourceVersion,
       onWrite: () => this.#o.metrics.apiWrites.inc({ kind: 'status' }),
@@ -775,37 +783,28 @@ export class Supervisor {
 
   // ---------------------------------------------------------------- metadata
 
-  async #addFinalizer(resources: CustomResources, raw: CustomObject): Promise<void> {
-    const finalizers = [...(raw.metadata.finalizers ?? []), FINALIZERS.supervisor];
-    await resources.patchMetadata(raw.metadata.name ?? '', raw.metadata.resourceVersion ?? '', {
-      finalizers,
-    });
-    this.#o.metrics.apiWrites.inc({ kind: 'metadata' });
+  async #addFinalizer(kind: KindNames, raw: CustomObject): Promise<void> {
+    if (await addFinalizer(this.#resources, kind, raw, FINALIZERS.supervisor))
+      this.#o.metrics.apiWrites.inc({ kind: 'metadata' });
   }
 
-  async #removeFinalizer(resources: CustomResources, raw: CustomObject): Promise<void> {
-    await resources.updateWithRetry(raw.metadata.name ?? '', async (current) => {
-      const finalizers = current.metadata.finalizers ?? [];
-      if (!finalizers.includes(FINALIZERS.supervisor)) return undefined;
+  async #removeFinalizer(kind: KindNames, raw: CustomObject): Promise<void> {
+    const name = raw.metadata.name ?? '';
+    if (await removeFinalizer(this.#resources, kind, this.#o.namespace, name, FINALIZERS.supervisor))
       this.#o.metrics.apiWrites.inc({ kind: 'metadata' });
-      return resources.patchMetadata(current.metadata.name ?? '', current.metadata.resourceVersion ?? '', {
-        finalizers: finalizers.filter((f) => f !== FINALIZERS.supervisor),
-      });
-    });
   }
 
   /** A machine in Terminated: flush its status, then let Kubernetes delete the resource. */
-  async #release(host: ResourceHost, resources: CustomResources, raw: CustomObject): Promise<void> {
+  async #release(host: ResourceHost, kind: KindNames, raw: CustomObject): Promise<void> {
     await this.#writeStatus(host, raw, host.actor.getSnapshot() as MachineState<ReportedContextUnion>).catch(
       () => undefined,
     );
-    if (raw.metadata.deletionTimestamp) await this.#removeFinalizer(resources, raw);
+    if (raw.metadata.deletionTimestamp) await this.#removeFinalizer(kind, raw);
   }
 
   async #reportInvalid(
     kind: typeof FLINK_CLUSTER | typeof FLINK_JOB,
     raw: CustomObject,
-    resources: CustomResources,
     message: string,
   ): Promise<void> {
     const generation = raw.metadata.generation ?? 0;
@@ -823,10 +822,10 @@ export class Supervisor {
       { type: 'Ready', status: 'False', reason: 'InvalidSpec', message, observedGeneration: generation },
       now,
     );
-    await resources
-      .patchStatus(raw.metadata.name ?? '', raw.metadata.resourceVersion ?? '', {
-        conditions: next,
-        observedGeneration: generation,
+    await this.#resources
+      .patchStatus(kind, this.#o.namespace, raw.metadata.name ?? '', {
+        metadata: { resourceVersion: raw.metadata.resourceVersion ?? '' },
+        status: { conditions: next, observedGeneration: generation },
       })
       .catch(() => undefined);
     this.#event(kind, raw, 'Warning', 'InvalidSpec', message);
@@ -839,7 +838,6 @@ export class Supervisor {
   async #takeRequestedAction(
     host: ResourceHost,
     kind: typeof FLINK_CLUSTER | typeof FLINK_JOB,
-    resources: CustomResources,
     raw: CustomObject,
     now: number,
   ): Promise<void> {
@@ -851,23 +849,29 @@ export class Supervisor {
     const stamp = annotations[ANNOTATIONS.actionTimestamp];
     // Clears the request's annotations, only while they still carry this request (a newer one stays).
     const clear = () =>
-      resources
-        .updateWithRetry(name, async (current) => {
-          const a = current.metadata.annotations ?? {};
-          if (a[ANNOTATIONS.requestedAction] === undefined || a[ANNOTATIONS.actionTimestamp] !== stamp)
-            return undefined;
-          this.#o.metrics.apiWrites.inc({ kind: 'metadata' });
-          return resources.patchMetadata(name, current.metadata.resourceVersion ?? '', {
+      retryOnConflict(async () => {
+        const current = await this.#resources.get(kind, this.#o.namespace, name);
+        const a = current?.metadata.annotations ?? {};
+        if (
+          !current ||
+          a[ANNOTATIONS.requestedAction] === undefined ||
+          a[ANNOTATIONS.actionTimestamp] !== stamp
+        )
+          return;
+        await this.#resources.patch(kind, this.#o.namespace, name, {
+          metadata: {
+            resourceVersion: current.metadata.resourceVersion,
             annotations: {
               [ANNOTATIONS.requestedAction]: null,
               [ANNOTATIONS.withoutSavepoint]: null,
               [ANNOTATIONS.actionTimestamp]: null,
             },
-          });
-        })
-        .catch((err: unknown) =>
-          this.#o.log.debug({ err: String(err) }, 'action annotation not cleared; next pass retries'),
-        );
+          },
+        });
+        this.#o.metrics.apiWrites.inc({ kind: 'metadata' });
+      }).catch((err: unknown) =>
+        this.#o.log.debug({ err: String(err) }, 'action annotation not cleared; next pass retries'),
+      );
     if (action === 'invalid') {
       this.#event(
         kind,
@@ -883,9 +887,12 @@ export class Supervisor {
     if (!identity || (identity.action !== undefined && identity.action !== action)) {
       // The request's identity: its time, and the action it belongs to, so a stamp left by an
       // earlier request is never mistaken for this one.
-      await resources
-        .patchMetadata(name, raw.metadata.resourceVersion ?? '', {
-          annotations: { [ANNOTATIONS.actionTimestamp]: `${now}:${action}` },
+      await this.#resources
+        .patch(kind, this.#o.namespace, name, {
+          metadata: {
+            resourceVersion: raw.metadata.resourceVersion,
+            annotations: { [ANNOTATIONS.actionTimestamp]: `${now}:${action}` },
+          },
         })
         .then(() => this.#o.metrics.apiWrites.inc({ kind: 'metadata' }))
         .catch(() => undefined);

@@ -9,8 +9,9 @@ import { exitCodeFor, EXIT } from '../../../src/cli/exit-codes.ts';
 import { buildProgram } from '../../../src/cli/program.ts';
 import { ANNOTATIONS, FLINK_CLUSTER, FLINK_JOB } from '../../../src/api/names.ts';
 import { startControlApi, type ControlApi } from '../../../src/control-api/control-api-server.ts';
-import { systemClock } from '../../../src/kube/clock.ts';
-import { MemoryStore } from '../control-api/memory-store.ts';
+import { systemClock, type Clock } from '../../../src/kube/clock.ts';
+import { ManualClock } from '../../support/manual-clock.ts';
+import { InMemoryCustomResources as MemoryStore } from '../../support/in-memory-custom-resources.ts';
 
 const NS = 'apps';
 let api: ControlApi;
@@ -81,10 +82,11 @@ function sink(): Writable & { text: () => string } {
 async function run(
   args: string[],
   token = 'good',
+  clock: Clock = systemClock,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = sink();
   const stderr = sink();
-  const program = buildProgram({ env: {}, stdout, stderr });
+  const program = buildProgram({ env: {}, stdout, stderr, clock });
   const connection = ['--plain-http', '--port', String(api.port), '--host', '127.0.0.1', '--token', token];
   try {
     await program.parseAsync(['node', 'flinkvisor', ...args, ...connection]);
@@ -151,6 +153,13 @@ describe('client commands against the control API', () => {
     expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ name: 'demo', taskManagers: 1 })]);
     const yaml = await run(['jobs', 'list', '--cluster-name', 'demo', '-o', 'yaml']);
     expect(yaml.stdout).toContain('- name: speed\n  resource: demo-speed\n');
+  });
+
+  it("takes the AGE column's time from the context's clock", async () => {
+    // The memory store creates every object at 2026-11-20T10:00:00Z.
+    const clock = new ManualClock(Date.parse('2026-11-20T13:00:00Z'));
+    const table = await run(['clusters', 'list'], 'good', clock);
+    expect(table.stdout).toMatch(/\ndemo\s.*\s3h\n/);
   });
 
   it('stops a job with --wait: a progress line per change on stderr, then exit 0', async () => {

@@ -8,7 +8,7 @@ import {
   FlinkTimeoutError,
   FlinkUnavailableError,
 } from '../../../src/flink/errors.ts';
-import { apiError } from './memory-store.ts';
+import { apiError } from '../../support/in-memory-custom-resources.ts';
 
 describe('problems', () => {
   it('maps Kubernetes failures to honest statuses; our own missing permission is a 500, not the caller’s 403', () => {

@@ -16,7 +16,7 @@ import {
 import { systemClock } from '../../../src/kube/clock.ts';
 import { JOB_ID, TM_ID } from '../flink/fixtures.ts';
 import { mockFlink, ORIGIN, type MockFlink } from '../flink/mock-flink.ts';
-import { MemoryStore } from './memory-store.ts';
+import { InMemoryCustomResources as MemoryStore } from '../../support/in-memory-custom-resources.ts';
 
 const NS = 'team-a';
 const CLUSTER_SPEC = { runtime: { image: 'flink:1.20' }, supervisor: { image: 'flinkvisor:0.1.0' } };
