@@ -1,0 +1,75 @@
+import { setCondition, type Condition, type ConditionStatus } from './status.ts';
+
+/**
+ * The one vocabulary of conditions Flinkvisor writes, and the one way to build them (as
+ * sample-controller and apimachinery's meta.SetStatusCondition do): a `Conditions` builder starts
+ * from the stored list, stamps every condition it sets with the generation it was computed from,
+ * and moves lastTransitionTime only when a condition's status changes. Users read these with
+ * `kubectl get`/`kubectl wait --for=condition=<type>`, so the types and reasons below are API.
+ */
+export const CONDITION_TYPES = {
+  /** The resource runs as its spec says (or, for a FlinkDeployment, its children were made). */
+  ready: 'Ready',
+  /** Work toward the spec is in flight. */
+  progressing: 'Progressing',
+  /** The spec parsed; False names the field that did not. */
+  specValid: 'SpecValid',
+  /** The latest requested action (annotation, REST, CLI): True accepted, False rejected or invalid. */
+  actionProcessed: 'ActionProcessed',
+  /** False when the persisted state machine could not be restored and was reset. */
+  machineRestored: 'MachineRestored',
+} as const;
+export type ConditionType = (typeof CONDITION_TYPES)[keyof typeof CONDITION_TYPES];
+
+export const CONDITION_REASONS = {
+  invalidSpec: 'InvalidSpec',
+  invalidAction: 'InvalidAction',
+  accepted: 'Accepted',
+  rejected: 'Rejected',
+  running: 'Running',
+  updating: 'Updating',
+  settled: 'Settled',
+  clusterNotFound: 'ClusterNotFound',
+} as const;
+
+export class Conditions {
+  #list: Condition[];
+  readonly #generation: number;
+  readonly #now: Date;
+
+  /** `stored`: the conditions in status now; `generation`: metadata.generation they reflect. */
+  constructor(stored: readonly Condition[] | undefined, generation: number, now: Date) {
+    this.#list = [...(stored ?? [])];
+    this.#generation = generation;
+    this.#now = now;
+  }
+
+  set(type: ConditionType, status: ConditionStatus | boolean, reason: string, message: string): this {
+    const value: ConditionStatus = typeof status === 'boolean' ? (status ? 'True' : 'False') : status;
+    this.#list = setCondition(
+      this.#list,
+      { type, status: value, reason, message, observedGeneration: this.#generation },
+      this.#now,
+    );
+    return this;
+  }
+
+  remove(type: ConditionType): this {
+    this.#list = this.#list.filter((c) => c.type !== type);
+    return this;
+  }
+
+  get(type: ConditionType): Condition | undefined {
+    return this.#list.find((c) => c.type === type);
+  }
+
+  toArray(): Condition[] {
+    return [...this.#list];
+  }
+}
+
+/** The conditions stored in a status object (unknown shape: read from the API server). */
+export function storedConditions(status: Record<string, unknown> | undefined): Condition[] {
+  const value = status?.['conditions'];
+  return Array.isArray(value) ? (value as Condition[]) : [];
+}
