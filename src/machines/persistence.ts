@@ -16,6 +16,7 @@ import { MACHINE_VERSIONS, envelopeOf } from './envelope.ts';
 import type { MachineName, PersistedEnvelope } from './envelope.ts';
 import { initialJobContext, jobMachine } from './job-machine.ts';
 import type { JobContext, JobMachineInput } from './job-machine.ts';
+import { ClusterPolicySchema, JobPolicySchema, JobStopReasonSchema } from './policies.ts';
 import type { MachineState } from './views.ts';
 
 export type RestoreFailureReason =
@@ -41,6 +42,7 @@ export const JOB_MIGRATIONS: Migrations = {};
 export const CLUSTER_MIGRATIONS: Migrations = {};
 
 // Schemas of the persisted context. Unknown extra fields are dropped; missing ones fail.
+// The policies and the job stop reasons are the machines' own schemas (policies.ts).
 
 const epochMs = z.number().finite();
 const nullableMs = epochMs.nullable();
@@ -57,37 +59,6 @@ const actionOutcome = requestedAction.extend({
 });
 const notice = z.object({ reason: z.string(), message: z.string(), at: epochMs });
 const count = z.number().int().min(0);
-
-const jobStopReason = z.enum([
-  'Manual',
-  'Deleted',
-  'Finished',
-  'Failed',
-  'Canceled',
-  'Lost',
-  'StartTimedOut',
-  'BootstrapFailed',
-  'ClusterStopped',
-  'Suspended',
-  'SpecChanged',
-  'Rescale',
-  'RestartRequested',
-]);
-
-const jobPolicy = z.object({
-  savepointMode: z.enum(['Automatic', 'Manual']),
-  savepointIntervalSeconds: z.number().min(0),
-  savepointTargetPath: z.string().nullable(),
-  initialSavepointPath: z.string().nullable(),
-  savepointOnDelete: z.boolean(),
-  restartPolicy: z.enum(['Never', 'Always', 'OnlyIfFailed']),
-  restartDelaySeconds: z.number().min(0),
-  restartTimeoutSeconds: z.number().min(0),
-  taskTimeoutSeconds: z.number().min(0),
-  jobParallelism: z.number().min(0),
-  minJobParallelism: z.number().min(0),
-  maxJobParallelism: z.number().min(0),
-});
 
 const jobContextSchema = z.object({
   uid: z.string().min(1),
@@ -111,7 +82,7 @@ const jobContextSchema = z.object({
   lastSavepointRequestAt: nullableMs,
   stop: z
     .object({
-      reason: jobStopReason,
+      reason: JobStopReasonSchema,
       restart: z.boolean(),
       delete: z.boolean(),
       withoutSavepoint: z.boolean(),
@@ -122,7 +93,7 @@ const jobContextSchema = z.object({
       cancelDeadline: nullableMs,
     })
     .nullable(),
-  stopReason: jobStopReason.nullable(),
+  stopReason: JobStopReasonSchema.nullable(),
   lastFlinkState: z.string().nullable(),
   enteredAt: epochMs,
   deadlines: z.object({ restartTimeoutAt: nullableMs, restartAt: nullableMs, savepointDueAt: nullableMs }),
@@ -131,7 +102,7 @@ const jobContextSchema = z.object({
   notice: notice.nullable(),
   now: epochMs,
   lastObservedAt: nullableMs,
-  policy: jobPolicy,
+  policy: JobPolicySchema,
 });
 
 const clusterStopReason = z.enum([
@@ -143,16 +114,6 @@ const clusterStopReason = z.enum([
   'StartTimedOut',
   'RestartRequested',
 ]);
-
-const clusterPolicy = z.object({
-  taskSlots: z.number().min(0),
-  taskManagers: z.number().min(0),
-  minTaskManagers: z.number().min(0),
-  maxTaskManagers: z.number().min(0),
-  rescalePolicy: z.enum(['None', 'JobParallelism']),
-  rescaleDelaySeconds: z.number().min(0),
-  taskTimeoutSeconds: z.number().min(0),
-});
 
 const clusterContextSchema = z.object({
   uid: z.string().min(1),
@@ -180,7 +141,7 @@ const clusterContextSchema = z.object({
   notice: notice.nullable(),
   now: epochMs,
   lastObservedAt: nullableMs,
-  policy: clusterPolicy,
+  policy: ClusterPolicySchema,
 });
 
 const stateValue: z.ZodType<StateValue> = z.lazy(() =>

@@ -1,51 +1,80 @@
 // Policy inputs of the machines and the pure arithmetic the supervisor shares with them.
-// The supervisor maps the CRD spec onto these plain types and sends them with every OBSERVED event,
-// so a spec change takes effect on the next event (they are read live, never cached as truth).
+// The supervisor maps the CRD spec onto these plain objects and sends them with every OBSERVED
+// event, so a spec change takes effect on the next event (they are read live, never cached as truth).
+//
+// Each policy is declared once, as a zod schema: its TypeScript type is inferred from it, the
+// persisted snapshot validates its `policy` with it (persistence.ts), the visualizer's what-if
+// endpoint validates a requested policy with its strict form, and the visualizer's allow-list of
+// policy fields is its list of keys (sanitize.ts). A new field is added here and nowhere else.
+// zod is pure (no I/O), so the machines may import it.
+import { z } from 'zod';
 
-export type SavepointMode = 'Automatic' | 'Manual';
-export type RestartPolicy = 'Never' | 'Always' | 'OnlyIfFailed';
-export type RescalePolicy = 'None' | 'JobParallelism';
+export const SavepointModeSchema = z.enum(['Automatic', 'Manual']);
+export const RestartPolicySchema = z.enum(['Never', 'Always', 'OnlyIfFailed']);
+export const RescalePolicySchema = z.enum(['None', 'JobParallelism']);
 
-/** What a FlinkJob's spec says about savepoints, restarts, timeouts and parallelism. */
-export interface JobPolicy {
-  readonly savepointMode: SavepointMode;
+export type SavepointMode = z.infer<typeof SavepointModeSchema>;
+export type RestartPolicy = z.infer<typeof RestartPolicySchema>;
+export type RescalePolicy = z.infer<typeof RescalePolicySchema>;
+
+/** A duration in seconds (finite, not negative). */
+const durationSeconds = z.number().min(0);
+/** A number of things (parallelism, slots, TaskManagers): a whole number, not negative. */
+const count = z.int().min(0);
+
+/**
+ * What a FlinkJob's spec says about savepoints, restarts, timeouts and parallelism.
+ * Unknown keys are dropped (`z.object`); `z.strictObject(JobPolicySchema.shape)` rejects them.
+ */
+export const JobPolicySchema = z.object({
+  savepointMode: SavepointModeSchema,
   /** Period of automatic savepoints while the job runs; 0 disables them (any savepointMode). */
-  readonly savepointIntervalSeconds: number;
+  savepointIntervalSeconds: durationSeconds,
   /** `target-directory` of savepoints; null lets Flink use `state.savepoints.dir`. */
-  readonly savepointTargetPath: string | null;
+  savepointTargetPath: z.string().nullable(),
   /** Savepoint to restore from on the very first start only (when no savepoint is known yet). */
-  readonly initialSavepointPath: string | null;
+  initialSavepointPath: z.string().nullable(),
   /** Take a savepoint when the FlinkJob itself is deleted (the toolbox never does: default false). */
-  readonly savepointOnDelete: boolean;
-  readonly restartPolicy: RestartPolicy;
+  savepointOnDelete: z.boolean(),
+  restartPolicy: RestartPolicySchema,
   /** Time a job waits in Stopped before the restart policy restarts it. */
-  readonly restartDelaySeconds: number;
+  restartDelaySeconds: durationSeconds,
   /** Time a start attempt may take (from the cluster being Started) before it is aborted. */
-  readonly restartTimeoutSeconds: number;
+  restartTimeoutSeconds: durationSeconds,
   /** Bound of each stop step (savepoint, stop-with-savepoint, cancel) and of in-flight savepoints. */
-  readonly taskTimeoutSeconds: number;
+  taskTimeoutSeconds: durationSeconds,
   /** Requested parallelism; clamped to [min, max]; 0 suspends the job. */
-  readonly jobParallelism: number;
-  readonly minJobParallelism: number;
-  readonly maxJobParallelism: number;
-}
+  jobParallelism: count,
+  minJobParallelism: count,
+  maxJobParallelism: count,
+});
 
 /** What a FlinkCluster's spec says about TaskManagers, rescaling and timeouts. */
-export interface ClusterPolicy {
-  readonly taskSlots: number;
+export const ClusterPolicySchema = z.object({
+  taskSlots: count,
   /** Requested TaskManagers (used as is with rescalePolicy None, or when the cluster has no job). */
-  readonly taskManagers: number;
-  readonly minTaskManagers: number;
-  readonly maxTaskManagers: number;
-  readonly rescalePolicy: RescalePolicy;
+  taskManagers: count,
+  minTaskManagers: count,
+  maxTaskManagers: count,
+  rescalePolicy: RescalePolicySchema,
   /** Time surplus TaskManagers must stay surplus before idle ones are removed. */
-  readonly rescaleDelaySeconds: number;
+  rescaleDelaySeconds: durationSeconds,
   /** Bound of the cluster's waits: start, REST outage before restart, jobs stopping (×3). */
-  readonly taskTimeoutSeconds: number;
-}
+  taskTimeoutSeconds: durationSeconds,
+});
+
+export type JobPolicy = Readonly<z.infer<typeof JobPolicySchema>>;
+export type ClusterPolicy = Readonly<z.infer<typeof ClusterPolicySchema>>;
 
 // Defaults are used only until the first OBSERVED event brings the real spec (and for a fresh
-// actor's context); they follow the toolbox's effective defaults (nextbreakpoint.md §2, §5.8).
+// actor's context); the CRD schema (src/api) declares the defaults a real spec gets. They follow
+// what the toolbox Flinkvisor replaces did when a spec field was absent: savepoints in Automatic
+// mode every hour, restart policy Never, 60 s restart delay, 180 s start timeout, 300 s task
+// timeout, parallelism bounded by [0, 32]; one slot per TaskManager, TaskManagers bounded by
+// [0, 32] and sized to the jobs' parallelism, 60 s rescale delay, no savepoint when a job is
+// deleted. One differs on purpose: a job defaults to parallelism 1 (the toolbox's 0 means
+// suspended). (docs/rules.md lists the same values: "Resources and effective defaults",
+// "Health and timeouts".)
 export const DEFAULT_JOB_POLICY: JobPolicy = {
   savepointMode: 'Automatic',
   savepointIntervalSeconds: 3600,
@@ -93,7 +122,11 @@ export function effectiveParallelism(policy: JobPolicy): number {
   return clampCount(policy.jobParallelism, policy.minJobParallelism, policy.maxJobParallelism);
 }
 
-/** Integer division rounding up: the toolbox rounded half up and under-provisioned (§14.1). */
+/**
+ * Integer division rounding up, so that TaskManagers × slots always covers the slots needed. (The
+ * toolbox rounded half up: with 3 or more slots per TaskManager a job could lack slots and hang in
+ * Starting.)
+ */
 export function ceilDiv(numerator: number, denominator: number): number {
   const n = wholeNonNegative(numerator);
   const d = wholeNonNegative(denominator);
@@ -118,9 +151,11 @@ export function requiredSlots(jobs: readonly JobDemand[]): number {
 }
 
 /**
- * Desired TaskManager count (nextbreakpoint.md §5.6, with ceiling division):
- * - rescalePolicy None, or no job at all: clamp(taskManagers);
- * - rescalePolicy JobParallelism: clamp(ceil(requiredSlots / taskSlots)).
+ * Desired TaskManager count, clamped to [minTaskManagers, maxTaskManagers]:
+ * - rescalePolicy None, or no job at all: the requested taskManagers;
+ * - rescalePolicy JobParallelism: enough TaskManagers for the slots the jobs hold,
+ *   ceil(requiredSlots / taskSlots) (a taskSlots below 1 counts as 1).
+ * (docs/rules.md, "Rescaling", states the same rule.)
  */
 export function desiredTaskManagers(policy: ClusterPolicy, jobs: readonly JobDemand[]): number {
   if (policy.rescalePolicy === 'None' || jobs.length === 0) {
@@ -131,20 +166,22 @@ export function desiredTaskManagers(policy: ClusterPolicy, jobs: readonly JobDem
 }
 
 /** Why a job is (or is about to be) stopped. Decides what may restart it (ADR 0002). */
-export type JobStopReason =
-  | 'Manual'
-  | 'Deleted'
-  | 'Finished'
-  | 'Failed'
-  | 'Canceled'
-  | 'Lost'
-  | 'StartTimedOut'
-  | 'BootstrapFailed'
-  | 'ClusterStopped'
-  | 'Suspended'
-  | 'SpecChanged'
-  | 'Rescale'
-  | 'RestartRequested';
+export const JobStopReasonSchema = z.enum([
+  'Manual',
+  'Deleted',
+  'Finished',
+  'Failed',
+  'Canceled',
+  'Lost',
+  'StartTimedOut',
+  'BootstrapFailed',
+  'ClusterStopped',
+  'Suspended',
+  'SpecChanged',
+  'Rescale',
+  'RestartRequested',
+]);
+export type JobStopReason = z.infer<typeof JobStopReasonSchema>;
 
 const FAILURES: ReadonlySet<JobStopReason> = new Set(['Failed', 'Lost', 'StartTimedOut', 'BootstrapFailed']);
 const ENDINGS: ReadonlySet<JobStopReason> = new Set(['Finished', 'Canceled']);

@@ -12,7 +12,7 @@ import type {
   JobSummary,
   RequestedAction,
 } from '../machines/observations.ts';
-import type { ClusterPolicy, JobPolicy } from '../machines/policies.ts';
+import { ClusterPolicySchema, JobPolicySchema } from '../machines/policies.ts';
 import { REDACTED_PATHS } from '../observability/logger.ts';
 
 export type MachineKind = 'cluster' | 'job';
@@ -124,30 +124,15 @@ const REQUEST = { action: true, withoutSavepoint: true, requestedAt: true } as c
 const OUTCOME = { ...REQUEST, outcome: true, reason: true, at: true } as const;
 const NOTICE = { reason: true, message: true, at: true } as const;
 
-const JOB_POLICY = {
-  savepointMode: true,
-  savepointIntervalSeconds: true,
-  savepointTargetPath: true,
-  initialSavepointPath: true,
-  savepointOnDelete: true,
-  restartPolicy: true,
-  restartDelaySeconds: true,
-  restartTimeoutSeconds: true,
-  taskTimeoutSeconds: true,
-  jobParallelism: true,
-  minJobParallelism: true,
-  maxJobParallelism: true,
-} as const satisfies Record<keyof JobPolicy, true>;
+/** A shape copying each of `keys` as a scalar. */
+function scalars<K extends string>(keys: readonly K[]): Readonly<Record<K, true>> {
+  return Object.fromEntries(keys.map((key) => [key, true])) as Record<K, true>;
+}
 
-const CLUSTER_POLICY = {
-  taskSlots: true,
-  taskManagers: true,
-  minTaskManagers: true,
-  maxTaskManagers: true,
-  rescalePolicy: true,
-  rescaleDelaySeconds: true,
-  taskTimeoutSeconds: true,
-} as const satisfies Record<keyof ClusterPolicy, true>;
+// The policy fields are the machines' schemas' keys, so a new field is shown without being listed
+// here. They are all scalars (a field that is not would be left out, never dumped).
+const JOB_POLICY = scalars(JobPolicySchema.keyof().options);
+const CLUSTER_POLICY = scalars(ClusterPolicySchema.keyof().options);
 
 const CLUSTER_VIEW = {
   state: true,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { jobStatusSchema } from '../flink/schemas.ts';
 import { clusterMachine } from '../machines/cluster-machine.ts';
 import { jobMachine } from '../machines/job-machine.ts';
+import { ClusterPolicySchema, JobPolicySchema } from '../machines/policies.ts';
 import { predict } from '../machines/predict.ts';
 import type { RawMachineState } from './machine-journal.ts';
 import { sanitizeContext, sanitizeEffectInput, scrubText, statePath, summarizeEvent } from './sanitize.ts';
@@ -63,30 +64,9 @@ const clusterObservation = z.strictObject({
   ),
 });
 
-const jobPolicy = z.strictObject({
-  savepointMode: z.enum(['Automatic', 'Manual']),
-  savepointIntervalSeconds: z.number().min(0),
-  savepointTargetPath: z.string().nullable(),
-  initialSavepointPath: z.string().nullable(),
-  savepointOnDelete: z.boolean(),
-  restartPolicy: z.enum(['Never', 'Always', 'OnlyIfFailed']),
-  restartDelaySeconds: z.number().min(0),
-  restartTimeoutSeconds: z.number().min(0),
-  taskTimeoutSeconds: z.number().min(0),
-  jobParallelism: count,
-  minJobParallelism: count,
-  maxJobParallelism: count,
-});
-
-const clusterPolicy = z.strictObject({
-  taskSlots: count,
-  taskManagers: count,
-  minTaskManagers: count,
-  maxTaskManagers: count,
-  rescalePolicy: z.enum(['None', 'JobParallelism']),
-  rescaleDelaySeconds: z.number().min(0),
-  taskTimeoutSeconds: z.number().min(0),
-});
+// The machines' policy schemas, strict: a field the policy does not have is a mistake worth a 400.
+const jobPolicy = z.strictObject(JobPolicySchema.shape);
+const clusterPolicy = z.strictObject(ClusterPolicySchema.shape);
 
 const actionRequested = z.strictObject({
   type: z.literal('ACTION_REQUESTED'),

@@ -190,14 +190,15 @@ function graphChecks(
       { state: unknown; transitions: Record<string, { state: unknown }> }
     >;
 
-    it('reaches every state from the initial state (shortest paths)', () => {
+    // Graph walks take seconds on a loaded 2-core machine: a generous bound, the assertions decide.
+    it('reaches every state from the initial state (shortest paths)', { timeout: 60_000 }, () => {
       const paths = getShortestPaths(machine, options);
       const reached = new Set(paths.map((path) => leafOf(machine, (path.state as Snapshot).value)));
       expect([...reached].sort()).toEqual(restingLeaves(machine));
       for (const path of paths) expect(path.steps[0]?.event.type).toBe('xstate.init');
     });
 
-    it('has a path from every reachable state to Stopped or Terminated', () => {
+    it('has a path from every reachable state to Stopped or Terminated', { timeout: 60_000 }, () => {
       const keys = Object.keys(adjacency);
       const predecessors = new Map<string, Set<string>>(keys.map((key) => [key, new Set<string>()]));
       for (const [key, entry] of Object.entries(adjacency)) {
