@@ -1,17 +1,24 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { judgeAction, judgeScale, waitUntilDone, type ResourceKind, type StatusView } from './action-wait.ts';
+import {
+  judgeAction,
+  judgeScale,
+  waitUntilDone,
+  type ResourceKind,
+  type StatusView,
+  type WaitOptions,
+} from './action-wait.ts';
 import { actionLine, statusTable } from './client-tables.ts';
 import {
   withClient,
   withClientOptions,
   type ClientOptions,
   type ControlApiClient,
-} from './commands/control-api-client.ts';
+} from './control-api-client.ts';
 import { UsageError } from './exit-codes.ts';
 import { renderOutput, type OutputFormat } from './output.ts';
-import type { CliContext } from './program.ts';
+import { clockOf, type CliContext } from './context.ts';
 
 // Building blocks of the client command groups (src/cli/commands/{deployments,clusters,jobs,...}.ts):
 // a command with the connection options, spec files, and actions and scales with `--wait`.
@@ -45,6 +52,12 @@ export function clientAction<O extends ClientOptions>(
 
 export function print(ctx: CliContext, format: OutputFormat, value: unknown, table: () => string): void {
   ctx.stdout.write(renderOutput(format, value, table));
+}
+
+/** The wait's time from the context's clock. */
+function clockOptions(ctx: CliContext): Pick<WaitOptions, 'now' | 'sleep'> {
+  const clock = clockOf(ctx);
+  return { now: () => clock.now(), sleep: (ms) => clock.sleep(ms) };
 }
 
 function timeoutMs(flags: WaitFlags): number {
@@ -123,6 +136,7 @@ export async function runAction(
     {
       timeoutMs: limit,
       progress: (line) => ctx.stderr.write(`${line}\n`),
+      ...clockOptions(ctx),
     },
   );
 }
@@ -159,6 +173,7 @@ export async function runScale(
     {
       timeoutMs: limit,
       progress: (line) => ctx.stderr.write(`${line}\n`),
+      ...clockOptions(ctx),
     },
   );
 }

@@ -2,10 +2,16 @@
 // The `flinkvisor` command. This file and the command modules are the only places that read
 // process.env and argv; everything below them receives its configuration as arguments.
 import { CommanderError } from 'commander';
+import { systemClock } from '../kube/clock.ts';
 import { buildProgram } from './program.ts';
 import { exitCodeFor, describeError } from './exit-codes.ts';
 
-const program = buildProgram({ env: process.env, stdout: process.stdout, stderr: process.stderr });
+const program = buildProgram({
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  clock: systemClock,
+});
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -15,12 +15,7 @@ import { registerOperatorCommands } from './commands/operator.ts';
 import { registerDemoCommands } from './commands/demo.ts';
 import { registerInstallCommands } from './commands/install.ts';
 import { FLINKVISOR_VERSION } from '../version.ts';
-
-export interface CliContext {
-  readonly env: NodeJS.ProcessEnv;
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream;
-}
+import type { CliContext } from './context.ts';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('flinkvisor')

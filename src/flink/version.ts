@@ -1,8 +1,8 @@
 /**
  * The Flink version behind a REST endpoint, read once from `GET /config` (present and body-less in
  * every version), and what it means for requests: which fields a version accepts and which calls it has.
- * Sources: the generated REST specs of each release (/work/shared/research/feasibility.md §C) and
- * checks against real 1.20.5 and 2.3.0 (ADR 0004).
+ * Sources: the generated REST specs of each release (docs/rules.md §9, Flink REST API) and checks
+ * against real 1.20.5 and 2.3.0 (ADR 0004).
  */
 
 export interface FlinkVersion {

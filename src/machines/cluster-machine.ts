@@ -1,6 +1,6 @@
 // The FlinkCluster state machine: JobManager, its Service, TaskManagers, health and rescaling.
 //
-// Same conventions as job-machine.ts: pure, OBSERVED rows ordered per state (nextbreakpoint.md
+// Same conventions as job-machine.ts: pure, OBSERVED rows ordered per state (docs/rules.md
 // §5.3, numbered in the descriptions), requested actions accepted or rejected by eventless rows,
 // effects as invoked actors with explicit ids, durable waits as deadlines awaited by `waitUntil`.
 import { and, assign, not, or, setup, stateIn } from 'xstate';

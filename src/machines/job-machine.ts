@@ -3,7 +3,7 @@
 // Pure: no I/O, no clock. The supervisor sends OBSERVED (the world + live policy + `at`) and
 // ACTION_REQUESTED; side effects are invoked actors with explicit ids (ports.ts). Each top-level
 // state holds an ordered list of guarded OBSERVED transitions: the first whose guard passes is
-// taken, one rule per row (the rules of nextbreakpoint.md §5.4, numbered in the descriptions).
+// taken, one rule per row (the rules of docs/rules.md §5.4, numbered in the descriptions).
 // Requested actions wait in context (`pendingAction`) until a state's eventless rows accept or
 // reject them. Durable waits are deadlines in context awaited by `waitUntil` actors.
 import { and, assign, not, setup, stateIn } from 'xstate';

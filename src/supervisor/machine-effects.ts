@@ -2,7 +2,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { fromPromise } from 'xstate';
 import type { FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
-import { bootstrapJobName, jobManagerServiceName } from '../api/names.ts';
+import { bootstrapJobName, jobManagerServiceName, LABELS } from '../api/names.ts';
 import {
   FlinkNotFoundError,
   FlinkUnavailableError,
@@ -31,7 +31,7 @@ import type {
 } from '../machines/ports.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
 import { taskManagerHost } from './flink-gateway.ts';
-import type { OwnedObjects } from './owned-objects.ts';
+import type { OwnedObjectWriter } from './owned-objects.ts';
 import {
   bootstrapJob,
   FLINK_JOB_ID_LABEL,
@@ -65,7 +65,7 @@ export function waitUntilActor(clock: Clock) {
 
 export interface ClusterEffectDeps {
   readonly clock: Clock;
-  readonly objects: OwnedObjects;
+  readonly objects: OwnedObjectWriter;
   readonly flink: () => FlinkRestClient;
   /** The cluster as last read (effects build from the current spec). */
   readonly cluster: () => FlinkCluster | undefined;
@@ -76,7 +76,7 @@ export interface ClusterEffectDeps {
 }
 
 function role(pod: V1Pod): string | undefined {
-  return pod.metadata?.labels?.['flinkvisor.io/role'];
+  return pod.metadata?.labels?.[LABELS.role];
 }
 
 export function isLivePod(pod: V1Pod): boolean {
@@ -206,7 +206,7 @@ export function clusterEffects(deps: ClusterEffectDeps) {
 
 export interface JobEffectDeps {
   readonly clock: Clock;
-  readonly objects: OwnedObjects;
+  readonly objects: OwnedObjectWriter;
   readonly flink: () => FlinkRestClient;
   readonly job: () => FlinkJob | undefined;
   /** Writes the envelope through the job's status writer; resolves once stored. */

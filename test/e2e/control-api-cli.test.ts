@@ -2,7 +2,7 @@
 // by a supervisor pod, driven only through the control API (REST) and the `flinkvisor` CLI — never
 // through annotations by hand. The API server runs in this process with the admin kubeconfig, as
 // in the operator pod; callers use a ServiceAccount token with RBAC on the flinkvisor.io
-// resources. Toolbox checklist (nextbreakpoint.md §15) items are named in each test.
+// resources. Toolbox checklist (docs/rules.md §15) items are named in each test.
 import { BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';

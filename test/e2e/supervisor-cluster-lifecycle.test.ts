@@ -1,5 +1,5 @@
 // Supervisor e2e, scenario 2 (Flink 1.20): a cluster with two jobs through failures, restarts,
-// STOP/START of the whole cluster and deletion. Toolbox checklist (nextbreakpoint.md §15) items are
+// STOP/START of the whole cluster and deletion. Toolbox checklist (docs/rules.md §15) items are
 // named in each test; where our documented semantics differ (ADR 0002) the test says so.
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Toolbox checklist item 8 (nextbreakpoint.md §15): before a cluster enters Started, any job already
+// Toolbox checklist item 8 (docs/rules.md §15): before a cluster enters Started, any job already
 // running in its fresh JobManager is cancelled. A JobManager only runs a job Flinkvisor did not submit
 // when something else reached it first (an HA store, a user with curl); the test is that user: it
 // stops the supervisor while the cluster is Starting, submits a job straight to the JobManager's REST

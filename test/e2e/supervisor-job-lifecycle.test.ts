@@ -1,5 +1,5 @@
 // Supervisor e2e, scenario 1 (Flink 1.20): one cluster, its jobs driven through their lifecycle by
-// annotations and spec changes. Toolbox checklist (nextbreakpoint.md §15) items are named in each test.
+// annotations and spec changes. Toolbox checklist (docs/rules.md §15) items are named in each test.
 import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/devenv/wait-for.ts';

@@ -9,7 +9,7 @@ import { FlinkRestClient } from '../../flink/flink-rest-client.ts';
 import { isFlinkId } from '../../flink/ids.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { UsageError } from '../exit-codes.ts';
-import type { CliContext } from '../program.ts';
+import type { CliContext } from '../context.ts';
 
 interface BootstrapOptions {
   namespace: string;

@@ -12,8 +12,8 @@ import {
   type WaitFlags,
 } from '../client-commands.ts';
 import { clustersTable, writeLine } from '../client-tables.ts';
-import type { CliContext } from '../program.ts';
-import { apiPath, type ClientOptions } from './control-api-client.ts';
+import { clockOf, type CliContext } from '../context.ts';
+import { apiPath, type ClientOptions } from '../control-api-client.ts';
 
 interface ClusterOptions extends ClientOptions {
   clusterName: string;
@@ -33,7 +33,7 @@ export function registerClustersCommands(program: Command, ctx: CliContext): voi
   const clusters = program.command('clusters').description('FlinkClusters, through the control API');
   clientAction(clientCommand(clusters, 'list', 'list the FlinkClusters'), ctx, async (client, format) => {
     const list = await client.request('GET', '/clusters');
-    print(ctx, format, list, () => clustersTable(list, Date.now()));
+    print(ctx, format, list, () => clustersTable(list, clockOf(ctx).now()));
   });
 
   const cluster = program.command('cluster').description('one FlinkCluster, through the control API');

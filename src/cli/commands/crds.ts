@@ -5,7 +5,7 @@ import { crdManifests } from '../../api/crd-manifests.ts';
 import { installCrds } from '../../kube/crd-install.ts';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { UsageError } from '../exit-codes.ts';
-import type { CliContext } from '../program.ts';
+import type { CliContext } from '../context.ts';
 
 /** A check that found drift: the message names every file to regenerate. */
 export class CrdDriftError extends Error {}

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { runDemo } from '../../demo/demo.ts';
 import { defaultCacheDir } from '../../devenv/prepare.ts';
 import { consoleProgress } from '../../devenv/progress.ts';
-import type { CliContext } from '../program.ts';
+import type { CliContext } from '../context.ts';
 
 export function registerDemoCommands(program: Command, ctx: CliContext): void {
   program

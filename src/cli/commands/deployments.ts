@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { clientAction, clientCommand, print, printStatus, readSpecFile } from '../client-commands.ts';
 import { deploymentsTable, writeLine } from '../client-tables.ts';
-import type { CliContext } from '../program.ts';
-import { apiPath, type ClientOptions } from './control-api-client.ts';
+import { clockOf, type CliContext } from '../context.ts';
+import { apiPath, type ClientOptions } from '../control-api-client.ts';
 
 interface DeploymentOptions extends ClientOptions {
   deploymentName: string;
@@ -19,7 +19,7 @@ export function registerDeploymentsCommands(program: Command, ctx: CliContext): 
     ctx,
     async (client, format) => {
       const list = await client.request('GET', '/deployments');
-      print(ctx, format, list, () => deploymentsTable(list, Date.now()));
+      print(ctx, format, list, () => deploymentsTable(list, clockOf(ctx).now()));
     },
   );
 

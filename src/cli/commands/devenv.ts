@@ -14,7 +14,7 @@ import { NODE_AGENT_DIR_ANNOTATION } from '../../node-agent/node-registration.ts
 import { NodeAgent } from '../../node-agent/node-agent.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { UsageError } from '../exit-codes.ts';
-import type { CliContext } from '../program.ts';
+import { clockOf, type CliContext } from '../context.ts';
 
 export function artifactSources(env: NodeJS.ProcessEnv): ArtifactSources {
   return {
@@ -41,7 +41,8 @@ export function registerDevenvCommands(program: Command, ctx: CliContext): void 
     .option('--cache-dir <dir>', 'cache directory', defaultCacheDir(ctx.env))
     .action(async (opts: { cacheDir: string }) => {
       const progress = consoleProgress((line) => ctx.stdout.write(`${line}\n`));
-      const started = Date.now();
+      const clock = clockOf(ctx);
+      const started = clock.now();
       const assets = await prepareDevenv({
         cacheDir: opts.cacheDir,
         progress,
@@ -49,7 +50,7 @@ export function registerDevenvCommands(program: Command, ctx: CliContext): void 
         sources: artifactSources(ctx.env),
       });
       progress.note(
-        `ready in ${((Date.now() - started) / 1000).toFixed(1)}s: etcd ${assets.etcd.version}, Kubernetes ${assets.kubernetes.version}, Flink ${Object.values(
+        `ready in ${((clock.now() - started) / 1000).toFixed(1)}s: etcd ${assets.etcd.version}, Kubernetes ${assets.kubernetes.version}, Flink ${Object.values(
           assets.flink,
         )
           .map((f) => f.release.version)

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { join, relative } from 'node:path';
 import { checkChartFiles, HELM_DIRECTORY, writeChartFiles } from '../../install/chart-files.ts';
-import type { CliContext } from '../program.ts';
+import type { CliContext } from '../context.ts';
 
 /** A check that found drift: the message names every file to regenerate. */
 export class ChartDriftError extends Error {}

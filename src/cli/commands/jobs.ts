@@ -12,8 +12,8 @@ import {
   type WaitFlags,
 } from '../client-commands.ts';
 import { jobDetailsTable, jobsTable, statsTable, writeLine } from '../client-tables.ts';
-import type { CliContext } from '../program.ts';
-import { apiPath, type ClientOptions } from './control-api-client.ts';
+import { clockOf, type CliContext } from '../context.ts';
+import { apiPath, type ClientOptions } from '../control-api-client.ts';
 
 interface ClusterOptions extends ClientOptions {
   clusterName: string;
@@ -55,7 +55,7 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
     ctx,
     async (client, format, o) => {
       const list = await client.request('GET', `${apiPath('clusters', o.clusterName)}/jobs`);
-      print(ctx, format, list, () => jobsTable(list, Date.now()));
+      print(ctx, format, list, () => jobsTable(list, clockOf(ctx).now()));
     },
   );
 

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { machineDocuments } from '../../machines/documents.ts';
-import type { CliContext } from '../program.ts';
+import type { CliContext } from '../context.ts';
 
 /** Thrown by `machines render --check` when a committed drawing no longer matches its machine. */
 export class MachineDrawingsDriftError extends Error {}

@@ -6,7 +6,7 @@ import { createLogger } from '../../observability/logger.ts';
 import { readControlApiTls } from '../../control-api/tls-files.ts';
 import { startOperatorProcess } from '../../operator/operator-process.ts';
 import { UsageError } from '../exit-codes.ts';
-import type { CliContext } from '../program.ts';
+import type { CliContext } from '../context.ts';
 
 interface OperatorRunOptions {
   namespaces?: string;

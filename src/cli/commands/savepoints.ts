@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { clientAction, runAction, withWaitOptions, type WaitFlags } from '../client-commands.ts';
-import type { CliContext } from '../program.ts';
+import type { CliContext } from '../context.ts';
 import { jobCommand, jobPath, type JobOptions } from './jobs.ts';
 
 type SavepointOptions = JobOptions & WaitFlags;

@@ -5,7 +5,7 @@ import { loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { startSupervisorProcess } from '../../supervisor/supervisor-process.ts';
 import { UsageError } from '../exit-codes.ts';
-import type { CliContext } from '../program.ts';
+import type { CliContext } from '../context.ts';
 
 interface SupervisorRunOptions {
   namespace: string;

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { clientAction, clientCommand, print } from '../client-commands.ts';
 import { fieldsTable, statsTable, taskManagersTable } from '../client-tables.ts';
-import type { CliContext } from '../program.ts';
-import { apiPath, type ClientOptions } from './control-api-client.ts';
+import type { CliContext } from '../context.ts';
+import { apiPath, type ClientOptions } from '../control-api-client.ts';
 
 interface ClusterOptions extends ClientOptions {
   clusterName: string;

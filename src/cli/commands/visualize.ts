@@ -15,7 +15,7 @@ import type { LeaseRecord } from '../../kube/lease-store.ts';
 import { supervisorLeaseName } from '../../supervisor/supervisor-process.ts';
 import { DEFAULT_DEBUG_PORT } from '../../visualizer/debug-server.ts';
 import { UsageError } from '../exit-codes.ts';
-import type { CliContext } from '../program.ts';
+import { clockOf, type CliContext } from '../context.ts';
 
 /** Nobody to connect to: no Lease, an expired one, or a holder that is not a running pod. */
 export class NoLeadingSupervisorError extends Error {}
@@ -197,7 +197,7 @@ export function registerVisualizeCommands(program: Command, ctx: CliContext): vo
       const leader = await findLeadingSupervisor(
         kubeSupervisorLookup(kc, namespace, cluster),
         { namespace, cluster },
-        Date.now(),
+        clockOf(ctx).now(),
       );
       if (isLoopbackAddress(leader.podIP)) {
         // Local environment: the pod's own loopback address is reachable from here.

@@ -10,7 +10,7 @@ import {
   exitCodeForStatus,
   tokenFromKubeConfig,
   type ClientOptions,
-} from '../../../src/cli/commands/control-api-client.ts';
+} from '../../../src/cli/control-api-client.ts';
 import { EXIT, exitCodeFor, UsageError } from '../../../src/cli/exit-codes.ts';
 
 let dir: string;

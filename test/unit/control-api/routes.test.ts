@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matchRoute, pathParamsOf, ROUTES } from '../../../src/control-api/routes.ts';
 
-// Every route of the toolbox's control API (nextbreakpoint.md §7), method and path.
+// Every route of the toolbox's control API (docs/rules.md §7), method and path.
 const TOOLBOX_ROUTES = [
   'GET /deployments',
   'GET /deployments/{deployment}/status',

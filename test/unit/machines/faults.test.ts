@@ -1,4 +1,4 @@
-// One test per fault of the toolbox that issue 5 asks us to fix (nextbreakpoint.md §14), driven
+// One test per fault of the toolbox that issue 5 asks us to fix (docs/rules.md §14), driven
 // through live actors with fake effects and an injected clock.
 import { describe, expect, it } from 'vitest';
 import { clusterMachine } from '../../../src/machines/cluster-machine.ts';

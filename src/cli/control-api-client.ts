@@ -2,12 +2,12 @@ import { Option, type Command } from 'commander';
 import type { RequestOptions } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { Agent, request, type Dispatcher } from 'undici';
-import { bearerTokenOf } from '../../control-api/authn.ts';
-import { API_PREFIX } from '../../control-api/routes.ts';
-import { loadKubeConfig } from '../../kube/kubeconfig.ts';
-import { EXIT, ExitCodeError, UsageError } from '../exit-codes.ts';
-import { OUTPUT_FORMATS, parseOutputFormat, type OutputFormat } from '../output.ts';
-import type { CliContext } from '../program.ts';
+import { bearerTokenOf } from '../control-api/authn.ts';
+import { API_PREFIX } from '../control-api/routes.ts';
+import { loadKubeConfig } from '../kube/kubeconfig.ts';
+import { EXIT, ExitCodeError, UsageError } from './exit-codes.ts';
+import { OUTPUT_FORMATS, parseOutputFormat, type OutputFormat } from './output.ts';
+import type { CliContext } from './context.ts';
 
 /**
  * The client side of the control API (ADR 0006) for the client commands: connection options,
