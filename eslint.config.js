@@ -18,7 +18,7 @@ const ALLOWED_IMPORTS = {
   visualizer: ['api', 'machines', 'flink', 'observability', 'version.ts'],
   supervisor: ['api', 'machines', 'flink', 'kube', 'observability', 'bootstrap', 'visualizer', 'version.ts'],
   'control-api': ['api', 'flink', 'kube', 'observability', 'version.ts'],
-  devenv: ['version.ts'],
+  devenv: ['kube', 'version.ts'],
   install: ['api', 'kube', 'devenv', 'version.ts'],
   operator: ['api', 'machines', 'flink', 'kube', 'observability', 'install', 'control-api', 'version.ts'],
   'node-agent': ['kube', 'devenv', 'version.ts'],

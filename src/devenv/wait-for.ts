@@ -1,6 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { systemClock } from '../kube/clock.ts';
+import { pollUntil, PollTimeoutError } from '../kube/wait-for.ts';
 
-export class WaitTimeoutError extends Error {}
+/** The local environment's waits time out as the product's do. */
+export { PollTimeoutError as WaitTimeoutError };
 
 export interface WaitOptions {
   readonly timeoutMs: number;
@@ -11,35 +13,19 @@ export interface WaitOptions {
 }
 
 /**
- * Polls `probe` until it returns a value other than undefined. Every wait has a deadline and an
- * escape: the message says what was awaited and the last reason it was not ready.
+ * `pollUntil` on the system clock with a 250 ms default interval: what the local environment,
+ * the demo and the tests wait with. Every wait has a deadline and an escape.
  */
-export async function waitFor<T>(
+export function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
   options: WaitOptions,
 ): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
-  let lastReason = 'not ready';
-  for (;;) {
-    options.signal?.throwIfAborted();
-    const fatal = options.abortIf?.();
-    if (fatal) throw new Error(`gave up waiting for ${what}: ${fatal}`);
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastReason = err instanceof Error ? err.message : String(err);
-    }
-    if (Date.now() >= deadline) {
-      throw new WaitTimeoutError(
-        `timed out after ${options.timeoutMs}ms waiting for ${what} (last: ${lastReason})`,
-      );
-    }
-    await sleep(
-      options.intervalMs ?? 250,
-      undefined,
-      options.signal ? { signal: options.signal } : undefined,
-    );
-  }
+  return pollUntil(what, probe, {
+    clock: systemClock,
+    timeoutMs: options.timeoutMs,
+    intervalMs: options.intervalMs ?? 250,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.abortIf ? { abortIf: options.abortIf } : {}),
+  });
 }

@@ -5,8 +5,9 @@ import {
   type KubeConfig,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
-import { waitFor } from '../devenv/wait-for.ts';
+import { systemClock, type Clock } from './clock.ts';
 import { kubeMessageOf } from './errors.ts';
+import { pollUntil } from './wait-for.ts';
 
 /** The part of a CustomResourceDefinition manifest this module reads. */
 export interface CrdManifest {
@@ -19,7 +20,14 @@ export interface InstallCrdsOptions {
   /** How long to wait for each CRD to become Established. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** The clock the wait polls on (tests move a manual one). */
+  readonly clock?: Clock;
 }
+
+/** How long each CRD may take to become Established: the API server serves a new CRD in seconds. */
+const ESTABLISHED_TIMEOUT_MS = 60_000;
+/** How often the CRD is read while waiting: quick enough that an install does not drag. */
+const ESTABLISHED_POLL_MS = 200;
 
 /** A CRD the API server refused, or that never became Established. */
 export class CrdInstallError extends Error {}
@@ -60,7 +68,7 @@ export async function installCrds(
   for (const manifest of manifests) {
     const name = manifest.metadata.name;
     let refused: string | undefined;
-    const wait = waitFor(
+    const wait = pollUntil(
       `CustomResourceDefinition ${name} to be Established`,
       async () => {
         const crd = await api.readCustomResourceDefinition({ name });
@@ -72,8 +80,9 @@ export async function installCrds(
         return condition(crd, 'Established')?.status === 'True' ? crd : undefined;
       },
       {
-        timeoutMs: options.timeoutMs ?? 60_000,
-        intervalMs: 200,
+        clock: options.clock ?? systemClock,
+        timeoutMs: options.timeoutMs ?? ESTABLISHED_TIMEOUT_MS,
+        intervalMs: ESTABLISHED_POLL_MS,
         abortIf: () => refused,
         ...(options.signal ? { signal: options.signal } : {}),
       },

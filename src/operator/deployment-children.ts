@@ -10,7 +10,8 @@ import {
 } from '../api/names.ts';
 import { defaultSavepointTargetPath } from '../api/storage.ts';
 import { savepointsAreAutomatic } from '../api/flink-job.ts';
-import { digestOf } from '../supervisor/spec-policies.ts';
+import { ownerReference } from '../api/owner-references.ts';
+import { specDigest } from '../machines/ids.ts';
 
 /**
  * What a FlinkDeployment expands into, purely: the FlinkCluster named like it and one FlinkJob
@@ -31,36 +32,29 @@ export interface JobDigests {
 
 type RawSpec = Record<string, unknown>;
 
-function ownerRef(fd: FlinkDeployment) {
+export function clusterDigests(deployment: FlinkDeployment): ClusterDigests {
+  const cluster = deployment.spec.cluster;
   return {
-    apiVersion: API_GROUP_VERSION,
-    kind: FLINK_DEPLOYMENT.kind,
-    name: fd.metadata.name ?? '',
-    uid: fd.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
-
-export function clusterDigests(fd: FlinkDeployment): ClusterDigests {
-  const c = fd.spec.cluster;
-  return {
-    runtime: digestOf(c.runtime),
-    jobManager: digestOf({
-      jobManager: c.jobManager,
-      flinkConfiguration: c.flinkConfiguration ?? {},
-      storage: c.storage ?? null,
+    runtime: specDigest(cluster.runtime),
+    jobManager: specDigest({
+      jobManager: cluster.jobManager,
+      flinkConfiguration: cluster.flinkConfiguration ?? {},
+      storage: cluster.storage ?? null,
     }),
-    taskManager: digestOf({ taskManager: c.taskManager, min: c.minTaskManagers, max: c.maxTaskManagers }),
-    supervisor: digestOf(c.supervisor),
+    taskManager: specDigest({
+      taskManager: cluster.taskManager,
+      min: cluster.minTaskManagers,
+      max: cluster.maxTaskManagers,
+    }),
+    supervisor: specDigest(cluster.supervisor),
   };
 }
 
 export function jobDigests(job: FlinkDeployment['spec']['jobs'][number]): JobDigests {
   return {
-    bootstrap: digestOf(job.spec.bootstrap),
-    savepoint: digestOf(job.spec.savepoint),
-    restart: digestOf({
+    bootstrap: specDigest(job.spec.bootstrap),
+    savepoint: specDigest(job.spec.savepoint),
+    restart: specDigest({
       restart: job.spec.restart,
       min: job.spec.minJobParallelism,
       max: job.spec.maxJobParallelism,
@@ -68,8 +62,8 @@ export function jobDigests(job: FlinkDeployment['spec']['jobs'][number]): JobDig
   };
 }
 
-export function childLabels(fd: FlinkDeployment, jobName?: string): Record<string, string> {
-  const name = fd.metadata.name ?? '';
+export function childLabels(deployment: FlinkDeployment, jobName?: string): Record<string, string> {
+  const name = deployment.metadata.name ?? '';
   return {
     [LABELS.managedBy]: MANAGED_BY,
     [LABELS.deployment]: name,
@@ -79,15 +73,15 @@ export function childLabels(fd: FlinkDeployment, jobName?: string): Record<strin
 }
 
 /** The FlinkCluster of a deployment (spec.taskManagers is used at creation only, as in the toolbox). */
-export function clusterFromDeployment(fd: FlinkDeployment, rawClusterSpec: RawSpec) {
+export function clusterFromDeployment(deployment: FlinkDeployment, rawClusterSpec: RawSpec) {
   return {
     apiVersion: API_GROUP_VERSION,
     kind: FLINK_CLUSTER.kind,
     metadata: {
-      name: fd.metadata.name ?? '',
-      namespace: fd.metadata.namespace ?? 'default',
-      labels: childLabels(fd),
-      ownerReferences: [ownerRef(fd)],
+      name: deployment.metadata.name ?? '',
+      namespace: deployment.metadata.namespace ?? 'default',
+      labels: childLabels(deployment),
+      ownerReferences: [ownerReference(FLINK_DEPLOYMENT, deployment)],
     },
     spec: rawClusterSpec,
   };
@@ -101,14 +95,14 @@ export function propagatedClusterFields(rawClusterSpec: RawSpec): RawSpec {
 
 /** A job's spec for its FlinkJob: clusterName set, and a savepoint target filled in from storage. */
 export function jobSpecFromDeployment(
-  fd: FlinkDeployment,
+  deployment: FlinkDeployment,
   job: FlinkDeployment['spec']['jobs'][number],
   rawJobSpec: RawSpec,
 ): RawSpec {
-  const namespace = fd.metadata.namespace ?? 'default';
-  const clusterName = fd.metadata.name ?? '';
+  const namespace = deployment.metadata.namespace ?? 'default';
+  const clusterName = deployment.metadata.name ?? '';
   const spec: RawSpec = { ...rawJobSpec, clusterName };
-  const storage = fd.spec.cluster.storage;
+  const storage = deployment.spec.cluster.storage;
   if (
     storage &&
     savepointsAreAutomatic(job.spec.savepoint) &&
@@ -128,7 +122,7 @@ export function jobSpecFromDeployment(
 }
 
 export function jobFromDeployment(
-  fd: FlinkDeployment,
+  deployment: FlinkDeployment,
   job: FlinkDeployment['spec']['jobs'][number],
   rawJobSpec: RawSpec,
 ) {
@@ -136,12 +130,12 @@ export function jobFromDeployment(
     apiVersion: API_GROUP_VERSION,
     kind: FLINK_JOB.kind,
     metadata: {
-      name: jobResourceName(fd.metadata.name ?? '', job.name),
-      namespace: fd.metadata.namespace ?? 'default',
-      labels: childLabels(fd, job.name),
-      ownerReferences: [ownerRef(fd)],
+      name: jobResourceName(deployment.metadata.name ?? '', job.name),
+      namespace: deployment.metadata.namespace ?? 'default',
+      labels: childLabels(deployment, job.name),
+      ownerReferences: [ownerReference(FLINK_DEPLOYMENT, deployment)],
     },
-    spec: jobSpecFromDeployment(fd, job, rawJobSpec),
+    spec: jobSpecFromDeployment(deployment, job, rawJobSpec),
   };
 }
 

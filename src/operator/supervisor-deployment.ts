@@ -2,15 +2,15 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import type { FlinkCluster } from '../api/flink-cluster.ts';
 import { toV1ResourceRequirements } from '../api/kubernetes-types.ts';
 import { API_GROUP, FLINK_CLUSTER, LABELS, MANAGED_BY, supervisorDeploymentName } from '../api/names.ts';
-import { digestOf } from '../supervisor/spec-policies.ts';
-import { ownerReference } from '../supervisor/resource-builders.ts';
+import { ownerReference } from '../api/owner-references.ts';
+import { specDigest } from '../machines/ids.ts';
 
 export const SUPERVISOR_DIGEST_ANNOTATION = `${API_GROUP}/supervisor-digest`;
 export const SUPERVISOR_MONITORING_PORT = 8080;
 
 /** The digest of spec.supervisor: when it changes, the supervisor (and only it) is rolled. */
 export function supervisorDigest(cluster: FlinkCluster): string {
-  return digestOf(cluster.spec.supervisor);
+  return specDigest(cluster.spec.supervisor);
 }
 
 /**

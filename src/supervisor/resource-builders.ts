@@ -1,17 +1,8 @@
-import type {
-  V1Affinity,
-  V1Container,
-  V1EnvVar,
-  V1Job,
-  V1OwnerReference,
-  V1Pod,
-  V1Service,
-} from '@kubernetes/client-node';
+import type { V1Affinity, V1Container, V1EnvVar, V1Job, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import {
   API_GROUP,
-  API_GROUP_VERSION,
   bootstrapJobName,
   FLINK_CLUSTER,
   FLINK_JOB,
@@ -21,6 +12,7 @@ import {
   type Role,
 } from '../api/names.ts';
 import { toV1ResourceRequirements } from '../api/kubernetes-types.ts';
+import { ownerReference } from '../api/owner-references.ts';
 import { clusterFlinkConfiguration, storageCredentialEnv } from '../api/storage.ts';
 import { BOOTSTRAP_EXIT } from '../bootstrap/exit-codes.ts';
 
@@ -35,22 +27,6 @@ export const TASK_MANAGER_PORTS = { data: 6121, ipc: 6122 } as const;
 export const EPOCH_LABEL = `${API_GROUP}/epoch`;
 export const FLINK_JOB_ID_LABEL = `${API_GROUP}/flink-job-id`;
 export const SUBMISSION_ANNOTATION = `${API_GROUP}/submission`;
-
-type Owner = { metadata: { name?: string; uid?: string } };
-
-export function ownerReference(
-  kind: typeof FLINK_CLUSTER | typeof FLINK_JOB,
-  owner: Owner,
-): V1OwnerReference {
-  return {
-    apiVersion: API_GROUP_VERSION,
-    kind: kind.kind,
-    name: owner.metadata.name ?? '',
-    uid: owner.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
 
 export function clusterLabels(clusterName: string, role: Role): Record<string, string> {
   return { [LABELS.managedBy]: MANAGED_BY, [LABELS.cluster]: clusterName, [LABELS.role]: role };

@@ -1,0 +1,131 @@
+import { FINALIZERS, FLINK_CLUSTER, FLINK_JOB, supervisorDeploymentName } from '../api/names.ts';
+import { safeParseFlinkCluster } from '../api/parse.ts';
+import type { CustomObject } from '../kube/custom-resource-client.ts';
+import { addFinalizer, removeFinalizer } from '../kube/finalizers.ts';
+import { TerminalError, type ReconcileResult } from '../kube/work-queue.ts';
+import { findObject } from './operator-cache.ts';
+import {
+  DEFAULT_FORCE_DELETION_AFTER_MS,
+  deletionAgeMs,
+  recordEvent,
+  REQUEUE_WHILE_DELETING_MS,
+  type ReconcilerPorts,
+} from './reconcile-support.ts';
+import {
+  SUPERVISOR_DIGEST_ANNOTATION,
+  supervisorDeployment,
+  supervisorDigest,
+} from './supervisor-deployment.ts';
+import type { SupervisorDeployments } from './supervisor-deployments.ts';
+
+/**
+ * While the supervisor stops Flink (a savepoint, then the cancel) before it removes its finalizer,
+ * look again at this pace: stopping takes tens of seconds to minutes, and each pass also checks
+ * the forced-deletion bound, which no watch event would bring.
+ */
+export const REQUEUE_WHILE_SUPERVISOR_STOPS_MS = 10_000;
+
+export interface ClusterReconcilerOptions extends ReconcilerPorts {
+  readonly supervisorDeployments: SupervisorDeployments;
+  /** Extra arguments for every supervisor (e.g. --allow-private-networks). */
+  readonly supervisorArgs?: readonly string[];
+  /** Past this, a deletion removes the supervisor's finalizers itself (see DEFAULT_FORCE_DELETION_AFTER_MS). */
+  readonly forceDeletionAfterMs?: number;
+}
+
+/**
+ * FlinkCluster → its supervisor Deployment `supervisor-<cluster>`, created, and rolled when the
+ * digest of spec.supervisor changes. The operator's finalizer keeps the cluster until the
+ * supervisor (whose own finalizer means "Flink is not stopped yet") is done; then the supervisor
+ * Deployment is deleted and the finalizer removed. Past the bound, the supervisor's finalizers
+ * (the cluster's and its jobs') are forced off with a Warning event.
+ */
+export class ClusterReconciler {
+  readonly #o: ClusterReconcilerOptions;
+
+  constructor(options: ClusterReconcilerOptions) {
+    this.#o = options;
+  }
+
+  async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
+    const stored = findObject(this.#o.cache.clusters(), namespace, name);
+    if (!stored) return {};
+    const running = findObject(
+      this.#o.cache.supervisorDeployments(),
+      namespace,
+      supervisorDeploymentName(name),
+    );
+    if (stored.metadata.deletionTimestamp) return this.#finalize(stored, running !== undefined);
+    if (await addFinalizer(this.#o.resources, FLINK_CLUSTER, stored, FINALIZERS.operator)) return {};
+    const parsed = safeParseFlinkCluster(stored);
+    if (!parsed.ok) {
+      recordEvent(this.#o.events, FLINK_CLUSTER, stored, 'Warning', 'InvalidSpec', parsed.error.message);
+      throw new TerminalError(parsed.error.message);
+    }
+    const wanted = supervisorDigest(parsed.value);
+    if (running?.metadata?.annotations?.[SUPERVISOR_DIGEST_ANNOTATION] === wanted) return {};
+    await this.#applySupervisor(stored);
+    recordEvent(
+      this.#o.events,
+      FLINK_CLUSTER,
+      stored,
+      'Normal',
+      running ? 'SupervisorUpdated' : 'SupervisorCreated',
+      `supervisor Deployment ${supervisorDeploymentName(name)} ${running ? 'rolled to the new spec.supervisor' : 'created'}`,
+    );
+    return {};
+  }
+
+  async #applySupervisor(stored: CustomObject): Promise<void> {
+    const parsed = safeParseFlinkCluster(stored);
+    if (!parsed.ok) return;
+    await this.#o.supervisorDeployments.apply(
+      supervisorDeployment(parsed.value, this.#o.supervisorArgs ?? []),
+    );
+  }
+
+  async #finalize(stored: CustomObject, supervisorRuns: boolean): Promise<ReconcileResult> {
+    const namespace = stored.metadata.namespace ?? '';
+    const name = stored.metadata.name ?? '';
+    const finalizers = stored.metadata.finalizers ?? [];
+    if (finalizers.includes(FINALIZERS.supervisor)) {
+      const bound = this.#o.forceDeletionAfterMs ?? DEFAULT_FORCE_DELETION_AFTER_MS;
+      if (deletionAgeMs(stored, this.#o.clock.now()) > bound) {
+        await this.#forceOff(stored);
+        return { requeueAfterMs: REQUEUE_WHILE_DELETING_MS };
+      }
+      // The supervisor stops Flink before the cluster goes: keep it running until it is done.
+      if (!supervisorRuns) await this.#applySupervisor(stored);
+      return { requeueAfterMs: REQUEUE_WHILE_SUPERVISOR_STOPS_MS };
+    }
+    if (supervisorRuns) await this.#o.supervisorDeployments.delete(namespace, supervisorDeploymentName(name));
+    await removeFinalizer(this.#o.resources, FLINK_CLUSTER, namespace, name, FINALIZERS.operator);
+    return {};
+  }
+
+  /** The supervisor did not finish in time: its finalizers on the cluster's jobs and the cluster go. */
+  async #forceOff(stored: CustomObject): Promise<void> {
+    const namespace = stored.metadata.namespace ?? '';
+    const name = stored.metadata.name ?? '';
+    const jobs = this.#o.cache
+      .jobs()
+      .filter((job) => job.metadata.namespace === namespace && job.spec?.['clusterName'] === name);
+    for (const job of jobs)
+      await removeFinalizer(
+        this.#o.resources,
+        FLINK_JOB,
+        namespace,
+        job.metadata.name ?? '',
+        FINALIZERS.supervisor,
+      );
+    await removeFinalizer(this.#o.resources, FLINK_CLUSTER, namespace, name, FINALIZERS.supervisor);
+    recordEvent(
+      this.#o.events,
+      FLINK_CLUSTER,
+      stored,
+      'Warning',
+      'DeletionForced',
+      'the supervisor did not finish stopping the cluster in time: its finalizer was removed, Flink may not have been stopped cleanly',
+    );
+  }
+}

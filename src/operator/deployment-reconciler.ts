@@ -1,0 +1,269 @@
+import { CONDITION_REASONS, CONDITION_TYPES, Conditions, storedConditions } from '../api/conditions.ts';
+import type { FlinkDeployment } from '../api/flink-deployment.ts';
+import { FINALIZERS, FLINK_CLUSTER, FLINK_DEPLOYMENT, FLINK_JOB, jobResourceName } from '../api/names.ts';
+import { safeParseFlinkDeployment } from '../api/parse.ts';
+import type { CustomObject } from '../kube/custom-resource-client.ts';
+import { addFinalizer, ALL_FINALIZERS, removeFinalizer } from '../kube/finalizers.ts';
+import { TerminalError, type ReconcileResult } from '../kube/work-queue.ts';
+import {
+  clusterDigests,
+  clusterFromDeployment,
+  jobDigests,
+  jobFromDeployment,
+  jobSpecFromDeployment,
+  propagatedClusterFields,
+  propagatedJobFields,
+  type ClusterDigests,
+  type JobDigests,
+} from './deployment-children.ts';
+import { findObject, isOwnedBy } from './operator-cache.ts';
+import {
+  createIfMissing,
+  DEFAULT_FORCE_DELETION_AFTER_MS,
+  deleteIfPresent,
+  deletionAgeMs,
+  recordEvent,
+  REQUEUE_WHILE_DELETING_MS,
+  syncSpecFields,
+  type ReconcilerPorts,
+} from './reconcile-support.ts';
+import { sameJson, writeStatusIfChanged } from './status-writes.ts';
+
+/**
+ * Children were just created, patched or deleted: look again soon, so the status moves from
+ * Updating to the cluster's state even if no watch event of a child comes first.
+ */
+export const REQUEUE_AFTER_CHILDREN_CHANGED_MS = 2000;
+
+export interface DeploymentReconcilerOptions extends ReconcilerPorts {
+  /** Past this, a deletion removes the children's finalizers itself (see DEFAULT_FORCE_DELETION_AFTER_MS). */
+  readonly forceDeletionAfterMs?: number;
+}
+
+type RawSpec = Record<string, unknown>;
+/** The spec as stored (unparsed): what is copied to the children, unknown fields included. */
+interface RawDeploymentSpec {
+  cluster?: RawSpec;
+  jobs?: { name: string; spec: RawSpec }[];
+}
+interface JobDigestEntry {
+  name: string;
+  job: JobDigests;
+}
+/** What the status records of the last propagation. */
+interface DeploymentDigests {
+  cluster?: ClusterDigests;
+  jobs?: JobDigestEntry[];
+}
+
+/** One pass over one FlinkDeployment, with what it read. */
+interface Pass {
+  readonly stored: CustomObject;
+  readonly deployment: FlinkDeployment;
+  /** The FlinkCluster named like the deployment, as the cache had it when the pass began. */
+  readonly cluster: CustomObject | undefined;
+  readonly rawSpec: RawDeploymentSpec;
+  readonly recorded: DeploymentDigests;
+}
+
+/**
+ * FlinkDeployment → one FlinkCluster named like it and one FlinkJob per declared job, all owned by
+ * it. Changes of the deployment flow to the children (JSON Patch, preconditioned on their
+ * resourceVersion) when their digests differ from those the status recorded; jobs no longer
+ * declared are deleted. On deletion, the children are deleted first and the operator's finalizer
+ * removed once they are gone; past the bound, the children's finalizers are forced off.
+ */
+export class DeploymentReconciler {
+  readonly #o: DeploymentReconcilerOptions;
+
+  constructor(options: DeploymentReconcilerOptions) {
+    this.#o = options;
+  }
+
+  async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
+    const stored = findObject(this.#o.cache.deployments(), namespace, name);
+    if (!stored) return {};
+    if (stored.metadata.deletionTimestamp) return this.#finalize(stored);
+    const parsed = safeParseFlinkDeployment(stored);
+    if (!parsed.ok) {
+      await this.#reportInvalid(stored, parsed.error.message);
+      throw new TerminalError(parsed.error.message);
+    }
+    if (await addFinalizer(this.#o.resources, FLINK_DEPLOYMENT, stored, FINALIZERS.operator)) return {};
+    const pass: Pass = {
+      stored,
+      deployment: parsed.value,
+      cluster: findObject(this.#o.cache.clusters(), namespace, name),
+      rawSpec: (stored.spec ?? {}) as RawDeploymentSpec,
+      recorded: (stored.status?.['digest'] ?? {}) as DeploymentDigests,
+    };
+    let changed = await this.#syncCluster(pass);
+    const jobDigestList: JobDigestEntry[] = [];
+    if (await this.#syncJobs(pass, jobDigestList)) changed = true;
+    if (await this.#deleteUndeclaredJobs(pass)) changed = true;
+    await this.#writeStatus(pass, jobDigestList, changed);
+    return changed ? { requeueAfterMs: REQUEUE_AFTER_CHILDREN_CHANGED_MS } : {};
+  }
+
+  #ownedJobs(stored: CustomObject): CustomObject[] {
+    const namespace = stored.metadata.namespace;
+    return this.#o.cache
+      .jobs()
+      .filter((job) => job.metadata.namespace === namespace && isOwnedBy(job, stored));
+  }
+
+  #event(stored: CustomObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    recordEvent(this.#o.events, FLINK_DEPLOYMENT, stored, type, reason, message);
+  }
+
+  async #syncCluster({ stored, deployment, cluster, rawSpec, recorded }: Pass): Promise<boolean> {
+    const name = stored.metadata.name ?? '';
+    if (!cluster) {
+      await createIfMissing(
+        this.#o.resources,
+        FLINK_CLUSTER,
+        clusterFromDeployment(deployment, rawSpec.cluster ?? {}),
+      );
+      this.#event(stored, 'Normal', 'ClusterCreated', `created FlinkCluster ${name}`);
+      return true;
+    }
+    if (
+      !isOwnedBy(cluster, stored) ||
+      cluster.metadata.deletionTimestamp ||
+      sameJson(recorded.cluster, clusterDigests(deployment))
+    )
+      return false;
+    const desired = propagatedClusterFields(rawSpec.cluster ?? {});
+    if (!(await syncSpecFields(this.#o.resources, FLINK_CLUSTER, cluster, desired, ['taskManagers'])))
+      return false;
+    this.#event(stored, 'Normal', 'ClusterUpdated', `propagated spec.cluster to FlinkCluster ${name}`);
+    return true;
+  }
+
+  /** Creates or updates one FlinkJob per declared job; fills `digests` with what they reflect. */
+  async #syncJobs(
+    { stored, deployment, rawSpec, recorded }: Pass,
+    digests: JobDigestEntry[],
+  ): Promise<boolean> {
+    const namespace = stored.metadata.namespace ?? '';
+    const name = stored.metadata.name ?? '';
+    const recordedByJob = new Map((recorded.jobs ?? []).map((entry) => [entry.name, entry.job]));
+    let changed = false;
+    for (const job of deployment.spec.jobs) {
+      const jobName = jobResourceName(name, job.name);
+      const rawJobSpec = rawSpec.jobs?.find((declared) => declared.name === job.name)?.spec ?? {};
+      const existing = findObject(this.#o.cache.jobs(), namespace, jobName);
+      const wanted = jobDigests(job);
+      digests.push({ name: job.name, job: wanted });
+      if (!existing) {
+        await createIfMissing(this.#o.resources, FLINK_JOB, jobFromDeployment(deployment, job, rawJobSpec));
+        this.#event(stored, 'Normal', 'JobCreated', `created FlinkJob ${jobName}`);
+        changed = true;
+      } else if (!existing.metadata.deletionTimestamp && !sameJson(recordedByJob.get(job.name), wanted)) {
+        const desired = propagatedJobFields(jobSpecFromDeployment(deployment, job, rawJobSpec));
+        const keep = ['jobParallelism', 'clusterName'];
+        if (await syncSpecFields(this.#o.resources, FLINK_JOB, existing, desired, keep)) {
+          this.#event(stored, 'Normal', 'JobUpdated', `propagated job ${job.name} to FlinkJob ${jobName}`);
+          changed = true;
+        }
+      }
+    }
+    return changed;
+  }
+
+  async #deleteUndeclaredJobs({ stored, deployment }: Pass): Promise<boolean> {
+    const namespace = stored.metadata.namespace ?? '';
+    const name = stored.metadata.name ?? '';
+    const declared = new Set(deployment.spec.jobs.map((job) => jobResourceName(name, job.name)));
+    let changed = false;
+    for (const job of this.#ownedJobs(stored)) {
+      const jobName = job.metadata.name ?? '';
+      if (declared.has(jobName) || job.metadata.deletionTimestamp) continue;
+      await deleteIfPresent(this.#o.resources, FLINK_JOB, namespace, jobName);
+      this.#event(stored, 'Normal', 'JobDeleted', `deleted FlinkJob ${jobName}: no longer declared`);
+      changed = true;
+    }
+    return changed;
+  }
+
+  /**
+   * The status computed from this pass, written only when it differs from the stored one (its
+   * `timestamp` aside): `timestamp` is set by a write that happens, never by one that would not.
+   */
+  async #writeStatus(
+    { stored, deployment, cluster }: Pass,
+    jobs: JobDigestEntry[],
+    changed: boolean,
+  ): Promise<void> {
+    const now = this.#o.clock.now();
+    const generation = stored.metadata.generation ?? 0;
+    const clusterState = String(cluster?.status?.['supervisorStatus'] ?? 'Unknown');
+    const conditions = new Conditions(storedConditions(stored.status), generation, new Date(now)).set(
+      CONDITION_TYPES.ready,
+      !changed && clusterState === 'Started',
+      changed ? CONDITION_REASONS.updating : clusterState,
+      changed ? 'children created or updated' : `the cluster is ${clusterState}`,
+    );
+    const desired = {
+      observedGeneration: generation,
+      resourceStatus: changed ? 'Updating' : 'Updated',
+      digest: { cluster: clusterDigests(deployment), jobs },
+      conditions: conditions.toArray(),
+    };
+    await writeStatusIfChanged(this.#o.resources, FLINK_DEPLOYMENT, stored, desired, {
+      timestamp: new Date(now).toISOString(),
+    });
+  }
+
+  async #reportInvalid(stored: CustomObject, message: string): Promise<void> {
+    const generation = stored.metadata.generation ?? 0;
+    const conditions = new Conditions(
+      storedConditions(stored.status),
+      generation,
+      new Date(this.#o.clock.now()),
+    ).set(CONDITION_TYPES.ready, false, CONDITION_REASONS.invalidSpec, message);
+    await writeStatusIfChanged(this.#o.resources, FLINK_DEPLOYMENT, stored, {
+      conditions: conditions.toArray(),
+      observedGeneration: generation,
+    });
+    this.#event(stored, 'Warning', 'InvalidSpec', message);
+  }
+
+  /** Deletes the children, waits for them to go (forcing their finalizers off past the bound), then lets go. */
+  async #finalize(stored: CustomObject): Promise<ReconcileResult> {
+    const namespace = stored.metadata.namespace ?? '';
+    const name = stored.metadata.name ?? '';
+    const cluster = findObject(this.#o.cache.clusters(), namespace, name);
+    const children = [
+      ...(cluster && isOwnedBy(cluster, stored) ? [cluster] : []),
+      ...this.#ownedJobs(stored),
+    ];
+    const kindOf = (child: CustomObject) => (child.kind === FLINK_CLUSTER.kind ? FLINK_CLUSTER : FLINK_JOB);
+    for (const child of children) {
+      if (!child.metadata.deletionTimestamp)
+        await deleteIfPresent(this.#o.resources, kindOf(child), namespace, child.metadata.name ?? '');
+    }
+    if (children.length === 0) {
+      await removeFinalizer(this.#o.resources, FLINK_DEPLOYMENT, namespace, name, FINALIZERS.operator);
+      return {};
+    }
+    const bound = this.#o.forceDeletionAfterMs ?? DEFAULT_FORCE_DELETION_AFTER_MS;
+    if (deletionAgeMs(stored, this.#o.clock.now()) > bound) {
+      for (const child of children)
+        await removeFinalizer(
+          this.#o.resources,
+          kindOf(child),
+          namespace,
+          child.metadata.name ?? '',
+          ALL_FINALIZERS,
+        );
+      this.#event(
+        stored,
+        'Warning',
+        'DeletionForced',
+        'children did not finish stopping in time: their finalizers were removed, Flink may not have been stopped cleanly',
+      );
+    }
+    return { requeueAfterMs: REQUEUE_WHILE_DELETING_MS };
+  }
+}
