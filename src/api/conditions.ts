@@ -23,6 +23,8 @@ export type ConditionType = (typeof CONDITION_TYPES)[keyof typeof CONDITION_TYPE
 
 export const CONDITION_REASONS = {
   invalidSpec: 'InvalidSpec',
+  /** SpecValid=True: the spec at observedGeneration parsed. */
+  parsed: 'Parsed',
   invalidAction: 'InvalidAction',
   accepted: 'Accepted',
   rejected: 'Rejected',

@@ -13,7 +13,7 @@ import type { CustomObject } from '../kube/custom-resource-client.ts';
 import { nextActionTimestamp, requestedActionOf } from './resource-views.ts';
 
 // The command routes. They never act on Flink: START, STOP and the savepoint routes write the
-// requested-action annotations the supervisor takes (src/supervisor/supervisor.ts), the scale
+// requested-action annotations the supervisor takes (src/supervisor/requested-actions.ts), the scale
 // routes patch the scale subresource. The rule for concurrent requests (ADR 0006): one action at
 // a time per resource — while an earlier request is still in the annotations (the supervisor has
 // not taken it yet), another is refused with 409 ActionPending. The check and the write are one

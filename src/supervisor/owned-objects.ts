@@ -9,10 +9,26 @@ import {
 import { isAlreadyExists, isNotFound } from '../kube/errors.ts';
 
 /**
- * Creates and deletes the objects a supervisor owns. Every call is safe to repeat: creating what
- * exists (409) and deleting what is gone (404) count as done.
+ * The objects a supervisor owns, as its machines' effects create and delete them. Every call is
+ * safe to repeat: creating what exists and deleting what is gone count as done. A port, so tests
+ * hand in a recorder instead of an API server.
  */
-export class OwnedObjects {
+export interface OwnedObjectWriter {
+  createPod(pod: V1Pod): Promise<'created' | 'exists'>;
+  deletePod(name: string, gracePeriodSeconds?: number): Promise<void>;
+  createService(service: V1Service): Promise<'created' | 'exists'>;
+  deleteService(name: string): Promise<void>;
+  readJob(name: string): Promise<V1Job | undefined>;
+  createJob(job: V1Job): Promise<'created' | 'exists'>;
+  /** Deletes a Job in the foreground: it stays, being deleted, until its pods are gone. */
+  deleteJob(name: string): Promise<void>;
+}
+
+/**
+ * The owned objects on the API server: creating what exists (409) and deleting what is gone (404)
+ * count as done.
+ */
+export class OwnedObjects implements OwnedObjectWriter {
   readonly #core: CoreV1Api;
   readonly #batch: BatchV1Api;
   readonly #namespace: string;

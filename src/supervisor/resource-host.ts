@@ -1,4 +1,6 @@
-import type { AnyActorRef } from 'xstate';
+import type { Actor } from 'xstate';
+import type { clusterMachine } from '../machines/cluster-machine.ts';
+import type { jobMachine } from '../machines/job-machine.ts';
 import type { ActionOutcome, Notice, RequestedAction } from '../machines/observations.ts';
 import type { StatusWriter } from './status-writer.ts';
 
@@ -9,18 +11,44 @@ export interface ReportedContext {
   readonly pendingAction: RequestedAction | null;
 }
 
+/** A requested action the supervisor refused before any machine saw it (an unknown name). */
+export interface InvalidAction {
+  readonly at: number;
+  readonly message: string;
+}
+
+/** The last Flink job a job machine owned, and the last state Flink listed it in. */
+export interface LastFlinkJob {
+  readonly id: string;
+  readonly state: string | null;
+}
+
 /** The supervisor's handle on one resource: its machine actor and its status writer. */
-export interface ResourceHost {
-  readonly kind: 'cluster' | 'job';
+export interface ResourceHost<TKind extends 'cluster' | 'job', TActor> {
+  readonly kind: TKind;
   readonly name: string;
   readonly uid: string;
-  readonly actor: AnyActorRef;
+  readonly actor: TActor;
   readonly writer: StatusWriter;
   lastValue: string;
   lastNoticeAt: number | null;
   lastActionAt: number | null;
-  /** Why the persisted snapshot could not be restored (reported once as a condition and an Event). */
+  /** Why the persisted snapshot could not be restored (reported as a condition and an Event). */
   restoreFailure: { reason: string; message: string } | null;
-  /** Set when the spec could not be parsed at this generation. */
+  /** Set while the spec at `generation` does not parse; cleared once a generation parses. */
   invalidSpec: { generation: number; message: string } | null;
+  /** The latest requested action nobody could take (reported until a newer action is processed). */
+  invalidAction: InvalidAction | null;
 }
+
+export type ClusterHost = ResourceHost<'cluster', Actor<typeof clusterMachine>>;
+
+export interface JobHost extends ResourceHost<'job', Actor<typeof jobMachine>> {
+  /**
+   * The job machine forgets its Flink job id once a stop completes, often before Flink was seen to
+   * end it; the supervisor keeps following that job so the status can say how it ended.
+   */
+  lastFlinkJob: LastFlinkJob | null;
+}
+
+export type AnyHost = ClusterHost | JobHost;

@@ -1,0 +1,113 @@
+// What the supervisor tells the machines, built from what its caches hold and what Flink answered:
+// pure functions of the cached objects, so a pass can be tested without an API server.
+import type { V1Job, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { FlinkCluster } from '../api/flink-cluster.ts';
+import type { FlinkJob } from '../api/flink-job.ts';
+import { jobManagerServiceName, LABELS } from '../api/names.ts';
+import type {
+  ClusterObservation,
+  ClusterView,
+  FlinkJobObservation,
+  FlinkRestObservation,
+  JobObservation,
+  JobSummary,
+} from '../machines/observations.ts';
+import { readBootstrap } from './bootstrap-observation.ts';
+import { isLivePod } from './machine-effects.ts';
+import type { LastFlinkJob } from './resource-host.ts';
+import { clusterSpecDigest, jobSpecDigest } from './spec-policies.ts';
+
+export function isReadyPod(pod: V1Pod): boolean {
+  return (
+    isLivePod(pod) && (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
+  );
+}
+
+/** The cluster's live pods by role (Failed and Succeeded pods do not count). */
+export interface ClusterPods {
+  readonly jobManagers: readonly V1Pod[];
+  readonly taskManagers: readonly V1Pod[];
+}
+
+export function clusterPods(pods: readonly V1Pod[]): ClusterPods {
+  const live = (role: string) =>
+    pods.filter((p) => p.metadata?.labels?.[LABELS.role] === role && isLivePod(p));
+  return { jobManagers: live('jobmanager'), taskManagers: live('taskmanager') };
+}
+
+/** Flink is asked only while a JobManager is Ready: an unready one answers nothing useful. */
+export function jobManagerReady(pods: ClusterPods): boolean {
+  return pods.jobManagers.some(isReadyPod);
+}
+
+export function observeCluster(input: {
+  readonly cluster: FlinkCluster;
+  readonly pods: ClusterPods;
+  readonly services: readonly V1Service[];
+  readonly flink: FlinkRestObservation;
+  readonly jobs: readonly JobSummary[];
+}): ClusterObservation {
+  const { cluster, pods } = input;
+  const serviceName = jobManagerServiceName(cluster.metadata.name ?? '');
+  return {
+    deletionRequested: Boolean(cluster.metadata.deletionTimestamp),
+    specDigest: clusterSpecDigest(cluster),
+    jobManager: { pods: pods.jobManagers.length, ready: jobManagerReady(pods) },
+    jobManagerService: input.services.some((s) => s.metadata?.name === serviceName),
+    taskManagers: { pods: pods.taskManagers.length, ready: pods.taskManagers.filter(isReadyPod).length },
+    flink: input.flink,
+    jobs: input.jobs,
+  };
+}
+
+/** What Flink says about the job id the machine owns: only that id counts (NONE without one). */
+export function flinkJobOf(jobId: string | null, flink: FlinkRestObservation): FlinkJobObservation {
+  if (!jobId) return 'NONE';
+  if (!flink.reachable) return 'UNREACHABLE';
+  return flink.jobs.find((j) => j.id === jobId)?.state ?? 'NOT_FOUND';
+}
+
+export interface JobReading {
+  readonly observation: JobObservation;
+  /** The bootstrap Job has been deleting for longer than taskTimeout and is no longer waited for. */
+  readonly bootstrapGaveUp: boolean;
+}
+
+export function observeJob(input: {
+  readonly job: FlinkJob;
+  readonly cluster: ClusterView;
+  readonly taskTimeoutMs: number;
+  readonly ownedJobId: string | null;
+  readonly flink: FlinkRestObservation;
+  readonly bootstrap: V1Job | undefined;
+  readonly now: number;
+}): JobReading {
+  const { gaveUp, ...bootstrap } = readBootstrap(input.bootstrap, input.now, input.taskTimeoutMs);
+  return {
+    observation: {
+      deletionRequested: Boolean(input.job.metadata.deletionTimestamp),
+      specDigest: jobSpecDigest(input.job),
+      cluster: input.cluster,
+      flinkJob: flinkJobOf(input.ownedJobId, input.flink),
+      ...bootstrap,
+    },
+    bootstrapGaveUp: gaveUp,
+  };
+}
+
+/**
+ * Follows the Flink job a job machine owns, and keeps following it after the machine let go of its
+ * id: a stop-with-savepoint completes on the savepoint's status, before any observation showed the
+ * job FINISHED, and the machine then forgets the id. Flink keeps listing ended jobs for a while, so
+ * the next readings still say how that job ended.
+ */
+export function followFlinkJob(
+  previous: LastFlinkJob | null,
+  ownedJobId: string | null,
+  flink: FlinkRestObservation,
+): LastFlinkJob | null {
+  const id = ownedJobId ?? previous?.id ?? null;
+  if (id === null) return null;
+  const listed = flink.reachable ? flink.jobs.find((j) => j.id === id)?.state : undefined;
+  return { id, state: listed ?? (previous?.id === id ? previous.state : null) };
+}

@@ -1,0 +1,143 @@
+// The requested-action annotation (START, STOP, TRIGGER_SAVEPOINT, FORGET_SAVEPOINT), whoever set
+// it (kubectl, the control API, the CLI): stamped with its identity, handed to the machine, and
+// cleared once the machine recorded it in status.
+import { ANNOTATIONS, type FLINK_CLUSTER, type FLINK_JOB, parseRequestedAction } from '../api/names.ts';
+import type { CustomObject, CustomResourceClient } from '../kube/custom-resource-client.ts';
+import type { EventType } from '../kube/event-recorder.ts';
+import { retryOnConflict } from '../kube/retry-on-conflict.ts';
+import type { ActionRequestedEvent, RequestedActionName } from '../machines/observations.ts';
+import type { InvalidAction, ReportedContext } from './resource-host.ts';
+
+/** `<epoch ms>` or `<epoch ms>:<ACTION>`: the identity of a requested action. */
+export function parseActionStamp(stamp: string | undefined): { at: number; action?: string } | undefined {
+  if (!stamp) return undefined;
+  const [at, action] = stamp.split(':');
+  const ms = Number(at);
+  if (!Number.isFinite(ms) || ms <= 0) return undefined;
+  return action ? { at: ms, action: action.toUpperCase() } : { at: ms };
+}
+
+export const EXPECTED_ACTIONS = 'START, STOP, TRIGGER_SAVEPOINT or FORGET_SAVEPOINT';
+
+/** What taking a request needs of the supervisor. */
+export interface RequestedActionPorts {
+  readonly resources: CustomResourceClient;
+  readonly namespace: string;
+  /** Counts one metadata write (the apiWrites metric). */
+  readonly metadataWritten: () => void;
+  readonly debug: (fields: Record<string, unknown>, message: string) => void;
+}
+
+/** The resource the request is on, and its machine. */
+export interface ActionTarget {
+  readonly kind: typeof FLINK_CLUSTER | typeof FLINK_JOB;
+  readonly raw: CustomObject;
+  send(event: ActionRequestedEvent): void;
+  context(): ReportedContext;
+  /** Remembers a request no machine can take, so the status says why (ActionProcessed). */
+  refuse(invalid: InvalidAction): void;
+  event(type: EventType, reason: string, message: string): void;
+  /** Writes the resource's status now; resolves once stored. */
+  writeStatus(): Promise<void>;
+}
+
+export type ActionHandling =
+  /** No request, or one already taken (its annotation is being cleared). */
+  | 'none'
+  /** An unknown action: refused and cleared. */
+  | 'invalid'
+  /** The request had no identity of its own yet: stamped; it comes back through the watch. */
+  | 'stamped'
+  /** Handed to the machine, which recorded it; the annotation is cleared. */
+  | 'recorded'
+  /** Handed to the machine, which did not record it (yet): the annotation stays for the next pass. */
+  | 'sent';
+
+/**
+ * Takes the request on `target`, if any. The annotation is stamped with its time if the user gave
+ * none (its identity, so a repeat is ignored), handed to the machine, and cleared once the machine
+ * recorded it (pending or processed) and that record is in status: a crash in between re-sends the
+ * same request, which the machine ignores.
+ */
+export async function takeRequestedAction(
+  ports: RequestedActionPorts,
+  target: ActionTarget,
+  now: number,
+): Promise<ActionHandling> {
+  const { kind, raw } = target;
+  const annotations = raw.metadata.annotations ?? {};
+  const value = annotations[ANNOTATIONS.requestedAction];
+  const action = parseRequestedAction(value);
+  if (action === undefined) return 'none';
+  const name = raw.metadata.name ?? '';
+  const stamp = annotations[ANNOTATIONS.actionTimestamp];
+  // Clears the request's annotations, only while they still carry this request (a newer one stays).
+  const clear = () =>
+    retryOnConflict(async () => {
+      const current = await ports.resources.get(kind, ports.namespace, name);
+      const a = current?.metadata.annotations ?? {};
+      if (
+        !current ||
+        a[ANNOTATIONS.requestedAction] === undefined ||
+        a[ANNOTATIONS.actionTimestamp] !== stamp
+      )
+        return;
+      await ports.resources.patch(kind, ports.namespace, name, {
+        metadata: {
+          resourceVersion: current.metadata.resourceVersion,
+          annotations: {
+            [ANNOTATIONS.requestedAction]: null,
+            [ANNOTATIONS.withoutSavepoint]: null,
+            [ANNOTATIONS.actionTimestamp]: null,
+          },
+        },
+      });
+      ports.metadataWritten();
+    }).catch((err: unknown) =>
+      ports.debug({ err: String(err) }, 'action annotation not cleared; next pass retries'),
+    );
+  if (action === 'invalid') {
+    const message = `unknown requested action "${value}"; expected ${EXPECTED_ACTIONS}`;
+    target.event('Warning', 'InvalidAction', message);
+    // The condition, not only the Event: `kubectl wait --for=condition=ActionProcessed` must end.
+    target.refuse({ at: now, message });
+    await target
+      .writeStatus()
+      .catch((err: unknown) =>
+        ports.debug({ err: String(err) }, 'status not written; the next snapshot writes it'),
+      );
+    await clear();
+    return 'invalid';
+  }
+  const identity = parseActionStamp(stamp);
+  if (!identity || (identity.action !== undefined && identity.action !== action)) {
+    // The request's identity: its time, and the action it belongs to, so a stamp left by an
+    // earlier request is never mistaken for this one.
+    await ports.resources
+      .patch(kind, ports.namespace, name, {
+        metadata: {
+          resourceVersion: raw.metadata.resourceVersion,
+          annotations: { [ANNOTATIONS.actionTimestamp]: `${now}:${action}` },
+        },
+      })
+      .then(() => ports.metadataWritten())
+      .catch(() => undefined);
+    return 'stamped';
+  }
+  const requestedAt = identity.at;
+  target.send({
+    type: 'ACTION_REQUESTED',
+    at: now,
+    action: action as RequestedActionName,
+    withoutSavepoint: (annotations[ANNOTATIONS.withoutSavepoint] ?? '').toLowerCase() === 'true',
+    requestedAt,
+  });
+  const context = target.context();
+  const recorded =
+    context.pendingAction?.requestedAt === requestedAt ||
+    (context.lastAction?.requestedAt ?? 0) >= requestedAt;
+  if (!recorded) return 'sent';
+  await target.writeStatus();
+  await clear();
+  return 'recorded';
+}

@@ -1,0 +1,225 @@
+// The status a supervisor writes for a FlinkCluster or FlinkJob: a pure function of the machine's
+// snapshot and what the supervisor knows besides (the stored status, a spec that did not parse, a
+// requested action nobody could take, the last Flink job followed). Users read this with kubectl and
+// `kubectl wait`, so what it says must be true of the world, not only of the machine.
+import { CONDITION_REASONS, CONDITION_TYPES, Conditions, storedConditions } from '../api/conditions.ts';
+import type { FlinkJob } from '../api/flink-job.ts';
+import { taskManagerLabelSelector } from '../api/names.ts';
+import type { Condition } from '../api/status.ts';
+import type { ClusterContext } from '../machines/cluster-machine.ts';
+import type { PersistedEnvelope } from '../machines/envelope.ts';
+import type { JobContext } from '../machines/job-machine.ts';
+import { isTerminalFlinkState } from '../machines/observations.ts';
+import { encodeClusterSnapshot, encodeJobSnapshot } from '../machines/persistence.ts';
+import {
+  clusterHealth,
+  clusterResourceStatus,
+  jobResourceStatus,
+  lifecycleState,
+  type MachineState,
+} from '../machines/views.ts';
+import type { InvalidAction, LastFlinkJob, ReportedContext } from './resource-host.ts';
+
+/** What the supervisor knows of one resource besides its machine. */
+export interface ReportFacts {
+  readonly now: number;
+  /** metadata.generation of the object the status is written to. */
+  readonly generation: number;
+  /** The status stored now (its conditions are carried over and updated). */
+  readonly stored: Record<string, unknown> | undefined;
+  readonly restoreFailure: { readonly reason: string; readonly message: string } | null;
+  readonly invalidSpec: { readonly generation: number; readonly message: string } | null;
+  readonly invalidAction: InvalidAction | null;
+  /** The write-ahead envelope to store instead of one encoded from the snapshot. */
+  readonly envelope?: PersistedEnvelope;
+}
+
+export interface ClusterReport extends ReportFacts {
+  readonly kind: 'cluster';
+  readonly snapshot: MachineState<ClusterContext>;
+  readonly clusterName: string;
+  readonly serviceMode: string | undefined;
+  /** TaskManager pods that exist (not Failed or Succeeded). */
+  readonly taskManagerReplicas: number;
+}
+
+export interface JobReport extends ReportFacts {
+  readonly kind: 'job';
+  readonly snapshot: MachineState<JobContext>;
+  readonly clusterName: string;
+  readonly clusterUid: string | undefined;
+  readonly cluster: MachineState<ClusterContext> | undefined;
+  /** The parsed FlinkJob (its savepoint mode and restart policy are reported). */
+  readonly job: FlinkJob | undefined;
+  readonly lastFlinkJob: LastFlinkJob | null;
+}
+
+function iso(ms: number | null | undefined): string | undefined {
+  return ms === null || ms === undefined ? undefined : new Date(ms).toISOString();
+}
+
+/** A state Flink no longer runs the job in: it ended, or Flink does not know it (any more). */
+function ended(state: string | null | undefined): state is string {
+  return typeof state === 'string' && (isTerminalFlinkState(state) || state === 'NOT_FOUND');
+}
+
+/**
+ * status.jobId and status.jobStatus. While the machine owns a job id, the last state Flink reported
+ * for it. Once it owns none (a stop completed), status.jobId is empty, as the schema says ("the
+ * running job"), and jobStatus says how the last job ended: the state Flink lists it in, else the
+ * one the machine last saw, else the one stored before, and never the state of a running job,
+ * which a stopped job is not.
+ */
+export function reportedFlinkJob(
+  context: Pick<JobContext, 'jobId' | 'lastFlinkState'>,
+  last: LastFlinkJob | null,
+  storedJobStatus: unknown,
+): { readonly jobId: string; readonly jobStatus: string } {
+  if (context.jobId !== null) return { jobId: context.jobId, jobStatus: context.lastFlinkState ?? '' };
+  const candidates = [
+    last?.state,
+    context.lastFlinkState,
+    typeof storedJobStatus === 'string' ? storedJobStatus : undefined,
+  ];
+  return { jobId: '', jobStatus: candidates.find(ended) ?? '' };
+}
+
+function readyMessage(report: ClusterReport | JobReport, state: string): string {
+  const base = report.snapshot.context.notice?.message ?? `the ${report.kind} is ${state}`;
+  if (report.kind !== 'job' || report.snapshot.context.jobId !== null || !report.lastFlinkJob) return base;
+  // status.jobId is empty once a stop completed; the job that ran stays named here.
+  const { jobStatus } = reportedFlinkJob(
+    report.snapshot.context,
+    report.lastFlinkJob,
+    report.stored?.['jobStatus'],
+  );
+  return `${base} (last Flink job ${report.lastFlinkJob.id}${jobStatus ? ` ${jobStatus}` : ''})`;
+}
+
+/** The conditions of a status computed from a machine snapshot. */
+export function reportConditions(report: ClusterReport | JobReport, resourceStatus: string): Condition[] {
+  const context: ReportedContext = report.snapshot.context;
+  const state = lifecycleState(report.snapshot.value);
+  const conditions = new Conditions(storedConditions(report.stored), report.generation, new Date(report.now));
+  const running = state === 'Started' && resourceStatus === 'Updated';
+  const settled = running || state === 'Stopped';
+  const invalidSpec = report.invalidSpec;
+  // While the spec does not parse, the machine runs on the last one that did: the resource is not
+  // as its spec says.
+  if (invalidSpec)
+    conditions.set(CONDITION_TYPES.ready, false, CONDITION_REASONS.invalidSpec, invalidSpec.message);
+  else
+    conditions.set(
+      CONDITION_TYPES.ready,
+      running,
+      state === 'Started' ? (running ? CONDITION_REASONS.running : CONDITION_REASONS.updating) : state,
+      readyMessage(report, state),
+    );
+  conditions.set(
+    CONDITION_TYPES.progressing,
+    !settled,
+    settled ? CONDITION_REASONS.settled : state,
+    `the ${report.kind} is ${state}`,
+  );
+  if (invalidSpec)
+    conditions.set(CONDITION_TYPES.specValid, false, CONDITION_REASONS.invalidSpec, invalidSpec.message);
+  else
+    conditions.set(
+      CONDITION_TYPES.specValid,
+      true,
+      CONDITION_REASONS.parsed,
+      `the spec at generation ${report.generation} parsed`,
+    );
+  if (report.restoreFailure) {
+    conditions.set(
+      CONDITION_TYPES.machineRestored,
+      false,
+      report.restoreFailure.reason,
+      report.restoreFailure.message,
+    );
+  }
+  const last = context.lastAction;
+  const invalid = report.invalidAction;
+  if (invalid && (!last || invalid.at >= last.at)) {
+    conditions.set(CONDITION_TYPES.actionProcessed, false, CONDITION_REASONS.invalidAction, invalid.message);
+  } else if (last) {
+    const accepted = last.outcome === 'accepted';
+    conditions.set(
+      CONDITION_TYPES.actionProcessed,
+      accepted,
+      accepted ? CONDITION_REASONS.accepted : CONDITION_REASONS.rejected,
+      `${last.action}: ${last.reason}`,
+    );
+  }
+  return conditions.toArray();
+}
+
+/** The whole status of a FlinkCluster or FlinkJob (the status writer replaces it as a whole). */
+export function statusFromSnapshot(report: ClusterReport | JobReport): Record<string, unknown> {
+  const resourceStatus =
+    report.kind === 'cluster' ? clusterResourceStatus(report.snapshot) : jobResourceStatus(report.snapshot);
+  const base: Record<string, unknown> = {
+    observedGeneration: report.generation,
+    conditions: reportConditions(report, resourceStatus),
+    supervisorStatus: lifecycleState(report.snapshot.value),
+    resourceStatus,
+    machine:
+      report.envelope ??
+      (report.kind === 'cluster'
+        ? encodeClusterSnapshot(report.snapshot)
+        : encodeJobSnapshot(report.snapshot)),
+    timestamp: new Date(report.now).toISOString(),
+  };
+  if (report.kind === 'cluster') {
+    const c = report.snapshot.context;
+    return {
+      ...base,
+      clusterHealth: clusterHealth(report.snapshot),
+      labelSelector: taskManagerLabelSelector(report.clusterName),
+      serviceMode: report.serviceMode,
+      taskManagers: c.desiredTaskManagers,
+      taskSlots: c.taskSlots,
+      taskManagerReplicas: report.taskManagerReplicas,
+      totalTaskSlots: report.taskManagerReplicas * c.taskSlots,
+      ...(c.lastRescaleAt ? { rescaleTimestamp: iso(c.lastRescaleAt) } : {}),
+    };
+  }
+  const j = report.snapshot.context;
+  const job = report.job;
+  return {
+    ...base,
+    clusterName: report.clusterName,
+    clusterUid: report.clusterUid,
+    clusterHealth: report.cluster ? clusterHealth(report.cluster) : '',
+    labelSelector: taskManagerLabelSelector(report.clusterName),
+    jobParallelism: j.parallelism,
+    ...reportedFlinkJob(j, report.lastFlinkJob, report.stored?.['jobStatus']),
+    savepointPath: j.savepointPath ?? '',
+    savepointJobId: j.savepoint ? (j.jobId ?? '') : '',
+    savepointTriggerId: j.savepoint?.triggerId ?? '',
+    ...(j.savepointAt ? { savepointTimestamp: iso(j.savepointAt) } : {}),
+    ...(j.lastSavepointRequestAt ? { savepointRequestTimestamp: iso(j.lastSavepointRequestAt) } : {}),
+    ...(job
+      ? { savepointMode: job.spec.savepoint.savepointMode, restartPolicy: job.spec.restart.restartPolicy }
+      : {}),
+  };
+}
+
+/**
+ * The status patch for a spec that does not parse (written when no machine reports on the
+ * resource), or undefined when the stored status already says so for this generation.
+ */
+export function invalidSpecPatch(
+  stored: Record<string, unknown> | undefined,
+  generation: number,
+  message: string,
+  now: number,
+): { conditions: Condition[]; observedGeneration: number } | undefined {
+  const conditions = new Conditions(storedConditions(stored), generation, new Date(now));
+  const existing = conditions.get(CONDITION_TYPES.specValid);
+  if (existing?.status === 'False' && existing.observedGeneration === generation) return undefined;
+  conditions
+    .set(CONDITION_TYPES.specValid, false, CONDITION_REASONS.invalidSpec, message)
+    .set(CONDITION_TYPES.ready, false, CONDITION_REASONS.invalidSpec, message);
+  return { conditions: conditions.toArray(), observedGeneration: generation };
+}

@@ -1,0 +1,99 @@
+import {
+  BatchV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1Job,
+  type V1Pod,
+  type V1Service,
+} from '@kubernetes/client-node';
+import { API_GROUP_VERSION, FLINK_CLUSTER, FLINK_JOB, LABELS, MANAGED_BY } from '../api/names.ts';
+import type { CustomObject, CustomResourceClient } from '../kube/custom-resource-client.ts';
+import { Informer, type InformerEvent, type InformerHandler } from '../kube/informer.ts';
+
+/** A FlinkJob as cached: only spec.clusterName is read before it is parsed. */
+export type JobRaw = CustomObject & { spec?: { clusterName?: string } };
+
+/**
+ * One watched kind as the supervisor reads it: a cache keyed `<namespace>/<name>` and its change
+ * handlers. `Informer` is the one on the API server; tests hand in maps.
+ */
+export interface Cache<T> {
+  get(key: string): T | undefined;
+  list(): T[];
+  on(event: InformerEvent, handler: InformerHandler<T>): this;
+  /** Resolves once the first list filled the cache. */
+  start(): Promise<void>;
+  stop(): void;
+}
+
+/** Everything one supervisor watches. */
+export interface SupervisorCaches {
+  /** Its FlinkCluster (only that one). */
+  readonly clusters: Cache<CustomObject>;
+  /** Every FlinkJob of the namespace: spec.clusterName cannot be field-selected. */
+  readonly jobs: Cache<JobRaw>;
+  /** The pods, Services and batch Jobs it owns (managed-by and cluster labels). */
+  readonly pods: Cache<V1Pod>;
+  readonly services: Cache<V1Service>;
+  readonly batchJobs: Cache<V1Job>;
+}
+
+export interface CacheScope {
+  readonly namespace: string;
+  readonly clusterName: string;
+  /** Lists the custom resources (the same client the supervisor writes with). */
+  readonly resources: CustomResourceClient;
+  readonly onError: (err: unknown) => void;
+}
+
+/** The caches on the API server: list-then-watch informers. */
+export function informerCaches(kubeConfig: KubeConfig, scope: CacheScope): SupervisorCaches {
+  const kc = kubeConfig;
+  const { namespace: ns, clusterName, resources, onError } = scope;
+  const core = kc.makeApiClient(CoreV1Api);
+  const batch = kc.makeApiClient(BatchV1Api);
+  const ownedSelector = `${LABELS.managedBy}=${MANAGED_BY},${LABELS.cluster}=${clusterName}`;
+  const crPath = (plural: string) => `/apis/${API_GROUP_VERSION}/namespaces/${ns}/${plural}`;
+  return {
+    clusters: new Informer<CustomObject>({
+      kubeConfig: kc,
+      path: crPath(FLINK_CLUSTER.plural),
+      fieldSelector: `metadata.name=${clusterName}`,
+      list: async (s) => {
+        const all = await resources.list(FLINK_CLUSTER, ns);
+        return {
+          ...all,
+          items: all.items.filter((c) => !s.fieldSelector || c.metadata.name === clusterName),
+        };
+      },
+      onError,
+    }),
+    jobs: new Informer<JobRaw>({
+      kubeConfig: kc,
+      path: crPath(FLINK_JOB.plural),
+      list: async () => (await resources.list(FLINK_JOB, ns)) as { items: JobRaw[] },
+      onError,
+    }),
+    pods: new Informer<V1Pod>({
+      kubeConfig: kc,
+      path: `/api/v1/namespaces/${ns}/pods`,
+      labelSelector: ownedSelector,
+      list: (s) => core.listNamespacedPod({ namespace: ns, ...s }),
+      onError,
+    }),
+    services: new Informer<V1Service>({
+      kubeConfig: kc,
+      path: `/api/v1/namespaces/${ns}/services`,
+      labelSelector: ownedSelector,
+      list: (s) => core.listNamespacedService({ namespace: ns, ...s }),
+      onError,
+    }),
+    batchJobs: new Informer<V1Job>({
+      kubeConfig: kc,
+      path: `/apis/batch/v1/namespaces/${ns}/jobs`,
+      labelSelector: ownedSelector,
+      list: (s) => batch.listNamespacedJob({ namespace: ns, ...s }),
+      onError,
+    }),
+  };
+}

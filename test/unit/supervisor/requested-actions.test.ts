@@ -1,0 +1,158 @@
+// The requested-action annotation against an in-memory API server: stamped with its identity,
+// handed to the machine, cleared once recorded; an unknown action is refused with a condition.
+import { describe, expect, it } from 'vitest';
+import { ANNOTATIONS, FLINK_JOB } from '../../../src/api/names.ts';
+import type { CustomObject } from '../../../src/kube/custom-resource-client.ts';
+import type { ActionRequestedEvent } from '../../../src/machines/observations.ts';
+import {
+  parseActionStamp,
+  takeRequestedAction,
+  type ActionTarget,
+} from '../../../src/supervisor/requested-actions.ts';
+import type { InvalidAction, ReportedContext } from '../../../src/supervisor/resource-host.ts';
+import { InMemoryCustomResources } from '../../support/in-memory-custom-resources.ts';
+
+const NS = 'flink';
+const NOW = 1_800_000_000_000;
+
+function setup(annotations: Record<string, string>, records = true) {
+  const resources = new InMemoryCustomResources();
+  const raw = resources.put(FLINK_JOB, NS, { metadata: { name: 'orders', annotations } });
+  const sent: ActionRequestedEvent[] = [];
+  const events: [string, string, string][] = [];
+  const refused: InvalidAction[] = [];
+  let statusWrites = 0;
+  let context: ReportedContext = { notice: null, lastAction: null, pendingAction: null };
+  const target = (obj: CustomObject): ActionTarget => ({
+    kind: FLINK_JOB,
+    raw: obj,
+    send: (event) => {
+      sent.push(event);
+      if (records) {
+        const { action, withoutSavepoint, requestedAt } = event;
+        context = { ...context, pendingAction: { action, withoutSavepoint, requestedAt } };
+      }
+    },
+    context: () => context,
+    refuse: (invalid) => refused.push(invalid),
+    event: (type, reason, message) => events.push([type, reason, message]),
+    writeStatus: async () => {
+      statusWrites++;
+    },
+  });
+  let metadataWrites = 0;
+  const ports = {
+    resources,
+    namespace: NS,
+    metadataWritten: () => metadataWrites++,
+    debug: () => undefined,
+  };
+  /** One pass, reading the object as the cache holds it (`cached`), or as stored now. */
+  const take = async (cached?: CustomObject) => {
+    const current = cached ?? (await resources.get(FLINK_JOB, NS, 'orders')) ?? raw;
+    return takeRequestedAction(ports, target(current), NOW);
+  };
+  const annotationsNow = async () =>
+    (await resources.get(FLINK_JOB, NS, 'orders'))?.metadata.annotations ?? {};
+  return {
+    resources,
+    sent,
+    events,
+    refused,
+    take,
+    annotationsNow,
+    statusWrites: () => statusWrites,
+    metadataWrites: () => metadataWrites,
+  };
+}
+
+describe('parseActionStamp', () => {
+  it('reads `<ms>` and `<ms>:<ACTION>`, and nothing else', () => {
+    expect(parseActionStamp('1700000000000')).toEqual({ at: 1_700_000_000_000 });
+    expect(parseActionStamp('1700000000000:stop')).toEqual({ at: 1_700_000_000_000, action: 'STOP' });
+    expect(parseActionStamp(undefined)).toBeUndefined();
+    expect(parseActionStamp('')).toBeUndefined();
+    expect(parseActionStamp('yesterday')).toBeUndefined();
+    expect(parseActionStamp('-5')).toBeUndefined();
+  });
+});
+
+describe('takeRequestedAction', () => {
+  it('does nothing without a request', async () => {
+    const t = setup({});
+    expect(await t.take()).toBe('none');
+    expect(await setup({ [ANNOTATIONS.requestedAction]: 'NONE' }).take()).toBe('none');
+    expect(t.resources.writes).toEqual([]);
+  });
+
+  it('stamps a request that has no identity yet, and sends nothing', async () => {
+    const t = setup({ [ANNOTATIONS.requestedAction]: 'STOP' });
+    expect(await t.take()).toBe('stamped');
+    expect(t.sent).toEqual([]);
+    expect((await t.annotationsNow())[ANNOTATIONS.actionTimestamp]).toBe(`${NOW}:STOP`);
+    expect(t.metadataWrites()).toBe(1);
+  });
+
+  it('restamps a stamp left by an earlier request for another action', async () => {
+    const t = setup({
+      [ANNOTATIONS.requestedAction]: 'START',
+      [ANNOTATIONS.actionTimestamp]: `${NOW - 5000}:STOP`,
+    });
+    expect(await t.take()).toBe('stamped');
+    expect((await t.annotationsNow())[ANNOTATIONS.actionTimestamp]).toBe(`${NOW}:START`);
+  });
+
+  it('hands a stamped request to the machine; once recorded, writes status and clears the annotations', async () => {
+    const t = setup({
+      [ANNOTATIONS.requestedAction]: 'stop',
+      [ANNOTATIONS.withoutSavepoint]: 'true',
+      [ANNOTATIONS.actionTimestamp]: `${NOW - 1000}:STOP`,
+    });
+    expect(await t.take()).toBe('recorded');
+    expect(t.sent).toEqual([
+      { type: 'ACTION_REQUESTED', at: NOW, action: 'STOP', withoutSavepoint: true, requestedAt: NOW - 1000 },
+    ]);
+    expect(t.statusWrites()).toBe(1);
+    const after = await t.annotationsNow();
+    expect(after[ANNOTATIONS.requestedAction]).toBeUndefined();
+    expect(after[ANNOTATIONS.withoutSavepoint]).toBeUndefined();
+    expect(after[ANNOTATIONS.actionTimestamp]).toBeUndefined();
+  });
+
+  it('keeps the annotations while the machine has not recorded the request', async () => {
+    const t = setup(
+      { [ANNOTATIONS.requestedAction]: 'STOP', [ANNOTATIONS.actionTimestamp]: `${NOW}` },
+      false,
+    );
+    expect(await t.take()).toBe('sent');
+    expect(t.statusWrites()).toBe(0);
+    expect((await t.annotationsNow())[ANNOTATIONS.requestedAction]).toBe('STOP');
+  });
+
+  it('leaves a newer request in place when clearing the one it took', async () => {
+    const t = setup({
+      [ANNOTATIONS.requestedAction]: 'STOP',
+      [ANNOTATIONS.actionTimestamp]: `${NOW - 1000}:STOP`,
+    });
+    const cached = await t.resources.get(FLINK_JOB, NS, 'orders');
+    // The user asked again after the cache was read: the stored request is a newer one.
+    await t.resources.patch(FLINK_JOB, NS, 'orders', {
+      metadata: { annotations: { [ANNOTATIONS.actionTimestamp]: `${NOW}:STOP` } },
+    });
+    expect(await t.take(cached)).toBe('recorded');
+    expect((await t.annotationsNow())[ANNOTATIONS.actionTimestamp]).toBe(`${NOW}:STOP`);
+    expect((await t.annotationsNow())[ANNOTATIONS.requestedAction]).toBe('STOP');
+  });
+
+  it('an invalid requested action sets ActionProcessed=False (InvalidAction), says so in an Event, and is cleared', async () => {
+    const t = setup({ [ANNOTATIONS.requestedAction]: 'EXPLODE' });
+    expect(await t.take()).toBe('invalid');
+    expect(t.sent).toEqual([]);
+    const message =
+      'unknown requested action "EXPLODE"; expected START, STOP, TRIGGER_SAVEPOINT or FORGET_SAVEPOINT';
+    expect(t.events).toEqual([['Warning', 'InvalidAction', message]]);
+    expect(t.refused).toEqual([{ at: NOW, message }]);
+    expect(t.statusWrites()).toBe(1);
+    expect((await t.annotationsNow())[ANNOTATIONS.requestedAction]).toBeUndefined();
+  });
+});

@@ -1,0 +1,273 @@
+// A supervisor's passes end to end on in-memory ports: the custom resources in memory, watch
+// caches the test fills, a recorder for the owned objects, a Flink that answers from a table, and
+// a clock moved by hand. Nothing is spawned and nothing listens.
+import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ANNOTATIONS, FINALIZERS, FLINK_CLUSTER, FLINK_JOB } from '../../../src/api/names.ts';
+import { parseFlinkCluster } from '../../../src/api/parse.ts';
+import type { Condition } from '../../../src/api/status.ts';
+import type { FlinkRestClient } from '../../../src/flink/flink-rest-client.ts';
+import type { CustomObject } from '../../../src/kube/custom-resource-client.ts';
+import { MemoryEventRecorder } from '../../../src/kube/event-recorder.ts';
+import { createRegistry } from '../../../src/observability/metrics.ts';
+import type { OwnedObjectWriter } from '../../../src/supervisor/owned-objects.ts';
+import { jobManagerPod, jobManagerService } from '../../../src/supervisor/resource-builders.ts';
+import { Supervisor } from '../../../src/supervisor/supervisor.ts';
+import { supervisorMetrics } from '../../../src/supervisor/supervisor-metrics.ts';
+import { validFixtures } from '../../fixtures/crds/corpus.ts';
+import { inMemoryCaches, type MapCache } from '../../support/in-memory-caches.ts';
+import { InMemoryCustomResources } from '../../support/in-memory-custom-resources.ts';
+import { flush, ManualClock } from '../../support/manual-clock.ts';
+
+const NS = 'flink';
+const JOB_ID = '0123456789abcdef0123456789abcdef';
+const POLL_MS = 5000;
+
+function fixture(file: string): CustomObject {
+  const resource = validFixtures().find((f) => f.file === file)?.resource;
+  if (!resource) throw new Error(`no fixture ${file}`);
+  return structuredClone(resource) as unknown as CustomObject;
+}
+
+/** Flink as the supervisor reads it: an overview, the job list, and a cancel that ends a job. */
+function fakeFlink() {
+  const jobs = new Map<string, string>();
+  const calls: string[] = [];
+  const client = {
+    getOverview: async () => ({ 'slots-total': 4, 'slots-available': 3, taskmanagers: 2 }),
+    listJobs: async () => [...jobs].map(([id, status]) => ({ id, status })),
+    cancelJob: async (jobId: string) => {
+      calls.push(`cancel ${jobId}`);
+      jobs.set(jobId, 'CANCELED');
+    },
+    // Stop-with-savepoint: Flink ends the job FINISHED and the savepoint completes at once.
+    stopJobWithSavepoint: async (jobId: string, request: { triggerId: string }) => {
+      calls.push(`stop ${jobId}`);
+      jobs.set(jobId, 'FINISHED');
+      return { triggerId: request.triggerId };
+    },
+    getSavepointStatus: async () => ({ state: 'COMPLETED', location: 'file:///savepoints/sp-1' }),
+    getJobExceptions: async () => ({ entries: [] }),
+  };
+  return { jobs, calls, client: client as unknown as FlinkRestClient };
+}
+
+/** Records what the machines' effects create and delete; a created pod is at once Ready in the cache. */
+function recordingObjects(pods: MapCache<V1Pod>): OwnedObjectWriter & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    createPod: async (pod) => {
+      calls.push(`create pod ${pod.metadata?.name}`);
+      pods.put(ready(pod));
+      return 'created';
+    },
+    deletePod: async (name) => {
+      calls.push(`delete pod ${name}`);
+      pods.remove(`${NS}/${name}`);
+    },
+    createService: async (s) => (calls.push(`create service ${s.metadata?.name}`), 'created'),
+    deleteService: async (name) => void calls.push(`delete service ${name}`),
+    readJob: async () => undefined,
+    createJob: async (job) => (calls.push(`create job ${job.metadata?.name}`), 'created'),
+    deleteJob: async (name) => void calls.push(`delete job ${name}`),
+  };
+}
+
+function ready(pod: V1Pod): V1Pod {
+  return {
+    ...pod,
+    metadata: { ...pod.metadata, namespace: NS },
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+  };
+}
+
+function setup(job: CustomObject = fixture('job-minimal.yaml')) {
+  const clock = new ManualClock(Date.parse('2026-11-20T10:00:00Z'));
+  const resources = new InMemoryCustomResources();
+  resources.now = () => new Date(clock.now());
+  const clusterRaw = resources.put(FLINK_CLUSTER, NS, fixture('cluster-minimal.yaml'));
+  // A job that runs in Flink already (its id is in status): a new supervisor adopts it.
+  resources.put(FLINK_JOB, NS, { ...job, status: { jobId: JOB_ID } });
+  const caches = inMemoryCaches(resources);
+  const cluster = parseFlinkCluster(clusterRaw);
+  caches.pods.put(ready(jobManagerPod(cluster, 1)));
+  caches.services.put({
+    ...jobManagerService(cluster),
+    metadata: { ...jobManagerService(cluster).metadata, namespace: NS },
+  });
+  const flink = fakeFlink();
+  flink.jobs.set(JOB_ID, 'RUNNING');
+  const events = new MemoryEventRecorder();
+  const objects = recordingObjects(caches.pods);
+  const supervisor = new Supervisor({
+    kubeConfig: new KubeConfig(),
+    namespace: NS,
+    clusterName: 'minimal',
+    clock,
+    log: pino({ level: 'silent' }),
+    events,
+    metrics: supervisorMetrics(createRegistry('test', false)),
+    flinkClient: () => flink.client,
+    pollIntervalMs: POLL_MS,
+    resources,
+    caches: () => caches,
+    objects,
+  });
+  const leadership = new AbortController();
+  const settle = async () => {
+    for (let i = 0; i < 10; i++) {
+      await supervisor.idle();
+      await flush();
+    }
+  };
+  const stored = (kind: typeof FLINK_CLUSTER | typeof FLINK_JOB, name: string) =>
+    resources.objects.get(`${kind.plural}/${NS}/${name}`);
+  const jobStatus = () => stored(FLINK_JOB, 'minimal-wordcount')?.status ?? {};
+  const condition = (type: string) =>
+    ((jobStatus()['conditions'] ?? []) as Condition[]).find((c) => c.type === type);
+  return {
+    clock,
+    resources,
+    supervisor,
+    leadership,
+    settle,
+    stored,
+    jobStatus,
+    condition,
+    flink,
+    events,
+    objects,
+  };
+}
+
+let running: ReturnType<typeof setup> | undefined;
+afterEach(() => {
+  running?.leadership.abort();
+  running?.supervisor.stop();
+  running = undefined;
+});
+
+describe('a supervisor pass on in-memory ports', () => {
+  it('adds its finalizers, adopts the running job and writes status with conditions', async () => {
+    const t = (running = setup());
+    await t.supervisor.start();
+    void t.supervisor.lead(t.leadership.signal);
+    await t.settle();
+    expect(t.stored(FLINK_CLUSTER, 'minimal')?.metadata.finalizers).toContain(FINALIZERS.supervisor);
+    expect(t.stored(FLINK_JOB, 'minimal-wordcount')?.metadata.finalizers).toContain(FINALIZERS.supervisor);
+    expect(t.jobStatus()).toMatchObject({ supervisorStatus: 'Started', jobId: JOB_ID, jobStatus: 'RUNNING' });
+    expect(t.condition('SpecValid')).toMatchObject({ status: 'True', reason: 'Parsed' });
+    expect(t.condition('Ready')?.status).toBeDefined();
+    expect(t.stored(FLINK_CLUSTER, 'minimal')?.status?.['supervisorStatus']).toBeDefined();
+    expect(t.supervisor.machines().map((m) => [m.kind, m.name])).toEqual([
+      ['cluster', 'minimal'],
+      ['job', 'minimal-wordcount'],
+    ]);
+  });
+
+  it('writes nothing on a pass where nothing changed', async () => {
+    const t = (running = setup());
+    await t.supervisor.start();
+    void t.supervisor.lead(t.leadership.signal);
+    // The adopted cluster converges first (its TaskManager appears, then it is Ready).
+    for (let i = 0; i < 3; i++) {
+      await t.clock.advance(POLL_MS);
+      await t.settle();
+    }
+    expect(t.stored(FLINK_CLUSTER, 'minimal')?.status?.['resourceStatus']).toBe('Updated');
+    const before = t.resources.writes.length;
+    for (let i = 0; i < 2; i++) {
+      await t.clock.advance(POLL_MS);
+      await t.settle();
+    }
+    expect(t.resources.writes.slice(before)).toEqual([]);
+  });
+
+  it('takes a requested STOP: stamps it, hands it to the machine, clears it, and reports the stopped job truthfully', async () => {
+    const t = (running = setup());
+    await t.supervisor.start();
+    void t.supervisor.lead(t.leadership.signal);
+    await t.settle();
+    await t.resources.patch(FLINK_JOB, NS, 'minimal-wordcount', {
+      metadata: { annotations: { [ANNOTATIONS.requestedAction]: 'STOP' } },
+    });
+    await t.settle();
+    expect(t.condition('ActionProcessed')).toMatchObject({ status: 'True', reason: 'Accepted' });
+    const annotations = t.stored(FLINK_JOB, 'minimal-wordcount')?.metadata.annotations ?? {};
+    expect(annotations[ANNOTATIONS.requestedAction]).toBeUndefined();
+    expect(annotations[ANNOTATIONS.actionTimestamp]).toBeUndefined();
+    // The next observation decides the stop (savepointMode Manual: cancel); Flink then lists the
+    // job CANCELED and the machine is stopped.
+    for (let i = 0; i < 3; i++) {
+      await t.clock.advance(POLL_MS);
+      await t.settle();
+    }
+    expect(t.flink.calls).toEqual([`cancel ${JOB_ID}`]);
+    expect(t.jobStatus()).toMatchObject({ supervisorStatus: 'Stopped', jobId: '', jobStatus: 'CANCELED' });
+    expect(t.events.events.map((e) => e.reason)).toContain('ActionAccepted');
+  });
+
+  it('an invalid requested action ends in ActionProcessed=False (InvalidAction), not only an Event', async () => {
+    const t = (running = setup());
+    await t.supervisor.start();
+    void t.supervisor.lead(t.leadership.signal);
+    await t.settle();
+    await t.resources.patch(FLINK_JOB, NS, 'minimal-wordcount', {
+      metadata: { annotations: { [ANNOTATIONS.requestedAction]: 'EXPLODE' } },
+    });
+    await t.settle();
+    expect(t.condition('ActionProcessed')).toMatchObject({ status: 'False', reason: 'InvalidAction' });
+    expect(t.events.events.find((e) => e.reason === 'InvalidAction')?.type).toBe('Warning');
+    expect(
+      t.stored(FLINK_JOB, 'minimal-wordcount')?.metadata.annotations?.[ANNOTATIONS.requestedAction],
+    ).toBeUndefined();
+  });
+
+  it('an invalid spec keeps SpecValid=False through machine writes, and SpecValid=True once fixed', async () => {
+    const t = (running = setup());
+    await t.supervisor.start();
+    void t.supervisor.lead(t.leadership.signal);
+    await t.settle();
+    await t.resources.patch(FLINK_JOB, NS, 'minimal-wordcount', { spec: { jobParallelism: -3 } });
+    await t.settle();
+    await t.clock.advance(POLL_MS);
+    await t.settle();
+    expect(t.condition('SpecValid')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+    expect(t.events.events.filter((e) => e.reason === 'InvalidSpec')).toHaveLength(1);
+    await t.resources.patch(FLINK_JOB, NS, 'minimal-wordcount', { spec: { jobParallelism: 1 } });
+    await t.settle();
+    expect(t.condition('SpecValid')).toMatchObject({ status: 'True', reason: 'Parsed' });
+  });
+
+  it('after a STOP with savepoint, reports how Flink ended the job (FINISHED), not the RUNNING seen before the stop', async () => {
+    const job = fixture('job-minimal.yaml');
+    job.spec = {
+      ...job.spec,
+      savepoint: { savepointMode: 'Automatic', savepointTargetPath: 'file:///savepoints' },
+    };
+    const t = (running = setup(job));
+    await t.supervisor.start();
+    void t.supervisor.lead(t.leadership.signal);
+    await t.settle();
+    expect(t.jobStatus()).toMatchObject({ supervisorStatus: 'Started', jobStatus: 'RUNNING' });
+    await t.resources.patch(FLINK_JOB, NS, 'minimal-wordcount', {
+      metadata: { annotations: { [ANNOTATIONS.requestedAction]: 'STOP' } },
+    });
+    await t.settle();
+    // The stop completes on the savepoint's status, before any observation showed the job ended.
+    for (let i = 0; i < 3; i++) {
+      await t.clock.advance(POLL_MS);
+      await t.settle();
+    }
+    expect(t.flink.calls).toEqual([`stop ${JOB_ID}`]);
+    expect(t.jobStatus()).toMatchObject({
+      supervisorStatus: 'Stopped',
+      jobId: '',
+      jobStatus: 'FINISHED',
+      savepointPath: 'file:///savepoints/sp-1',
+    });
+    expect(t.condition('Ready')?.message).toContain(`last Flink job ${JOB_ID} FINISHED`);
+  });
+});
