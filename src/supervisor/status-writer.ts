@@ -1,6 +1,7 @@
 import type { KindNames } from '../api/names.ts';
 import type { CustomResourceClient } from '../kube/custom-resource-client.ts';
 import { isConflict, isNotFound } from '../kube/errors.ts';
+import { stableStringify } from '../machines/ids.ts';
 
 /**
  * The single writer of one resource's status (the whole status is replaced). Writes are serialized (latest wins), skipped when
@@ -18,13 +19,17 @@ export interface StatusWriterOptions {
   readonly onWrite?: () => void;
 }
 
-/** Fields that change on every observation without meaning anything changed. */
+/**
+ * The status without the fields that change on every observation without meaning anything
+ * changed, in a key-order-free form: the API server hands objects back with its own key order, so
+ * a status read at start compares equal to the same status built here.
+ */
 export function comparableStatus(status: Record<string, unknown>): string {
   const machine = status['machine'] as { context?: Record<string, unknown> } | undefined;
   const context = machine?.context
     ? { ...machine.context, now: undefined, lastObservedAt: undefined }
     : undefined;
-  return JSON.stringify({
+  return stableStringify({
     ...status,
     timestamp: undefined,
     machine: machine ? { ...machine, context } : undefined,
