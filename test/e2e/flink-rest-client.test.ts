@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/devenv/wait-for.ts';
 import { FlinkBadRequestError, FlinkNotFoundError, isFlinkNotFound } from '../../src/flink/errors.ts';
-import type { RunJarResult, UploadedJar } from '../../src/flink/flink-rest-client.ts';
+import type { RunJarResult, UploadedJar } from '../../src/flink/client-types.ts';
 import { deriveJobId, deriveTriggerId, type FlinkId } from '../../src/flink/ids.ts';
 import type { FlinkCheckpointingStatistics } from '../../src/flink/schemas.ts';
 import {

@@ -1,5 +1,6 @@
 import { MockAgent, type Interceptable } from 'undici';
-import { FlinkRestClient, type FlinkRestClientOptions } from '../../../src/flink/flink-rest-client.ts';
+import type { FlinkRestClientOptions } from '../../../src/flink/client-types.ts';
+import { FlinkRestClient } from '../../../src/flink/flink-rest-client.ts';
 import type { FlinkRequestEvent } from '../../../src/flink/http-transport.ts';
 import { exponentialBackoff } from '../../../src/flink/retry-policy.ts';
 
