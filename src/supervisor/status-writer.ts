@@ -1,6 +1,7 @@
 import type { KindNames } from '../api/names.ts';
 import type { CustomResourceClient } from '../kube/custom-resource-client.ts';
-import { isConflict, isNotFound } from '../kube/errors.ts';
+import { isNotFound } from '../kube/errors.ts';
+import { retryOnConflict } from '../kube/retry-on-conflict.ts';
 import { stableStringify } from '../machines/ids.ts';
 
 /**
@@ -35,6 +36,9 @@ export function comparableStatus(status: Record<string, unknown>): string {
     machine: machine ? { ...machine, context } : undefined,
   });
 }
+
+/** No pause between tries: the re-read of the resourceVersion is the wait (and tests need no timers). */
+const IMMEDIATE_RETRY = { sleep: async () => undefined };
 
 export class StatusWriter {
   readonly #o: StatusWriterOptions;
@@ -72,10 +76,12 @@ export class StatusWriter {
     if (!status || this.#gone) return;
     const comparable = comparableStatus(status);
     if (comparable === this.#lastWritten) return;
+    // The status is the machine's whole decision, so a conflict (someone else wrote the object:
+    // an annotation, a spec change) only needs the new resourceVersion, not a new decision.
     let rv = this.#resourceVersion ?? this.#o.initialResourceVersion();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (!rv) {
+    try {
+      await retryOnConflict(async (tryNumber) => {
+        if (!rv || tryNumber > 1) {
           const fresh = await this.#o.client.get(this.#o.kind, this.#o.namespace, this.#o.name);
           if (!fresh) {
             this.#gone = true;
@@ -94,15 +100,10 @@ export class StatusWriter {
         this.#lastWritten = comparable;
         this.writes++;
         this.#o.onWrite?.();
-        return;
-      } catch (err) {
-        if (isNotFound(err)) {
-          this.#gone = true;
-          return;
-        }
-        if (!isConflict(err) || attempt >= 4) throw err;
-        rv = undefined;
-      }
+      }, IMMEDIATE_RETRY);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      this.#gone = true;
     }
   }
 }
