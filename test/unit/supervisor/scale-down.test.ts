@@ -32,6 +32,17 @@ describe('which TaskManagers a scale-down may remove', () => {
     expect(taskManagerHost({ id: 'tm-1' })).toBeUndefined();
   });
 
+  it('reads IPv6 TaskManager hosts, bracketed or not, as Kubernetes spells pod IPs', () => {
+    expect(taskManagerHost({ id: '2001:db8:0:0:0:0:0:7:33107-a0e2d7' })).toBe('2001:db8::7');
+    expect(taskManagerHost({ id: '[fd00::1:2]:6122-0f1e2d' })).toBe('fd00::1:2');
+    expect(
+      taskManagerHost({ id: 'tm-1', path: 'pekko.tcp://flink@[2001:DB8::a]:6122/user/rpc/taskmanager_0' }),
+    ).toBe('2001:db8::a');
+    expect(taskManagerHost({ id: '::ffff:10.1.2.3:6122-abcdef' })).toBe('10.1.2.3');
+    expect(taskManagerHost({ id: 'not:an:address:6122-abcdef' })).toBeUndefined();
+    expect(taskManagerHost({ id: '2001:6122-abcdef' })).toBeUndefined();
+  });
+
   it('takes only those idle in both looks', async () => {
     const hosts = await idleTaskManagerHosts(
       flink([
