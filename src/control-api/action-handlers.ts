@@ -10,13 +10,13 @@ import {
   requiredResource,
 } from './resource-handlers.ts';
 import type { CustomObject } from '../kube/custom-resource-client.ts';
-import { nextActionTimestamp, requestedActionOf } from './resource-views.ts';
+import { nextActionTimestamp, untakenRequestOf } from './resource-views.ts';
 
 // The command routes. They never act on Flink: START, STOP and the savepoint routes write the
 // requested-action annotations the supervisor takes (src/supervisor/requested-actions.ts), the scale
 // routes patch the scale subresource. The rule for concurrent requests (ADR 0006): one action at
-// a time per resource — while an earlier request is still in the annotations (the supervisor has
-// not taken it yet), another is refused with 409 ActionPending. The check and the write are one
+// a time per resource — while an earlier request is still in the annotations and the supervisor
+// has not recorded it in status yet, another is refused with 409 ActionPending. The check and the write are one
 // step: the write is preconditioned on the resourceVersion the check read.
 
 export interface ActionAccepted {
@@ -46,7 +46,7 @@ async function requestAction(
       known = undefined;
       if (!current) throw notFound(`${what} not found`);
       refuseWhileDeleting(kind, current, namespace);
-      const pending = requestedActionOf(current);
+      const pending = untakenRequestOf(current);
       if (pending) {
         const at = pending.requestedAt === null ? '' : ` at ${new Date(pending.requestedAt).toISOString()}`;
         throw conflict(

@@ -59,6 +59,20 @@ export function requestedActionOf(obj: CustomObject): RequestedActionView | unde
   };
 }
 
+/**
+ * The request in the annotations, unless the supervisor has already recorded it in status (as its
+ * pending or last action) and only the clearing of the annotations is still to come: a request
+ * the supervisor took is no longer waiting, so a new one may take its place (ADR 0006).
+ */
+export function untakenRequestOf(obj: CustomObject): RequestedActionView | undefined {
+  const requested = requestedActionOf(obj);
+  if (!requested || requested.requestedAt === null) return requested;
+  const taken =
+    pendingActionOf(obj)?.requestedAt === requested.requestedAt ||
+    (lastActionOf(obj)?.requestedAt ?? 0) >= requested.requestedAt;
+  return taken ? undefined : requested;
+}
+
 export function pendingActionOf(obj: CustomObject): ActionOutcomeView | undefined {
   return actionOf(machineContext(obj)?.['pendingAction']);
 }

@@ -21,16 +21,20 @@ import { systemClock } from '../../src/kube/clock.ts';
 import {
   CLUSTERS,
   JOBS,
+  clusterPods,
   deploySupervisor,
   flinkClusterManifest,
   flinkJobManifest,
   flinkJson,
   flinkRest,
+  podProcessGroups,
   readResource,
+  signalGroups,
   startSupervisedEnvironment,
   supervisedNamespace,
   waitForClusterRemoved,
   waitForStatus,
+  waitForTasksRunning,
   type SupervisedEnvironment,
 } from '../support/flinkvisor-e2e.ts';
 
@@ -317,9 +321,22 @@ describe('the control API and the CLI drive a real cluster', () => {
 
   it('45, 33: a second action while one is pending is 409; the STOP (savepointMode Automatic) stops with a savepoint', async () => {
     const before = String((await statusOf(JOBS, job))['savepointPath']);
-    // Back to back: the supervisor cannot have taken the STOP when the START arrives.
-    const stop = await rest('PUT', `/clusters/${cluster}/jobs/speed/stop`, { withoutSavepoint: false });
-    const start = await rest('PUT', `/clusters/${cluster}/jobs/speed/start`, {});
+    await waitForTasksRunning(s, ns, cluster, String((await statusOf(JOBS, job))['jobId']));
+    // The supervisor is paused (SIGSTOP, far below its lease) while both requests arrive, so the
+    // STOP is certainly still pending when the START comes: a fast supervisor once took the STOP
+    // between the two requests, and the START was then rightly accepted.
+    const [supervisor] = await clusterPods(s.kc, ns, cluster, 'supervisor');
+    const paused = await podProcessGroups(s, ns, supervisor?.metadata?.name ?? '');
+    expect(paused.length).toBeGreaterThan(0);
+    signalGroups(paused, 'SIGSTOP');
+    let stop: Awaited<ReturnType<typeof rest>>;
+    let start: Awaited<ReturnType<typeof rest>>;
+    try {
+      stop = await rest('PUT', `/clusters/${cluster}/jobs/speed/stop`, { withoutSavepoint: false });
+      start = await rest('PUT', `/clusters/${cluster}/jobs/speed/start`, {});
+    } finally {
+      signalGroups(paused, 'SIGCONT');
+    }
     expect(stop.status).toBe(202);
     expect(start.status).toBe(409);
     expect(start.body['error']).toBe('ActionPending');
@@ -387,6 +404,8 @@ describe('the control API and the CLI drive a real cluster', () => {
   });
 
   it('14: STOP on the cluster (REST) stops its job with a savepoint, removes its pods and Service, and resets the annotation', async () => {
+    // Flink refuses a savepoint until every task runs; the job was (re)started just before.
+    await waitForTasksRunning(s, ns, cluster, String((await statusOf(JOBS, job))['jobId']));
     expect((await rest('PUT', `/clusters/${cluster}/stop`, {})).status).toBe(202);
     await clusterStatus('Stopped', (st) => st['supervisorStatus'] === 'Stopped');
     const st = await statusOf(JOBS, job);

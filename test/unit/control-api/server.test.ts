@@ -368,6 +368,33 @@ describe('actions', () => {
     expect(annotations?.[ANNOTATIONS.requestedAction]).toBe('STOP');
   });
 
+  it('takes a new action once the supervisor recorded the previous one, even before it cleared the annotations', async () => {
+    expect((await call('PUT', '/clusters/demo/stop')).status).toBe(202);
+    const stopAt = Number(
+      (await store.get(FLINK_CLUSTER, NS, 'demo'))?.metadata.annotations?.[ANNOTATIONS.actionTimestamp],
+    );
+    // The supervisor recorded the STOP in status; its annotation is not cleared yet.
+    const current = store.objects.get(`flinkclusters/${NS}/demo`)!;
+    store.put(FLINK_CLUSTER, NS, {
+      ...current,
+      status: {
+        ...current.status,
+        machine: {
+          ...(current.status?.['machine'] as object),
+          context: {
+            ...((current.status?.['machine'] as { context?: object } | undefined)?.context ?? {}),
+            pendingAction: { action: 'STOP', withoutSavepoint: false, requestedAt: stopAt, at: stopAt },
+          },
+        },
+      },
+    });
+    const start = await call('PUT', '/clusters/demo/start', { body: {} });
+    expect(start.status).toBe(202);
+    expect(start.body['actionTimestamp']).toBeGreaterThan(stopAt);
+    const annotations = (await store.get(FLINK_CLUSTER, NS, 'demo'))?.metadata.annotations;
+    expect(annotations?.[ANNOTATIONS.requestedAction]).toBe('START');
+  });
+
   it('writes the action preconditioned on what it checked: a concurrent request makes it check again', async () => {
     store.beforePatch = (kind, name) => {
       if (
