@@ -17,6 +17,11 @@ export function parseActionStamp(stamp: string | undefined): { at: number; actio
   return action ? { at: ms, action: action.toUpperCase() } : { at: ms };
 }
 
+/** A key as one JSON Pointer token (RFC 6901): `~` and `/` escaped. */
+function jsonPointerToken(key: string): string {
+  return key.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
 export const EXPECTED_ACTIONS = 'START, STOP, TRIGGER_SAVEPOINT or FORGET_SAVEPOINT';
 
 /** What taking a request needs of the supervisor. */
@@ -72,26 +77,31 @@ export async function takeRequestedAction(
   const name = raw.metadata.name ?? '';
   const stamp = annotations[ANNOTATIONS.actionTimestamp];
   // Clears the request's annotations, only while they still carry this request (a newer one stays).
+  // The JSON patch's `test` ops are the precondition, not the resourceVersion: the status writes the
+  // same request causes must not make the clearing fail.
   const clear = () =>
     retryOnConflict(async () => {
       const current = await ports.resources.get(kind, ports.namespace, name);
       const a = current?.metadata.annotations ?? {};
-      if (
-        !current ||
-        a[ANNOTATIONS.requestedAction] === undefined ||
-        a[ANNOTATIONS.actionTimestamp] !== stamp
-      )
+      if (!current || a[ANNOTATIONS.requestedAction] !== value || a[ANNOTATIONS.actionTimestamp] !== stamp)
         return;
-      await ports.resources.patch(kind, ports.namespace, name, {
-        metadata: {
-          resourceVersion: current.metadata.resourceVersion,
-          annotations: {
-            [ANNOTATIONS.requestedAction]: null,
-            [ANNOTATIONS.withoutSavepoint]: null,
-            [ANNOTATIONS.actionTimestamp]: null,
-          },
-        },
-      });
+      const path = (key: string) => `/metadata/annotations/${jsonPointerToken(key)}`;
+      const present = [ANNOTATIONS.requestedAction, ANNOTATIONS.withoutSavepoint, ANNOTATIONS.actionTimestamp]
+        .filter((key) => a[key] !== undefined)
+        .map(path);
+      await ports.resources.jsonPatch(kind, ports.namespace, name, [
+        { op: 'test', path: path(ANNOTATIONS.requestedAction), value },
+        ...(stamp === undefined
+          ? []
+          : [
+              {
+                op: 'test',
+                path: `/metadata/annotations/${jsonPointerToken(ANNOTATIONS.actionTimestamp)}`,
+                value: stamp,
+              },
+            ]),
+        ...present.map((path) => ({ op: 'remove', path })),
+      ]);
       ports.metadataWritten();
     }).catch((err: unknown) =>
       ports.debug({ err: String(err) }, 'action annotation not cleared; next pass retries'),

@@ -154,19 +154,25 @@ export class InMemoryCustomResources implements CustomResourceClient {
     name: string,
     operations: object[],
   ): Promise<CustomObject> {
+    this.beforePatch?.(kind, name);
     this.writes.push({ op: 'jsonPatch', kind: kind.kind, name, body: structuredClone(operations) });
     const current = this.#current(kind, namespace, name);
     const next = structuredClone(current) as unknown as Record<string, unknown>;
     for (const op of operations as { op: string; path: string; value?: unknown }[]) {
-      const segments = op.path.split('/').slice(1);
+      const segments = op.path
+        .split('/')
+        .slice(1)
+        .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
       const last = segments.pop() ?? '';
       let parent = next;
       for (const s of segments) parent = (parent[s] ??= {}) as Record<string, unknown>;
       if (op.op === 'test') {
-        if (JSON.stringify(parent[last]) !== JSON.stringify(op.value))
+        if (!(last in parent) || JSON.stringify(parent[last]) !== JSON.stringify(op.value))
           throw apiError(422, 'Invalid', `the test of ${op.path} failed`);
-      } else if (op.op === 'remove') delete parent[last];
-      else parent[last] = structuredClone(op.value);
+      } else if (op.op === 'remove') {
+        if (!(last in parent)) throw apiError(422, 'Invalid', `nothing to remove at ${op.path}`);
+        delete parent[last];
+      } else parent[last] = structuredClone(op.value);
     }
     return this.#finish(kind, namespace, current, next as unknown as CustomObject);
   }

@@ -119,6 +119,24 @@ describe('takeRequestedAction', () => {
     expect(after[ANNOTATIONS.actionTimestamp]).toBeUndefined();
   });
 
+  it('clears the annotations even when status writes change the object between the read and the write', async () => {
+    const t = setup({
+      [ANNOTATIONS.requestedAction]: 'STOP',
+      [ANNOTATIONS.actionTimestamp]: `${NOW - 1000}`,
+    });
+    // Every write attempt meets a fresh status write first (the machine reporting its stop): a
+    // resourceVersion precondition would lose every time; the annotations' own values decide.
+    t.resources.beforePatch = () => {
+      const current = t.resources.objects.get(`${FLINK_JOB.plural}/${NS}/orders`)!;
+      void t.resources.replaceStatus(FLINK_JOB, NS, 'orders', current.metadata.resourceVersion ?? '', {
+        supervisorStatus: 'Stopping',
+      });
+    };
+    expect(await t.take()).toBe('recorded');
+    expect(await t.annotationsNow()).toEqual({});
+    expect(t.metadataWrites()).toBe(1);
+  });
+
   it('keeps the annotations while the machine has not recorded the request', async () => {
     const t = setup(
       { [ANNOTATIONS.requestedAction]: 'STOP', [ANNOTATIONS.actionTimestamp]: `${NOW}` },
