@@ -20,11 +20,7 @@ import {
   FlinkUnsupportedError,
   type FlinkRequestContext,
 } from './errors.ts';
-import {
-  FlinkHttpTransport,
-  type FlinkTransportRequest,
-  type HttpMethod,
-} from './http-transport.ts';
+import { FlinkHttpTransport, type FlinkTransportRequest, type HttpMethod } from './http-transport.ts';
 import { assertFlinkId, type FlinkId } from './ids.ts';
 import { jarIdFromUploadPath, jarUploadBody } from './jar-upload.ts';
 import {
