@@ -9,6 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { keepServingOnSocketErrors } from '../observability/health-server.ts';
 import { DNS_LABEL_PATTERN, jobManagerServiceName, jobResourceName } from '../api/names.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import type { Clock } from '../kube/clock.ts';
@@ -80,6 +81,8 @@ export interface ControlApiOptions {
 }
 
 export interface ControlApi {
+  /** The listening server (tests reach its sockets through it). */
+  readonly server: Server;
   readonly port: number;
   /** `https://host:port` (or http), without the /api/v1 prefix. */
   readonly url: string;
@@ -391,6 +394,7 @@ export async function startControlApi(o: ControlApiOptions): Promise<ControlApi>
       resolve();
     });
   });
+  keepServingOnSocketErrors(server, () => log, 'control-api');
   const port = (server.address() as AddressInfo).port;
   const scheme = o.tls ? 'https' : 'http';
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
@@ -404,6 +408,7 @@ export async function startControlApi(o: ControlApiOptions): Promise<ControlApi>
     'control API listening',
   );
   return {
+    server,
     port,
     url: `${scheme}://${host}:${port}`,
     close: () =>

@@ -39,6 +39,8 @@ export class WorkQueue {
   readonly #timers = new Map<string, { at: number; cancel(): void }>();
   #running = 0;
   #stopped = true;
+  /** Bumped by stop(): a timer armed in an earlier epoch that fires late (cancel raced) is ignored. */
+  #epoch = 0;
   #idleWaiters: (() => void)[] = [];
 
   constructor(options: WorkQueueOptions) {
@@ -54,8 +56,14 @@ export class WorkQueue {
     this.#pump();
   }
 
+  /**
+   * Stops dispatching and cancels every pending delayed add (requeueAfterMs, backoff). A reconcile
+   * still running finishes, but its requeue is dropped; a timer that fires anyway is ignored. Keys
+   * queued by add() stay queued and run on the next start().
+   */
   stop(): void {
     this.#stopped = true;
+    this.#epoch++;
     for (const t of this.#timers.values()) t.cancel();
     this.#timers.clear();
   }
@@ -71,8 +79,12 @@ export class WorkQueue {
     this.#pump();
   }
 
-  /** Adds `key` after `ms`; an earlier pending add-after for the same key wins. */
+  /**
+   * Adds `key` after `ms`; an earlier pending add-after for the same key wins. Ignored while the
+   * queue is stopped: a delayed add must never outlive stop().
+   */
   addAfter(key: string, ms: number): void {
+    if (this.#stopped) return;
     if (ms <= 0) {
       this.add(key);
       return;
@@ -81,11 +93,16 @@ export class WorkQueue {
     const existing = this.#timers.get(key);
     if (existing && existing.at <= at) return;
     existing?.cancel();
+    const epoch = this.#epoch;
+    const entry = { at, cancel: () => {} };
     const handle = this.#o.clock.setTimeout(() => {
+      // A timer cancelled (stop(), or superseded by an earlier add-after) that fires anyway is stale.
+      if (this.#timers.get(key) !== entry || this.#stopped || epoch !== this.#epoch) return;
       this.#timers.delete(key);
       this.add(key);
     }, ms);
-    this.#timers.set(key, { at, cancel: handle.cancel });
+    entry.cancel = handle.cancel;
+    this.#timers.set(key, entry);
   }
 
   /** The next backoff for a failing key: base·2^failures with ±10% jitter, capped. */

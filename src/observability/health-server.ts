@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Registry } from 'prom-client';
+import { createLogger } from './logger.ts';
 import { FLINKVISOR_NAME, FLINKVISOR_VERSION } from '../version.ts';
 
 /**
@@ -14,6 +15,46 @@ export interface HealthServerOptions {
   readonly live: () => boolean;
   readonly ready: () => boolean;
   readonly routes?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+  /** Where client and accept errors go (a logger named health-server by default). */
+  readonly log?: ServerErrorLog;
+}
+
+/** The part of a logger the servers use for their socket errors. */
+export interface ServerErrorLog {
+  debug(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+}
+
+/**
+ * Keeps a listening server alive through the errors of its clients and of accept: an 'error' on a
+ * client socket (ECONNRESET, EPIPE), a 'clientError' (malformed request, reset mid-request) and an
+ * 'error' on the server itself once listening (accept failing with EMFILE/ENFILE: Node emits it and
+ * keeps listening) are logged instead of thrown as unhandled 'error' events. Call after listen()
+ * succeeded so a bind failure still rejects the start.
+ */
+export function keepServingOnSocketErrors(server: NetServer, log: () => ServerErrorLog, what: string): void {
+  server.on('connection', (socket: Socket) => {
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      log().debug({ server: what, code: err.code, err: err.message }, 'client socket error');
+    });
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    log().debug({ server: what, code: err.code, err: err.message }, 'client error');
+    if (err.code !== 'ECONNRESET' && socket.writable && !socket.writableEnded) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    } else {
+      socket.destroy();
+    }
+  });
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    log().warn({ server: what, code: err.code, err: err.message }, 'server error; still listening');
+  });
+}
+
+/** A logger made only when a server without one first has something to say. */
+export function lazyLogger(name: string, given?: ServerErrorLog): () => ServerErrorLog {
+  let log = given;
+  return () => (log ??= createLogger({ name }));
 }
 
 export interface HealthServer {
@@ -52,8 +93,12 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  keepServingOnSocketErrors(server, lazyLogger('health-server', options.log), 'health');
   return {
     server,
     port: (server.address() as AddressInfo).port,

@@ -25,6 +25,64 @@ export const REDACTED_PATHS = [
   'flinkConfiguration["fs.s3a.access.key"]',
 ];
 
+/**
+ * Keys whose values are secrets at ANY depth (pino's `redact` paths above only reach fixed paths).
+ * Compared after lower-casing and dropping everything but letters and digits, so `secretKey`,
+ * `secret-key`, `s3.secret-key` and `fs.s3a.secret.key` all match; a key matches when it equals or
+ * ends with one of these. Access key *ids* are not secret and are deliberately absent.
+ */
+const SECRET_KEY_SUFFIXES = [
+  'token',
+  'password',
+  'passwd',
+  'secret',
+  'secretkey',
+  'secretaccesskey',
+  'authorization',
+  'cookie',
+  'setcookie',
+  'privatekey',
+  'apikey',
+  'kubeconfig',
+  'flinkproperties',
+];
+const CENSOR = '[redacted]';
+const MAX_DEPTH = 16;
+
+function isSecretKey(key: string): boolean {
+  const k = key.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return SECRET_KEY_SUFFIXES.some((s) => k.endsWith(s));
+}
+
+/** PEM key material and the like, wherever it turns up as a value. */
+function isSecretValue(value: string): boolean {
+  return value.includes('-----BEGIN');
+}
+
+/**
+ * A copy of `value` with secrets censored at any depth (objects, arrays, errors), cycle-safe and
+ * depth-bounded; the input is never mutated. Errors are serialized first (as pino would) so their
+ * own fields (`err.config.token`) are walked too.
+ */
+export function redactDeep(value: unknown, depth = 0, ancestors: object[] = []): unknown {
+  if (typeof value === 'string') return isSecretValue(value) ? CENSOR : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (ancestors.includes(value)) return '[Circular]';
+  if (depth >= MAX_DEPTH) return '[truncated]';
+  const source: object = value instanceof Error ? (pino.stdSerializers.err(value) as object) : value;
+  if (source !== value && ancestors.includes(source)) return '[Circular]';
+  if (!(value instanceof Error) && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return value; // Date, Buffer, URL…: serialized by their own toJSON
+  }
+  const inner = [...ancestors, value];
+  if (Array.isArray(source)) return source.map((v: unknown) => redactDeep(v, depth + 1, inner));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(source)) {
+    out[k] = isSecretKey(k) && v !== undefined && v !== null ? CENSOR : redactDeep(v, depth + 1, inner);
+  }
+  return out;
+}
+
 export interface LoggerOptions {
   readonly level?: string;
   readonly name: string;
@@ -32,16 +90,30 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  return pino(
+  const logger = pino(
     {
       name: options.name,
       level: options.level ?? 'info',
       base: { component: options.name },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      redact: { paths: REDACTED_PATHS, censor: CENSOR },
+      // formatters.log (below) already serialized errors; re-serializing the plain copy would lose
+      // the error's type, so the err serializer only handles what is still a real Error.
+      serializers: { err: (e: unknown) => (e instanceof Error ? pino.stdSerializers.err(e) : e) },
+      formatters: {
+        log: (obj) => redactDeep(obj) as Record<string, unknown>,
+        bindings: (bindings) => redactDeep(bindings) as Record<string, unknown>,
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     options.destination,
   );
+  // pino skips formatters.bindings for child bindings; children are Object.create(parent), so this
+  // override is inherited by every descendant.
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, childOptions) {
+    return child.call(this, redactDeep(bindings) as typeof bindings, childOptions);
+  } as typeof logger.child;
+  return logger;
 }
 
 export type { Logger };

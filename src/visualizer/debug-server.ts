@@ -4,6 +4,11 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  keepServingOnSocketErrors,
+  lazyLogger,
+  type ServerErrorLog,
+} from '../observability/health-server.ts';
 import { createDebugRoutes } from './debug-routes.ts';
 import type { DebugRoutesOptions } from './debug-routes.ts';
 
@@ -15,6 +20,8 @@ export interface DebugServerOptions extends DebugRoutesOptions {
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port: number;
+  /** Where client and accept errors go (a logger named debug-server by default). */
+  readonly log?: ServerErrorLog;
 }
 
 export interface DebugServer {
@@ -51,6 +58,7 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
       resolve();
     });
   });
+  keepServingOnSocketErrors(server, lazyLogger('debug-server', options.log), 'debug');
   return {
     server,
     port: (server.address() as AddressInfo).port,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../../src/kube/clock.ts';
 import { TerminalError, WorkQueue } from '../../../src/kube/work-queue.ts';
 import { ManualClock, flush } from '../../support/manual-clock.ts';
 
@@ -78,5 +79,91 @@ describe('the work queue', () => {
     q.addAfter('k', 9000);
     await clock.advance(10_000);
     expect(at).toEqual([0, 5000]);
+  });
+});
+
+describe('the work queue after stop', () => {
+  it('cancels a pending requeueAfterMs timer on stop and never runs it', async () => {
+    const clock = new ManualClock();
+    let calls = 0;
+    const { q } = queue(clock, async () => {
+      calls++;
+      return { requeueAfterMs: 5000 };
+    });
+    q.add('k');
+    await flush();
+    expect(calls).toBe(1);
+    expect(clock.pendingTimers).toBe(1);
+    q.stop();
+    expect(clock.pendingTimers).toBe(0);
+    await clock.advance(60_000);
+    expect(calls).toBe(1);
+    expect(q.depth).toBe(0);
+  });
+
+  it('drops the requeue and backoff of a reconcile that finishes after stop', async () => {
+    const clock = new ManualClock();
+    let calls = 0;
+    const releases: ((r: { requeueAfterMs?: number }) => void)[] = [];
+    const failures: ((e: Error) => void)[] = [];
+    const { q } = queue(clock, (key) => {
+      calls++;
+      return new Promise((resolve, reject) => {
+        if (key === 'a') releases.push(resolve);
+        else failures.push(reject);
+      });
+    });
+    q.add('a');
+    q.add('b');
+    await flush();
+    expect(calls).toBe(1);
+    q.stop();
+    releases[0]?.({ requeueAfterMs: 1000 });
+    await flush();
+    expect(clock.pendingTimers).toBe(0);
+    await clock.advance(60_000);
+    expect(calls).toBe(1);
+    expect(q.depth).toBe(1); // 'b' was added before stop, still waits for start()
+    q.start();
+    await flush();
+    expect(calls).toBe(2);
+    failures[0]?.(new Error('boom'));
+    q.stop();
+    await flush();
+    expect(clock.pendingTimers).toBe(0);
+    q.start();
+    await clock.advance(60_000);
+    expect(calls).toBe(2);
+  });
+
+  it('ignores a timer that fires after stop even when cancel lost the race', async () => {
+    const manual = new ManualClock();
+    // A clock whose cancel is too late: the callback was already due and still runs.
+    const clock: Clock = {
+      now: () => manual.now(),
+      sleep: (ms) => manual.sleep(ms),
+      setTimeout: (fn, ms) => {
+        manual.setTimeout(fn, ms);
+        return { cancel: () => {} };
+      },
+    };
+    let calls = 0;
+    const q = new WorkQueue({
+      clock,
+      reconcile: async () => {
+        calls++;
+        return calls === 1 ? { requeueAfterMs: 5000 } : undefined;
+      },
+    });
+    q.start();
+    q.add('k');
+    await flush();
+    expect(calls).toBe(1);
+    q.stop();
+    await manual.advance(10_000);
+    q.start();
+    await flush();
+    expect(calls).toBe(1);
+    expect(q.depth).toBe(0);
   });
 });
