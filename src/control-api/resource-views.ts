@@ -1,4 +1,5 @@
 import { ANNOTATIONS, jobNameInCluster, parseRequestedAction } from '../api/names.ts';
+import { isSaneActionTime } from '../api/action-time.ts';
 import type { CustomObject } from '../kube/custom-resource-client.ts';
 
 // What the read routes answer: plain JSON objects built from the stored resources. The
@@ -89,7 +90,7 @@ export function lastActionOf(obj: CustomObject): ActionOutcomeView | undefined {
  */
 export function nextActionTimestamp(now: number, obj: CustomObject): number {
   const seen = [lastActionOf(obj)?.requestedAt, pendingActionOf(obj)?.requestedAt].filter(
-    (t): t is number => typeof t === 'number',
+    (t): t is number => typeof t === 'number' && isSaneActionTime(t, now),
   );
   return Math.max(Math.floor(now), ...seen.map((t) => t + 1));
 }

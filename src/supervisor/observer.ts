@@ -4,6 +4,7 @@ import type { V1Job, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import { jobManagerServiceName, LABELS } from '../api/names.ts';
+import type { CustomObject } from '../kube/custom-resource-client.ts';
 import type {
   ClusterObservation,
   ClusterView,
@@ -12,6 +13,8 @@ import type {
   JobObservation,
   JobSummary,
 } from '../machines/observations.ts';
+import { decodeJobEnvelope } from '../machines/persistence.ts';
+import { jobSummary } from '../machines/views.ts';
 import { readBootstrap } from './bootstrap-observation.ts';
 import { isLivePod } from './machine-effects.ts';
 import type { LastFlinkJob } from './resource-host.ts';
@@ -45,7 +48,10 @@ export function observeCluster(input: {
   readonly pods: ClusterPods;
   readonly services: readonly V1Service[];
   readonly flink: FlinkRestObservation;
+  /** Each job machine's summary. */
   readonly jobs: readonly JobSummary[];
+  /** FlinkJobs whose spec does not parse: one without a machine is summarized from its status. */
+  readonly invalidJobs?: readonly CustomObject[];
 }): ClusterObservation {
   const { cluster, pods } = input;
   const serviceName = jobManagerServiceName(cluster.metadata.name ?? '');
@@ -56,8 +62,33 @@ export function observeCluster(input: {
     jobManagerService: input.services.some((s) => s.metadata?.name === serviceName),
     taskManagers: { pods: pods.taskManagers.length, ready: pods.taskManagers.filter(isReadyPod).length },
     flink: input.flink,
-    jobs: input.jobs,
+    jobs: [
+      ...input.jobs,
+      ...(input.invalidJobs ?? [])
+        .filter((raw) => !input.jobs.some((job) => job.name === raw.metadata.name))
+        .flatMap(storedJobSummary),
+    ],
   };
+}
+
+/**
+ * A FlinkJob without a machine whose spec no longer parses (a new leader never built one), as the
+ * cluster machine needs it: its running Flink job stays managed, never cancelled as unmanaged, and
+ * keeps its slots. Read from the stored status: the persisted machine when it restores, and the job
+ * id status names. Nothing when it names no job and has no machine (it was never supervised).
+ */
+export function storedJobSummary(raw: CustomObject): JobSummary[] {
+  const name = raw.metadata.name ?? '';
+  const status = raw.status ?? {};
+  const jobId = typeof status['jobId'] === 'string' && status['jobId'] !== '' ? status['jobId'] : null;
+  const decoded = decodeJobEnvelope(status['machine'], raw.metadata.uid ?? '');
+  if (decoded.ok) {
+    const summary = jobSummary(name, decoded.state);
+    return [summary.jobId === null && jobId !== null ? { ...summary, jobId } : summary];
+  }
+  if (jobId === null) return [];
+  const parallelism = status['jobParallelism'];
+  return [{ name, state: 'Started', parallelism: typeof parallelism === 'number' ? parallelism : 0, jobId }];
 }
 
 /** What Flink says about the job id the machine owns: only that id counts (NONE without one). */

@@ -7,13 +7,21 @@ import type { EventType } from '../kube/event-recorder.ts';
 import { retryOnConflict } from '../kube/retry-on-conflict.ts';
 import type { ActionRequestedEvent, RequestedActionName } from '../machines/observations.ts';
 import type { InvalidAction, ReportedContext } from './resource-host.ts';
+import { isSaneActionTime } from '../api/action-time.ts';
 
-/** `<epoch ms>` or `<epoch ms>:<ACTION>`: the identity of a requested action. */
-export function parseActionStamp(stamp: string | undefined): { at: number; action?: string } | undefined {
+/**
+ * `<epoch ms>` or `<epoch ms>:<ACTION>`: the identity of a requested action. A time that is not
+ * sane (see isSaneActionTime) is no identity: the request is stamped again with the supervisor's.
+ */
+export function parseActionStamp(
+  stamp: string | undefined,
+  now: number,
+): { at: number; action?: string } | undefined {
   if (!stamp) return undefined;
   const [at, action] = stamp.split(':');
+  if (!at || !/^\d+$/.test(at)) return undefined;
   const ms = Number(at);
-  if (!Number.isFinite(ms) || ms <= 0) return undefined;
+  if (!isSaneActionTime(ms, now)) return undefined;
   return action ? { at: ms, action: action.toUpperCase() } : { at: ms };
 }
 
@@ -119,8 +127,15 @@ export async function takeRequestedAction(
     await clear();
     return 'invalid';
   }
-  const identity = parseActionStamp(stamp);
+  const identity = parseActionStamp(stamp, now);
   if (!identity || (identity.action !== undefined && identity.action !== action)) {
+    if (stamp && !identity) {
+      target.event(
+        'Warning',
+        'ActionTimestampReplaced',
+        `action timestamp "${stamp.slice(0, 64)}" is not a time within the accepted window; replaced with ${now}`,
+      );
+    }
     // The request's identity: its time, and the action it belongs to, so a stamp left by an
     // earlier request is never mistaken for this one.
     await ports.resources

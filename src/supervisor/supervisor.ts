@@ -226,10 +226,11 @@ export class Supervisor {
       : { reachable: false };
     // Every supervised job's machine exists before the cluster machine judges which Flink jobs are
     // managed: a new leader's first pass must not take a job it is stopping for an unmanaged one.
+    const invalidJobs: JobRaw[] = []; // specs that no longer parse: their Flink jobs stay managed
     for (const jobRaw of jobsRaw) {
-      if (!hasFinalizer(jobRaw)) continue;
       const parsedJob = safeParseFlinkJob(jobRaw);
-      if (!parsedJob.ok) continue;
+      if (!parsedJob.ok) invalidJobs.push(jobRaw);
+      if (!parsedJob.ok || !hasFinalizer(jobRaw)) continue;
       this.#parsedJobs.set(jobRaw.metadata.name ?? '', parsedJob.value);
       this.#ensureJobHost(parsedJob.value, jobRaw);
     }
@@ -239,6 +240,7 @@ export class Supervisor {
       services: this.#caches.services.list(),
       flink,
       jobs: [...this.#jobHosts.values()].map((h) => jobSummary(h.name, h.actor.getSnapshot())),
+      invalidJobs,
     });
     await this.#takeRequestedAction(clusterHost, raw, now);
     clusterHost.actor.send({ type: 'OBSERVED', at: now, policy: clusterPolicy(cluster), observation });

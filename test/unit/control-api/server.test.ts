@@ -61,7 +61,11 @@ async function start(overrides: Partial<ControlApiOptions> = {}): Promise<Contro
   });
 }
 
+/** The last action the supervisor took, stamped by a clock 5 minutes ahead of this one (set per test). */
+let lastActionAt = 0;
+
 beforeEach(async () => {
+  lastActionAt = Date.now() + 5 * 60 * 1000;
   store = new MemoryStore();
   reviews = [];
   flink = mockFlink();
@@ -81,7 +85,7 @@ beforeEach(async () => {
           lastAction: {
             action: 'STOP',
             withoutSavepoint: false,
-            requestedAt: 4_000_000_000_000,
+            requestedAt: lastActionAt,
             outcome: 'accepted',
             reason: 'ok',
             at: 1,
@@ -246,7 +250,7 @@ describe('resources', () => {
     expect(answer.body['lastAction']).toMatchObject({
       action: 'STOP',
       outcome: 'accepted',
-      requestedAt: 4_000_000_000_000,
+      requestedAt: lastActionAt,
     });
     expect((await call('GET', '/clusters/nothing/status')).status).toBe(404);
   });
@@ -349,12 +353,12 @@ describe('actions', () => {
       withoutSavepoint: true,
     });
     // The stored lastAction is in the future of this clock: the new request must still look newer.
-    expect(answer.body['actionTimestamp']).toBe(4_000_000_000_001);
+    expect(answer.body['actionTimestamp']).toBe(lastActionAt + 1);
     const annotations = (await store.get(FLINK_JOB, NS, 'demo-speed'))?.metadata.annotations;
     expect(annotations).toEqual({
       [ANNOTATIONS.requestedAction]: 'START',
       [ANNOTATIONS.withoutSavepoint]: 'true',
-      [ANNOTATIONS.actionTimestamp]: '4000000000001',
+      [ANNOTATIONS.actionTimestamp]: String(lastActionAt + 1),
     });
   });
 

@@ -19,6 +19,7 @@ import {
 const machine = (context: Record<string, unknown>) => ({
   machine: { machine: 'job', version: 1, value: 'Started', context },
 });
+const T = Date.parse('2026-11-20T10:00:00Z');
 
 describe('status views', () => {
   it('drops the machine snapshot and shows the requested, pending and last action', () => {
@@ -72,11 +73,32 @@ describe('status views', () => {
   it('stamps a new action later than any the supervisor has seen, even from a slower clock', () => {
     const obj = {
       metadata: {},
-      status: machine({ lastAction: { action: 'STOP', withoutSavepoint: false, requestedAt: 2_000 } }),
+      status: machine({ lastAction: { action: 'STOP', withoutSavepoint: false, requestedAt: T + 2_000 } }),
     };
-    expect(nextActionTimestamp(1_000, obj)).toBe(2_001);
-    expect(nextActionTimestamp(5_000.7, obj)).toBe(5_000);
-    expect(nextActionTimestamp(1_000, { metadata: {} })).toBe(1_000);
+    expect(nextActionTimestamp(T + 1_000, obj)).toBe(T + 2_001);
+    expect(nextActionTimestamp(T + 5_000.7, obj)).toBe(T + 5_000);
+    expect(nextActionTimestamp(T + 1_000, { metadata: {} })).toBe(T + 1_000);
+  });
+
+  it.each([1e300, -5, 1.5, T + 24 * 60 * 60 * 1000, Number('9'.repeat(400)), 5, Date.UTC(2019, 11, 31)])(
+    'ignores an absurd requestedAt in status (%s): the new stamp is now',
+    (absurd) => {
+      const action = { action: 'STOP', withoutSavepoint: false, requestedAt: absurd };
+      for (const context of [{ lastAction: action }, { pendingAction: action }]) {
+        expect(nextActionTimestamp(T, { metadata: {}, status: machine(context) })).toBe(T);
+      }
+    },
+  );
+
+  it('still goes past a sane requestedAt up to ten minutes ahead of now, beside an absurd one', () => {
+    const obj = {
+      metadata: {},
+      status: machine({
+        lastAction: { action: 'STOP', withoutSavepoint: false, requestedAt: 1e300 },
+        pendingAction: { action: 'START', withoutSavepoint: false, requestedAt: T + 10 * 60 * 1000 },
+      }),
+    };
+    expect(nextActionTimestamp(T, obj)).toBe(T + 10 * 60 * 1000 + 1);
   });
 
   it('summarises clusters and jobs for the lists; a job is named as in the paths', () => {

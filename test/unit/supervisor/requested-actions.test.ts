@@ -66,14 +66,39 @@ function setup(annotations: Record<string, string>, records = true) {
   };
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Stamps that are no time of a request: absurd, negative, fractional, far ahead, or before 2020. */
+const ABSURD_STAMPS = [
+  '1e300',
+  '-5',
+  '1.5',
+  String(NOW + DAY_MS),
+  '9'.repeat(400),
+  String(Date.UTC(2019, 11, 31)),
+  '5',
+];
+
 describe('parseActionStamp', () => {
   it('reads `<ms>` and `<ms>:<ACTION>`, and nothing else', () => {
-    expect(parseActionStamp('1700000000000')).toEqual({ at: 1_700_000_000_000 });
-    expect(parseActionStamp('1700000000000:stop')).toEqual({ at: 1_700_000_000_000, action: 'STOP' });
-    expect(parseActionStamp(undefined)).toBeUndefined();
-    expect(parseActionStamp('')).toBeUndefined();
-    expect(parseActionStamp('yesterday')).toBeUndefined();
-    expect(parseActionStamp('-5')).toBeUndefined();
+    expect(parseActionStamp('1700000000000', NOW)).toEqual({ at: 1_700_000_000_000 });
+    expect(parseActionStamp('1700000000000:stop', NOW)).toEqual({ at: 1_700_000_000_000, action: 'STOP' });
+    expect(parseActionStamp(undefined, NOW)).toBeUndefined();
+    expect(parseActionStamp('', NOW)).toBeUndefined();
+    expect(parseActionStamp('yesterday', NOW)).toBeUndefined();
+    expect(parseActionStamp('-5', NOW)).toBeUndefined();
+  });
+
+  it('takes only a safe integer from 2020 on, at most ten minutes ahead of now', () => {
+    for (const stamp of ABSURD_STAMPS) {
+      expect(parseActionStamp(stamp, NOW), stamp).toBeUndefined();
+      expect(parseActionStamp(`${stamp}:STOP`, NOW), `${stamp}:STOP`).toBeUndefined();
+    }
+    expect(parseActionStamp(`${NOW + 10 * 60 * 1000}:STOP`, NOW)).toEqual({
+      at: NOW + 10 * 60 * 1000,
+      action: 'STOP',
+    });
+    expect(parseActionStamp(`${NOW + 10 * 60 * 1000 + 1}:STOP`, NOW)).toBeUndefined();
+    expect(parseActionStamp(String(Date.UTC(2020, 0, 1)), NOW)).toEqual({ at: Date.UTC(2020, 0, 1) });
   });
 });
 
@@ -101,6 +126,25 @@ describe('takeRequestedAction', () => {
     expect(await t.take()).toBe('stamped');
     expect((await t.annotationsNow())[ANNOTATIONS.actionTimestamp]).toBe(`${NOW}:START`);
   });
+
+  it.each(ABSURD_STAMPS)(
+    'replaces the stamp %s with its own time, says so in a Warning Event, and sends nothing',
+    async (stamp) => {
+      const t = setup({
+        [ANNOTATIONS.requestedAction]: 'STOP',
+        [ANNOTATIONS.actionTimestamp]: `${stamp}:STOP`,
+      });
+      expect(await t.take()).toBe('stamped');
+      expect(t.sent).toEqual([]);
+      expect((await t.annotationsNow())[ANNOTATIONS.actionTimestamp]).toBe(`${NOW}:STOP`);
+      expect(t.events.map(([type, reason]) => [type, reason])).toEqual([
+        ['Warning', 'ActionTimestampReplaced'],
+      ]);
+      // The next pass takes the request with the supervisor's stamp.
+      expect(await t.take()).toBe('recorded');
+      expect(t.sent.map((e) => e.requestedAt)).toEqual([NOW]);
+    },
+  );
 
   it('hands a stamped request to the machine; once recorded, writes status and clears the annotations', async () => {
     const t = setup({

@@ -241,6 +241,27 @@ describe('a supervisor pass on in-memory ports', () => {
     expect(t.condition('SpecValid')).toMatchObject({ status: 'True', reason: 'Parsed' });
   });
 
+  it('a new leader leaves running the Flink job of a FlinkJob whose spec no longer parses, and says the spec is invalid', async () => {
+    const job = fixture('job-minimal.yaml');
+    job.metadata = { ...job.metadata, finalizers: [FINALIZERS.supervisor] };
+    job.spec = { ...job.spec, jobParallelism: -3 };
+    const t = (running = setup(job));
+    await t.supervisor.start();
+    void t.supervisor.lead(t.leadership.signal);
+    await t.settle();
+    for (let i = 0; i < 4; i++) {
+      await t.clock.advance(POLL_MS);
+      await t.settle();
+    }
+    // The cluster is up and watching for unmanaged jobs, yet the job it cannot parse stays managed.
+    expect(t.stored(FLINK_CLUSTER, 'minimal')?.status?.['supervisorStatus']).toBe('Started');
+    expect(t.flink.calls).toEqual([]);
+    expect(t.flink.jobs.get(JOB_ID)).toBe('RUNNING');
+    expect(t.condition('SpecValid')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+    expect(t.events.events.filter((e) => e.reason === 'InvalidSpec')).toHaveLength(1);
+    expect(t.events.events.find((e) => e.reason === 'InvalidSpec')?.type).toBe('Warning');
+  });
+
   it('after a STOP with savepoint, reports how Flink ended the job (FINISHED), not the RUNNING seen before the stop', async () => {
     const job = fixture('job-minimal.yaml');
     job.spec = {
