@@ -44,12 +44,11 @@ export function defaultSavepointTargetPath(
 }
 
 /**
- * The Flink configuration of a cluster: what the spec implies (task slots, storage directories,
- * S3 endpoint), then spec.flinkConfiguration on top. Per-pod entries (addresses) are the
- * supervisor's to add.
+ * The Flink configuration a cluster's spec implies (task slots, storage directories, S3 endpoint):
+ * the lowest layer of the precedence order in docs/flink-configuration.md, below what users write.
  */
-export function clusterFlinkConfiguration(
-  spec: Pick<FlinkClusterSpec, 'taskManager' | 'storage' | 'flinkConfiguration'>,
+export function derivedFlinkConfiguration(
+  spec: Pick<FlinkClusterSpec, 'taskManager' | 'storage'>,
   namespace: string,
   clusterName: string,
 ): Record<string, string> {
@@ -66,7 +65,20 @@ export function clusterFlinkConfiguration(
       derived['s3.path.style.access'] = String(spec.storage.s3.pathStyleAccess);
     }
   }
-  return { ...derived, ...spec.flinkConfiguration };
+  return derived;
+}
+
+/**
+ * The Flink configuration of a cluster: the derived entries, then spec.flinkConfiguration on top.
+ * Per-pod entries (addresses) and the keys Flinkvisor owns are the supervisor's to add; it also
+ * layers a user's FLINK_PROPERTIES between the two (see docs/flink-configuration.md).
+ */
+export function clusterFlinkConfiguration(
+  spec: Pick<FlinkClusterSpec, 'taskManager' | 'storage' | 'flinkConfiguration'>,
+  namespace: string,
+  clusterName: string,
+): Record<string, string> {
+  return { ...derivedFlinkConfiguration(spec, namespace, clusterName), ...spec.flinkConfiguration };
 }
 
 /** AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the credentials Secret, for JobManager and TaskManagers. */

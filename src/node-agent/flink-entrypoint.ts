@@ -20,20 +20,55 @@ export interface FlinkEntrypointPlan {
   readonly plugins: readonly string[];
 }
 
-/** FLINK_PROPERTIES is YAML (1.19+) or legacy `key: value` lines; both parse as flat YAML. */
-export function parseFlinkProperties(text: string | undefined): FlinkConfig {
-  if (!text?.trim()) return {};
+/**
+ * A whole line that is a `$(NAME)` reference: the kubelet leaves a reference to a variable nobody
+ * defined as written, as when Flinkvisor layers `$(FLINK_PROPERTIES)` over an environmentFrom
+ * ConfigMap that has no such key. It is no configuration, so it is skipped.
+ */
+const UNEXPANDED_REFERENCE = /^\s*\$\([A-Za-z_][A-Za-z0-9_.-]*\)\s*$/;
+const SKIPPED_LINE = /^\s*(#.*)?$|^(---|\.\.\.)\s*$/;
+
+/**
+ * The text cut into top-level entries: a line at column 0 and the indented lines under it. Each
+ * is parsed alone, so a key repeated by a later layer (which one YAML document rejects) and a
+ * nested block in one layer with a dotted key in another both resolve to the later one.
+ */
+function topLevelEntries(text: string): string[] {
+  const entries: string[][] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (SKIPPED_LINE.test(line) || UNEXPANDED_REFERENCE.test(line)) continue;
+    const last = entries.at(-1);
+    if (/^\s/.test(line) && last) last.push(line);
+    else entries.push([line]);
+  }
+  return entries.map((lines) => lines.join('\n'));
+}
+
+/** One entry as YAML, else as the legacy `key: value` lines (values with `: ` in them, say). */
+function parseEntry(entry: string): FlinkConfig {
   try {
-    const parsed: unknown = parse(text);
-    if (parsed && typeof parsed === 'object') return flattenConfig(parsed);
+    const parsed: unknown = parse(entry, { uniqueKeys: false });
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return flattenConfig(parsed);
   } catch {
     // fall through to the line-based reading the legacy image used
   }
   const out: FlinkConfig = {};
-  for (const line of text.split('\n')) {
+  for (const line of entry.split('\n')) {
     const m = /^\s*([^:#\s][^:]*?)\s*:\s*(.*?)\s*$/.exec(line);
     if (m?.[1]) out[m[1]] = m[2] ?? '';
   }
+  return out;
+}
+
+/**
+ * FLINK_PROPERTIES is YAML (1.19+) or legacy `key: value` lines, and, as Flinkvisor composes it,
+ * several layers one after the other: a later key wins, as in Flink's own entrypoint, which
+ * appends the variable to the configuration.
+ */
+export function parseFlinkProperties(text: string | undefined): FlinkConfig {
+  if (!text?.trim()) return {};
+  const out: FlinkConfig = {};
+  for (const entry of topLevelEntries(text)) Object.assign(out, parseEntry(entry));
   return out;
 }
 

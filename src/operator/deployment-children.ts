@@ -50,10 +50,25 @@ export function clusterDigests(deployment: FlinkDeployment): ClusterDigests {
   };
 }
 
-export function jobDigests(job: FlinkDeployment['spec']['jobs'][number]): JobDigests {
+/**
+ * The digests of what a job's FlinkJob reflects. The savepoint digest covers the target path as
+ * filled in from the cluster's storage, not only what the job declares: the default is derived
+ * from spec.cluster.storage, so a storage change must change the digest, or the FlinkJob would
+ * keep writing savepoints to the old location. Without a default, the digest is the declared
+ * savepoint's, as before.
+ */
+export function jobDigests(
+  deployment: FlinkDeployment,
+  job: FlinkDeployment['spec']['jobs'][number],
+): JobDigests {
+  const defaultTarget = defaultedSavepointTargetPath(deployment, job);
   return {
     bootstrap: specDigest(job.spec.bootstrap),
-    savepoint: specDigest(job.spec.savepoint),
+    savepoint: specDigest(
+      defaultTarget === undefined
+        ? job.spec.savepoint
+        : { ...job.spec.savepoint, savepointTargetPath: defaultTarget },
+    ),
     restart: specDigest({
       restart: job.spec.restart,
       min: job.spec.minJobParallelism,
@@ -93,29 +108,43 @@ export function propagatedClusterFields(rawClusterSpec: RawSpec): RawSpec {
   return rest;
 }
 
+/**
+ * The savepoint target the operator fills into a job's FlinkJob: the storage default, when the
+ * cluster has storage, savepoints are automatic and the job names no savepointTargetPath of its
+ * own (an explicit path is the user's and is never replaced). Undefined otherwise.
+ */
+export function defaultedSavepointTargetPath(
+  deployment: FlinkDeployment,
+  job: FlinkDeployment['spec']['jobs'][number],
+): string | undefined {
+  const storage = deployment.spec.cluster.storage;
+  if (
+    !storage ||
+    !savepointsAreAutomatic(job.spec.savepoint) ||
+    job.spec.savepoint.savepointTargetPath !== undefined
+  )
+    return undefined;
+  const clusterName = deployment.metadata.name ?? '';
+  return defaultSavepointTargetPath(
+    storage,
+    deployment.metadata.namespace ?? 'default',
+    clusterName,
+    jobResourceName(clusterName, job.name),
+  );
+}
+
 /** A job's spec for its FlinkJob: clusterName set, and a savepoint target filled in from storage. */
 export function jobSpecFromDeployment(
   deployment: FlinkDeployment,
   job: FlinkDeployment['spec']['jobs'][number],
   rawJobSpec: RawSpec,
 ): RawSpec {
-  const namespace = deployment.metadata.namespace ?? 'default';
-  const clusterName = deployment.metadata.name ?? '';
-  const spec: RawSpec = { ...rawJobSpec, clusterName };
-  const storage = deployment.spec.cluster.storage;
-  if (
-    storage &&
-    savepointsAreAutomatic(job.spec.savepoint) &&
-    job.spec.savepoint.savepointTargetPath === undefined
-  ) {
+  const spec: RawSpec = { ...rawJobSpec, clusterName: deployment.metadata.name ?? '' };
+  const defaultTarget = defaultedSavepointTargetPath(deployment, job);
+  if (defaultTarget !== undefined) {
     spec['savepoint'] = {
       ...(rawJobSpec['savepoint'] as RawSpec | undefined),
-      savepointTargetPath: defaultSavepointTargetPath(
-        storage,
-        namespace,
-        clusterName,
-        jobResourceName(clusterName, job.name),
-      ),
+      savepointTargetPath: defaultTarget,
     };
   }
   return spec;

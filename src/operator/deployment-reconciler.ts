@@ -153,7 +153,7 @@ export class DeploymentReconciler {
       const jobName = jobResourceName(name, job.name);
       const rawJobSpec = rawSpec.jobs?.find((declared) => declared.name === job.name)?.spec ?? {};
       const existing = findObject(this.#o.cache.jobs(), namespace, jobName);
-      const wanted = jobDigests(job);
+      const wanted = jobDigests(deployment, job);
       digests.push({ name: job.name, job: wanted });
       if (!existing) {
         await createIfMissing(this.#o.resources, FLINK_JOB, jobFromDeployment(deployment, job, rawJobSpec));
