@@ -32,8 +32,19 @@ export const runtimeSpec = z
     'The Flink runtime shared by the JobManager and the TaskManagers. Changing it restarts the cluster.',
   );
 
+/** Above this, more JobManagers add load on the HA ConfigMaps and nothing else: one leads, the rest wait. */
+export const MAX_JOB_MANAGER_REPLICAS = 5;
+
 export const jobManagerSpec = z
   .object({
+    replicas: z
+      .int()
+      .min(1)
+      .max(MAX_JOB_MANAGER_REPLICAS)
+      .default(1)
+      .describe(
+        "JobManager pods. More than 1 turns on Flink's Kubernetes HA services: one JobManager leads, the others stand by and take over the running jobs (from their latest checkpoint, same job id) when it fails. Needs storage or flinkConfiguration high-availability.storageDir, and a serviceAccount allowed to manage ConfigMaps.",
+      ),
     serviceMode: z
       .enum(SERVICE_MODES)
       .default('ClusterIP')
@@ -177,8 +188,16 @@ export const storageSpec = withRules(
 /** Keys of flinkConfiguration the supervisor sets from other fields, or that must not hold secrets. */
 export const MANAGED_FLINK_KEYS: Readonly<Record<string, string>> = {
   'taskmanager.numberOfTaskSlots': 'set spec.taskManager.taskSlots instead',
-  'jobmanager.rpc.address': 'the supervisor sets it to the JobManager Service',
+  'jobmanager.rpc.address':
+    'the supervisor sets it to the JobManager Service (to the pod IP with jobManager.replicas > 1)',
 };
+
+/** Whether a cluster spec asks for JobManager HA (Flink's Kubernetes HA services). */
+export function highAvailabilityEnabled(spec: {
+  readonly jobManager: { readonly replicas: number };
+}): boolean {
+  return spec.jobManager.replicas > 1;
+}
 export const SECRET_FLINK_KEYS = [
   's3.access-key',
   's3.secret-key',
@@ -241,6 +260,19 @@ export const flinkClusterSpec = withRules(
       fieldPath: '.minTaskManagers',
       check: (s) => s.minTaskManagers <= s.maxTaskManagers,
     },
+    {
+      // Kubernetes HA keeps job graphs and checkpoint pointers in files it names in ConfigMaps: with
+      // no durable directory a standby could lead but would find no job to recover.
+      rule: "self.jobManager.replicas <= 1 || has(self.storage) || (has(self.flinkConfiguration) && 'high-availability.storageDir' in self.flinkConfiguration)",
+      message:
+        'jobManager.replicas > 1 turns on Kubernetes HA, which needs durable storage: set storage or flinkConfiguration high-availability.storageDir',
+      fieldPath: '.jobManager.replicas',
+      reason: 'FieldValueRequired',
+      check: (s) =>
+        s.jobManager.replicas <= 1 ||
+        s.storage !== undefined ||
+        (s.flinkConfiguration !== undefined && 'high-availability.storageDir' in s.flinkConfiguration),
+    },
   ],
 );
 
@@ -277,6 +309,19 @@ export const flinkClusterStatus = z
     taskManagerReplicas: z.int().min(0).exactOptional().describe('TaskManager pods that exist.'),
     totalTaskSlots: z.int().min(0).exactOptional().describe('taskManagerReplicas times taskSlots.'),
     rescaleTimestamp: timestamp('When the number of TaskManagers last changed.').exactOptional(),
+    jobManagerLeader: z
+      .string()
+      .max(253)
+      .exactOptional()
+      .describe('With jobManager.replicas > 1: the JobManager pod that holds Flink leadership.'),
+    jobManagerFailovers: z
+      .int()
+      .min(0)
+      .exactOptional()
+      .describe(
+        'With jobManager.replicas > 1: how often leadership moved to another JobManager since the cluster started (the running jobs were recovered, not resubmitted).',
+      ),
+    lastFailoverTimestamp: timestamp('When leadership last moved to another JobManager.').exactOptional(),
     digest: z
       .object({
         runtime: digest.describe('Digest of spec.runtime at the last start.'),

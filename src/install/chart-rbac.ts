@@ -1,7 +1,12 @@
 import type { V1PolicyRule } from '@kubernetes/client-node';
 import { API_GROUP, FLINK_CLUSTER, FLINK_DEPLOYMENT, FLINK_JOB } from '../api/names.ts';
 import { OPERATOR_LEASE_RULES, OPERATOR_RULES } from './operator-manifests.ts';
-import { BOOTSTRAP_RULES, CONTROL_API_CLUSTER_RULES, SUPERVISOR_RULES } from './rbac.ts';
+import {
+  BOOTSTRAP_RULES,
+  CONTROL_API_CLUSTER_RULES,
+  FLINK_KUBERNETES_HA_RULES,
+  SUPERVISOR_RULES,
+} from './rbac.ts';
 
 // The rule lists the Helm charts grant, derived from the component constants (rbac.ts,
 // operator-manifests.ts). `flinkvisor install generate` writes them into each chart's
@@ -15,18 +20,8 @@ export const OPERATOR_NAMESPACED_RULES: V1PolicyRule[] = OPERATOR_RULES.filter(
   (rule) => !CONTROL_API_CLUSTER_RULES.includes(rule),
 );
 
-/**
- * Flink's own Kubernetes HA services (high-availability.type: kubernetes): leader election and
- * job metadata in ConfigMaps (Flink 1.20 and 2.x use a ConfigMap lock), for the JobManager and
- * the TaskManagers, which watch the leader ConfigMaps.
- */
-export const FLINK_KUBERNETES_HA_RULES: V1PolicyRule[] = [
-  {
-    apiGroups: [''],
-    resources: ['configmaps'],
-    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
-  },
-];
+// Flink's own HA rules live beside the other components' (rbac.ts); the jobs chart grants them.
+export { FLINK_KUBERNETES_HA_RULES } from './rbac.ts';
 
 const FLINK_RESOURCES = [FLINK_DEPLOYMENT.plural, FLINK_CLUSTER.plural, FLINK_JOB.plural];
 const SCALE_SUBRESOURCES = [`${FLINK_CLUSTER.plural}/scale`, `${FLINK_JOB.plural}/scale`];

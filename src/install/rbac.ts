@@ -22,10 +22,35 @@ export const SUPERVISOR_RULES: V1PolicyRule[] = [
     verbs: ['get', 'patch', 'update'],
   },
   { apiGroups: [''], resources: ['pods', 'services'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+  // Reads Flink's HA leader record (<cluster>-cluster-config-map) to tell a JobManager failover
+  // from a lost job; never writes it (Flink's own ServiceAccount does).
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] },
   { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
 ];
+
+/**
+ * Flink's own Kubernetes HA services (high-availability.type: kubernetes, on with
+ * jobManager.replicas > 1): leader election and job metadata in ConfigMaps (Flink 1.20 and 2.x use
+ * a ConfigMap lock), for the JobManagers and the TaskManagers, which watch the leader ConfigMaps.
+ * The JobManager and TaskManager pods run as a ServiceAccount bound to these rules.
+ */
+export const FLINK_KUBERNETES_HA_RULES: V1PolicyRule[] = [
+  {
+    apiGroups: [''],
+    resources: ['configmaps'],
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+  },
+];
+
+/** The ServiceAccount name a namespace prepared for HA clusters gives their Flink pods. */
+export const FLINK_HA_SERVICE_ACCOUNT = 'flinkvisor-flink-ha';
+
+/** ServiceAccount, Role and RoleBinding for the Flink pods of HA clusters in one namespace. */
+export function flinkHighAvailabilityRoleSet(namespace: string, name = FLINK_HA_SERVICE_ACCOUNT): RoleSet {
+  return namespacedRoleSet(namespace, name, FLINK_KUBERNETES_HA_RULES);
+}
 
 /** The bootstrap talks to Flink only: its ServiceAccount needs no Kubernetes permission at all. */
 export const BOOTSTRAP_RULES: V1PolicyRule[] = [];

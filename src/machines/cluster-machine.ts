@@ -5,8 +5,19 @@
 // effects as invoked actors with explicit ids, durable waits as deadlines awaited by `waitUntil`.
 import { and, assign, not, or, setup, stateIn } from 'xstate';
 import { isTerminalFlinkState } from './observations.ts';
-import type { ClusterEvent, ClusterObservation, ClusterObservedEvent } from './observations.ts';
-import { DEFAULT_CLUSTER_POLICY, desiredTaskManagers, seconds } from './policies.ts';
+import type {
+  ClusterEvent,
+  ClusterObservation,
+  ClusterObservedEvent,
+  JobManagerLeader,
+} from './observations.ts';
+import {
+  DEFAULT_CLUSTER_POLICY,
+  desiredTaskManagers,
+  highAvailability,
+  jobManagerReplicas,
+  seconds,
+} from './policies.ts';
 import type { ClusterPolicy } from './policies.ts';
 import { notProvided } from './ports.ts';
 import type {
@@ -106,6 +117,15 @@ export interface ClusterContext extends SharedContext {
   readonly deadlines: ClusterDeadlines;
   readonly unreachableSince: number | null;
   readonly lastRescaleAt: number | null;
+  /**
+   * HA: the JobManager last seen holding Flink's leadership in this epoch (null before one was
+   * seen, and at every new epoch), and how many times leadership moved within an epoch.
+   */
+  readonly jobManagerLeader: string | null;
+  /** The lock identity of that leader (JobManagerLeader.id): what a failover changes. */
+  readonly jobManagerLeaderId: string | null;
+  readonly jobManagerFailovers: number;
+  readonly lastFailoverAt: number | null;
   readonly policy: ClusterPolicy;
   /** Last observation; not persisted. */
   readonly observed: ClusterObservation | null;
@@ -128,6 +148,10 @@ export function initialClusterContext(input: ClusterMachineInput): ClusterContex
     deadlines: NO_DEADLINES,
     unreachableSince: null,
     lastRescaleAt: null,
+    jobManagerLeader: null,
+    jobManagerLeaderId: null,
+    jobManagerFailovers: 0,
+    lastFailoverAt: null,
     ...initialSharedContext(input.at),
     policy,
     observed: null,
@@ -162,6 +186,41 @@ function managedJobIds(observation: ClusterObservation): Set<string> {
 }
 
 const ACTIVE_JOB_STATES = new Set(['Starting', 'Started', 'Stopping']);
+
+/** The leader the observation names, when HA reports one (null: none known now). */
+function observedLeader(observation: ClusterObservation): JobManagerLeader | null {
+  return observation.jobManager.leader ?? null;
+}
+
+/** How status and Events name a leader: its pod, else its lock identity. */
+function leaderName(leader: JobManagerLeader | null): string | null {
+  return leader === null ? null : (leader.pod ?? leader.id);
+}
+
+/**
+ * Without HA the cluster runs exactly one JobManager pod: none, or more than one, is a lost
+ * JobManager (§5.3 Started 2). With HA the standbys exist to outlive the leader: only none at all
+ * (or more than asked for) restarts the cluster; a missing standby is recreated (ADR 0011).
+ */
+function jobManagerLost(observation: ClusterObservation, policy: ClusterPolicy): boolean {
+  const pods = observation.jobManager.pods;
+  if (!observation.jobManagerService) return true;
+  return highAvailability(policy) ? pods === 0 || pods > jobManagerReplicas(policy) : pods !== 1;
+}
+
+/**
+ * The leader an observation records without a failover: the first one seen in the epoch, or the
+ * same process again, whose pod may only now be known (Flink publishes its addresses after it won
+ * the lock). A different process is a failover, which only the leaderChanged row records.
+ */
+function leaderUpdate(
+  context: ClusterContext,
+  leader: JobManagerLeader | null,
+): Pick<ClusterContext, 'jobManagerLeader' | 'jobManagerLeaderId'> | Record<string, never> {
+  if (leader === null) return {};
+  if (context.jobManagerLeaderId !== null && context.jobManagerLeaderId !== leader.id) return {};
+  return { jobManagerLeader: leaderName(leader), jobManagerLeaderId: leader.id };
+}
 
 function resourcesPresent(observation: ClusterObservation): boolean {
   return (
@@ -228,17 +287,31 @@ export const clusterMachine = setup({
     notYetDeleting,
     specChanged: onObserved((e, c) => c.specDigest !== null && e.observation.specDigest !== c.specDigest),
     startTimedOut: onObserved((e, c) => passed(c.deadlines.startTimeoutAt, e.at)),
-    jobManagerMissing: onObserved((e) => e.observation.jobManager.pods === 0),
+    jobManagerMissing: onObserved((e) => e.observation.jobManager.pods < jobManagerReplicas(e.policy)),
     serviceMissing: onObserved((e) => !e.observation.jobManagerService),
     jobManagerNotReady: onObserved(
-      (e) => e.observation.jobManager.pods !== 1 || !e.observation.jobManager.ready,
+      (e) =>
+        e.observation.jobManager.pods !== jobManagerReplicas(e.policy) || !e.observation.jobManager.ready,
     ),
     restUnreachable: onObserved((e) => !e.observation.flink.reachable),
     anyFlinkJobToCancel: onObserved((e) => flinkJobsToCancel(e.observation, new Set()).length > 0),
     flinkJobsStillRunning: onObserved((e) => flinkJobsStillRunning(e.observation)),
-    jobManagerLost: onObserved(
-      (e) => e.observation.jobManager.pods !== 1 || !e.observation.jobManagerService,
+    jobManagerLost: onObserved((e) => jobManagerLost(e.observation, e.policy)),
+    standbyMissing: onObserved(
+      (e) =>
+        highAvailability(e.policy) &&
+        e.observation.jobManager.pods > 0 &&
+        e.observation.jobManager.pods < jobManagerReplicas(e.policy),
     ),
+    leaderChanged: onObserved((e, c) => {
+      const leader = observedLeader(e.observation);
+      return (
+        highAvailability(e.policy) &&
+        leader !== null &&
+        c.jobManagerLeaderId !== null &&
+        leader.id !== c.jobManagerLeaderId
+      );
+    }),
     unhealthyDeadlinePassed: onObserved((e, c) => passed(c.deadlines.unhealthyAt, e.at)),
     taskManagersMissing: onObserved(
       (e) => e.observation.taskManagers.pods < desiredTaskManagers(e.policy, e.observation.jobs),
@@ -255,7 +328,7 @@ export const clusterMachine = setup({
     resourcesPresent: onObserved((e) => resourcesPresent(e.observation)),
     runningClusterFound: onObserved(
       (e) =>
-        e.observation.jobManager.pods === 1 &&
+        e.observation.jobManager.pods === jobManagerReplicas(e.policy) &&
         e.observation.jobManager.ready &&
         e.observation.jobManagerService &&
         e.observation.flink.reachable,
@@ -264,6 +337,7 @@ export const clusterMachine = setup({
     inUnreachable: stateIn('#cluster.Started.Unreachable'),
     inScaleDownPending: stateIn('#cluster.Started.ScaleDownPending'),
     startedBusy: or([
+      stateIn('#cluster.Started.RestoringJobManagers'),
       stateIn('#cluster.Started.AddingTaskManagers'),
       stateIn('#cluster.Started.RemovingTaskManagers'),
       stateIn('#cluster.Started.CancellingJobs'),
@@ -283,6 +357,9 @@ export const clusterMachine = setup({
       if (observed === null) return {};
       return {
         ...observationUpdate(context, observed),
+        // The first leader seen in an epoch is where the epoch starts from; a later change is a
+        // failover, which only the leaderChanged row records.
+        ...leaderUpdate(context, observedLeader(observed.observation)),
         specDigest: context.specDigest ?? (context.epoch > 0 ? observed.observation.specDigest : null),
         desiredTaskManagers: desiredTaskManagers(observed.policy, observed.observation.jobs),
       };
@@ -320,7 +397,24 @@ export const clusterMachine = setup({
                 context.stop.withoutSavepoint || (context.pendingAction?.withoutSavepoint ?? false),
             },
     })),
+    recordFailover: assign(({ context }) => {
+      const leader = context.observed === null ? null : observedLeader(context.observed);
+      const to = leaderName(leader);
+      return {
+        jobManagerLeader: to,
+        jobManagerLeaderId: leader?.id ?? null,
+        jobManagerFailovers: context.jobManagerFailovers + 1,
+        lastFailoverAt: context.now,
+        notice: notice(
+          'JobManagerFailover',
+          `JobManager leadership moved from ${context.jobManagerLeader ?? 'none'} to ${to ?? 'none'} (epoch ${context.epoch}): Flink recovers the running jobs with the same job ids; nothing is cancelled or resubmitted`,
+          context.now,
+        ),
+      };
+    }),
     enterStarting: assign(({ context }) => ({
+      jobManagerLeader: null,
+      jobManagerLeaderId: null,
       epoch: context.epoch + 1,
       enteredAt: context.now,
       specDigest: context.observed?.specDigest ?? null,
@@ -650,7 +744,20 @@ export const clusterMachine = setup({
             actions: ['recordObservation', 'disarmScaleDown'],
             description: 'C.Started.12 (§5.6) the surplus is gone before rescaleDelay: keep the TaskManagers',
           },
-          { actions: 'recordObservation', description: 'C.Started.13 otherwise: steady' },
+          {
+            guard: 'leaderChanged',
+            actions: ['recordObservation', 'recordFailover'],
+            description:
+              'C.Started.13 (HA, ADR 0011) another JobManager leads in the same epoch: a failover; Flink recovers the jobs, record it',
+          },
+          {
+            guard: and([not('startedBusy'), 'standbyMissing']),
+            target: '.RestoringJobManagers',
+            actions: 'recordObservation',
+            description:
+              'C.Started.14 (HA, ADR 0011) fewer JobManager pods than replicas but one left: recreate the standbys',
+          },
+          { actions: 'recordObservation', description: 'C.Started.15 otherwise: steady' },
         ],
       },
       states: {
@@ -676,6 +783,16 @@ export const clusterMachine = setup({
             target: 'RemovingTaskManagers',
             then: 'recordRescale',
             description: 'C.Started.T2 (§5.6) rescaleDelay elapsed: remove idle TaskManagers',
+          }),
+        },
+        RestoringJobManagers: {
+          description: 'HA: creating the missing standby JobManager pods of this epoch.',
+          meta: { resumeAs: 'cluster.Started.Idle' },
+          invoke: effect({
+            id: 'ensureJobManager',
+            src: 'ensureJobManager',
+            input: (context) => ({ epoch: context.epoch, taskSlots: context.taskSlots }),
+            target: 'Idle',
           }),
         },
         AddingTaskManagers: {

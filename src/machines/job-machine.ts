@@ -134,6 +134,11 @@ export interface JobContext extends SharedContext {
   /** When the current top-level state was entered. */
   readonly enteredAt: number;
   readonly deadlines: JobDeadlines;
+  /**
+   * HA: Flink answered 404 for the running job while a standby JobManager may still be recovering
+   * it; until then the job is awaited, not lost (taskTimeout from the first 404, ADR 0011).
+   */
+  readonly recoverUntil: number | null;
   /** Last policy seen (deadlines computed on entering a state use it). */
   readonly policy: JobPolicy;
   /** Last observation; not persisted. */
@@ -161,6 +166,7 @@ export function initialJobContext(input: JobMachineInput): JobContext {
     lastFlinkState: null,
     enteredAt: input.at,
     deadlines: NO_DEADLINES,
+    recoverUntil: null,
     ...initialSharedContext(input.at),
     policy: input.policy ?? DEFAULT_JOB_POLICY,
     observed: null,
@@ -301,6 +307,13 @@ export const jobMachine = setup({
     flinkJobEnded: onObserved((e, c) => c.jobId !== null && flinkJobEnded(e.observation.flinkJob)),
     flinkJobAlive: onObserved((e, c) => c.jobId !== null && flinkJobKnownAlive(e.observation.flinkJob)),
     flinkJobLost: onObserved((e, c) => c.jobId !== null && e.observation.flinkJob === 'NOT_FOUND'),
+    flinkJobRecovering: onObserved(
+      (e, c) =>
+        e.observation.cluster.highAvailability === true &&
+        c.jobId !== null &&
+        e.observation.flinkJob === 'NOT_FOUND' &&
+        !passed(c.recoverUntil, e.at),
+    ),
     flinkJobGone: onObserved(
       (e, c) =>
         c.jobId === null ||
@@ -400,6 +413,8 @@ export const jobMachine = setup({
       return {
         ...observationUpdate(context, observed),
         lastFlinkState: flink === 'NONE' || flink === 'UNREACHABLE' ? context.lastFlinkState : flink,
+        // Flink knows the job again: a recovery that was awaited is over.
+        recoverUntil: flinkJobKnownAlive(flink) ? null : context.recoverUntil,
       };
     }),
     recordTime: assign(({ context, event }) => timeUpdate(context, event)),
@@ -462,6 +477,17 @@ export const jobMachine = setup({
               clearSavepointPath: context.pendingAction?.withoutSavepoint ?? false,
             },
     })),
+    awaitRecovery: assign(({ context }) => ({
+      recoverUntil: context.recoverUntil ?? context.now + seconds(context.policy.taskTimeoutSeconds),
+      notice:
+        context.recoverUntil === null
+          ? notice(
+              'JobRecovering',
+              `Flink answers 404 for job ${context.jobId ?? ''} while a standby JobManager takes over (HA): waiting up to ${context.policy.taskTimeoutSeconds}s for it to recover the job, not resubmitting it`,
+              context.now,
+            )
+          : context.notice,
+    })),
     recordJobEnded: assign(({ context, event }) => {
       const state = observedEvent(event)?.observation.flinkJob ?? 'FAILED';
       const lost = state === 'NOT_FOUND';
@@ -471,7 +497,9 @@ export const jobMachine = setup({
         notice: lost
           ? notice(
               'JobLost',
-              `Flink no longer knows job ${context.jobId ?? ''} (404, for example after a JobManager restart): handled by restartPolicy ${context.policy.restartPolicy}`,
+              context.recoverUntil === null
+                ? `Flink no longer knows job ${context.jobId ?? ''} (404, for example after a JobManager restart): handled by restartPolicy ${context.policy.restartPolicy}`
+                : `no JobManager recovered job ${context.jobId ?? ''} within taskTimeout (HA): handled by restartPolicy ${context.policy.restartPolicy}`,
               context.now,
             )
           : notice(reason, `the Flink job reached ${state}`, context.now),
@@ -552,6 +580,7 @@ export const jobMachine = setup({
     enterStarted: assign(({ context }) => ({
       enteredAt: context.now,
       deadlines: NO_DEADLINES,
+      recoverUntil: null,
       stop: null,
       stopReason: null,
     })),
@@ -651,6 +680,7 @@ export const jobMachine = setup({
     })),
     enterStopped: assign(({ context }) => ({
       enteredAt: context.now,
+      recoverUntil: null,
       parallelism: 0,
       stop: null,
       savepoint: null,
@@ -916,34 +946,40 @@ export const jobMachine = setup({
             'J.Started.5 (§5.4 Started 7) parallelism changed: stop (savepoint) and resubmit',
           ),
           {
+            guard: 'flinkJobRecovering',
+            actions: ['recordObservation', 'awaitRecovery'],
+            description:
+              'J.Started.6 (HA, ADR 0011) Flink answers 404 while a standby JobManager may be recovering the job: wait up to taskTimeout, do not resubmit',
+          },
+          {
             guard: 'flinkJobLost',
             target: 'Stopped',
             actions: ['recordObservation', 'recordJobEnded'],
             description:
-              'J.Started.6 (§14.21) Flink answers 404 for the job id: lost, handled by restartPolicy',
+              'J.Started.7 (§14.21) Flink answers 404 for the job id (without HA, or not recovered within taskTimeout): lost, handled by restartPolicy',
           },
           {
             guard: 'flinkJobEnded',
             target: 'Stopped',
             actions: ['recordObservation', 'recordJobEnded'],
-            description: 'J.Started.7 (§5.4 Started 8) FINISHED, CANCELED or FAILED: Stopped',
+            description: 'J.Started.8 (§5.4 Started 8) FINISHED, CANCELED or FAILED: Stopped',
           },
           {
             guard: 'savepointTimedOut',
             target: '.Running',
             actions: ['recordObservation', { type: 'abandonSavepoint', params: { why: 'timed out' } }],
             description:
-              'J.Started.8 (§5.7) an in-flight savepoint passed its deadline: abandon it, keep running',
+              'J.Started.9 (§5.7) an in-flight savepoint passed its deadline: abandon it, keep running',
           },
           {
             guard: and(['inRunning', 'periodicSavepointDue']),
             target: '.Savepointing',
             actions: ['recordObservation', { type: 'requestSavepoint', params: { kind: 'periodic' } }],
-            description: 'J.Started.9 (§5.4 Started 10, §5.7) savepointInterval elapsed: periodic savepoint',
+            description: 'J.Started.10 (§5.4 Started 10, §5.7) savepointInterval elapsed: periodic savepoint',
           },
           {
             actions: ['recordObservation', 'followClusterEpoch'],
-            description: 'J.Started.10 otherwise: keep running (an adopted cluster may bring a new epoch)',
+            description: 'J.Started.11 otherwise: keep running (an adopted cluster may bring a new epoch)',
           },
         ],
       },

@@ -47,13 +47,29 @@ export interface JobSummary {
   readonly jobId: string | null;
 }
 
+/** The leading JobManager as Flink's HA services record it. */
+export interface JobManagerLeader {
+  /** The leader's lock identity: new for every JobManager process, so a restart is a change too. */
+  readonly id: string;
+  /** The pod it runs in, when its address matches one of the cluster's pods. */
+  readonly pod: string | null;
+}
+
 export interface ClusterObservation {
   /** metadata.deletionTimestamp is set. */
   readonly deletionRequested: boolean;
   /** specDigest() of spec.runtime + spec.jobManager + spec.taskManager (taskSlots included). */
   readonly specDigest: string;
-  /** JobManager pods of this cluster (any epoch) and whether one is Ready. */
-  readonly jobManager: { readonly pods: number; readonly ready: boolean };
+  /**
+   * JobManager pods of this cluster (any epoch) and whether one is Ready. With HA, `leader` is the
+   * JobManager process that holds Flink's leadership (from its HA ConfigMap), null while none is
+   * known; absent without HA.
+   */
+  readonly jobManager: {
+    readonly pods: number;
+    readonly ready: boolean;
+    readonly leader?: JobManagerLeader | null;
+  };
   readonly jobManagerService: boolean;
   /** TaskManager pods that exist (not Failed/Succeeded) and how many are Ready. */
   readonly taskManagers: { readonly pods: number; readonly ready: number };
@@ -74,6 +90,11 @@ export interface ClusterView {
   readonly stopWithoutSavepoint: boolean;
   /** The current epoch was started by a START requested without savepoint. */
   readonly startWithoutSavepoint: boolean;
+  /**
+   * Flink's Kubernetes HA is on: a standby JobManager takes over the running jobs when the leader
+   * fails, so a job briefly unknown to Flink is being recovered, not lost (ADR 0011).
+   */
+  readonly highAvailability?: boolean;
 }
 
 /** What Flink says about the job id the machine owns. */

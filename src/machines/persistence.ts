@@ -97,6 +97,8 @@ const jobContextSchema = z.object({
   lastFlinkState: z.string().nullable(),
   enteredAt: epochMs,
   deadlines: z.object({ restartTimeoutAt: nullableMs, restartAt: nullableMs, savepointDueAt: nullableMs }),
+  // Added with JobManager HA (absent in older snapshots: no recovery awaited).
+  recoverUntil: nullableMs.default(null),
   pendingAction: requestedAction.nullable(),
   lastAction: actionOutcome.nullable(),
   notice: notice.nullable(),
@@ -136,6 +138,12 @@ const clusterContextSchema = z.object({
   deadlines: z.object({ startTimeoutAt: nullableMs, unhealthyAt: nullableMs, scaleDownAt: nullableMs }),
   unreachableSince: nullableMs,
   lastRescaleAt: nullableMs,
+  // Added with JobManager HA: snapshots written before it have none of these, which means the same
+  // as a fresh epoch (no leader seen, no failover).
+  jobManagerLeader: z.string().nullable().default(null),
+  jobManagerLeaderId: z.string().nullable().default(null),
+  jobManagerFailovers: count.default(0),
+  lastFailoverAt: nullableMs.default(null),
   pendingAction: requestedAction.nullable(),
   lastAction: actionOutcome.nullable(),
   notice: notice.nullable(),

@@ -61,10 +61,25 @@ export const ClusterPolicySchema = z.object({
   rescaleDelaySeconds: durationSeconds,
   /** Bound of the cluster's waits: start, REST outage before restart, jobs stopping (×3). */
   taskTimeoutSeconds: durationSeconds,
+  /**
+   * JobManager pods of an epoch; more than 1 means Flink's Kubernetes HA is on (one leads, the
+   * others stand by). Absent in snapshots persisted before HA existed: 1.
+   */
+  jobManagerReplicas: count.min(1).optional(),
 });
 
 export type JobPolicy = Readonly<z.infer<typeof JobPolicySchema>>;
 export type ClusterPolicy = Readonly<z.infer<typeof ClusterPolicySchema>>;
+
+/** JobManager pods a cluster runs per epoch (1 unless HA asks for standbys). */
+export function jobManagerReplicas(policy: Pick<ClusterPolicy, 'jobManagerReplicas'>): number {
+  return Math.max(1, policy.jobManagerReplicas ?? 1);
+}
+
+/** Whether Flink's Kubernetes HA is on: more than one JobManager, one leading. */
+export function highAvailability(policy: Pick<ClusterPolicy, 'jobManagerReplicas'>): boolean {
+  return jobManagerReplicas(policy) > 1;
+}
 
 // Defaults are used only until the first OBSERVED event brings the real spec (and for a fresh
 // actor's context); the CRD schema (src/api) declares the defaults a real spec gets. They follow
@@ -98,6 +113,7 @@ export const DEFAULT_CLUSTER_POLICY: ClusterPolicy = {
   rescalePolicy: 'JobParallelism',
   rescaleDelaySeconds: 60,
   taskTimeoutSeconds: 300,
+  jobManagerReplicas: 1,
 };
 
 const SECOND = 1000;

@@ -6,7 +6,7 @@ import type { StateValue } from 'xstate';
 import type { ClusterContext } from './cluster-machine.ts';
 import type { JobContext } from './job-machine.ts';
 import type { ClusterView, JobSummary, LifecycleState } from './observations.ts';
-import { effectiveParallelism, requiredSlots } from './policies.ts';
+import { effectiveParallelism, highAvailability, requiredSlots } from './policies.ts';
 
 export interface MachineState<TContext> {
   readonly value: StateValue;
@@ -50,6 +50,7 @@ export function clusterView(cluster: MachineState<ClusterContext>): ClusterView 
     epoch: context.epoch,
     stopWithoutSavepoint: state === 'Stopping' && context.stop?.withoutSavepoint === true,
     startWithoutSavepoint: context.startWithoutSavepoint,
+    highAvailability: highAvailability(context.policy),
   };
 }
 

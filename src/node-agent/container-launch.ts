@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { readDistributionConfig, renderConfig } from '../devenv/flink-config.ts';
 import { planFlinkEntrypoint } from './flink-entrypoint.ts';
 import type { ImageRuntime } from './image-resolver.ts';
+import type { PodIdentity } from './service-account-identity.ts';
 import { rewritePath, rewritePathsIn, type MountMapping } from './volume-paths.ts';
 
 /** How to start one container as a local process. */
@@ -27,7 +28,8 @@ export interface LaunchContext {
   /** Environment every process gets (PATH, JAVA_HOME, LANG ...). */
   readonly baseEnv: Readonly<Record<string, string>>;
   readonly hostsFile: string;
-  readonly kubeconfigPath: string | undefined;
+  /** The pod's ServiceAccount identity; undefined when it has no token. */
+  readonly identity: PodIdentity | undefined;
   readonly flinkHomes: Readonly<Record<string, string>>;
   readonly nodeBinary: string;
   readonly projectRoot: string;
@@ -66,7 +68,8 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
     HOME: ctx.containerDir,
     FLINKVISOR_HOSTS_FILE: ctx.hostsFile,
     FLINKVISOR_POD_IP: ctx.podIp,
-    ...(ctx.kubeconfigPath ? { KUBECONFIG: ctx.kubeconfigPath } : {}),
+    // The kubelet's in-cluster variables first, so a container's own env can still override them.
+    ...(ctx.identity ? { ...ctx.identity.env, KUBECONFIG: ctx.identity.kubeconfig } : {}),
     ...userEnv,
   };
   const cwd = container.workingDir ? rewritePath(container.workingDir, mounts) : ctx.containerDir;

@@ -219,7 +219,7 @@ export class NodeAgent {
         await this.#hostsWrite;
         return file;
       },
-      serviceAccountKubeconfig: (p, dir) => this.#identity.kubeconfigFor(p, dir),
+      serviceAccountIdentity: (p, dir) => this.#identity.identityFor(p, dir),
       writeStatus: (p, status) => this.#writeStatus(p, status),
       finalizeDeletion: (p) => this.#finalizeDeletion(p),
       registerProcess: (pgid) =>

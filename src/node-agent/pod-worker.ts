@@ -8,6 +8,7 @@ import { resolveImage, type ImageMap } from './image-resolver.ts';
 import { computePodStatus, type ContainerPhase, type ContainerRecord, type PodRecord } from './pod-status.ts';
 import { runProbe } from './probes.ts';
 import { containerMounts, materializeVolumes, type VolumeSources } from './volumes.ts';
+import type { PodIdentity } from './service-account-identity.ts';
 
 /** What a pod worker needs from the node agent. */
 export interface PodWorkerDeps {
@@ -24,8 +25,8 @@ export interface PodWorkerDeps {
   allocateIp(): Promise<{ address: string; release(): Promise<void> }>;
   /** Writes the pod's own hosts file (kept current by the agent) and returns its path. */
   hostsFileFor(pod: V1Pod, podIp: string, podDir: string): Promise<string>;
-  /** Writes the pod's kubeconfig (ServiceAccount token) and returns its path, or undefined without a token. */
-  serviceAccountKubeconfig(pod: V1Pod, podDir: string): Promise<string | undefined>;
+  /** Writes the pod's ServiceAccount identity (token, kubeconfig), or undefined without a token. */
+  serviceAccountIdentity(pod: V1Pod, podDir: string): Promise<PodIdentity | undefined>;
   writeStatus(pod: V1Pod, status: V1PodStatus): Promise<void>;
   /** Final delete (grace 0) once every container stopped, as the kubelet does. */
   finalizeDeletion(pod: V1Pod): Promise<void>;
@@ -160,7 +161,7 @@ export class PodWorker {
         { podDir: this.#podDir, sharedDir: this.#deps.sharedDir },
         this.#deps.sources,
       );
-      const kubeconfig = await this.#deps.serviceAccountKubeconfig(this.#pod, this.#podDir);
+      const identity = await this.#deps.serviceAccountIdentity(this.#pod, this.#podDir);
       const hostsFile = await this.#deps.hostsFileFor(this.#pod, this.#ip.address, this.#podDir);
       for (const slot of this.#slots) {
         const runtime = resolveImage(slot.spec.image ?? '', this.#deps.imageMap);
@@ -189,7 +190,7 @@ export class PodWorker {
           env,
           baseEnv: this.#deps.baseEnv,
           hostsFile,
-          kubeconfigPath: kubeconfig,
+          identity,
           flinkHomes: this.#deps.flinkHomes,
           nodeBinary: this.#deps.nodeBinary,
           projectRoot: this.#deps.projectRoot,

@@ -1,5 +1,5 @@
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -7,12 +7,55 @@ import { join } from 'node:path';
  * TokenRequest API (bound to the pod, so it dies with it), in a token file the agent refreshes,
  * and a kubeconfig that reads it (client-node's tokenFile provider re-reads it every minute).
  * RBAC then applies to the pod exactly as in a cluster.
+ *
+ * Not every client reads that kubeconfig: the fabric8 client inside Flink (Kubernetes HA) knows no
+ * `tokenFile` auth provider and reads no `tokenFile` user field either, so from a kubeconfig it
+ * would call the API server anonymously. It finds its identity as a kubelet hands it out instead:
+ * KUBERNETES_SERVICE_HOST/PORT, and the ServiceAccount directory (token, ca.crt, namespace) that a
+ * pod sees at /var/run/secrets/kubernetes.io/serviceaccount, here in the pod's own directory, which
+ * fabric8 is pointed to by the environment variable forms of its system properties
+ * (`kubernetes.auth.serviceAccount.token`, `kubernetes.certs.ca.file`, `kubernetes.namespace.path`).
+ * `kubernetes.auth.tryKubeConfig` is off for it, so it does not pick up KUBECONFIG first.
  */
 export interface ServiceAccountIdentityOptions {
   readonly kubeConfig: KubeConfig;
   readonly server: string;
   readonly caFile: string;
   readonly expirationSeconds?: number;
+}
+
+/** What a pod's processes get: the kubeconfig (client-node and kubectl) and the in-cluster environment. */
+export interface PodIdentity {
+  readonly kubeconfig: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** The ServiceAccount directory of a pod, as the kubelet mounts it (token, ca.crt, namespace). */
+export interface ServiceAccountFiles {
+  readonly tokenFile: string;
+  readonly caFile: string;
+  readonly namespaceFile: string;
+}
+
+/**
+ * The environment of an in-cluster client: the kubelet's KUBERNETES_SERVICE_* variables for the API
+ * server, and fabric8's variables for where the ServiceAccount files are (the kubelet's paths do
+ * not exist outside a container).
+ */
+export function inClusterEnvironment(server: string, files: ServiceAccountFiles): Record<string, string> {
+  const url = new URL(server);
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  // URL keeps the brackets of an IPv6 host; KUBERNETES_SERVICE_HOST is the bare address.
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return {
+    KUBERNETES_SERVICE_HOST: host,
+    KUBERNETES_SERVICE_PORT: port,
+    KUBERNETES_SERVICE_PORT_HTTPS: port,
+    KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN: files.tokenFile,
+    KUBERNETES_CERTS_CA_FILE: files.caFile,
+    KUBERNETES_NAMESPACE_PATH: files.namespaceFile,
+    KUBERNETES_AUTH_TRYKUBECONFIG: 'false',
+  };
 }
 
 export class ServiceAccountIdentity {
@@ -47,8 +90,11 @@ export class ServiceAccountIdentity {
     return result.status?.token;
   }
 
-  /** Writes `<podDir>/serviceaccount/token` and `<podDir>/kubeconfig`; undefined when the pod opts out. */
-  async kubeconfigFor(pod: V1Pod, podDir: string): Promise<string | undefined> {
+  /**
+   * Writes `<podDir>/serviceaccount/{token,ca.crt,namespace}` and `<podDir>/kubeconfig`; undefined
+   * when the pod opts out of a token.
+   */
+  async identityFor(pod: V1Pod, podDir: string): Promise<PodIdentity | undefined> {
     if (pod.spec?.automountServiceAccountToken === false) return undefined;
     if (pod.spec?.automountServiceAccountToken === undefined) {
       // The pod does not say: the ServiceAccount decides, as in the kubelet.
@@ -70,7 +116,10 @@ export class ServiceAccountIdentity {
       await rename(`${tokenFile}.tmp`, tokenFile);
     };
     await write();
-    await writeFile(join(dir, 'namespace'), pod.metadata?.namespace ?? 'default');
+    const namespaceFile = join(dir, 'namespace');
+    await writeFile(namespaceFile, pod.metadata?.namespace ?? 'default');
+    const caFile = join(dir, 'ca.crt');
+    await copyFile(this.#options.caFile, caFile);
     const kubeconfig = join(podDir, 'kubeconfig');
     await writeFile(
       kubeconfig,
@@ -81,7 +130,7 @@ export class ServiceAccountIdentity {
         '- name: in-cluster',
         '  cluster:',
         `    server: ${this.#options.server}`,
-        `    certificate-authority: ${this.#options.caFile}`,
+        `    certificate-authority: ${caFile}`,
         'users:',
         '- name: service-account',
         '  user:',
@@ -107,7 +156,10 @@ export class ServiceAccountIdentity {
       key,
       setInterval(() => void write().catch(() => undefined), every),
     );
-    return kubeconfig;
+    return {
+      kubeconfig,
+      env: inClusterEnvironment(this.#options.server, { tokenFile, caFile, namespaceFile }),
+    };
   }
 
   forget(pod: V1Pod): void {

@@ -35,7 +35,7 @@ import type { OwnedObjectWriter } from './owned-objects.ts';
 import {
   bootstrapJob,
   FLINK_JOB_ID_LABEL,
-  jobManagerPod,
+  jobManagerPods,
   jobManagerService,
   taskManagerPod,
   taskManagerPodName,
@@ -127,8 +127,13 @@ export function clusterEffects(deps: ClusterEffectDeps) {
     waitUntil: waitUntilActor(deps.clock),
     ensureJobManager: fromPromise<EffectOutput, EnsureJobManagerInput>(async ({ input }) => {
       const cluster = requireCluster(deps);
-      const outcome = await deps.objects.createPod(jobManagerPod(cluster, input.epoch));
-      if (outcome === 'created') deps.log('jobmanager pod created', { epoch: input.epoch });
+      // Every JobManager of the epoch (one, or the leader-to-be and its standbys with HA): the ones
+      // that exist answer 409 and count as done, so this also recreates a lost standby.
+      for (const pod of jobManagerPods(cluster, input.epoch)) {
+        const outcome = await deps.objects.createPod(pod);
+        if (outcome === 'created')
+          deps.log('jobmanager pod created', { epoch: input.epoch, pod: pod.metadata?.name });
+      }
       return { at: deps.clock.now() };
     }),
     ensureJobManagerService: fromPromise<EffectOutput, EnsureJobManagerServiceInput>(async () => {

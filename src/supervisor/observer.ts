@@ -1,6 +1,6 @@
 // What the supervisor tells the machines, built from what its caches hold and what Flink answered:
 // pure functions of the cached objects, so a pass can be tested without an API server.
-import type { V1Job, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Job, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import { jobManagerServiceName, LABELS } from '../api/names.ts';
@@ -10,6 +10,7 @@ import type {
   ClusterView,
   FlinkJobObservation,
   FlinkRestObservation,
+  JobManagerLeader,
   JobObservation,
   JobSummary,
 } from '../machines/observations.ts';
@@ -43,6 +44,44 @@ export function jobManagerReady(pods: ClusterPods): boolean {
   return pods.jobManagers.some(isReadyPod);
 }
 
+/**
+ * Flink's Kubernetes HA keeps its leader in the ConfigMap `<kubernetes.cluster-id>-cluster-config-map`
+ * (Flink 1.15 and later, 2.x included): the lock annotation names the holder, one key per
+ * component (`org.apache.flink.k8s.leader.<component>`) its address. The cluster id is the
+ * cluster's name (resource-builders.ts).
+ */
+export const HA_LEADER_ANNOTATION = 'control-plane.alpha.kubernetes.io/leader';
+const HA_LEADER_KEY_PREFIX = 'org.apache.flink.k8s.leader.';
+
+export function haClusterConfigMapName(clusterName: string): string {
+  return `${clusterName}-cluster-config-map`;
+}
+
+/**
+ * The leading JobManager from the HA ConfigMap: the lock holder's identity (a fresh one for every
+ * JobManager process) and, when the addresses it publishes name a JobManager pod's IP, that pod.
+ * Null when there is no ConfigMap or no holder yet.
+ */
+export function jobManagerLeaderOf(
+  configMap: V1ConfigMap | undefined,
+  jobManagers: readonly V1Pod[],
+): JobManagerLeader | null {
+  const record = configMap?.metadata?.annotations?.[HA_LEADER_ANNOTATION];
+  if (!record) return null;
+  let holder: unknown;
+  try {
+    holder = (JSON.parse(record) as { holderIdentity?: unknown }).holderIdentity;
+  } catch {
+    return null;
+  }
+  if (typeof holder !== 'string' || holder === '') return null;
+  const addresses = Object.entries(configMap?.data ?? {})
+    .filter(([key]) => key.startsWith(HA_LEADER_KEY_PREFIX))
+    .flatMap(([, value]) => [...value.matchAll(/(?:\/\/|@)\[?([0-9A-Fa-f:.]+?)\]?:\d+/g)].map((m) => m[1]));
+  const pod = jobManagers.find((p) => p.status?.podIP && addresses.includes(p.status.podIP));
+  return { id: holder, pod: pod?.metadata?.name ?? null };
+}
+
 export function observeCluster(input: {
   readonly cluster: FlinkCluster;
   readonly pods: ClusterPods;
@@ -52,13 +91,19 @@ export function observeCluster(input: {
   readonly jobs: readonly JobSummary[];
   /** FlinkJobs whose spec does not parse: one without a machine is summarized from its status. */
   readonly invalidJobs?: readonly CustomObject[];
+  /** With HA: the leading JobManager (jobManagerLeaderOf); left out without HA. */
+  readonly leader?: JobManagerLeader | null;
 }): ClusterObservation {
   const { cluster, pods } = input;
   const serviceName = jobManagerServiceName(cluster.metadata.name ?? '');
   return {
     deletionRequested: Boolean(cluster.metadata.deletionTimestamp),
     specDigest: clusterSpecDigest(cluster),
-    jobManager: { pods: pods.jobManagers.length, ready: jobManagerReady(pods) },
+    jobManager: {
+      pods: pods.jobManagers.length,
+      ready: jobManagerReady(pods),
+      ...(input.leader === undefined ? {} : { leader: input.leader }),
+    },
     jobManagerService: input.services.some((s) => s.metadata?.name === serviceName),
     taskManagers: { pods: pods.taskManagers.length, ready: pods.taskManagers.filter(isReadyPod).length },
     flink: input.flink,

@@ -2,6 +2,7 @@ import {
   BatchV1Api,
   CoreV1Api,
   type KubeConfig,
+  type V1ConfigMap,
   type V1Job,
   type V1Pod,
   type V1Service,
@@ -22,6 +23,11 @@ export interface OwnedObjectWriter {
   createJob(job: V1Job): Promise<'created' | 'exists'>;
   /** Deletes a Job in the foreground: it stays, being deleted, until its pods are gone. */
   deleteJob(name: string): Promise<void>;
+  /**
+   * Reads a ConfigMap (Flink's HA leader record); undefined when it does not exist. Optional: a
+   * writer without it reports no HA leader.
+   */
+  readConfigMap?(name: string): Promise<V1ConfigMap | undefined>;
 }
 
 /**
@@ -76,6 +82,15 @@ export class OwnedObjects implements OwnedObjectWriter {
       await this.#core.deleteNamespacedService({ name, namespace: this.#namespace });
     } catch (err) {
       if (!isNotFound(err)) throw err;
+    }
+  }
+
+  async readConfigMap(name: string): Promise<V1ConfigMap | undefined> {
+    try {
+      return await this.#core.readNamespacedConfigMap({ name, namespace: this.#namespace });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
     }
   }
 

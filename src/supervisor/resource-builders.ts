@@ -1,5 +1,13 @@
-import type { V1Affinity, V1Container, V1EnvVar, V1Job, V1Pod, V1Service } from '@kubernetes/client-node';
-import type { FlinkCluster } from '../api/flink-cluster.ts';
+import type {
+  V1Affinity,
+  V1Container,
+  V1EnvFromSource,
+  V1EnvVar,
+  V1Job,
+  V1Pod,
+  V1Service,
+} from '@kubernetes/client-node';
+import { highAvailabilityEnabled, type FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import {
   API_GROUP,
@@ -13,7 +21,7 @@ import {
 } from '../api/names.ts';
 import { toV1ResourceRequirements } from '../api/kubernetes-types.ts';
 import { ownerReference } from '../api/owner-references.ts';
-import { clusterFlinkConfiguration, storageCredentialEnv } from '../api/storage.ts';
+import { derivedFlinkConfiguration, storageCredentialEnv } from '../api/storage.ts';
 import { BOOTSTRAP_EXIT } from '../bootstrap/exit-codes.ts';
 
 /**
@@ -37,6 +45,82 @@ export function flinkProperties(config: Readonly<Record<string, string>>): strin
   return `${Object.entries(config)
     .map(([k, v]) => `${k}: ${v}`)
     .join('\n')}\n`;
+}
+
+/**
+ * The environment variable a user's `environment` entry named FLINK_PROPERTIES is renamed to when
+ * its value comes from a ConfigMap or Secret key: the builder cannot inline a value it does not
+ * know, so the composed FLINK_PROPERTIES references it instead.
+ */
+export const USER_FLINK_PROPERTIES_ENV = 'FLINKVISOR_USER_FLINK_PROPERTIES';
+
+/**
+ * The layers of FLINK_PROPERTIES, lowest first (docs/flink-configuration.md). `user` is text, not
+ * a map: it may be a `$(VAR)` reference the kubelet expands when it starts the container.
+ */
+export interface FlinkPropertiesLayers {
+  readonly derived: Readonly<Record<string, string>>;
+  readonly user?: string | undefined;
+  readonly spec: Readonly<Record<string, string>>;
+  readonly owned: Readonly<Record<string, string>>;
+}
+
+/**
+ * FLINK_PROPERTIES as layered lines: Flink reads them in order and a later key overrides an
+ * earlier one, so each layer beats the ones above it in the text. Without a user layer the text is
+ * the merged map, one line per key, as it always was.
+ */
+export function layeredFlinkProperties(layers: FlinkPropertiesLayers): string {
+  const top = { ...layers.spec, ...layers.owned };
+  if (layers.user === undefined) return flinkProperties({ ...layers.derived, ...top });
+  // Derived keys a higher layer of ours sets anyway are left out: one line per key where we can.
+  const below = Object.entries(layers.derived).filter(([key]) => !(key in top));
+  const user = layers.user === '' || layers.user.endsWith('\n') ? layers.user : `${layers.user}\n`;
+  return `${below.length > 0 ? flinkProperties(Object.fromEntries(below)) : ''}${user}${flinkProperties(top)}`;
+}
+
+/**
+ * Keys Flinkvisor owns on every Flink pod, re-asserted after everything a user writes: the REST
+ * port its probes, Service and supervisor use, and the task slots its scaling arithmetic counts
+ * (spec.flinkConfiguration may not set them: MANAGED_FLINK_KEYS).
+ */
+export function ownedFlinkConfiguration(cluster: FlinkCluster): Record<string, string> {
+  return {
+    'taskmanager.numberOfTaskSlots': String(cluster.spec.taskManager.taskSlots),
+    'rest.port': String(FLINK_PORTS.ui),
+  };
+}
+
+/** Whether an envFrom source could define FLINK_PROPERTIES: any key does with an empty prefix. */
+function mayDefineFlinkProperties(source: V1EnvFromSource): boolean {
+  return 'FLINK_PROPERTIES'.startsWith(source.prefix ?? '');
+}
+
+/**
+ * Where a pod spec's FLINK_PROPERTIES comes from, as the user layer, and the environment without
+ * the entries that would replace the composed variable. An `environment` entry wins over
+ * `environmentFrom`, as it does in Kubernetes; the last entry of a repeated name counts, likewise.
+ * A literal value is inlined; a valueFrom entry is renamed and referenced; environmentFrom is
+ * referenced as `$(FLINK_PROPERTIES)`, which the kubelet expands from the envFrom variables because
+ * the composed entry is not defined yet at that point (an unknown reference is left as written).
+ */
+export function userFlinkProperties(podSpec: Pick<FlinkPodSpec, 'environment' | 'environmentFrom'>): {
+  readonly user: string | undefined;
+  readonly environment: V1EnvVar[];
+} {
+  const environment = podSpec.environment ?? [];
+  const entry = environment.findLast((e) => e.name === 'FLINK_PROPERTIES');
+  const others = environment.filter((e) => e.name !== 'FLINK_PROPERTIES');
+  if (entry?.valueFrom) {
+    // In the place of the user's entry, so references to it from later entries keep their order.
+    const renamed = environment.flatMap((e) =>
+      e === entry ? [{ ...e, name: USER_FLINK_PROPERTIES_ENV }] : e.name === 'FLINK_PROPERTIES' ? [] : [e],
+    );
+    return { user: `$(${USER_FLINK_PROPERTIES_ENV})`, environment: renamed };
+  }
+  if (entry) return { user: entry.value ?? '', environment: others };
+  const fromSources = (podSpec.environmentFrom ?? []).some(mayDefineFlinkProperties);
+  return { user: fromSources ? '$(FLINK_PROPERTIES)' : undefined, environment: others };
 }
 
 const downwardEnv: V1EnvVar[] = [
@@ -75,7 +159,13 @@ function flinkPod(
 ): V1Pod {
   const name = cluster.metadata.name ?? '';
   const namespace = cluster.metadata.namespace ?? 'default';
-  const config = clusterFlinkConfiguration(cluster.spec, namespace, name);
+  const { user, environment } = userFlinkProperties(podSpec);
+  const flinkPropertiesValue = layeredFlinkProperties({
+    derived: derivedFlinkConfiguration(cluster.spec, namespace, name),
+    user,
+    spec: cluster.spec.flinkConfiguration ?? {},
+    owned: ownedFlinkConfiguration(cluster),
+  });
   const runtime = cluster.spec.runtime;
   const container: V1Container = {
     name: role,
@@ -86,13 +176,12 @@ function flinkPod(
     env: [
       ...downwardEnv,
       { name: 'JOB_MANAGER_RPC_ADDRESS', value: jobManagerServiceName(name) },
-      {
-        name: 'FLINK_PROPERTIES',
-        value: flinkProperties({ ...config, 'rest.port': String(FLINK_PORTS.ui) }),
-      },
       ...extraEnv,
       ...storageCredentialEnv(cluster.spec.storage),
-      ...(podSpec.environment ?? []),
+      ...environment,
+      // Last, so nothing can replace it, and so `$(VAR)` in the user's inlined text expands against
+      // every variable the user defined, as it would have in the user's own entry.
+      { name: 'FLINK_PROPERTIES', value: flinkPropertiesValue },
     ],
     ...(podSpec.environmentFrom ? { envFrom: [...podSpec.environmentFrom] } : {}),
     ports: [...ports, ...(podSpec.extraPorts ?? [])],
@@ -130,8 +219,63 @@ function flinkPod(
   };
 }
 
-/** The JobManager pod of one epoch: `jobmanager-<cluster>-<epoch>`, so creating it twice is a no-op. */
-export function jobManagerPod(cluster: FlinkCluster, epoch: number): V1Pod {
+/**
+ * Flink's Kubernetes HA services for a cluster with `jobManager.replicas` > 1: leader election and
+ * job metadata in ConfigMaps named after `kubernetes.cluster-id` (the cluster's name, so a restarted
+ * cluster finds them under the same name and its fresh JobManager's jobs are cancelled as any fresh
+ * JobManager's are, §5.3 Starting 8), the RPC port fixed to the Service's (HA would pick a random
+ * one). `high-availability.storageDir` comes from the storage helper or flinkConfiguration (the CRD
+ * requires one of them). Empty without HA.
+ */
+export function highAvailabilityConfiguration(cluster: FlinkCluster): Record<string, string> {
+  if (!highAvailabilityEnabled(cluster.spec)) return {};
+  return {
+    'high-availability.type': 'kubernetes',
+    'kubernetes.cluster-id': cluster.metadata.name ?? '',
+    'kubernetes.namespace': cluster.metadata.namespace ?? 'default',
+    'high-availability.jobmanager.port': String(FLINK_PORTS.rpc),
+  };
+}
+
+/**
+ * Puts the HA entries first in FLINK_PROPERTIES, below every layer (a later key wins), so a user's
+ * flinkConfiguration can still tune or replace them. With HA, every JobManager advertises its own
+ * pod IP as its RPC address: the leader publishes it in the HA ConfigMap and the TaskManagers and
+ * standbys dial it there; the Service name would reach whichever JobManager it resolves to.
+ */
+function withHighAvailability(pod: V1Pod, cluster: FlinkCluster, role: 'jobmanager' | 'taskmanager'): V1Pod {
+  const ha = highAvailabilityConfiguration(cluster);
+  if (Object.keys(ha).length === 0) return pod;
+  const [main, ...others] = pod.spec?.containers ?? [];
+  if (!main) return pod;
+  const env = (main.env ?? []).map((e) => {
+    if (e.name === 'FLINK_PROPERTIES') return { ...e, value: `${flinkProperties(ha)}${e.value ?? ''}` };
+    if (e.name === 'JOB_MANAGER_RPC_ADDRESS' && role === 'jobmanager')
+      return { name: e.name, value: '$(POD_IP)' };
+    return e;
+  });
+  return { ...pod, spec: { ...pod.spec, containers: [{ ...main, env }, ...others] } };
+}
+
+/**
+ * The name of JobManager `index` of one epoch: `jobmanager-<cluster>-<epoch>` for the single
+ * JobManager (as it always was), `jobmanager-<cluster>-<epoch>-<index>` for each of several, so
+ * creating any of them twice is a no-op.
+ */
+export function jobManagerPodName(cluster: FlinkCluster, epoch: number, index: number): string {
+  const base = `jobmanager-${cluster.metadata.name ?? ''}-${epoch}`;
+  return cluster.spec.jobManager.replicas > 1 ? `${base}-${index}` : base;
+}
+
+/** Every JobManager pod of one epoch: `jobManager.replicas` of them. */
+export function jobManagerPods(cluster: FlinkCluster, epoch: number): V1Pod[] {
+  return Array.from({ length: cluster.spec.jobManager.replicas }, (_, index) =>
+    jobManagerPod(cluster, epoch, index),
+  );
+}
+
+/** JobManager `index` of one epoch (see jobManagerPodName). */
+export function jobManagerPod(cluster: FlinkCluster, epoch: number, index = 0): V1Pod {
   const pod = flinkPod(
     cluster,
     'jobmanager',
@@ -149,8 +293,8 @@ export function jobManagerPod(cluster: FlinkCluster, epoch: number): V1Pod {
       },
     },
   );
-  pod.metadata = { ...pod.metadata, name: `jobmanager-${cluster.metadata.name}-${epoch}` };
-  return pod;
+  pod.metadata = { ...pod.metadata, name: jobManagerPodName(cluster, epoch, index) };
+  return withHighAvailability(pod, cluster, 'jobmanager');
 }
 
 /**
@@ -179,7 +323,7 @@ export function taskManagerPod(
     {},
   );
   pod.metadata = { ...pod.metadata, name: taskManagerPodName(cluster.metadata.name ?? '', epoch, index) };
-  return pod;
+  return withHighAvailability(pod, cluster, 'taskmanager');
 }
 
 /** Service `jobmanager-<cluster>`: ports equal their target ports (the node agent resolves names only). */

@@ -15,6 +15,7 @@ export function clusterPolicy(cluster: FlinkCluster): ClusterPolicy {
     rescalePolicy: s.supervisor.rescalePolicy,
     rescaleDelaySeconds: s.supervisor.rescaleDelay,
     taskTimeoutSeconds: s.supervisor.taskTimeout,
+    jobManagerReplicas: s.jobManager.replicas,
   };
 }
 

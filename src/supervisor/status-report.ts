@@ -3,6 +3,7 @@
 // requested action nobody could take, the last Flink job followed). Users read this with kubectl and
 // `kubectl wait`, so what it says must be true of the world, not only of the machine.
 import { CONDITION_REASONS, CONDITION_TYPES, Conditions, storedConditions } from '../api/conditions.ts';
+import type { StorageSpec } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import { taskManagerLabelSelector } from '../api/names.ts';
 import type { Condition } from '../api/status.ts';
@@ -19,6 +20,7 @@ import {
   type MachineState,
 } from '../machines/views.ts';
 import type { InvalidAction, LastFlinkJob, ReportedContext } from './resource-host.ts';
+import { storageAccessVerdict } from './storage-access.ts';
 
 /** What the supervisor knows of one resource besides its machine. */
 export interface ReportFacts {
@@ -52,6 +54,9 @@ export interface JobReport extends ReportFacts {
   /** The parsed FlinkJob (its savepoint mode and restart policy are reported). */
   readonly job: FlinkJob | undefined;
   readonly lastFlinkJob: LastFlinkJob | null;
+  /** The cluster's state storage and namespace, to name a credentials Secret the store refused. */
+  readonly storage?: StorageSpec | undefined;
+  readonly namespace?: string;
 }
 
 function iso(ms: number | null | undefined): string | undefined {
@@ -138,6 +143,11 @@ export function reportConditions(report: ClusterReport | JobReport, resourceStat
       report.restoreFailure.message,
     );
   }
+  if (report.kind === 'job') {
+    const storage = storageAccessVerdict(context.notice, report.storage, report.namespace ?? '');
+    if (storage)
+      conditions.set(CONDITION_TYPES.storageAccessible, storage.accessible, storage.reason, storage.message);
+  }
   const last = context.lastAction;
   const invalid = report.invalidAction;
   if (invalid && (!last || invalid.at >= last.at)) {
@@ -182,6 +192,10 @@ export function statusFromSnapshot(report: ClusterReport | JobReport): Record<st
       taskManagerReplicas: report.taskManagerReplicas,
       totalTaskSlots: report.taskManagerReplicas * c.taskSlots,
       ...(c.lastRescaleAt ? { rescaleTimestamp: iso(c.lastRescaleAt) } : {}),
+      // HA only: who leads, and how often leadership moved without the cluster restarting.
+      ...(c.jobManagerLeader ? { jobManagerLeader: c.jobManagerLeader } : {}),
+      ...(c.jobManagerFailovers > 0 ? { jobManagerFailovers: c.jobManagerFailovers } : {}),
+      ...(c.lastFailoverAt ? { lastFailoverTimestamp: iso(c.lastFailoverAt) } : {}),
     };
   }
   const j = report.snapshot.context;

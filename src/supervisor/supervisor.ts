@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { FlinkCluster } from '../api/flink-cluster.ts';
+import { highAvailabilityEnabled, type FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import { bootstrapJobName, FINALIZERS, FLINK_CLUSTER, FLINK_JOB, type KindNames } from '../api/names.ts';
 import { safeParseFlinkCluster, safeParseFlinkJob } from '../api/parse.ts';
@@ -17,13 +17,22 @@ import { TerminalError, WorkQueue, type ReconcileResult } from '../kube/work-que
 import { clusterMachine } from '../machines/cluster-machine.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
 import { jobMachine } from '../machines/job-machine.ts';
-import type { FlinkRestObservation } from '../machines/observations.ts';
+import type { FlinkRestObservation, JobManagerLeader } from '../machines/observations.ts';
 import { restoreClusterActor, restoreJobActor } from '../machines/persistence.ts';
 import { clusterView, jobSummary, type MachineState } from '../machines/views.ts';
 import type { MachineJournal } from '../visualizer/machine-journal.ts';
 import { observeFlinkCluster } from './flink-gateway.ts';
 import { clusterEffects, jobEffects } from './machine-effects.ts';
-import { clusterPods, followFlinkJob, jobManagerReady, observeCluster, observeJob } from './observer.ts';
+import {
+  clusterPods,
+  followFlinkJob,
+  haClusterConfigMapName,
+  jobManagerLeaderOf,
+  jobManagerReady,
+  observeCluster,
+  observeJob,
+  type ClusterPods,
+} from './observer.ts';
 import { OwnedObjects, type OwnedObjectWriter } from './owned-objects.ts';
 import { takeRequestedAction } from './requested-actions.ts';
 import type { AnyHost, ClusterHost, JobHost, ReportedContext, ResourceHost } from './resource-host.ts';
@@ -94,7 +103,7 @@ export class Supervisor {
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
-    this.#notices = new Notices(options);
+    this.#notices = new Notices({ ...options, storage: () => this.#cluster?.spec.storage });
     const kc = options.kubeConfig;
     this.#resources = options.resources ?? new KubernetesCustomResourceClient(kc);
     this.#objects = options.objects ?? new OwnedObjects(kc, options.namespace);
@@ -191,6 +200,21 @@ export class Supervisor {
     return this.#flink.client;
   }
 
+  /**
+   * The HA leader as Flink recorded it. A read that fails (no RBAC for ConfigMaps, API server
+   * hiccup) is "not known now": the machine then records no failover, and decides nothing else on it.
+   */
+  async #jobManagerLeader(pods: ClusterPods): Promise<JobManagerLeader | null> {
+    const read = this.#objects.readConfigMap?.bind(this.#objects);
+    if (!read) return null;
+    try {
+      return jobManagerLeaderOf(await read(haClusterConfigMapName(this.#o.clusterName)), pods.jobManagers);
+    } catch (err) {
+      this.#o.log.debug({ err: String(err) }, 'HA leader ConfigMap not readable');
+      return null;
+    }
+  }
+
   #key(name: string): string {
     return `${this.#o.namespace}/${name}`;
   }
@@ -241,6 +265,7 @@ export class Supervisor {
       flink,
       jobs: [...this.#jobHosts.values()].map((h) => jobSummary(h.name, h.actor.getSnapshot())),
       invalidJobs,
+      ...(highAvailabilityEnabled(cluster.spec) ? { leader: await this.#jobManagerLeader(pods) } : {}),
     });
     await this.#takeRequestedAction(clusterHost, raw, now);
     clusterHost.actor.send({ type: 'OBSERVED', at: now, policy: clusterPolicy(cluster), observation });
@@ -536,6 +561,8 @@ export class Supervisor {
       cluster: this.#clusterHost?.actor.getSnapshot(),
       job: this.#parsedJobs.get(host.name),
       lastFlinkJob: host.lastFlinkJob,
+      storage: this.#cluster?.spec.storage,
+      namespace: this.#o.namespace,
     });
   }
 

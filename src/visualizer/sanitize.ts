@@ -141,6 +141,7 @@ const CLUSTER_VIEW = {
   epoch: true,
   stopWithoutSavepoint: true,
   startWithoutSavepoint: true,
+  highAvailability: true,
 } as const satisfies Record<keyof ClusterView, true>;
 
 const JOB_OBSERVATION = {
@@ -160,7 +161,7 @@ const JOB_SUMMARY = { name: true, state: true, parallelism: true, jobId: true } 
 const CLUSTER_OBSERVATION = {
   deletionRequested: true,
   specDigest: true,
-  jobManager: { pods: true, ready: true },
+  jobManager: { pods: true, ready: true, leader: { id: true, pod: true } },
   jobManagerService: true,
   taskManagers: { pods: true, ready: true },
   flink: { reachable: true, slotsTotal: true, jobs: [{ id: true, state: true }] },
@@ -195,6 +196,7 @@ const JOB_CONTEXT = {
   lastFlinkState: true,
   enteredAt: true,
   deadlines: { restartTimeoutAt: true, restartAt: true, savepointDueAt: true },
+  recoverUntil: true,
   pendingAction: REQUEST,
   lastAction: OUTCOME,
   notice: NOTICE,
@@ -217,6 +219,10 @@ const CLUSTER_CONTEXT = {
   deadlines: { startTimeoutAt: true, unhealthyAt: true, scaleDownAt: true },
   unreachableSince: true,
   lastRescaleAt: true,
+  jobManagerLeader: true,
+  jobManagerLeaderId: true,
+  jobManagerFailovers: true,
+  lastFailoverAt: true,
   pendingAction: REQUEST,
   lastAction: OUTCOME,
   notice: NOTICE,

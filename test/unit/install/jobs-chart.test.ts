@@ -6,6 +6,7 @@ import type { KubernetesObject, V1EnvVar, V1Pod } from '@kubernetes/client-node'
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import type { FlinkClusterSpecInput } from '../../../src/api/flink-cluster.ts';
 import type { FlinkDeployment } from '../../../src/api/flink-deployment.ts';
 import { parseFlinkCluster, parseFlinkDeployment } from '../../../src/api/parse.ts';
 import { DEMO_DEPLOYMENT_FILE } from '../../../src/demo/demo.ts';
@@ -119,7 +120,16 @@ describe('jobs in values', () => {
         namespace: 'flink-demo',
         values: [
           {
-            storage: { scheme: 'file', baseDir: '/tmp/flinkvisor-demo/state' },
+            storage: {
+              scheme: 's3',
+              baseDir: 'flink-state/demo',
+              s3: {
+                endpoint: 'http://127.0.0.1:7070',
+                pathStyleAccess: true,
+                plugin: 'flink-s3-fs-hadoop-1.20.5.jar',
+                credentials: { secretName: 'demo-state-credentials' },
+              },
+            },
             metrics: { prometheus: { enabled: false } },
             bootstrap: { serviceAccount: 'default' },
             cluster: {
@@ -308,6 +318,12 @@ describe('JobManager HA', () => {
         'kubernetes.namespace': NS,
         'high-availability.storageDir': 'file:///flink-data/ha/team/rel',
       });
+      const spec = (
+        one(objects, 'FlinkDeployment', 'rel') as unknown as { spec: { cluster: FlinkClusterSpecInput } }
+      ).spec.cluster;
+      expect(spec.jobManager?.replicas).toBe(2);
+      expect(jobManager.metadata?.name).toBe('jobmanager-rel-1-0');
+      expect(env(jobManager).find((e) => e.name === 'JOB_MANAGER_RPC_ADDRESS')?.value).toBe('$(POD_IP)');
       expect(jobManager.spec?.serviceAccountName).toBe('rel-flink-ha');
       expect(taskManager.spec?.serviceAccountName).toBe('rel-flink-ha');
       expect(rulesOf(one(objects, 'Role', 'rel-flink-ha', NS))).toEqual(FLINK_KUBERNETES_HA_RULES);
@@ -323,6 +339,10 @@ describe('JobManager HA', () => {
       const objects = await render(fileStorage, { jobs: [{ name: 'a', jarPath: jar }] });
       const { jobManager } = podsOf(one(objects, 'FlinkDeployment', 'rel'));
       expect(flinkProperties(jobManager)['high-availability.type']).toBeUndefined();
+      expect(
+        (one(objects, 'FlinkDeployment', 'rel') as unknown as { spec: { cluster: FlinkClusterSpecInput } })
+          .spec.cluster.jobManager?.replicas,
+      ).toBe(1);
       expect(jobManager.spec?.serviceAccountName).toBe('default');
       expect(ofKind(objects, 'Role')).toEqual([]);
       expect(

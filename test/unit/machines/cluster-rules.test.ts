@@ -204,6 +204,15 @@ const rows: Row[] = [
     starts: ['ensureJobManager'],
   },
   {
+    rule: 'C.Starting.4',
+    name: 'HA: one of two JobManagers exists: create the others',
+    from: starting,
+    context: startingContext(),
+    event: clusterObserved(AT, { jobManager: { pods: 1, ready: false } }, { jobManagerReplicas: 2 }),
+    to: { Starting: 'CreatingJobManager' },
+    starts: ['ensureJobManager'],
+  },
+  {
     rule: 'C.Starting.5',
     name: 'create the Service',
     from: starting,
@@ -218,6 +227,14 @@ const rows: Row[] = [
     from: { Starting: 'CreatingService' },
     context: startingContext(),
     event: clusterObserved(AT, { jobManager: { pods: 1, ready: false } }),
+    to: { Starting: 'CreatingService' },
+  },
+  {
+    rule: 'C.Starting.6',
+    name: 'HA: one ready JobManager of two: wait for the standby pod',
+    from: { Starting: 'CreatingService' },
+    context: startingContext(),
+    event: clusterObserved(AT, { jobManager: { pods: 1, ready: true } }, { jobManagerReplicas: 2 }),
     to: { Starting: 'CreatingService' },
   },
   {
@@ -327,6 +344,27 @@ const rows: Row[] = [
     event: clusterObserved(AT, { jobManager: { pods: 0, ready: false }, flink: { reachable: false } }),
     to: { Stopping: 'WaitingForJobs' },
     check: (c) => expect(c.stop).toMatchObject({ reason: 'JobManagerLost', restart: true }),
+  },
+  {
+    rule: 'C.Started.2',
+    name: 'HA: every JobManager pod gone: restart as without HA',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(
+      AT,
+      { jobManager: { pods: 0, ready: false }, flink: { reachable: false } },
+      { jobManagerReplicas: 2 },
+    ),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'JobManagerLost', restart: true }),
+  },
+  {
+    rule: 'C.Started.2',
+    name: 'without HA, two JobManager pods are one too many: restart',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, { jobManager: { pods: 2, ready: true } }),
+    to: { Stopping: 'WaitingForJobs' },
   },
   {
     rule: 'C.Started.2',
@@ -462,6 +500,81 @@ const rows: Row[] = [
   },
   {
     rule: 'C.Started.13',
+    name: 'HA: another JobManager process leads in the same epoch: record the failover, restart nothing',
+    from: { Started: 'Idle' },
+    context: runningClusterContext({ jobManagerLeader: 'jobmanager-a-1-0', jobManagerLeaderId: 'lock-0' }),
+    event: clusterObserved(
+      AT,
+      { jobManager: { pods: 2, ready: true, leader: { id: 'lock-1', pod: 'jobmanager-a-1-1' } } },
+      { jobManagerReplicas: 2 },
+    ),
+    to: { Started: 'Idle' },
+    check: (c) => {
+      expect(c.epoch).toBe(1);
+      expect(c.stop).toBeNull();
+      expect(c).toMatchObject({
+        jobManagerLeader: 'jobmanager-a-1-1',
+        jobManagerLeaderId: 'lock-1',
+        jobManagerFailovers: 1,
+        lastFailoverAt: AT,
+      });
+      expect(c.notice?.reason).toBe('JobManagerFailover');
+      expect(c.notice?.message).toContain('from jobmanager-a-1-0 to jobmanager-a-1-1');
+    },
+  },
+  {
+    rule: 'C.Started.14',
+    name: 'HA: a standby JobManager pod is gone: recreate it, the cluster stays Started',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, { jobManager: { pods: 1, ready: true } }, { jobManagerReplicas: 2 }),
+    to: { Started: 'RestoringJobManagers' },
+    starts: ['ensureJobManager'],
+  },
+  {
+    rule: 'C.Started.15',
+    name: 'HA: the first leader seen is recorded, as no failover',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(
+      AT,
+      { jobManager: { pods: 2, ready: true, leader: { id: 'lock-0', pod: 'jobmanager-a-1-0' } } },
+      { jobManagerReplicas: 2 },
+    ),
+    to: { Started: 'Idle' },
+    check: (c) => {
+      expect(c).toMatchObject({ jobManagerLeader: 'jobmanager-a-1-0', jobManagerFailovers: 0 });
+      expect(c.notice).toBeNull();
+    },
+  },
+  {
+    rule: 'C.Started.15',
+    name: 'HA: the same leader process, whose pod is known only now: named after its pod',
+    from: { Started: 'Idle' },
+    context: runningClusterContext({ jobManagerLeader: 'lock-0', jobManagerLeaderId: 'lock-0' }),
+    event: clusterObserved(
+      AT,
+      { jobManager: { pods: 2, ready: true, leader: { id: 'lock-0', pod: 'jobmanager-a-1-0' } } },
+      { jobManagerReplicas: 2 },
+    ),
+    to: { Started: 'Idle' },
+    check: (c) => expect(c).toMatchObject({ jobManagerLeader: 'jobmanager-a-1-0', jobManagerFailovers: 0 }),
+  },
+  {
+    rule: 'C.Started.15',
+    name: 'HA: the same leader process, or none known for a moment: no failover',
+    from: { Started: 'Idle' },
+    context: runningClusterContext({ jobManagerLeader: 'jobmanager-a-1-0', jobManagerLeaderId: 'lock-0' }),
+    event: clusterObserved(
+      AT,
+      { jobManager: { pods: 2, ready: true, leader: null } },
+      { jobManagerReplicas: 2 },
+    ),
+    to: { Started: 'Idle' },
+    check: (c) => expect(c).toMatchObject({ jobManagerLeaderId: 'lock-0', jobManagerFailovers: 0 }),
+  },
+  {
+    rule: 'C.Started.15',
     name: 'steady',
     from: { Started: 'Idle' },
     context: runningClusterContext(),

@@ -104,7 +104,11 @@ function clusterEvents(snapshot: Snapshot): unknown[] {
     { specDigest: 'cluster-2' },
     { jobs: [{ name: 'a', state: 'Stopped', parallelism: 0, jobId: null }] },
   ];
-  const policies: Partial<ClusterPolicy>[] = [{ rescalePolicy: 'None', taskManagers: 3 }];
+  const policies: Partial<ClusterPolicy>[] = [
+    { rescalePolicy: 'None', taskManagers: 3 },
+    // HA with one of two JobManager pods left (the default observation has one).
+    { jobManagerReplicas: 2 },
+  ];
   const events: unknown[] = [];
   for (const at of [context.now + 1000, context.now + LATE]) {
     for (const observation of observations) events.push(clusterObserved(at, observation));

@@ -159,6 +159,7 @@ describe('views', () => {
       epoch: 3,
       stopWithoutSavepoint: false,
       startWithoutSavepoint: false,
+      highAvailability: false,
     });
     expect(clusterHealth({ value: { Started: 'Idle' }, context: runningClusterContext({ observed }) })).toBe(
       'HEALTHY',

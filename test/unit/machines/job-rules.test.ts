@@ -449,6 +449,32 @@ const rows: Row[] = [
   },
   {
     rule: 'J.Started.6',
+    name: 'HA: 404 while a standby takes over: wait for the recovery, keep the job id, submit nothing',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: jobObserved(AT, { flinkJob: 'NOT_FOUND', cluster: clusterView({ highAvailability: true }) }),
+    to: { Started: 'Running' },
+    check: (c) => {
+      expect(c.jobId).toBe(runningJobContext().jobId);
+      expect(c.stopReason).toBeNull();
+      expect(c.recoverUntil).toBe(AT + 300 * SECOND);
+      expect(c.notice?.reason).toBe('JobRecovering');
+    },
+  },
+  {
+    rule: 'J.Started.6',
+    name: 'HA: still 404 before recoverUntil: keep waiting, the deadline does not move',
+    from: { Started: 'Running' },
+    context: runningJobContext({ recoverUntil: AT + 10 * SECOND }),
+    event: jobObserved(AT + 9 * SECOND, {
+      flinkJob: 'NOT_FOUND',
+      cluster: clusterView({ highAvailability: true }),
+    }),
+    to: { Started: 'Running' },
+    check: (c) => expect(c.recoverUntil).toBe(AT + 10 * SECOND),
+  },
+  {
+    rule: 'J.Started.7',
     name: 'lost (404)',
     from: { Started: 'Running' },
     context: runningJobContext(),
@@ -459,8 +485,21 @@ const rows: Row[] = [
       expect(c.notice?.reason).toBe('JobLost');
     },
   },
-  ...(['FINISHED', 'FAILED', 'CANCELED'] as const).map((state): Row => ({
+  {
     rule: 'J.Started.7',
+    name: 'HA: not recovered by recoverUntil: lost after all',
+    from: { Started: 'Running' },
+    context: runningJobContext({ recoverUntil: AT }),
+    event: jobObserved(AT, { flinkJob: 'NOT_FOUND', cluster: clusterView({ highAvailability: true }) }),
+    to: { Stopped: 'Idle' },
+    check: (c) => {
+      expect(c.stopReason).toBe('Lost');
+      expect(c.recoverUntil).toBeNull();
+      expect(c.notice?.message).toContain('within taskTimeout (HA)');
+    },
+  },
+  ...(['FINISHED', 'FAILED', 'CANCELED'] as const).map((state): Row => ({
+    rule: 'J.Started.8',
     name: `Flink reports ${state}`,
     from: { Started: 'Running' },
     context: runningJobContext(),
@@ -473,7 +512,7 @@ const rows: Row[] = [
     },
   })),
   {
-    rule: 'J.Started.8',
+    rule: 'J.Started.9',
     name: 'in-flight savepoint passed its deadline',
     from: { Started: { Savepointing: 'Awaiting' } },
     context: runningJobContext({ savepoint: { ...inFlight, deadline: AT } }),
@@ -485,7 +524,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'J.Started.9',
+    rule: 'J.Started.10',
     name: 'periodic savepoint due',
     from: { Started: 'Running' },
     context: runningJobContext({ enteredAt: T0 }),
@@ -494,7 +533,7 @@ const rows: Row[] = [
     check: (c) => expect(c.savepoint?.kind).toBe('periodic'),
   },
   {
-    rule: 'J.Started.10',
+    rule: 'J.Started.11',
     name: 'an adopted cluster brings a new epoch while the job runs: follow it',
     from: { Started: 'Running' },
     context: runningJobContext(),
@@ -503,13 +542,25 @@ const rows: Row[] = [
     check: (c) => expect(c.clusterEpoch).toBe(7),
   },
   {
-    rule: 'J.Started.10',
+    rule: 'J.Started.11',
     name: 'running, nothing due',
     from: { Started: 'Running' },
     context: runningJobContext({ enteredAt: T0 }),
     event: jobObserved(AT, { flinkJob: 'RESTARTING' }, { savepointIntervalSeconds: 60 }),
     to: { Started: 'Running' },
     check: (c) => expect(c.lastFlinkState).toBe('RESTARTING'),
+  },
+  {
+    rule: 'J.Started.11',
+    name: 'HA: the recovered job runs again under its id: the wait is over',
+    from: { Started: 'Running' },
+    context: runningJobContext({ recoverUntil: AT + 10 * SECOND }),
+    event: jobObserved(AT, { flinkJob: 'RUNNING', cluster: clusterView({ highAvailability: true }) }),
+    to: { Started: 'Running' },
+    check: (c) => {
+      expect(c.recoverUntil).toBeNull();
+      expect(c.jobId).toBe(runningJobContext().jobId);
+    },
   },
   {
     rule: 'J.Started.T1',

@@ -13,6 +13,7 @@ import {
   ClusterPolicySchema,
   DEFAULT_CLUSTER_POLICY,
   DEFAULT_JOB_POLICY,
+  jobManagerReplicas,
   JobPolicySchema,
 } from '../../../src/machines/policies.ts';
 import type { ClusterPolicy, JobPolicy } from '../../../src/machines/policies.ts';
@@ -43,7 +44,11 @@ const PERSISTED_CLUSTER_POLICY = {
   rescalePolicy: 'None',
   rescaleDelaySeconds: 90,
   taskTimeoutSeconds: 600,
+  jobManagerReplicas: 2,
 } as const;
+
+/** Policy fields added after snapshots were first persisted: an older snapshot lacks them. */
+const ADDED_CLUSTER_POLICY_KEYS: readonly string[] = ['jobManagerReplicas'];
 
 function persistedJob(policy: unknown): PersistedEnvelope {
   const envelope = encodeJobSnapshot({ value: { Started: 'Running' }, context: runningJobContext() });
@@ -120,10 +125,33 @@ describe('persisted policies', () => {
     expect(decoded.ok ? '' : decoded.failure.message).toContain(`policy.${key}`);
   });
 
-  it.each(ClusterPolicySchema.keyof().options)('refuse a cluster snapshot whose policy lacks %s', (key) => {
-    const { [key]: _missing, ...policy } = PERSISTED_CLUSTER_POLICY;
-    const decoded = decodeClusterEnvelope(persistedCluster(policy), UID);
-    expect(decoded.ok ? null : decoded.failure.reason).toBe('SnapshotInvalid');
-    expect(decoded.ok ? '' : decoded.failure.message).toContain(`policy.${key}`);
+  it.each(ClusterPolicySchema.keyof().options.filter((key) => !ADDED_CLUSTER_POLICY_KEYS.includes(key)))(
+    'refuse a cluster snapshot whose policy lacks %s',
+    (key) => {
+      const { [key]: _missing, ...policy } = PERSISTED_CLUSTER_POLICY;
+      const decoded = decodeClusterEnvelope(persistedCluster(policy), UID);
+      expect(decoded.ok ? null : decoded.failure.reason).toBe('SnapshotInvalid');
+      expect(decoded.ok ? '' : decoded.failure.message).toContain(`policy.${key}`);
+    },
+  );
+
+  it('restore a cluster snapshot written before JobManager HA as one JobManager, no leader, no failover', () => {
+    const { jobManagerReplicas: _added, ...policy } = PERSISTED_CLUSTER_POLICY;
+    const envelope = persistedCluster(policy);
+    const context = envelope.context as Record<string, unknown>;
+    delete context['jobManagerLeader'];
+    delete context['jobManagerLeaderId'];
+    delete context['jobManagerFailovers'];
+    delete context['lastFailoverAt'];
+    const decoded = decodeClusterEnvelope(envelope, UID);
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok) return;
+    expect(jobManagerReplicas(decoded.state.context.policy)).toBe(1);
+    expect(decoded.state.context).toMatchObject({
+      jobManagerLeader: null,
+      jobManagerLeaderId: null,
+      jobManagerFailovers: 0,
+      lastFailoverAt: null,
+    });
   });
 });

@@ -163,6 +163,9 @@ const clusterScript: Script<ClusterContext> = [
   clusterObs({ taskManagers: { pods: 3, ready: 3 } }),
   clusterObs({ taskManagers: { pods: 3, ready: 3 } }, {}, 600 * SECOND),
   effect('removeTaskManagers'),
+  // HA: a standby JobManager pod is gone.
+  clusterObs({}, { jobManagerReplicas: 2 }),
+  effect('ensureJobManager'),
   clusterObs({ flink: { reachable: true, slotsTotal: 2, jobs: [{ id: 'rogue', state: 'RUNNING' }] } }),
   effect('cancelFlinkJobs'),
   clusterObs({ flink: { reachable: false } }),

@@ -114,10 +114,14 @@ describe('what-if', () => {
     );
   });
 
-  it.each(CLUSTER_KEYS)('needs the cluster policy field %s', (key) => {
-    const { [key]: _missing, ...policy } = CLUSTER_POLICY;
-    expect(() => completeEvent('cluster', cluster(policy), { type: 'OBSERVED' }, T0)).toThrow(
-      new RegExp(`invalid policy: ${key}:`),
-    );
-  });
+  // jobManagerReplicas came later and may be absent (snapshots from before HA: one JobManager).
+  it.each(CLUSTER_KEYS.filter((key) => key !== 'jobManagerReplicas'))(
+    'needs the cluster policy field %s',
+    (key) => {
+      const { [key]: _missing, ...policy } = CLUSTER_POLICY;
+      expect(() => completeEvent('cluster', cluster(policy), { type: 'OBSERVED' }, T0)).toThrow(
+        new RegExp(`invalid policy: ${key}:`),
+      );
+    },
+  );
 });

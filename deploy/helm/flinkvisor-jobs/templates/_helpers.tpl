@@ -136,9 +136,7 @@ added, then flinkConfiguration entries the user set win, then `spec` is merged o
 {{- if not (or $v.storage.scheme (hasKey $userConf "high-availability.storageDir")) -}}
 {{- fail (printf "cluster %s: jobManager.replicas > 1 turns on Kubernetes HA, which keeps its metadata on durable storage: set storage.scheme and storage.baseDir (or flinkConfiguration high-availability.storageDir)" $name) -}}
 {{- end -}}
-{{- $_ := set $conf "high-availability.type" "kubernetes" -}}
-{{- $_ := set $conf "kubernetes.cluster-id" $name -}}
-{{- $_ := set $conf "kubernetes.namespace" $root.Release.Namespace -}}
+{{- /* The supervisor derives the HA configuration (type, cluster-id, namespace) from jobManager.replicas. */ -}}
 {{- end -}}
 {{- $conf = mergeOverwrite $conf $userConf -}}
 {{- /* Pods: metrics port and scrape annotations, S3 plugin, HA ServiceAccount. */ -}}
@@ -156,6 +154,7 @@ added, then flinkConfiguration entries the user set win, then `spec` is merged o
 {{- $_ := set $podExtras "serviceAccount" (include "jobs.haServiceAccountName" $root) -}}
 {{- end -}}
 {{- $jobManager := include "jobs.podSpec" (dict "extras" $podExtras "user" (omit $s.jobManager "replicas")) | fromJson -}}
+{{- $_ := set $jobManager "replicas" (int $s.jobManager.replicas) -}}
 {{- $taskManager := include "jobs.podSpec" (dict "extras" $podExtras "user" $s.taskManager) | fromJson -}}
 {{- $_ := set $taskManager "taskSlots" (int $s.taskSlots) -}}
 {{- $runtime := dict "image" $v.images.flink "pullPolicy" $v.images.pullPolicy -}}
