@@ -18,6 +18,11 @@ export const CONDITION_TYPES = {
   actionProcessed: 'ActionProcessed',
   /** False when the persisted state machine could not be restored and was reset. */
   machineRestored: 'MachineRestored',
+  /**
+   * A FlinkJob's state storage: False when the store refused Flink's credentials (the message names
+   * the Secret), True once a savepoint completed. Absent until either happened.
+   */
+  storageAccessible: 'StorageAccessible',
 } as const;
 export type ConditionType = (typeof CONDITION_TYPES)[keyof typeof CONDITION_TYPES];
 

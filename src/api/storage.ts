@@ -1,5 +1,5 @@
 import type { V1EnvVar } from '@kubernetes/client-node';
-import type { FlinkClusterSpec, StorageSpec } from './flink-cluster.ts';
+import { S3_SCHEMES, type FlinkClusterSpec, type StorageSpec } from './flink-cluster.ts';
 
 // The storage helper: spec.storage {scheme, baseDir} becomes the checkpoint, savepoint and HA
 // directories of a cluster, one subtree per namespace and cluster so clusters can share a bucket.
@@ -63,6 +63,13 @@ export function derivedFlinkConfiguration(
     if (spec.storage.s3) {
       if (spec.storage.s3.endpoint) derived['s3.endpoint'] = spec.storage.s3.endpoint;
       derived['s3.path.style.access'] = String(spec.storage.s3.pathStyleAccess);
+    }
+    if ((S3_SCHEMES as readonly string[]).includes(spec.storage.scheme)) {
+      // Hadoop S3A before 3.4 deletes the parent "directory marker" objects after every write and
+      // waits for that delete; stores with a real directory tree (POSIX-backed gateways) refuse to
+      // delete a non-empty directory, and a checkpoint's finalization then hangs in retries.
+      // Keeping markers is Hadoop 3.4's default and costs nothing on AWS.
+      derived['s3.directory.marker.retention'] = 'keep';
     }
   }
   return derived;

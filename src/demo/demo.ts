@@ -1,5 +1,5 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { crdManifests } from '../api/crd-manifests.ts';
@@ -18,6 +18,7 @@ import {
 } from '../install/operator-manifests.ts';
 import { installCrds } from '../kube/crd-install.ts';
 import { loadKubeConfig } from '../kube/kubeconfig.ts';
+import { localizeDemoStorage, type DemoStorageSpec } from './demo-storage.ts';
 
 export const DEMO_DEPLOYMENT_FILE = join(PROJECT_ROOT, 'deploy', 'examples', 'flinkdeployment-demo.yaml');
 
@@ -39,7 +40,7 @@ export interface DemoResult {
 
 interface Demo {
   metadata: { name: string; namespace: string };
-  spec: { cluster: { storage?: { baseDir: string } }; jobs: { name: string }[] };
+  spec: { cluster: { storage?: DemoStorageSpec }; jobs: { name: string }[] };
 }
 
 /**
@@ -75,7 +76,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         );
       },
     );
-    if (demo.spec.cluster.storage) await mkdir(demo.spec.cluster.storage.baseDir, { recursive: true });
+    const store = environment.objectStore;
+    await applyObjects(kc, localizeDemoStorage(demo.spec.cluster.storage, ns, store));
     const applied = Date.now();
     await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
       group: API_GROUP,
@@ -131,12 +133,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       await core.listNamespacedPod({ namespace: ns, labelSelector: 'flinkvisor.io/role=jobmanager' })
     ).items[0];
     const operators = (await core.listNamespacedPod({ namespace: OPERATOR_NAMESPACE })).items;
+    const stateObjects = await store.client.listObjects(store.bucket, '');
     o.write(
       [
         '',
         table.stdout.trim(),
         '',
         `Flink UI and REST API:   http://${jm?.status?.podIP}:8081`,
+        `Flink state (S3 API):    ${store.endpoint}/${store.bucket}  (${stateObjects.length} objects: checkpoints and savepoints)`,
         `Flinkvisor operator:     ${operators.map((p) => `http://${p.status?.podIP}:8080/metrics`).join('  ')}`,
         `control API (token!):    ${operators.map((p) => `http://${p.status?.podIP}:4444/api/v1/clusters`).join('  ')}`,
         `kubectl:                 ${kubectl} --kubeconfig ${kubeconfig} get fd,fc,fj -n ${ns}`,

@@ -1,6 +1,7 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { access, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureCacheEntry } from './cache-entry.ts';
+import { withFileLock } from './file-lock.ts';
 import { downloadFile, DownloadError, fetchText, findInSimpleIndex } from './download.ts';
 import type { Progress } from './progress.ts';
 import { runCommand } from './run-command.ts';
@@ -30,6 +31,54 @@ async function downloadFromPypi(sources: ArtifactSources, project: string, filen
   const entry = findInSimpleIndex(index, filename);
   if (!entry) throw new DownloadError(`${filename} is not listed in ${sources.pypiIndex}/${project}/`);
   await downloadFile(entry.url, dest, { algorithm: 'sha256', hex: entry.sha256 });
+}
+
+export function s3PluginJarUrl(sources: ArtifactSources, version: string): string {
+  return `${sources.mavenRepository}/org/apache/flink/flink-s3-fs-hadoop/${version}/flink-s3-fs-hadoop-${version}.jar`;
+}
+
+/** The jar name the image's opt/ carries, which is what ENABLE_BUILT_IN_PLUGINS names. */
+export function s3PluginJarName(release: FlinkRelease): string {
+  return `flink-s3-fs-hadoop-${release.version}.jar`;
+}
+
+/**
+ * The official image carries the S3 file system plugin in opt/ (enabled by naming it in
+ * ENABLE_BUILT_IN_PLUGINS); the PyPI packages do not, so it comes from Maven Central into the
+ * distribution's opt/ under the runtime's name. Added after the distribution's entry was complete,
+ * so a cache prepared before the plugin existed gains it without fetching Flink again; the
+ * download appears only by rename, under a lock, so a killed fetch leaves no half jar.
+ */
+async function ensureS3Plugin(
+  cacheDir: string,
+  home: string,
+  release: FlinkRelease,
+  sources: ArtifactSources,
+  progress: Progress,
+): Promise<void> {
+  const target = join(home, 'opt', s3PluginJarName(release));
+  const present = () =>
+    access(target).then(
+      () => true,
+      () => false,
+    );
+  if (await present()) return;
+  await mkdir(join(cacheDir, 'locks'), { recursive: true });
+  await withFileLock(
+    join(cacheDir, 'locks', `flink-${release.version}-s3-plugin.lock`),
+    { timeoutMs: 30 * 60_000 },
+    async () => {
+      if (await present()) return;
+      const url = s3PluginJarUrl(sources, release.s3PluginVersion);
+      await progress.step(
+        `fetch Flink's S3 plugin ${release.s3PluginVersion} (Maven Central) for ${release.version}`,
+        async () => {
+          const sha1 = (await fetchText(`${url}.sha1`)).trim().split(/\s+/)[0] ?? '';
+          await downloadFile(url, target, { algorithm: 'sha1', hex: sha1 });
+        },
+      );
+    },
+  );
 }
 
 export function exampleJarUrl(sources: ArtifactSources, version: string, job: FlinkExampleJob): string {
@@ -100,6 +149,7 @@ export async function ensureFlinkDistribution(
       await runCommand('rm', ['-rf', downloads]);
     },
   });
+  await ensureS3Plugin(cacheDir, join(dir, 'home'), release, sources, progress);
   const examples = Object.fromEntries(
     FLINK_EXAMPLE_JOBS.map((j) => [j, join(dir, 'examples', `${j}.jar`)]),
   ) as Record<FlinkExampleJob, string>;

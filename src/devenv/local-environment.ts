@@ -4,15 +4,20 @@ import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from './control-plane.ts';
 import { DEFAULT_ARTIFACT_SOURCES, type ArtifactSources } from './flink-distribution.ts';
 import { startNodeAgent, type NodeAgentHandle } from './node-agent-process.ts';
+import { startObjectStore, type ObjectStore } from './object-store.ts';
 import { prepareDevenv, type DevenvAssets } from './prepare.ts';
 import type { Progress } from './progress.ts';
 
-/** The whole local environment: cached assets, a control plane and a node agent, stopped together. */
+/**
+ * The whole local environment: cached assets, a control plane, a node agent and an S3-compatible
+ * object store for Flink state, stopped together.
+ */
 export interface LocalEnvironment {
   readonly dir: string;
   readonly assets: DevenvAssets;
   readonly controlPlane: ControlPlane;
   readonly nodeAgent: NodeAgentHandle;
+  readonly objectStore: ObjectStore;
   stop(): Promise<void>;
 }
 
@@ -39,6 +44,17 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     keepDir: true,
   });
   let nodeAgent: NodeAgentHandle;
+  let objectStore: ObjectStore;
+  try {
+    objectStore = await startObjectStore({
+      binary: assets.versitygw,
+      dir: join(dir, 's3'),
+      progress: options.progress,
+    });
+  } catch (err) {
+    await controlPlane.stop();
+    throw err;
+  }
   try {
     nodeAgent = await startNodeAgent({
       controlPlane,
@@ -48,6 +64,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
       progress: options.progress,
     });
   } catch (err) {
+    await objectStore.stop();
     await controlPlane.stop();
     throw err;
   }
@@ -56,8 +73,10 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     assets,
     controlPlane,
     nodeAgent,
+    objectStore,
     stop: async () => {
       await nodeAgent.stop();
+      await objectStore.stop();
       await controlPlane.stop();
     },
   };

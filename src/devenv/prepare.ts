@@ -11,7 +11,8 @@ import { ensureHelmBinary, HELM_VERSION, type HelmBinary } from './helm-binary.t
 import { requireJava } from './java-runtime.ts';
 import { ensureKubernetesBinaries, type KubernetesBinaries } from './kubernetes-binaries.ts';
 import type { Progress } from './progress.ts';
-import { ETCD_VERSION, FLINK_RELEASES, KUBERNETES_VERSION } from './versions.ts';
+import { ensureVersitygwBinary, type VersitygwBinary } from './versitygw-binary.ts';
+import { ETCD_VERSION, FLINK_RELEASES, KUBERNETES_VERSION, VERSITYGW_VERSION } from './versions.ts';
 
 /** Everything the local environment runs, each a real binary or distribution in the per-user cache. */
 export interface DevenvAssets {
@@ -20,6 +21,8 @@ export interface DevenvAssets {
   readonly kubernetes: KubernetesBinaries;
   /** For the Helm chart tests (lint, template, install). */
   readonly helm: HelmBinary;
+  /** The S3-compatible object server Flink state lives in. */
+  readonly versitygw: VersitygwBinary;
   /** Keyed by release line (`1.20`, `2.3`). */
   readonly flink: Readonly<Record<string, FlinkDistribution>>;
   readonly chromium: string;
@@ -47,12 +50,13 @@ export async function prepareDevenv(options: PrepareOptions): Promise<DevenvAsse
     const etcd = await ensureEtcdBinary(cacheDir, ETCD_VERSION, progress, env);
     const kubernetes = await ensureKubernetesBinaries(cacheDir, KUBERNETES_VERSION, progress, env);
     const helm = await ensureHelmBinary(cacheDir, HELM_VERSION, progress, env);
-    return { etcd, kubernetes, helm };
+    const versitygw = await ensureVersitygwBinary(cacheDir, VERSITYGW_VERSION, progress, env);
+    return { etcd, kubernetes, helm, versitygw };
   })();
   const downloads = Promise.all(
     FLINK_RELEASES.map((r) => ensureFlinkDistribution(cacheDir, r, sources, progress)),
   );
-  const [{ etcd, kubernetes, helm }, flinks, chromium] = await Promise.all([
+  const [{ etcd, kubernetes, helm, versitygw }, flinks, chromium] = await Promise.all([
     builds,
     downloads,
     ensureChromium(progress, env),
@@ -62,6 +66,7 @@ export async function prepareDevenv(options: PrepareOptions): Promise<DevenvAsse
     etcd,
     kubernetes,
     helm,
+    versitygw,
     flink: Object.fromEntries(flinks.map((f) => [f.release.line, f])),
     chromium,
   };

@@ -1,11 +1,13 @@
 import type { V1Job } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { StorageSpec } from '../api/flink-cluster.ts';
 import { API_GROUP_VERSION, FLINK_CLUSTER, FLINK_JOB } from '../api/names.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import type { CustomObject } from '../kube/custom-resource-client.ts';
 import type { EventRecorder, EventSubject, EventType } from '../kube/event-recorder.ts';
 import { lifecycleState, type MachineState } from '../machines/views.ts';
 import type { AnyHost, ReportedContext } from './resource-host.ts';
+import { storageAccessVerdict } from './storage-access.ts';
 import type { SupervisorMetrics } from './supervisor-metrics.ts';
 
 const LIFECYCLE_STATES = ['Unknown', 'Starting', 'Started', 'Stopping', 'Stopped', 'Terminated'] as const;
@@ -35,6 +37,8 @@ export interface NoticesOptions {
   readonly events: EventRecorder;
   readonly log: Logger;
   readonly metrics: SupervisorMetrics;
+  /** The cluster's state storage, to name where refused credentials came from. */
+  readonly storage?: () => StorageSpec | undefined;
 }
 
 /**
@@ -82,6 +86,8 @@ export class Notices {
       host.lastNoticeAt = notice.at;
       const type = WARNING_REASON.test(notice.reason) ? 'Warning' : 'Normal';
       this.event(kind, raw, type, notice.reason, notice.message);
+      const storage = storageAccessVerdict(notice, this.#o.storage?.(), raw?.metadata.namespace ?? '');
+      if (storage && !storage.accessible) this.event(kind, raw, 'Warning', storage.reason, storage.message);
     }
     const last = snapshot.context.lastAction;
     if (last && last.requestedAt !== host.lastActionAt) {

@@ -10,16 +10,18 @@ import {
   type KubeConfig,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { DEMO_DEPLOYMENT_FILE } from '../../src/demo/demo.ts';
+import { localizeDemoStorage, type DemoStorageSpec } from '../../src/demo/demo-storage.ts';
 import { startLocalEnvironment, type LocalEnvironment } from '../../src/devenv/local-environment.ts';
 import { defaultCacheDir } from '../../src/devenv/prepare.ts';
 import { consoleProgress } from '../../src/devenv/progress.ts';
 import { runCommand } from '../../src/devenv/run-command.ts';
 import { waitFor } from '../../src/devenv/wait-for.ts';
+import { applyObjects } from '../../src/install/apply.ts';
 import { OPERATOR_CHART_DIRECTORY } from '../../src/install/chart-files.ts';
 import { Helm } from '../../src/install/helm-cli.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
@@ -31,7 +33,7 @@ const OPERATOR = 'flinkvisor-operator';
 interface DemoDocument {
   metadata: { name: string; namespace: string };
   spec: {
-    cluster: { storage: { baseDir: string } };
+    cluster: { storage: DemoStorageSpec };
     jobs: { name: string; spec: { bootstrap: Record<string, unknown> } }[];
   };
 }
@@ -131,11 +133,9 @@ describe('helm install of the flinkvisor chart', () => {
 
   it('runs the demo: both jobs RUNNING and savepointed, supervisor and bootstrap under their own ServiceAccounts', async () => {
     const ns = demo.metadata.namespace;
-    // The example as it is, with its state under this test's own directory (so concurrent demos
-    // do not share checkpoint directories) and the bootstraps on the chart's bootstrap account.
-    const stateDir = join(env.dir, 'state');
-    await mkdir(stateDir, { recursive: true });
-    demo.spec.cluster.storage.baseDir = stateDir;
+    // The example as it is, pointed at this environment's object store with the credentials
+    // Secret it names, and the bootstraps on the chart's bootstrap account.
+    await applyObjects(kc, localizeDemoStorage(demo.spec.cluster.storage, ns, env.objectStore));
     for (const job of demo.spec.jobs) job.spec.bootstrap['serviceAccount'] = 'flinkvisor-bootstrap';
     const file = join(env.dir, 'demo.yaml');
     await writeFile(file, stringify(demo));
@@ -158,9 +158,16 @@ describe('helm install of the flinkvisor chart', () => {
         180_000,
       );
       const status = (await readResource(kc, JOBS, ns, job))?.status ?? {};
-      expect(String(status['savepointPath'])).toContain(
-        `${stateDir}/savepoints/${ns}/${demo.metadata.name}/${job}`,
+      const path = String(status['savepointPath']);
+      expect(path).toContain(
+        `s3://${demo.spec.cluster.storage.baseDir}/savepoints/${ns}/${demo.metadata.name}/${job}/`,
       );
+      // Written to the bucket, as the S3 API lists it.
+      const prefix = `${path.replace(`s3://${env.objectStore.bucket}/`, '')}/`;
+      const keys = (await env.objectStore.client.listObjects(env.objectStore.bucket, prefix)).map(
+        (o) => o.key,
+      );
+      expect(keys).toContain(`${prefix}_metadata`);
     }
 
     const pods = (await core().listNamespacedPod({ namespace: ns })).items;

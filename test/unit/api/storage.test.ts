@@ -48,6 +48,7 @@ describe('storage helper', () => {
       'high-availability.storageDir': 's3://bucket/flink/ha/ns/demo',
       's3.endpoint': 'http://minio:9000',
       's3.path.style.access': 'true',
+      's3.directory.marker.retention': 'keep',
       'state.backend.type': 'rocksdb',
     });
   });

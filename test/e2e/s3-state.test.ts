@@ -1,0 +1,348 @@
+// Durable state on a real S3-compatible server (versitygw, built from source) on both Flink lines:
+// checkpoints and savepoints land in the bucket (listed through the S3 API, never the disk), STOP
+// with a savepoint and START restore from it, and an outage of the object store during
+// checkpointing loses nothing and restarts nothing at the supervisor's level.
+import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3PluginJarName } from '../../src/devenv/flink-distribution.ts';
+import { flinkRelease } from '../../src/devenv/versions.ts';
+import { waitFor } from '../../src/devenv/wait-for.ts';
+import {
+  CLUSTERS,
+  JOBS,
+  createResource,
+  deploySupervisor,
+  flinkClusterManifest,
+  flinkJobManifest,
+  flinkJson,
+  flinkRest,
+  kubectl,
+  readResource,
+  requestAction,
+  startSupervisedEnvironment,
+  supervisedNamespace,
+  waitForClusterRemoved,
+  waitForStatus,
+  waitForTasksRunning,
+  type SupervisedEnvironment,
+} from '../support/flinkvisor-e2e.ts';
+
+let s: SupervisedEnvironment;
+
+beforeAll(async () => {
+  s = await startSupervisedEnvironment();
+});
+
+afterAll(async () => {
+  await s?.stop();
+});
+
+interface CheckpointStats {
+  counts: { completed: number; failed: number; restored: number };
+  latest: {
+    completed: { external_path?: string } | null;
+    restored: { external_path?: string; is_savepoint?: boolean } | null;
+  };
+}
+
+/** Every file below `dir` (logs, configuration, tokens of the pods the node agent ran). */
+async function filesBelow(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out.push(join(entry.parentPath, entry.name));
+  }
+  return out;
+}
+
+/** Keys under a prefix of the state bucket, through the S3 API. */
+async function bucketKeys(prefix: string): Promise<string[]> {
+  const store = s.env.objectStore;
+  return (await store.client.listObjects(store.bucket, prefix)).map((o) => o.key);
+}
+
+describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
+  const ns = `e2e-s3-${line.replace('.', '-')}`;
+  const cluster = 's3c';
+  const job = `${cluster}-speed`;
+  const base = 'flink';
+  const plugin = s3PluginJarName(flinkRelease(line));
+  let jobId = '';
+
+  const job_ = (what: string, p: (st: Record<string, unknown>) => boolean, timeoutMs?: number) =>
+    waitForStatus(s.kc, JOBS, ns, job, what, p, timeoutMs);
+  const checkpoints = async (id: string) =>
+    flinkJson<CheckpointStats>(`${await flinkRest(s, ns, cluster)}/jobs/${id}/checkpoints`);
+
+  beforeAll(async () => {
+    const store = s.env.objectStore;
+    await supervisedNamespace(s.kc, ns);
+    // Seed 002's layout: the keys are named after Flink's options, not the AWS variables.
+    await s.kc.makeApiClient(CoreV1Api).createNamespacedSecret({
+      namespace: ns,
+      body: {
+        metadata: { name: 'state-credentials' },
+        stringData: { 's3.access-key': store.accessKeyId, 's3.secret-key': store.secretAccessKey },
+      },
+    });
+    const fc = flinkClusterManifest(ns, cluster, {
+      flinkImage: `flink:${line}`,
+      taskSlots: 1,
+      flinkConfiguration: {
+        'execution.checkpointing.interval': '2s',
+        's3.endpoint.region': store.region,
+      },
+    });
+    const enable = [{ name: 'ENABLE_BUILT_IN_PLUGINS', value: plugin }];
+    const spec = fc.spec as Record<string, unknown>;
+    spec['storage'] = {
+      scheme: 's3',
+      baseDir: `${store.bucket}/${base}`,
+      s3: {
+        endpoint: store.endpoint,
+        pathStyleAccess: true,
+        credentialsSecret: {
+          name: 'state-credentials',
+          accessKeyIdKey: 's3.access-key',
+          secretAccessKeyKey: 's3.secret-key',
+        },
+      },
+    };
+    spec['jobManager'] = { environment: enable };
+    (spec['taskManager'] as Record<string, unknown>)['environment'] = enable;
+    await createResource(s.kc, fc);
+    const fj = flinkJobManifest(ns, cluster, 'speed', s.stateDir, { line, savepointMode: 'Automatic' });
+    fj.spec.savepoint.savepointTargetPath = `s3://${store.bucket}/${base}/savepoints/${ns}/${cluster}/${job}`;
+    await createResource(s.kc, fj);
+    await deploySupervisor(s.kc, ns, cluster);
+  });
+
+  afterAll(async () => {
+    // The next Flink line gets the cores to itself.
+    await s.kc
+      .makeApiClient(CoreV1Api)
+      .deleteNamespace({ name: ns })
+      .catch(() => undefined);
+    await waitForClusterRemoved(s.kc, ns, cluster).catch(() => undefined);
+  });
+
+  it('checkpoints are written to the bucket, listed through the S3 API', async () => {
+    const running = await job_(
+      'Started and RUNNING',
+      (st) => st['supervisorStatus'] === 'Started' && st['jobStatus'] === 'RUNNING',
+    );
+    jobId = String(running.status?.['jobId']);
+    const done = await waitFor(
+      'a completed checkpoint',
+      async () => {
+        const c = await checkpoints(jobId).catch(() => undefined);
+        return c && c.counts.completed > 0 && c.latest.completed?.external_path ? c : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 1000 },
+    );
+    const external = String(done.latest.completed?.external_path);
+    expect(external).toMatch(
+      new RegExp(`^s3p?a?://${s.env.objectStore.bucket}/${base}/checkpoints/${ns}/${cluster}/`),
+    );
+    const keys = await bucketKeys(`${base}/checkpoints/${ns}/${cluster}/${jobId}/`);
+    expect(keys.some((k) => /\/chk-\d+\/_metadata$/.test(k))).toBe(true);
+  });
+
+  it('a triggered savepoint is written to the bucket and recorded in status', async () => {
+    await waitForTasksRunning(s, ns, cluster, jobId);
+    await requestAction(s.kc, JOBS, ns, job, 'TRIGGER_SAVEPOINT');
+    const saved = await job_('a savepoint', (st) => String(st['savepointPath'] ?? '').startsWith('s3://'));
+    const path = String(saved.status?.['savepointPath']);
+    const prefix = path.replace(`s3://${s.env.objectStore.bucket}/`, '');
+    expect(prefix.startsWith(`${base}/savepoints/${ns}/${cluster}/${job}/savepoint-`)).toBe(true);
+    expect(await bucketKeys(`${prefix}/`)).toContain(`${prefix}/_metadata`);
+  });
+
+  it('STOP with a savepoint, then START: Flink restores from the S3 savepoint', async () => {
+    await waitForTasksRunning(s, ns, cluster, jobId);
+    await requestAction(s.kc, JOBS, ns, job, 'STOP');
+    const stopped = await job_(
+      'Stopped with a savepoint',
+      (st) => st['supervisorStatus'] === 'Stopped' && String(st['savepointPath'] ?? '').startsWith('s3://'),
+    );
+    const path = String(stopped.status?.['savepointPath']);
+    expect(await bucketKeys(`${path.replace(`s3://${s.env.objectStore.bucket}/`, '')}/`)).not.toHaveLength(0);
+    await requestAction(s.kc, JOBS, ns, job, 'START');
+    const started = await job_(
+      'running again',
+      (st) => st['supervisorStatus'] === 'Started' && st['jobStatus'] === 'RUNNING',
+    );
+    jobId = String(started.status?.['jobId']);
+    const restored = await waitFor(
+      'restore information',
+      async () => {
+        const c = await checkpoints(jobId).catch(() => undefined);
+        return c?.latest.restored ? c.latest.restored : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    expect(restored.is_savepoint).toBe(true);
+    expect(String(restored.external_path).replace(/\/$/, '')).toBe(path);
+  });
+
+  it('the object store down for 30 s during checkpointing: checkpoints fail, then resume; same job, no resubmission', async () => {
+    await waitForTasksRunning(s, ns, cluster, jobId);
+    const batch = s.kc.makeApiClient(BatchV1Api);
+    const submission = async () =>
+      (await batch.readNamespacedJob({ name: `bootstrap-${job}`, namespace: ns })).metadata?.annotations?.[
+        'flinkvisor.io/submission'
+      ];
+    const submittedBefore = await submission();
+    const before = await checkpoints(jobId);
+    await s.env.objectStore.pause();
+    const outageStarted = Date.now();
+    try {
+      await waitFor(
+        'a failed checkpoint',
+        async () =>
+          ((await checkpoints(jobId).catch(() => undefined))?.counts.failed ?? 0) > before.counts.failed
+            ? true
+            : undefined,
+        { timeoutMs: 60_000, intervalMs: 1000 },
+      );
+      const rest = 30_000 - (Date.now() - outageStarted);
+      if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+    } finally {
+      await s.env.objectStore.resume();
+    }
+    const failedAfterOutage = (await checkpoints(jobId)).counts.failed;
+    await waitFor(
+      'a checkpoint completed after the outage',
+      async () => {
+        const c = await checkpoints(jobId).catch(() => undefined);
+        return c && c.counts.completed > before.counts.completed && c.counts.failed >= failedAfterOutage
+          ? c
+          : undefined;
+      },
+      { timeoutMs: 180_000, intervalMs: 1000 },
+    );
+    const after = await readResource(s.kc, JOBS, ns, job);
+    expect(after?.status?.['jobId']).toBe(jobId);
+    expect(after?.status?.['supervisorStatus']).toBe('Started');
+    expect(await submission()).toBe(submittedBefore);
+    const cluster_ = await readResource(s.kc, CLUSTERS, ns, cluster);
+    expect(cluster_?.status?.['supervisorStatus']).toBe('Started');
+  });
+
+  it('the secret key reaches no ConfigMap, status, Event, log line, pod file or kubectl describe', async () => {
+    const secret = s.env.objectStore.secretAccessKey;
+    const core = s.kc.makeApiClient(CoreV1Api);
+    const surfaces: Record<string, string> = {
+      configMaps: JSON.stringify((await core.listNamespacedConfigMap({ namespace: ns })).items),
+      events: JSON.stringify((await core.listNamespacedEvent({ namespace: ns })).items),
+      flinkCluster: JSON.stringify(await readResource(s.kc, CLUSTERS, ns, cluster)),
+      flinkJob: JSON.stringify(await readResource(s.kc, JOBS, ns, job)),
+      pods: JSON.stringify((await core.listNamespacedPod({ namespace: ns })).items),
+      describe: await kubectl(s, ['describe', 'fc,fj,pods,configmaps', '-n', ns]),
+    };
+    // What the pods wrote: Flink's and the supervisor's logs, the rendered Flink configuration.
+    const podsDir = join(s.env.nodeAgent.dir, 'pods');
+    const podDirs = (await readdir(podsDir)).filter((d) => d.startsWith(`${ns}_`));
+    expect(podDirs.length).toBeGreaterThan(2);
+    for (const d of podDirs) {
+      for (const f of await filesBelow(join(podsDir, d))) {
+        surfaces[f] = await readFile(f, 'utf8').catch(() => '');
+      }
+    }
+    surfaces['node-agent.log'] = await readFile(join(s.env.nodeAgent.dir, 'node-agent.log'), 'utf8');
+    const leaking = Object.entries(surfaces)
+      .filter(([, text]) => text.includes(secret))
+      .map(([where]) => where);
+    expect(leaking).toEqual([]);
+    // The pods do get it, by reference to the Secret only.
+    expect(surfaces['describe']).toContain("<set to the key 's3.secret-key' in secret 'state-credentials'>");
+  });
+});
+
+describe('Flink 1.20: wrong S3 credentials', () => {
+  const ns = 'e2e-s3-denied';
+  const cluster = 'denied';
+  const job = `${cluster}-speed`;
+
+  beforeAll(async () => {
+    const store = s.env.objectStore;
+    await supervisedNamespace(s.kc, ns);
+    await s.kc.makeApiClient(CoreV1Api).createNamespacedSecret({
+      namespace: ns,
+      body: {
+        metadata: { name: 'stale-credentials' },
+        stringData: { AWS_ACCESS_KEY_ID: store.accessKeyId, AWS_SECRET_ACCESS_KEY: 'not-the-secret-key' },
+      },
+    });
+    const fc = flinkClusterManifest(ns, cluster, {
+      taskSlots: 1,
+      flinkConfiguration: { 's3.endpoint.region': store.region },
+    });
+    const enable = [{ name: 'ENABLE_BUILT_IN_PLUGINS', value: s3PluginJarName(flinkRelease('1.20')) }];
+    const spec = fc.spec as Record<string, unknown>;
+    spec['storage'] = {
+      scheme: 's3',
+      baseDir: `${store.bucket}/denied`,
+      s3: {
+        endpoint: store.endpoint,
+        pathStyleAccess: true,
+        credentialsSecret: { name: 'stale-credentials' },
+      },
+    };
+    spec['jobManager'] = { environment: enable };
+    (spec['taskManager'] as Record<string, unknown>)['environment'] = enable;
+    await createResource(s.kc, fc);
+    const fj = flinkJobManifest(ns, cluster, 'speed', s.stateDir, { savepointMode: 'Manual' });
+    fj.spec.savepoint.savepointTargetPath = `s3://${store.bucket}/denied/savepoints/${job}`;
+    await createResource(s.kc, fj);
+    await deploySupervisor(s.kc, ns, cluster);
+  });
+
+  it('a savepoint refused by the store: StorageAccessible=False and a Warning naming the Secret; nothing crash-loops', async () => {
+    const running = await waitForStatus(
+      s.kc,
+      JOBS,
+      ns,
+      job,
+      'RUNNING',
+      (st) => st['jobStatus'] === 'RUNNING',
+    );
+    await waitForTasksRunning(s, ns, cluster, String(running.status?.['jobId']));
+    await requestAction(s.kc, JOBS, ns, job, 'TRIGGER_SAVEPOINT');
+    const denied = await waitForStatus(s.kc, JOBS, ns, job, 'StorageAccessible=False', (st) =>
+      ((st['conditions'] as { type: string; status: string }[] | undefined) ?? []).some(
+        (c) => c.type === 'StorageAccessible' && c.status === 'False',
+      ),
+    );
+    const condition = (
+      denied.status?.['conditions'] as { type: string; reason: string; message: string }[]
+    ).find((c) => c.type === 'StorageAccessible');
+    expect(condition?.reason).toBe('StorageAccessDenied');
+    expect(condition?.message).toContain(`Secret ${ns}/stale-credentials`);
+    const core = s.kc.makeApiClient(CoreV1Api);
+    const events = await waitFor(
+      'a StorageAccessDenied Event',
+      async () => {
+        const list = await core.listNamespacedEvent({
+          namespace: ns,
+          fieldSelector: `involvedObject.name=${job}`,
+        });
+        return list.items.some((e) => e.reason === 'StorageAccessDenied') ? list.items : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    const event = events.find((e) => e.reason === 'StorageAccessDenied');
+    expect(event?.type).toBe('Warning');
+    expect(event?.message).toContain('stale-credentials');
+    // The job keeps running and the supervisor did not restart.
+    expect((await readResource(s.kc, JOBS, ns, job))?.status?.['jobStatus']).toBe('RUNNING');
+    const supervisors = (
+      await core.listNamespacedPod({ namespace: ns, labelSelector: 'flinkvisor.io/role=supervisor' })
+    ).items;
+    expect(supervisors.length).toBeGreaterThan(0);
+    for (const p of supervisors) {
+      expect(p.status?.containerStatuses?.every((c) => c.restartCount === 0)).toBe(true);
+    }
+  });
+});
