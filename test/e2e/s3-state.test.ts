@@ -1,7 +1,7 @@
 // Durable state on a real S3-compatible server (versitygw, built from source) on both Flink lines:
 // checkpoints and savepoints land in the bucket (listed through the S3 API, never the disk), STOP
-// with a savepoint and START restore from it, and an outage of the object store during
-// checkpointing loses nothing and restarts nothing at the supervisor's level.
+// with a savepoint and START restore from it, an outage of the object store during checkpointing
+// loses nothing and restarts nothing, and refused credentials are named.
 import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -186,49 +186,50 @@ describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
     expect(String(restored.external_path).replace(/\/$/, '')).toBe(path);
   });
 
-  it('the object store down for 30 s during checkpointing: checkpoints fail, then resume; same job, no resubmission', async () => {
-    await waitForTasksRunning(s, ns, cluster, jobId);
-    const batch = s.kc.makeApiClient(BatchV1Api);
-    const submission = async () =>
-      (await batch.readNamespacedJob({ name: `bootstrap-${job}`, namespace: ns })).metadata?.annotations?.[
-        'flinkvisor.io/submission'
-      ];
-    const submittedBefore = await submission();
-    const before = await checkpoints(jobId);
-    await s.env.objectStore.pause();
-    const outageStarted = Date.now();
-    try {
+  // One line is enough for the outage: what is proven is the supervisor's reaction, the same on both.
+  const outage = line === '1.20' ? it : undefined;
+  outage?.(
+    'the object store down for 30 s during checkpointing: no checkpoint completes, then they resume; same job, no resubmission',
+    async () => {
+      await waitForTasksRunning(s, ns, cluster, jobId);
+      const store = s.env.objectStore;
+      const batch = s.kc.makeApiClient(BatchV1Api);
+      const submission = async () =>
+        (await batch.readNamespacedJob({ name: `bootstrap-${job}`, namespace: ns })).metadata?.annotations?.[
+          'flinkvisor.io/submission'
+        ];
+      const submittedBefore = await submission();
+      await store.pause();
+      let frozen: CheckpointStats;
+      try {
+        // The store is really gone: our own client gets no answer at all.
+        await expect(store.client.headBucket(store.bucket)).rejects.toThrow();
+        // A checkpoint in flight at the cut may still finish; after that, none can (its metadata
+        // goes to the store). Flink's S3 client retries the writes instead of failing them.
+        await new Promise((r) => setTimeout(r, 5_000));
+        frozen = await checkpoints(jobId);
+        await new Promise((r) => setTimeout(r, 25_000));
+        expect((await checkpoints(jobId)).counts.completed).toBe(frozen.counts.completed);
+      } finally {
+        await store.resume();
+      }
       await waitFor(
-        'a failed checkpoint',
-        async () =>
-          ((await checkpoints(jobId).catch(() => undefined))?.counts.failed ?? 0) > before.counts.failed
-            ? true
-            : undefined,
-        { timeoutMs: 60_000, intervalMs: 1000 },
+        'a checkpoint completed after the outage',
+        async () => {
+          const c = await checkpoints(jobId).catch(() => undefined);
+          return c && c.counts.completed > frozen.counts.completed ? c : undefined;
+        },
+        { timeoutMs: 180_000, intervalMs: 1000 },
       );
-      const rest = 30_000 - (Date.now() - outageStarted);
-      if (rest > 0) await new Promise((r) => setTimeout(r, rest));
-    } finally {
-      await s.env.objectStore.resume();
-    }
-    const failedAfterOutage = (await checkpoints(jobId)).counts.failed;
-    await waitFor(
-      'a checkpoint completed after the outage',
-      async () => {
-        const c = await checkpoints(jobId).catch(() => undefined);
-        return c && c.counts.completed > before.counts.completed && c.counts.failed >= failedAfterOutage
-          ? c
-          : undefined;
-      },
-      { timeoutMs: 180_000, intervalMs: 1000 },
-    );
-    const after = await readResource(s.kc, JOBS, ns, job);
-    expect(after?.status?.['jobId']).toBe(jobId);
-    expect(after?.status?.['supervisorStatus']).toBe('Started');
-    expect(await submission()).toBe(submittedBefore);
-    const cluster_ = await readResource(s.kc, CLUSTERS, ns, cluster);
-    expect(cluster_?.status?.['supervisorStatus']).toBe('Started');
-  });
+      const after = await readResource(s.kc, JOBS, ns, job);
+      expect(after?.status?.['jobId']).toBe(jobId);
+      expect(after?.status?.['jobStatus']).toBe('RUNNING');
+      expect(after?.status?.['supervisorStatus']).toBe('Started');
+      expect(await submission()).toBe(submittedBefore);
+      const cluster_ = await readResource(s.kc, CLUSTERS, ns, cluster);
+      expect(cluster_?.status?.['supervisorStatus']).toBe('Started');
+    },
+  );
 
   it('the secret key reaches no ConfigMap, status, Event, log line, pod file or kubectl describe', async () => {
     const secret = s.env.objectStore.secretAccessKey;
@@ -277,7 +278,13 @@ describe('Flink 1.20: wrong S3 credentials', () => {
     });
     const fc = flinkClusterManifest(ns, cluster, {
       taskSlots: 1,
-      flinkConfiguration: { 's3.endpoint.region': store.region },
+      flinkConfiguration: {
+        's3.endpoint.region': store.region,
+        // The AWS SDK v1 (Flink 1.20's S3A) takes SignatureDoesNotMatch for clock skew and retries
+        // it up to fs.s3a.attempts.maximum times with backoff (minutes by default); the refusal is
+        // the same after two attempts.
+        's3.attempts.maximum': '2',
+      },
     });
     const enable = [{ name: 'ENABLE_BUILT_IN_PLUGINS', value: s3PluginJarName(flinkRelease('1.20')) }];
     const spec = fc.spec as Record<string, unknown>;
