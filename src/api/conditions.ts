@@ -23,6 +23,13 @@ export const CONDITION_TYPES = {
    * the Secret), True once a savepoint completed. Absent until either happened.
    */
   storageAccessible: 'StorageAccessible',
+  /**
+   * A FlinkJob's periodic checkpoints: True while they complete, False when none completed within a
+   * bound derived from the job's interval and timeout, or two failed in a row (the message names the
+   * last completed checkpoint, when, and the failures). Report only: the job is never restarted for
+   * it. Absent while no job runs or the job has no periodic checkpoints (docs/durable-state.md).
+   */
+  checkpointsProgressing: 'CheckpointsProgressing',
 } as const;
 export type ConditionType = (typeof CONDITION_TYPES)[keyof typeof CONDITION_TYPES];
 
@@ -37,6 +44,12 @@ export const CONDITION_REASONS = {
   updating: 'Updating',
   settled: 'Settled',
   clusterNotFound: 'ClusterNotFound',
+  /** CheckpointsProgressing=True: a checkpoint completed within the stall bound. */
+  checkpointsCompleting: 'CheckpointsCompleting',
+  /** CheckpointsProgressing=False: none completed within the bound, and none failed. */
+  checkpointsStalled: 'CheckpointsStalled',
+  /** CheckpointsProgressing=False: checkpoints failed since the last completed one. */
+  checkpointsFailing: 'CheckpointsFailing',
 } as const;
 
 export class Conditions {

@@ -12,7 +12,9 @@ import {
   serviceAccount,
 } from './common.ts';
 import { annotations, resourceRequirements } from './kubernetes-types.ts';
+import { metricsSpec } from './metrics.ts';
 import { nameRules, resourceEnvelope } from './resource.ts';
+import { stateBackendSpec } from './state-backend.ts';
 import { FLINK_CLUSTER, MAX_CLUSTER_NAME_LENGTH, RESERVED_KEY_PREFIX } from './names.ts';
 import { CLUSTER_HEALTHS, commonStatusFields, digest, SUPERVISOR_STATUSES, timestamp } from './status.ts';
 
@@ -108,6 +110,9 @@ export const supervisorSpec = z
   );
 
 export const S3_SCHEMES = ['s3', 's3a', 's3p'] as const;
+
+/** How the storage part of a deletion's cleanup ended (status.cleanup.storage). */
+export const CLEANUP_OUTCOMES = ['Skipped', 'Pending', 'Running', 'Removed', 'Failed', 'TimedOut'] as const;
 
 export const s3Credentials = z
   .object({
@@ -251,6 +256,14 @@ export const flinkClusterSpec = withRules(
       supervisor: supervisorSpec,
       flinkConfiguration: flinkConfiguration.exactOptional(),
       storage: storageSpec.exactOptional(),
+      stateBackend: stateBackendSpec.exactOptional(),
+      metrics: metricsSpec.exactOptional(),
+      autoClean: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Deleting the FlinkCluster also removes its checkpoint and HA directories from storage (S3 schemes; the directories the storage helper derives, <baseDir>/checkpoints|ha/<namespace>/<cluster>), by a short Job with the supervisor's image and the storage credentials. Savepoints are never removed. Flink's HA ConfigMaps are removed on deletion either way.",
+        ),
     })
     .describe('Desired state of the Flink session cluster.'),
   [
@@ -272,6 +285,17 @@ export const flinkClusterSpec = withRules(
         s.jobManager.replicas <= 1 ||
         s.storage !== undefined ||
         (s.flinkConfiguration !== undefined && 'high-availability.storageDir' in s.flinkConfiguration),
+    },
+    {
+      // The cleanup speaks the S3 API; a file system path is the node's, which no Job can be
+      // assumed to see (docs/adr/0012-auto-clean.md).
+      rule: `!self.autoClean || (has(self.storage) && self.storage.scheme in [${S3_SCHEMES.map((x) => `'${x}'`).join(', ')}])`,
+      message: `autoClean removes directories from S3 storage: it needs storage with scheme ${S3_SCHEMES.join(', ')}`,
+      fieldPath: '.autoClean',
+      reason: 'FieldValueInvalid',
+      check: (s) =>
+        !s.autoClean ||
+        (s.storage !== undefined && (S3_SCHEMES as readonly string[]).includes(s.storage.scheme)),
     },
   ],
 );
@@ -322,6 +346,22 @@ export const flinkClusterStatus = z
         'With jobManager.replicas > 1: how often leadership moved to another JobManager since the cluster started (the running jobs were recovered, not resubmitted).',
       ),
     lastFailoverTimestamp: timestamp('When leadership last moved to another JobManager.').exactOptional(),
+    cleanup: z
+      .object({
+        highAvailabilityConfigMaps: z
+          .int()
+          .min(0)
+          .exactOptional()
+          .describe("Flink's HA ConfigMaps of the cluster the supervisor removed."),
+        storage: z
+          .enum(CLEANUP_OUTCOMES)
+          .describe(
+            'The storage directories (autoClean): Skipped (autoClean off), Pending, Running, Removed, Failed or TimedOut.',
+          ),
+        message: z.string().max(1024).describe('What was removed, or why not.'),
+      })
+      .exactOptional()
+      .describe('While the FlinkCluster is being deleted: what the supervisor removed after Flink stopped.'),
     digest: z
       .object({
         runtime: digest.describe('Digest of spec.runtime at the last start.'),

@@ -101,7 +101,7 @@ export const LABELS = {
 } as const;
 
 export const MANAGED_BY = 'flinkvisor';
-export const ROLES = ['jobmanager', 'taskmanager', 'supervisor', 'bootstrap'] as const;
+export const ROLES = ['jobmanager', 'taskmanager', 'supervisor', 'bootstrap', 'cleanup'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Label and annotation keys under this prefix are reserved for Flinkvisor (rejected in specs). */
@@ -163,4 +163,9 @@ export function supervisorDeploymentName(clusterName: string): string {
 
 export function bootstrapJobName(flinkJobName: string): string {
   return `bootstrap-${flinkJobName}`;
+}
+
+/** The Job that removes a deleted cluster's state directories (autoClean): `clean-<cluster>`. */
+export function storageCleanupJobName(clusterName: string): string {
+  return `clean-${clusterName}`;
 }

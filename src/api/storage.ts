@@ -1,5 +1,7 @@
 import type { V1EnvVar } from '@kubernetes/client-node';
 import { S3_SCHEMES, type FlinkClusterSpec, type StorageSpec } from './flink-cluster.ts';
+import { metricsConfiguration } from './metrics.ts';
+import { stateBackendConfiguration } from './state-backend.ts';
 
 // The storage helper: spec.storage {scheme, baseDir} becomes the checkpoint, savepoint and HA
 // directories of a cluster, one subtree per namespace and cluster so clusters can share a bucket.
@@ -44,11 +46,38 @@ export function defaultSavepointTargetPath(
 }
 
 /**
- * The Flink configuration a cluster's spec implies (task slots, storage directories, S3 endpoint):
- * the lowest layer of the precedence order in docs/flink-configuration.md, below what users write.
+ * Deprecated keys Flink still reads for a key derived here. Flink reads the current key first, so
+ * a user's flinkConfiguration that names the old key would lose to the derived entry: the derived
+ * entry is left out instead, and the user's key wins as promised.
+ */
+export const DEPRECATED_FLINK_KEYS: Readonly<Record<string, readonly string[]>> = {
+  'execution.checkpointing.dir': ['state.checkpoints.dir'],
+  'execution.checkpointing.savepoint-dir': ['state.savepoints.dir'],
+  'execution.checkpointing.incremental': ['state.backend.incremental'],
+  'state.backend.type': ['state.backend'],
+};
+
+/**
+ * The Flink configuration a cluster's spec implies (task slots, storage directories, S3 endpoint,
+ * state backend, metrics reporter): the lowest layer of the precedence order in
+ * docs/flink-configuration.md, below what users write.
  */
 export function derivedFlinkConfiguration(
-  spec: Pick<FlinkClusterSpec, 'taskManager' | 'storage'>,
+  spec: Pick<FlinkClusterSpec, 'taskManager' | 'storage' | 'stateBackend' | 'metrics'> &
+    Partial<Pick<FlinkClusterSpec, 'flinkConfiguration'>>,
+  namespace: string,
+  clusterName: string,
+): Record<string, string> {
+  const derived = derivedFromSpec(spec, namespace, clusterName);
+  const user = spec.flinkConfiguration ?? {};
+  for (const [key, aliases] of Object.entries(DEPRECATED_FLINK_KEYS)) {
+    if (aliases.some((alias) => alias in user)) delete derived[key];
+  }
+  return derived;
+}
+
+function derivedFromSpec(
+  spec: Pick<FlinkClusterSpec, 'taskManager' | 'storage' | 'stateBackend' | 'metrics'>,
   namespace: string,
   clusterName: string,
 ): Record<string, string> {
@@ -72,7 +101,11 @@ export function derivedFlinkConfiguration(
       derived['s3.directory.marker.retention'] = 'keep';
     }
   }
-  return derived;
+  return {
+    ...derived,
+    ...stateBackendConfiguration(spec.stateBackend),
+    ...metricsConfiguration(spec.metrics),
+  };
 }
 
 /**
@@ -81,7 +114,7 @@ export function derivedFlinkConfiguration(
  * layers a user's FLINK_PROPERTIES between the two (see docs/flink-configuration.md).
  */
 export function clusterFlinkConfiguration(
-  spec: Pick<FlinkClusterSpec, 'taskManager' | 'storage' | 'flinkConfiguration'>,
+  spec: Pick<FlinkClusterSpec, 'taskManager' | 'storage' | 'stateBackend' | 'metrics' | 'flinkConfiguration'>,
   namespace: string,
   clusterName: string,
 ): Record<string, string> {

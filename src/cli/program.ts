@@ -14,6 +14,7 @@ import { registerVisualizeCommands } from './commands/visualize.ts';
 import { registerOperatorCommands } from './commands/operator.ts';
 import { registerDemoCommands } from './commands/demo.ts';
 import { registerInstallCommands } from './commands/install.ts';
+import { registerStorageCommands } from './commands/storage.ts';
 import { FLINKVISOR_VERSION } from '../version.ts';
 import type { CliContext } from './context.ts';
 
@@ -38,5 +39,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerOperatorCommands(program, ctx);
   registerDemoCommands(program, ctx);
   registerInstallCommands(program, ctx);
+  registerStorageCommands(program, ctx);
   return program;
 }

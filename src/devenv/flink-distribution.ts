@@ -81,6 +81,15 @@ async function ensureS3Plugin(
   );
 }
 
+/**
+ * Flink's Prometheus reporter inside a FLINK_HOME: the distribution (and the official image)
+ * ships it enabled in plugins/, at the runtime's own version, so unlike the S3 plugin nothing is
+ * fetched for it.
+ */
+export function prometheusReporterJar(release: FlinkRelease): string {
+  return join('plugins', 'metrics-prometheus', `flink-metrics-prometheus-${release.version}.jar`);
+}
+
 export function exampleJarUrl(sources: ArtifactSources, version: string, job: FlinkExampleJob): string {
   const base = `${sources.mavenRepository}/org/apache/flink/flink-examples-streaming/${version}`;
   return `${base}/flink-examples-streaming-${version}-${job}.jar`;
@@ -139,6 +148,11 @@ export async function ensureFlinkDistribution(
       if (!lib.some((f) => f.startsWith('flink-dist'))) {
         throw new Error(`the PyPI packages of Flink ${version} carry no flink-dist jar in lib/`);
       }
+      // The Prometheus reporter is enabled by configuration alone, as in the official image,
+      // because the distribution carries it in plugins/ (RocksDB is inside flink-dist).
+      await access(join(home, prometheusReporterJar(release))).catch(() => {
+        throw new Error(`the PyPI packages of Flink ${version} carry no ${prometheusReporterJar(release)}`);
+      });
       const examples = join(staging, 'examples');
       await mkdir(examples);
       for (const job of FLINK_EXAMPLE_JOBS) {

@@ -45,6 +45,7 @@ import {
 import {
   aggregatedMetricsSchema,
   asyncOperationSchema,
+  checkpointConfigSchema,
   checkpointingStatisticsSchema,
   clusterOverviewSchema,
   configEntriesSchema,
@@ -63,6 +64,7 @@ import {
   taskManagersSchema,
   triggerResponseSchema,
   type FlinkAggregatedMetric,
+  type FlinkCheckpointConfig,
   type FlinkCheckpointingStatistics,
   type FlinkClusterOverview,
   type FlinkDashboardConfig,
@@ -422,6 +424,12 @@ export class FlinkRestClient {
   async getCheckpoints(jobId: FlinkId, call: CallOptions = {}): Promise<FlinkCheckpointingStatistics> {
     const path = `/jobs/${assertFlinkId(jobId, 'jobId')}/checkpoints`;
     return this.#get(checkpointingStatisticsSchema, '/jobs/:jobid/checkpoints', path, call);
+  }
+
+  /** `GET /jobs/:jobid/checkpoints/config`: interval, timeout and pause; 404 without a coordinator. */
+  async getCheckpointConfig(jobId: FlinkId, call: CallOptions = {}): Promise<FlinkCheckpointConfig> {
+    const path = `/jobs/${assertFlinkId(jobId, 'jobId')}/checkpoints/config`;
+    return this.#get(checkpointConfigSchema, '/jobs/:jobid/checkpoints/config', path, call);
   }
 
   /** `POST /jobs/:jobid/checkpoints`. A repeat with the same trigger id joins the same checkpoint. */

@@ -264,6 +264,19 @@ export const checkpointingStatisticsSchema = z.object({
 });
 export type FlinkCheckpointingStatistics = z.infer<typeof checkpointingStatisticsSchema>;
 
+/**
+ * `GET /jobs/:jobid/checkpoints/config` (milliseconds). A streaming job without checkpointing still
+ * answers, with `interval` Long.MAX_VALUE; a job without a checkpoint coordinator answers 404.
+ */
+export const checkpointConfigSchema = z.object({
+  interval: num,
+  timeout: num,
+  min_pause: num.optional(),
+  max_concurrent: num.optional(),
+  tolerable_failed_checkpoints: num.optional(),
+});
+export type FlinkCheckpointConfig = z.infer<typeof checkpointConfigSchema>;
+
 const exceptionFields = {
   exceptionName: z.string().optional(),
   stacktrace: z.string().optional(),

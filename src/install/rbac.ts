@@ -23,8 +23,10 @@ export const SUPERVISOR_RULES: V1PolicyRule[] = [
   },
   { apiGroups: [''], resources: ['pods', 'services'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
   // Reads Flink's HA leader record (<cluster>-cluster-config-map) to tell a JobManager failover
-  // from a lost job; never writes it (Flink's own ServiceAccount does).
-  { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] },
+  // from a lost job; never writes it (Flink's own ServiceAccount does). Once a deleted cluster's
+  // JobManagers are gone it lists Flink's HA ConfigMaps of that cluster by their labels and deletes
+  // them, or a new cluster of the same name would recover their jobs (ADR 0012).
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'delete'] },
   { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },

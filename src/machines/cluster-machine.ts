@@ -26,12 +26,16 @@ import type {
   EffectOutput,
   EnsureJobManagerInput,
   EnsureJobManagerServiceInput,
+  RemoveHighAvailabilityConfigMapsInput,
+  RemoveHighAvailabilityConfigMapsOutput,
   ScaleTaskManagersInput,
   ScaleTaskManagersOutput,
+  StartStorageCleanupInput,
   WaitUntilInput,
 } from './ports.ts';
 import {
   acceptedUpdate,
+  errorMessage,
   anyPendingAction,
   asObservedEvent,
   deletingUpdate,
@@ -42,6 +46,7 @@ import {
   notice,
   observationUpdate,
   onObservedEvent,
+  outputOf,
   passed,
   pendingActionUpdate,
   pendingIs,
@@ -99,6 +104,22 @@ export interface ClusterDeadlines {
   readonly scaleDownAt: number | null;
 }
 
+/** How the storage part of a deletion's cleanup stands (status.cleanup.storage). */
+export type StorageCleanupOutcome = 'Skipped' | 'Pending' | 'Running' | 'Removed' | 'Failed' | 'TimedOut';
+
+/**
+ * What a deletion removes once Flink is gone (docs/adr/0012-auto-clean.md): Flink's HA ConfigMaps
+ * always, the storage directories with autoClean; bounded by `deadline`, then the deletion goes on.
+ */
+export interface ClusterCleanup {
+  /** taskTimeout from the start of the cleanup. */
+  readonly deadline: number;
+  readonly configMaps: 'Pending' | 'Removed' | 'Failed';
+  /** HA ConfigMaps deleted (0 until they were). */
+  readonly configMapsRemoved: number;
+  readonly storage: StorageCleanupOutcome;
+}
+
 /** Also the fields of SharedContext: pendingAction, lastAction, notice, now, lastObservedAt. */
 export interface ClusterContext extends SharedContext {
   readonly uid: string;
@@ -126,6 +147,8 @@ export interface ClusterContext extends SharedContext {
   readonly jobManagerLeaderId: string | null;
   readonly jobManagerFailovers: number;
   readonly lastFailoverAt: number | null;
+  /** While a deletion cleans up after Flink (null before, and outside deletions). */
+  readonly cleanup: ClusterCleanup | null;
   readonly policy: ClusterPolicy;
   /** Last observation; not persisted. */
   readonly observed: ClusterObservation | null;
@@ -152,6 +175,7 @@ export function initialClusterContext(input: ClusterMachineInput): ClusterContex
     jobManagerLeaderId: null,
     jobManagerFailovers: 0,
     lastFailoverAt: null,
+    cleanup: null,
     ...initialSharedContext(input.at),
     policy,
     observed: null,
@@ -255,6 +279,9 @@ function scaleTaskManagers(id: 'addTaskManagers' | 'removeTaskManagers', removeI
   });
 }
 
+/** The storage outcomes of a cleanup that has ended. */
+const STORAGE_CLEANUP_ENDED = new Set<StorageCleanupOutcome>(['Skipped', 'Removed', 'Failed', 'TimedOut']);
+
 /** Delete every pod and the Service of the cluster, then observe again from `target`. */
 function deleteClusterResources(target: string) {
   return effect({
@@ -280,6 +307,11 @@ export const clusterMachine = setup({
     cancelFlinkJobs: notProvided<EffectOutput, CancelFlinkJobsInput>('cancelFlinkJobs'),
     scaleTaskManagers: notProvided<ScaleTaskManagersOutput, ScaleTaskManagersInput>('scaleTaskManagers'),
     deleteClusterResources: notProvided<EffectOutput, DeleteClusterResourcesInput>('deleteClusterResources'),
+    removeHighAvailabilityConfigMaps: notProvided<
+      RemoveHighAvailabilityConfigMapsOutput,
+      RemoveHighAvailabilityConfigMapsInput
+    >('removeHighAvailabilityConfigMaps'),
+    startStorageCleanup: notProvided<EffectOutput, StartStorageCleanupInput>('startStorageCleanup'),
   },
   guards: {
     staleObservation: onObserved(isStaleObservation),
@@ -345,6 +377,22 @@ export const clusterMachine = setup({
     inWaitingForJobs: stateIn('#cluster.Stopping.WaitingForJobs'),
     inStoppingDeletingResources: stateIn('#cluster.Stopping.DeletingResources'),
     inStoppedDeletingResources: stateIn('#cluster.Stopped.DeletingResources'),
+    inCleaning: stateIn('#cluster.Stopping.Cleaning'),
+    cleanupEffectRunning: or([
+      stateIn('#cluster.Stopping.RemovingHighAvailability'),
+      stateIn('#cluster.Stopping.StartingStorageCleanup'),
+    ]),
+    cleanupNotBegun: ({ context }) => context.cleanup === null,
+    configMapsPending: ({ context }) => context.cleanup?.configMaps === 'Pending',
+    storageCleanupDue: ({ context }) => context.cleanup?.storage === 'Pending',
+    storageCleanupRunning: ({ context }) => context.cleanup?.storage === 'Running',
+    storageCleanupSucceeded: onObserved(
+      (e, c) => c.cleanup?.storage === 'Running' && e.observation.storageCleanup === 'succeeded',
+    ),
+    storageCleanupFailed: onObserved(
+      (e, c) => c.cleanup?.storage === 'Running' && e.observation.storageCleanup === 'failed',
+    ),
+    cleanupDeadlinePassed: onObserved((e, c) => passed(c.cleanup?.deadline, e.at)),
     pendingStart: pendingIs('START'),
     pendingStop: pendingIs('STOP'),
     anyPendingAction,
@@ -488,6 +536,65 @@ export const clusterMachine = setup({
     finishStop: assign(({ context }) => ({
       stopReason: context.stop?.reason ?? context.stopReason,
       startWithoutSavepoint: context.stop?.restart === true && context.stop.withoutSavepoint,
+    })),
+    beginCleanup: assign(({ context }) => ({
+      cleanup: {
+        deadline: context.now + seconds(context.policy.taskTimeoutSeconds),
+        configMaps: 'Pending' as const,
+        configMapsRemoved: 0,
+        storage: context.policy.autoClean === true ? ('Pending' as const) : ('Skipped' as const),
+      },
+    })),
+    recordConfigMapsRemoved: assign(({ context, event }) => {
+      const removed = outputOf<RemoveHighAvailabilityConfigMapsOutput>(event)?.removed ?? 0;
+      return {
+        cleanup: context.cleanup && {
+          ...context.cleanup,
+          configMaps: 'Removed' as const,
+          configMapsRemoved: removed,
+        },
+        notice: notice('HighAvailabilityCleaned', `removed ${removed} HA ConfigMaps of Flink`, context.now),
+      };
+    }),
+    recordConfigMapsFailed: assign(({ context, event }) => ({
+      cleanup: context.cleanup && { ...context.cleanup, configMaps: 'Failed' as const },
+      notice: notice(
+        'HighAvailabilityCleanupFailed',
+        `Flink's HA ConfigMaps could not be removed (a new cluster of this name would recover their jobs): ${errorMessage(event)}`,
+        context.now,
+      ),
+    })),
+    markStorageCleanupRunning: assign(({ context }) => ({
+      cleanup: context.cleanup && { ...context.cleanup, storage: 'Running' as const },
+    })),
+    recordStorageRemoved: assign(({ context }) => ({
+      cleanup: context.cleanup && { ...context.cleanup, storage: 'Removed' as const },
+      notice: notice(
+        'StorageCleaned',
+        'autoClean: the HA and checkpoint directories were removed',
+        context.now,
+      ),
+    })),
+    recordStorageFailed: assign(({ context }) => ({
+      cleanup: context.cleanup && { ...context.cleanup, storage: 'Failed' as const },
+      notice: notice(
+        'StorageCleanupFailed',
+        "autoClean: the storage-cleanup Job failed (see its pods' logs); the HA and checkpoint directories may remain: deleting the cluster anyway",
+        context.now,
+      ),
+    })),
+    noteCleanupTimedOut: assign(({ context }) => ({
+      cleanup: context.cleanup && {
+        ...context.cleanup,
+        storage: STORAGE_CLEANUP_ENDED.has(context.cleanup.storage)
+          ? context.cleanup.storage
+          : ('TimedOut' as const),
+      },
+      notice: notice(
+        'CleanupTimedOut',
+        `the cleanup did not finish within taskTimeout (${context.policy.taskTimeoutSeconds}s): deleting the cluster anyway; the storage directories may remain`,
+        context.now,
+      ),
     })),
     enterStopped: assign(({ context }) => ({
       enteredAt: context.now,
@@ -875,9 +982,59 @@ export const clusterMachine = setup({
             description: 'C.Stopping.5 (§5.3 Stopping 3) wait until they are gone',
           },
           {
+            guard: and(['stopDeletes', 'cleanupNotBegun']),
+            target: '.RemovingHighAvailability',
+            actions: ['recordObservation', 'beginCleanup'],
+            description:
+              "C.Stopping.6 (ADR 0012) deleting and Flink is gone: remove Flink's HA ConfigMaps, then (autoClean) the storage directories, within taskTimeout",
+          },
+          {
+            guard: 'cleanupEffectRunning',
+            actions: 'recordObservation',
+            description: 'C.Stopping.7 (ADR 0012) a cleanup step is running: wait for it',
+          },
+          {
+            guard: and(['inCleaning', 'storageCleanupSucceeded']),
+            target: '.Done',
+            actions: ['recordObservation', 'recordStorageRemoved'],
+            description: 'C.Stopping.8 (ADR 0012) the storage-cleanup Job succeeded: record it, decide',
+          },
+          {
+            guard: and(['inCleaning', 'storageCleanupFailed']),
+            target: '.Done',
+            actions: ['recordObservation', 'recordStorageFailed'],
+            description:
+              'C.Stopping.9 (ADR 0012) the storage-cleanup Job failed (its retries spent): say so, decide anyway',
+          },
+          {
+            guard: and(['inCleaning', 'cleanupDeadlinePassed']),
+            target: '.Done',
+            actions: ['recordObservation', 'noteCleanupTimedOut'],
+            description: 'C.Stopping.10 (ADR 0012) the cleanup outlived taskTimeout: say so, decide anyway',
+          },
+          {
+            guard: and(['inCleaning', 'configMapsPending']),
+            target: '.RemovingHighAvailability',
+            actions: 'recordObservation',
+            description:
+              'C.Stopping.11 (ADR 0012) the HA ConfigMaps are not removed yet (after a restore): remove them',
+          },
+          {
+            guard: and(['inCleaning', 'storageCleanupDue']),
+            target: '.StartingStorageCleanup',
+            actions: 'recordObservation',
+            description: 'C.Stopping.12 (ADR 0012) autoClean: create the storage-cleanup Job',
+          },
+          {
+            guard: and(['inCleaning', 'storageCleanupRunning']),
+            actions: 'recordObservation',
+            description: 'C.Stopping.13 (ADR 0012) the storage-cleanup Job runs: wait for it',
+          },
+          {
             target: '.Done',
             actions: 'recordObservation',
-            description: 'C.Stopping.6 (§5.3 Stopping 4, 5, 7) everything is gone: decide',
+            description:
+              'C.Stopping.14 (§5.3 Stopping 4, 5, 7) everything is gone (and cleaned up when deleting): decide',
           },
         ],
       },
@@ -897,6 +1054,38 @@ export const clusterMachine = setup({
           description: 'Deleting pods and Service (idempotent; repeated while they exist).',
           meta: { resumeAs: 'cluster.Stopping.Removing' },
           invoke: deleteClusterResources('Removing'),
+        },
+        RemovingHighAvailability: {
+          description: "Deleting: removing Flink's HA ConfigMaps of the cluster (idempotent).",
+          meta: { resumeAs: 'cluster.Stopping.Cleaning' },
+          invoke: {
+            id: 'removeHighAvailabilityConfigMaps',
+            src: 'removeHighAvailabilityConfigMaps',
+            input: ({ context }) => ({ epoch: context.epoch }),
+            onDone: { target: 'Cleaning', actions: ['recordTime', 'recordConfigMapsRemoved'] },
+            onError: { target: 'Cleaning', actions: 'recordConfigMapsFailed' },
+          },
+        },
+        Cleaning: {
+          description: 'Deleting: cleaning up after Flink, bounded by taskTimeout.',
+          invoke: waiter({
+            id: 'cleanupTimeout',
+            deadline: (context) => context.cleanup?.deadline ?? null,
+            target: 'Done',
+            then: 'noteCleanupTimedOut',
+            description: 'C.Stopping.T2 (ADR 0012) the cleanup outlived taskTimeout: say so, decide anyway',
+          }),
+        },
+        StartingStorageCleanup: {
+          description: 'Deleting with autoClean: creating the storage-cleanup Job (409 = done).',
+          meta: { resumeAs: 'cluster.Stopping.Cleaning' },
+          invoke: {
+            id: 'startStorageCleanup',
+            src: 'startStorageCleanup',
+            input: ({ context }) => ({ epoch: context.epoch }),
+            onDone: { target: 'Cleaning', actions: ['recordTime', 'markStorageCleanupRunning'] },
+            onError: { target: 'Cleaning' },
+          },
         },
         Done: {
           description: 'Everything is gone: decide where to go.',

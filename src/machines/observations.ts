@@ -75,7 +75,15 @@ export interface ClusterObservation {
   readonly taskManagers: { readonly pods: number; readonly ready: number };
   readonly flink: FlinkRestObservation;
   readonly jobs: readonly JobSummary[];
+  /**
+   * The storage-cleanup Job of a deletion with autoClean (docs/adr/0012-auto-clean.md); absent
+   * from observations made before it existed: 'absent'.
+   */
+  readonly storageCleanup?: StorageCleanupObservation;
 }
+
+/** The storage-cleanup Job of the cluster (at most one; its name is deterministic). */
+export type StorageCleanupObservation = 'absent' | 'active' | 'succeeded' | 'failed';
 
 /** The cluster as a job machine needs it (from `clusterView()` of the cluster machine). */
 export interface ClusterView {

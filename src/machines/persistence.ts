@@ -144,6 +144,16 @@ const clusterContextSchema = z.object({
   jobManagerLeaderId: z.string().nullable().default(null),
   jobManagerFailovers: count.default(0),
   lastFailoverAt: nullableMs.default(null),
+  // Added with autoClean (ADR 0012): older snapshots were never cleaning up.
+  cleanup: z
+    .object({
+      deadline: epochMs,
+      configMaps: z.enum(['Pending', 'Removed', 'Failed']),
+      configMapsRemoved: count,
+      storage: z.enum(['Skipped', 'Pending', 'Running', 'Removed', 'Failed', 'TimedOut']),
+    })
+    .nullable()
+    .default(null),
   pendingAction: requestedAction.nullable(),
   lastAction: actionOutcome.nullable(),
   notice: notice.nullable(),

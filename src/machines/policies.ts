@@ -66,6 +66,11 @@ export const ClusterPolicySchema = z.object({
    * others stand by). Absent in snapshots persisted before HA existed: 1.
    */
   jobManagerReplicas: count.min(1).optional(),
+  /**
+   * Deleting the cluster also removes its HA and checkpoint directories from storage
+   * (docs/adr/0012-auto-clean.md). Absent in snapshots persisted before autoClean existed: false.
+   */
+  autoClean: z.boolean().optional(),
 });
 
 export type JobPolicy = Readonly<z.infer<typeof JobPolicySchema>>;
@@ -114,6 +119,7 @@ export const DEFAULT_CLUSTER_POLICY: ClusterPolicy = {
   rescaleDelaySeconds: 60,
   taskTimeoutSeconds: 300,
   jobManagerReplicas: 1,
+  autoClean: false,
 };
 
 const SECOND = 1000;

@@ -63,6 +63,23 @@ export interface DeleteClusterResourcesInput {
   readonly epoch: number;
 }
 
+/**
+ * Delete Flink's HA ConfigMaps of the cluster (by Flink's labels and the cluster id); none left
+ * counts as done. Output: how many were deleted.
+ */
+export interface RemoveHighAvailabilityConfigMapsInput {
+  readonly epoch: number;
+}
+
+export interface RemoveHighAvailabilityConfigMapsOutput extends EffectOutput {
+  readonly removed: number;
+}
+
+/** Create the storage-cleanup Job of the cluster (autoClean); one that exists counts as created. */
+export interface StartStorageCleanupInput {
+  readonly epoch: number;
+}
+
 // Job effects.
 
 export interface CreateBootstrapInput {

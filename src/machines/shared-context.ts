@@ -56,6 +56,13 @@ export function passed(deadline: number | null | undefined, at: number): boolean
   return deadline !== null && deadline !== undefined && at >= deadline;
 }
 
+/** What an effect's error event says (its message, at most 300 characters); '' for any other event. */
+export function errorMessage(event: MachineEvent): string {
+  if (!('error' in event)) return '';
+  const error: unknown = event.error;
+  return (error instanceof Error ? error.message : String(error)).slice(0, 300);
+}
+
 /** The output of an effect's done event; undefined for any other event. */
 export function outputOf<T>(event: MachineEvent): T | undefined {
   return 'output' in event ? (event.output as T) : undefined;

@@ -7,7 +7,8 @@ import { parse } from 'yaml';
  * configuration derived from `JOB_MANAGER_RPC_ADDRESS`, `TASK_MANAGER_NUMBER_OF_TASK_SLOTS` and
  * `FLINK_PROPERTIES` (appended last, so it wins), and `ENABLE_BUILT_IN_PLUGINS`.
  * What differs on purpose: every pod binds to its own loopback address instead of 0.0.0.0,
- * because all pods share the host's network.
+ * because all pods share the host's network, and a Prometheus reporter's single port becomes a
+ * range starting there (see widenPrometheusPorts).
  */
 export type FlinkRole = 'jobmanager' | 'taskmanager' | 'standalone-job';
 
@@ -72,6 +73,30 @@ export function parseFlinkProperties(text: string | undefined): FlinkConfig {
   return out;
 }
 
+/** How many ports a Prometheus reporter may try on the shared host, from its configured one. */
+export const PROMETHEUS_PORT_RANGE = 16;
+const PROMETHEUS_FACTORY = 'org.apache.flink.metrics.prometheus.PrometheusReporterFactory';
+const FLINK_DEFAULT_PROMETHEUS_PORT = 9249;
+
+/**
+ * Flink's Prometheus reporter binds every interface (no bind address can be configured), so on a
+ * host where every pod shares one network the second pod's reporter would find its port taken and
+ * not start. Each reporter configured with a single port gets the range `port-(port+15)` instead,
+ * as Flink's documentation advises for several TaskManagers on one host: it takes the first free
+ * port. In a cluster each pod has its own network and the reporter keeps the port it was given.
+ */
+export function widenPrometheusPorts(config: FlinkConfig): void {
+  for (const [key, value] of Object.entries(config)) {
+    const m = /^metrics\.reporter\.([^.]+)\.factory\.class$/.exec(key);
+    if (!m || String(value).trim() !== PROMETHEUS_FACTORY) continue;
+    const portKey = `metrics.reporter.${m[1]}.port`;
+    const port = String(config[portKey] ?? FLINK_DEFAULT_PROMETHEUS_PORT).trim();
+    if (!/^\d+$/.test(port)) continue; // already a range or a list: the user's choice
+    const first = Number(port);
+    config[portKey] = `${first}-${Math.min(first + PROMETHEUS_PORT_RANGE - 1, 65535)}`;
+  }
+}
+
 export interface EntrypointInput {
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
@@ -97,6 +122,7 @@ export function planFlinkEntrypoint(input: EntrypointInput): FlinkEntrypointPlan
   config['rest.address'] = input.podIp;
   config['taskmanager.bind-host'] = input.podIp;
   config['taskmanager.host'] = input.podIp;
+  widenPrometheusPorts(config);
   const plugins = (input.env['ENABLE_BUILT_IN_PLUGINS'] ?? '')
     .split(';')
     .map((p) => p.trim())

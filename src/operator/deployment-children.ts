@@ -40,6 +40,9 @@ export function clusterDigests(deployment: FlinkDeployment): ClusterDigests {
       jobManager: cluster.jobManager,
       flinkConfiguration: cluster.flinkConfiguration ?? {},
       storage: cluster.storage ?? null,
+      // Absent is left out of the digest, so clusters without them keep the digest they had.
+      stateBackend: cluster.stateBackend,
+      metrics: cluster.metrics,
     }),
     taskManager: specDigest({
       taskManager: cluster.taskManager,

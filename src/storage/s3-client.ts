@@ -143,6 +143,15 @@ export class S3Client {
   async deletePrefix(bucket: string, prefix: string): Promise<number> {
     if (prefix === '') throw new Error(`S3 delete ${bucket}: refusing to delete with an empty prefix`);
     const keys = (await this.listObjects(bucket, prefix)).map((o) => o.key);
+    await this.deleteObjects(bucket, keys, prefix);
+    return keys.length;
+  }
+
+  /**
+   * Deletes these keys with DeleteObjects, 1000 a request; a key that is already gone counts as
+   * deleted (S3 answers success for it). `what` names them in an error (a prefix, say).
+   */
+  async deleteObjects(bucket: string, keys: readonly string[], what = ''): Promise<void> {
     for (let start = 0; start < keys.length; start += DELETE_BATCH_SIZE) {
       const batch = keys.slice(start, start + DELETE_BATCH_SIZE);
       const body = Buffer.from(deleteObjectsBody(batch));
@@ -160,7 +169,7 @@ export class S3Client {
       const failures = parseDeleteResult(response.body.toString('utf8'));
       if (failures.length > 0) {
         const first = failures[0]!;
-        throw new S3Error(`DeleteObjects ${bucket}/${prefix}`, {
+        throw new S3Error(`DeleteObjects ${bucket}/${what}`, {
           status: response.status,
           code: first.code,
           message: `${failures.length} of ${batch.length} keys not deleted, first ${JSON.stringify(first.key)}: ${first.message}`,
@@ -168,7 +177,6 @@ export class S3Client {
         });
       }
     }
-    return keys.length;
   }
 
   async #send(call: Call): Promise<{ status: number; headers: Headers; body: Buffer }> {

@@ -7,6 +7,8 @@ import type {
   FlinkJobState,
   FlinkRestObservation,
 } from '../machines/observations.ts';
+import { checkpointSettings, checkpointStats } from './checkpoint-progress.ts';
+import type { CheckpointReader } from './checkpoint-watch.ts';
 
 /**
  * The supervisor's reads of Flink for one observation: a short timeout each, and any failure is
@@ -41,6 +43,27 @@ export async function observeFlinkJob(
     if (err instanceof FlinkNotFoundError) return 'NOT_FOUND';
     return 'UNREACHABLE';
   }
+}
+
+/**
+ * The checkpoint reads of checkpoint-watch.ts, each with the observation's short timeout. A job
+ * without a checkpoint coordinator answers the configuration with 404: no periodic checkpoints.
+ */
+export function checkpointReader(client: FlinkRestClient, timeoutMs: number): CheckpointReader {
+  return {
+    config: async (jobId) => {
+      try {
+        return checkpointSettings(
+          await client.getCheckpointConfig(jobId, { signal: AbortSignal.timeout(timeoutMs) }),
+        );
+      } catch (err) {
+        if (err instanceof FlinkNotFoundError) return null;
+        throw err;
+      }
+    },
+    stats: async (jobId) =>
+      checkpointStats(await client.getCheckpoints(jobId, { signal: AbortSignal.timeout(timeoutMs) })),
+  };
 }
 
 /** An address in the form Kubernetes writes pod IPs (IPv6 compressed, RFC 5952), or undefined. */

@@ -23,7 +23,10 @@ import type {
   EnsureJobManagerInput,
   EnsureJobManagerServiceInput,
   PersistInput,
+  RemoveHighAvailabilityConfigMapsInput,
+  RemoveHighAvailabilityConfigMapsOutput,
   ScaleTaskManagersInput,
+  StartStorageCleanupInput,
   ScaleTaskManagersOutput,
   StopWithSavepointInput,
   TriggerSavepointInput,
@@ -32,6 +35,14 @@ import type {
 import type { PersistedEnvelope } from '../machines/envelope.ts';
 import { taskManagerHost } from './flink-gateway.ts';
 import type { OwnedObjectWriter } from './owned-objects.ts';
+import {
+  autoCleanDirectories,
+  flinkClusterId,
+  highAvailabilityConfigMapPrefix,
+  highAvailabilityConfigMapSelector,
+  s3Paths,
+  storageCleanupJob,
+} from './storage-cleanup.ts';
 import {
   bootstrapJob,
   FLINK_JOB_ID_LABEL,
@@ -71,6 +82,8 @@ export interface ClusterEffectDeps {
   readonly cluster: () => FlinkCluster | undefined;
   /** Pods of the cluster from the watch cache. */
   readonly pods: () => readonly V1Pod[];
+  /** Savepoints the cluster's FlinkJobs still reference: a storage cleanup leaves them in place. */
+  readonly referencedSavepoints?: () => readonly string[];
   readonly flinkTimeoutMs: number;
   readonly log: (message: string, fields?: Record<string, unknown>) => void;
 }
@@ -120,6 +133,14 @@ export async function idleTaskManagerHosts(
   await clock.sleep(2000, signal);
   const second = await look();
   return new Set([...first].filter((h) => second.has(h)));
+}
+
+/** How long HA ConfigMap removal waits for terminating Flink pods: their grace period (30 s) and more. */
+const FLINK_PODS_GONE_WAIT_MS = 60_000;
+
+function isFlinkPod(pod: V1Pod): boolean {
+  const r = role(pod);
+  return r === 'jobmanager' || r === 'taskmanager';
 }
 
 export function clusterEffects(deps: ClusterEffectDeps) {
@@ -204,6 +225,34 @@ export function clusterEffects(deps: ClusterEffectDeps) {
         }
       }
       await deps.objects.deleteService(jobManagerServiceName(cluster.metadata.name ?? ''));
+      return { at: deps.clock.now() };
+    }),
+    removeHighAvailabilityConfigMaps: fromPromise<
+      RemoveHighAvailabilityConfigMapsOutput,
+      RemoveHighAvailabilityConfigMapsInput
+    >(async ({ signal }) => {
+      const clusterId = flinkClusterId(requireCluster(deps));
+      // A pod being deleted may still run Flink for its grace period, and a JobManager shutting down
+      // writes its leader record once more: wait for the pods to be gone (bounded), then remove.
+      const until = deps.clock.now() + FLINK_PODS_GONE_WAIT_MS;
+      while (deps.pods().some(isFlinkPod) && deps.clock.now() < until) await deps.clock.sleep(500, signal);
+      const removed =
+        (await deps.objects.deleteConfigMaps?.(
+          highAvailabilityConfigMapSelector(clusterId),
+          highAvailabilityConfigMapPrefix(clusterId),
+        )) ?? 0;
+      if (removed > 0) deps.log('HA ConfigMaps removed', { clusterId, removed });
+      return { at: deps.clock.now(), removed };
+    }),
+    startStorageCleanup: fromPromise<EffectOutput, StartStorageCleanupInput>(async () => {
+      const cluster = requireCluster(deps);
+      const directories = autoCleanDirectories(cluster);
+      const job = storageCleanupJob(cluster, {
+        directories,
+        keep: s3Paths(deps.referencedSavepoints?.() ?? []),
+      });
+      if ((await deps.objects.createJob(job)) === 'created')
+        deps.log('storage-cleanup Job created', { job: job.metadata?.name, directories });
       return { at: deps.clock.now() };
     }),
   };

@@ -6,6 +6,7 @@ import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import type { CustomObject } from '../kube/custom-resource-client.ts';
 import type { EventRecorder, EventSubject, EventType } from '../kube/event-recorder.ts';
 import { lifecycleState, type MachineState } from '../machines/views.ts';
+import type { CheckpointNotice } from './checkpoint-progress.ts';
 import type { AnyHost, ReportedContext } from './resource-host.ts';
 import { storageAccessVerdict } from './storage-access.ts';
 import type { SupervisorMetrics } from './supervisor-metrics.ts';
@@ -136,6 +137,14 @@ export class Notices {
     }
     this.event(FLINK_JOB, raw, 'Warning', 'FlinkJobFailed', `Flink job ${jobId} failed: ${cause}`);
     this.#o.log.warn({ job: raw.metadata.name, jobId, cause }, 'flink job failed');
+  }
+
+  /** Says that a job's checkpoints stopped completing, or resumed (checkpoint-watch.ts says each change once). */
+  checkpoints(raw: CustomObject, notice: CheckpointNotice): void {
+    this.event(FLINK_JOB, raw, notice.type, notice.reason, notice.message);
+    const fields = { job: raw.metadata.name, reason: notice.reason, message: notice.message };
+    if (notice.type === 'Warning') this.#o.log.warn(fields, 'checkpoints not progressing');
+    else this.#o.log.info(fields, 'checkpoints progressing again');
   }
 
   /** The machine-state gauges: how many machines of each kind are in each lifecycle state. */

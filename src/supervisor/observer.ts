@@ -13,6 +13,7 @@ import type {
   JobManagerLeader,
   JobObservation,
   JobSummary,
+  StorageCleanupObservation,
 } from '../machines/observations.ts';
 import { decodeJobEnvelope } from '../machines/persistence.ts';
 import { jobSummary } from '../machines/views.ts';
@@ -93,12 +94,15 @@ export function observeCluster(input: {
   readonly invalidJobs?: readonly CustomObject[];
   /** With HA: the leading JobManager (jobManagerLeaderOf); left out without HA. */
   readonly leader?: JobManagerLeader | null;
+  /** The storage-cleanup Job of a deletion (readStorageCleanup). */
+  readonly storageCleanup?: StorageCleanupObservation;
 }): ClusterObservation {
   const { cluster, pods } = input;
   const serviceName = jobManagerServiceName(cluster.metadata.name ?? '');
   return {
     deletionRequested: Boolean(cluster.metadata.deletionTimestamp),
     specDigest: clusterSpecDigest(cluster),
+    ...(input.storageCleanup === undefined ? {} : { storageCleanup: input.storageCleanup }),
     jobManager: {
       pods: pods.jobManagers.length,
       ready: jobManagerReady(pods),

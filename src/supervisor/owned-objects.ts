@@ -28,6 +28,11 @@ export interface OwnedObjectWriter {
    * writer without it reports no HA leader.
    */
   readConfigMap?(name: string): Promise<V1ConfigMap | undefined>;
+  /**
+   * Deletes the ConfigMaps a label selector matches whose names start with `namePrefix` (Flink's
+   * HA ConfigMaps of a deleted cluster) and says how many. Optional: a writer without it removes none.
+   */
+  deleteConfigMaps?(labelSelector: string, namePrefix: string): Promise<number>;
 }
 
 /**
@@ -92,6 +97,23 @@ export class OwnedObjects implements OwnedObjectWriter {
       if (isNotFound(err)) return undefined;
       throw err;
     }
+  }
+
+  async deleteConfigMaps(labelSelector: string, namePrefix: string): Promise<number> {
+    const list = await this.#core.listNamespacedConfigMap({ namespace: this.#namespace, labelSelector });
+    let deleted = 0;
+    for (const cm of list.items.filter((c) => (c.metadata?.name ?? '').startsWith(namePrefix))) {
+      try {
+        await this.#core.deleteNamespacedConfigMap({
+          name: cm.metadata?.name ?? '',
+          namespace: this.#namespace,
+        });
+        deleted += 1;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    return deleted;
   }
 
   async readJob(name: string): Promise<V1Job | undefined> {

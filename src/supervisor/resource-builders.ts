@@ -21,6 +21,7 @@ import {
 } from '../api/names.ts';
 import { toV1ResourceRequirements } from '../api/kubernetes-types.ts';
 import { ownerReference } from '../api/owner-references.ts';
+import { metricsPodAdditions } from '../api/metrics.ts';
 import { derivedFlinkConfiguration, storageCredentialEnv } from '../api/storage.ts';
 import { BOOTSTRAP_EXIT } from '../bootstrap/exit-codes.ts';
 
@@ -167,6 +168,12 @@ function flinkPod(
     owned: ownedFlinkConfiguration(cluster),
   });
   const runtime = cluster.spec.runtime;
+  const metrics = metricsPodAdditions(cluster.spec.metrics);
+  // A port of the user's with the same name or number is the user's declaration of it.
+  const metricsPorts = metrics.ports.filter(
+    (m) => !(podSpec.extraPorts ?? []).some((p) => p.name === m.name || p.containerPort === m.containerPort),
+  );
+  const annotations = { ...metrics.annotations, ...(podSpec.annotations ?? {}) };
   const container: V1Container = {
     name: role,
     image: runtime.image,
@@ -184,7 +191,7 @@ function flinkPod(
       { name: 'FLINK_PROPERTIES', value: flinkPropertiesValue },
     ],
     ...(podSpec.environmentFrom ? { envFrom: [...podSpec.environmentFrom] } : {}),
-    ports: [...ports, ...(podSpec.extraPorts ?? [])],
+    ports: [...ports, ...metricsPorts, ...(podSpec.extraPorts ?? [])],
     ...(podSpec.volumeMounts ? { volumeMounts: [...podSpec.volumeMounts] } : {}),
     ...(podSpec.resources ? { resources: toV1ResourceRequirements(podSpec.resources) } : {}),
     ...(podSpec.securityContext ? { securityContext: podSpec.securityContext } : {}),
@@ -196,7 +203,7 @@ function flinkPod(
     metadata: {
       namespace,
       labels: { ...(podSpec.labels ?? {}), ...clusterLabels(name, role), [EPOCH_LABEL]: String(epoch) },
-      ...(podSpec.annotations ? { annotations: { ...podSpec.annotations } } : {}),
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
       ownerReferences: [ownerReference(FLINK_CLUSTER, cluster)],
     },
     spec: {

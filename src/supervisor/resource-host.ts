@@ -2,6 +2,7 @@ import type { Actor } from 'xstate';
 import type { clusterMachine } from '../machines/cluster-machine.ts';
 import type { jobMachine } from '../machines/job-machine.ts';
 import type { ActionOutcome, Notice, RequestedAction } from '../machines/observations.ts';
+import type { CheckpointWatch } from './checkpoint-watch.ts';
 import type { StatusWriter } from './status-writer.ts';
 
 /** What every machine context carries that the supervisor reports on. */
@@ -49,6 +50,8 @@ export interface JobHost extends ResourceHost<'job', Actor<typeof jobMachine>> {
    * end it; the supervisor keeps following that job so the status can say how it ended.
    */
   lastFlinkJob: LastFlinkJob | null;
+  /** Whether the Flink job's checkpoints complete (the CheckpointsProgressing condition). */
+  readonly checkpoints: CheckpointWatch;
 }
 
 export type AnyHost = ClusterHost | JobHost;

@@ -16,6 +16,7 @@ export function clusterPolicy(cluster: FlinkCluster): ClusterPolicy {
     rescaleDelaySeconds: s.supervisor.rescaleDelay,
     taskTimeoutSeconds: s.supervisor.taskTimeout,
     jobManagerReplicas: s.jobManager.replicas,
+    autoClean: s.autoClean,
   };
 }
 
@@ -57,6 +58,9 @@ export function clusterSpecDigest(cluster: FlinkCluster): string {
     taskManager: s.taskManager,
     flinkConfiguration: s.flinkConfiguration ?? {},
     storage: s.storage ?? null,
+    // Absent is left out of the digest, so clusters without them keep the digest they had.
+    stateBackend: s.stateBackend,
+    metrics: s.metrics,
   });
 }
 

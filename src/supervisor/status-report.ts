@@ -7,7 +7,7 @@ import type { StorageSpec } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import { taskManagerLabelSelector } from '../api/names.ts';
 import type { Condition } from '../api/status.ts';
-import type { ClusterContext } from '../machines/cluster-machine.ts';
+import type { ClusterCleanup, ClusterContext } from '../machines/cluster-machine.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
 import type { JobContext } from '../machines/job-machine.ts';
 import { isTerminalFlinkState } from '../machines/observations.ts';
@@ -19,6 +19,7 @@ import {
   lifecycleState,
   type MachineState,
 } from '../machines/views.ts';
+import type { CheckpointVerdict } from './checkpoint-progress.ts';
 import type { InvalidAction, LastFlinkJob, ReportedContext } from './resource-host.ts';
 import { storageAccessVerdict } from './storage-access.ts';
 
@@ -57,6 +58,8 @@ export interface JobReport extends ReportFacts {
   /** The cluster's state storage and namespace, to name a credentials Secret the store refused. */
   readonly storage?: StorageSpec | undefined;
   readonly namespace?: string;
+  /** CheckpointsProgressing (checkpoint-watch.ts): null removes it; absent keeps the stored one. */
+  readonly checkpoints?: CheckpointVerdict | null;
 }
 
 function iso(ms: number | null | undefined): string | undefined {
@@ -147,6 +150,15 @@ export function reportConditions(report: ClusterReport | JobReport, resourceStat
     const storage = storageAccessVerdict(context.notice, report.storage, report.namespace ?? '');
     if (storage)
       conditions.set(CONDITION_TYPES.storageAccessible, storage.accessible, storage.reason, storage.message);
+    const checkpoints = report.checkpoints;
+    if (checkpoints)
+      conditions.set(
+        CONDITION_TYPES.checkpointsProgressing,
+        checkpoints.progressing,
+        checkpoints.reason,
+        checkpoints.message,
+      );
+    else if (checkpoints === null) conditions.remove(CONDITION_TYPES.checkpointsProgressing);
   }
   const last = context.lastAction;
   const invalid = report.invalidAction;
@@ -196,6 +208,7 @@ export function statusFromSnapshot(report: ClusterReport | JobReport): Record<st
       ...(c.jobManagerLeader ? { jobManagerLeader: c.jobManagerLeader } : {}),
       ...(c.jobManagerFailovers > 0 ? { jobManagerFailovers: c.jobManagerFailovers } : {}),
       ...(c.lastFailoverAt ? { lastFailoverTimestamp: iso(c.lastFailoverAt) } : {}),
+      ...(c.cleanup ? { cleanup: cleanupStatus(c.cleanup) } : {}),
     };
   }
   const j = report.snapshot.context;
@@ -236,4 +249,28 @@ export function invalidSpecPatch(
     .set(CONDITION_TYPES.specValid, false, CONDITION_REASONS.invalidSpec, message)
     .set(CONDITION_TYPES.ready, false, CONDITION_REASONS.invalidSpec, message);
   return { conditions: conditions.toArray(), observedGeneration: generation };
+}
+
+const STORAGE_CLEANUP_MESSAGES: Record<ClusterCleanup['storage'], string> = {
+  Skipped: 'autoClean is off: the storage directories stay',
+  Pending: 'autoClean: the HA and checkpoint directories are to be removed',
+  Running: 'autoClean: the storage-cleanup Job is removing the HA and checkpoint directories',
+  Removed: 'autoClean: the HA and checkpoint directories were removed (savepoints stay)',
+  Failed: 'autoClean: the storage-cleanup Job failed; the HA and checkpoint directories may remain',
+  TimedOut: 'autoClean: the cleanup did not finish within taskTimeout; the storage directories may remain',
+};
+
+/** status.cleanup while a deletion cleans up after Flink (docs/adr/0012-auto-clean.md). */
+function cleanupStatus(cleanup: ClusterCleanup): Record<string, unknown> {
+  const configMaps =
+    cleanup.configMaps === 'Removed'
+      ? `removed ${cleanup.configMapsRemoved} HA ConfigMaps`
+      : cleanup.configMaps === 'Failed'
+        ? 'the HA ConfigMaps could not be removed'
+        : 'removing the HA ConfigMaps';
+  return {
+    ...(cleanup.configMaps === 'Removed' ? { highAvailabilityConfigMaps: cleanup.configMapsRemoved } : {}),
+    storage: cleanup.storage,
+    message: `${configMaps}; ${STORAGE_CLEANUP_MESSAGES[cleanup.storage]}`,
+  };
 }

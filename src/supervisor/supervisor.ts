@@ -2,7 +2,14 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { highAvailabilityEnabled, type FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
-import { bootstrapJobName, FINALIZERS, FLINK_CLUSTER, FLINK_JOB, type KindNames } from '../api/names.ts';
+import {
+  bootstrapJobName,
+  FINALIZERS,
+  FLINK_CLUSTER,
+  FLINK_JOB,
+  storageCleanupJobName,
+  type KindNames,
+} from '../api/names.ts';
 import { safeParseFlinkCluster, safeParseFlinkJob } from '../api/parse.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import type { Clock } from '../kube/clock.ts';
@@ -21,7 +28,9 @@ import type { FlinkRestObservation, JobManagerLeader } from '../machines/observa
 import { restoreClusterActor, restoreJobActor } from '../machines/persistence.ts';
 import { clusterView, jobSummary, type MachineState } from '../machines/views.ts';
 import type { MachineJournal } from '../visualizer/machine-journal.ts';
-import { observeFlinkCluster } from './flink-gateway.ts';
+import { storedCheckpointVerdict } from './checkpoint-progress.ts';
+import { CheckpointWatch } from './checkpoint-watch.ts';
+import { checkpointReader, observeFlinkCluster } from './flink-gateway.ts';
 import { clusterEffects, jobEffects } from './machine-effects.ts';
 import {
   clusterPods,
@@ -34,6 +43,7 @@ import {
   type ClusterPods,
 } from './observer.ts';
 import { OwnedObjects, type OwnedObjectWriter } from './owned-objects.ts';
+import { readStorageCleanup } from './storage-cleanup.ts';
 import { takeRequestedAction } from './requested-actions.ts';
 import type { AnyHost, ClusterHost, JobHost, ReportedContext, ResourceHost } from './resource-host.ts';
 import { clusterPolicy, jobPolicy } from './spec-policies.ts';
@@ -215,6 +225,25 @@ export class Supervisor {
     }
   }
 
+  /**
+   * Every savepoint location the cluster's FlinkJobs name (the latest, the initial one, the target
+   * directory): a storage cleanup leaves whatever lies under them in place.
+   */
+  #referencedSavepoints(): string[] {
+    return this.#caches.jobs
+      .list()
+      .filter((j) => j.spec?.clusterName === this.#o.clusterName)
+      .flatMap((j) => {
+        const savepoint = (j.spec as { savepoint?: Record<string, unknown> } | undefined)?.savepoint ?? {};
+        return [
+          j.status?.['savepointPath'],
+          savepoint['initialSavepointPath'],
+          savepoint['savepointPath'],
+          savepoint['savepointTargetPath'],
+        ].filter((p): p is string => typeof p === 'string' && p !== '');
+      });
+  }
+
   #key(name: string): string {
     return `${this.#o.namespace}/${name}`;
   }
@@ -266,6 +295,9 @@ export class Supervisor {
       jobs: [...this.#jobHosts.values()].map((h) => jobSummary(h.name, h.actor.getSnapshot())),
       invalidJobs,
       ...(highAvailabilityEnabled(cluster.spec) ? { leader: await this.#jobManagerLeader(pods) } : {}),
+      storageCleanup: readStorageCleanup(
+        this.#caches.batchJobs.get(this.#key(storageCleanupJobName(this.#o.clusterName))),
+      ),
     });
     await this.#takeRequestedAction(clusterHost, raw, now);
     clusterHost.actor.send({ type: 'OBSERVED', at: now, policy: clusterPolicy(cluster), observation });
@@ -312,6 +344,11 @@ export class Supervisor {
         policy: jobPolicy(job, cluster),
         observation: reading.observation,
       });
+      // Report only, read only when due (checkpoint-progress.ts): never a restart for it.
+      const reader = checkpointReader(this.#flinkClient(), this.#flinkTimeoutMs());
+      const checkpoints = await host.checkpoints.observe(jobId, reading.observation.flinkJob, now, reader);
+      if (checkpoints.notice) this.#notices.checkpoints(jobRaw, checkpoints.notice);
+      if (checkpoints.changed) await this.#writeStatus(host, jobRaw).catch(() => undefined);
       if (reading.observation.flinkJob === 'FAILED' && jobId)
         await this.#notices.flinkJobFailed(jobRaw, jobId, this.#flinkClient());
       if (isDone(host)) await this.#release(host, FLINK_JOB, jobRaw);
@@ -387,6 +424,7 @@ export class Supervisor {
       flink: () => this.#flinkClient(),
       cluster: () => this.#cluster,
       pods: () => this.#caches.pods.list(),
+      referencedSavepoints: () => this.#referencedSavepoints(),
       flinkTimeoutMs: this.#flinkTimeoutMs(),
       log: (m, f) => this.#notices.log(m, f),
     });
@@ -445,6 +483,7 @@ export class Supervisor {
       lastFlinkJob: storedJobId
         ? { id: storedJobId, state: typeof storedJobStatus === 'string' ? storedJobStatus || null : null }
         : null,
+      checkpoints: new CheckpointWatch(storedCheckpointVerdict(status)),
     };
     this.#jobHosts.set(name, host);
     this.#attach(host, (observer) => host.actor.subscribe(observer));
@@ -561,6 +600,7 @@ export class Supervisor {
       cluster: this.#clusterHost?.actor.getSnapshot(),
       job: this.#parsedJobs.get(host.name),
       lastFlinkJob: host.lastFlinkJob,
+      checkpoints: host.checkpoints.verdict,
       storage: this.#cluster?.spec.storage,
       namespace: this.#o.namespace,
     });

@@ -166,6 +166,7 @@ const CLUSTER_OBSERVATION = {
   taskManagers: { pods: true, ready: true },
   flink: { reachable: true, slotsTotal: true, jobs: [{ id: true, state: true }] },
   jobs: [JOB_SUMMARY],
+  storageCleanup: true,
 } as const satisfies Record<keyof ClusterObservation, Shape>;
 
 /** The job context fields worth seeing (idSeed is left out: it only feeds id derivation). */
@@ -223,6 +224,7 @@ const CLUSTER_CONTEXT = {
   jobManagerLeaderId: true,
   jobManagerFailovers: true,
   lastFailoverAt: true,
+  cleanup: { deadline: true, configMaps: true, configMapsRemoved: true, storage: true },
   pendingAction: REQUEST,
   lastAction: OUTCOME,
   notice: NOTICE,

@@ -1,6 +1,6 @@
-// Control API and CLI e2e (Flink 1.20): a real cluster with one TopSpeedWindowing job, supervised
-// by a supervisor pod, driven only through the control API (REST) and the `flinkvisor` CLI — never
-// through annotations by hand. The API server runs in this process with the admin kubeconfig, as
+// Control API and CLI e2e (the run's Flink line, FLINKVISOR_E2E_FLINK): a real cluster with one
+// TopSpeedWindowing job, supervised by a supervisor pod, driven only through the control API (REST)
+// and the `flinkvisor` CLI — never through annotations by hand. The API server runs in this process with the admin kubeconfig, as
 // in the operator pod; callers use a ServiceAccount token with RBAC on the flinkvisor.io
 // resources. Toolbox checklist (docs/rules.md §15) items are named in each test.
 import { BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
@@ -37,6 +37,7 @@ import {
   waitForTasksRunning,
   type SupervisedEnvironment,
 } from '../support/flinkvisor-e2e.ts';
+import { e2eFlink } from '../support/e2e-flink.ts';
 
 let s: SupervisedEnvironment;
 let api: ControlApi;
@@ -44,6 +45,7 @@ let token: string;
 const ns = 'e2e-capi';
 const cluster = 'capi';
 const job = `${cluster}-speed`;
+const flinkUnderTest = e2eFlink();
 
 const running = (st: Record<string, unknown>) =>
   st['supervisorStatus'] === 'Started' && st['jobStatus'] === 'RUNNING';
@@ -188,7 +190,7 @@ afterAll(async () => {
   await s?.stop();
 });
 
-describe('the control API and the CLI drive a real cluster', () => {
+describe(`the control API and the CLI drive a real cluster (Flink ${flinkUnderTest.version})`, () => {
   it('45, 49: the job starts; lists and status read through REST and CLI', async () => {
     await jobStatus('Started and RUNNING', running);
     const jobs = await rest('GET', `/clusters/${cluster}/jobs`);

@@ -1,4 +1,6 @@
-// The README's first command, as CI runs it: `flinkvisor demo --exit-after-success`.
+// The README's first command, as CI runs it: `flinkvisor demo --exit-after-success`. It runs the shipped
+// example (deploy/examples/flinkdeployment-demo.yaml) as it is, so its Flink line is the example's and
+// FLINKVISOR_E2E_FLINK does not apply.
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/devenv/node-agent-process.ts';
 import { runCommand } from '../../src/devenv/run-command.ts';

@@ -4,17 +4,27 @@
 // SIGKILL while a checkpointing streaming job runs: the standby must take over and recover the job
 // from its latest checkpoint under the same job id, and the supervisor must follow it (no cancel,
 // no second submission, no cluster restart) and record the failover. The takeover time is printed.
+// State lives on the local S3 server (versitygw). At the end, the cluster (autoClean: true) is
+// deleted: Flink's HA ConfigMaps and the cluster's ha/ and checkpoints/ directories must be gone,
+// its savepoints kept, within a bound (ADR 0012); the bucket is listed through the S3 API.
 import { BatchV1Api, CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3PluginJarName } from '../../src/devenv/flink-distribution.ts';
+import { flinkRelease } from '../../src/devenv/versions.ts';
 import { waitFor } from '../../src/devenv/wait-for.ts';
 import { applyObjects } from '../../src/install/apply.ts';
 import { FLINK_HA_SERVICE_ACCOUNT, flinkHighAvailabilityRoleSet } from '../../src/install/rbac.ts';
 import { HA_LEADER_ANNOTATION, haClusterConfigMapName } from '../../src/supervisor/observer.ts';
 import {
+  highAvailabilityConfigMapPrefix,
+  highAvailabilityConfigMapSelector,
+} from '../../src/supervisor/storage-cleanup.ts';
+import {
   CLUSTERS,
   JOBS,
   clusterPods,
   createResource,
+  customObjects,
   deploySupervisor,
   flinkClusterManifest,
   flinkJobManifest,
@@ -31,6 +41,9 @@ import {
 } from '../support/flinkvisor-e2e.ts';
 
 let s: SupervisedEnvironment;
+
+/** Where in the bucket the clusters of this file keep their state. */
+const BASE = 'ha-e2e';
 
 beforeAll(async () => {
   s = await startSupervisedEnvironment();
@@ -62,6 +75,21 @@ describe.each([
   let jobId = '';
 
   const core = () => s.kc.makeApiClient(CoreV1Api);
+  /** The key prefix of one of the cluster's state directories in the bucket. */
+  const prefixOf = (kind: 'checkpoints' | 'savepoints' | 'ha') => `${BASE}/${kind}/${ns}/${cluster}/`;
+  const bucketKeys = async (prefix: string) => {
+    const store = s.env.objectStore;
+    return (await store.client.listObjects(store.bucket, prefix)).map((o) => o.key);
+  };
+  const haConfigMaps = async () =>
+    (
+      await core().listNamespacedConfigMap({
+        namespace: ns,
+        labelSelector: highAvailabilityConfigMapSelector(cluster),
+      })
+    ).items
+      .map((cm) => cm.metadata?.name ?? '')
+      .filter((name) => name.startsWith(highAvailabilityConfigMapPrefix(cluster)));
 
   /** Who leads, from Flink's own HA record; undefined while no JobManager pod matches it. */
   async function leader(): Promise<Leader | undefined> {
@@ -84,12 +112,21 @@ describe.each([
     await supervisedNamespace(s.kc, ns);
     const ha = flinkHighAvailabilityRoleSet(ns);
     await applyObjects(s.kc, [ha.serviceAccount, ha.role, ha.roleBinding]);
+    const store = s.env.objectStore;
+    await core().createNamespacedSecret({
+      namespace: ns,
+      body: {
+        metadata: { name: 'state-credentials' },
+        stringData: { AWS_ACCESS_KEY_ID: store.accessKeyId, AWS_SECRET_ACCESS_KEY: store.secretAccessKey },
+      },
+    });
     const manifest = flinkClusterManifest(ns, cluster, {
       flinkImage: image,
       rescalePolicy: 'None',
       taskManagers: 1,
       flinkConfiguration: {
         'execution.checkpointing.interval': '2 s',
+        's3.endpoint.region': store.region,
         // The node agent restarts a killed container after 1 s (a kubelet waits 10 s and more), so
         // with Flink's 15 s lease the killed JobManager, back in its pod, often wins the lock again.
         // A 5 s lease, renewed every second, lets the standby take over before that.
@@ -98,22 +135,36 @@ describe.each([
         'high-availability.kubernetes.leader-election.retry-period': '1 s',
       },
     });
+    const environment = [{ name: 'ENABLE_BUILT_IN_PLUGINS', value: s3PluginJarName(flinkRelease(line)) }];
     const haManifest = {
       ...manifest,
       spec: {
         ...manifest.spec,
-        jobManager: { replicas: 2, serviceAccount: FLINK_HA_SERVICE_ACCOUNT },
-        taskManager: { ...manifest.spec.taskManager, serviceAccount: FLINK_HA_SERVICE_ACCOUNT },
-        // Checkpoints and the HA metadata on the state directory every pod sees at the same path.
-        storage: { scheme: 'file', baseDir: `${s.stateDir}/${ns}` },
+        jobManager: { replicas: 2, serviceAccount: FLINK_HA_SERVICE_ACCOUNT, environment },
+        taskManager: { ...manifest.spec.taskManager, serviceAccount: FLINK_HA_SERVICE_ACCOUNT, environment },
+        // Checkpoints, savepoints and the HA metadata in the bucket, as in production.
+        storage: {
+          scheme: 's3',
+          baseDir: `${store.bucket}/${BASE}`,
+          s3: {
+            endpoint: store.endpoint,
+            pathStyleAccess: true,
+            credentialsSecret: { name: 'state-credentials' },
+          },
+        },
+        autoClean: true,
       },
     };
     await createResource(s.kc, haManifest);
     await deploySupervisor(s.kc, ns, cluster);
-    await createResource(
-      s.kc,
-      flinkJobManifest(ns, cluster, job, s.stateDir, { line, savepointMode: 'Manual', parallelism: 1 }),
-    );
+    // Automatic: deleting the cluster stops the job with a savepoint, which autoClean must keep.
+    const fj = flinkJobManifest(ns, cluster, job, s.stateDir, {
+      line,
+      savepointMode: 'Automatic',
+      parallelism: 1,
+    });
+    fj.spec.savepoint.savepointTargetPath = `s3://${store.bucket}/${prefixOf('savepoints')}${jobName}`;
+    await createResource(s.kc, fj);
   });
 
   afterAll(async () => {
@@ -255,5 +306,61 @@ describe.each([
     expect(supervisorAfter?.status?.containerStatuses?.[0]?.restartCount ?? 0).toBe(0);
     // The killed JobManager's container was restarted in its pod: the cluster keeps two.
     expect(await clusterPods(s.kc, ns, cluster, 'jobmanager')).toHaveLength(2);
+  });
+
+  it('autoClean: deleting the cluster removes its HA ConfigMaps, ha/ and checkpoints/ directories, keeps savepoints', async () => {
+    // Before: Flink's HA ConfigMaps, HA blobs and checkpoints exist.
+    const configMapsBefore = await haConfigMaps();
+    const haBefore = await bucketKeys(prefixOf('ha'));
+    const checkpointsBefore = await bucketKeys(prefixOf('checkpoints'));
+    process.stderr.write(
+      `[ha ${line}] before deletion: ${configMapsBefore.length} HA ConfigMaps, ${haBefore.length} ha/ objects, ${checkpointsBefore.length} checkpoints/ objects\n`,
+    );
+    expect(configMapsBefore).toContain(haClusterConfigMapName(cluster));
+    expect(haBefore.length).toBeGreaterThan(0);
+    expect(checkpointsBefore.some((k) => k.endsWith('/_metadata'))).toBe(true);
+
+    const deletedAt = Date.now();
+    await customObjects(s.kc).deleteNamespacedCustomObject({
+      group: 'flinkvisor.io',
+      version: 'v1',
+      namespace: ns,
+      plural: CLUSTERS,
+      name: cluster,
+    });
+    // The deletion ends within its bound: jobs stopped (a savepoint), pods gone, cleanup done.
+    await waitFor(
+      'the FlinkCluster gone',
+      async () => ((await readResource(s.kc, CLUSTERS, ns, cluster)) === undefined ? true : undefined),
+      { timeoutMs: 240_000, intervalMs: 500 },
+    );
+    const deletionMs = Date.now() - deletedAt;
+    process.stderr.write(`[ha ${line}] deletion with autoClean took ${(deletionMs / 1000).toFixed(1)} s\n`);
+    const events = (await core().listNamespacedEvent({ namespace: ns })).items;
+    const reasons = events.filter((e) => e.involvedObject?.kind === 'FlinkCluster').map((e) => e.reason);
+    expect(reasons).toContain('StorageCleaned');
+    expect(reasons).not.toContain('StorageCleanupFailed');
+    expect(reasons).not.toContain('CleanupTimedOut');
+
+    // After: nothing of the cluster's HA data or checkpoints is left; its savepoints are.
+    expect(await haConfigMaps()).toEqual([]);
+    expect(await bucketKeys(prefixOf('ha'))).toEqual([]);
+    expect(await bucketKeys(prefixOf('checkpoints'))).toEqual([]);
+    const savepoints = await bucketKeys(prefixOf('savepoints'));
+    expect(savepoints.some((k) => k.endsWith('/_metadata'))).toBe(true);
+
+    // The FlinkJob, left without its cluster, is released on deletion.
+    await customObjects(s.kc).deleteNamespacedCustomObject({
+      group: 'flinkvisor.io',
+      version: 'v1',
+      namespace: ns,
+      plural: JOBS,
+      name: jobName,
+    });
+    await waitFor(
+      'the FlinkJob gone',
+      async () => ((await readResource(s.kc, JOBS, ns, jobName)) === undefined ? true : undefined),
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
   });
 });

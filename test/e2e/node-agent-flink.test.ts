@@ -8,11 +8,13 @@ import { defaultCacheDir } from '../../src/devenv/prepare.ts';
 import { consoleProgress } from '../../src/devenv/progress.ts';
 import { waitFor } from '../../src/devenv/wait-for.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
+import { e2eFlink } from '../support/e2e-flink.ts';
 import { isRunningReady, waitForPod } from '../support/pods.ts';
 
 let env: LocalEnvironment;
 let kc: KubeConfig;
 const namespace = 'default';
+const flinkUnderTest = e2eFlink();
 
 beforeAll(async () => {
   env = await startLocalEnvironment({
@@ -31,7 +33,7 @@ afterAll(async () => {
 });
 
 describe('the node agent runs Flink from the official image contract', () => {
-  it('forms a working flink:1.20 cluster from a JobManager Deployment + Service and a TaskManager pod', async () => {
+  it(`forms a working ${flinkUnderTest.image} cluster from a JobManager Deployment + Service and a TaskManager pod`, async () => {
     const apps = kc.makeApiClient(AppsV1Api);
     const core = kc.makeApiClient(CoreV1Api);
     const batch = kc.makeApiClient(BatchV1Api);
@@ -57,7 +59,7 @@ describe('the node agent runs Flink from the official image contract', () => {
               containers: [
                 {
                   name: 'jobmanager',
-                  image: 'flink:1.20',
+                  image: flinkUnderTest.image,
                   args: ['jobmanager'],
                   env: flinkEnv,
                   ports: [
@@ -95,7 +97,7 @@ describe('the node agent runs Flink from the official image contract', () => {
           containers: [
             {
               name: 'taskmanager',
-              image: 'flink:1.20',
+              image: flinkUnderTest.image,
               args: ['taskmanager'],
               env: [...flinkEnv, { name: 'TASK_MANAGER_NUMBER_OF_TASK_SLOTS', value: '2' }],
             },
@@ -160,7 +162,7 @@ describe('the node agent runs Flink from the official image contract', () => {
     const overview = JSON.parse(/overview (.*)/.exec(log)?.[1] ?? '{}') as Record<string, unknown>;
     expect(overview['taskmanagers']).toBe(1);
     expect(overview['slots-total']).toBe(2);
-    expect(overview['flink-version']).toBe('1.20.5');
+    expect(overview['flink-version']).toBe(flinkUnderTest.version);
     // The JobManager listens on its own pod IP, as in its own network namespace.
     const direct = (await (await fetch(`http://${jm?.status?.podIP}:8081/overview`)).json()) as Record<
       string,

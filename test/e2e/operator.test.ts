@@ -20,9 +20,11 @@ import {
   waitForStatus,
   type SupervisedEnvironment,
 } from '../support/flinkvisor-e2e.ts';
+import { e2eFlink } from '../support/e2e-flink.ts';
 
 let s: SupervisedEnvironment;
 const ns = 'e2e-operator';
+const flinkUnderTest = e2eFlink();
 
 function deployment(name: string, jobs: string[]) {
   return {
@@ -32,7 +34,7 @@ function deployment(name: string, jobs: string[]) {
     spec: {
       cluster: {
         taskManagers: 0,
-        runtime: { image: 'flink:1.20' },
+        runtime: { image: flinkUnderTest.image },
         flinkConfiguration: { 'jobmanager.memory.process.size': '1024m' },
         taskManager: { taskSlots: 1 },
         supervisor: { image: 'flinkvisor:0.1.0', pollingInterval: 2 },
@@ -43,7 +45,7 @@ function deployment(name: string, jobs: string[]) {
           jobParallelism: 0,
           bootstrap: {
             image: 'flinkvisor:0.1.0',
-            jarPath: '/opt/flinkvisor/examples/1.20/TopSpeedWindowing.jar',
+            jarPath: flinkUnderTest.jarPath(),
           },
           savepoint: { savepointMode: 'Manual' },
         },
@@ -76,7 +78,7 @@ async function create(body: object): Promise<void> {
   });
 }
 
-describe('the operator, running as pods of its Deployment', () => {
+describe(`the operator, running as pods of its Deployment (Flink ${flinkUnderTest.version})`, () => {
   it("2, 3: expands a FlinkDeployment into a FlinkCluster and FlinkJobs and runs the cluster's supervisor", async () => {
     await create(deployment('demo', ['a', 'b']));
     await waitFor(

@@ -39,10 +39,20 @@ afterAll(async () => {
   await s?.stop();
 });
 
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+const checkpointsCondition = (st: Record<string, unknown>) =>
+  ((st['conditions'] as Condition[] | undefined) ?? []).find((c) => c.type === 'CheckpointsProgressing');
+
 interface CheckpointStats {
   counts: { completed: number; failed: number; restored: number };
   latest: {
-    completed: { external_path?: string } | null;
+    completed: { id: number; external_path?: string } | null;
     restored: { external_path?: string; is_savepoint?: boolean } | null;
   };
 }
@@ -157,6 +167,13 @@ describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
     const prefix = path.replace(`s3://${s.env.objectStore.bucket}/`, '');
     expect(prefix.startsWith(`${base}/savepoints/${ns}/${cluster}/${job}/savepoint-`)).toBe(true);
     expect(await bucketKeys(`${prefix}/`)).toContain(`${prefix}/_metadata`);
+    // The supervisor reads this line's checkpoint configuration and statistics and says they complete.
+    const progressing = await job_(
+      'CheckpointsProgressing=True',
+      (st) => checkpointsCondition(st)?.status === 'True',
+      60_000,
+    );
+    expect(checkpointsCondition(progressing.status ?? {})?.reason).toBe('CheckpointsCompleting');
   });
 
   it('STOP with a savepoint, then START: Flink restores from the S3 savepoint', async () => {
@@ -189,9 +206,10 @@ describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
   // One line is enough for the outage: what is proven is the supervisor's reaction, the same on both.
   const outage = line === '1.20' ? it : undefined;
   outage?.(
-    'the object store down for 30 s during checkpointing: no checkpoint completes, then they resume; same job, no resubmission',
+    'the object store down for 30 s during checkpointing: no checkpoint completes, the supervisor says so (CheckpointsProgressing=False, a Warning), then they resume and it says that; same job, no resubmission',
     async () => {
       await waitForTasksRunning(s, ns, cluster, jobId);
+      await job_('CheckpointsProgressing=True', (st) => checkpointsCondition(st)?.status === 'True', 60_000);
       const store = s.env.objectStore;
       const batch = s.kc.makeApiClient(BatchV1Api);
       const submission = async () =>
@@ -199,8 +217,12 @@ describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
           'flinkvisor.io/submission'
         ];
       const submittedBefore = await submission();
+      const outageMs = 30_000;
       await store.pause();
+      const pausedAt = Date.now();
       let frozen: CheckpointStats;
+      let stalled: Condition | undefined;
+      let resumedAt: number;
       try {
         // The store is really gone: our own client gets no answer at all.
         await expect(store.client.headBucket(store.bucket)).rejects.toThrow();
@@ -208,11 +230,25 @@ describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
         // goes to the store). Flink's S3 client retries the writes instead of failing them.
         await new Promise((r) => setTimeout(r, 5_000));
         frozen = await checkpoints(jobId);
-        await new Promise((r) => setTimeout(r, 25_000));
+        // The supervisor says so while the store is down: the bound is 2 x 2 s + 10 s past the
+        // last completed checkpoint (docs/durable-state.md).
+        const said = await job_(
+          'CheckpointsProgressing=False',
+          (st) => checkpointsCondition(st)?.status === 'False',
+          pausedAt + outageMs - Date.now(),
+        );
+        stalled = checkpointsCondition(said.status ?? {});
+        process.stderr.write(
+          `[s3 outage] CheckpointsProgressing=False ${((Date.now() - pausedAt) / 1000).toFixed(1)} s after the store stopped: ${stalled?.reason}: ${stalled?.message}\n`,
+        );
+        await new Promise((r) => setTimeout(r, Math.max(0, pausedAt + outageMs - Date.now())));
         expect((await checkpoints(jobId)).counts.completed).toBe(frozen.counts.completed);
       } finally {
         await store.resume();
+        resumedAt = Date.now();
       }
+      expect(['CheckpointsStalled', 'CheckpointsFailing']).toContain(stalled?.reason);
+      expect(stalled?.message).toContain(`the last, ${frozen.latest.completed?.id ?? ''}`);
       await waitFor(
         'a checkpoint completed after the outage',
         async () => {
@@ -221,6 +257,32 @@ describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
         },
         { timeoutMs: 180_000, intervalMs: 1000 },
       );
+      const recovered = await job_(
+        'CheckpointsProgressing=True again',
+        (st) => checkpointsCondition(st)?.status === 'True',
+        120_000,
+      );
+      process.stderr.write(
+        `[s3 outage] CheckpointsProgressing=True ${((Date.now() - resumedAt) / 1000).toFixed(1)} s after the store came back: ${checkpointsCondition(recovered.status ?? {})?.message}\n`,
+      );
+      expect(checkpointsCondition(recovered.status ?? {})?.reason).toBe('CheckpointsCompleting');
+      // One Warning when they stopped and one Normal Event when they resumed, not one per poll.
+      const core = s.kc.makeApiClient(CoreV1Api);
+      const events = await waitFor(
+        'the CheckpointsResumed Event',
+        async () => {
+          const list = await core.listNamespacedEvent({
+            namespace: ns,
+            fieldSelector: `involvedObject.name=${job}`,
+          });
+          return list.items.some((e) => e.reason === 'CheckpointsResumed') ? list.items : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+      const said = events.filter((e) => e.reason?.startsWith('Checkpoints'));
+      expect(said.find((e) => e.reason === stalled?.reason)?.type).toBe('Warning');
+      expect(said.filter((e) => e.reason === 'CheckpointsResumed').map((e) => e.type)).toEqual(['Normal']);
+      for (const e of said) expect(e.count ?? 1).toBe(1);
       const after = await readResource(s.kc, JOBS, ns, job);
       expect(after?.status?.['jobId']).toBe(jobId);
       expect(after?.status?.['jobStatus']).toBe('RUNNING');
@@ -228,6 +290,13 @@ describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
       expect(await submission()).toBe(submittedBefore);
       const cluster_ = await readResource(s.kc, CLUSTERS, ns, cluster);
       expect(cluster_?.status?.['supervisorStatus']).toBe('Started');
+      const supervisors = (
+        await core.listNamespacedPod({ namespace: ns, labelSelector: 'flinkvisor.io/role=supervisor' })
+      ).items;
+      expect(supervisors.length).toBeGreaterThan(0);
+      for (const p of supervisors) {
+        expect(p.status?.containerStatuses?.every((c) => c.restartCount === 0)).toBe(true);
+      }
     },
   );
 

@@ -1,6 +1,7 @@
-// Supervisor e2e, scenario 2 (Flink 1.20): a cluster with two jobs through failures, restarts,
-// STOP/START of the whole cluster and deletion. Toolbox checklist (docs/rules.md §15) items are
-// named in each test; where our documented semantics differ (ADR 0002) the test says so.
+// Supervisor e2e, scenario 2 (the run's Flink line, FLINKVISOR_E2E_FLINK): a cluster with two jobs
+// through failures, restarts, STOP/START of the whole cluster and deletion. Toolbox checklist
+// (docs/rules.md §15) items are named in each test; where our documented semantics differ (ADR
+// 0002) the test says so.
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/devenv/wait-for.ts';
@@ -25,6 +26,7 @@ import {
   waitForTasksRunning,
   type SupervisedEnvironment,
 } from '../support/flinkvisor-e2e.ts';
+import { e2eFlink } from '../support/e2e-flink.ts';
 
 let s: SupervisedEnvironment;
 const ns = 'e2e-cluster';
@@ -32,6 +34,7 @@ const cluster = 'cl';
 const always = `${cluster}-always`;
 const never = `${cluster}-never`;
 const TASK_TIMEOUT = 20;
+const flinkUnderTest = e2eFlink();
 
 beforeAll(async () => {
   s = await startSupervisedEnvironment();
@@ -73,7 +76,7 @@ async function jobManagerPodName(): Promise<string> {
   return jm?.metadata?.name ?? '';
 }
 
-describe('a cluster with two jobs through failures and restarts', () => {
+describe(`a cluster with two jobs through failures and restarts (Flink ${flinkUnderTest.version})`, () => {
   it('starts both jobs', async () => {
     await jobStatus(always, 'running', running);
     await jobStatus(never, 'running', running);

@@ -25,11 +25,13 @@ import {
   waitForTasksRunning,
   type SupervisedEnvironment,
 } from '../support/flinkvisor-e2e.ts';
+import { e2eFlink } from '../support/e2e-flink.ts';
 
 let s: SupervisedEnvironment;
 const ns = 'e2e-failover';
 const cluster = 'fo';
 const job = `${cluster}-speed`;
+const flinkUnderTest = e2eFlink();
 
 beforeAll(async () => {
   s = await startSupervisedEnvironment();
@@ -58,7 +60,7 @@ const lease = () =>
     .makeApiClient(CoordinationV1Api)
     .readNamespacedLease({ name: `flinkvisor-supervisor-${cluster}`, namespace: ns });
 
-describe('a leading supervisor killed while a savepoint is in flight', () => {
+describe(`a leading supervisor killed while a savepoint is in flight (Flink ${flinkUnderTest.version})`, () => {
   it('is replaced within the lease time; the savepoint completes once; nothing is submitted twice', async () => {
     const running = await waitForStatus(
       s.kc,

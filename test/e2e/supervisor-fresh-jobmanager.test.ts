@@ -27,10 +27,12 @@ import {
   waitForStatus,
   type SupervisedEnvironment,
 } from '../support/flinkvisor-e2e.ts';
+import { e2eFlink } from '../support/e2e-flink.ts';
 
 let s: SupervisedEnvironment;
 const ns = 'e2e-fresh';
 const cluster = 'fresh';
+const flinkUnderTest = e2eFlink();
 
 beforeAll(async () => {
   s = await startSupervisedEnvironment();
@@ -64,7 +66,7 @@ async function scaleSupervisor(replicas: number): Promise<void> {
 const clusterState = async () =>
   (await readResource(s.kc, CLUSTERS, ns, cluster))?.status?.['supervisorStatus'] as string | undefined;
 
-describe('a fresh JobManager that already runs a job', () => {
+describe(`a fresh JobManager that already runs a job (Flink ${flinkUnderTest.version})`, () => {
   it('8: the job is cancelled before the cluster enters Started, without restarting the JobManager', async () => {
     await deploySupervisor(s.kc, ns, cluster);
     // As soon as the supervisor has created the JobManager pod, take the supervisor away: its JVM
@@ -87,7 +89,7 @@ describe('a fresh JobManager that already runs a job', () => {
       async () => ((await flink.getOverview().catch(() => undefined)) ? true : undefined),
       { timeoutMs: 120_000, intervalMs: 500 },
     );
-    const jar = await flink.uploadJar(s.env.assets.flink['1.20']!.examples.TopSpeedWindowing);
+    const jar = await flink.uploadJar(s.env.assets.flink[flinkUnderTest.line]!.examples.TopSpeedWindowing);
     const { jobId } = await flink.runJar(jar.jarId, { jobId: randomFlinkId(), parallelism: 1 });
     expect(['CREATED', 'INITIALIZING', 'RUNNING', 'RESTARTING']).toContain(await flink.getJobStatus(jobId));
     expect(await clusterState()).toBe('Starting');

@@ -13,10 +13,12 @@ import {
   waitForStatus,
   type SupervisedEnvironment,
 } from '../support/flinkvisor-e2e.ts';
+import { e2eFlink } from '../support/e2e-flink.ts';
 
 let s: SupervisedEnvironment;
 const ns = 'e2e-scale';
 const cluster = 'sc';
+const flinkUnderTest = e2eFlink();
 
 beforeAll(async () => {
   s = await startSupervisedEnvironment();
@@ -32,7 +34,7 @@ afterAll(async () => {
   await s?.stop();
 });
 
-describe('a cluster whose TaskManagers are set by hand', () => {
+describe(`a cluster whose TaskManagers are set by hand (Flink ${flinkUnderTest.version})`, () => {
   it('9: runs exactly spec.taskManagers TaskManagers', async () => {
     const fc = await waitForStatus(
       s.kc,

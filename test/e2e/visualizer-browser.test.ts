@@ -1,6 +1,7 @@
 // The state visualizer in a real browser (Debian's chromium driven by playwright-core): the page
 // of a debug server over real cluster and job machines shows the job Started, then, after a STOP,
-// the path through Stopping to Stopped without a reload. Screenshots go to test-results/.
+// the path through Stopping to Stopped without a reload. Screenshots go to test-results/. No Flink runs
+// here (the machines' effects are in-process fakes), so FLINKVISOR_E2E_FLINK does not apply.
 //
 // Needs: `apt-get install -y chromium` (/usr/bin/chromium) and the playwright-core devDependency.
 import { join } from 'node:path';

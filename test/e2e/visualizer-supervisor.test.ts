@@ -18,6 +18,7 @@ import {
   waitForTasksRunning,
   type SupervisedEnvironment,
 } from '../support/flinkvisor-e2e.ts';
+import { e2eFlink } from '../support/e2e-flink.ts';
 import { ARTIFACTS, launchBrowser, until, type BrowserContext } from '../support/browser.ts';
 
 let s: SupervisedEnvironment;
@@ -25,6 +26,7 @@ let browser: { context: BrowserContext; close(): Promise<void> };
 const ns = 'e2e-visualizer';
 const cluster = 'viz';
 const job = `${cluster}-speed`;
+const flinkUnderTest = e2eFlink();
 
 beforeAll(async () => {
   s = await startSupervisedEnvironment();
@@ -40,7 +42,7 @@ afterAll(async () => {
   await s?.stop();
 });
 
-describe('the visualizer of a running supervisor', () => {
+describe(`the visualizer of a running supervisor (Flink ${flinkUnderTest.version})`, () => {
   it('shows the job Started, then Stopping and Stopped after a STOP, live', async () => {
     const running = await waitForStatus(
       s.kc,

@@ -15,6 +15,7 @@ import { isNotFound } from '../../src/kube/errors.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
 import { mergePatch } from '../../src/kube/patch-options.ts';
 import { supervisorDeployment } from '../../src/operator/supervisor-deployment.ts';
+import { e2eFlink, exampleJarPath } from './e2e-flink.ts';
 
 export const FLINKVISOR_IMAGE = 'flinkvisor:0.1.0';
 
@@ -55,6 +56,7 @@ export async function supervisedNamespace(kc: KubeConfig, name: string): Promise
 }
 
 export interface ClusterOptions {
+  /** Default: the image of the run's Flink line (FLINKVISOR_E2E_FLINK). */
   readonly flinkImage?: string;
   readonly taskSlots?: number;
   readonly taskManagers?: number;
@@ -73,7 +75,7 @@ export function flinkClusterManifest(namespace: string, name: string, o: Cluster
     metadata: { name, namespace },
     spec: {
       taskManagers: o.taskManagers ?? 1,
-      runtime: { image: o.flinkImage ?? 'flink:1.20' },
+      runtime: { image: o.flinkImage ?? e2eFlink().image },
       flinkConfiguration: {
         'jobmanager.memory.process.size': '1024m',
         'taskmanager.memory.process.size': '1280m',
@@ -96,6 +98,7 @@ export function flinkClusterManifest(namespace: string, name: string, o: Cluster
 export interface JobOptions {
   readonly parallelism?: number;
   readonly jar?: 'TopSpeedWindowing' | 'WordCount';
+  /** Whose example jar the bootstrap submits. Default: the run's Flink line (FLINKVISOR_E2E_FLINK). */
   readonly line?: string;
   readonly savepointMode?: 'Automatic' | 'Manual';
   readonly savepointInterval?: number;
@@ -122,7 +125,7 @@ export function flinkJobManifest(
       jobParallelism: o.parallelism ?? 1,
       bootstrap: {
         image: o.bootstrapImage ?? FLINKVISOR_IMAGE,
-        jarPath: `/opt/flinkvisor/examples/${o.line ?? '1.20'}/${o.jar ?? 'TopSpeedWindowing'}.jar`,
+        jarPath: exampleJarPath(o.line ?? e2eFlink().line, o.jar),
         ...(o.className ? { className: o.className } : {}),
       },
       savepoint: {

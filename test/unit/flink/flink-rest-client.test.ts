@@ -500,6 +500,33 @@ describe('savepoints, stop and checkpoints', () => {
     });
   });
 
+  it('read the checkpoint configuration; a job without a checkpoint coordinator is not found', async () => {
+    flink = mockFlink();
+    const config = `/jobs/${JOB_ID}/checkpoints/config`;
+    // Flink's CheckpointConfigInfo (1.20 and 2.3; the s3-state e2e reads it from both).
+    flink.pool.intercept({ path: config }).reply(200, {
+      mode: 'exactly_once',
+      interval: 2000,
+      timeout: 600000,
+      min_pause: 0,
+      max_concurrent: 1,
+      externalization: { enabled: true, delete_on_cancellation: false },
+      tolerable_failed_checkpoints: 0,
+      unaligned_checkpoints: false,
+    });
+    flink.pool
+      .intercept({ path: config })
+      .reply(404, { errors: [`Checkpointing is not enabled for this job (${JOB_ID}).`] });
+    expect(await flink.client.getCheckpointConfig(JOB_ID)).toEqual({
+      interval: 2000,
+      timeout: 600000,
+      min_pause: 0,
+      max_concurrent: 1,
+      tolerable_failed_checkpoints: 0,
+    });
+    await expect(flink.client.getCheckpointConfig(JOB_ID)).rejects.toBeInstanceOf(FlinkNotFoundError);
+  });
+
   it('dispose a savepoint and read the disposal status', async () => {
     flink = mockFlink();
     flink.pool

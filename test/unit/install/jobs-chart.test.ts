@@ -16,6 +16,7 @@ import { HelmError, type Helm } from '../../../src/install/helm-cli.ts';
 import { SUPERVISOR_RULES } from '../../../src/install/rbac.ts';
 import { clusterFromDeployment, jobFromDeployment } from '../../../src/operator/deployment-children.ts';
 import { jobManagerPod, taskManagerPod } from '../../../src/supervisor/resource-builders.ts';
+import { JOBS_CHART_HA_S3_VALUES_FILE } from '../../support/examples.ts';
 import {
   chartHelm,
   HELM_SETUP_TIMEOUT_MS,
@@ -356,6 +357,92 @@ describe('JobManager HA', () => {
     },
     HELM_TEST_TIMEOUT_MS,
   );
+
+  it(
+    'decides per cluster: only the cluster with replicas > 1 gets HA and the HA ServiceAccount',
+    async () => {
+      const objects = await render(fileStorage, {
+        cluster: { jobManager: { replicas: 1 } },
+        clusters: { ha: { jobManager: { replicas: 2 } } },
+        jobs: [
+          { name: 'a', jarPath: jar },
+          { name: 'b', cluster: 'ha', jarPath: jar },
+        ],
+      });
+      const plain = podsOf(one(objects, 'FlinkDeployment', 'rel'));
+      const ha = podsOf(one(objects, 'FlinkDeployment', 'ha'));
+      for (const pod of [plain.jobManager, plain.taskManager]) {
+        expect(
+          Object.keys(flinkProperties(pod)).filter((k) =>
+            /^(high-availability\.(type|jobmanager)|kubernetes\.)/.test(k),
+          ),
+        ).toEqual([]);
+        expect(pod.spec?.serviceAccountName).toBe('default');
+      }
+      for (const pod of [ha.jobManager, ha.taskManager]) {
+        expect(flinkProperties(pod)).toMatchObject({
+          'high-availability.type': 'kubernetes',
+          'kubernetes.cluster-id': 'ha',
+        });
+        expect(pod.spec?.serviceAccountName).toBe('rel-flink-ha');
+      }
+      expect(ofKind(objects, 'Role').map((r) => r.metadata?.name)).toEqual(['rel-flink-ha']);
+      // Without any cluster over 1, no HA object at all.
+      const none = await render(fileStorage, {
+        cluster: { jobManager: { replicas: 1 } },
+        clusters: { other: { jobManager: { replicas: 1 } } },
+        jobs: [
+          { name: 'a', jarPath: jar },
+          { name: 'b', cluster: 'other', jarPath: jar },
+        ],
+      });
+      expect(ofKind(none, 'ServiceAccount')).toEqual([]);
+      expect(ofKind(none, 'Role')).toEqual([]);
+      expect(ofKind(none, 'RoleBinding')).toEqual([]);
+    },
+    HELM_TEST_TIMEOUT_MS,
+  );
+});
+
+describe('the HA + S3 example of the README (examples/ha-s3.yaml)', () => {
+  it(
+    'is in the README as it is in the file, passes lint and renders one HA cluster on S3 with three jobs',
+    async () => {
+      const text = await readFile(JOBS_CHART_HA_S3_VALUES_FILE, 'utf8');
+      const readme = await readFile(`${JOBS_CHART_DIRECTORY}/README.md`, 'utf8');
+      expect(readme).toContain(`\`\`\`yaml\n${text}\`\`\``);
+      const values = parse(text) as object;
+      expect(await helm.lint(JOBS_CHART_DIRECTORY, [values])).toContain('0 chart(s) failed');
+      const objects = await helm.render({
+        release: 'streaming',
+        chart: JOBS_CHART_DIRECTORY,
+        namespace: 'flink-jobs',
+        values: [values],
+      });
+      const [fd, ...others] = deployments(objects);
+      expect(others).toEqual([]);
+      expect(fd?.metadata.name).toBe('streaming');
+      expect(fd?.spec.cluster.jobManager.replicas).toBe(2);
+      expect(fd?.spec.jobs.map((j) => j.name)).toEqual(['cars', 'trucks', 'bikes']);
+      const { jobManager, taskManager } = podsOf(one(objects, 'FlinkDeployment', 'streaming'));
+      expect(flinkProperties(jobManager)).toMatchObject({
+        'high-availability.type': 'kubernetes',
+        'kubernetes.cluster-id': 'streaming',
+        'high-availability.storageDir': 's3://flink-state/streaming/ha/flink-jobs/streaming',
+      });
+      for (const pod of [jobManager, taskManager]) {
+        expect(pod.spec?.serviceAccountName).toBe('streaming-flink-ha');
+        expect(env(pod)).toContainEqual({
+          name: 'AWS_SECRET_ACCESS_KEY',
+          valueFrom: { secretKeyRef: { name: 's3-credentials', key: 'AWS_SECRET_ACCESS_KEY' } },
+        });
+      }
+      expect(rulesOf(one(objects, 'Role', 'streaming-flink-ha', 'flink-jobs'))).toEqual(
+        FLINK_KUBERNETES_HA_RULES,
+      );
+    },
+    HELM_TEST_TIMEOUT_MS,
+  );
 });
 
 describe('Prometheus', () => {
@@ -386,6 +473,12 @@ describe('Prometheus', () => {
         });
       }
       expect(jobManager.metadata?.annotations?.['team']).toBe('x');
+      // The chart passes the setting through; the supervisor derives the rest from the spec.
+      const [fd] = deployments(objects);
+      expect(fd?.spec.cluster.metrics).toEqual({
+        prometheus: { enabled: true, port: 9300, scrapeAnnotations: true },
+      });
+      expect(fd?.spec.cluster.flinkConfiguration).toBeUndefined();
       const off = await render(fileStorage, {
         metrics: { prometheus: { enabled: false } },
         jobs: [{ name: 'a', jarPath: jar }],
@@ -393,6 +486,86 @@ describe('Prometheus', () => {
       const quiet = podsOf(one(off, 'FlinkDeployment', 'rel')).jobManager;
       expect(Object.keys(flinkProperties(quiet)).some((k) => k.startsWith('metrics.reporter'))).toBe(false);
       expect(quiet.metadata?.annotations).toBeUndefined();
+      expect(ofKind(off, 'PodMonitor')).toEqual([]);
+    },
+    HELM_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'renders a PodMonitor per cluster on request, selecting exactly its JobManager and TaskManager pods',
+    async () => {
+      expect(
+        ofKind(await render(fileStorage, { jobs: [{ name: 'a', jarPath: jar }] }), 'PodMonitor'),
+      ).toEqual([]);
+      const objects = await render(fileStorage, {
+        metrics: {
+          prometheus: { podMonitor: { enabled: true, interval: '15s', labels: { release: 'kps' } } },
+        },
+        jobs: [
+          { name: 'a', jarPath: jar },
+          { name: 'b', cluster: 'other', jarPath: jar },
+        ],
+      });
+      const monitors = ofKind(objects, 'PodMonitor');
+      expect(monitors.map((m) => m.metadata?.name)).toEqual(['rel-flink', 'other-flink']);
+      const monitor = one(objects, 'PodMonitor', 'rel-flink', NS);
+      expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
+      expect(monitor.metadata?.labels?.['release']).toBe('kps');
+      const spec = monitor['spec'] as {
+        selector: {
+          matchLabels: Record<string, string>;
+          matchExpressions: { key: string; operator: string; values: string[] }[];
+        };
+        podMetricsEndpoints: { port: string; path: string; interval: string }[];
+      };
+      expect(spec.podMetricsEndpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '15s' }]);
+      // Matched against the pods the supervisor builds for each cluster, and the port they declare.
+      const selects = (pod: V1Pod) =>
+        Object.entries(spec.selector.matchLabels).every(([k, v]) => pod.metadata?.labels?.[k] === v) &&
+        spec.selector.matchExpressions.every((e) => e.values.includes(pod.metadata?.labels?.[e.key] ?? ''));
+      const mine = podsOf(one(objects, 'FlinkDeployment', 'rel'));
+      const theirs = podsOf(one(objects, 'FlinkDeployment', 'other'));
+      expect(selects(mine.jobManager) && selects(mine.taskManager)).toBe(true);
+      expect(selects(theirs.jobManager) || selects(theirs.taskManager)).toBe(false);
+      expect(mine.taskManager.spec?.containers[0]?.ports?.map((p) => p.name)).toContain('metrics');
+    },
+    HELM_TEST_TIMEOUT_MS,
+  );
+});
+
+describe('the state backend', () => {
+  it(
+    'passes cluster.stateBackend to spec.cluster.stateBackend, per cluster; RocksDB is incremental by default',
+    async () => {
+      const objects = await render(fileStorage, {
+        cluster: { stateBackend: { type: 'rocksdb' } },
+        clusters: {
+          small: { stateBackend: { type: 'hashmap' } },
+          full: { stateBackend: { incremental: false } },
+        },
+        jobs: [
+          { name: 'a', jarPath: jar },
+          { name: 'b', cluster: 'small', jarPath: jar },
+          { name: 'c', cluster: 'full', jarPath: jar },
+        ],
+      });
+      const byName = Object.fromEntries(deployments(objects).map((d) => [d.metadata.name ?? '', d]));
+      expect(byName['rel']?.spec.cluster.stateBackend).toEqual({ type: 'rocksdb' });
+      expect(byName['small']?.spec.cluster.stateBackend).toEqual({ type: 'hashmap' });
+      expect(byName['full']?.spec.cluster.stateBackend).toEqual({ type: 'rocksdb', incremental: false });
+      const props = (name: string) =>
+        flinkProperties(podsOf(one(objects, 'FlinkDeployment', name)).taskManager);
+      expect(props('rel')).toMatchObject({
+        'state.backend.type': 'rocksdb',
+        'execution.checkpointing.incremental': 'true',
+      });
+      expect(props('small')['state.backend.type']).toBe('hashmap');
+      expect(props('full')['execution.checkpointing.incremental']).toBe('false');
+      const none = await render(fileStorage, { jobs: [{ name: 'a', jarPath: jar }] });
+      expect(deployments(none)[0]?.spec.cluster.stateBackend).toBeUndefined();
+      expect(await failure(fileStorage, { cluster: { stateBackend: { type: 'forst' } } })).toContain(
+        'stateBackend',
+      );
     },
     HELM_TEST_TIMEOUT_MS,
   );

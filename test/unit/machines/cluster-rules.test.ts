@@ -3,7 +3,11 @@
 import type { StateValue } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { clusterMachine } from '../../../src/machines/cluster-machine.ts';
-import type { ClusterContext, ClusterStopIntent } from '../../../src/machines/cluster-machine.ts';
+import type {
+  ClusterCleanup,
+  ClusterContext,
+  ClusterStopIntent,
+} from '../../../src/machines/cluster-machine.ts';
 import type { ClusterObservation } from '../../../src/machines/observations.ts';
 import { machineRules } from '../../../src/machines/render-mermaid.ts';
 import {
@@ -51,6 +55,15 @@ const startingContext = (overrides: Partial<ClusterContext> = {}) =>
   });
 const stoppingContext = (overrides: Partial<ClusterStopIntent> = {}) =>
   runningClusterContext({ stop: stop(overrides) });
+const deletingContext = (overrides: Partial<ClusterContext> = {}) =>
+  runningClusterContext({ stop: stop({ reason: 'Deleted', delete: true }), ...overrides });
+const cleanup = (overrides: Partial<ClusterCleanup> = {}): ClusterCleanup => ({
+  deadline: AT + 300 * SECOND,
+  configMaps: 'Pending',
+  configMapsRemoved: 0,
+  storage: 'Skipped',
+  ...overrides,
+});
 
 interface Row {
   readonly rule: string;
@@ -685,11 +698,110 @@ const rows: Row[] = [
   },
   {
     rule: 'C.Stopping.6',
+    name: 'deleted and Flink gone: remove the HA ConfigMaps first, storage next with autoClean',
+    from: { Stopping: 'Removing' },
+    context: deletingContext(),
+    event: clusterObserved(AT, gone, { autoClean: true }),
+    to: { Stopping: 'RemovingHighAvailability' },
+    starts: ['removeHighAvailabilityConfigMaps'],
+    check: (c) =>
+      expect(c.cleanup).toEqual({
+        deadline: AT + 300 * SECOND,
+        configMaps: 'Pending',
+        configMapsRemoved: 0,
+        storage: 'Pending',
+      }),
+  },
+  {
+    rule: 'C.Stopping.7',
+    name: 'a cleanup step runs: wait',
+    from: { Stopping: 'RemovingHighAvailability' },
+    context: deletingContext({ cleanup: cleanup() }),
+    event: clusterObserved(AT, gone),
+    to: { Stopping: 'RemovingHighAvailability' },
+  },
+  {
+    rule: 'C.Stopping.8',
+    name: 'the storage-cleanup Job succeeded: Terminated',
+    from: { Stopping: 'Cleaning' },
+    context: deletingContext({ cleanup: cleanup({ configMaps: 'Removed', storage: 'Running' }) }),
+    event: clusterObserved(AT, { ...gone, storageCleanup: 'succeeded' }),
+    to: 'Terminated',
+    check: (c) => {
+      expect(c.cleanup?.storage).toBe('Removed');
+      expect(c.notice?.reason).toBe('StorageCleaned');
+    },
+  },
+  {
+    rule: 'C.Stopping.9',
+    name: 'the storage-cleanup Job failed: said, Terminated anyway',
+    from: { Stopping: 'Cleaning' },
+    context: deletingContext({ cleanup: cleanup({ configMaps: 'Removed', storage: 'Running' }) }),
+    event: clusterObserved(AT, { ...gone, storageCleanup: 'failed' }),
+    to: 'Terminated',
+    check: (c) => {
+      expect(c.cleanup?.storage).toBe('Failed');
+      expect(c.notice?.reason).toBe('StorageCleanupFailed');
+    },
+  },
+  {
+    rule: 'C.Stopping.10',
+    name: 'the cleanup outlived taskTimeout: said, Terminated anyway',
+    from: { Stopping: 'Cleaning' },
+    context: deletingContext({
+      cleanup: cleanup({ deadline: AT, configMaps: 'Removed', storage: 'Running' }),
+    }),
+    event: clusterObserved(AT, { ...gone, storageCleanup: 'active' }),
+    to: 'Terminated',
+    check: (c) => {
+      expect(c.cleanup?.storage).toBe('TimedOut');
+      expect(c.notice?.reason).toBe('CleanupTimedOut');
+    },
+  },
+  {
+    rule: 'C.Stopping.11',
+    name: 'restored before the HA ConfigMaps were removed: remove them',
+    from: { Stopping: 'Cleaning' },
+    context: deletingContext({ cleanup: cleanup() }),
+    event: clusterObserved(AT, gone),
+    to: { Stopping: 'RemovingHighAvailability' },
+    starts: ['removeHighAvailabilityConfigMaps'],
+  },
+  {
+    rule: 'C.Stopping.12',
+    name: 'autoClean: create the storage-cleanup Job',
+    from: { Stopping: 'Cleaning' },
+    context: deletingContext({ cleanup: cleanup({ configMaps: 'Removed', storage: 'Pending' }) }),
+    event: clusterObserved(AT, gone),
+    to: { Stopping: 'StartingStorageCleanup' },
+    starts: ['startStorageCleanup'],
+  },
+  {
+    rule: 'C.Stopping.13',
+    name: 'the storage-cleanup Job runs: wait',
+    from: { Stopping: 'Cleaning' },
+    context: deletingContext({ cleanup: cleanup({ configMaps: 'Removed', storage: 'Running' }) }),
+    event: clusterObserved(AT, { ...gone, storageCleanup: 'active' }),
+    to: { Stopping: 'Cleaning' },
+  },
+  {
+    rule: 'C.Stopping.14',
     name: 'everything gone',
     from: { Stopping: 'Removing' },
     context: stoppingContext(),
     event: clusterObserved(AT, gone),
     to: { Stopped: 'Idle' },
+  },
+  {
+    rule: 'C.Stopping.T2',
+    name: 'cleanup waiter fires: Terminated anyway',
+    from: { Stopping: 'Cleaning' },
+    context: deletingContext({
+      cleanup: cleanup({ deadline: AT, configMaps: 'Removed', storage: 'Running' }),
+    }),
+    event: done('cleanupTimeout', { at: AT }),
+    to: 'Terminated',
+    check: (c) => expect(c.cleanup?.storage).toBe('TimedOut'),
   },
   {
     rule: 'C.Stopping.T1',
@@ -702,9 +814,9 @@ const rows: Row[] = [
   },
   {
     rule: 'C.Stopping.D1',
-    name: 'deleted: Terminated',
-    from: { Stopping: 'Removing' },
-    context: stoppingContext({ reason: 'Deleted', delete: true }),
+    name: 'deleted and cleaned up: Terminated',
+    from: { Stopping: 'Cleaning' },
+    context: deletingContext({ cleanup: cleanup({ configMaps: 'Removed', storage: 'Skipped' }) }),
     event: clusterObserved(AT, gone),
     to: 'Terminated',
   },

@@ -103,6 +103,9 @@ function clusterEvents(snapshot: Snapshot): unknown[] {
     { taskManagers: { pods: 4, ready: 4 } },
     { specDigest: 'cluster-2' },
     { jobs: [{ name: 'a', state: 'Stopped', parallelism: 0, jobId: null }] },
+    // ADR 0012: the storage-cleanup Job of a deletion ends.
+    { ...empty, deletionRequested: true, storageCleanup: 'succeeded' },
+    { ...empty, deletionRequested: true, storageCleanup: 'failed' },
   ];
   const policies: Partial<ClusterPolicy>[] = [
     { rescalePolicy: 'None', taskManagers: 3 },
@@ -113,6 +116,8 @@ function clusterEvents(snapshot: Snapshot): unknown[] {
   for (const at of [context.now + 1000, context.now + LATE]) {
     for (const observation of observations) events.push(clusterObserved(at, observation));
     for (const policy of policies) events.push(clusterObserved(at, {}, policy));
+    // Deleted with autoClean: the storage part of the cleanup runs.
+    events.push(clusterObserved(at, { ...empty, deletionRequested: true }, { autoClean: true }));
   }
   return [...events, ...actionEvents(context.now), ...effectEvents(snapshot)];
 }
@@ -172,6 +177,7 @@ function clusterKey(state: unknown): string {
     context.pendingAction?.action ?? null,
     context.deadlines.scaleDownAt !== null,
     stop && [stop.restart, stop.delete, stop.withoutSavepoint],
+    context.cleanup && [context.cleanup.configMaps, context.cleanup.storage],
   ]);
 }
 

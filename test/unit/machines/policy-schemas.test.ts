@@ -45,10 +45,11 @@ const PERSISTED_CLUSTER_POLICY = {
   rescaleDelaySeconds: 90,
   taskTimeoutSeconds: 600,
   jobManagerReplicas: 2,
+  autoClean: true,
 } as const;
 
 /** Policy fields added after snapshots were first persisted: an older snapshot lacks them. */
-const ADDED_CLUSTER_POLICY_KEYS: readonly string[] = ['jobManagerReplicas'];
+const ADDED_CLUSTER_POLICY_KEYS: readonly string[] = ['jobManagerReplicas', 'autoClean'];
 
 function persistedJob(policy: unknown): PersistedEnvelope {
   const envelope = encodeJobSnapshot({ value: { Started: 'Running' }, context: runningJobContext() });
@@ -153,5 +154,16 @@ describe('persisted policies', () => {
       jobManagerFailovers: 0,
       lastFailoverAt: null,
     });
+  });
+
+  it('restore a cluster snapshot written before autoClean as one that cleans no storage and is not cleaning up', () => {
+    const { autoClean: _added, ...policy } = PERSISTED_CLUSTER_POLICY;
+    const envelope = persistedCluster(policy);
+    delete (envelope.context as Record<string, unknown>)['cleanup'];
+    const decoded = decodeClusterEnvelope(envelope, UID);
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok) return;
+    expect(decoded.state.context.policy.autoClean).toBeUndefined();
+    expect(decoded.state.context.cleanup).toBeNull();
   });
 });

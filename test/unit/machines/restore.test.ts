@@ -175,8 +175,15 @@ const clusterScript: Script<ClusterContext> = [
   clusterObs(empty),
   clusterObs({ ...empty, jobManagerService: true }),
   effect('deleteClusterResources'),
-  clusterObs({ ...empty, deletionRequested: true }),
-  clusterObs({ ...empty, deletionRequested: true }),
+  clusterObs({ ...empty, deletionRequested: true }, { autoClean: true }),
+  clusterObs({ ...empty, deletionRequested: true }, { autoClean: true }),
+  // ADR 0012: Flink is gone; its HA ConfigMaps go, then the storage-cleanup Job runs.
+  clusterObs({ ...empty, deletionRequested: true }, { autoClean: true }),
+  effect('removeHighAvailabilityConfigMaps', { removed: 2 }),
+  clusterObs({ ...empty, deletionRequested: true }, { autoClean: true }),
+  effect('startStorageCleanup'),
+  clusterObs({ ...empty, deletionRequested: true, storageCleanup: 'active' }, { autoClean: true }),
+  clusterObs({ ...empty, deletionRequested: true, storageCleanup: 'succeeded' }, { autoClean: true }),
 ];
 
 /** Which context field each waiter waits for. */
@@ -193,6 +200,7 @@ const CLUSTER_WAITERS: Record<string, (c: ClusterContext) => number | null> = {
   unhealthyTimeout: (c) => c.deadlines.unhealthyAt,
   rescaleDelay: (c) => c.deadlines.scaleDownAt,
   jobsStopTimeout: (c) => c.stop?.jobsDeadline ?? null,
+  cleanupTimeout: (c) => c.cleanup?.deadline ?? null,
 };
 /** Effects that only read (poll a recorded trigger id): restarting them after a restore is the point. */
 const POLLERS = new Set(['awaitSavepoint']);
@@ -302,6 +310,8 @@ describe('persist, restore, re-deliver: cluster machine', () => {
         'cancelFlinkJobs',
         'scaleTaskManagers',
         'deleteClusterResources',
+        'removeHighAvailabilityConfigMaps',
+        'startStorageCleanup',
       ]) {
         effects.set(src, 'hold');
       }

@@ -278,6 +278,8 @@ const CLUSTER_EFFECTS = [
   'cancelFlinkJobs',
   'scaleTaskManagers',
   'deleteClusterResources',
+  'removeHighAvailabilityConfigMaps',
+  'startStorageCleanup',
 ] as const;
 
 export function providedJobMachine(effects: FakeEffects, clock: FakeClock) {

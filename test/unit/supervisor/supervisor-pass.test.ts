@@ -292,3 +292,80 @@ describe('a supervisor pass on in-memory ports', () => {
     expect(t.condition('Ready')?.message).toContain(`last Flink job ${JOB_ID} FINISHED`);
   });
 });
+
+describe('checkpoint progress in a supervisor pass', () => {
+  it('a store outage: CheckpointsProgressing=False with one Warning, True with one Normal Event after; read when due, the job never touched', async () => {
+    const t = (running = setup());
+    // Flink checkpoints every 2 s while the store is up; `down` stops completions (writes hang).
+    const model = { down: false, id: 0, at: 0, reads: 0 };
+    const client = t.flink.client as unknown as Record<string, unknown>;
+    client['getCheckpointConfig'] = async () => ({ interval: 2000, timeout: 600_000, min_pause: 0 });
+    client['getCheckpoints'] = async () => {
+      model.reads++;
+      if (!model.down) {
+        const at = t.clock.now() - 500;
+        model.id += Math.max(1, Math.floor((at - model.at) / 2000));
+        model.at = at;
+      }
+      const completed = model.id > 0 ? { id: model.id, status: 'COMPLETED', is_savepoint: false } : null;
+      return {
+        counts: {
+          restored: 0,
+          total: model.id,
+          in_progress: model.down ? 1 : 0,
+          completed: model.id,
+          failed: 0,
+        },
+        latest: {
+          completed: completed && { ...completed, latest_ack_timestamp: model.at, end_to_end_duration: 100 },
+        },
+        history: [],
+      };
+    };
+    const checkpointEvents = () => t.events.events.filter((e) => e.reason.startsWith('Checkpoints'));
+    const run = async (ms: number) => {
+      for (let i = 0; i < ms / POLL_MS; i++) {
+        await t.clock.advance(POLL_MS);
+        await t.settle();
+      }
+    };
+    await t.supervisor.start();
+    void t.supervisor.lead(t.leadership.signal);
+    await t.settle();
+    await run(60_000);
+    expect(t.condition('CheckpointsProgressing')).toMatchObject({
+      status: 'True',
+      reason: 'CheckpointsCompleting',
+    });
+    expect(checkpointEvents()).toEqual([]);
+    // Twelve passes in a minute; the statistics were read about every interval + 10 s, not each pass.
+    expect(model.reads).toBeLessThanOrEqual(6);
+
+    model.down = true;
+    await run(30_000);
+    expect(t.condition('CheckpointsProgressing')).toMatchObject({
+      status: 'False',
+      reason: 'CheckpointsStalled',
+    });
+    expect(t.condition('CheckpointsProgressing')?.message).toContain(`the last, ${model.id}, completed at`);
+    expect(checkpointEvents().map((e) => [e.type, e.reason])).toEqual([['Warning', 'CheckpointsStalled']]);
+    // Stalled and still stalled: nothing more said, nothing written.
+    const before = t.resources.writes.length;
+    await run(30_000);
+    expect(t.resources.writes.slice(before)).toEqual([]);
+    expect(checkpointEvents()).toHaveLength(1);
+
+    model.down = false;
+    await run(15_000);
+    expect(t.condition('CheckpointsProgressing')).toMatchObject({
+      status: 'True',
+      reason: 'CheckpointsCompleting',
+    });
+    expect(checkpointEvents().map((e) => [e.type, e.reason])).toEqual([
+      ['Warning', 'CheckpointsStalled'],
+      ['Normal', 'CheckpointsResumed'],
+    ]);
+    expect(t.flink.calls).toEqual([]);
+    expect(t.jobStatus()).toMatchObject({ supervisorStatus: 'Started', jobId: JOB_ID, jobStatus: 'RUNNING' });
+  });
+});

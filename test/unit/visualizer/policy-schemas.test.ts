@@ -114,8 +114,8 @@ describe('what-if', () => {
     );
   });
 
-  // jobManagerReplicas came later and may be absent (snapshots from before HA: one JobManager).
-  it.each(CLUSTER_KEYS.filter((key) => key !== 'jobManagerReplicas'))(
+  // jobManagerReplicas and autoClean came later and may be absent (snapshots from before them).
+  it.each(CLUSTER_KEYS.filter((key) => key !== 'jobManagerReplicas' && key !== 'autoClean'))(
     'needs the cluster policy field %s',
     (key) => {
       const { [key]: _missing, ...policy } = CLUSTER_POLICY;

@@ -84,8 +84,8 @@ A job without `cluster` joins defaultCluster (the release name when empty).
 {{- end -}}
 
 {{/*
-A JobManager or TaskManager spec: the chart's additions (metrics port, scrape annotations,
-plugins, HA ServiceAccount) under the user's values; lists are joined, maps merged, user wins.
+A JobManager or TaskManager spec: the chart's additions (plugins, HA ServiceAccount) under the
+user's values; lists are joined, maps merged, user wins.
 Input: dict "extras" <dict> "user" <dict>.
 */}}
 {{- define "jobs.podSpec" -}}
@@ -128,10 +128,6 @@ added, then flinkConfiguration entries the user set win, then `spec` is merged o
 {{- $prom := $v.metrics.prometheus -}}
 {{- $userConf := include "jobs.stringMap" ($s.flinkConfiguration | default dict) | fromJson -}}
 {{- $conf := dict -}}
-{{- if $prom.enabled -}}
-{{- $_ := set $conf "metrics.reporter.prom.factory.class" "org.apache.flink.metrics.prometheus.PrometheusReporterFactory" -}}
-{{- $_ := set $conf "metrics.reporter.prom.port" (toString $prom.port) -}}
-{{- end -}}
 {{- if $ha -}}
 {{- if not (or $v.storage.scheme (hasKey $userConf "high-availability.storageDir")) -}}
 {{- fail (printf "cluster %s: jobManager.replicas > 1 turns on Kubernetes HA, which keeps its metadata on durable storage: set storage.scheme and storage.baseDir (or flinkConfiguration high-availability.storageDir)" $name) -}}
@@ -139,14 +135,8 @@ added, then flinkConfiguration entries the user set win, then `spec` is merged o
 {{- /* The supervisor derives the HA configuration (type, cluster-id, namespace) from jobManager.replicas. */ -}}
 {{- end -}}
 {{- $conf = mergeOverwrite $conf $userConf -}}
-{{- /* Pods: metrics port and scrape annotations, S3 plugin, HA ServiceAccount. */ -}}
+{{- /* Pods: S3 plugin, HA ServiceAccount (the metrics port and annotations come from spec.metrics). */ -}}
 {{- $podExtras := dict -}}
-{{- if $prom.enabled -}}
-{{- $_ := set $podExtras "extraPorts" (list (dict "name" "metrics" "containerPort" (int $prom.port))) -}}
-{{- if $prom.scrapeAnnotations -}}
-{{- $_ := set $podExtras "annotations" (dict "prometheus.io/scrape" "true" "prometheus.io/port" (toString $prom.port) "prometheus.io/path" "/metrics") -}}
-{{- end -}}
-{{- end -}}
 {{- if $v.storage.s3.plugin -}}
 {{- $_ := set $podExtras "environment" (list (dict "name" "ENABLE_BUILT_IN_PLUGINS" "value" $v.storage.s3.plugin)) -}}
 {{- end -}}
@@ -166,6 +156,19 @@ added, then flinkConfiguration entries the user set win, then `spec` is merged o
 {{- $spec := dict "taskManagers" (int $s.taskManagers) "runtime" $runtime "jobManager" $jobManager "taskManager" $taskManager "supervisor" $supervisor -}}
 {{- if $conf -}}
 {{- $_ := set $spec "flinkConfiguration" $conf -}}
+{{- end -}}
+{{- /* The reporter, its port and annotations, and the state backend: derived by the supervisor from the spec. */ -}}
+{{- if $prom.enabled -}}
+{{- $_ := set $spec "metrics" (dict "prometheus" (dict "enabled" true "port" (int $prom.port) "scrapeAnnotations" $prom.scrapeAnnotations)) -}}
+{{- end -}}
+{{- with $s.stateBackend -}}
+{{- if .type -}}
+{{- $backend := dict "type" .type -}}
+{{- if and (eq .type "rocksdb") (kindIs "bool" .incremental) -}}
+{{- $_ := set $backend "incremental" .incremental -}}
+{{- end -}}
+{{- $_ := set $spec "stateBackend" $backend -}}
+{{- end -}}
 {{- end -}}
 {{- with $v.storage.scheme -}}
 {{- $storage := dict "scheme" . "baseDir" $v.storage.baseDir -}}
