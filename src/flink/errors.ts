@@ -195,6 +195,10 @@ const DUPLICATE_SUBMISSION = /Duplicate(Job|Application)SubmissionException/;
 // request is wrong, whatever status Flink chose (it answers 400 or 500 for these).
 const PROGRAM_REJECTED = /ProgramInvocationException/;
 const NOT_READY = /UnavailableDispatcherOperationException/;
+// A submission under the id of a job that just ended can race Flink's clean-up of that job's
+// blobs: the upload's move into blobStorage/job_<id> fails with NoSuchFileException. Nothing was
+// submitted; the same request a moment later gets Flink's real answer (mostly "already submitted").
+const BLOB_CLEANUP_RACE = /NoSuchFileException[^\n]*blobStorage/;
 
 function parseRetryAfter(value: string | undefined): number | undefined {
   if (!value) return undefined;
@@ -224,6 +228,12 @@ export function errorFromResponse(
   if (NOT_READY.test(all)) {
     // Flink answers 500 while the job's JobMaster is still starting: come back later.
     return new FlinkUnavailableError('not ready yet', { ...options, outcomeUnknown: false });
+  }
+  if (BLOB_CLEANUP_RACE.test(all) || BLOB_CLEANUP_RACE.test(bodyText)) {
+    return new FlinkUnavailableError('the submission raced the clean-up of an ended job', {
+      ...options,
+      outcomeUnknown: false,
+    });
   }
   if (status === 409) return new FlinkConflictError('conflict', options);
   if (status === 400 || (status === 500 && PROGRAM_REJECTED.test(all))) {

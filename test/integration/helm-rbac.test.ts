@@ -521,6 +521,8 @@ describe('the supervisor, with its own token', () => {
             body: { metadata: { name: 'supervisor-sup' }, spec: { holderIdentity: 'me' } },
           }),
         'read its lease': () => leases.readNamespacedLease({ name: 'supervisor-sup', namespace: watchedA }),
+        // Flink's HA ConfigMaps of a deleted cluster are removed by the supervisor (ADR 0012).
+        'list configmaps in its namespace': () => core.listNamespacedConfigMap({ namespace: watchedA }),
         'renew its lease': async () => {
           const lease = await leases.readNamespacedLease({ name: 'supervisor-sup', namespace: watchedA });
           await leases.replaceNamespacedLease({
@@ -541,7 +543,12 @@ describe('the supervisor, with its own token', () => {
       {
         'list secrets in its namespace': () => core.listNamespacedSecret({ namespace: watchedA }),
         'get a secret in its namespace': () => core.readNamespacedSecret({ name: 'x', namespace: watchedA }),
-        'list configmaps in its namespace': () => core.listNamespacedConfigMap({ namespace: watchedA }),
+        'create a configmap in its namespace': () =>
+          core.createNamespacedConfigMap({
+            namespace: watchedA,
+            body: { metadata: { name: 'not-the-supervisors' } },
+            dryRun: DRY_RUN,
+          }),
         'create deployments in its namespace': () =>
           kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
             namespace: watchedA,

@@ -25,6 +25,7 @@ import {
   DELETE_MISSING_JAR,
   DUPLICATE_APPLICATION_2_3,
   DUPLICATE_JOB_1_20,
+  BLOB_CLEANUP_RACE_1_20,
   JOB_MASTER_INITIALIZING,
   JOB_NOT_FOUND,
   NO_SUCH_ENTRY_CLASS,
@@ -57,6 +58,7 @@ describe('errorFromResponse', () => {
     ['504 from a gateway', 504, '', FlinkUnavailableError],
     ['429', 429, '', FlinkUnavailableError],
     ['500 while the JobMaster starts', 500, JOB_MASTER_INITIALIZING, FlinkUnavailableError],
+    ['400 when a run races the clean-up of an ended job', 400, BLOB_CLEANUP_RACE_1_20, FlinkUnavailableError],
     ['500', 500, '{"errors":["Internal server error."]}', FlinkServerError],
     ['418', 418, 'teapot', FlinkServerError],
   ])('maps %s', (_what, status, body, type) => {

@@ -364,3 +364,12 @@ export const JOB_MASTER_INITIALIZING = errorBody(
 export const NOT_A_JAR = errorBody(
   'org.apache.flink.runtime.rest.handler.RestHandlerException: Only Jar files are allowed.\n' + FRAMES,
 );
+
+/** Flink 1.20: a run under the id of a job that had just finished raced the clean-up of its blobs (seen on a real JobManager). */
+export const BLOB_CLEANUP_RACE_1_20 = JSON.stringify({
+  errors: [
+    'org.apache.flink.runtime.rest.handler.RestHandlerException: Could not execute application.\n' +
+      '\tat org.apache.flink.runtime.webmonitor.handlers.JarRunHandler.lambda$handleRequest$1(JarRunHandler.java:114)\n' +
+      'Caused by: java.nio.file.NoSuchFileException: /tmp/flink-127.0.0.2-WmnAwV/tmp/jm_3ec7/blobStorage/incoming/temp-00000002 -> /tmp/flink-127.0.0.2-WmnAwV/tmp/jm_3ec7/blobStorage/job_b7f3e24959b71b50eb23dc757662d288/blob_p-a946\n',
+  ],
+});
