@@ -14,3 +14,31 @@ export const MAX_ACTION_STAMP_AHEAD_MS = 10 * 60 * 1000;
 export function isSaneActionTime(ms: number, now: number): boolean {
   return Number.isSafeInteger(ms) && ms >= EARLIEST_ACTION_STAMP_MS && ms <= now + MAX_ACTION_STAMP_AHEAD_MS;
 }
+
+/**
+ * The time of an action stamp, `<epoch ms>` or `<epoch ms>:<ACTION>` (the supervisor stamps the
+ * second form), as written: digits only, a safe integer, above zero; otherwise null. Whether it is
+ * a sane time is `isSaneActionTime`'s question.
+ */
+export function actionStampTime(stamp: string | undefined): number | null {
+  const at = (stamp ?? '').split(':')[0] ?? '';
+  if (!/^\d+$/.test(at)) return null;
+  const ms = Number(at);
+  return Number.isSafeInteger(ms) && ms > 0 ? ms : null;
+}
+
+/**
+ * `<epoch ms>` or `<epoch ms>:<ACTION>`: the identity of a requested action. A time that is not
+ * sane (see isSaneActionTime) is no identity: the request is stamped again with the supervisor's.
+ */
+export function parseActionStamp(
+  stamp: string | undefined,
+  now: number,
+): { at: number; action?: string } | undefined {
+  if (!stamp) return undefined;
+  const [at, action] = stamp.split(':');
+  if (!at || !/^\d+$/.test(at)) return undefined;
+  const ms = Number(at);
+  if (!isSaneActionTime(ms, now)) return undefined;
+  return action ? { at: ms, action: action.toUpperCase() } : { at: ms };
+}

@@ -30,6 +30,14 @@ export const CONDITION_TYPES = {
    * it. Absent while no job runs or the job has no periodic checkpoints (docs/durable-state.md).
    */
   checkpointsProgressing: 'CheckpointsProgressing',
+  /**
+   * A FlinkJob's state across restarts: True names the snapshot the latest submission restored
+   * (status.restoredFrom), False (SnapshotUnavailable) when an upgrade could take no savepoint and
+   * found no checkpoint within maxCheckpointAge, or (SnapshotMissing) when the snapshot to restore
+   * has no `_metadata`, so the job was left stopped rather than started empty; the message says
+   * what the user can do (docs/upgrades.md). Absent before the first choice.
+   */
+  stateRestorable: 'StateRestorable',
 } as const;
 export type ConditionType = (typeof CONDITION_TYPES)[keyof typeof CONDITION_TYPES];
 
@@ -50,6 +58,14 @@ export const CONDITION_REASONS = {
   checkpointsStalled: 'CheckpointsStalled',
   /** CheckpointsProgressing=False: checkpoints failed since the last completed one. */
   checkpointsFailing: 'CheckpointsFailing',
+  /** StateRestorable=True: the latest submission restored a savepoint or a checkpoint. */
+  restoringSnapshot: 'RestoringSnapshot',
+  /** StateRestorable=True: the latest submission started without state (stateless, or asked for). */
+  startedWithoutState: 'StartedWithoutState',
+  /** StateRestorable=False: no savepoint and no checkpoint within maxCheckpointAge; the job stays stopped. */
+  snapshotUnavailable: 'SnapshotUnavailable',
+  /** StateRestorable=False: the snapshot to restore has no `_metadata` (the bootstrap looked); stopped. */
+  snapshotMissing: 'SnapshotMissing',
 } as const;
 
 export class Conditions {

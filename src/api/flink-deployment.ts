@@ -96,7 +96,9 @@ export const flinkDeploymentStatus = z
                   .object({
                     bootstrap: digest.describe('Digest of spec.bootstrap last propagated.'),
                     savepoint: digest.describe('Digest of spec.savepoint last propagated.'),
-                    restart: digest.describe('Digest of spec.restart last propagated.'),
+                    restart: digest.describe(
+                      'Digest of spec.restart, the parallelism bounds and the upgrade settings last propagated.',
+                    ),
                   })
                   .describe('Digests of the job spec.'),
               })

@@ -22,6 +22,12 @@ import { CLUSTER_HEALTHS, commonStatusFields, digest, SUPERVISOR_STATUSES, times
 
 export const SAVEPOINT_MODES = ['Automatic', 'Manual'] as const;
 export const RESTART_POLICIES = ['Never', 'Always', 'OnlyIfFailed'] as const;
+/** How a spec change or rescale carries the job's state over (the Flink Kubernetes Operator's names). */
+export const UPGRADE_MODES = ['savepoint', 'last-state', 'stateless'] as const;
+/** What a submission restored: a savepoint, a retained checkpoint, or nothing. */
+export const SNAPSHOT_KINDS = ['savepoint', 'checkpoint', 'none'] as const;
+/** Default of maxCheckpointAge: a checkpoint older than this is not restored in place of a savepoint. */
+export const DEFAULT_MAX_CHECKPOINT_AGE_SECONDS = 600;
 
 export const DEFAULT_BOOTSTRAP_RESOURCES = {
   requests: { cpu: '100m', memory: '256Mi' },
@@ -150,6 +156,23 @@ const jobFields = {
     ),
   minJobParallelism: z.int().min(0).max(100000).default(0).describe('Lower bound of jobParallelism.'),
   maxJobParallelism: z.int().min(1).max(100000).default(32).describe('Upper bound of jobParallelism.'),
+  upgradeMode: z
+    .enum(UPGRADE_MODES)
+    .default('savepoint')
+    .describe(
+      'How a spec change or rescale restarts the job. savepoint: stop with a savepoint and resubmit from it (falling back to the newest checkpoint within maxCheckpointAge); last-state: cancel and resubmit from the newest completed checkpoint, without a savepoint; stateless: cancel and resubmit without state. When no snapshot can be had, the job is left stopped and a condition says why (docs/upgrades.md).',
+    ),
+  drainOnStop: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Every stop-with-savepoint drains the job first (Flink --drain: sources end, event time advances to the end, windows fire). For pipelines that are not resumed from that savepoint.',
+    ),
+  maxCheckpointAge: seconds(
+    'Oldest completed checkpoint an upgrade may restore instead of a savepoint (last-state, or the fallback when a savepoint cannot be taken).',
+    DEFAULT_MAX_CHECKPOINT_AGE_SECONDS,
+    1,
+  ),
   bootstrap: bootstrapSpec,
   savepoint: savepointSpec.prefault({}),
   restart: restartSpec.prefault({}),
@@ -256,6 +279,23 @@ export const flinkJobStatus = z
       'When a savepoint was last requested (the clock of savepointInterval).',
     ).exactOptional(),
     savepointMode: z.enum(SAVEPOINT_MODES).exactOptional().describe('savepointMode in effect.'),
+    upgradeMode: z.enum(UPGRADE_MODES).exactOptional().describe('upgradeMode in effect.'),
+    restoredFrom: z
+      .object({
+        path: z.string().max(2048).describe('The snapshot restored; empty when kind is none.'),
+        kind: z.enum(SNAPSHOT_KINDS).describe('savepoint, checkpoint, or none (started without state).'),
+      })
+      .exactOptional()
+      .describe('What the latest submission of the job restored its state from.'),
+    lastCheckpoint: z
+      .object({
+        path: z.string().max(2048).describe('External path of the checkpoint (its _metadata lies there).'),
+        completedAt: timestamp('When Flink completed it (the JobManager clock).'),
+      })
+      .exactOptional()
+      .describe(
+        'The newest completed checkpoint the supervisor saw Flink report: what last-state and the savepoint fallback restore when the JobManager is gone.',
+      ),
     restartPolicy: z.enum(RESTART_POLICIES).exactOptional().describe('restartPolicy in effect.'),
     digest: z
       .object({
@@ -282,5 +322,7 @@ export type SavepointSpec = z.infer<typeof savepointSpec>;
 export type RestartSpec = z.infer<typeof restartSpec>;
 export type SavepointMode = (typeof SAVEPOINT_MODES)[number];
 export type RestartPolicy = (typeof RESTART_POLICIES)[number];
+export type UpgradeMode = (typeof UPGRADE_MODES)[number];
+export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
 /** A FlinkJob as read from the API server, defaults applied. */
 export type FlinkJob = z.infer<typeof flinkJobResource>;

@@ -8,6 +8,7 @@ import {
 import type { FlinkId } from '../flink/ids.ts';
 import { BOOTSTRAP_EXIT } from './exit-codes.ts';
 import { JarSourceError, obtainJar, type JarLocation } from './jar-source.ts';
+import type { SnapshotPresence } from './snapshot-check.ts';
 
 /** What to submit; the supervisor chooses the job id, so a repeated run never starts a second job. */
 export interface BootstrapRequest {
@@ -59,6 +60,8 @@ export async function runBootstrap(
   client: FlinkRestClient,
   request: BootstrapRequest,
   log: BootstrapLog,
+  /** Whether the snapshot to restore has its `_metadata` (snapshot-check.ts); absent: not checked. */
+  checkSnapshot?: (path: string) => Promise<SnapshotPresence>,
 ): Promise<BootstrapOutcome> {
   try {
     const existing = await client.getJobStatus(request.jobId).catch((err: unknown) => {
@@ -68,6 +71,15 @@ export async function runBootstrap(
     if (existing) {
       log.info('job already submitted; nothing to do', { jobId: request.jobId, state: existing });
       return { result: 'already-running', jobId: request.jobId, exitCode: 0 };
+    }
+    if (request.savepointPath && checkSnapshot) {
+      const presence = await checkSnapshot(request.savepointPath);
+      if (presence === 'missing') {
+        const message = `the snapshot to restore, ${request.savepointPath}, has no _metadata: not submitting (the job is never started empty instead)`;
+        log.warn(message, { jobId: request.jobId, savepointPath: request.savepointPath });
+        return { result: 'failed', permanent: true, message, exitCode: BOOTSTRAP_EXIT.snapshotMissing };
+      }
+      log.info('snapshot to restore checked', { savepointPath: request.savepointPath, presence });
     }
     const jar = await obtainJar(request.jar, {
       workDir: request.workDir,

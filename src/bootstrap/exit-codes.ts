@@ -8,4 +8,6 @@ export const BOOTSTRAP_EXIT = {
   retryable: 75,
   /** Bad jar, bad class, bad arguments, refused URL: another attempt cannot help. */
   permanent: 65,
+  /** The snapshot to restore has no `_metadata`: never start the job empty instead (docs/upgrades.md). */
+  snapshotMissing: 66,
 } as const;

@@ -1,5 +1,5 @@
 import { ANNOTATIONS, jobNameInCluster, parseRequestedAction } from '../api/names.ts';
-import { isSaneActionTime } from '../api/action-time.ts';
+import { actionStampTime, isSaneActionTime } from '../api/action-time.ts';
 import type { CustomObject } from '../kube/custom-resource-client.ts';
 
 // What the read routes answer: plain JSON objects built from the stored resources. The
@@ -52,11 +52,11 @@ export function requestedActionOf(obj: CustomObject): RequestedActionView | unde
   const value = annotations[ANNOTATIONS.requestedAction];
   const action = parseRequestedAction(value);
   if (action === undefined) return undefined;
-  const stamped = Number(annotations[ANNOTATIONS.actionTimestamp]);
   return {
     action: action === 'invalid' ? (value ?? '') : action,
     withoutSavepoint: (annotations[ANNOTATIONS.withoutSavepoint] ?? '').toLowerCase() === 'true',
-    requestedAt: Number.isFinite(stamped) && stamped > 0 ? stamped : null,
+    // `<ms>` as users and the API stamp it, `<ms>:<ACTION>` as the supervisor does.
+    requestedAt: actionStampTime(annotations[ANNOTATIONS.actionTimestamp]),
   };
 }
 
@@ -65,12 +65,14 @@ export function requestedActionOf(obj: CustomObject): RequestedActionView | unde
  * pending or last action) and only the clearing of the annotations is still to come: a request
  * the supervisor took is no longer waiting, so a new one may take its place (ADR 0006).
  */
-export function untakenRequestOf(obj: CustomObject): RequestedActionView | undefined {
+export function untakenRequestOf(obj: CustomObject, now: number): RequestedActionView | undefined {
   const requested = requestedActionOf(obj);
   if (!requested || requested.requestedAt === null) return requested;
+  // A recorded time beyond the accepted window (1e300) says nothing about this request.
+  const last = lastActionOf(obj)?.requestedAt;
   const taken =
     pendingActionOf(obj)?.requestedAt === requested.requestedAt ||
-    (lastActionOf(obj)?.requestedAt ?? 0) >= requested.requestedAt;
+    (last !== undefined && isSaneActionTime(last, now) && last >= requested.requestedAt);
   return taken ? undefined : requested;
 }
 

@@ -5,7 +5,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * (see test/support/manual-clock.ts) instead of sleeping.
  */
 export interface Clock {
+  /** Wall-clock time, epoch milliseconds: for what is recorded (status, Events, Lease times). */
   now(): number;
+  /**
+   * Elapsed time in milliseconds from an arbitrary origin, never jumping with wall-clock changes
+   * (NTP steps, a VM resumed): for deadlines that guard safety, such as the leader's renew deadline.
+   * A clock without it is taken as monotonic already (a test's manual clock).
+   */
+  monotonic?(): number;
   /** Resolves after `ms`, or rejects with an AbortError when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   setTimeout(fn: () => void, ms: number): { cancel(): void };
@@ -13,6 +20,7 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : undefined),
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);

@@ -8,6 +8,11 @@ import type { Clock } from './clock.ts';
  * clock (no trust in the holder's clock); the leader renews every `retryPeriod` and gives up leading
  * when it could not renew for `renewDeadline` — before anyone else may take the lease, since
  * renewDeadline < leaseDuration. Every write is preconditioned on the resourceVersion just read.
+ *
+ * Both durations are measured on the monotonic clock (`Clock.monotonic`), never the wall clock, so a
+ * clock step cannot stretch them; the renew deadline counts from the start of the last successful
+ * renew (the server stored it no earlier). A renew that hangs does not hold the deadline back: the
+ * leader stops leading when the deadline passes, whether or not the attempt has answered.
  */
 export interface LeaderElectorOptions {
   readonly store: LeaseStore;
@@ -50,6 +55,11 @@ export class LeaderElector {
     this.#o = o;
   }
 
+  /** Elapsed time for deadlines: monotonic, immune to wall-clock steps. */
+  #elapsed(): number {
+    return this.#o.clock.monotonic?.() ?? this.#o.clock.now();
+  }
+
   get isLeader(): boolean {
     return this.#leading !== undefined && !this.#leading.signal.aborted;
   }
@@ -57,7 +67,7 @@ export class LeaderElector {
   /** For /healthz: a leader that has not renewed for leaseDuration + tolerance is unhealthy. */
   healthy(toleranceMs = 20_000): boolean {
     if (!this.isLeader) return true;
-    return this.#o.clock.now() - this.#lastRenew <= this.#o.leaseDurationMs + toleranceMs;
+    return this.#elapsed() - this.#lastRenew <= this.#o.leaseDurationMs + toleranceMs;
   }
 
   get lastObservedHolder(): string | undefined {
@@ -70,7 +80,8 @@ export class LeaderElector {
 
   /** One attempt; true when we hold the lease afterwards. */
   async tryAcquireOrRenew(): Promise<boolean> {
-    const now = this.#o.clock.now();
+    const now = this.#o.clock.now(); // recorded in the Lease, for people; never compared for safety
+    const observedAt = this.#elapsed();
     const desired = (prev?: LeaseRecord): LeaseRecord => ({
       holderIdentity: this.#o.identity,
       leaseDurationSeconds: Math.ceil(this.#o.leaseDurationMs / 1000),
@@ -86,7 +97,7 @@ export class LeaderElector {
     if (!current) {
       try {
         const rv = await this.#o.store.create(desired());
-        this.#observe(desired(), rv, now);
+        this.#observe(desired(), rv, observedAt);
         return true;
       } catch (err) {
         if (err instanceof ConflictError) return false;
@@ -94,16 +105,16 @@ export class LeaderElector {
       }
     }
     if (!this.#observed || JSON.stringify(this.#observed.record) !== JSON.stringify(current.record)) {
-      this.#observe(current.record, current.resourceVersion, now);
+      this.#observe(current.record, current.resourceVersion, observedAt);
     }
     const holder = current.record.holderIdentity;
     const heldByOther = holder !== '' && holder !== this.#o.identity;
     const leaseMs = (current.record.leaseDurationSeconds || 0) * 1000 || this.#o.leaseDurationMs;
-    if (heldByOther && this.#observedAt + leaseMs > now) return false;
+    if (heldByOther && this.#observedAt + leaseMs > observedAt) return false;
     const next = desired(current.record);
     try {
       const rv = await this.#o.store.update(next, current.resourceVersion);
-      this.#observe(next, rv, now);
+      this.#observe(next, rv, observedAt);
       return true;
     } catch (err) {
       if (err instanceof ConflictError) return false;
@@ -111,9 +122,9 @@ export class LeaderElector {
     }
   }
 
-  #observe(record: LeaseRecord, resourceVersion: string, now: number): void {
+  #observe(record: LeaseRecord, resourceVersion: string, observedAt: number): void {
     this.#observed = { record, resourceVersion };
-    this.#observedAt = now;
+    this.#observedAt = observedAt;
     if (record.holderIdentity && record.holderIdentity !== this.#reportedLeader) {
       this.#reportedLeader = record.holderIdentity;
       this.#o.onNewLeader?.(record.holderIdentity);
@@ -130,17 +141,50 @@ export class LeaderElector {
   }
 
   /**
+   * One renew that gives up at the renew deadline: 'renewed', 'failed' (try again), or 'expired'
+   * (the deadline passed, possibly while the attempt still hangs: it is left behind, unheard).
+   */
+  async #renewBefore(deadline: number, signal: AbortSignal): Promise<'renewed' | 'failed' | 'expired'> {
+    const startedAt = this.#elapsed();
+    const remaining = deadline - startedAt;
+    if (remaining <= 0) return 'expired';
+    const timer = new AbortController();
+    const onAbort = () => timer.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const outcome = await Promise.race([
+        this.#attempt(),
+        this.#o.clock.sleep(remaining, timer.signal).then(
+          () => 'expired' as const,
+          () => 'expired' as const,
+        ),
+      ]);
+      if (outcome === 'expired') return 'expired';
+      if (!outcome) return this.#elapsed() >= deadline ? 'expired' : 'failed';
+      this.#lastRenew = startedAt;
+      return 'renewed';
+    } finally {
+      timer.abort();
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
    * Campaigns until leading, leads until the lease is lost or `signal` aborts, then returns.
    * client-go's advice applies: exit the process after it returns, so nothing acts without the lease.
    */
   async run(signal: AbortSignal): Promise<void> {
     const clock = this.#o.clock;
-    while (!signal.aborted) {
-      if (await this.#attempt()) break;
+    for (;;) {
+      if (signal.aborted) return;
+      const startedAt = this.#elapsed();
+      if (await this.#attempt()) {
+        this.#lastRenew = startedAt;
+        break;
+      }
       await clock.sleep(this.#jittered(), signal).catch(() => undefined);
     }
     if (signal.aborted) return;
-    this.#lastRenew = clock.now();
     const leading = new AbortController();
     this.#leading = leading;
     const stopLeading = () => leading.abort(new Error('leadership lost'));
@@ -152,17 +196,15 @@ export class LeaderElector {
       await clock.sleep(this.#o.retryPeriodMs, leading.signal).catch(() => undefined);
       if (leading.signal.aborted) break;
       // Retry within the renew deadline; past it, stop leading before the lease can expire for others.
-      let renewed = false;
+      const deadline = this.#lastRenew + this.#o.renewDeadlineMs;
+      let outcome: 'renewed' | 'failed' | 'expired' = 'failed';
       while (!leading.signal.aborted) {
-        if (await this.#attempt()) {
-          renewed = true;
-          this.#lastRenew = clock.now();
-          break;
-        }
-        if (clock.now() - this.#lastRenew >= this.#o.renewDeadlineMs) break;
-        await clock.sleep(this.#o.retryPeriodMs, leading.signal).catch(() => undefined);
+        outcome = await this.#renewBefore(deadline, leading.signal);
+        if (outcome !== 'failed') break;
+        const pause = Math.min(this.#o.retryPeriodMs, deadline - this.#elapsed());
+        await clock.sleep(Math.max(0, pause), leading.signal).catch(() => undefined);
       }
-      if (!renewed) break;
+      if (outcome !== 'renewed') break;
     }
     stopLeading();
     signal.removeEventListener('abort', stopLeading);

@@ -42,6 +42,7 @@ export class WorkQueue {
   /** Bumped by stop(): a timer armed in an earlier epoch that fires late (cancel raced) is ignored. */
   #epoch = 0;
   #idleWaiters: (() => void)[] = [];
+  #drainWaiters: (() => void)[] = [];
 
   constructor(options: WorkQueueOptions) {
     this.#o = options;
@@ -66,6 +67,16 @@ export class WorkQueue {
     this.#epoch++;
     for (const t of this.#timers.values()) t.cancel();
     this.#timers.clear();
+  }
+
+  /**
+   * Stops (as stop()) and resolves once no reconcile is running: a clean shutdown lets the pass in
+   * flight finish before the leader gives up its Lease. Keys still queued are left to the next leader.
+   */
+  drain(): Promise<void> {
+    this.stop();
+    if (this.#running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
   add(key: string): void {
@@ -161,6 +172,11 @@ export class WorkQueue {
     } finally {
       this.#processing.delete(key);
       this.#running--;
+      if (this.#running === 0) {
+        const waiters = this.#drainWaiters;
+        this.#drainWaiters = [];
+        for (const w of waiters) w();
+      }
       if (this.#dirty.delete(key)) this.add(key);
       this.#pump();
     }

@@ -6,13 +6,26 @@
 // taken, one rule per row (the rules of docs/rules.md §5.4, numbered in the descriptions).
 // Requested actions wait in context (`pendingAction`) until a state's eventless rows accept or
 // reject them. Durable waits are deadlines in context awaited by `waitUntil` actors.
-import { and, assign, not, setup, stateIn } from 'xstate';
+import { and, assign, not, or, setup, stateIn } from 'xstate';
 import type { StateValue } from 'xstate';
 import { envelopeOf } from './envelope.ts';
 import { flinkJobId, savepointTriggerId } from './ids.ts';
 import { isTerminalFlinkState } from './observations.ts';
-import type { FlinkJobObservation, JobEvent, JobObservation, JobObservedEvent } from './observations.ts';
-import { DEFAULT_JOB_POLICY, effectiveParallelism, restartAllowed, seconds } from './policies.ts';
+import type {
+  CompletedSnapshot,
+  FlinkJobObservation,
+  JobEvent,
+  JobObservation,
+  JobObservedEvent,
+} from './observations.ts';
+import {
+  DEFAULT_JOB_POLICY,
+  effectiveParallelism,
+  maxCheckpointAgeMs,
+  restartAllowed,
+  seconds,
+  upgradeModeOf,
+} from './policies.ts';
 import type { JobPolicy, JobStopReason } from './policies.ts';
 import { notProvided } from './ports.ts';
 import type {
@@ -23,6 +36,8 @@ import type {
   DeleteBootstrapInput,
   EffectOutput,
   PersistInput,
+  ReadSnapshotsInput,
+  ReadSnapshotsOutput,
   StopWithSavepointInput,
   TriggerSavepointInput,
   WaitUntilInput,
@@ -50,6 +65,7 @@ import {
 } from './shared-context.ts';
 import type { MachineEvent, SharedContext } from './shared-context.ts';
 import {
+  beginStop,
   blocksFor,
   rejectRequest,
   requestRows,
@@ -96,6 +112,22 @@ export interface JobStopIntent {
   readonly savepointDeadline: number | null;
   readonly savepointAbandoned: boolean;
   readonly cancelDeadline: number | null;
+  /**
+   * What is known of the stop-with-savepoint: null before one is begun, Unread while its outcome
+   * has not been read (an outage may hide a savepoint that completed), Completed, or Lost (failed,
+   * or unreadable for good).
+   */
+  readonly savepointOutcome: 'Unread' | 'Completed' | 'Lost' | null;
+  /** The checkpoint an upgrade chose to restore (recorded before the job is cancelled). */
+  readonly checkpoint: CompletedSnapshot | null;
+  /** No snapshot could be had: stopped rather than started empty, until the user says (docs/upgrades.md). */
+  readonly asked: boolean;
+}
+
+/** What a submission restores: the snapshot's path (null with kind none) and its kind. */
+export interface JobRestore {
+  readonly path: string | null;
+  readonly kind: 'savepoint' | 'checkpoint' | 'none';
 }
 
 export interface JobDeadlines {
@@ -139,6 +171,12 @@ export interface JobContext extends SharedContext {
    * it; until then the job is awaited, not lost (taskTimeout from the first 404, ADR 0011).
    */
   readonly recoverUntil: number | null;
+  /** The newest completed checkpoint of the current submission seen in Flink's statistics. */
+  readonly lastCheckpoint: CompletedSnapshot | null;
+  /** A checkpoint an upgrade chose: the next start restores it instead of savepointPath. */
+  readonly checkpointRestore: CompletedSnapshot | null;
+  /** What the current (or last) submission restored (status.restoredFrom). */
+  readonly restoredFrom: JobRestore | null;
   /** Last policy seen (deadlines computed on entering a state use it). */
   readonly policy: JobPolicy;
   /** Last observation; not persisted. */
@@ -167,6 +205,9 @@ export function initialJobContext(input: JobMachineInput): JobContext {
     enteredAt: input.at,
     deadlines: NO_DEADLINES,
     recoverUntil: null,
+    lastCheckpoint: null,
+    checkpointRestore: null,
+    restoredFrom: null,
     ...initialSharedContext(input.at),
     policy: input.policy ?? DEFAULT_JOB_POLICY,
     observed: null,
@@ -209,7 +250,51 @@ function stopIntent(reason: JobStopReason, restart: boolean, withoutSavepoint: b
     savepointDeadline: null,
     savepointAbandoned: false,
     cancelDeadline: null,
+    savepointOutcome: null,
+    checkpoint: null,
+    asked: false,
   };
+}
+
+/** A spec change or rescale: the upgrade mode decides how the state is carried over. */
+function isUpgrade(stop: JobStopIntent | null): stop is JobStopIntent {
+  return stop !== null && stop.restart && (stop.reason === 'SpecChanged' || stop.reason === 'Rescale');
+}
+
+/**
+ * An upgrade that still needs a snapshot chosen: not stateless, no savepoint completed, no
+ * checkpoint chosen, not already stopped to ask.
+ */
+function checkpointChoicePending(context: JobContext): boolean {
+  const stop = context.stop;
+  return (
+    isUpgrade(stop) &&
+    upgradeModeOf(context.policy) !== 'stateless' &&
+    !stop.withoutSavepoint &&
+    stop.savepointOutcome !== 'Completed' &&
+    stop.checkpoint === null &&
+    !stop.asked
+  );
+}
+
+/** The newer of two checkpoints (by Flink's completion time). */
+function newerCheckpoint(
+  known: CompletedSnapshot | null,
+  seen: CompletedSnapshot | null | undefined,
+): CompletedSnapshot | null {
+  if (!seen) return known;
+  return known === null || seen.completedAt > known.completedAt ? seen : known;
+}
+
+/** What the next submission restores: a chosen checkpoint, else the latest savepoint, else nothing. */
+export function nextRestore(context: Pick<JobContext, 'checkpointRestore' | 'savepointPath'>): JobRestore {
+  if (context.checkpointRestore) return { path: context.checkpointRestore.path, kind: 'checkpoint' };
+  if (context.savepointPath) return { path: context.savepointPath, kind: 'savepoint' };
+  return { path: null, kind: 'none' };
+}
+
+function restoreSaid(restore: JobRestore): string {
+  return restore.kind === 'none' ? 'without state' : `from ${restore.kind} ${restore.path ?? ''}`;
 }
 
 const STOP_MESSAGES: Partial<Record<JobStopReason, string>> = {
@@ -225,6 +310,7 @@ const STOP_MESSAGES: Partial<Record<JobStopReason, string>> = {
 const RESUME_LAUNCHING: StateValue = { Starting: { Launching: 'Idle' } };
 const RESUME_SAVEPOINTING: StateValue = { Started: { Savepointing: 'Awaiting' } };
 const RESUME_SAVEPOINT_STOP: StateValue = { Stopping: { SavepointStop: 'Awaiting' } };
+const RESUME_STOPPING: StateValue = { Stopping: 'Idle' };
 
 const { effect, waiter } = blocksFor<JobContext>();
 
@@ -274,6 +360,7 @@ export const jobMachine = setup({
     triggerSavepoint: notProvided<EffectOutput, TriggerSavepointInput>('triggerSavepoint'),
     awaitSavepoint: notProvided<AwaitSavepointOutput, AwaitSavepointInput>('awaitSavepoint'),
     stopWithSavepoint: notProvided<EffectOutput, StopWithSavepointInput>('stopWithSavepoint'),
+    readSnapshots: notProvided<ReadSnapshotsOutput, ReadSnapshotsInput>('readSnapshots'),
     cancelJob: notProvided<EffectOutput, CancelJobInput>('cancelJob'),
   },
   guards: {
@@ -381,15 +468,56 @@ export const jobMachine = setup({
         e.policy.savepointMode === 'Automatic' &&
         !c.stop.withoutSavepoint &&
         !c.stop.savepointAbandoned &&
+        c.stop.checkpoint === null &&
+        !c.stop.asked &&
+        !(isUpgrade(c.stop) && upgradeModeOf(e.policy) !== 'savepoint') &&
         (!c.stop.delete || e.policy.savepointOnDelete),
     ),
+    // Upgrade modes (docs/upgrades.md).
+    checkpointChoicePending: ({ context }) => checkpointChoicePending(context),
+    checkpointFirst: ({ context }) =>
+      upgradeModeOf(context.policy) === 'last-state' ||
+      context.stop?.savepointOutcome === 'Lost' ||
+      (context.stop?.savepointOutcome === 'Unread' && context.stop.savepointAbandoned),
+    statelessUpgrade: ({ context }) =>
+      isUpgrade(context.stop) &&
+      upgradeModeOf(context.policy) === 'stateless' &&
+      !context.stop.clearSavepointPath,
+    // Over the recorded checkpoint and the one Flink just named (readSnapshots' output, if any).
+    checkpointYoungEnough: ({ context, event }) => {
+      const output = outputOf<ReadSnapshotsOutput>(event);
+      const newest = newerCheckpoint(context.lastCheckpoint, output?.checkpoint);
+      const at = Math.max(context.now, output?.at ?? context.now);
+      return newest !== null && at - newest.completedAt <= maxCheckpointAgeMs(context.policy);
+    },
+    // The stop-with-savepoint's outcome was never read and Flink now says the job is gone: its
+    // statistics may still name the savepoint it completed (the trigger's result is kept for minutes).
+    savepointOutcomeHidden: onObserved(
+      (e, c) =>
+        c.stop?.savepointOutcome === 'Unread' &&
+        c.jobId !== null &&
+        (flinkJobEnded(e.observation.flinkJob) || e.observation.flinkJob === 'NOT_FOUND'),
+    ),
+    newSavepointRead: ({ context, event }) => {
+      const savepoint = outputOf<ReadSnapshotsOutput>(event)?.savepoint;
+      return savepoint !== null && savepoint !== undefined && savepoint.path !== context.savepointPath;
+    },
     // Where we are (sub-states that are busy with an effect must not start another one).
     inWaitingForCluster: stateIn('#job.Starting.WaitingForCluster'),
     inLaunchingIdle: stateIn('#job.Starting.Launching.Idle'),
     inRunning: stateIn('#job.Started.Running'),
     inStoppingIdle: stateIn('#job.Stopping.Idle'),
+    inStoppingDeletingBootstrap: stateIn('#job.Stopping.DeletingBootstrap'),
     inSavepointStop: stateIn('#job.Stopping.SavepointStop'),
     inFinishingSavepoint: stateIn('#job.Stopping.FinishingSavepoint'),
+    inReadingSavepoint: stateIn('#job.Stopping.ReadingSavepoint'),
+    /** Reading or recording which snapshot the restart uses: let that finish before stopping is done. */
+    choosingSnapshot: or([
+      stateIn('#job.Stopping.ReadingSavepoint'),
+      stateIn('#job.Stopping.ChoosingCheckpoint'),
+      stateIn('#job.Stopping.RecordingRestore'),
+    ]),
+    inSavepointUnread: stateIn('#job.Started.Savepointing.Unread'),
     inStoppedDeletingBootstrap: stateIn('#job.Stopped.DeletingBootstrap'),
     inRestartPending: stateIn('#job.Stopped.RestartPending'),
     // Effect outputs.
@@ -413,6 +541,10 @@ export const jobMachine = setup({
       return {
         ...observationUpdate(context, observed),
         lastFlinkState: flink === 'NONE' || flink === 'UNREACHABLE' ? context.lastFlinkState : flink,
+        lastCheckpoint:
+          context.jobId === null
+            ? context.lastCheckpoint
+            : newerCheckpoint(context.lastCheckpoint, observed.observation.latestCheckpoint),
         // Flink knows the job again: a recovery that was awaited is over.
         recoverUntil: flinkJobKnownAlive(flink) ? null : context.recoverUntil,
       };
@@ -538,6 +670,7 @@ export const jobMachine = setup({
       context.pendingAction?.withoutSavepoint === true
         ? {
             savepointPath: null,
+            checkpointRestore: null,
             notice: notice(
               'SavepointForgotten',
               'starting without savepoint: the savepoint path was cleared',
@@ -550,6 +683,7 @@ export const jobMachine = setup({
       observedEvent(event)?.observation.cluster.startWithoutSavepoint === true
         ? {
             savepointPath: null,
+            checkpointRestore: null,
             notice: notice('SavepointForgotten', 'the cluster was started without savepoint', context.now),
           }
         : {},
@@ -569,9 +703,19 @@ export const jobMachine = setup({
     assignSubmission: assign(({ context }) => {
       if (context.jobId !== null) return {};
       const submission = context.submission + 1;
+      const jobId = flinkJobId(context, submission);
+      const restore = nextRestore(context);
       return {
         submission,
-        jobId: flinkJobId(context, submission),
+        jobId,
+        restoredFrom: restore,
+        // Checkpoints of an earlier submission are older than what this one restores.
+        lastCheckpoint: null,
+        notice: notice(
+          'RestoringState',
+          `submitting Flink job ${jobId} ${restoreSaid(restore)}`,
+          context.now,
+        ),
         parallelism: effectiveParallelism(context.policy),
         specDigest: context.observed?.specDigest ?? context.specDigest,
         clusterEpoch: context.observed?.cluster.epoch ?? context.clusterEpoch,
@@ -611,6 +755,10 @@ export const jobMachine = setup({
         savepointPath: output.location,
         savepointAt: context.now,
         savepoint: null,
+        checkpointRestore: null,
+        stop: context.stop?.triggerId
+          ? { ...context.stop, savepointOutcome: 'Completed' as const, checkpoint: null }
+          : context.stop,
         notice: notice('SavepointCompleted', `savepoint completed at ${output.location}`, context.now),
       };
     }),
@@ -628,6 +776,7 @@ export const jobMachine = setup({
     }),
     forgetSavepoint: assign(({ context }) => ({
       savepointPath: null,
+      checkpointRestore: null,
       notice: notice('SavepointForgotten', 'the savepoint path was cleared on request', context.now),
     })),
     makeStopDurable: assign(({ context }) => ({
@@ -645,17 +794,30 @@ export const jobMachine = setup({
           ...context.stop,
           triggerId: savepointTriggerId(context, counter),
           savepointDeadline: context.now + seconds(context.policy.taskTimeoutSeconds),
+          savepointOutcome: 'Unread' as const,
         },
       };
     }),
     abandonSavepointStop: assign(({ context, event }, params: { why: string }) => {
       const output = outputOf<AwaitSavepointOutput>(event);
-      const detail = output?.status === 'FAILED' ? `: ${output.reason}` : '';
+      const failed = output?.status === 'FAILED';
+      const detail = failed ? `: ${output.reason}` : '';
+      const fallback = checkpointChoicePending(context)
+        ? 'falling back to the newest checkpoint within maxCheckpointAge'
+        : 'falling back to cancel without savepoint';
       return {
-        stop: context.stop === null ? null : { ...context.stop, savepointAbandoned: true },
+        stop:
+          context.stop === null
+            ? null
+            : {
+                ...context.stop,
+                savepointAbandoned: true,
+                // A timeout reads nothing: a savepoint may still have completed (read once Flink answers).
+                savepointOutcome: failed ? ('Lost' as const) : context.stop.savepointOutcome,
+              },
         notice: notice(
           'StopWithSavepointFailed',
-          `stop-with-savepoint ${params.why}${detail}: falling back to cancel without savepoint`,
+          `stop-with-savepoint ${params.why}${detail}: ${fallback}`,
           context.now,
         ),
       };
@@ -677,6 +839,104 @@ export const jobMachine = setup({
       stopReason: context.stop?.reason ?? context.stopReason,
       jobId: null,
       savepointPath: context.stop?.clearSavepointPath === true ? null : context.savepointPath,
+      checkpointRestore:
+        context.stop?.checkpoint ??
+        (context.stop?.clearSavepointPath === true ? null : context.checkpointRestore),
+    })),
+    // Upgrade modes (docs/upgrades.md).
+    forgetStateForUpgrade: assign(({ context }) => ({
+      stop: context.stop === null ? null : { ...context.stop, clearSavepointPath: true },
+      notice: notice(
+        'StatelessUpgrade',
+        'upgradeMode stateless: cancelling the job and submitting it without state',
+        context.now,
+      ),
+    })),
+    noteSnapshots: assign(({ context, event }) => ({
+      lastCheckpoint: newerCheckpoint(
+        context.lastCheckpoint,
+        outputOf<ReadSnapshotsOutput>(event)?.checkpoint,
+      ),
+    })),
+    chooseCheckpoint: assign(({ context }) => ({
+      stop: context.stop === null ? null : { ...context.stop, checkpoint: context.lastCheckpoint },
+      notice: notice(
+        'CheckpointChosen',
+        `upgradeMode ${upgradeModeOf(context.policy)}: the job restarts from checkpoint ${context.lastCheckpoint?.path ?? ''} (completed ${new Date(context.lastCheckpoint?.completedAt ?? 0).toISOString()})`,
+        context.now,
+      ),
+    })),
+    unchooseCheckpoint: assign(({ context }) => ({
+      stop: context.stop === null ? null : { ...context.stop, checkpoint: null },
+    })),
+    stopAndAsk: assign(({ context }) => {
+      const age = Math.round(maxCheckpointAgeMs(context.policy) / 1000);
+      const newest = context.lastCheckpoint
+        ? `the newest checkpoint known, ${context.lastCheckpoint.path}, completed at ${new Date(context.lastCheckpoint.completedAt).toISOString()}`
+        : 'no completed checkpoint is known';
+      const initial = context.policy.initialSavepointPath;
+      const start = initial
+        ? `START restores spec.savepoint.initialSavepointPath ${initial}`
+        : context.savepointPath
+          ? `START restores the older savepoint ${context.savepointPath}`
+          : 'START starts it without state';
+      return {
+        stop:
+          context.stop === null
+            ? null
+            : { ...context.stop, asked: true, restart: false, reason: 'SnapshotUnavailable' as const },
+        notice: notice(
+          'SnapshotUnavailable',
+          `upgradeMode ${upgradeModeOf(context.policy)}: no savepoint could be taken and ${newest} (maxCheckpointAge ${age}s): the job is left stopped, not started empty. ${start}; START --without-savepoint starts it without state; setting spec.savepoint.initialSavepointPath chooses the snapshot START restores`,
+          context.now,
+        ),
+      };
+    }),
+    recordSavepointRead: assign(({ context, event }) => {
+      const savepoint = outputOf<ReadSnapshotsOutput>(event)?.savepoint;
+      if (!savepoint) return {};
+      return {
+        savepointPath: savepoint.path,
+        savepointAt: context.now,
+        checkpointRestore: null,
+        stop:
+          context.stop === null
+            ? null
+            : { ...context.stop, savepointOutcome: 'Completed' as const, checkpoint: null },
+        notice: notice(
+          'SavepointCompleted',
+          `the stop-with-savepoint completed at ${savepoint.path} (read from the job's checkpoint statistics: its trigger's outcome was not read in time)`,
+          context.now,
+        ),
+      };
+    }),
+    // The bootstrap found no _metadata where the snapshot should be: a clear error, never an empty
+    // start; the restart policy does not retry it (SnapshotMissing is no failure it restarts).
+    noteSnapshotMissing: assign(({ context, event }) => {
+      if (observedEvent(event)?.observation.bootstrapFailure !== 'SnapshotMissing' || context.stop === null)
+        return {};
+      const path = context.restoredFrom?.path ?? '';
+      return {
+        stop: { ...context.stop, reason: 'SnapshotMissing' as const },
+        notice: notice(
+          'SnapshotMissing',
+          `the ${context.restoredFrom?.kind ?? 'snapshot'} to restore, ${path}, has no _metadata: the job is left stopped, not started empty. START --without-savepoint starts it without state; setting spec.savepoint.initialSavepointPath to an existing snapshot chooses what START restores`,
+          context.now,
+        ),
+      };
+    }),
+    // The user's answer to a stop-and-ask: spec.savepoint.initialSavepointPath names the snapshot.
+    restoreChosenAfterAsk: assign(({ context }) => {
+      const chosen = context.policy.initialSavepointPath;
+      const asked = context.stopReason === 'SnapshotUnavailable' || context.stopReason === 'SnapshotMissing';
+      if (!asked || !chosen || context.pendingAction?.withoutSavepoint) return {};
+      return { savepointPath: chosen, checkpointRestore: null };
+    }),
+    markSavepointLost: assign(({ context }) => ({
+      stop:
+        context.stop === null || context.stop.savepointOutcome !== 'Unread'
+          ? context.stop
+          : { ...context.stop, savepointOutcome: 'Lost' as const },
     })),
     enterStopped: assign(({ context }) => ({
       enteredAt: context.now,
@@ -794,11 +1054,18 @@ export const jobMachine = setup({
             actions: 'recordObservation',
             description: 'J.Starting.7 (§5.4 Starting 13) Flink runs the submitted job id: Started',
           },
-          stopWhenObserved(
-            'bootstrapFailed',
-            { reason: 'BootstrapFailed', restart: false },
-            'J.Starting.8 the bootstrap Job failed: abort the start now rather than at the timeout',
-          ),
+          {
+            ...stopWhenObserved(
+              'bootstrapFailed',
+              { reason: 'BootstrapFailed', restart: false },
+              'J.Starting.8 the bootstrap Job failed: abort the start now rather than at the timeout (a snapshot without _metadata: say so, no restart by policy)',
+            ),
+            actions: [
+              'recordObservation',
+              beginStop({ reason: 'BootstrapFailed', restart: false }),
+              'noteSnapshotMissing',
+            ],
+          },
           {
             guard: and(['inWaitingForCluster', 'clusterStarted']),
             target: '.Launching',
@@ -873,7 +1140,7 @@ export const jobMachine = setup({
                   jobId: context.jobId ?? '',
                   submission: context.submission,
                   parallelism: context.parallelism,
-                  savepointPath: context.savepointPath,
+                  savepointPath: (context.restoredFrom ?? nextRestore(context)).path,
                   clusterEpoch: context.clusterEpoch ?? 0,
                 }),
                 target: 'Submitted',
@@ -978,8 +1245,15 @@ export const jobMachine = setup({
             description: 'J.Started.10 (§5.4 Started 10, §5.7) savepointInterval elapsed: periodic savepoint',
           },
           {
+            guard: 'inSavepointUnread',
+            target: '.Savepointing.Awaiting',
+            actions: 'recordObservation',
+            description:
+              'J.Started.11 (§5.7) the savepoint status could not be read: poll it again, until its deadline',
+          },
+          {
             actions: ['recordObservation', 'followClusterEpoch'],
-            description: 'J.Started.11 otherwise: keep running (an adopted cluster may bring a new epoch)',
+            description: 'J.Started.12 otherwise: keep running (an adopted cluster may bring a new epoch)',
           },
         ],
       },
@@ -1065,10 +1339,16 @@ export const jobMachine = setup({
                   },
                 ],
                 onError: {
-                  target: '#job.Started.Running',
-                  actions: { type: 'abandonSavepoint', params: { why: 'its status could not be read' } },
+                  target: 'Unread',
+                  actions: 'recordTime',
+                  description:
+                    'J.Started.S4 its status could not be read: the outcome is unknown, not failed; poll again',
                 },
               },
+            },
+            Unread: {
+              description:
+                'The status read failed: polled again on the next observation (bounded by the deadline).',
             },
           },
         },
@@ -1113,57 +1393,88 @@ export const jobMachine = setup({
             description: 'J.Stopping.3 (§5.4 Stopping 1) wait until the bootstrap Job is gone',
           },
           {
-            guard: 'clusterHasNoJobManager',
-            target: '.Done',
+            guard: and([
+              'savepointOutcomeHidden',
+              not('inSavepointStop'),
+              not('inReadingSavepoint'),
+              not('inStoppingDeletingBootstrap'),
+            ]),
+            target: '.ReadingSavepoint',
             actions: 'recordObservation',
-            description: 'J.Stopping.4 (§5.4 Stopping 3) the cluster is stopped: nothing left to stop',
+            description:
+              "J.Stopping.4 the stop-with-savepoint outcome was never read and the job is gone: read the savepoint it took from the job's checkpoint statistics",
           },
           {
-            guard: and(['flinkJobGone', not('inSavepointStop'), not('inFinishingSavepoint')]),
+            guard: and(['clusterHasNoJobManager', not('choosingSnapshot')]),
             target: '.Done',
             actions: 'recordObservation',
-            description: 'J.Stopping.5 (§5.7) the Flink job is gone (ended, 404 or never submitted): stopped',
+            description: 'J.Stopping.5 (§5.4 Stopping 3) the cluster is stopped: nothing left to stop',
+          },
+          {
+            guard: and([
+              'flinkJobGone',
+              not('inSavepointStop'),
+              not('inFinishingSavepoint'),
+              not('choosingSnapshot'),
+            ]),
+            target: '.Done',
+            actions: 'recordObservation',
+            description: 'J.Stopping.6 (§5.7) the Flink job is gone (ended, 404 or never submitted): stopped',
           },
           {
             guard: 'cancelTimedOut',
             target: '.Done',
             actions: ['recordObservation', 'giveUpCancel'],
             description:
-              'J.Stopping.6 (§5.7, §15.40) cancel not confirmed within taskTimeout: give up, say so',
+              'J.Stopping.7 (§5.7, §15.40) cancel not confirmed within taskTimeout: give up, say so',
           },
           {
             guard: 'savepointStopTimedOut',
             target: '.Cancelling',
             actions: ['recordObservation', { type: 'abandonSavepointStop', params: { why: 'timed out' } }],
             description:
-              'J.Stopping.7 (§14.20) stop-with-savepoint not done within taskTimeout: fall back to cancel',
+              'J.Stopping.8 (§14.20) stop-with-savepoint not done within taskTimeout: fall back to cancel',
           },
           {
             guard: and(['inFinishingSavepoint', 'savepointTimedOut']),
             target: '.Idle',
             actions: ['recordObservation', { type: 'abandonSavepoint', params: { why: 'timed out' } }],
-            description: 'J.Stopping.8 (§5.7) the savepoint in flight before the stop timed out: abandon it',
+            description: 'J.Stopping.9 (§5.7) the savepoint in flight before the stop timed out: abandon it',
+          },
+          {
+            guard: and(['inStoppingIdle', 'statelessUpgrade']),
+            target: '.Cancelling',
+            actions: ['recordObservation', 'forgetStateForUpgrade'],
+            description:
+              'J.Stopping.10 upgradeMode stateless: cancel, forget the snapshots; the job restarts without state',
+          },
+          {
+            guard: and(['inStoppingIdle', 'checkpointChoicePending', 'checkpointFirst']),
+            target: '.ChoosingCheckpoint',
+            actions: 'recordObservation',
+            description:
+              'J.Stopping.11 upgradeMode last-state, or the upgrade savepoint failed or timed out: choose the newest checkpoint before cancelling',
           },
           {
             guard: and(['inStoppingIdle', 'savepointInFlight']),
             target: '.FinishingSavepoint',
             actions: 'recordObservation',
-            description: 'J.Stopping.9 a savepoint was in flight: let it finish (bounded) before stopping',
+            description: 'J.Stopping.12 a savepoint was in flight: let it finish (bounded) before stopping',
           },
           {
             guard: and(['inStoppingIdle', 'savepointWanted']),
             target: '.SavepointStop',
             actions: 'recordObservation',
             description:
-              'J.Stopping.10 (§5.7, §14.8) Automatic mode: stop-with-savepoint (not cancel-with-savepoint)',
+              'J.Stopping.13 (§5.7, §14.8) Automatic mode: stop-with-savepoint (not cancel-with-savepoint)',
           },
           {
             guard: 'inStoppingIdle',
             target: '.Cancelling',
             actions: 'recordObservation',
-            description: 'J.Stopping.11 (§5.7) Manual mode, withoutSavepoint, deletion or fallback: cancel',
+            description: 'J.Stopping.14 (§5.7) Manual mode, withoutSavepoint, deletion or fallback: cancel',
           },
-          { actions: 'recordObservation', description: 'J.Stopping.12 otherwise: wait' },
+          { actions: 'recordObservation', description: 'J.Stopping.15 otherwise: wait' },
         ],
       },
       states: {
@@ -1172,6 +1483,81 @@ export const jobMachine = setup({
           description: 'Deleting the bootstrap Job.',
           meta: { resumeAs: 'job.Stopping.Idle' },
           invoke: deleteBootstrap('Idle'),
+        },
+        ReadingSavepoint: {
+          description:
+            "Reading the job's checkpoint statistics for the savepoint a stop-with-savepoint took while its outcome was unread.",
+          meta: { resumeAs: 'job.Stopping.Idle' },
+          invoke: {
+            id: 'readSnapshots',
+            src: 'readSnapshots',
+            input: ({ context }) => ({ jobId: context.jobId ?? '' }),
+            onDone: [
+              {
+                guard: 'newSavepointRead',
+                target: 'Idle',
+                actions: ['recordTime', 'recordSavepointRead'],
+                description:
+                  "J.Stopping.R2 Flink names a savepoint newer than the one known: it is the stop's, remember it",
+              },
+              {
+                target: 'Idle',
+                actions: ['recordTime', 'markSavepointLost'],
+                description: 'J.Stopping.R3 no newer savepoint: the stop took none',
+              },
+            ],
+            onError: {
+              target: 'Idle',
+              actions: 'markSavepointLost',
+              description:
+                'J.Stopping.R4 Flink did not answer: the savepoint is lost to us, say so and go on',
+            },
+          },
+        },
+        ChoosingCheckpoint: {
+          description:
+            "An upgrade without a savepoint: read Flink's newest completed checkpoint (the recorded one if Flink does not answer), then restart from it or stop and ask.",
+          meta: { resumeAs: 'job.Stopping.Idle' },
+          invoke: {
+            id: 'readSnapshots',
+            src: 'readSnapshots',
+            input: ({ context }) => ({ jobId: context.jobId ?? '' }),
+            onDone: [
+              {
+                guard: 'checkpointYoungEnough',
+                target: 'RecordingRestore',
+                actions: ['recordTime', 'noteSnapshots', 'chooseCheckpoint'],
+                description:
+                  'J.Stopping.K1 Flink (or the watch before) names a checkpoint within maxCheckpointAge: restart from it',
+              },
+              {
+                target: 'Idle',
+                actions: ['recordTime', 'noteSnapshots', 'stopAndAsk'],
+                description:
+                  'J.Stopping.K2 no checkpoint within maxCheckpointAge: stop and ask (condition and Event), never start empty',
+              },
+            ],
+            onError: [
+              {
+                guard: 'checkpointYoungEnough',
+                target: 'RecordingRestore',
+                actions: 'chooseCheckpoint',
+                description:
+                  'J.Stopping.K3 the JobManager is unreachable or gone: the checkpoint recorded in status, if within maxCheckpointAge',
+              },
+              {
+                target: 'Idle',
+                actions: 'stopAndAsk',
+                description:
+                  'J.Stopping.K4 unreachable and no recorded checkpoint within maxCheckpointAge: stop and ask',
+              },
+            ],
+          },
+        },
+        RecordingRestore: {
+          description: 'Write-ahead: the chosen checkpoint is persisted before the job is cancelled.',
+          meta: { resumeAs: 'job.Stopping.Idle' },
+          invoke: writeAhead(RESUME_STOPPING, 'Idle', { target: 'Idle', actions: 'unchooseCheckpoint' }),
         },
         FinishingSavepoint: {
           description: 'A periodic or manual savepoint was in flight: await it before stopping.',
@@ -1198,7 +1584,8 @@ export const jobMachine = setup({
               ],
               onError: {
                 target: 'Idle',
-                actions: { type: 'abandonSavepoint', params: { why: 'its status could not be read' } },
+                description:
+                  'J.Stopping.F4 its status could not be read: keep it in flight; the next observation polls again until its deadline',
               },
             },
             waiter({
@@ -1212,16 +1599,29 @@ export const jobMachine = setup({
         },
         SavepointStop: {
           description:
-            'Stop-with-savepoint (drain=false), trigger id recorded first; bounded by taskTimeout.',
+            'Stop-with-savepoint (drain per drainOnStop), trigger id recorded first; bounded by taskTimeout.',
           entry: 'beginSavepointStop',
           initial: 'Recording',
-          invoke: waiter({
+          invoke: {
             id: 'savepointStopTimeout',
-            deadline: (context) => context.stop?.savepointDeadline ?? context.now,
-            target: 'Cancelling',
-            then: { type: 'abandonSavepointStop', params: { why: 'timed out' } },
-            description: 'J.Stopping.T1 (§14.20) stop-with-savepoint timed out: fall back to cancel, say so',
-          }),
+            src: 'waitUntil',
+            input: ({ context }) => ({ deadline: context.stop?.savepointDeadline ?? context.now }),
+            onDone: [
+              {
+                guard: 'checkpointChoicePending',
+                target: 'Idle',
+                actions: ['recordTime', { type: 'abandonSavepointStop', params: { why: 'timed out' } }],
+                description:
+                  'J.Stopping.T3 an upgrade stop-with-savepoint timed out: choose a checkpoint before cancelling (its outcome stays unread)',
+              },
+              {
+                target: 'Cancelling',
+                actions: ['recordTime', { type: 'abandonSavepointStop', params: { why: 'timed out' } }],
+                description:
+                  'J.Stopping.T1 (§14.20) stop-with-savepoint timed out: fall back to cancel, say so',
+              },
+            ],
+          },
           states: {
             Recording: {
               description: 'Write-ahead: the stop trigger id is persisted before it is sent.',
@@ -1238,7 +1638,7 @@ export const jobMachine = setup({
                   jobId: context.jobId ?? '',
                   triggerId: context.stop?.triggerId ?? '',
                   targetDirectory: context.policy.savepointTargetPath,
-                  drain: false as const,
+                  drain: context.policy.drainOnStop ?? false,
                 }),
                 onDone: { target: 'Awaiting', actions: 'recordTime' },
                 onError: {
@@ -1266,6 +1666,13 @@ export const jobMachine = setup({
                     target: 'Requesting',
                     actions: 'recordTime',
                     description: 'J.Stopping.S2 Flink never saw the stop trigger: send it, same id',
+                  },
+                  {
+                    guard: 'checkpointChoicePending',
+                    target: '#job.Stopping.Idle',
+                    actions: ['recordTime', { type: 'abandonSavepointStop', params: { why: 'failed' } }],
+                    description:
+                      'J.Stopping.S5 an upgrade stop-with-savepoint failed: choose a checkpoint before cancelling',
                   },
                   {
                     target: '#job.Stopping.Cancelling',
@@ -1313,11 +1720,20 @@ export const jobMachine = setup({
         },
         Done: {
           description: 'The Flink job is stopped: decide where to go.',
-          always: stopOutcomeRows('job', {
-            terminated: 'J.Stopping.D1 (§5.4 Stopping 5) deleting: Terminated',
-            restarted: 'J.Stopping.D2 (§5.4 Stopping 5) restart requested: Starting',
-            stopped: 'J.Stopping.D3 (§5.4 Stopping 5) otherwise: Stopped',
-          }),
+          always: [
+            {
+              guard: 'checkpointChoicePending',
+              target: 'ChoosingCheckpoint',
+              actions: 'markSavepointLost',
+              description:
+                'J.Stopping.D0 an upgrade stopped without a savepoint (job gone, savepoint lost or unread): choose a checkpoint first',
+            },
+            ...stopOutcomeRows('job', {
+              terminated: 'J.Stopping.D1 (§5.4 Stopping 5) deleting: Terminated',
+              restarted: 'J.Stopping.D2 (§5.4 Stopping 5) restart requested: Starting',
+              stopped: 'J.Stopping.D3 (§5.4 Stopping 5) otherwise: Stopped',
+            }),
+          ],
         },
       },
     },
@@ -1329,9 +1745,9 @@ export const jobMachine = setup({
         {
           guard: 'pendingStart',
           target: 'Starting',
-          actions: ['clearSavepointIfRequested', 'acceptAction'],
+          actions: ['restoreChosenAfterAsk', 'clearSavepointIfRequested', 'acceptAction'],
           description:
-            'J.Stopped.A1 (§5.4 Stopped 8) START: start (withoutSavepoint: forget the savepoint first)',
+            'J.Stopped.A1 (§5.4 Stopped 8) START: start (withoutSavepoint: forget the savepoint first; after a stop-and-ask, spec initialSavepointPath if set)',
         },
         {
           guard: 'pendingStop',

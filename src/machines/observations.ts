@@ -117,6 +117,17 @@ export type FlinkJobObservation =
 
 export type BootstrapObservation = 'absent' | 'active' | 'succeeded' | 'failed';
 
+/** Why a bootstrap Job failed, when its exit code says: the snapshot to restore has no `_metadata`. */
+export type BootstrapFailure = 'SnapshotMissing';
+
+/** A completed checkpoint or savepoint as Flink's checkpoint statistics report it. */
+export interface CompletedSnapshot {
+  /** Its external path (the directory holding `_metadata`). */
+  readonly path: string;
+  /** When it completed, epoch ms on the JobManager's clock. */
+  readonly completedAt: number;
+}
+
 export interface JobObservation {
   readonly deletionRequested: boolean;
   /** specDigest() of the job's bootstrap/jar settings. */
@@ -127,6 +138,13 @@ export interface JobObservation {
   readonly bootstrap: BootstrapObservation;
   /** The Flink job id that bootstrap Job submits (from its label/argument), null when absent. */
   readonly bootstrapJobId: string | null;
+  /** Why the failed bootstrap Job failed, when known (absent in older observations: not known). */
+  readonly bootstrapFailure?: BootstrapFailure | null;
+  /**
+   * The newest completed checkpoint of the owned job the supervisor's checkpoint watch has read
+   * (null or absent: none known from this read). The machine keeps the newest one it saw.
+   */
+  readonly latestCheckpoint?: CompletedSnapshot | null;
 }
 
 export type RequestedActionName = 'START' | 'STOP' | 'TRIGGER_SAVEPOINT' | 'FORGET_SAVEPOINT';

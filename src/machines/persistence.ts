@@ -59,6 +59,7 @@ const actionOutcome = requestedAction.extend({
 });
 const notice = z.object({ reason: z.string(), message: z.string(), at: epochMs });
 const count = z.number().int().min(0);
+const completedSnapshot = z.object({ path: z.string(), completedAt: epochMs });
 
 const jobContextSchema = z.object({
   uid: z.string().min(1),
@@ -91,6 +92,10 @@ const jobContextSchema = z.object({
       savepointDeadline: nullableMs,
       savepointAbandoned: z.boolean(),
       cancelDeadline: nullableMs,
+      // Added with upgrade modes (absent in older snapshots: nothing read, chosen or asked).
+      savepointOutcome: z.enum(['Unread', 'Completed', 'Lost']).nullable().default(null),
+      checkpoint: completedSnapshot.nullable().default(null),
+      asked: z.boolean().default(false),
     })
     .nullable(),
   stopReason: JobStopReasonSchema.nullable(),
@@ -99,6 +104,13 @@ const jobContextSchema = z.object({
   deadlines: z.object({ restartTimeoutAt: nullableMs, restartAt: nullableMs, savepointDueAt: nullableMs }),
   // Added with JobManager HA (absent in older snapshots: no recovery awaited).
   recoverUntil: nullableMs.default(null),
+  // Added with upgrade modes (absent in older snapshots: none known).
+  lastCheckpoint: completedSnapshot.nullable().default(null),
+  checkpointRestore: completedSnapshot.nullable().default(null),
+  restoredFrom: z
+    .object({ path: z.string().nullable(), kind: z.enum(['savepoint', 'checkpoint', 'none']) })
+    .nullable()
+    .default(null),
   pendingAction: requestedAction.nullable(),
   lastAction: actionOutcome.nullable(),
   notice: notice.nullable(),

@@ -12,10 +12,13 @@ import { z } from 'zod';
 export const SavepointModeSchema = z.enum(['Automatic', 'Manual']);
 export const RestartPolicySchema = z.enum(['Never', 'Always', 'OnlyIfFailed']);
 export const RescalePolicySchema = z.enum(['None', 'JobParallelism']);
+/** How a spec change or rescale carries the job's state over (docs/upgrades.md). */
+export const UpgradeModeSchema = z.enum(['savepoint', 'last-state', 'stateless']);
 
 export type SavepointMode = z.infer<typeof SavepointModeSchema>;
 export type RestartPolicy = z.infer<typeof RestartPolicySchema>;
 export type RescalePolicy = z.infer<typeof RescalePolicySchema>;
+export type UpgradeMode = z.infer<typeof UpgradeModeSchema>;
 
 /** A duration in seconds (finite, not negative). */
 const durationSeconds = z.number().min(0);
@@ -47,6 +50,12 @@ export const JobPolicySchema = z.object({
   jobParallelism: count,
   minJobParallelism: count,
   maxJobParallelism: count,
+  /** Absent in snapshots persisted before upgrade modes existed: savepoint (upgradeModeOf). */
+  upgradeMode: UpgradeModeSchema.optional(),
+  /** Every stop-with-savepoint drains the job first (Flink `--drain`). Absent: false. */
+  drainOnStop: z.boolean().optional(),
+  /** Oldest completed checkpoint an upgrade may restore. Absent: DEFAULT_MAX_CHECKPOINT_AGE_SECONDS. */
+  maxCheckpointAgeSeconds: durationSeconds.optional(),
 });
 
 /** What a FlinkCluster's spec says about TaskManagers, rescaling and timeouts. */
@@ -108,7 +117,21 @@ export const DEFAULT_JOB_POLICY: JobPolicy = {
   jobParallelism: 1,
   minJobParallelism: 0,
   maxJobParallelism: 32,
+  upgradeMode: 'savepoint',
+  drainOnStop: false,
+  maxCheckpointAgeSeconds: 600,
 };
+
+/** The checkpoint age bound when a policy has none (the CRD's default of maxCheckpointAge). */
+export const DEFAULT_MAX_CHECKPOINT_AGE_SECONDS = 600;
+
+export function upgradeModeOf(policy: Pick<JobPolicy, 'upgradeMode'>): UpgradeMode {
+  return policy.upgradeMode ?? 'savepoint';
+}
+
+export function maxCheckpointAgeMs(policy: Pick<JobPolicy, 'maxCheckpointAgeSeconds'>): number {
+  return seconds(policy.maxCheckpointAgeSeconds ?? DEFAULT_MAX_CHECKPOINT_AGE_SECONDS);
+}
 
 export const DEFAULT_CLUSTER_POLICY: ClusterPolicy = {
   taskSlots: 1,
@@ -202,6 +225,10 @@ export const JobStopReasonSchema = z.enum([
   'SpecChanged',
   'Rescale',
   'RestartRequested',
+  /** An upgrade could take no savepoint and found no checkpoint young enough: stopped, not started empty. */
+  'SnapshotUnavailable',
+  /** The snapshot to restore has no `_metadata` (the bootstrap checked): stopped, not started empty. */
+  'SnapshotMissing',
 ]);
 export type JobStopReason = z.infer<typeof JobStopReasonSchema>;
 

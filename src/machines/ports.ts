@@ -4,6 +4,7 @@
 // the AbortSignal fromPromise gives it (leaving the state aborts the call).
 import { fromPromise } from 'xstate';
 import type { PersistedEnvelope } from './envelope.ts';
+import type { CompletedSnapshot } from './observations.ts';
 
 /** Every effect may report when it finished; the machine's notion of time never goes back. */
 export interface EffectOutput {
@@ -103,12 +104,13 @@ export interface TriggerSavepointInput {
   readonly targetDirectory: string | null;
 }
 
-/** POST /jobs/:jobId/stop { drain: false, targetDirectory, triggerId } (stop-with-savepoint). */
+/** POST /jobs/:jobId/stop { drain, targetDirectory, triggerId } (stop-with-savepoint). */
 export interface StopWithSavepointInput {
   readonly jobId: string;
   readonly triggerId: string;
   readonly targetDirectory: string | null;
-  readonly drain: false;
+  /** The job's drainOnStop. */
+  readonly drain: boolean;
 }
 
 /** Poll GET /jobs/:jobId/savepoints/:triggerId until the operation is no longer IN_PROGRESS. */
@@ -122,6 +124,20 @@ export type AwaitSavepointOutput =
   | { readonly status: 'FAILED'; readonly reason: string; readonly at?: number }
   /** Flink answered 404 for the trigger id: the trigger never reached it; trigger again, same id. */
   | { readonly status: 'UNKNOWN_TRIGGER'; readonly at?: number };
+
+/**
+ * GET /jobs/:jobId/checkpoints: the newest completed checkpoint and savepoint Flink's statistics
+ * list for the job (a finished job's too, while the JobManager keeps it). Rejects when Flink does
+ * not answer; a job Flink does not know answers with both null.
+ */
+export interface ReadSnapshotsInput {
+  readonly jobId: string;
+}
+
+export interface ReadSnapshotsOutput extends EffectOutput {
+  readonly checkpoint: CompletedSnapshot | null;
+  readonly savepoint: CompletedSnapshot | null;
+}
 
 /** PATCH /jobs/:jobId?mode=cancel; 404 counts as done. */
 export interface CancelJobInput {

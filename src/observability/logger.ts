@@ -60,12 +60,25 @@ function isSecretValue(value: string): boolean {
 }
 
 /**
+ * Credentials inside a string under an innocent key: errors are logged as `String(err)`, and an
+ * HTTP client's message may quote the request's `Authorization: Bearer …` or a `?token=` query.
+ */
+const INLINE_SECRETS =
+  /\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+|([?&](?:access_token|token|password)=)[^&\s"']+/gi;
+
+function redactInline(value: string): string {
+  return value.replace(INLINE_SECRETS, (match: string, scheme?: string, query?: string) =>
+    scheme ? `${scheme} ${CENSOR}` : query ? `${query}${CENSOR}` : match,
+  );
+}
+
+/**
  * A copy of `value` with secrets censored at any depth (objects, arrays, errors), cycle-safe and
  * depth-bounded; the input is never mutated. Errors are serialized first (as pino would) so their
  * own fields (`err.config.token`) are walked too.
  */
 export function redactDeep(value: unknown, depth = 0, ancestors: object[] = []): unknown {
-  if (typeof value === 'string') return isSecretValue(value) ? CENSOR : value;
+  if (typeof value === 'string') return isSecretValue(value) ? CENSOR : redactInline(value);
   if (value === null || typeof value !== 'object') return value;
   if (ancestors.includes(value)) return '[Circular]';
   if (depth >= MAX_DEPTH) return '[truncated]';

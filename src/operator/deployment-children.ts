@@ -9,7 +9,7 @@ import {
   MANAGED_BY,
 } from '../api/names.ts';
 import { defaultSavepointTargetPath } from '../api/storage.ts';
-import { savepointsAreAutomatic } from '../api/flink-job.ts';
+import { DEFAULT_MAX_CHECKPOINT_AGE_SECONDS, savepointsAreAutomatic } from '../api/flink-job.ts';
 import { ownerReference } from '../api/owner-references.ts';
 import { specDigest } from '../machines/ids.ts';
 
@@ -76,8 +76,20 @@ export function jobDigests(
       restart: job.spec.restart,
       min: job.spec.minJobParallelism,
       max: job.spec.maxJobParallelism,
+      // Left out while at their defaults, so jobs without them keep the digest they had.
+      ...upgradeFieldsOf(job.spec),
     }),
   };
+}
+
+/** The upgrade settings of a job (docs/upgrades.md) that differ from their defaults. */
+function upgradeFieldsOf(spec: FlinkDeployment['spec']['jobs'][number]['spec']): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (spec.upgradeMode !== 'savepoint') fields['upgradeMode'] = spec.upgradeMode;
+  if (spec.drainOnStop) fields['drainOnStop'] = true;
+  if (spec.maxCheckpointAge !== DEFAULT_MAX_CHECKPOINT_AGE_SECONDS)
+    fields['maxCheckpointAge'] = spec.maxCheckpointAge;
+  return fields;
 }
 
 export function childLabels(deployment: FlinkDeployment, jobName?: string): Record<string, string> {

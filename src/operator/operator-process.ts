@@ -5,6 +5,7 @@ import { KubeEventRecorder } from '../kube/event-recorder.ts';
 import type { LeaderElector } from '../kube/lease-elector.ts';
 import { startLeaderElectedLoop, type LeaderElectedLoop } from '../kube/leader-elected-loop.ts';
 import { KubeLeaseStore } from '../kube/lease-store.ts';
+import { boundedKubeConfig } from '../kube/request-bounds.ts';
 import { startHealthServer, type HealthServer } from '../observability/health-server.ts';
 import { createRegistry } from '../observability/metrics.ts';
 import { startControlApi, type ControlApi, type ControlApiTls } from '../control-api/control-api-server.ts';
@@ -44,11 +45,15 @@ export async function startOperatorProcess(o: OperatorProcessOptions): Promise<R
   const clock = o.clock ?? systemClock;
   const registry = createRegistry(OPERATOR_METRICS_PREFIX);
   const metrics = operatorMetrics(registry);
-  const events = new KubeEventRecorder(o.kubeConfig, 'flinkvisor-operator', o.identity, clock, (err) =>
+  const election: { loop?: LeaderElectedLoop } = {};
+  // Every API request is bounded in time; the leader's own are also cancelled when leadership ends.
+  const bounded = boundedKubeConfig(o.kubeConfig);
+  const asLeader = boundedKubeConfig(o.kubeConfig, { cancelWhen: () => election.loop?.leadership() });
+  const events = new KubeEventRecorder(asLeader, 'flinkvisor-operator', o.identity, clock, (err) =>
     o.log.debug({ err: String(err) }, 'event not recorded'),
   );
   const operator = new Operator({
-    kubeConfig: o.kubeConfig,
+    kubeConfig: asLeader,
     namespaces: o.namespaces,
     clock,
     log: o.log,
@@ -60,7 +65,7 @@ export async function startOperatorProcess(o: OperatorProcessOptions): Promise<R
   // Created before campaigning; the loop starts once caches are warm (below).
   const startLoop = () =>
     startLeaderElectedLoop({
-      store: new KubeLeaseStore(o.kubeConfig, o.leaseNamespace, OPERATOR_LEASE_NAME, {
+      store: new KubeLeaseStore(bounded, o.leaseNamespace, OPERATOR_LEASE_NAME, {
         'app.kubernetes.io/managed-by': 'flinkvisor',
       }),
       identity: o.identity,
@@ -68,8 +73,8 @@ export async function startOperatorProcess(o: OperatorProcessOptions): Promise<R
       log: o.log,
       leaderGauge: metrics.leader,
       lead: (signal) => operator.lead(signal),
+      drain: () => operator.drain(),
     });
-  const election: { loop?: LeaderElectedLoop } = {};
   const health = await startHealthServer({
     host: o.monitoring.host,
     port: o.monitoring.port,
@@ -80,7 +85,7 @@ export async function startOperatorProcess(o: OperatorProcessOptions): Promise<R
   await operator.start();
   const api = o.api
     ? await startControlApi({
-        kubeConfig: o.kubeConfig,
+        kubeConfig: bounded,
         namespaces: o.namespaces,
         defaultNamespace: o.leaseNamespace,
         host: o.api.host,

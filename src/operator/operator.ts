@@ -125,6 +125,11 @@ export class Operator {
     this.#synced = true;
   }
 
+  /** A clean shutdown, while still leading: no new reconcile starts; the ones in flight finish. */
+  drain(): Promise<void> {
+    return this.#queue.drain();
+  }
+
   stop(): void {
     this.#queue.stop();
     for (const informer of this.#allInformers()) informer.stop();

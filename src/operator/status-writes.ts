@@ -38,8 +38,11 @@ export function mergePatchChanges(target: unknown, patch: unknown): boolean {
  * Merge-patches `desired` into the status of `object` when, and only when, that changes it
  * (`timestamp`, which says when the status was last written, is not compared). `onWrite` adds
  * fields to a write that does happen: the FlinkDeployment's `timestamp` goes there, so it moves
- * only with a real change. A resource gone (404) or changed meanwhile (409) is no failure: its own
- * watch event brings the next pass. True when it sent a write.
+ * only with a real change. The patch is preconditioned on the resourceVersion `desired` was
+ * decided from, so a decision made on a stale cache is never applied over a newer object: that
+ * write fails with 409, and the watch event of the change that caused it brings the next pass,
+ * which decides again from the new state. A resource gone (404) or changed meanwhile (409) is no
+ * failure. True when the write was stored.
  */
 export async function writeStatusIfChanged(
   resources: CustomResourceClient,
@@ -52,10 +55,14 @@ export async function writeStatusIfChanged(
   if (!mergePatchChanges(object.status ?? {}, compared)) return false;
   try {
     await resources.patchStatus(kind, object.metadata.namespace ?? '', object.metadata.name ?? '', {
+      ...(object.metadata.resourceVersion
+        ? { metadata: { resourceVersion: object.metadata.resourceVersion } }
+        : {}),
       status: { ...compared, ...onWrite },
     });
   } catch (err) {
     if (!isNotFound(err) && !isConflict(err)) throw err;
+    return false;
   }
   return true;
 }

@@ -1,5 +1,6 @@
 import type { V1Job } from '@kubernetes/client-node';
-import type { BootstrapObservation } from '../machines/observations.ts';
+import type { BootstrapFailure, BootstrapObservation } from '../machines/observations.ts';
+import { BOOTSTRAP_EXIT } from '../bootstrap/exit-codes.ts';
 import { FLINK_JOB_ID_LABEL } from './resource-builders.ts';
 
 /**
@@ -18,6 +19,18 @@ export interface BootstrapReading {
   readonly bootstrapJobId: string | null;
   /** The Job is still being deleted after `giveUpAfterMs`: treated as absent. */
   readonly gaveUp: boolean;
+  /** Why a failed Job failed, when its exit code says (podFailurePolicy names it); else null. */
+  readonly bootstrapFailure: BootstrapFailure | null;
+}
+
+/**
+ * The exit code Kubernetes names in the Failed condition of a Job that podFailurePolicy failed
+ * ("Container bootstrap for pod ns/x failed with exit code 66 matching FailJob rule at index 0").
+ */
+function bootstrapFailure(job: V1Job): BootstrapFailure | null {
+  const failed = job.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+  const code = /exit code (\d+)/.exec(failed?.message ?? '')?.[1];
+  return code === String(BOOTSTRAP_EXIT.snapshotMissing) ? 'SnapshotMissing' : null;
 }
 
 export function readBootstrap(
@@ -25,12 +38,12 @@ export function readBootstrap(
   nowMs: number,
   giveUpAfterMs: number,
 ): BootstrapReading {
-  if (!job) return { bootstrap: 'absent', bootstrapJobId: null, gaveUp: false };
+  if (!job) return { bootstrap: 'absent', bootstrapJobId: null, gaveUp: false, bootstrapFailure: null };
   const deletingSince = job.metadata?.deletionTimestamp
     ? new Date(job.metadata.deletionTimestamp).getTime()
     : undefined;
   if (deletingSince !== undefined && nowMs - deletingSince > giveUpAfterMs) {
-    return { bootstrap: 'absent', bootstrapJobId: null, gaveUp: true };
+    return { bootstrap: 'absent', bootstrapJobId: null, gaveUp: true, bootstrapFailure: null };
   }
   const status = job.status;
   const bootstrap: BootstrapObservation =
@@ -39,5 +52,10 @@ export function readBootstrap(
       : status?.conditions?.some((c) => c.type === 'Failed' && c.status === 'True')
         ? 'failed'
         : 'active';
-  return { bootstrap, bootstrapJobId: job.metadata?.labels?.[FLINK_JOB_ID_LABEL] ?? null, gaveUp: false };
+  return {
+    bootstrap,
+    bootstrapJobId: job.metadata?.labels?.[FLINK_JOB_ID_LABEL] ?? null,
+    gaveUp: false,
+    bootstrapFailure: bootstrap === 'failed' ? bootstrapFailure(job) : null,
+  };
 }

@@ -33,7 +33,13 @@ export function checkpointSettings(config: FlinkCheckpointConfig): CheckpointSet
 /** One read of `GET /jobs/:jobid/checkpoints`, reduced to what the verdict needs. */
 export interface CheckpointStats {
   /** The latest completed checkpoint (never a savepoint); `at` is Flink's clock. */
-  readonly lastCompleted: { readonly id: number; readonly at: number; readonly durationMs: number } | null;
+  readonly lastCompleted: {
+    readonly id: number;
+    readonly at: number;
+    readonly durationMs: number;
+    /** Where it lies (null: not externalized); upgrades may restore it (docs/upgrades.md). */
+    readonly path?: string | null;
+  } | null;
   /** Checkpoints that failed after the last completed one, as far as Flink's history goes back. */
   readonly failedSince: number;
   /** The newest of those failures' message, if Flink gave one. */
@@ -52,6 +58,7 @@ export function checkpointStats(stats: FlinkCheckpointingStatistics): Checkpoint
           completed.latest_ack_timestamp ??
           (completed.trigger_timestamp ?? 0) + (completed.end_to_end_duration ?? 0),
         durationMs: completed.end_to_end_duration ?? 0,
+        path: completed.external_path ?? null,
       }
     : null;
   const failed = stats.history

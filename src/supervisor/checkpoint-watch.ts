@@ -1,7 +1,7 @@
 // The supervisor's watch on one FlinkJob's checkpoints: reads Flink's checkpoint statistics only when
 // checkpoint-progress.ts says a read is due (never on every poll), keeps what it needs between reads,
 // and hands the status report its verdict and the notices the Event a change deserves.
-import type { FlinkJobObservation } from '../machines/observations.ts';
+import type { CompletedSnapshot, FlinkJobObservation } from '../machines/observations.ts';
 import {
   checkpointNotice,
   judgeCheckpoints,
@@ -57,10 +57,20 @@ const WATCHED_STATES: ReadonlySet<FlinkJobObservation> = new Set(['RUNNING', 'RE
 export class CheckpointWatch {
   #verdict: CheckpointVerdict | null;
   #job: JobWatch | null = null;
+  #latest: CompletedSnapshot | null = null;
 
   /** `stored`: the verdict the status carries now (storedCheckpointVerdict). */
   constructor(stored: CheckpointVerdict | null) {
     this.#verdict = stored;
+  }
+
+  /**
+   * The newest completed checkpoint with a path a read of `jobId` saw (Flink's clock), or null
+   * (another job is watched, or none was read). The job machine keeps it in status
+   * (lastCheckpoint): what an upgrade restores when the JobManager is gone.
+   */
+  latestCheckpointOf(jobId: string | null): CompletedSnapshot | null {
+    return jobId !== null && this.#job?.jobId === jobId ? this.#latest : null;
   }
 
   /** The CheckpointsProgressing condition to report; null: none (no job, or no periodic checkpoints). */
@@ -80,9 +90,11 @@ export class CheckpointWatch {
   ): Promise<CheckpointChange> {
     if (jobId === null) {
       this.#job = null;
+      this.#latest = null;
       return this.#say(null);
     }
     if (this.#job?.jobId !== jobId) {
+      this.#latest = null;
       if (flinkJob !== 'RUNNING') return UNCHANGED;
       this.#job = {
         jobId,
@@ -111,6 +123,7 @@ export class CheckpointWatch {
 
   #judge(job: JobWatch, settings: CheckpointSettings, stats: CheckpointStats, now: number): CheckpointChange {
     const last = stats.lastCompleted;
+    if (last?.path) this.#latest = { path: last.path, completedAt: last.at };
     if (last === null && job.sawCompleted) {
       // Flink's statistics began anew (a new JobManager, maybe with another clock): count again.
       job.since = now;

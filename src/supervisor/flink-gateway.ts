@@ -1,7 +1,10 @@
 import ipaddr from 'ipaddr.js';
 import { FlinkNotFoundError } from '../flink/errors.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
+import type { FlinkCheckpointingStatistics } from '../flink/schemas.ts';
+import type { ReadSnapshotsOutput } from '../machines/ports.ts';
 import type {
+  CompletedSnapshot,
   FlinkJobListing,
   FlinkJobObservation,
   FlinkJobState,
@@ -64,6 +67,38 @@ export function checkpointReader(client: FlinkRestClient, timeoutMs: number): Ch
     stats: async (jobId) =>
       checkpointStats(await client.getCheckpoints(jobId, { signal: AbortSignal.timeout(timeoutMs) })),
   };
+}
+
+type SnapshotStats = NonNullable<NonNullable<FlinkCheckpointingStatistics['latest']>['completed']>;
+
+/** A completed checkpoint or savepoint of Flink's statistics with a path to restore, or null. */
+export function completedSnapshot(stats: SnapshotStats | null | undefined): CompletedSnapshot | null {
+  if (!stats?.external_path || stats.status !== 'COMPLETED') return null;
+  const completedAt =
+    stats.latest_ack_timestamp ?? (stats.trigger_timestamp ?? 0) + (stats.end_to_end_duration ?? 0);
+  return { path: stats.external_path, completedAt };
+}
+
+/**
+ * The newest completed checkpoint and savepoint Flink lists for a job (a finished job's too, while
+ * the JobManager keeps it). A job Flink does not know has neither; any other failure rejects.
+ */
+export async function readSnapshots(
+  client: FlinkRestClient,
+  jobId: string,
+  timeoutMs: number,
+): Promise<Omit<ReadSnapshotsOutput, 'at'>> {
+  if (!jobId) return { checkpoint: null, savepoint: null };
+  try {
+    const stats = await client.getCheckpoints(jobId, { signal: AbortSignal.timeout(timeoutMs) });
+    return {
+      checkpoint: completedSnapshot(stats.latest?.completed),
+      savepoint: completedSnapshot(stats.latest?.savepoint),
+    };
+  } catch (err) {
+    if (err instanceof FlinkNotFoundError) return { checkpoint: null, savepoint: null };
+    throw err;
+  }
 }
 
 /** An address in the form Kubernetes writes pod IPs (IPv6 compressed, RFC 5952), or undefined. */

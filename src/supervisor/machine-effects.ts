@@ -23,6 +23,8 @@ import type {
   EnsureJobManagerInput,
   EnsureJobManagerServiceInput,
   PersistInput,
+  ReadSnapshotsInput,
+  ReadSnapshotsOutput,
   RemoveHighAvailabilityConfigMapsInput,
   RemoveHighAvailabilityConfigMapsOutput,
   ScaleTaskManagersInput,
@@ -33,7 +35,7 @@ import type {
   WaitUntilInput,
 } from '../machines/ports.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
-import { taskManagerHost } from './flink-gateway.ts';
+import { readSnapshots, taskManagerHost } from './flink-gateway.ts';
 import type { OwnedObjectWriter } from './owned-objects.ts';
 import {
   autoCleanDirectories,
@@ -263,11 +265,15 @@ export interface JobEffectDeps {
   readonly objects: OwnedObjectWriter;
   readonly flink: () => FlinkRestClient;
   readonly job: () => FlinkJob | undefined;
+  /** The cluster as last read (a restoring bootstrap checks its snapshot on the cluster's storage). */
+  readonly cluster?: () => FlinkCluster | undefined;
   /** Writes the envelope through the job's status writer; resolves once stored. */
   readonly persist: (envelope: PersistedEnvelope) => Promise<void>;
   readonly allowPrivateNetworks: boolean;
   readonly jobManagerUrl?: string;
   readonly pollIntervalMs: number;
+  /** Bound of one read of Flink (the observation's timeout); 3 s when absent. */
+  readonly flinkTimeoutMs?: number;
   readonly log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -301,6 +307,7 @@ export function jobEffects(deps: JobEffectDeps) {
         throw new Error(`bootstrap Job ${name} of an earlier submission is still being deleted`);
       }
       if (!existing) {
+        const cluster = deps.cluster?.();
         await deps.objects.createJob(
           bootstrapJob(job, {
             jobId: input.jobId,
@@ -309,6 +316,7 @@ export function jobEffects(deps: JobEffectDeps) {
             savepointPath: input.savepointPath,
             allowPrivateNetworks: deps.allowPrivateNetworks,
             ...(deps.jobManagerUrl ? { jobManagerUrl: deps.jobManagerUrl } : {}),
+            ...(cluster ? { cluster } : {}),
           }),
         );
         deps.log('bootstrap job created', {
@@ -341,12 +349,16 @@ export function jobEffects(deps: JobEffectDeps) {
         input.jobId,
         {
           triggerId: input.triggerId,
-          drain: false,
+          drain: input.drain,
           ...(input.targetDirectory ? { targetDirectory: input.targetDirectory } : {}),
         },
         { signal },
       );
-      deps.log('stop with savepoint requested', { jobId: input.jobId, triggerId: input.triggerId });
+      deps.log('stop with savepoint requested', {
+        jobId: input.jobId,
+        triggerId: input.triggerId,
+        drain: input.drain,
+      });
       return { at: deps.clock.now() };
     }),
     awaitSavepoint: fromPromise<AwaitSavepointOutput, AwaitSavepointInput>(async ({ input, signal }) => {
@@ -367,6 +379,11 @@ export function jobEffects(deps: JobEffectDeps) {
         }
         await deps.clock.sleep(Math.max(500, Math.floor(deps.pollIntervalMs / 2)), signal);
       }
+    }),
+    readSnapshots: fromPromise<ReadSnapshotsOutput, ReadSnapshotsInput>(async ({ input }) => {
+      const snapshots = await readSnapshots(deps.flink(), input.jobId, deps.flinkTimeoutMs ?? 3000);
+      deps.log('snapshots read', { jobId: input.jobId, ...snapshots });
+      return { ...snapshots, at: deps.clock.now() };
     }),
     cancelJob: fromPromise<EffectOutput, CancelJobInput>(async ({ input, signal }) => {
       try {

@@ -7,22 +7,32 @@ import type { EventType } from '../kube/event-recorder.ts';
 import { retryOnConflict } from '../kube/retry-on-conflict.ts';
 import type { ActionRequestedEvent, RequestedActionName } from '../machines/observations.ts';
 import type { InvalidAction, ReportedContext } from './resource-host.ts';
-import { isSaneActionTime } from '../api/action-time.ts';
+import { MAX_ACTION_STAMP_AHEAD_MS, parseActionStamp } from '../api/action-time.ts';
+
+export { parseActionStamp };
 
 /**
- * `<epoch ms>` or `<epoch ms>:<ACTION>`: the identity of a requested action. A time that is not
- * sane (see isSaneActionTime) is no identity: the request is stamped again with the supervisor's.
+ * The persisted machine snapshot with every recorded request time that lies beyond the accepted
+ * window ahead of `now` (1e300, a clock far ahead when it was stored) brought back to `now`. A
+ * machine ignores any request not newer than its last one, so one such time restored as is would
+ * make every later request look old, and be cleared unanswered, forever. Restored snapshots pass
+ * through here; anything that is not an envelope with a context is returned as is.
  */
-export function parseActionStamp(
-  stamp: string | undefined,
-  now: number,
-): { at: number; action?: string } | undefined {
-  if (!stamp) return undefined;
-  const [at, action] = stamp.split(':');
-  if (!at || !/^\d+$/.test(at)) return undefined;
-  const ms = Number(at);
-  if (!isSaneActionTime(ms, now)) return undefined;
-  return action ? { at: ms, action: action.toUpperCase() } : { at: ms };
+export function withSaneActionTimes(machine: unknown, now: number): unknown {
+  if (!machine || typeof machine !== 'object') return machine;
+  const context = (machine as { context?: unknown }).context;
+  if (!context || typeof context !== 'object') return machine;
+  const fixed: Record<string, unknown> = { ...(context as Record<string, unknown>) };
+  let changed = false;
+  for (const field of ['lastAction', 'pendingAction']) {
+    const action = fixed[field] as { requestedAt?: unknown } | null | undefined;
+    const at = action?.requestedAt;
+    if (typeof at === 'number' && !(at <= now + MAX_ACTION_STAMP_AHEAD_MS)) {
+      fixed[field] = { ...action, requestedAt: now };
+      changed = true;
+    }
+  }
+  return changed ? { ...(machine as Record<string, unknown>), context: fixed } : machine;
 }
 
 /** A key as one JSON Pointer token (RFC 6901): `~` and `/` escaped. */

@@ -369,6 +369,25 @@ export interface BootstrapJobInput {
   /** Allow jar downloads from private networks (supervisor configuration). */
   readonly allowPrivateNetworks: boolean;
   readonly jobManagerUrl?: string;
+  /**
+   * The cluster: with state on S3, a restoring bootstrap checks the snapshot's `_metadata` there,
+   * with the Flink pods' credentials (docs/upgrades.md).
+   */
+  readonly cluster?: FlinkCluster;
+}
+
+/** Arguments and environment a restoring bootstrap needs to look for the snapshot on S3. */
+function snapshotCheckAccess(input: BootstrapJobInput): { args: string[]; env: V1EnvVar[] } {
+  const storage = input.cluster?.spec.storage;
+  const onS3 = storage !== undefined && storage.scheme !== 'file';
+  if (!input.savepointPath || !onS3 || !/^s3[ap]?:\/\//.test(input.savepointPath))
+    return { args: [], env: [] };
+  const endpoint = storage.s3?.endpoint;
+  const region = input.cluster?.spec.flinkConfiguration?.['s3.endpoint.region'] ?? 'us-east-1';
+  return {
+    args: [...(endpoint ? [`--s3-endpoint=${endpoint}`] : []), `--s3-region=${region}`],
+    env: storageCredentialEnv(storage),
+  };
 }
 
 /**
@@ -380,6 +399,7 @@ export function bootstrapJob(job: FlinkJob, input: BootstrapJobInput): V1Job {
   const name = job.metadata.name ?? '';
   const namespace = job.metadata.namespace ?? 'default';
   const clusterName = job.spec.clusterName;
+  const snapshotCheck = snapshotCheckAccess(input);
   const args = [
     'bootstrap',
     'run',
@@ -395,6 +415,7 @@ export function bootstrapJob(job: FlinkJob, input: BootstrapJobInput): V1Job {
     ...(job.spec.savepoint.allowNonRestoredState ? ['--allow-non-restored-state'] : []),
     ...(input.allowPrivateNetworks ? ['--allow-private-networks'] : []),
     ...(input.jobManagerUrl ? [`--jobmanager-url=${input.jobManagerUrl}`] : []),
+    ...snapshotCheck.args,
     ...(b.arguments ?? []).map((a) => `--argument=${a}`),
   ];
   const labels = {
@@ -416,7 +437,15 @@ export function bootstrapJob(job: FlinkJob, input: BootstrapJobInput): V1Job {
     spec: {
       backoffLimit: 3,
       podFailurePolicy: {
-        rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [BOOTSTRAP_EXIT.permanent] } }],
+        rules: [
+          {
+            action: 'FailJob',
+            onExitCodes: {
+              operator: 'In',
+              values: [BOOTSTRAP_EXIT.permanent, BOOTSTRAP_EXIT.snapshotMissing],
+            },
+          },
+        ],
       },
       template: {
         metadata: { labels, ...(b.annotations ? { annotations: { ...b.annotations } } : {}) },
@@ -429,7 +458,7 @@ export function bootstrapJob(job: FlinkJob, input: BootstrapJobInput): V1Job {
               image: b.image,
               imagePullPolicy: b.pullPolicy,
               args,
-              env: [...downwardEnv, ...(b.environment ?? [])],
+              env: [...downwardEnv, ...snapshotCheck.env, ...(b.environment ?? [])],
               ...(b.environmentFrom ? { envFrom: [...b.environmentFrom] } : {}),
               ...(b.volumeMounts ? { volumeMounts: [...b.volumeMounts] } : {}),
               resources: toV1ResourceRequirements(b.resources),

@@ -46,6 +46,9 @@ export function jobPolicy(job: FlinkJob, cluster: FlinkCluster | undefined): Job
     jobParallelism: s.jobParallelism,
     minJobParallelism: s.minJobParallelism,
     maxJobParallelism: s.maxJobParallelism,
+    upgradeMode: s.upgradeMode,
+    drainOnStop: s.drainOnStop,
+    maxCheckpointAgeSeconds: s.maxCheckpointAge,
   };
 }
 

@@ -150,6 +150,14 @@ export function reportConditions(report: ClusterReport | JobReport, resourceStat
     const storage = storageAccessVerdict(context.notice, report.storage, report.namespace ?? '');
     if (storage)
       conditions.set(CONDITION_TYPES.storageAccessible, storage.accessible, storage.reason, storage.message);
+    const restorable = stateRestorable(report.snapshot);
+    if (restorable)
+      conditions.set(
+        CONDITION_TYPES.stateRestorable,
+        restorable.status,
+        restorable.reason,
+        restorable.message,
+      );
     const checkpoints = report.checkpoints;
     if (checkpoints)
       conditions.set(
@@ -227,8 +235,51 @@ export function statusFromSnapshot(report: ClusterReport | JobReport): Record<st
     ...(j.savepointAt ? { savepointTimestamp: iso(j.savepointAt) } : {}),
     ...(j.lastSavepointRequestAt ? { savepointRequestTimestamp: iso(j.lastSavepointRequestAt) } : {}),
     ...(job
-      ? { savepointMode: job.spec.savepoint.savepointMode, restartPolicy: job.spec.restart.restartPolicy }
+      ? {
+          savepointMode: job.spec.savepoint.savepointMode,
+          restartPolicy: job.spec.restart.restartPolicy,
+          upgradeMode: job.spec.upgradeMode,
+        }
       : {}),
+    ...(j.restoredFrom
+      ? { restoredFrom: { path: j.restoredFrom.path ?? '', kind: j.restoredFrom.kind } }
+      : {}),
+    ...(j.lastCheckpoint
+      ? { lastCheckpoint: { path: j.lastCheckpoint.path, completedAt: iso(j.lastCheckpoint.completedAt) } }
+      : {}),
+  };
+}
+
+/**
+ * StateRestorable: False while an upgrade left the job stopped for want of a snapshot (the
+ * machine's notice says what the user can do); else True naming what the latest submission
+ * restored; null (left as stored) before either.
+ */
+export function stateRestorable(
+  snapshot: MachineState<JobContext>,
+): { status: boolean; reason: string; message: string } | null {
+  const c = snapshot.context;
+  const stopped = lifecycleState(snapshot.value) === 'Stopped';
+  if (stopped && (c.stopReason === 'SnapshotUnavailable' || c.stopReason === 'SnapshotMissing')) {
+    const reason =
+      c.stopReason === 'SnapshotMissing'
+        ? CONDITION_REASONS.snapshotMissing
+        : CONDITION_REASONS.snapshotUnavailable;
+    const said = c.notice?.reason === c.stopReason ? c.notice.message : 'no snapshot to restore';
+    return { status: false, reason, message: said };
+  }
+  const restored = c.restoredFrom;
+  if (!restored) return null;
+  if (restored.kind === 'none')
+    return {
+      status: true,
+      reason: CONDITION_REASONS.startedWithoutState,
+      message: 'the latest submission started without state',
+    };
+  return {
+    status: true,
+    reason: CONDITION_REASONS.restoringSnapshot,
+    message: `the latest submission restored ${restored.kind} ${restored.path ?? ''}`,
   };
 }
 

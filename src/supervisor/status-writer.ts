@@ -1,14 +1,18 @@
 import type { KindNames } from '../api/names.ts';
-import type { CustomResourceClient } from '../kube/custom-resource-client.ts';
+import type { CustomObject, CustomResourceClient } from '../kube/custom-resource-client.ts';
 import { isNotFound } from '../kube/errors.ts';
 import { retryOnConflict } from '../kube/retry-on-conflict.ts';
 import { stableStringify } from '../machines/ids.ts';
 
 /**
- * The single writer of one resource's status (the whole status is replaced). Writes are serialized (latest wins), skipped when
- * nothing but volatile fields changed, and preconditioned on the resourceVersion: a conflict re-reads
- * the object and retries. `submit` resolves once that status (or a later one) is stored, which is
- * what the machines' write-ahead `persist` step waits for.
+ * The single writer of one resource's status (the whole status is replaced). Writes are serialized
+ * (latest wins), skipped when nothing but volatile fields changed, and preconditioned on the
+ * resourceVersion. A conflict (409) is never answered by re-applying the old decision: the writer
+ * re-reads the object and decides again from it (`retryOnConflict`'s shape). When the stored machine
+ * snapshot is no longer the one this writer last stored or read, another writer (a second leader)
+ * has persisted state since: the write is refused with `StatusSupersededError` and the caller
+ * restores from the stored status. `submit` resolves once that status (or a later one) is stored,
+ * which is what the machines' write-ahead `persist` step waits for.
  */
 export interface StatusWriterOptions {
   readonly client: CustomResourceClient;
@@ -37,13 +41,28 @@ export function comparableStatus(status: Record<string, unknown>): string {
   });
 }
 
+/**
+ * The stored status carries a machine snapshot this writer did not write nor start from: someone else
+ * persisted the machine since (another leader). Overwriting it could undo their write-ahead record.
+ */
+export class StatusSupersededError extends Error {}
+
+/** The status to write, decided again from the object as it is now (after a 409, from a fresh read). */
+export type DecideStatus = (current: CustomObject) => Record<string, unknown>;
+
+function comparableMachine(status: Record<string, unknown> | undefined): string {
+  return comparableStatus({ machine: status?.['machine'] });
+}
+
 /** No pause between tries: the re-read of the resourceVersion is the wait (and tests need no timers). */
 const IMMEDIATE_RETRY = { sleep: async () => undefined };
 
 export class StatusWriter {
   readonly #o: StatusWriterOptions;
-  #pending: Record<string, unknown> | undefined;
+  #pending: { status: Record<string, unknown>; decide: DecideStatus | undefined } | undefined;
   #lastWritten: string | undefined;
+  /** The machine snapshot as this writer last stored or first read it (comparable form). */
+  #ownMachine: string | undefined;
   #resourceVersion: string | undefined;
   #chain: Promise<void> = Promise.resolve();
   #gone = false;
@@ -61,33 +80,57 @@ export class StatusWriter {
   /** Seeds the "already stored" state from the object read at start, so an unchanged status is not rewritten. */
   seed(status: Record<string, unknown> | undefined): void {
     if (status && this.#lastWritten === undefined) this.#lastWritten = comparableStatus(status);
+    this.#ownMachine ??= comparableMachine(status);
   }
 
-  submit(status: Record<string, unknown>): Promise<void> {
-    this.#pending = status;
+  /** Resolves once every submitted status is stored or has failed (a clean shutdown waits for it). */
+  settled(): Promise<void> {
+    return this.#chain;
+  }
+
+  /**
+   * Stores `status`. `decide` computes it again from a freshly read object after a conflict (the
+   * generation, the stored conditions may have moved); without it the same status is kept.
+   */
+  submit(status: Record<string, unknown>, decide?: DecideStatus): Promise<void> {
+    this.#pending = { status, decide };
     const run = this.#chain.then(() => this.#flush());
     this.#chain = run.catch(() => undefined);
     return run;
   }
 
   async #flush(): Promise<void> {
-    const status = this.#pending;
+    const pending = this.#pending;
     this.#pending = undefined;
-    if (!status || this.#gone) return;
-    const comparable = comparableStatus(status);
+    if (!pending || this.#gone) return;
+    let status = pending.status;
+    let comparable = comparableStatus(status);
     if (comparable === this.#lastWritten) return;
-    // The status is the machine's whole decision, so a conflict (someone else wrote the object:
-    // an annotation, a spec change) only needs the new resourceVersion, not a new decision.
     let rv = this.#resourceVersion ?? this.#o.initialResourceVersion();
     try {
       await retryOnConflict(async (tryNumber) => {
         if (!rv || tryNumber > 1) {
+          // The 409 says the decision was made on a stale object: read it and decide again.
           const fresh = await this.#o.client.get(this.#o.kind, this.#o.namespace, this.#o.name);
           if (!fresh) {
             this.#gone = true;
             return;
           }
+          const stored = comparableMachine(fresh.status);
+          if (this.#ownMachine !== undefined && stored !== this.#ownMachine) {
+            throw new StatusSupersededError(
+              `${this.#o.kind.kind} ${this.#o.namespace}/${this.#o.name}: the stored machine snapshot was written by another writer`,
+            );
+          }
           rv = fresh.metadata.resourceVersion ?? '';
+          if (pending.decide) {
+            status = pending.decide(fresh);
+            comparable = comparableStatus(status);
+          }
+          if (fresh.status && comparable === comparableStatus(fresh.status)) {
+            this.#lastWritten = comparable; // already stored as decided
+            return;
+          }
         }
         const written = await this.#o.client.replaceStatus(
           this.#o.kind,
@@ -98,6 +141,7 @@ export class StatusWriter {
         );
         this.#resourceVersion = written.metadata.resourceVersion;
         this.#lastWritten = comparable;
+        this.#ownMachine = comparableMachine(status);
         this.writes++;
         this.#o.onWrite?.();
       }, IMMEDIATE_RETRY);

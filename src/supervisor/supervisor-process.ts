@@ -8,11 +8,13 @@ import { KubeEventRecorder } from '../kube/event-recorder.ts';
 import type { LeaderElector, LeaderElectorOptions } from '../kube/lease-elector.ts';
 import { startLeaderElectedLoop, type LeaderElectedLoop } from '../kube/leader-elected-loop.ts';
 import { KubeLeaseStore } from '../kube/lease-store.ts';
+import { boundedKubeConfig } from '../kube/request-bounds.ts';
 import { startHealthServer, type HealthServer } from '../observability/health-server.ts';
 import { createRegistry } from '../observability/metrics.ts';
 import { MachineJournal } from '../visualizer/machine-journal.ts';
 import { startDebugServer } from '../visualizer/debug-server.ts';
 import { Supervisor } from './supervisor.ts';
+import { informerCaches } from './supervisor-caches.ts';
 import { supervisorMetrics } from './supervisor-metrics.ts';
 
 export interface SupervisorProcessOptions {
@@ -37,7 +39,7 @@ export interface RunningSupervisor {
   readonly health: HealthServer;
   /** Resolves when the process should exit: `lost` (the lease was lost: exit non-zero) or `stopped`. */
   readonly done: Promise<'lost' | 'stopped'>;
-  /** Clean shutdown: stop acting, then release the lease so a successor need not wait. */
+  /** Clean shutdown: finish the pass in flight, stop acting, then release the lease so a successor need not wait. */
   shutdown(): Promise<void>;
 }
 
@@ -53,13 +55,20 @@ export async function startSupervisorProcess(o: SupervisorProcessOptions): Promi
   const clock = o.clock ?? systemClock;
   const registry = createRegistry('flinkvisor_supervisor');
   const metrics = supervisorMetrics(registry);
-  const events = new KubeEventRecorder(o.kubeConfig, 'flinkvisor-supervisor', o.identity, clock, (err) =>
+  const election: { loop?: LeaderElectedLoop } = {};
+  // Every API request is bounded in time; the leader's own (writes, reads it decides on, Events)
+  // are also cancelled the moment its leadership ends, so none lands after a successor took over.
+  const bounded = boundedKubeConfig(o.kubeConfig);
+  const asLeader = boundedKubeConfig(o.kubeConfig, { cancelWhen: () => election.loop?.leadership() });
+  const events = new KubeEventRecorder(asLeader, 'flinkvisor-supervisor', o.identity, clock, (err) =>
     o.log.debug({ err: String(err) }, 'event not recorded'),
   );
   const journal = new MachineJournal({ now: () => clock.now() });
   const supervisor = new Supervisor({
     journal,
-    kubeConfig: o.kubeConfig,
+    kubeConfig: asLeader,
+    // The watches serve every replica, leading or not: bounded, never cancelled with leadership.
+    caches: (scope) => informerCaches(bounded, scope),
     namespace: o.namespace,
     clusterName: o.clusterName,
     clock,
@@ -79,7 +88,7 @@ export async function startSupervisorProcess(o: SupervisorProcessOptions): Promi
   // Created before campaigning; the loop starts once caches are warm (below).
   const startLoop = () =>
     startLeaderElectedLoop({
-      store: new KubeLeaseStore(o.kubeConfig, o.namespace, supervisorLeaseName(o.clusterName), {
+      store: new KubeLeaseStore(bounded, o.namespace, supervisorLeaseName(o.clusterName), {
         'app.kubernetes.io/managed-by': 'flinkvisor',
         'flinkvisor.io/cluster': o.clusterName,
       }),
@@ -88,9 +97,9 @@ export async function startSupervisorProcess(o: SupervisorProcessOptions): Promi
       log: o.log,
       leaderGauge: metrics.leader,
       lead: (signal) => supervisor.lead(signal),
+      drain: () => supervisor.drain(),
       ...(o.lease ? { lease: o.lease } : {}),
     });
-  const election: { loop?: LeaderElectedLoop } = {};
   const health = await startHealthServer({
     host: o.monitoring.host,
     port: o.monitoring.port,

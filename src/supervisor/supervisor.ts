@@ -44,11 +44,11 @@ import {
 } from './observer.ts';
 import { OwnedObjects, type OwnedObjectWriter } from './owned-objects.ts';
 import { readStorageCleanup } from './storage-cleanup.ts';
-import { takeRequestedAction } from './requested-actions.ts';
+import { takeRequestedAction, withSaneActionTimes } from './requested-actions.ts';
 import type { AnyHost, ClusterHost, JobHost, ReportedContext, ResourceHost } from './resource-host.ts';
 import { clusterPolicy, jobPolicy } from './spec-policies.ts';
 import { invalidSpecPatch, statusFromSnapshot, type ReportFacts } from './status-report.ts';
-import { StatusWriter } from './status-writer.ts';
+import { StatusSupersededError, StatusWriter } from './status-writer.ts';
 import { informerCaches, type CacheScope, type JobRaw, type SupervisorCaches } from './supervisor-caches.ts';
 import type { SupervisorMetrics } from './supervisor-metrics.ts';
 import { crKindOf, Notices, type CrKind } from './notices.ts';
@@ -170,6 +170,16 @@ export class Supervisor {
     for (const host of this.#hosts()) host.actor.stop();
     this.#clusterHost = undefined;
     this.#jobHosts.clear();
+  }
+
+  /**
+   * A clean shutdown, while still leading: no new pass starts; the pass in flight and the status
+   * writes queued so far finish. Work the machines still have in flight is handed over: its intent
+   * is in status (write-ahead), so the next leader resumes it.
+   */
+  async drain(): Promise<void> {
+    await this.#queue.drain();
+    await Promise.all(this.#hosts().map((h) => h.writer.settled()));
   }
 
   stop(): void {
@@ -342,7 +352,11 @@ export class Supervisor {
         type: 'OBSERVED',
         at: now,
         policy: jobPolicy(job, cluster),
-        observation: reading.observation,
+        // The newest checkpoint the watch read: what an upgrade restores when the JobManager is gone.
+        observation: {
+          ...reading.observation,
+          latestCheckpoint: host.checkpoints.latestCheckpointOf(jobId),
+        },
       });
       // Report only, read only when due (checkpoint-progress.ts): never a restart for it.
       const reader = checkpointReader(this.#flinkClient(), this.#flinkTimeoutMs());
@@ -430,7 +444,7 @@ export class Supervisor {
     });
     const restored = restoreClusterActor(
       clusterMachine.provide({ actors: effects }),
-      raw.status?.['machine'],
+      withSaneActionTimes(raw.status?.['machine'], this.#o.clock.now()),
       { uid, at: this.#o.clock.now(), policy: clusterPolicy(cluster) },
       this.#inspected('cluster', name),
     );
@@ -455,16 +469,18 @@ export class Supervisor {
       objects: this.#objects,
       flink: () => this.#flinkClient(),
       job: () => this.#parsedJobs.get(name),
+      cluster: () => this.#cluster,
       persist: (envelope) => this.#persistJob(name, envelope),
       allowPrivateNetworks: this.#o.allowPrivateNetworks ?? false,
       pollIntervalMs: this.#pollIntervalMs(),
+      flinkTimeoutMs: this.#flinkTimeoutMs(),
       log: (m, f) => this.#notices.log(m, { job: name, ...f }),
     });
     const status = raw.status ?? {};
     const storedJobId = (status['jobId'] as string | undefined) || null;
     const restored = restoreJobActor(
       jobMachine.provide({ actors: effects }),
-      status['machine'],
+      withSaneActionTimes(status['machine'], this.#o.clock.now()),
       {
         uid,
         idSeed: String(this.#o.clock.now()),
@@ -606,8 +622,26 @@ export class Supervisor {
     });
   }
 
+  /** After a conflict the status is decided again from the object as read then, not re-applied. */
   #writeStatus(host: AnyHost, raw: CustomObject, envelope?: PersistedEnvelope): Promise<void> {
-    return host.writer.submit(this.#statusOf(host, raw, envelope));
+    return host.writer
+      .submit(this.#statusOf(host, raw, envelope), (current) => this.#statusOf(host, current, envelope))
+      .catch((err: unknown) => {
+        if (err instanceof StatusSupersededError) this.#superseded(host, err);
+        throw err;
+      });
+  }
+
+  /**
+   * Another writer persisted this resource's machine since we last did: our actor decided on a
+   * past that is no longer true. It is dropped, and the next pass restores it from the stored status.
+   */
+  #superseded(host: AnyHost, err: StatusSupersededError): void {
+    this.#o.log.warn({ kind: host.kind, name: host.name, err: err.message }, 'status superseded; restoring');
+    host.actor.stop();
+    if (host.kind === 'cluster' && this.#clusterHost === host) this.#clusterHost = undefined;
+    if (host.kind === 'job' && this.#jobHosts.get(host.name) === host) this.#jobHosts.delete(host.name);
+    if (this.#leading) this.#queue.add(QUEUE_KEY);
   }
 
   /** The write-ahead step: the intent (job id, trigger id) is in status before the effect runs. */

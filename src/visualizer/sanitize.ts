@@ -151,6 +151,8 @@ const JOB_OBSERVATION = {
   flinkJob: true,
   bootstrap: true,
   bootstrapJobId: true,
+  bootstrapFailure: true,
+  latestCheckpoint: { path: true, completedAt: true },
 } as const satisfies Record<keyof JobObservation, Shape>;
 
 const JOB_SUMMARY = { name: true, state: true, parallelism: true, jobId: true } as const satisfies Record<
@@ -192,12 +194,18 @@ const JOB_CONTEXT = {
     savepointDeadline: true,
     savepointAbandoned: true,
     cancelDeadline: true,
+    savepointOutcome: true,
+    checkpoint: { path: true, completedAt: true },
+    asked: true,
   },
   stopReason: true,
   lastFlinkState: true,
   enteredAt: true,
   deadlines: { restartTimeoutAt: true, restartAt: true, savepointDueAt: true },
   recoverUntil: true,
+  lastCheckpoint: { path: true, completedAt: true },
+  checkpointRestore: { path: true, completedAt: true },
+  restoredFrom: { path: true, kind: true },
   pendingAction: REQUEST,
   lastAction: OUTCOME,
   notice: NOTICE,

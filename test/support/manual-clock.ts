@@ -3,6 +3,8 @@ import type { Clock } from '../../src/kube/clock.ts';
 /** A clock tests move by hand: sleeps and timers fire only when `advance` passes their time. */
 export class ManualClock implements Clock {
   #now: number;
+  /** Added to now() only: a wall-clock step (NTP, a resumed VM) that elapsed time does not see. */
+  #wallOffset = 0;
   #timers: { at: number; fire: () => void; id: number }[] = [];
   #nextId = 0;
 
@@ -11,7 +13,16 @@ export class ManualClock implements Clock {
   }
 
   now(): number {
+    return this.#now + this.#wallOffset;
+  }
+
+  monotonic(): number {
     return this.#now;
+  }
+
+  /** Steps the wall clock by `ms` (negative: backwards) without any time passing. */
+  stepWallClock(ms: number): void {
+    this.#wallOffset += ms;
   }
 
   setTimeout(fn: () => void, ms: number): { cancel(): void } {

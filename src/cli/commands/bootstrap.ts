@@ -4,10 +4,13 @@ import { join } from 'node:path';
 import { runBootstrap } from '../../bootstrap/bootstrap-runner.ts';
 import { BOOTSTRAP_EXIT } from '../../bootstrap/exit-codes.ts';
 import { JarSourceError, parseJarLocation } from '../../bootstrap/jar-source.ts';
+import { snapshotPresence, type ObjectExists } from '../../bootstrap/snapshot-check.ts';
 import { createFlinkDispatcher } from '../../flink/dispatcher.ts';
 import { FlinkRestClient } from '../../flink/flink-rest-client.ts';
 import { isFlinkId } from '../../flink/ids.ts';
 import { createLogger } from '../../observability/logger.ts';
+import { S3Client } from '../../storage/s3-client.ts';
+import { parseS3Uri } from '../../storage/s3-uri.ts';
 import { UsageError } from '../exit-codes.ts';
 import type { CliContext } from '../context.ts';
 
@@ -25,7 +28,35 @@ interface BootstrapOptions {
   argument: string[];
   jobmanagerUrl?: string;
   allowPrivateNetworks?: boolean;
+  s3Endpoint?: string;
+  s3Region?: string;
   dryRun?: boolean;
+}
+
+/** How long the snapshot check may take before it is left to Flink. */
+const SNAPSHOT_CHECK_TIMEOUT_MS = 10_000;
+
+/**
+ * The S3 lookup of the snapshot check: with the credentials the supervisor hands a restoring
+ * bootstrap (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, as the Flink pods get them); none without.
+ */
+function s3ObjectExists(opts: BootstrapOptions, env: NodeJS.ProcessEnv): ObjectExists | undefined {
+  const accessKeyId = env['AWS_ACCESS_KEY_ID'] ?? '';
+  const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'] ?? '';
+  if (opts.s3Region === undefined || accessKeyId === '' || secretAccessKey === '') return undefined;
+  const region = opts.s3Region;
+  const client = new S3Client({
+    endpoint: opts.s3Endpoint ?? `https://s3.${region}.amazonaws.com`,
+    region,
+    accessKeyId,
+    secretAccessKey,
+    timeoutMs: SNAPSHOT_CHECK_TIMEOUT_MS,
+  });
+  return async (uri) => {
+    const { bucket, prefix } = parseS3Uri(uri);
+    const key = prefix.replace(/\/$/, '');
+    return (await client.listObjects(bucket, key, { pageSize: 10 })).some((o) => o.key === key);
+  };
 }
 
 export function jobManagerServiceName(clusterName: string): string {
@@ -60,6 +91,8 @@ export function registerBootstrapCommands(program: Command, ctx: CliContext): vo
       'Flink REST URL (default: http://jobmanager-<cluster>.<namespace>:8081)',
     )
     .option('--allow-private-networks', 'allow jar downloads from private, loopback and link-local addresses')
+    .option('--s3-endpoint <url>', 'S3 endpoint of the snapshot check (default: AWS in --s3-region)')
+    .option('--s3-region <region>', 'region of the S3 snapshot check; with credentials in the environment')
     .option('--dry-run', 'check the arguments and exit')
     .action(async (opts: BootstrapOptions) => {
       const log = createLogger({ name: 'bootstrap', level: ctx.env['LOG_LEVEL'] ?? 'info' });
@@ -103,6 +136,7 @@ export function registerBootstrapCommands(program: Command, ctx: CliContext): vo
             allowPrivateNetworks: opts.allowPrivateNetworks ?? false,
           },
           { info: (m, f) => log.info(f ?? {}, m), warn: (m, f) => log.warn(f ?? {}, m) },
+          (path) => snapshotPresence(path, s3ObjectExists(opts, ctx.env)),
         );
         process.exitCode = outcome.exitCode;
       } finally {

@@ -4,11 +4,12 @@
 // directly; anywhere else a port-forward through the API server carries the connections.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { CoreV1Api, PortForward } from '@kubernetes/client-node';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { isNotFound } from '../../kube/errors.ts';
+import { keepServingOnSocketErrors } from '../../observability/health-server.ts';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { KubeLeaseStore } from '../../kube/lease-store.ts';
 import type { LeaseRecord } from '../../kube/lease-store.ts';
@@ -111,6 +112,7 @@ export async function checkVisualizer(url: string, timeoutMs = 5000): Promise<vo
 
 export interface PortForwarding {
   readonly port: number;
+  readonly server: Server;
   close(): Promise<void>;
 }
 
@@ -140,8 +142,15 @@ export async function startPortForward(
     server.once('error', reject);
     server.listen(target.localPort, '127.0.0.1', () => resolve());
   });
+  // Listening: an accept failure (EMFILE) or a reset browser connection must not end the command.
+  keepServingOnSocketErrors(
+    server,
+    () => ({ debug: () => undefined, warn: (fields, msg) => onError(`${msg}: ${JSON.stringify(fields)}`) }),
+    'port-forward',
+  );
   return {
     port: (server.address() as AddressInfo).port,
+    server,
     close: () =>
       new Promise((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -23,6 +23,9 @@ describe('parse: every default in place', () => {
       jobParallelism: 1,
       minJobParallelism: 0,
       maxJobParallelism: 32,
+      upgradeMode: 'savepoint',
+      drainOnStop: false,
+      maxCheckpointAge: 600,
       bootstrap: {
         image: 'flinkvisor:latest',
         jarURI: 'file:///opt/flink/examples/streaming/WordCount.jar',

@@ -13,7 +13,9 @@ import {
   clusterSummary,
   jobSummary,
   nextActionTimestamp,
+  requestedActionOf,
   statusView,
+  untakenRequestOf,
 } from '../../../src/control-api/resource-views.ts';
 
 const machine = (context: Record<string, unknown>) => ({
@@ -22,6 +24,39 @@ const machine = (context: Record<string, unknown>) => ({
 const T = Date.parse('2026-11-20T10:00:00Z');
 
 describe('status views', () => {
+  it("reads the time of a supervisor's stamp (<ms>:<ACTION>), and no time from an absurd one", () => {
+    const stampedBySupervisor = {
+      metadata: {
+        annotations: { [ANNOTATIONS.requestedAction]: 'STOP', [ANNOTATIONS.actionTimestamp]: `${T}:STOP` },
+      },
+    };
+    expect(requestedActionOf(stampedBySupervisor)?.requestedAt).toBe(T);
+    for (const stamp of ['1e300', '1e300:STOP', '99999999999999999999', '-5', 'soon']) {
+      const obj = {
+        metadata: {
+          annotations: { [ANNOTATIONS.requestedAction]: 'STOP', [ANNOTATIONS.actionTimestamp]: stamp },
+        },
+      };
+      expect(requestedActionOf(obj)?.requestedAt, stamp).toBeNull();
+    }
+  });
+
+  it('a recorded action time of absurd size does not make every new request look taken', () => {
+    const obj = {
+      metadata: {
+        annotations: { [ANNOTATIONS.requestedAction]: 'STOP', [ANNOTATIONS.actionTimestamp]: `${T}` },
+      },
+      status: machine({ lastAction: { action: 'STOP', withoutSavepoint: false, requestedAt: 1e300 } }),
+    };
+    expect(untakenRequestOf(obj, T)?.requestedAt).toBe(T);
+    // A sane later record still says the request was taken.
+    const taken = {
+      ...obj,
+      status: machine({ lastAction: { action: 'STOP', withoutSavepoint: false, requestedAt: T } }),
+    };
+    expect(untakenRequestOf(taken, T)).toBeUndefined();
+  });
+
   it('drops the machine snapshot and shows the requested, pending and last action', () => {
     const view = statusView({
       metadata: {

@@ -152,6 +152,34 @@ describe('jobs in values', () => {
   );
 
   it(
+    'jobs[].upgrade sets upgradeMode, drainOnStop and maxCheckpointAge; left out, the CRD defaults apply',
+    async () => {
+      const objects = await render(fileStorage, {
+        jobs: [
+          {
+            name: 'kept',
+            jarPath: jar,
+            upgrade: { mode: 'last-state', drainOnStop: true, maxCheckpointAge: 120 },
+          },
+          { name: 'plain', jarPath: jar },
+        ],
+      });
+      const jobs = deployments(objects)[0]?.spec.jobs ?? [];
+      expect(jobs.find((j) => j.name === 'kept')?.spec).toMatchObject({
+        upgradeMode: 'last-state',
+        drainOnStop: true,
+        maxCheckpointAge: 120,
+      });
+      expect(jobs.find((j) => j.name === 'plain')?.spec).toMatchObject({
+        upgradeMode: 'savepoint',
+        drainOnStop: false,
+        maxCheckpointAge: 600,
+      });
+    },
+    HELM_TEST_TIMEOUT_MS,
+  );
+
+  it(
     'groups jobs by cluster: the release name by default, jobs[].cluster to split, clusters.<name> to override',
     async () => {
       const objects = await render(fileStorage, {

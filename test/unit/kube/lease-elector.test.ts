@@ -8,7 +8,10 @@ class FakeLeaseStore implements LeaseStore {
   record: LeaseRecord | undefined;
   version = 0;
   failWrites = false;
+  /** Every call from now on waits forever (an API server that went silent mid-connection). */
+  hang = false;
   async get() {
+    if (this.hang) await new Promise(() => undefined);
     return this.record ? { record: this.record, resourceVersion: String(this.version) } : undefined;
   }
   async create(record: LeaseRecord) {
@@ -141,5 +144,44 @@ describe('leader election on a Lease', () => {
       return original(record, rv);
     };
     expect(await elector.tryAcquireOrRenew()).toBe(false);
+  });
+
+  it('a renew that hangs does not keep a zombie leader: it stops leading at the renew deadline', async () => {
+    const clock = new ManualClock();
+    const store = new FakeLeaseStore();
+    const a = candidate(store, clock, 'a');
+    await flush();
+    expect(a.leading()).toBe(true);
+    await clock.advance(2_000); // one renew
+    const lastRenewAt = clock.monotonic();
+    store.hang = true;
+    let stoppedAt: number | undefined;
+    for (let t = 0; t < 60_000 && stoppedAt === undefined; t += 250) {
+      await clock.advance(250);
+      if (!a.leading()) stoppedAt = clock.monotonic();
+    }
+    expect(stoppedAt).toBeDefined();
+    // Measured from the start of the last successful renew; before a rival may take the lease (15 s).
+    expect((stoppedAt ?? Infinity) - lastRenewAt).toBeLessThanOrEqual(10_000 + 250);
+    await a.done;
+    expect(a.events).toContain('a:stopped');
+  });
+
+  it('measures the renew deadline on the monotonic clock: a wall clock stepped back does not extend it', async () => {
+    const clock = new ManualClock();
+    const store = new FakeLeaseStore();
+    const a = candidate(store, clock, 'a');
+    await flush();
+    const lastRenewAt = clock.monotonic();
+    store.failWrites = true;
+    clock.stepWallClock(-3_600_000); // NTP steps the wall clock back an hour
+    let stoppedAt: number | undefined;
+    for (let t = 0; t < 60_000 && stoppedAt === undefined; t += 250) {
+      await clock.advance(250);
+      if (!a.leading()) stoppedAt = clock.monotonic();
+    }
+    expect(stoppedAt).toBeDefined();
+    expect((stoppedAt ?? Infinity) - lastRenewAt).toBeLessThanOrEqual(10_000 + 250);
+    await a.done;
   });
 });

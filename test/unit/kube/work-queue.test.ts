@@ -166,4 +166,26 @@ describe('the work queue after stop', () => {
     expect(calls).toBe(1);
     expect(q.depth).toBe(0);
   });
+
+  it('drain stops dispatching and resolves once the reconcile in flight has finished', async () => {
+    const clock = new ManualClock();
+    let release: (() => void) | undefined;
+    let calls = 0;
+    const { q } = queue(clock, () => {
+      calls++;
+      return new Promise<void>((resolve) => (release = resolve));
+    });
+    q.add('a');
+    q.add('b');
+    await flush();
+    let drained = false;
+    const draining = q.drain().then(() => (drained = true));
+    await flush();
+    expect(drained).toBe(false);
+    release?.();
+    await draining;
+    expect(drained).toBe(true);
+    expect(calls).toBe(1); // 'b' is left for the next leader
+    await expect(q.drain()).resolves.toBeUndefined(); // nothing running: at once
+  });
 });

@@ -31,7 +31,21 @@ function effectEvents(snapshot: Snapshot): unknown[] {
             { status: 'UNKNOWN_TRIGGER' },
             { status: 'FAILED', reason: 'x' },
           ]
-        : [{ at: (snapshot.context as { now: number }).now + LATE }];
+        : id === 'readSnapshots'
+          ? [
+              { checkpoint: null, savepoint: null },
+              {
+                checkpoint: {
+                  path: 's3://checkpoints/g',
+                  completedAt: (snapshot.context as { now: number }).now,
+                },
+                savepoint: {
+                  path: 's3://savepoints/read',
+                  completedAt: (snapshot.context as { now: number }).now,
+                },
+              },
+            ]
+          : [{ at: (snapshot.context as { now: number }).now + LATE }];
     return [
       ...outputs.map((output) => ({ type: `xstate.done.actor.${id}`, output })),
       { type: `xstate.error.actor.${id}`, error: new Error('x') },
@@ -71,6 +85,8 @@ function jobEvents(snapshot: Snapshot): unknown[] {
     { jobParallelism: 0 },
     { jobParallelism: 4 },
     { savepointMode: 'Manual' },
+    { upgradeMode: 'last-state' },
+    { upgradeMode: 'stateless' },
   ];
   const events: unknown[] = [];
   for (const at of [context.now + 1000, context.now + LATE]) {

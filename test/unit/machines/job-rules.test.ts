@@ -17,6 +17,7 @@ import {
   done,
   failed,
   jobObserved,
+  jobPolicy,
   jobSnapshot,
   requested,
   runningJobContext,
@@ -37,6 +38,9 @@ function stop(overrides: Partial<JobStopIntent> = {}): JobStopIntent {
     savepointDeadline: null,
     savepointAbandoned: false,
     cancelDeadline: null,
+    savepointOutcome: null,
+    checkpoint: null,
+    asked: false,
     ...overrides,
   };
 }
@@ -60,6 +64,7 @@ interface Row {
 }
 
 const launching = { Starting: { Launching: 'Idle' } };
+const CP_RECENT = { path: 's3://checkpoints/chk-7', completedAt: AT - 60 * SECOND };
 const stopping = (overrides: Partial<JobStopIntent> = {}, context: Partial<JobContext> = {}) =>
   runningJobContext({ stop: stop(overrides), ...context });
 const stopped = (context: Partial<JobContext> = {}) =>
@@ -268,6 +273,27 @@ const rows: Row[] = [
     event: jobObserved(AT, { flinkJob: 'NOT_FOUND', bootstrap: 'failed', bootstrapJobId: JOB_ID }),
     to: { Stopping: 'Idle' },
     check: (c) => expect(c.stop?.reason).toBe('BootstrapFailed'),
+  },
+  {
+    rule: 'J.Starting.8',
+    name: 'bootstrap found no _metadata: stop as SnapshotMissing (no restart by policy), say what to do',
+    from: { Starting: { Launching: 'Submitted' } },
+    context: baseJobContext({
+      jobId: JOB_ID,
+      restoredFrom: { path: 's3://checkpoints/chk-7', kind: 'checkpoint' },
+    }),
+    event: jobObserved(AT, {
+      flinkJob: 'NOT_FOUND',
+      bootstrap: 'failed',
+      bootstrapJobId: JOB_ID,
+      bootstrapFailure: 'SnapshotMissing',
+    }),
+    to: { Stopping: 'Idle' },
+    check: (c) => {
+      expect(c.stop?.reason).toBe('SnapshotMissing');
+      expect(c.notice?.reason).toBe('SnapshotMissing');
+      expect(c.notice?.message).toContain('checkpoint to restore, s3://checkpoints/chk-7, has no _metadata');
+    },
   },
   {
     rule: 'J.Starting.9',
@@ -533,7 +559,7 @@ const rows: Row[] = [
     check: (c) => expect(c.savepoint?.kind).toBe('periodic'),
   },
   {
-    rule: 'J.Started.11',
+    rule: 'J.Started.12',
     name: 'an adopted cluster brings a new epoch while the job runs: follow it',
     from: { Started: 'Running' },
     context: runningJobContext(),
@@ -542,7 +568,7 @@ const rows: Row[] = [
     check: (c) => expect(c.clusterEpoch).toBe(7),
   },
   {
-    rule: 'J.Started.11',
+    rule: 'J.Started.12',
     name: 'running, nothing due',
     from: { Started: 'Running' },
     context: runningJobContext({ enteredAt: T0 }),
@@ -551,7 +577,7 @@ const rows: Row[] = [
     check: (c) => expect(c.lastFlinkState).toBe('RESTARTING'),
   },
   {
-    rule: 'J.Started.11',
+    rule: 'J.Started.12',
     name: 'HA: the recovered job runs again under its id: the wait is over',
     from: { Started: 'Running' },
     context: runningJobContext({ recoverUntil: AT + 10 * SECOND }),
@@ -612,6 +638,24 @@ const rows: Row[] = [
     to: { Started: 'Running' },
     check: (c) => expect(c.notice?.message).toContain('disk full'),
   },
+  {
+    rule: 'J.Started.S4',
+    name: 'savepoint status unreadable: kept in flight, not abandoned',
+    from: { Started: { Savepointing: 'Awaiting' } },
+    context: runningJobContext({ savepoint: inFlight }),
+    event: failed('awaitSavepoint'),
+    to: { Started: { Savepointing: 'Unread' } },
+    check: (c) => expect(c.savepoint).toEqual(inFlight),
+  },
+  {
+    rule: 'J.Started.11',
+    name: 'unread savepoint: the next observation polls it again',
+    from: { Started: { Savepointing: 'Unread' } },
+    context: runningJobContext({ savepoint: inFlight }),
+    event: jobObserved(AT, { flinkJob: 'RUNNING' }),
+    to: { Started: { Savepointing: 'Awaiting' } },
+    starts: ['awaitSavepoint'],
+  },
   // Stopping.
   {
     rule: 'J.Stopping.A1',
@@ -667,7 +711,7 @@ const rows: Row[] = [
     to: { Stopping: 'DeletingBootstrap' },
   },
   {
-    rule: 'J.Stopping.4',
+    rule: 'J.Stopping.5',
     name: 'cluster stopped: nothing to stop',
     from: { Stopping: { SavepointStop: 'Awaiting' } },
     context: stopping({ triggerId: 'e'.repeat(32), savepointDeadline: T0 + 300 * SECOND }),
@@ -682,7 +726,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'J.Stopping.5',
+    rule: 'J.Stopping.6',
     name: 'Flink job gone',
     from: { Stopping: { Cancelling: 'Awaiting' } },
     context: stopping(),
@@ -690,7 +734,7 @@ const rows: Row[] = [
     to: { Stopped: 'Idle' },
   },
   {
-    rule: 'J.Stopping.6',
+    rule: 'J.Stopping.7',
     name: 'cancel not confirmed within taskTimeout: give up',
     from: { Stopping: { Cancelling: 'Awaiting' } },
     context: stopping({ cancelDeadline: AT }),
@@ -699,7 +743,7 @@ const rows: Row[] = [
     check: (c) => expect(c.notice?.reason).toBe('CancelTimedOut'),
   },
   {
-    rule: 'J.Stopping.7',
+    rule: 'J.Stopping.8',
     name: 'stop-with-savepoint timed out: fall back to cancel',
     from: { Stopping: { SavepointStop: 'Awaiting' } },
     context: stopping({ triggerId: 'e'.repeat(32), savepointDeadline: AT }),
@@ -712,7 +756,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'J.Stopping.8',
+    rule: 'J.Stopping.9',
     name: 'savepoint in flight before the stop timed out',
     from: { Stopping: 'FinishingSavepoint' },
     context: stopping({}, { savepoint: { ...inFlight, deadline: AT } }),
@@ -721,7 +765,7 @@ const rows: Row[] = [
     check: (c) => expect(c.savepoint).toBeNull(),
   },
   {
-    rule: 'J.Stopping.9',
+    rule: 'J.Stopping.12',
     name: 'let the in-flight savepoint finish',
     from: { Stopping: 'Idle' },
     context: stopping({}, { savepoint: inFlight }),
@@ -730,7 +774,7 @@ const rows: Row[] = [
     starts: ['awaitSavepoint', 'savepointTimeout'],
   },
   {
-    rule: 'J.Stopping.10',
+    rule: 'J.Stopping.13',
     name: 'Automatic: stop-with-savepoint, trigger id recorded first',
     from: { Stopping: 'Idle' },
     context: stopping({}, { savepointCounter: 7 }),
@@ -744,7 +788,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'J.Stopping.11',
+    rule: 'J.Stopping.14',
     name: 'Manual mode: cancel',
     from: { Stopping: 'Idle' },
     context: stopping(),
@@ -754,7 +798,7 @@ const rows: Row[] = [
     check: (c) => expect(c.stop?.cancelDeadline).toBe(AT + 300 * SECOND),
   },
   {
-    rule: 'J.Stopping.11',
+    rule: 'J.Stopping.14',
     name: 'withoutSavepoint: cancel',
     from: { Stopping: 'Idle' },
     context: stopping({ withoutSavepoint: true }),
@@ -762,7 +806,7 @@ const rows: Row[] = [
     to: { Stopping: { Cancelling: 'Requesting' } },
   },
   {
-    rule: 'J.Stopping.11',
+    rule: 'J.Stopping.14',
     name: 'deleted without savepointOnDelete: cancel',
     from: { Stopping: 'Idle' },
     context: stopping({ reason: 'Deleted', delete: true }),
@@ -770,7 +814,7 @@ const rows: Row[] = [
     to: { Stopping: { Cancelling: 'Requesting' } },
   },
   {
-    rule: 'J.Stopping.10',
+    rule: 'J.Stopping.13',
     name: 'deleted with savepointOnDelete: stop with savepoint',
     from: { Stopping: 'Idle' },
     context: stopping({ reason: 'Deleted', delete: true }),
@@ -778,7 +822,7 @@ const rows: Row[] = [
     to: { Stopping: { SavepointStop: 'Recording' } },
   },
   {
-    rule: 'J.Stopping.12',
+    rule: 'J.Stopping.15',
     name: 'cancel requested, waiting',
     from: { Stopping: { Cancelling: 'Awaiting' } },
     context: stopping({ cancelDeadline: AT + 5 }),
@@ -811,6 +855,186 @@ const rows: Row[] = [
     event: done('savepointTimeout', { at: AT }),
     to: { Stopping: 'Idle' },
     check: (c) => expect(c.savepoint).toBeNull(),
+  },
+  {
+    rule: 'J.Stopping.F4',
+    name: 'in-flight savepoint status unreadable: kept, polled again',
+    from: { Stopping: 'FinishingSavepoint' },
+    context: stopping({}, { savepoint: inFlight }),
+    event: failed('awaitSavepoint'),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.savepoint).toEqual(inFlight),
+  },
+  {
+    rule: 'J.Stopping.4',
+    name: 'stop outcome unread, the job finished: read its savepoint from the statistics',
+    from: { Stopping: { Cancelling: 'Awaiting' } },
+    context: stopping({ triggerId: 'e'.repeat(32), savepointAbandoned: true, savepointOutcome: 'Unread' }),
+    event: jobObserved(AT, { flinkJob: 'FINISHED' }),
+    to: { Stopping: 'ReadingSavepoint' },
+    starts: ['readSnapshots'],
+  },
+  {
+    rule: 'J.Stopping.R2',
+    name: 'a newer savepoint is named: remember it',
+    from: { Stopping: 'ReadingSavepoint' },
+    context: stopping(
+      { triggerId: 'e'.repeat(32), savepointOutcome: 'Unread' },
+      { savepointPath: 's3://savepoints/old' },
+    ),
+    event: done('readSnapshots', {
+      checkpoint: null,
+      savepoint: { path: 's3://savepoints/new', completedAt: AT },
+      at: AT,
+    }),
+    to: { Stopping: 'Idle' },
+    check: (c) => {
+      expect(c.savepointPath).toBe('s3://savepoints/new');
+      expect(c.stop?.savepointOutcome).toBe('Completed');
+    },
+  },
+  {
+    rule: 'J.Stopping.R3',
+    name: 'no newer savepoint: the stop took none',
+    from: { Stopping: 'ReadingSavepoint' },
+    context: stopping(
+      { triggerId: 'e'.repeat(32), savepointOutcome: 'Unread' },
+      { savepointPath: 's3://savepoints/old' },
+    ),
+    event: done('readSnapshots', {
+      checkpoint: null,
+      savepoint: { path: 's3://savepoints/old', completedAt: AT },
+    }),
+    to: { Stopping: 'Idle' },
+    check: (c) => {
+      expect(c.savepointPath).toBe('s3://savepoints/old');
+      expect(c.stop?.savepointOutcome).toBe('Lost');
+    },
+  },
+  {
+    rule: 'J.Stopping.R4',
+    name: 'Flink did not answer: lost',
+    from: { Stopping: 'ReadingSavepoint' },
+    context: stopping({ triggerId: 'e'.repeat(32), savepointOutcome: 'Unread' }),
+    event: failed('readSnapshots'),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop?.savepointOutcome).toBe('Lost'),
+  },
+  {
+    rule: 'J.Stopping.10',
+    name: 'stateless upgrade: cancel and forget the snapshots',
+    from: { Stopping: 'Idle' },
+    context: stopping(
+      { reason: 'SpecChanged', restart: true },
+      { policy: jobPolicy({ upgradeMode: 'stateless' }), savepointPath: 's3://savepoints/sp-1' },
+    ),
+    event: jobObserved(AT, { flinkJob: 'RUNNING' }, { upgradeMode: 'stateless' }),
+    to: { Stopping: { Cancelling: 'Requesting' } },
+    check: (c) => {
+      expect(c.stop?.clearSavepointPath).toBe(true);
+      expect(c.notice?.reason).toBe('StatelessUpgrade');
+    },
+  },
+  {
+    rule: 'J.Stopping.11',
+    name: 'last-state upgrade: choose a checkpoint before cancelling',
+    from: { Stopping: 'Idle' },
+    context: stopping(
+      { reason: 'SpecChanged', restart: true },
+      { policy: jobPolicy({ upgradeMode: 'last-state' }) },
+    ),
+    event: jobObserved(AT, { flinkJob: 'RUNNING' }, { upgradeMode: 'last-state' }),
+    to: { Stopping: 'ChoosingCheckpoint' },
+    starts: ['readSnapshots'],
+  },
+  {
+    rule: 'J.Stopping.K1',
+    name: 'Flink names a young checkpoint: recorded first (write-ahead)',
+    from: { Stopping: 'ChoosingCheckpoint' },
+    context: stopping({ reason: 'SpecChanged', restart: true }, { now: AT }),
+    event: done('readSnapshots', { checkpoint: CP_RECENT, savepoint: null, at: AT }),
+    to: { Stopping: 'RecordingRestore' },
+    starts: ['persist'],
+    check: (c) => {
+      expect(c.stop?.checkpoint?.path).toBe('s3://checkpoints/chk-7');
+      expect(c.notice?.reason).toBe('CheckpointChosen');
+    },
+  },
+  {
+    rule: 'J.Stopping.K2',
+    name: 'only an old checkpoint: stop and ask',
+    from: { Stopping: 'ChoosingCheckpoint' },
+    context: stopping({ reason: 'SpecChanged', restart: true }, { now: AT }),
+    event: done('readSnapshots', {
+      checkpoint: { path: 's3://checkpoints/chk-1', completedAt: AT - 3600 * SECOND },
+      savepoint: null,
+      at: AT,
+    }),
+    to: { Stopping: 'Idle' },
+    check: (c) => {
+      expect(c.stop).toMatchObject({ asked: true, restart: false, reason: 'SnapshotUnavailable' });
+      expect(c.notice?.reason).toBe('SnapshotUnavailable');
+      expect(c.notice?.message).toContain('--without-savepoint');
+    },
+  },
+  {
+    rule: 'J.Stopping.K3',
+    name: 'JobManager unreachable: the recorded checkpoint, when young enough',
+    from: { Stopping: 'ChoosingCheckpoint' },
+    context: stopping({ reason: 'SpecChanged', restart: true }, { now: AT, lastCheckpoint: CP_RECENT }),
+    event: failed('readSnapshots'),
+    to: { Stopping: 'RecordingRestore' },
+    check: (c) => expect(c.stop?.checkpoint).toEqual(CP_RECENT),
+  },
+  {
+    rule: 'J.Stopping.K4',
+    name: 'JobManager unreachable, nothing recorded: stop and ask',
+    from: { Stopping: 'ChoosingCheckpoint' },
+    context: stopping({ reason: 'Rescale', restart: true }, { now: AT }),
+    event: failed('readSnapshots'),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop?.asked).toBe(true),
+  },
+  {
+    rule: 'J.Stopping.D0',
+    name: 'an upgrade whose job is gone without a savepoint chooses a checkpoint first',
+    from: { Stopping: 'Idle' },
+    context: stopping({ reason: 'SpecChanged', restart: true }),
+    event: jobObserved(AT, { flinkJob: 'NOT_FOUND' }),
+    to: { Stopping: 'ChoosingCheckpoint' },
+  },
+  {
+    rule: 'J.Stopping.T3',
+    name: 'upgrade stop-with-savepoint waiter fires: choose a checkpoint, outcome still unread',
+    from: { Stopping: { SavepointStop: 'Awaiting' } },
+    context: stopping({
+      reason: 'SpecChanged',
+      restart: true,
+      triggerId: 'e'.repeat(32),
+      savepointDeadline: AT,
+      savepointOutcome: 'Unread',
+    }),
+    event: done('savepointStopTimeout', { at: AT }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop).toMatchObject({ savepointAbandoned: true, savepointOutcome: 'Unread' }),
+  },
+  {
+    rule: 'J.Stopping.S5',
+    name: 'upgrade stop-with-savepoint failed: choose a checkpoint before cancelling',
+    from: { Stopping: { SavepointStop: 'Awaiting' } },
+    context: stopping({
+      reason: 'SpecChanged',
+      restart: true,
+      triggerId: 'e'.repeat(32),
+      savepointDeadline: AT + 5,
+      savepointOutcome: 'Unread',
+    }),
+    event: done('awaitSavepoint', { status: 'FAILED', reason: 'target not writable' }),
+    to: { Stopping: 'Idle' },
+    check: (c) => {
+      expect(c.stop?.savepointOutcome).toBe('Lost');
+      expect(c.notice?.message).toContain('newest checkpoint');
+    },
   },
   {
     rule: 'J.Stopping.T1',

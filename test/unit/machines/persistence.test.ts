@@ -277,6 +277,9 @@ describe('write-ahead', () => {
         savepointDeadline: T0 + 300 * SECOND,
         savepointAbandoned: false,
         cancelDeadline: null,
+        savepointOutcome: 'Unread',
+        checkpoint: null,
+        asked: false,
       },
     });
     const envelope = JSON.parse(

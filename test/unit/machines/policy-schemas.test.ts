@@ -50,6 +50,8 @@ const PERSISTED_CLUSTER_POLICY = {
 
 /** Policy fields added after snapshots were first persisted: an older snapshot lacks them. */
 const ADDED_CLUSTER_POLICY_KEYS: readonly string[] = ['jobManagerReplicas', 'autoClean'];
+/** Job policy fields added after version 1 of the envelope: optional, older snapshots lack them. */
+const ADDED_JOB_POLICY_KEYS: readonly string[] = ['upgradeMode', 'drainOnStop', 'maxCheckpointAgeSeconds'];
 
 function persistedJob(policy: unknown): PersistedEnvelope {
   const envelope = encodeJobSnapshot({ value: { Started: 'Running' }, context: runningJobContext() });
@@ -71,7 +73,9 @@ describe('policy schemas', () => {
     const jobKeys: readonly (keyof JobPolicy)[] = JobPolicySchema.keyof().options;
     const clusterKeys: readonly (keyof ClusterPolicy)[] = ClusterPolicySchema.keyof().options;
     expect([...jobKeys].sort()).toEqual(Object.keys(DEFAULT_JOB_POLICY).sort());
-    expect([...jobKeys].sort()).toEqual(Object.keys(PERSISTED_JOB_POLICY).sort());
+    expect(jobKeys.filter((key) => !ADDED_JOB_POLICY_KEYS.includes(key)).sort()).toEqual(
+      Object.keys(PERSISTED_JOB_POLICY).sort(),
+    );
     expect([...clusterKeys].sort()).toEqual(Object.keys(DEFAULT_CLUSTER_POLICY).sort());
     expect([...clusterKeys].sort()).toEqual(Object.keys(PERSISTED_CLUSTER_POLICY).sort());
   });
@@ -114,17 +118,25 @@ describe('persisted policies', () => {
     expect(JSON.parse(JSON.stringify(encodeClusterSnapshot(decoded.state)))).toEqual(envelope);
   });
 
+  it('restore a job snapshot persisted before upgrade modes: their fields stay absent (savepoint, no drain)', () => {
+    const decoded = decodeJobEnvelope(persistedJob(PERSISTED_JOB_POLICY), UID);
+    expect(decoded.ok && decoded.state.context.policy).not.toHaveProperty('upgradeMode');
+  });
+
   it('drop policy fields the schema does not know', () => {
     const decoded = decodeJobEnvelope(persistedJob({ ...PERSISTED_JOB_POLICY, retired: 1 }), UID);
     expect(decoded.ok && decoded.state.context.policy).toEqual(PERSISTED_JOB_POLICY);
   });
 
-  it.each(JobPolicySchema.keyof().options)('refuse a job snapshot whose policy lacks %s', (key) => {
-    const { [key]: _missing, ...policy } = PERSISTED_JOB_POLICY;
-    const decoded = decodeJobEnvelope(persistedJob(policy), UID);
-    expect(decoded.ok ? null : decoded.failure.reason).toBe('SnapshotInvalid');
-    expect(decoded.ok ? '' : decoded.failure.message).toContain(`policy.${key}`);
-  });
+  it.each(JobPolicySchema.keyof().options.filter((key) => !ADDED_JOB_POLICY_KEYS.includes(key)))(
+    'refuse a job snapshot whose policy lacks %s',
+    (key) => {
+      const { [key as keyof typeof PERSISTED_JOB_POLICY]: _missing, ...policy } = PERSISTED_JOB_POLICY;
+      const decoded = decodeJobEnvelope(persistedJob(policy), UID);
+      expect(decoded.ok ? null : decoded.failure.reason).toBe('SnapshotInvalid');
+      expect(decoded.ok ? '' : decoded.failure.message).toContain(`policy.${key}`);
+    },
+  );
 
   it.each(ClusterPolicySchema.keyof().options.filter((key) => !ADDED_CLUSTER_POLICY_KEYS.includes(key)))(
     'refuse a cluster snapshot whose policy lacks %s',

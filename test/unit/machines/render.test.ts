@@ -21,8 +21,8 @@ const REPO = path.resolve(import.meta.dirname, '../../..');
 describe('Mermaid rendering', () => {
   it('draws eventless always edges, which xstate toDirectedGraph omits', () => {
     const mermaid = renderMermaid(jobMachine);
-    expect(mermaid).toContain('Stopping_Done --> Terminated : always 0 stopDeletes');
-    expect(mermaid).toContain('Stopping_Done --> Starting : always 1 stopRestarts');
+    expect(mermaid).toContain('Stopping_Done --> Terminated : always 1 stopDeletes');
+    expect(mermaid).toContain('Stopping_Done --> Starting : always 2 stopRestarts');
     expect(mermaid).toContain('Started --> Stopping : always 0 pendingStop');
     type Node = { edges: { label: { text: string } }[]; children: Node[] };
     const edges = (node: Node): string[] => [
@@ -51,8 +51,10 @@ describe('Mermaid rendering', () => {
     expect(eventLabel('xstate.done.actor.persist')).toBe('done(persist)');
     expect(eventLabel('xstate.error.actor.cancelJob')).toBe('error(cancelJob)');
     expect(eventLabel('')).toBe('always');
-    const rule = machineRules(jobMachine).find((r) => r.description?.startsWith('J.Stopping.5 '));
-    expect(rule?.guard).toBe('flinkJobGone and not inSavepointStop and not inFinishingSavepoint');
+    const rule = machineRules(jobMachine).find((r) => r.description?.startsWith('J.Stopping.6 '));
+    expect(rule?.guard).toBe(
+      'flinkJobGone and not inSavepointStop and not inFinishingSavepoint and not choosingSnapshot',
+    );
     expect(guardLabel(undefined)).toBeNull();
   });
 

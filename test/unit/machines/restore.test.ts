@@ -27,6 +27,7 @@ import {
   clusterObserved,
   clusterView,
   done,
+  failed,
   jobObserved,
   providedClusterMachine,
   providedJobMachine,
@@ -133,6 +134,65 @@ const jobScripts: Script<JobContext>[] = [
     jobObs({}, { restartPolicy: 'OnlyIfFailed' }),
     jobObs({ deletionRequested: true, flinkJob: 'FAILED' }),
     jobObs({ deletionRequested: true, flinkJob: 'FAILED' }),
+  ],
+  // Upgrade modes: an unreadable savepoint status is polled again; a last-state upgrade chooses a
+  // checkpoint and records it before cancelling.
+  [
+    jobObs(),
+    jobObs(),
+    jobObs({ flinkJob: 'NOT_FOUND' }),
+    effect('persist'),
+    effect('createBootstrap'),
+    (c: JobContext) =>
+      jobObserved(at(), {
+        bootstrapJobId: c.jobId,
+        bootstrap: 'active',
+        flinkJob: 'RUNNING',
+        latestCheckpoint: { path: 's3://checkpoints/chk-1', completedAt: c.now },
+      }),
+    act('TRIGGER_SAVEPOINT'),
+    effect('persist'),
+    effect('triggerSavepoint'),
+    () => failed('awaitSavepoint'),
+    ours({ bootstrap: 'active', flinkJob: 'RUNNING' }),
+    effect('awaitSavepoint', { status: 'COMPLETED', location: 's3://savepoints/3' }),
+    ours({ flinkJob: 'RUNNING', specDigest: 'bootstrap-2' }, { upgradeMode: 'last-state' }),
+    ours(
+      { bootstrap: 'succeeded', flinkJob: 'RUNNING', specDigest: 'bootstrap-2' },
+      { upgradeMode: 'last-state' },
+    ),
+    effect('deleteBootstrap'),
+    jobObs({ flinkJob: 'RUNNING', specDigest: 'bootstrap-2' }, { upgradeMode: 'last-state' }),
+    (c: JobContext) =>
+      done('readSnapshots', {
+        checkpoint: { path: 's3://checkpoints/chk-2', completedAt: c.now },
+        savepoint: null,
+      }),
+    effect('persist'),
+    jobObs({ flinkJob: 'RUNNING', specDigest: 'bootstrap-2' }, { upgradeMode: 'last-state' }),
+    effect('cancelJob'),
+    jobObs({ flinkJob: 'CANCELED', specDigest: 'bootstrap-2' }, { upgradeMode: 'last-state' }),
+  ],
+  // A stop-with-savepoint whose outcome was not read: the savepoint is read from the job's statistics.
+  [
+    jobObs(),
+    jobObs(),
+    jobObs({ flinkJob: 'NOT_FOUND' }),
+    effect('persist'),
+    effect('createBootstrap'),
+    ours({ bootstrap: 'active', flinkJob: 'RUNNING' }),
+    act('STOP'),
+    jobObs({ flinkJob: 'RUNNING' }),
+    effect('persist'),
+    effect('stopWithSavepoint'),
+    () => failed('awaitSavepoint'),
+    jobObs({ flinkJob: 'FINISHED' }),
+    (c: JobContext) =>
+      done('readSnapshots', {
+        checkpoint: null,
+        savepoint: { path: 's3://savepoints/final', completedAt: c.now },
+      }),
+    jobObs({ flinkJob: 'FINISHED' }),
   ],
 ];
 
@@ -245,6 +305,7 @@ describe('persist, restore, re-deliver: job machine', () => {
         'awaitSavepoint',
         'stopWithSavepoint',
         'cancelJob',
+        'readSnapshots',
       ]) {
         effects.set(src, 'hold');
       }
@@ -279,9 +340,13 @@ describe('persist, restore, re-deliver: job machine', () => {
         expect(actor.getSnapshot().status).toBe('done');
         return;
       }
-      // Re-deliver the last event: nothing happens again.
+      // Re-deliver the last event: nothing happens again. An invoked actor's error event cannot be
+      // re-delivered in life (only the child that failed sends it, and a restored machine's
+      // children are new); sent by hand to a state that no longer invokes that child, XState
+      // would rightly fail the actor, so those are not re-sent.
       const before = effects.calls.length;
-      actor.send(visit.event as never);
+      const type = (visit.event as { type?: string }).type ?? '';
+      if (!type.startsWith('xstate.error.actor.')) actor.send(visit.event as never);
       await settle();
       expect(effects.calls.length).toBe(before);
       expect(actor.getSnapshot().value).toEqual(restoredValue);

@@ -203,6 +203,7 @@ export class FakeEffects {
       if (typeof behaviour === 'function') return await (behaviour as (input: unknown) => unknown)(input);
       if (behaviour !== undefined) return behaviour;
       if (src === 'awaitSavepoint') return { status: 'COMPLETED', location: 's3://savepoints/sp-new' };
+      if (src === 'readSnapshots') return { checkpoint: null, savepoint: null };
       return {};
     });
   }
@@ -270,6 +271,7 @@ const JOB_EFFECTS = [
   'awaitSavepoint',
   'stopWithSavepoint',
   'cancelJob',
+  'readSnapshots',
 ] as const;
 
 const CLUSTER_EFFECTS = [

@@ -82,4 +82,15 @@ describe('the logger redacts secrets at any depth', () => {
     for (let i = 0; i < 100; i++) deep = { next: deep };
     expect(JSON.stringify(redactDeep(deep))).not.toContain(SECRET);
   });
+
+  it('redacts credentials quoted inside strings under innocent keys (an error turned into text)', () => {
+    const { log, text } = memoryLogger();
+    log.warn({ err: `request failed: Authorization: Bearer ${SECRET}` }, 'status write failed');
+    log.warn({ details: { url: `https://api/apis?watch=1&token=${SECRET}&x=1` } }, 'url');
+    log.warn({ nested: [{ message: `basic ${SECRET}` }] }, 'basic');
+    const out = text();
+    expect(out).not.toContain(SECRET);
+    expect(out).toContain('Bearer [redacted]');
+    expect(out).toContain('watch=1&token=[redacted]&x=1');
+  });
 });

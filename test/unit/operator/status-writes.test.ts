@@ -66,8 +66,34 @@ describe('writeStatusIfChanged', () => {
     );
     expect(wrote).toBe(true);
     expect(resources.writes.map((w) => w.body)).toEqual([
-      { status: { resourceStatus: 'Updating', timestamp: '2026-11-20T11:00:00.000Z' } },
+      {
+        metadata: { resourceVersion: object.metadata.resourceVersion },
+        status: { resourceStatus: 'Updating', timestamp: '2026-11-20T11:00:00.000Z' },
+      },
     ]);
+  });
+
+  it('never applies a decision made on a stale object over a newer one (409: the next pass decides)', async () => {
+    const { resources, object } = setUp();
+    // Someone changed the status after the cache handed us `object`.
+    await resources.patchStatus(
+      FLINK_DEPLOYMENT,
+      object.metadata.namespace ?? '',
+      object.metadata.name ?? '',
+      {
+        status: { resourceStatus: 'Deleting' },
+      },
+    );
+    const wrote = await writeStatusIfChanged(resources, FLINK_DEPLOYMENT, object, {
+      resourceStatus: 'Updating',
+    });
+    expect(wrote).toBe(false);
+    const stored = await resources.get(
+      FLINK_DEPLOYMENT,
+      object.metadata.namespace ?? '',
+      object.metadata.name ?? '',
+    );
+    expect(stored?.status?.['resourceStatus']).toBe('Deleting');
   });
 
   it('takes a resource gone meanwhile as no failure', async () => {
@@ -75,6 +101,6 @@ describe('writeStatusIfChanged', () => {
     resources.objects.clear();
     await expect(
       writeStatusIfChanged(resources, FLINK_DEPLOYMENT, object, { resourceStatus: 'Updating' }),
-    ).resolves.toBe(true);
+    ).resolves.toBe(false);
   });
 });

@@ -27,6 +27,7 @@ describe('readBootstrap', () => {
       bootstrap: 'absent',
       bootstrapJobId: null,
       gaveUp: false,
+      bootstrapFailure: null,
     });
   });
 
@@ -35,6 +36,7 @@ describe('readBootstrap', () => {
       bootstrap: 'active',
       bootstrapJobId: 'a'.repeat(32),
       gaveUp: false,
+      bootstrapFailure: null,
     });
     expect(readBootstrap(job({ succeeded: 1 }), NOW, TASK_TIMEOUT_MS).bootstrap).toBe('succeeded');
     expect(readBootstrap(job({ failed: true }), NOW, TASK_TIMEOUT_MS).bootstrap).toBe('failed');
@@ -52,6 +54,26 @@ describe('readBootstrap', () => {
       bootstrap: 'absent',
       bootstrapJobId: null,
       gaveUp: true,
+      bootstrapFailure: null,
     });
+  });
+
+  it('names a failure the snapshot check caused (exit code 66 through podFailurePolicy), and only that', () => {
+    const failedWith = (message: string): V1Job => ({
+      ...job(),
+      status: { conditions: [{ type: 'Failed', status: 'True', reason: 'PodFailurePolicy', message }] },
+    });
+    const missing = failedWith(
+      'Container bootstrap for pod team/bootstrap-demo-a-x1 failed with exit code 66 matching FailJob rule at index 0',
+    );
+    expect(readBootstrap(missing, NOW, TASK_TIMEOUT_MS)).toMatchObject({
+      bootstrap: 'failed',
+      bootstrapFailure: 'SnapshotMissing',
+    });
+    const permanent = failedWith(
+      'Container bootstrap for pod team/bootstrap-demo-a-x1 failed with exit code 65 matching FailJob rule at index 0',
+    );
+    expect(readBootstrap(permanent, NOW, TASK_TIMEOUT_MS).bootstrapFailure).toBeNull();
+    expect(readBootstrap(job({ failed: true }), NOW, TASK_TIMEOUT_MS).bootstrapFailure).toBeNull();
   });
 });

@@ -149,7 +149,7 @@ describe('what Flink says, reduced', () => {
       ],
     };
     expect(checkpointStats(stats)).toEqual({
-      lastCompleted: { id: 5, at: T0 + 300, durationMs: 300 },
+      lastCompleted: { id: 5, at: T0 + 300, durationMs: 300, path: null },
       failedSince: 2,
       lastFailure: 'Checkpoint expired\nbefore completing.',
       inProgress: 1,

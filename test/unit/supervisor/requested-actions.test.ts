@@ -1,11 +1,13 @@
 // The requested-action annotation against an in-memory API server: stamped with its identity,
 // handed to the machine, cleared once recorded; an unknown action is refused with a condition.
 import { describe, expect, it } from 'vitest';
+import { requestAlreadySeen } from '../../../src/machines/shared-context.ts';
 import { ANNOTATIONS, FLINK_JOB } from '../../../src/api/names.ts';
 import type { CustomObject } from '../../../src/kube/custom-resource-client.ts';
 import type { ActionRequestedEvent } from '../../../src/machines/observations.ts';
 import {
   parseActionStamp,
+  withSaneActionTimes,
   takeRequestedAction,
   type ActionTarget,
 } from '../../../src/supervisor/requested-actions.ts';
@@ -216,5 +218,43 @@ describe('takeRequestedAction', () => {
     expect(t.refused).toEqual([{ at: NOW, message }]);
     expect(t.statusWrites()).toBe(1);
     expect((await t.annotationsNow())[ANNOTATIONS.requestedAction]).toBeUndefined();
+  });
+});
+
+describe('withSaneActionTimes (restoring a snapshot)', () => {
+  const envelope = (requestedAt: number) => ({
+    machine: 'job',
+    version: 1,
+    value: 'Started',
+    context: {
+      pendingAction: null,
+      lastAction: {
+        action: 'STOP',
+        withoutSavepoint: false,
+        requestedAt,
+        outcome: 'accepted',
+        reason: '',
+        at: 1,
+      },
+    },
+  });
+
+  it('brings a recorded request time beyond the window back to now, so later requests are not ignored', () => {
+    for (const poisoned of [1e300, NOW + 24 * 3600 * 1000]) {
+      const restored = withSaneActionTimes(envelope(poisoned), NOW) as ReturnType<typeof envelope>;
+      expect(restored.context.lastAction.requestedAt).toBe(NOW);
+      const context = restored.context as unknown as Parameters<typeof requestAlreadySeen>[0]['context'];
+      // The machine's own rule: a request stamped after now is new.
+      expect(requestAlreadySeen({ context, event: { requestedAt: NOW + 1 } })).toBe(false);
+      const raw = envelope(poisoned).context as unknown as typeof context;
+      expect(requestAlreadySeen({ context: raw, event: { requestedAt: NOW + 1 } })).toBe(true);
+    }
+  });
+
+  it('leaves sane times and anything that is not an envelope untouched', () => {
+    const sane = envelope(NOW - 1000);
+    expect(withSaneActionTimes(sane, NOW)).toBe(sane);
+    expect(withSaneActionTimes(undefined, NOW)).toBeUndefined();
+    expect(withSaneActionTimes('garbage', NOW)).toBe('garbage');
   });
 });

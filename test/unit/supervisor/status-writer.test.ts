@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { FLINK_JOB } from '../../../src/api/names.ts';
-import { StatusWriter } from '../../../src/supervisor/status-writer.ts';
+import { StatusSupersededError, StatusWriter } from '../../../src/supervisor/status-writer.ts';
 import { InMemoryCustomResources } from '../../support/in-memory-custom-resources.ts';
 
 const NS = 'ns';
 
-function writerFor(store: InMemoryCustomResources) {
+function writerFor(store: InMemoryCustomResources, cachedResourceVersion?: string) {
   return new StatusWriter({
     client: store,
     kind: FLINK_JOB,
     namespace: NS,
     name: 'job',
     initialResourceVersion: () =>
-      store.objects.get(`${FLINK_JOB.plural}/${NS}/job`)?.metadata.resourceVersion,
+      cachedResourceVersion ?? store.objects.get(`${FLINK_JOB.plural}/${NS}/job`)?.metadata.resourceVersion,
   });
 }
 
@@ -53,5 +53,53 @@ describe('StatusWriter', () => {
     });
     await writer.submit({ supervisorStatus: 'Starting' });
     expect((await store.get(FLINK_JOB, NS, 'job'))?.status).toEqual({ supervisorStatus: 'Starting' });
+  });
+
+  it('decides again from the fresh object after a conflict instead of re-applying the old decision', async () => {
+    const store = new InMemoryCustomResources();
+    const stored = store.put(FLINK_JOB, NS, { metadata: { name: 'job' }, spec: { parallelism: 1 } });
+    // The informer cache still holds the object the status was decided on.
+    const writer = writerFor(store, stored.metadata.resourceVersion);
+    writer.seed(stored.status);
+    // A spec change lands between the read the status was decided on and the write.
+    await store.patch(FLINK_JOB, NS, 'job', { spec: { parallelism: 2 } });
+    const decide = (current: { metadata: { generation?: number } }) => ({
+      supervisorStatus: 'Started',
+      observedGeneration: current.metadata.generation ?? 0,
+    });
+    await writer.submit(decide(stored), decide);
+    const now = await store.get(FLINK_JOB, NS, 'job');
+    expect(now?.metadata.generation).toBe(2);
+    expect(now?.status).toEqual({ supervisorStatus: 'Started', observedGeneration: 2 });
+  });
+
+  it('refuses to overwrite a machine snapshot another writer stored since (a second leader)', async () => {
+    const store = new InMemoryCustomResources();
+    const ours = { machine: { value: 'Started', context: { savepoint: null } } };
+    const stored = store.put(FLINK_JOB, NS, { metadata: { name: 'job' }, status: ours });
+    const writer = writerFor(store, stored.metadata.resourceVersion);
+    writer.seed(stored.status);
+    // The other leader records its savepoint intent (write-ahead) behind our back.
+    const theirs = { machine: { value: 'Started', context: { savepoint: { triggerId: 't-2' } } } };
+    await store.replaceStatus(FLINK_JOB, NS, 'job', stored.metadata.resourceVersion ?? '', theirs);
+    const stale = { machine: { value: 'Stopping', context: { savepoint: null } } };
+    await expect(writer.submit(stale, () => stale)).rejects.toBeInstanceOf(StatusSupersededError);
+    expect((await store.get(FLINK_JOB, NS, 'job'))?.status).toEqual(theirs);
+    expect(writer.writes).toBe(0);
+  });
+
+  it('after a conflict, writes nothing when the fresh object already holds the decided status', async () => {
+    const store = new InMemoryCustomResources();
+    const stored = store.put(FLINK_JOB, NS, { metadata: { name: 'job' }, status: { jobStatus: 'RUNNING' } });
+    const writer = writerFor(store, stored.metadata.resourceVersion);
+    writer.seed(stored.status);
+    const annotated = await store.patch(FLINK_JOB, NS, 'job', { metadata: { annotations: { a: 'b' } } });
+    await store.replaceStatus(FLINK_JOB, NS, 'job', annotated.metadata.resourceVersion ?? '', {
+      jobStatus: 'FINISHED',
+    });
+    const before = (await store.get(FLINK_JOB, NS, 'job'))?.metadata.resourceVersion;
+    await writer.submit({ jobStatus: 'FINISHED' }, () => ({ jobStatus: 'FINISHED' }));
+    expect(writer.writes).toBe(0);
+    expect((await store.get(FLINK_JOB, NS, 'job'))?.metadata.resourceVersion).toBe(before);
   });
 });

@@ -233,7 +233,9 @@ added, then flinkConfiguration entries the user set win, then `spec` is merged o
 {{- end -}}
 {{- $rs := $job.restart | default dict -}}
 {{- $restart := include "jobs.compact" (dict "restartPolicy" $rs.policy "restartDelay" $rs.delay "restartTimeout" $rs.timeout) | fromJson -}}
-{{- $spec := dict "bootstrap" $bootstrap -}}
+{{- $up := $job.upgrade | default dict -}}
+{{- $upgrade := include "jobs.compact" (dict "upgradeMode" $up.mode "drainOnStop" $up.drainOnStop "maxCheckpointAge" $up.maxCheckpointAge) | fromJson -}}
+{{- $spec := mergeOverwrite (dict "bootstrap" $bootstrap) $upgrade -}}
 {{- if hasKey $job "parallelism" -}}
 {{- $_ := set $spec "jobParallelism" (int $job.parallelism) -}}
 {{- end -}}
