@@ -286,9 +286,27 @@ function newerCheckpoint(
   return known === null || seen.completedAt > known.completedAt ? seen : known;
 }
 
+/**
+ * The job's newest savepoint as a fallback snapshot, when it is younger than maxCheckpointAge and
+ * no younger checkpoint is known: a job restored from a savepoint a moment ago has no checkpoint
+ * yet, and its savepoint is then the newest state there is (never an empty start, never a stop
+ * and ask when that state is at hand).
+ */
+function knownSavepointFallback(context: JobContext, seen: CompletedSnapshot | null | undefined, at: number) {
+  if (context.savepointPath === null || context.savepointAt === null) return null;
+  if (at - context.savepointAt > maxCheckpointAgeMs(context.policy)) return null;
+  const checkpoint = newerCheckpoint(context.lastCheckpoint, seen);
+  if (checkpoint !== null && checkpoint.completedAt > context.savepointAt) return null;
+  return { path: context.savepointPath, completedAt: context.savepointAt };
+}
+
 /** What the next submission restores: a chosen checkpoint, else the latest savepoint, else nothing. */
 export function nextRestore(context: Pick<JobContext, 'checkpointRestore' | 'savepointPath'>): JobRestore {
-  if (context.checkpointRestore) return { path: context.checkpointRestore.path, kind: 'checkpoint' };
+  if (context.checkpointRestore) {
+    // The fallback may choose the job's own savepoint when it is the newest snapshot in age.
+    const kind = context.checkpointRestore.path === context.savepointPath ? 'savepoint' : 'checkpoint';
+    return { path: context.checkpointRestore.path, kind };
+  }
   if (context.savepointPath) return { path: context.savepointPath, kind: 'savepoint' };
   return { path: null, kind: 'none' };
 }
@@ -489,6 +507,16 @@ export const jobMachine = setup({
       const newest = newerCheckpoint(context.lastCheckpoint, output?.checkpoint);
       const at = Math.max(context.now, output?.at ?? context.now);
       return newest !== null && at - newest.completedAt <= maxCheckpointAgeMs(context.policy);
+    },
+    savepointYoungEnough: ({ context, event }) => {
+      const output = outputOf<ReadSnapshotsOutput>(event);
+      return (
+        knownSavepointFallback(
+          context,
+          output?.checkpoint,
+          Math.max(context.now, output?.at ?? context.now),
+        ) !== null
+      );
     },
     // The stop-with-savepoint's outcome was never read and Flink now says the job is gone: its
     // statistics may still name the savepoint it completed (the trigger's result is kept for minutes).
@@ -866,6 +894,22 @@ export const jobMachine = setup({
         context.now,
       ),
     })),
+    chooseKnownSavepoint: assign(({ context, event }) => {
+      const output = outputOf<ReadSnapshotsOutput>(event);
+      const chosen = knownSavepointFallback(
+        context,
+        output?.checkpoint,
+        Math.max(context.now, output?.at ?? context.now),
+      );
+      return {
+        stop: context.stop === null ? null : { ...context.stop, checkpoint: chosen },
+        notice: notice(
+          'CheckpointChosen',
+          `upgradeMode ${upgradeModeOf(context.policy)}: no newer snapshot could be had; the job restarts from its savepoint ${chosen?.path ?? ''}, taken within maxCheckpointAge`,
+          context.now,
+        ),
+      };
+    }),
     unchooseCheckpoint: assign(({ context }) => ({
       stop: context.stop === null ? null : { ...context.stop, checkpoint: null },
     })),
@@ -1524,6 +1568,13 @@ export const jobMachine = setup({
             input: ({ context }) => ({ jobId: context.jobId ?? '' }),
             onDone: [
               {
+                guard: 'savepointYoungEnough',
+                target: 'RecordingRestore',
+                actions: ['recordTime', 'noteSnapshots', 'chooseKnownSavepoint'],
+                description:
+                  "J.Stopping.K5 the job's own savepoint is within maxCheckpointAge and newer than any checkpoint: restart from it",
+              },
+              {
                 guard: 'checkpointYoungEnough',
                 target: 'RecordingRestore',
                 actions: ['recordTime', 'noteSnapshots', 'chooseCheckpoint'],
@@ -1538,6 +1589,13 @@ export const jobMachine = setup({
               },
             ],
             onError: [
+              {
+                guard: 'savepointYoungEnough',
+                target: 'RecordingRestore',
+                actions: 'chooseKnownSavepoint',
+                description:
+                  "J.Stopping.K6 unreachable: the job's own savepoint, if within maxCheckpointAge and newer than the recorded checkpoint",
+              },
               {
                 guard: 'checkpointYoungEnough',
                 target: 'RecordingRestore',

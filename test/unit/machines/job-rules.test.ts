@@ -996,6 +996,39 @@ const rows: Row[] = [
     check: (c) => expect(c.stop?.asked).toBe(true),
   },
   {
+    rule: 'J.Stopping.K5',
+    name: "no checkpoint, the job's own savepoint is young: restart from it (recorded first)",
+    from: { Stopping: 'ChoosingCheckpoint' },
+    context: stopping(
+      { reason: 'SpecChanged', restart: true },
+      { now: AT, savepointPath: 's3://savepoints/own', savepointAt: AT - 30 * SECOND },
+    ),
+    event: done('readSnapshots', { checkpoint: null, savepoint: null, at: AT }),
+    to: { Stopping: 'RecordingRestore' },
+    starts: ['persist'],
+    check: (c) => {
+      expect(c.stop?.checkpoint?.path).toBe('s3://savepoints/own');
+      expect(c.notice?.reason).toBe('CheckpointChosen');
+    },
+  },
+  {
+    rule: 'J.Stopping.K6',
+    name: "JobManager unreachable: the job's own savepoint, when newer than the recorded checkpoint and young",
+    from: { Stopping: 'ChoosingCheckpoint' },
+    context: stopping(
+      { reason: 'SpecChanged', restart: true },
+      {
+        now: AT,
+        savepointPath: 's3://savepoints/own',
+        savepointAt: AT - 30 * SECOND,
+        lastCheckpoint: { path: 's3://checkpoints/chk-1', completedAt: AT - 60 * SECOND },
+      },
+    ),
+    event: failed('readSnapshots'),
+    to: { Stopping: 'RecordingRestore' },
+    check: (c) => expect(c.stop?.checkpoint?.path).toBe('s3://savepoints/own'),
+  },
+  {
     rule: 'J.Stopping.D0',
     name: 'an upgrade whose job is gone without a savepoint chooses a checkpoint first',
     from: { Stopping: 'Idle' },

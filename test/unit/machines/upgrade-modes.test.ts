@@ -121,6 +121,37 @@ describe('upgradeMode savepoint (the default)', () => {
     expect(errors).toEqual([]);
   });
 
+  it("a failed savepoint with no checkpoint yet falls back to the job's own savepoint within maxCheckpointAge", async () => {
+    // A job restored from a savepoint a moment ago has completed no checkpoint; Flink refuses a
+    // savepoint until all its tasks run. The state it restored from is then the newest there is.
+    let awaited = 0;
+    const effects = new FakeEffects()
+      .set('awaitSavepoint', () =>
+        ++awaited === 1
+          ? { status: 'COMPLETED', location: 's3://savepoints/own' }
+          : { status: 'FAILED', reason: 'not all required tasks are currently running' },
+      )
+      .set('readSnapshots', { checkpoint: null, savepoint: null });
+    const { driver, clock, errors } = job({ maxCheckpointAgeSeconds: 600 }, effects);
+    await driver.start();
+    await driver.request('TRIGGER_SAVEPOINT');
+    await driver.observeRunning();
+    await driver.observeRunning();
+    expect(driver.context.savepointPath).toBe('s3://savepoints/own');
+    await clock.advance(30 * SECOND);
+    await changeSpec(driver);
+    await driver.observeRunning(CHANGED); // stop-with-savepoint, which Flink refuses
+    await driver.observeRunning(CHANGED); // no checkpoint: the job's own savepoint
+    expect(driver.context.stop?.checkpoint?.path).toBe('s3://savepoints/own');
+    await driver.observeRunning(CHANGED); // cancel
+    await driver.observe({ ...CHANGED, flinkJob: 'CANCELED' });
+    await resubmit(driver);
+    expect(lastBootstrap(effects)).toMatchObject({ savepointPath: 's3://savepoints/own' });
+    expect(driver.context.restoredFrom).toEqual({ path: 's3://savepoints/own', kind: 'savepoint' });
+    expect(driver.context.stopReason).not.toBe('SnapshotUnavailable');
+    expect(errors).toEqual([]);
+  });
+
   it('after a stop-and-ask, START restores the snapshot the user names in initialSavepointPath', async () => {
     const effects = new FakeEffects().set('awaitSavepoint', { status: 'FAILED', reason: 'declined' });
     const { driver, errors } = job({}, effects);
