@@ -5,13 +5,22 @@
 import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_GROUP } from '../../src/api/names.ts';
+import { startControlApi } from '../../src/control-api/control-api-server.ts';
+import { createFlinkDispatcher } from '../../src/flink/dispatcher.ts';
+import { FlinkRestClient } from '../../src/flink/flink-rest-client.ts';
+import { exponentialBackoff } from '../../src/flink/retry-policy.ts';
+import { applyObjects } from '../../src/install/apply.ts';
+import { systemClock } from '../../src/kube/clock.ts';
 import { s3PluginJarName } from '../../src/devenv/flink-distribution.ts';
 import { flinkRelease } from '../../src/devenv/versions.ts';
 import { waitFor } from '../../src/devenv/wait-for.ts';
 import {
   CLUSTERS,
   JOBS,
+  clusterPods,
   createResource,
   deploySupervisor,
   flinkClusterManifest,
@@ -70,6 +79,99 @@ async function filesBelow(dir: string): Promise<string[]> {
 async function bucketKeys(prefix: string): Promise<string[]> {
   const store = s.env.objectStore;
   return (await store.client.listObjects(store.bucket, prefix)).map((o) => o.key);
+}
+
+/**
+ * What a user reads through the control API (as in the operator pod: the admin kubeconfig, callers
+ * with a ServiceAccount token and RBAC) for the cluster and its job, Flink's details included.
+ */
+async function controlApiSurfaces(ns: string, cluster: string, job: string): Promise<Record<string, string>> {
+  const name = 'state-reader';
+  const core = s.kc.makeApiClient(CoreV1Api);
+  await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name } } });
+  await applyObjects(s.kc, [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name, namespace: ns },
+      rules: [
+        {
+          apiGroups: [API_GROUP],
+          resources: ['flinkdeployments', 'flinkclusters', 'flinkjobs'],
+          verbs: ['get', 'list', 'watch'],
+        },
+      ],
+    } as never,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name, namespace: ns },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
+    } as never,
+  ]);
+  const token =
+    (
+      await core.createNamespacedServiceAccountToken({
+        name,
+        namespace: ns,
+        body: { spec: { expirationSeconds: 600 } },
+      })
+    ).status?.token ?? '';
+  const api = await startControlApi({
+    kubeConfig: s.kc,
+    namespaces: [ns],
+    host: '127.0.0.1',
+    port: 0,
+    insecureHttp: true,
+    flinkClient: (baseUrl) =>
+      new FlinkRestClient({
+        baseUrl,
+        dispatcher: createFlinkDispatcher(baseUrl),
+        retry: exponentialBackoff({ maxAttempts: 2 }),
+      }),
+    flinkUrl: (namespace, clusterName) => flinkRest(s, namespace, clusterName),
+    log: pino({ level: 'warn' }),
+    clock: systemClock,
+  });
+  try {
+    const out: Record<string, string> = {};
+    const shortName = job.slice(cluster.length + 1);
+    // Every read route for the cluster and its job (the control API's route table).
+    for (const path of [
+      `/clusters`,
+      `/clusters/${cluster}/status`,
+      `/clusters/${cluster}/jobs`,
+      `/clusters/${cluster}/jobs/${shortName}/status`,
+      `/clusters/${cluster}/jobs/${shortName}/details`,
+      `/clusters/${cluster}/jobs/${shortName}/metrics`,
+      `/clusters/${cluster}/jobmanager/metrics`,
+      `/clusters/${cluster}/taskmanagers`,
+    ]) {
+      const response = await fetch(`${api.url}/api/v1${path}?namespace=${ns}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const text = await response.text();
+      expect(response.status, `${path}: ${text}`).toBe(200);
+      out[`control API GET ${path}`] = text;
+    }
+    return out;
+  } finally {
+    await api.close();
+  }
+}
+
+/** What the state visualizer of the cluster's supervisor serves (its debug port, as port-forward reaches it). */
+async function visualizerSurfaces(ns: string, cluster: string, job: string): Promise<Record<string, string>> {
+  const [supervisor] = await clusterPods(s.kc, ns, cluster, 'supervisor');
+  const base = `http://${supervisor?.status?.podIP}:8090`;
+  const out: Record<string, string> = {};
+  for (const path of ['/debug/', '/debug/machines', `/debug/machines/job/${job}`]) {
+    const response = await fetch(`${base}${path}`);
+    expect(response.status, path).toBe(200);
+    out[`visualizer GET ${path}`] = await response.text();
+  }
+  return out;
 }
 
 describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
@@ -300,7 +402,7 @@ describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
     },
   );
 
-  it('the secret key reaches no ConfigMap, status, Event, log line, pod file or kubectl describe', async () => {
+  it('the secret key reaches no ConfigMap, status, Event, log line, pod file, kubectl describe, control API answer or visualizer page', async () => {
     const secret = s.env.objectStore.secretAccessKey;
     const core = s.kc.makeApiClient(CoreV1Api);
     const surfaces: Record<string, string> = {
@@ -310,7 +412,11 @@ describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
       flinkJob: JSON.stringify(await readResource(s.kc, JOBS, ns, job)),
       pods: JSON.stringify((await core.listNamespacedPod({ namespace: ns })).items),
       describe: await kubectl(s, ['describe', 'fc,fj,pods,configmaps', '-n', ns]),
+      ...(await controlApiSurfaces(ns, cluster, job)),
+      ...(await visualizerSurfaces(ns, cluster, job)),
     };
+    expect(surfaces['control API GET /clusters/s3c/jobs/speed/status']).toContain('savepointPath');
+    expect(surfaces['visualizer GET /debug/machines']).toContain(job);
     // What the pods wrote: Flink's and the supervisor's logs, the rendered Flink configuration.
     const podsDir = join(s.env.nodeAgent.dir, 'pods');
     const podDirs = (await readdir(podsDir)).filter((d) => d.startsWith(`${ns}_`));
