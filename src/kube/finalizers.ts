@@ -10,6 +10,10 @@ import { retryOnConflict } from './retry-on-conflict.ts';
  * say whether they wrote, so callers count real API writes only.
  */
 
+export function hasFinalizer(obj: CustomObject, finalizer: string): boolean {
+  return (obj.metadata.finalizers ?? []).includes(finalizer);
+}
+
 /** Adds `finalizer` unless present; true when it wrote. */
 export async function addFinalizer(
   client: CustomResourceClient,

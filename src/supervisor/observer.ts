@@ -21,6 +21,7 @@ import { readBootstrap } from './bootstrap-observation.ts';
 import { isLivePod } from './machine-effects.ts';
 import type { LastFlinkJob } from './resource-host.ts';
 import { clusterSpecDigest, jobSpecDigest } from './spec-policies.ts';
+import type { JobRaw } from './supervisor-caches.ts';
 
 export function isReadyPod(pod: V1Pod): boolean {
   return (
@@ -190,4 +191,44 @@ export function followFlinkJob(
   if (id === null) return null;
   const listed = flink.reachable ? flink.jobs.find((j) => j.id === id)?.state : undefined;
   return { id, state: listed ?? (previous?.id === id ? previous.state : null) };
+}
+
+/**
+ * Every savepoint location the cluster's FlinkJobs name (the latest, the initial one, the target
+ * directory): a storage cleanup leaves whatever lies under them in place.
+ */
+export function referencedSavepoints(jobs: readonly JobRaw[], clusterName: string): string[] {
+  return jobs
+    .filter((j) => j.spec?.clusterName === clusterName)
+    .flatMap((j) => {
+      const savepoint = (j.spec as { savepoint?: Record<string, unknown> } | undefined)?.savepoint ?? {};
+      return [
+        j.status?.['savepointPath'],
+        savepoint['initialSavepointPath'],
+        savepoint['savepointPath'],
+        savepoint['savepointTargetPath'],
+      ].filter((p): p is string => typeof p === 'string' && p !== '');
+    });
+}
+
+/**
+ * The HA leader as Flink recorded it. A read that fails (no RBAC for ConfigMaps, API server
+ * hiccup) is "not known now": the machine then records no failover, and decides nothing else on it.
+ */
+export async function readJobManagerLeader(
+  objects: { readConfigMap?(name: string): Promise<V1ConfigMap | undefined> },
+  clusterName: string,
+  pods: { readonly jobManagers: readonly V1Pod[] },
+  unreadable: (err: unknown) => void,
+): Promise<JobManagerLeader | null> {
+  if (!objects.readConfigMap) return null;
+  try {
+    return jobManagerLeaderOf(
+      await objects.readConfigMap(haClusterConfigMapName(clusterName)),
+      pods.jobManagers,
+    );
+  } catch (err) {
+    unreadable(err);
+    return null;
+  }
 }

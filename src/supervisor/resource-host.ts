@@ -55,3 +55,8 @@ export interface JobHost extends ResourceHost<'job', Actor<typeof jobMachine>> {
 }
 
 export type AnyHost = ClusterHost | JobHost;
+
+/** A machine that reached its final state (Terminated): nothing more to send it. */
+export function isDone(host: AnyHost): boolean {
+  return host.actor.getSnapshot().status === 'done';
+}

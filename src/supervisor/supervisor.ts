@@ -19,36 +19,37 @@ import {
   type CustomResourceClient,
 } from '../kube/custom-resource-client.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
-import { addFinalizer, removeFinalizer } from '../kube/finalizers.ts';
+import { addFinalizer, hasFinalizer, removeFinalizer } from '../kube/finalizers.ts';
 import { TerminalError, WorkQueue, type ReconcileResult } from '../kube/work-queue.ts';
-import { clusterMachine } from '../machines/cluster-machine.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
-import { jobMachine } from '../machines/job-machine.ts';
-import type { FlinkRestObservation, JobManagerLeader } from '../machines/observations.ts';
-import { restoreClusterActor, restoreJobActor } from '../machines/persistence.ts';
+import type { FlinkRestObservation } from '../machines/observations.ts';
 import { clusterView, jobSummary, type MachineState } from '../machines/views.ts';
 import type { MachineJournal } from '../visualizer/machine-journal.ts';
-import { storedCheckpointVerdict } from './checkpoint-progress.ts';
-import { CheckpointWatch } from './checkpoint-watch.ts';
 import { checkpointReader, observeFlinkCluster } from './flink-gateway.ts';
 import { clusterEffects, jobEffects } from './machine-effects.ts';
 import {
   clusterPods,
   followFlinkJob,
-  haClusterConfigMapName,
-  jobManagerLeaderOf,
   jobManagerReady,
   observeCluster,
   observeJob,
-  type ClusterPods,
+  readJobManagerLeader,
+  referencedSavepoints,
 } from './observer.ts';
+import { restoreClusterHost, restoreJobHost, type HostFactory } from './machine-hosts.ts';
 import { OwnedObjects, type OwnedObjectWriter } from './owned-objects.ts';
 import { readStorageCleanup } from './storage-cleanup.ts';
-import { takeRequestedAction, withSaneActionTimes } from './requested-actions.ts';
-import type { AnyHost, ClusterHost, JobHost, ReportedContext, ResourceHost } from './resource-host.ts';
+import { takeRequestedAction } from './requested-actions.ts';
+import {
+  isDone,
+  type AnyHost,
+  type ClusterHost,
+  type JobHost,
+  type ReportedContext,
+} from './resource-host.ts';
 import { clusterPolicy, jobPolicy } from './spec-policies.ts';
 import { invalidSpecPatch, statusFromSnapshot, type ReportFacts } from './status-report.ts';
-import { StatusSupersededError, StatusWriter } from './status-writer.ts';
+import { StatusSupersededError } from './status-writer.ts';
 import { informerCaches, type CacheScope, type JobRaw, type SupervisorCaches } from './supervisor-caches.ts';
 import type { SupervisorMetrics } from './supervisor-metrics.ts';
 import { crKindOf, Notices, type CrKind } from './notices.ts';
@@ -80,14 +81,8 @@ export interface SupervisorOptions {
 }
 
 const QUEUE_KEY = 'cluster';
-
-function isDone(host: AnyHost): boolean {
-  return host.actor.getSnapshot().status === 'done';
-}
-
-function hasFinalizer(raw: CustomObject): boolean {
-  return (raw.metadata.finalizers ?? []).includes(FINALIZERS.supervisor);
-}
+/** How long one Flink REST call may take unless the options say otherwise. */
+const FLINK_TIMEOUT_MS = 3000;
 
 /**
  * One supervisor per FlinkCluster. It watches its cluster, the FlinkJobs naming it in
@@ -110,6 +105,7 @@ export class Supervisor {
   #leading = false;
   #synced = false;
   readonly #notices: Notices;
+  readonly #hostFactory: HostFactory;
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
@@ -117,6 +113,14 @@ export class Supervisor {
     const kc = options.kubeConfig;
     this.#resources = options.resources ?? new KubernetesCustomResourceClient(kc);
     this.#objects = options.objects ?? new OwnedObjects(kc, options.namespace);
+    this.#hostFactory = {
+      clock: options.clock,
+      namespace: options.namespace,
+      resources: this.#resources,
+      rawOf: (kind, name) => this.#rawOf(kind, name),
+      statusWritten: () => options.metrics.apiWrites.inc({ kind: 'status' }),
+      journal: options.journal,
+    };
     const scope: CacheScope = {
       namespace: options.namespace,
       clusterName: options.clusterName,
@@ -210,48 +214,10 @@ export class Supervisor {
     return this.#o.pollIntervalMs ?? (this.#cluster?.spec.supervisor.pollingInterval ?? 5) * 1000;
   }
 
-  #flinkTimeoutMs(): number {
-    return this.#o.flinkTimeoutMs ?? 3000;
-  }
-
   #flinkClient(): FlinkRestClient {
     const url = this.#o.flinkUrl ?? `http://jobmanager-${this.#o.clusterName}.${this.#o.namespace}:8081`;
     if (!this.#flink || this.#flink.url !== url) this.#flink = { url, client: this.#o.flinkClient(url) };
     return this.#flink.client;
-  }
-
-  /**
-   * The HA leader as Flink recorded it. A read that fails (no RBAC for ConfigMaps, API server
-   * hiccup) is "not known now": the machine then records no failover, and decides nothing else on it.
-   */
-  async #jobManagerLeader(pods: ClusterPods): Promise<JobManagerLeader | null> {
-    const read = this.#objects.readConfigMap?.bind(this.#objects);
-    if (!read) return null;
-    try {
-      return jobManagerLeaderOf(await read(haClusterConfigMapName(this.#o.clusterName)), pods.jobManagers);
-    } catch (err) {
-      this.#o.log.debug({ err: String(err) }, 'HA leader ConfigMap not readable');
-      return null;
-    }
-  }
-
-  /**
-   * Every savepoint location the cluster's FlinkJobs name (the latest, the initial one, the target
-   * directory): a storage cleanup leaves whatever lies under them in place.
-   */
-  #referencedSavepoints(): string[] {
-    return this.#caches.jobs
-      .list()
-      .filter((j) => j.spec?.clusterName === this.#o.clusterName)
-      .flatMap((j) => {
-        const savepoint = (j.spec as { savepoint?: Record<string, unknown> } | undefined)?.savepoint ?? {};
-        return [
-          j.status?.['savepointPath'],
-          savepoint['initialSavepointPath'],
-          savepoint['savepointPath'],
-          savepoint['savepointTargetPath'],
-        ].filter((p): p is string => typeof p === 'string' && p !== '');
-      });
   }
 
   #key(name: string): string {
@@ -277,7 +243,7 @@ export class Supervisor {
     }
     const cluster = parsed.value;
     this.#cluster = cluster;
-    if (!cluster.metadata.deletionTimestamp && !hasFinalizer(raw)) {
+    if (!cluster.metadata.deletionTimestamp && !hasFinalizer(raw, FINALIZERS.supervisor)) {
       await this.#addFinalizer(FLINK_CLUSTER, raw);
       return { requeueAfterMs: 0 };
     }
@@ -285,7 +251,7 @@ export class Supervisor {
     clusterHost.invalidSpec = null;
     const pods = clusterPods(this.#caches.pods.list());
     const flink: FlinkRestObservation = jobManagerReady(pods)
-      ? await observeFlinkCluster(this.#flinkClient(), this.#flinkTimeoutMs())
+      ? await observeFlinkCluster(this.#flinkClient(), this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS)
       : { reachable: false };
     // Every supervised job's machine exists before the cluster machine judges which Flink jobs are
     // managed: a new leader's first pass must not take a job it is stopping for an unmanaged one.
@@ -293,7 +259,7 @@ export class Supervisor {
     for (const jobRaw of jobsRaw) {
       const parsedJob = safeParseFlinkJob(jobRaw);
       if (!parsedJob.ok) invalidJobs.push(jobRaw);
-      if (!parsedJob.ok || !hasFinalizer(jobRaw)) continue;
+      if (!parsedJob.ok || !hasFinalizer(jobRaw, FINALIZERS.supervisor)) continue;
       this.#parsedJobs.set(jobRaw.metadata.name ?? '', parsedJob.value);
       this.#ensureJobHost(parsedJob.value, jobRaw);
     }
@@ -304,7 +270,13 @@ export class Supervisor {
       flink,
       jobs: [...this.#jobHosts.values()].map((h) => jobSummary(h.name, h.actor.getSnapshot())),
       invalidJobs,
-      ...(highAvailabilityEnabled(cluster.spec) ? { leader: await this.#jobManagerLeader(pods) } : {}),
+      ...(highAvailabilityEnabled(cluster.spec)
+        ? {
+            leader: await readJobManagerLeader(this.#objects, this.#o.clusterName, pods, (err) =>
+              this.#o.log.debug({ err: String(err) }, 'HA leader ConfigMap not readable'),
+            ),
+          }
+        : {}),
       storageCleanup: readStorageCleanup(
         this.#caches.batchJobs.get(this.#key(storageCleanupJobName(this.#o.clusterName))),
       ),
@@ -328,7 +300,7 @@ export class Supervisor {
       this.#parsedJobs.set(name, job);
       // A job of a cluster that is going away is released, never claimed again.
       if (cluster.metadata.deletionTimestamp && isDone(clusterHost)) continue;
-      if (!job.metadata.deletionTimestamp && !hasFinalizer(jobRaw)) {
+      if (!job.metadata.deletionTimestamp && !hasFinalizer(jobRaw, FINALIZERS.supervisor)) {
         await this.#addFinalizer(FLINK_JOB, jobRaw);
         continue;
       }
@@ -359,7 +331,7 @@ export class Supervisor {
         },
       });
       // Report only, read only when due (checkpoint-progress.ts): never a restart for it.
-      const reader = checkpointReader(this.#flinkClient(), this.#flinkTimeoutMs());
+      const reader = checkpointReader(this.#flinkClient(), this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS);
       const checkpoints = await host.checkpoints.observe(jobId, reading.observation.flinkJob, now, reader);
       if (checkpoints.notice) this.#notices.checkpoints(jobRaw, checkpoints.notice);
       if (checkpoints.changed) await this.#writeStatus(host, jobRaw).catch(() => undefined);
@@ -428,31 +400,19 @@ export class Supervisor {
   // ---------------------------------------------------------------- hosts
 
   #ensureClusterHost(cluster: FlinkCluster, raw: CustomObject): ClusterHost {
-    const uid = cluster.metadata.uid ?? '';
-    if (this.#clusterHost?.uid === uid) return this.#clusterHost;
+    if (this.#clusterHost?.uid === (cluster.metadata.uid ?? '')) return this.#clusterHost;
     this.#clusterHost?.actor.stop();
-    const name = cluster.metadata.name ?? '';
     const effects = clusterEffects({
       clock: this.#o.clock,
       objects: this.#objects,
       flink: () => this.#flinkClient(),
       cluster: () => this.#cluster,
       pods: () => this.#caches.pods.list(),
-      referencedSavepoints: () => this.#referencedSavepoints(),
-      flinkTimeoutMs: this.#flinkTimeoutMs(),
+      referencedSavepoints: () => referencedSavepoints(this.#caches.jobs.list(), this.#o.clusterName),
+      flinkTimeoutMs: this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS,
       log: (m, f) => this.#notices.log(m, f),
     });
-    const restored = restoreClusterActor(
-      clusterMachine.provide({ actors: effects }),
-      withSaneActionTimes(raw.status?.['machine'], this.#o.clock.now()),
-      { uid, at: this.#o.clock.now(), policy: clusterPolicy(cluster) },
-      this.#inspected('cluster', name),
-    );
-    const host: ClusterHost = {
-      ...this.#hostBase(FLINK_CLUSTER, name, uid, raw, restored.failure),
-      kind: 'cluster',
-      actor: restored.actor,
-    };
+    const host = restoreClusterHost(this.#hostFactory, cluster, raw, effects);
     this.#clusterHost = host;
     this.#attach(host, (observer) => host.actor.subscribe(observer));
     return host;
@@ -460,9 +420,8 @@ export class Supervisor {
 
   #ensureJobHost(job: FlinkJob, raw: CustomObject): JobHost {
     const name = job.metadata.name ?? '';
-    const uid = job.metadata.uid ?? '';
     const existing = this.#jobHosts.get(name);
-    if (existing?.uid === uid) return existing;
+    if (existing?.uid === (job.metadata.uid ?? '')) return existing;
     existing?.actor.stop();
     const effects = jobEffects({
       clock: this.#o.clock,
@@ -473,71 +432,13 @@ export class Supervisor {
       persist: (envelope) => this.#persistJob(name, envelope),
       allowPrivateNetworks: this.#o.allowPrivateNetworks ?? false,
       pollIntervalMs: this.#pollIntervalMs(),
-      flinkTimeoutMs: this.#flinkTimeoutMs(),
+      flinkTimeoutMs: this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS,
       log: (m, f) => this.#notices.log(m, { job: name, ...f }),
     });
-    const status = raw.status ?? {};
-    const storedJobId = (status['jobId'] as string | undefined) || null;
-    const restored = restoreJobActor(
-      jobMachine.provide({ actors: effects }),
-      withSaneActionTimes(status['machine'], this.#o.clock.now()),
-      {
-        uid,
-        idSeed: String(this.#o.clock.now()),
-        at: this.#o.clock.now(),
-        policy: jobPolicy(job, this.#cluster),
-        savepointPath: (status['savepointPath'] as string | undefined) || null,
-        jobId: storedJobId,
-      },
-      this.#inspected('job', name),
-    );
-    const storedJobStatus = status['jobStatus'];
-    const host: JobHost = {
-      ...this.#hostBase(FLINK_JOB, name, uid, raw, restored.failure),
-      kind: 'job',
-      actor: restored.actor,
-      lastFlinkJob: storedJobId
-        ? { id: storedJobId, state: typeof storedJobStatus === 'string' ? storedJobStatus || null : null }
-        : null,
-      checkpoints: new CheckpointWatch(storedCheckpointVerdict(status)),
-    };
+    const host = restoreJobHost(this.#hostFactory, job, this.#cluster, raw, effects);
     this.#jobHosts.set(name, host);
     this.#attach(host, (observer) => host.actor.subscribe(observer));
     return host;
-  }
-
-  #inspected(kind: 'cluster' | 'job', name: string) {
-    return this.#o.journal ? { actorOptions: { inspect: this.#o.journal.inspector(kind, name) } } : {};
-  }
-
-  /** What both kinds of host start with: a status writer seeded with the stored status. */
-  #hostBase(
-    kind: CrKind,
-    name: string,
-    uid: string,
-    raw: CustomObject,
-    failure: { reason: string; message: string } | null,
-  ): Omit<ResourceHost<'cluster' | 'job', never>, 'kind' | 'actor'> {
-    const writer = new StatusWriter({
-      client: this.#resources,
-      kind,
-      namespace: this.#o.namespace,
-      name,
-      initialResourceVersion: () => this.#rawOf(kind, name)?.metadata.resourceVersion,
-      onWrite: () => this.#o.metrics.apiWrites.inc({ kind: 'status' }),
-    });
-    writer.seed(raw.status);
-    return {
-      name,
-      uid,
-      writer,
-      lastValue: '',
-      lastNoticeAt: null,
-      lastActionAt: null,
-      restoreFailure: failure,
-      invalidSpec: null,
-      invalidAction: null,
-    };
   }
 
   /** Subscribes to the host's machine (an error observer first: an unheard actor error crashes), then starts it. */
