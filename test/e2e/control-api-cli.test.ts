@@ -3,21 +3,15 @@
 // and the `flinkvisor` CLI — never through annotations by hand. The API server runs in this process with the admin kubeconfig, as
 // in the operator pod; callers use a ServiceAccount token with RBAC on the flinkvisor.io
 // resources. Toolbox checklist (docs/rules.md §15) items are named in each test.
-import { BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { BatchV1Api } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANNOTATIONS, API_GROUP } from '../../src/api/names.ts';
-import { startControlApi, type ControlApi } from '../../src/control-api/control-api-server.ts';
-import { createFlinkDispatcher } from '../../src/flink/dispatcher.ts';
-import { FlinkRestClient } from '../../src/flink/flink-rest-client.ts';
-import { exponentialBackoff } from '../../src/flink/retry-policy.ts';
+import type { ControlApi } from '../../src/control-api/control-api-server.ts';
 import { waitFor } from '../../src/devenv/wait-for.ts';
-import { applyObjects } from '../../src/install/apply.ts';
-import { systemClock } from '../../src/kube/clock.ts';
 import {
   CLUSTERS,
   JOBS,
@@ -37,6 +31,7 @@ import {
   waitForTasksRunning,
   type SupervisedEnvironment,
 } from '../support/flinkvisor-e2e.ts';
+import { serviceAccountToken, startE2eControlApi } from '../support/control-api.ts';
 import { e2eFlink } from '../support/e2e-flink.ts';
 
 let s: SupervisedEnvironment;
@@ -114,61 +109,14 @@ function expectOk(result: CliResult): CliResult {
 
 // ---- setup
 
-async function userToken(kc: KubeConfig): Promise<string> {
-  const name = 'flink-user';
-  const core = kc.makeApiClient(CoreV1Api);
-  await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name } } });
-  await applyObjects(kc, [
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: { name, namespace: ns },
-      rules: [
-        {
-          apiGroups: [API_GROUP],
-          resources: ['flinkdeployments', 'flinkclusters', 'flinkjobs'],
-          verbs: ['*'],
-        },
-        { apiGroups: [API_GROUP], resources: ['flinkclusters/scale', 'flinkjobs/scale'], verbs: ['update'] },
-      ],
-    } as never,
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name, namespace: ns },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
-    } as never,
-  ]);
-  const request = await core.createNamespacedServiceAccountToken({
-    name,
-    namespace: ns,
-    body: { spec: { expirationSeconds: 3600 } },
-  });
-  return request.status?.token ?? '';
-}
-
 beforeAll(async () => {
   s = await startSupervisedEnvironment();
   await supervisedNamespace(s.kc, ns);
-  token = await userToken(s.kc);
-  api = await startControlApi({
-    kubeConfig: s.kc,
-    namespaces: [ns],
-    host: '127.0.0.1',
-    port: 0,
-    insecureHttp: true,
-    flinkClient: (baseUrl) =>
-      new FlinkRestClient({
-        baseUrl,
-        dispatcher: createFlinkDispatcher(baseUrl),
-        retry: exponentialBackoff({ maxAttempts: 2 }),
-      }),
-    // The JobManager pod's address is reachable from here; its Service name is not.
-    flinkUrl: (namespace, name) => flinkRest(s, namespace, name),
-    log: pino({ level: 'warn' }),
-    clock: systemClock,
-  });
+  token = await serviceAccountToken(s.kc, ns, 'flink-user', [
+    { apiGroups: [API_GROUP], resources: ['flinkdeployments', 'flinkclusters', 'flinkjobs'], verbs: ['*'] },
+    { apiGroups: [API_GROUP], resources: ['flinkclusters/scale', 'flinkjobs/scale'], verbs: ['update'] },
+  ]);
+  api = await startE2eControlApi(s, [ns]);
   // The cluster through the REST API, the job through the CLI.
   const created = await rest(
     'POST',

@@ -5,15 +5,8 @@
 import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_GROUP } from '../../src/api/names.ts';
-import { startControlApi } from '../../src/control-api/control-api-server.ts';
-import { createFlinkDispatcher } from '../../src/flink/dispatcher.ts';
-import { FlinkRestClient } from '../../src/flink/flink-rest-client.ts';
-import { exponentialBackoff } from '../../src/flink/retry-policy.ts';
-import { applyObjects } from '../../src/install/apply.ts';
-import { systemClock } from '../../src/kube/clock.ts';
 import { s3PluginJarName } from '../../src/devenv/flink-distribution.ts';
 import { flinkRelease } from '../../src/devenv/versions.ts';
 import { waitFor } from '../../src/devenv/wait-for.ts';
@@ -37,6 +30,7 @@ import {
   waitForTasksRunning,
   type SupervisedEnvironment,
 } from '../support/flinkvisor-e2e.ts';
+import { serviceAccountToken, startE2eControlApi } from '../support/control-api.ts';
 
 let s: SupervisedEnvironment;
 
@@ -86,54 +80,14 @@ async function bucketKeys(prefix: string): Promise<string[]> {
  * with a ServiceAccount token and RBAC) for the cluster and its job, Flink's details included.
  */
 async function controlApiSurfaces(ns: string, cluster: string, job: string): Promise<Record<string, string>> {
-  const name = 'state-reader';
-  const core = s.kc.makeApiClient(CoreV1Api);
-  await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name } } });
-  await applyObjects(s.kc, [
+  const token = await serviceAccountToken(s.kc, ns, 'state-reader', [
     {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: { name, namespace: ns },
-      rules: [
-        {
-          apiGroups: [API_GROUP],
-          resources: ['flinkdeployments', 'flinkclusters', 'flinkjobs'],
-          verbs: ['get', 'list', 'watch'],
-        },
-      ],
-    } as never,
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name, namespace: ns },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
-    } as never,
+      apiGroups: [API_GROUP],
+      resources: ['flinkdeployments', 'flinkclusters', 'flinkjobs'],
+      verbs: ['get', 'list', 'watch'],
+    },
   ]);
-  const token =
-    (
-      await core.createNamespacedServiceAccountToken({
-        name,
-        namespace: ns,
-        body: { spec: { expirationSeconds: 600 } },
-      })
-    ).status?.token ?? '';
-  const api = await startControlApi({
-    kubeConfig: s.kc,
-    namespaces: [ns],
-    host: '127.0.0.1',
-    port: 0,
-    insecureHttp: true,
-    flinkClient: (baseUrl) =>
-      new FlinkRestClient({
-        baseUrl,
-        dispatcher: createFlinkDispatcher(baseUrl),
-        retry: exponentialBackoff({ maxAttempts: 2 }),
-      }),
-    flinkUrl: (namespace, clusterName) => flinkRest(s, namespace, clusterName),
-    log: pino({ level: 'warn' }),
-    clock: systemClock,
-  });
+  const api = await startE2eControlApi(s, [ns]);
   try {
     const out: Record<string, string> = {};
     const shortName = job.slice(cluster.length + 1);
