@@ -29,6 +29,13 @@ export interface HostFactory {
   readonly rawOf: (kind: CrKind, name: string) => CustomObject | undefined;
   readonly statusWritten: () => void;
   readonly journal?: MachineJournal | undefined;
+  readonly machines?: MachineImplementations | undefined;
+}
+
+/** The machines a host runs: the real ones unless a test swaps one in (`Machine.provide`). */
+export interface MachineImplementations {
+  readonly cluster?: typeof clusterMachine;
+  readonly job?: typeof jobMachine;
 }
 
 export function restoreClusterHost(
@@ -40,7 +47,7 @@ export function restoreClusterHost(
   const name = cluster.metadata.name ?? '';
   const uid = cluster.metadata.uid ?? '';
   const restored = restoreClusterActor(
-    clusterMachine.provide({ actors: effects }),
+    (f.machines?.cluster ?? clusterMachine).provide({ actors: effects }),
     withSaneActionTimes(raw.status?.['machine'], f.clock.now()),
     { uid, at: f.clock.now(), policy: clusterPolicy(cluster) },
     inspected(f, 'cluster', name),
@@ -64,7 +71,7 @@ export function restoreJobHost(
   const status = raw.status ?? {};
   const storedJobId = (status['jobId'] as string | undefined) || null;
   const restored = restoreJobActor(
-    jobMachine.provide({ actors: effects }),
+    (f.machines?.job ?? jobMachine).provide({ actors: effects }),
     withSaneActionTimes(status['machine'], f.clock.now()),
     {
       uid,

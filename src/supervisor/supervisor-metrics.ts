@@ -11,6 +11,7 @@ export interface SupervisorMetrics extends ControllerMetrics {
   readonly flinkRequests: Counter<'route' | 'method' | 'outcome'>;
   readonly flinkRequestDuration: Histogram<'route' | 'method'>;
   readonly apiWrites: Counter<'kind'>;
+  readonly machineFailures: Counter<'machine'>;
   observeFlinkRequest(event: FlinkRequestEvent): void;
 }
 
@@ -46,6 +47,12 @@ export function supervisorMetrics(registry: Registry): SupervisorMetrics {
     }),
     flinkRequests,
     flinkRequestDuration,
+    machineFailures: new Counter({
+      name: `${p}_machine_failures_total`,
+      help: 'State machines that threw (a bug) and were restored from the stored status after a backoff.',
+      labelNames: ['machine'],
+      registers: [registry],
+    }),
     apiWrites: new Counter({
       name: `${p}_api_writes_total`,
       help: 'Writes to the Kubernetes API server by the supervisor (status, metadata).',

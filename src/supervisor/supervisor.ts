@@ -36,19 +36,15 @@ import {
   readJobManagerLeader,
   referencedSavepoints,
 } from './observer.ts';
-import { restoreClusterHost, restoreJobHost, type HostFactory } from './machine-hosts.ts';
+import { HostRegistry } from './host-registry.ts';
+import type { MachineImplementations } from './machine-hosts.ts';
 import { OwnedObjects, type OwnedObjectWriter } from './owned-objects.ts';
 import { readStorageCleanup } from './storage-cleanup.ts';
 import { takeRequestedAction } from './requested-actions.ts';
-import {
-  isDone,
-  type AnyHost,
-  type ClusterHost,
-  type JobHost,
-  type ReportedContext,
-} from './resource-host.ts';
+import { isDone, type AnyHost, type ReportedContext } from './resource-host.ts';
 import { clusterPolicy, jobPolicy } from './spec-policies.ts';
-import { invalidSpecPatch, statusFromSnapshot, type ReportFacts } from './status-report.ts';
+import { statusFromSnapshot, type ReportFacts } from './status-report.ts';
+import { writeInvalidSpecWithoutMachine, writeJobWithoutCluster } from './unsupervised-status.ts';
 import { StatusSupersededError } from './status-writer.ts';
 import { informerCaches, type CacheScope, type JobRaw, type SupervisorCaches } from './supervisor-caches.ts';
 import type { SupervisorMetrics } from './supervisor-metrics.ts';
@@ -78,6 +74,8 @@ export interface SupervisorOptions {
   readonly caches?: (scope: CacheScope) => SupervisorCaches;
   /** Creates and deletes the pods, Services and Jobs the machines own; default: the API server. */
   readonly objects?: OwnedObjectWriter;
+  /** The cluster and job machines; default: the ones in src/machines (tests swap in faulty ones). */
+  readonly machines?: MachineImplementations;
 }
 
 const QUEUE_KEY = 'cluster';
@@ -97,15 +95,13 @@ export class Supervisor {
   readonly #resources: CustomResourceClient;
   readonly #objects: OwnedObjectWriter;
   readonly #queue: WorkQueue;
-  #clusterHost: ClusterHost | undefined;
-  readonly #jobHosts = new Map<string, JobHost>();
+  readonly #hosts: HostRegistry;
   #cluster: FlinkCluster | undefined;
   readonly #parsedJobs = new Map<string, FlinkJob>();
   #flink: { url: string; client: FlinkRestClient } | undefined;
   #leading = false;
   #synced = false;
   readonly #notices: Notices;
-  readonly #hostFactory: HostFactory;
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
@@ -113,14 +109,23 @@ export class Supervisor {
     const kc = options.kubeConfig;
     this.#resources = options.resources ?? new KubernetesCustomResourceClient(kc);
     this.#objects = options.objects ?? new OwnedObjects(kc, options.namespace);
-    this.#hostFactory = {
-      clock: options.clock,
-      namespace: options.namespace,
-      resources: this.#resources,
+    this.#hosts = new HostRegistry({
+      factory: {
+        clock: options.clock,
+        namespace: options.namespace,
+        resources: this.#resources,
+        rawOf: (kind, name) => this.#rawOf(kind, name),
+        statusWritten: () => options.metrics.apiWrites.inc({ kind: 'status' }),
+        journal: options.journal,
+        machines: options.machines,
+      },
+      notices: this.#notices,
+      log: options.log,
+      metrics: options.metrics,
       rawOf: (kind, name) => this.#rawOf(kind, name),
-      statusWritten: () => options.metrics.apiWrites.inc({ kind: 'status' }),
-      journal: options.journal,
-    };
+      onSnapshot: (host) => this.#onSnapshot(host),
+      requeueAfter: (ms) => this.#leading && this.#queue.addAfter(QUEUE_KEY, ms),
+    });
     const scope: CacheScope = {
       namespace: options.namespace,
       clusterName: options.clusterName,
@@ -171,9 +176,7 @@ export class Supervisor {
     });
     this.#leading = false;
     this.#queue.stop();
-    for (const host of this.#hosts()) host.actor.stop();
-    this.#clusterHost = undefined;
-    this.#jobHosts.clear();
+    this.#hosts.clear();
   }
 
   /**
@@ -183,7 +186,7 @@ export class Supervisor {
    */
   async drain(): Promise<void> {
     await this.#queue.drain();
-    await Promise.all(this.#hosts().map((h) => h.writer.settled()));
+    await Promise.all(this.#hosts.all().map((h) => h.writer.settled()));
   }
 
   stop(): void {
@@ -198,16 +201,12 @@ export class Supervisor {
 
   /** Snapshots of the live machines (the debug visualizer reads them). */
   machines(): { kind: 'cluster' | 'job'; name: string; snapshot: unknown }[] {
-    return this.#hosts().map((h) => ({ kind: h.kind, name: h.name, snapshot: h.actor.getSnapshot() }));
+    return this.#hosts.all().map((h) => ({ kind: h.kind, name: h.name, snapshot: h.actor.getSnapshot() }));
   }
 
   #allCaches() {
     const { clusters, jobs, pods, services, batchJobs } = this.#caches;
     return [clusters, jobs, pods, services, batchJobs];
-  }
-
-  #hosts(): AnyHost[] {
-    return [...(this.#clusterHost ? [this.#clusterHost] : []), ...this.#jobHosts.values()];
   }
 
   #pollIntervalMs(): number {
@@ -237,7 +236,7 @@ export class Supervisor {
     }
     const parsed = safeParseFlinkCluster(raw);
     if (!parsed.ok) {
-      const host = this.#clusterHost?.uid === (raw.metadata.uid ?? '') ? this.#clusterHost : undefined;
+      const host = this.#hosts.cluster?.uid === (raw.metadata.uid ?? '') ? this.#hosts.cluster : undefined;
       await this.#reportInvalid(FLINK_CLUSTER, raw, parsed.error.message, host);
       throw new TerminalError(`invalid FlinkCluster spec: ${parsed.error.message}`);
     }
@@ -247,7 +246,10 @@ export class Supervisor {
       await this.#addFinalizer(FLINK_CLUSTER, raw);
       return { requeueAfterMs: 0 };
     }
-    const clusterHost = this.#ensureClusterHost(cluster, raw);
+    // A cluster machine that threw waits out its backoff: nothing acts meanwhile (machine-failures.ts).
+    const heldUntil = this.#hosts.clusterHeld(this.#o.clusterName, now);
+    if (heldUntil !== undefined) return { requeueAfterMs: heldUntil - now };
+    const clusterHost = this.#hosts.ensureCluster(cluster, raw, () => this.#clusterEffects());
     clusterHost.invalidSpec = null;
     const pods = clusterPods(this.#caches.pods.list());
     const flink: FlinkRestObservation = jobManagerReady(pods)
@@ -255,21 +257,31 @@ export class Supervisor {
       : { reachable: false };
     // Every supervised job's machine exists before the cluster machine judges which Flink jobs are
     // managed: a new leader's first pass must not take a job it is stopping for an unmanaged one.
-    const invalidJobs: JobRaw[] = []; // specs that no longer parse: their Flink jobs stay managed
+    // Jobs without a machine, whose Flink jobs stay managed: specs that no longer parse, and
+    // machines that threw and wait out their backoff.
+    const unsupervisedJobs: JobRaw[] = [];
     for (const jobRaw of jobsRaw) {
       const parsedJob = safeParseFlinkJob(jobRaw);
-      if (!parsedJob.ok) invalidJobs.push(jobRaw);
-      if (!parsedJob.ok || !hasFinalizer(jobRaw, FINALIZERS.supervisor)) continue;
+      if (!parsedJob.ok || this.#hosts.jobHeld(jobRaw.metadata.name ?? '', now))
+        unsupervisedJobs.push(jobRaw);
+      if (
+        !parsedJob.ok ||
+        !hasFinalizer(jobRaw, FINALIZERS.supervisor) ||
+        this.#hosts.jobHeld(jobRaw.metadata.name ?? '', now)
+      )
+        continue;
       this.#parsedJobs.set(jobRaw.metadata.name ?? '', parsedJob.value);
-      this.#ensureJobHost(parsedJob.value, jobRaw);
+      this.#hosts.ensureJob(parsedJob.value, cluster, jobRaw, () =>
+        this.#jobEffects(jobRaw.metadata.name ?? ''),
+      );
     }
     const observation = observeCluster({
       cluster,
       pods,
       services: this.#caches.services.list(),
       flink,
-      jobs: [...this.#jobHosts.values()].map((h) => jobSummary(h.name, h.actor.getSnapshot())),
-      invalidJobs,
+      jobs: this.#hosts.jobs().map((h) => jobSummary(h.name, h.actor.getSnapshot())),
+      invalidJobs: unsupervisedJobs,
       ...(highAvailabilityEnabled(cluster.spec)
         ? {
             leader: await readJobManagerLeader(this.#objects, this.#o.clusterName, pods, (err) =>
@@ -291,20 +303,21 @@ export class Supervisor {
       seen.add(name);
       const parsedJob = safeParseFlinkJob(jobRaw);
       if (!parsedJob.ok) {
-        const existing = this.#jobHosts.get(name);
+        const existing = this.#hosts.job(name);
         const host = existing?.uid === (jobRaw.metadata.uid ?? '') ? existing : undefined;
         await this.#reportInvalid(FLINK_JOB, jobRaw, parsedJob.error.message, host);
         continue;
       }
       const job = parsedJob.value;
       this.#parsedJobs.set(name, job);
+      if (this.#hosts.jobHeld(jobRaw.metadata.name ?? '', now)) continue;
       // A job of a cluster that is going away is released, never claimed again.
       if (cluster.metadata.deletionTimestamp && isDone(clusterHost)) continue;
       if (!job.metadata.deletionTimestamp && !hasFinalizer(jobRaw, FINALIZERS.supervisor)) {
         await this.#addFinalizer(FLINK_JOB, jobRaw);
         continue;
       }
-      const host = this.#ensureJobHost(job, jobRaw);
+      const host = this.#hosts.ensureJob(job, cluster, jobRaw, () => this.#jobEffects(name));
       host.invalidSpec = null;
       const jobId = host.actor.getSnapshot().context.jobId;
       const bootstrap = this.#caches.batchJobs.get(this.#key(bootstrapJobName(name)));
@@ -339,39 +352,29 @@ export class Supervisor {
         await this.#notices.flinkJobFailed(jobRaw, jobId, this.#flinkClient());
       if (isDone(host)) await this.#release(host, FLINK_JOB, jobRaw);
     }
-    for (const [name, host] of this.#jobHosts) {
+    for (const { name } of this.#hosts.jobs()) {
       if (!seen.has(name)) {
-        host.actor.stop();
-        this.#jobHosts.delete(name);
+        this.#hosts.forgetJob(name);
         this.#parsedJobs.delete(name);
         this.#o.journal?.forget('job', name);
       }
     }
+    this.#hosts.passSurvived(now);
     if (isDone(clusterHost)) {
       // Terminated: the jobs no longer need the supervisor; release them, then the cluster.
       for (const jobRaw of jobsRaw) await this.#removeFinalizer(FLINK_JOB, jobRaw);
       await this.#release(clusterHost, FLINK_CLUSTER, raw);
     }
-    this.#notices.machineStates(this.#hosts());
+    this.#notices.machineStates(this.#hosts.all());
     return { requeueAfterMs: this.#pollIntervalMs() };
   }
 
   async #withoutCluster(jobsRaw: JobRaw[]): Promise<void> {
-    this.#clusterHost?.actor.stop();
-    this.#clusterHost = undefined;
-    for (const host of this.#jobHosts.values()) host.actor.stop();
-    this.#jobHosts.clear();
+    this.#hosts.clear();
     for (const jobRaw of jobsRaw) {
       // Nothing runs without a cluster: a deleted job must not hang on our finalizer.
       if (jobRaw.metadata.deletionTimestamp) await this.#removeFinalizer(FLINK_JOB, jobRaw);
-      else if ((jobRaw.status?.['supervisorStatus'] ?? 'Unknown') !== 'Unknown') {
-        await this.#resources
-          .patchStatus(FLINK_JOB, this.#o.namespace, jobRaw.metadata.name ?? '', {
-            metadata: { resourceVersion: jobRaw.metadata.resourceVersion ?? '' },
-            status: { supervisorStatus: 'Unknown', resourceStatus: 'Unknown', clusterHealth: '' },
-          })
-          .catch(() => undefined);
-      }
+      else await writeJobWithoutCluster(this.#resources, FLINK_JOB, this.#o.namespace, jobRaw);
     }
   }
 
@@ -399,10 +402,8 @@ export class Supervisor {
 
   // ---------------------------------------------------------------- hosts
 
-  #ensureClusterHost(cluster: FlinkCluster, raw: CustomObject): ClusterHost {
-    if (this.#clusterHost?.uid === (cluster.metadata.uid ?? '')) return this.#clusterHost;
-    this.#clusterHost?.actor.stop();
-    const effects = clusterEffects({
+  #clusterEffects() {
+    return clusterEffects({
       clock: this.#o.clock,
       objects: this.#objects,
       flink: () => this.#flinkClient(),
@@ -412,18 +413,10 @@ export class Supervisor {
       flinkTimeoutMs: this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS,
       log: (m, f) => this.#notices.log(m, f),
     });
-    const host = restoreClusterHost(this.#hostFactory, cluster, raw, effects);
-    this.#clusterHost = host;
-    this.#attach(host, (observer) => host.actor.subscribe(observer));
-    return host;
   }
 
-  #ensureJobHost(job: FlinkJob, raw: CustomObject): JobHost {
-    const name = job.metadata.name ?? '';
-    const existing = this.#jobHosts.get(name);
-    if (existing?.uid === (job.metadata.uid ?? '')) return existing;
-    existing?.actor.stop();
-    const effects = jobEffects({
+  #jobEffects(name: string) {
+    return jobEffects({
       clock: this.#o.clock,
       objects: this.#objects,
       flink: () => this.#flinkClient(),
@@ -435,38 +428,6 @@ export class Supervisor {
       flinkTimeoutMs: this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS,
       log: (m, f) => this.#notices.log(m, { job: name, ...f }),
     });
-    const host = restoreJobHost(this.#hostFactory, job, this.#cluster, raw, effects);
-    this.#jobHosts.set(name, host);
-    this.#attach(host, (observer) => host.actor.subscribe(observer));
-    return host;
-  }
-
-  /** Subscribes to the host's machine (an error observer first: an unheard actor error crashes), then starts it. */
-  #attach(
-    host: AnyHost,
-    subscribe: (observer: { next: () => void; error: (err: unknown) => void }) => unknown,
-  ): void {
-    const kind = crKindOf(host);
-    if (host.restoreFailure) {
-      const { reason, message } = host.restoreFailure;
-      this.#notices.event(
-        kind,
-        this.#rawOf(kind, host.name),
-        'Warning',
-        reason,
-        `state machine reset: ${message}`,
-      );
-    }
-    subscribe({
-      next: () => this.#onSnapshot(host),
-      error: (err: unknown) => {
-        // An actor error is a bug (effects never throw into the machine); say so loudly.
-        this.#o.log.error({ err: String(err), kind: host.kind, name: host.name }, 'state machine failed');
-        this.#notices.event(kind, this.#rawOf(kind, host.name), 'Warning', 'MachineError', String(err));
-      },
-    });
-    host.actor.start();
-    host.lastValue = JSON.stringify(host.actor.getSnapshot().value);
   }
 
   #rawOf(kind: CrKind, name: string): CustomObject | undefined {
@@ -478,8 +439,13 @@ export class Supervisor {
   #onSnapshot(host: AnyHost): void {
     const raw = this.#rawOf(crKindOf(host), host.name);
     const snapshot: MachineState<ReportedContext> = host.actor.getSnapshot();
-    // A new state observes the world promptly instead of waiting for the next poll.
-    if (this.#notices.snapshot(host, raw, snapshot) && this.#leading) this.#queue.add(QUEUE_KEY);
+    try {
+      // A new state observes the world promptly instead of waiting for the next poll.
+      if (this.#notices.snapshot(host, raw, snapshot) && this.#leading) this.#queue.add(QUEUE_KEY);
+    } catch (err) {
+      // Thrown inside the actor's notification, it would end the process: a bug, reported.
+      this.#o.log.error({ err: String(err), name: host.name }, 'reporting a machine state failed');
+    }
     if (raw)
       void this.#writeStatus(host, raw).catch((err: unknown) =>
         this.#o.log.warn({ err: String(err), name: host.name }, 'status write failed'),
@@ -514,7 +480,7 @@ export class Supervisor {
       snapshot: host.actor.getSnapshot(),
       clusterName: this.#o.clusterName,
       clusterUid: this.#cluster?.metadata.uid,
-      cluster: this.#clusterHost?.actor.getSnapshot(),
+      cluster: this.#hosts.cluster?.actor.getSnapshot(),
       job: this.#parsedJobs.get(host.name),
       lastFlinkJob: host.lastFlinkJob,
       checkpoints: host.checkpoints.verdict,
@@ -524,7 +490,9 @@ export class Supervisor {
   }
 
   /** After a conflict the status is decided again from the object as read then, not re-applied. */
-  #writeStatus(host: AnyHost, raw: CustomObject, envelope?: PersistedEnvelope): Promise<void> {
+  async #writeStatus(host: AnyHost, raw: CustomObject, envelope?: PersistedEnvelope): Promise<void> {
+    // A machine that threw persists nothing: its stored status is what it is restored from.
+    if (host.actor.getSnapshot().status === 'error') return;
     return host.writer
       .submit(this.#statusOf(host, raw, envelope), (current) => this.#statusOf(host, current, envelope))
       .catch((err: unknown) => {
@@ -539,15 +507,13 @@ export class Supervisor {
    */
   #superseded(host: AnyHost, err: StatusSupersededError): void {
     this.#o.log.warn({ kind: host.kind, name: host.name, err: err.message }, 'status superseded; restoring');
-    host.actor.stop();
-    if (host.kind === 'cluster' && this.#clusterHost === host) this.#clusterHost = undefined;
-    if (host.kind === 'job' && this.#jobHosts.get(host.name) === host) this.#jobHosts.delete(host.name);
+    this.#hosts.drop(host);
     if (this.#leading) this.#queue.add(QUEUE_KEY);
   }
 
   /** The write-ahead step: the intent (job id, trigger id) is in status before the effect runs. */
   async #persistJob(name: string, envelope: PersistedEnvelope): Promise<void> {
-    const host = this.#jobHosts.get(name);
+    const host = this.#hosts.job(name);
     const raw = this.#caches.jobs.get(this.#key(name));
     if (!host || !raw) throw new Error(`FlinkJob ${name} is not supervised`);
     await this.#writeStatus(host, raw, envelope);
@@ -585,14 +551,11 @@ export class Supervisor {
       if (noticed) return;
       await this.#writeStatus(host, raw).catch(() => undefined);
     } else {
-      const patch = invalidSpecPatch(raw.status, generation, message, this.#o.clock.now());
-      if (!patch) return;
-      await this.#resources
-        .patchStatus(kind, this.#o.namespace, raw.metadata.name ?? '', {
-          metadata: { resourceVersion: raw.metadata.resourceVersion ?? '' },
-          status: patch,
-        })
-        .catch(() => undefined);
+      const now = this.#o.clock.now();
+      if (
+        !(await writeInvalidSpecWithoutMachine(this.#resources, kind, this.#o.namespace, raw, message, now))
+      )
+        return;
     }
     this.#notices.event(kind, raw, 'Warning', 'InvalidSpec', message);
   }
