@@ -3,9 +3,9 @@ import { safeParseFlinkCluster } from '../api/parse.ts';
 import type { CustomObject } from '../kube/custom-resource-client.ts';
 import { addFinalizer, removeFinalizer } from '../kube/finalizers.ts';
 import { TerminalError, type ReconcileResult } from '../kube/work-queue.ts';
+import { clusterDeletionBound } from './deletion-bounds.ts';
 import { findObject } from './operator-cache.ts';
 import {
-  DEFAULT_FORCE_DELETION_AFTER_MS,
   deletionAgeMs,
   recordEvent,
   REQUEUE_WHILE_DELETING_MS,
@@ -29,7 +29,7 @@ export interface ClusterReconcilerOptions extends ReconcilerPorts {
   readonly supervisorDeployments: SupervisorDeployments;
   /** Extra arguments for every supervisor (e.g. --allow-private-networks). */
   readonly supervisorArgs?: readonly string[];
-  /** Past this, a deletion removes the supervisor's finalizers itself (see DEFAULT_FORCE_DELETION_AFTER_MS). */
+  /** Past this, a deletion removes the supervisor's finalizers itself; default: derived (deletion-bounds.ts). */
   readonly forceDeletionAfterMs?: number;
 }
 
@@ -89,7 +89,7 @@ export class ClusterReconciler {
     const name = stored.metadata.name ?? '';
     const finalizers = stored.metadata.finalizers ?? [];
     if (finalizers.includes(FINALIZERS.supervisor)) {
-      const bound = this.#o.forceDeletionAfterMs ?? DEFAULT_FORCE_DELETION_AFTER_MS;
+      const bound = clusterDeletionBound(stored, this.#o.forceDeletionAfterMs);
       if (deletionAgeMs(stored, this.#o.clock.now()) > bound) {
         await this.#forceOff(stored);
         return { requeueAfterMs: REQUEUE_WHILE_DELETING_MS };

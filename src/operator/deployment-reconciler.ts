@@ -16,10 +16,10 @@ import {
   type ClusterDigests,
   type JobDigests,
 } from './deployment-children.ts';
+import { deploymentDeletionBound } from './deletion-bounds.ts';
 import { findObject, isOwnedBy } from './operator-cache.ts';
 import {
   createIfMissing,
-  DEFAULT_FORCE_DELETION_AFTER_MS,
   deleteIfPresent,
   deletionAgeMs,
   recordEvent,
@@ -36,7 +36,7 @@ import { sameJson, writeStatusIfChanged } from './status-writes.ts';
 export const REQUEUE_AFTER_CHILDREN_CHANGED_MS = 2000;
 
 export interface DeploymentReconcilerOptions extends ReconcilerPorts {
-  /** Past this, a deletion removes the children's finalizers itself (see DEFAULT_FORCE_DELETION_AFTER_MS). */
+  /** Past this, a deletion removes the children's finalizers itself; default: derived (deletion-bounds.ts). */
   readonly forceDeletionAfterMs?: number;
 }
 
@@ -247,7 +247,7 @@ export class DeploymentReconciler {
       await removeFinalizer(this.#o.resources, FLINK_DEPLOYMENT, namespace, name, FINALIZERS.operator);
       return {};
     }
-    const bound = this.#o.forceDeletionAfterMs ?? DEFAULT_FORCE_DELETION_AFTER_MS;
+    const bound = deploymentDeletionBound(stored, this.#o.forceDeletionAfterMs);
     if (deletionAgeMs(stored, this.#o.clock.now()) > bound) {
       for (const child of children)
         await removeFinalizer(

@@ -102,7 +102,7 @@ export class Operator {
         supervisorDeployments: new KubernetesSupervisorDeployments(options.kubeConfig),
         ...(options.supervisorArgs ? { supervisorArgs: options.supervisorArgs } : {}),
       }),
-      FlinkJob: new OrphanJobReconciler(ports),
+      FlinkJob: new OrphanJobReconciler({ ...ports, ...bound }),
     };
     this.#queue = new WorkQueue({
       clock: options.clock,

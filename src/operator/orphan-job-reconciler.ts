@@ -3,19 +3,28 @@ import { FINALIZERS, FLINK_JOB } from '../api/names.ts';
 import { removeFinalizer } from '../kube/finalizers.ts';
 import type { ReconcileResult } from '../kube/work-queue.ts';
 import { findObject } from './operator-cache.ts';
-import { recordEvent, type ReconcilerPorts } from './reconcile-support.ts';
+import { jobDeletionBound } from './deletion-bounds.ts';
+import {
+  deletionAgeMs,
+  recordEvent,
+  REQUEUE_WHILE_DELETING_MS,
+  type ReconcilerPorts,
+} from './reconcile-support.ts';
 import { writeStatusIfChanged } from './status-writes.ts';
 
 /**
- * FlinkJobs whose FlinkCluster does not exist. A job is the supervisor's to run, and the
- * supervisor is the cluster's: with no cluster nobody else would ever speak for the job. So the
- * operator says so in its status (Unknown, with a Ready=False ClusterNotFound condition) and never
- * lets its deletion hang on the supervisor's finalizer. A job whose cluster exists is left alone.
+ * FlinkJobs the supervisor cannot speak for. A job is the supervisor's to run, and the supervisor
+ * is the cluster's: with no cluster nobody else would ever speak for the job. So the operator says
+ * so in its status (Unknown, with a Ready=False ClusterNotFound condition) and never lets its
+ * deletion hang on the supervisor's finalizer. A job whose cluster exists is the supervisor's,
+ * except that its deletion, too, ends within a bound: past 2 × taskTimeout + 60 s
+ * (deletion-bounds.ts) the supervisor's finalizer is forced off with a Warning (a supervisor that
+ * cannot run, or a cluster that never comes up, would otherwise keep it forever).
  */
 export class OrphanJobReconciler {
-  readonly #o: ReconcilerPorts;
+  readonly #o: ReconcilerPorts & { readonly forceDeletionAfterMs?: number };
 
-  constructor(options: ReconcilerPorts) {
+  constructor(options: ReconcilerPorts & { readonly forceDeletionAfterMs?: number }) {
     this.#o = options;
   }
 
@@ -23,8 +32,24 @@ export class OrphanJobReconciler {
     const stored = findObject(this.#o.cache.jobs(), namespace, name);
     if (!stored) return {};
     const clusterName = String(stored.spec?.['clusterName'] ?? '');
-    if (findObject(this.#o.cache.clusters(), namespace, clusterName)) return {};
+    const cluster = findObject(this.#o.cache.clusters(), namespace, clusterName);
     const finalizers = stored.metadata.finalizers ?? [];
+    if (cluster) {
+      if (!stored.metadata.deletionTimestamp || !finalizers.includes(FINALIZERS.supervisor)) return {};
+      const left =
+        jobDeletionBound(cluster, this.#o.forceDeletionAfterMs) - deletionAgeMs(stored, this.#o.clock.now());
+      if (left > 0) return { requeueAfterMs: Math.max(left, REQUEUE_WHILE_DELETING_MS) };
+      await removeFinalizer(this.#o.resources, FLINK_JOB, namespace, name, FINALIZERS.supervisor);
+      recordEvent(
+        this.#o.events,
+        FLINK_JOB,
+        stored,
+        'Warning',
+        'DeletionForced',
+        `the supervisor of FlinkCluster ${clusterName} did not finish stopping the job in time: its finalizer was removed, Flink may not have been stopped cleanly`,
+      );
+      return {};
+    }
     if (stored.metadata.deletionTimestamp && finalizers.includes(FINALIZERS.supervisor)) {
       await removeFinalizer(this.#o.resources, FLINK_JOB, namespace, name, FINALIZERS.supervisor);
       return {};

@@ -7,13 +7,6 @@ import type { OperatorCache } from './operator-cache.ts';
 import { sameJson } from './status-writes.ts';
 
 /**
- * Deletion never hangs on a finalizer: a supervisor stopping Flink takes a savepoint and waits for
- * the job to stop, which ten minutes covers with room to spare; past that, the operator removes
- * the finalizers itself and says so in a Warning event (`--force-deletion-after` changes it).
- */
-export const DEFAULT_FORCE_DELETION_AFTER_MS = 600_000;
-
-/**
  * While children are going away, look again this often: their deletion events wake the owner
  * anyway, so this is the fallback that also checks the forced-deletion bound when no event comes.
  */

@@ -15,7 +15,7 @@ interface OperatorRunOptions {
   monitoringPort: string;
   bindAddress?: string;
   supervisorArg: string[];
-  forceDeletionAfter: string;
+  forceDeletionAfter?: string;
   identity?: string;
   apiPort: string;
   apiTlsCert?: string;
@@ -45,8 +45,7 @@ export function registerOperatorCommands(program: Command, ctx: CliContext): voi
     )
     .option(
       '--force-deletion-after <seconds>',
-      'force finalizers off a deletion that has not finished after this long',
-      '600',
+      "force finalizers off a deletion that has not finished after this long (default: from each cluster's taskTimeout: 2 x + 60 s for a FlinkJob, 4 x + 60 s for a FlinkCluster or FlinkDeployment)",
     )
     .option('--identity <id>', 'leader election identity (default: $POD_NAME, else host-pid)')
     .option('--api-port <port>', 'control REST API port (0: off)', '4444')
@@ -72,8 +71,8 @@ export function registerOperatorCommands(program: Command, ctx: CliContext): voi
       const port = Number(opts.monitoringPort);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError(`--monitoring-port must be a port number`);
-      const forceAfter = Number(opts.forceDeletionAfter);
-      if (!(forceAfter > 0))
+      const forceAfter = opts.forceDeletionAfter === undefined ? undefined : Number(opts.forceDeletionAfter);
+      if (forceAfter !== undefined && !(forceAfter > 0))
         throw new UsageError('--force-deletion-after must be a positive number of seconds');
       const apiPort = Number(opts.apiPort);
       if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535)
@@ -111,7 +110,7 @@ export function registerOperatorCommands(program: Command, ctx: CliContext): voi
             }
           : {}),
         supervisorArgs: opts.supervisorArg,
-        forceDeletionAfterMs: forceAfter * 1000,
+        ...(forceAfter === undefined ? {} : { forceDeletionAfterMs: forceAfter * 1000 }),
       });
       const signalled = new Promise<'signal'>((resolve) => {
         process.once('SIGTERM', () => resolve('signal'));

@@ -5,10 +5,11 @@ import {
   ClusterReconciler,
   REQUEUE_WHILE_SUPERVISOR_STOPS_MS,
 } from '../../../src/operator/cluster-reconciler.ts';
+import { REQUEUE_WHILE_DELETING_MS } from '../../../src/operator/reconcile-support.ts';
 import {
-  DEFAULT_FORCE_DELETION_AFTER_MS,
-  REQUEUE_WHILE_DELETING_MS,
-} from '../../../src/operator/reconcile-support.ts';
+  clusterDeletionBoundMs,
+  DEFAULT_TASK_TIMEOUT_SECONDS,
+} from '../../../src/operator/deletion-bounds.ts';
 import { SUPERVISOR_DIGEST_ANNOTATION } from '../../../src/operator/supervisor-deployment.ts';
 import { operatorWorld } from '../../support/operator-fakes.ts';
 import {
@@ -112,7 +113,7 @@ describe('ClusterReconciler', () => {
     await reconcile();
     await addSupervisorFinalizer(world, FLINK_CLUSTER, 'demo');
     await world.resources.delete(FLINK_CLUSTER, NAMESPACE, 'demo');
-    await world.clock.advance(DEFAULT_FORCE_DELETION_AFTER_MS + 1);
+    await world.clock.advance(clusterDeletionBoundMs(DEFAULT_TASK_TIMEOUT_SECONDS) + 1);
 
     expect(await reconcile()).toEqual({ requeueAfterMs: REQUEUE_WHILE_DELETING_MS });
     expect(mustGet(world, FLINK_JOB, 'demo-a').metadata.finalizers).toEqual([]);

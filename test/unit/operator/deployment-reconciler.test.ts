@@ -7,10 +7,11 @@ import {
   DeploymentReconciler,
   REQUEUE_AFTER_CHILDREN_CHANGED_MS,
 } from '../../../src/operator/deployment-reconciler.ts';
+import { REQUEUE_WHILE_DELETING_MS } from '../../../src/operator/reconcile-support.ts';
 import {
-  DEFAULT_FORCE_DELETION_AFTER_MS,
-  REQUEUE_WHILE_DELETING_MS,
-} from '../../../src/operator/reconcile-support.ts';
+  clusterDeletionBoundMs,
+  DEFAULT_TASK_TIMEOUT_SECONDS,
+} from '../../../src/operator/deletion-bounds.ts';
 import { operatorWorld, type OperatorWorld } from '../../support/operator-fakes.ts';
 import {
   addSupervisorFinalizer,
@@ -223,7 +224,7 @@ describe('DeploymentReconciler', () => {
     await addSupervisorFinalizer(world, FLINK_JOB, 'demo-a');
     await world.resources.delete(FLINK_DEPLOYMENT, NAMESPACE, 'demo');
     await reconcile();
-    await world.clock.advance(DEFAULT_FORCE_DELETION_AFTER_MS);
+    await world.clock.advance(clusterDeletionBoundMs(DEFAULT_TASK_TIMEOUT_SECONDS));
     await reconcile();
     expect(stored(world, FLINK_CLUSTER, 'demo')).toBeDefined();
     expect(world.events.events.some((e) => e.reason === 'DeletionForced')).toBe(false);
