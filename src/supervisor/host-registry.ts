@@ -129,9 +129,16 @@ export class HostRegistry {
       const raw = this.#o.rawOf(kind, host.name);
       this.#o.notices.event(kind, raw, 'Warning', reason, `state machine reset: ${message}`);
     }
+    // What the restored snapshot holds was announced by the leader that stored it (it says an
+    // Event before it writes the status): announcing it again would say a second SavepointCompleted
+    // or ActionAccepted for one intent, or a transition that did not happen. Only what changes from
+    // here on is announced.
+    const restored = host.actor.getSnapshot();
+    host.lastValue = JSON.stringify(restored.value);
+    host.lastNoticeAt = restored.context.notice?.at ?? null;
+    host.lastActionAt = restored.context.lastAction?.requestedAt ?? null;
     subscribe({ next: () => this.#o.onSnapshot(host), error: (err) => this.#failed(host, err) });
     host.actor.start();
-    host.lastValue = JSON.stringify(host.actor.getSnapshot().value);
   }
 
   #failed(host: AnyHost, err: unknown): void {

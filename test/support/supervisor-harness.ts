@@ -104,21 +104,24 @@ export function setup(
   flink.jobs.set(JOB_ID, 'RUNNING');
   const events = new MemoryEventRecorder();
   const objects = recordingObjects(caches.pods);
-  const supervisor = new Supervisor({
-    kubeConfig: new KubeConfig(),
-    namespace: NS,
-    clusterName: 'minimal',
-    clock,
-    log: pino({ level: process.env.HARNESS_LOG ?? 'silent' }),
-    events,
-    metrics: supervisorMetrics(createRegistry('test', false)),
-    flinkClient: () => flink.client,
-    pollIntervalMs: POLL_MS,
-    resources,
-    caches: () => caches,
-    objects,
-    ...(options.machines ? { machines: options.machines } : {}),
-  });
+  /** A supervisor on this world: the first, or a new leader taking over after it. */
+  const newSupervisor = () =>
+    new Supervisor({
+      kubeConfig: new KubeConfig(),
+      namespace: NS,
+      clusterName: 'minimal',
+      clock,
+      log: pino({ level: process.env.HARNESS_LOG ?? 'silent' }),
+      events,
+      metrics: supervisorMetrics(createRegistry('test', false)),
+      flinkClient: () => flink.client,
+      pollIntervalMs: POLL_MS,
+      resources,
+      caches: () => caches,
+      objects,
+      ...(options.machines ? { machines: options.machines } : {}),
+    });
+  const supervisor = newSupervisor();
   const leadership = new AbortController();
   const settle = async () => {
     for (let i = 0; i < 10; i++) {
@@ -135,6 +138,7 @@ export function setup(
     clock,
     resources,
     supervisor,
+    newSupervisor,
     leadership,
     settle,
     stored,
