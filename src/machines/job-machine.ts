@@ -397,6 +397,10 @@ export const jobMachine = setup({
     clusterHasNoJobManager: onObserved(
       (e) => e.observation.cluster.state === 'Stopped' || e.observation.cluster.state === 'Terminated',
     ),
+    // A manual STOP or a deletion only: an upgrade goes through its snapshot fallback instead.
+    jobManagerGoneUnderStop: onObserved(
+      (e, c) => e.observation.cluster.jobManagerGone === true && !isUpgrade(c.stop),
+    ),
     clusterRestartedUnderJob: onObserved(
       (e, c) =>
         e.observation.cluster.state === 'Started' &&
@@ -855,6 +859,13 @@ export const jobMachine = setup({
         context.stop === null || context.stop.cancelDeadline !== null
           ? context.stop
           : { ...context.stop, cancelDeadline: context.now + seconds(context.policy.taskTimeoutSeconds) },
+    })),
+    noteJobManagerGone: assign(({ context }) => ({
+      notice: notice(
+        'JobManagerGoneWhileStopping',
+        `the JobManager pod is gone and HA is off: Flink job ${context.jobId ?? ''} ended with it${context.stop?.triggerId ? '; the stop-with-savepoint in flight cannot be read, the next start restores the savepoint recorded before' : ''}`,
+        context.now,
+      ),
     })),
     giveUpCancel: assign(({ context }) => ({
       notice: notice(
@@ -1518,7 +1529,14 @@ export const jobMachine = setup({
             actions: 'recordObservation',
             description: 'J.Stopping.14 (§5.7) Manual mode, withoutSavepoint, deletion or fallback: cancel',
           },
-          { actions: 'recordObservation', description: 'J.Stopping.15 otherwise: wait' },
+          {
+            guard: and(['jobManagerGoneUnderStop', not('choosingSnapshot')]),
+            target: '.Done',
+            actions: ['recordObservation', 'noteJobManagerGone'],
+            description:
+              'J.Stopping.15 STOP or deletion, no HA, and the JobManager pod is gone: the Flink job ended with it; stopped without waiting out a savepoint or cancel that cannot reach it',
+          },
+          { actions: 'recordObservation', description: 'J.Stopping.16 otherwise: wait' },
         ],
       },
       states: {

@@ -103,6 +103,11 @@ export interface ClusterView {
    * fails, so a job briefly unknown to Flink is being recovered, not lost (ADR 0011).
    */
   readonly highAvailability?: boolean;
+  /**
+   * Without HA: no JobManager pod exists and Flink does not answer. The Flink jobs ended with the
+   * JobManager; a stop has nothing left to wait for (no savepoint can be taken, no cancel reach it).
+   */
+  readonly jobManagerGone?: boolean;
 }
 
 /** What Flink says about the job id the machine owns. */

@@ -51,6 +51,11 @@ export function clusterView(cluster: MachineState<ClusterContext>): ClusterView 
     stopWithoutSavepoint: state === 'Stopping' && context.stop?.withoutSavepoint === true,
     startWithoutSavepoint: context.startWithoutSavepoint,
     highAvailability: highAvailability(context.policy),
+    jobManagerGone:
+      !highAvailability(context.policy) &&
+      observed !== null &&
+      observed.jobManager.pods === 0 &&
+      !observed.flink.reachable,
   };
 }
 

@@ -142,6 +142,7 @@ const CLUSTER_VIEW = {
   stopWithoutSavepoint: true,
   startWithoutSavepoint: true,
   highAvailability: true,
+  jobManagerGone: true,
 } as const satisfies Record<keyof ClusterView, true>;
 
 const JOB_OBSERVATION = {

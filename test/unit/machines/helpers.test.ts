@@ -160,6 +160,7 @@ describe('views', () => {
       stopWithoutSavepoint: false,
       startWithoutSavepoint: false,
       highAvailability: false,
+      jobManagerGone: false,
     });
     expect(clusterHealth({ value: { Started: 'Idle' }, context: runningClusterContext({ observed }) })).toBe(
       'HEALTHY',

@@ -726,6 +726,22 @@ const rows: Row[] = [
     },
   },
   {
+    rule: 'J.Stopping.15',
+    name: 'STOP, no HA, JobManager pod gone: stopped at once',
+    from: { Stopping: { SavepointStop: 'Awaiting' } },
+    context: stopping({ triggerId: 'e'.repeat(32), savepointDeadline: T0 + 300 * SECOND }),
+    event: jobObserved(AT, {
+      cluster: clusterView({ state: 'Stopping', healthy: false, jobManagerGone: true }),
+      flinkJob: 'UNREACHABLE',
+    }),
+    to: { Stopped: 'Idle' },
+    check: (c) => {
+      expect(c.jobId).toBeNull();
+      expect(c.notice?.reason).toBe('JobManagerGoneWhileStopping');
+      expect(c.notice?.message).toContain('cannot be read');
+    },
+  },
+  {
     rule: 'J.Stopping.6',
     name: 'Flink job gone',
     from: { Stopping: { Cancelling: 'Awaiting' } },
@@ -822,7 +838,23 @@ const rows: Row[] = [
     to: { Stopping: { SavepointStop: 'Recording' } },
   },
   {
-    rule: 'J.Stopping.15',
+    rule: 'J.Stopping.16',
+    name: 'an upgrade whose JobManager is gone does not skip: its snapshot fallback decides (timeout, then checkpoint)',
+    from: { Stopping: { SavepointStop: 'Awaiting' } },
+    context: stopping({
+      reason: 'SpecChanged',
+      restart: true,
+      triggerId: 'e'.repeat(32),
+      savepointDeadline: AT + 300 * SECOND,
+    }),
+    event: jobObserved(AT, {
+      cluster: clusterView({ state: 'Stopping', healthy: false, jobManagerGone: true }),
+      flinkJob: 'UNREACHABLE',
+    }),
+    to: { Stopping: { SavepointStop: 'Awaiting' } },
+  },
+  {
+    rule: 'J.Stopping.16',
     name: 'cancel requested, waiting',
     from: { Stopping: { Cancelling: 'Awaiting' } },
     context: stopping({ cancelDeadline: AT + 5 }),
