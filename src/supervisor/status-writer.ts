@@ -59,7 +59,9 @@ const IMMEDIATE_RETRY = { sleep: async () => undefined };
 
 export class StatusWriter {
   readonly #o: StatusWriterOptions;
-  #pending: { status: Record<string, unknown>; decide: DecideStatus | undefined } | undefined;
+  #pending:
+    | { status: Record<string, unknown>; decide: DecideStatus | undefined; decidedFrom: string | undefined }
+    | undefined;
   #lastWritten: string | undefined;
   /** The machine snapshot as this writer last stored or first read it (comparable form). */
   #ownMachine: string | undefined;
@@ -91,9 +93,13 @@ export class StatusWriter {
   /**
    * Stores `status`. `decide` computes it again from a freshly read object after a conflict (the
    * generation, the stored conditions may have moved); without it the same status is kept.
+   * `decidedFrom` is the resourceVersion of the object `status` was decided from: when this writer
+   * has written a newer version since (the informer has not caught up with our own write), the
+   * decision may be older than what is stored, and a write preconditioned on our own version would
+   * land it (observedGeneration going back): the object is read and the status decided again.
    */
-  submit(status: Record<string, unknown>, decide?: DecideStatus): Promise<void> {
-    this.#pending = { status, decide };
+  submit(status: Record<string, unknown>, decide?: DecideStatus, decidedFrom?: string): Promise<void> {
+    this.#pending = { status, decide, decidedFrom };
     const run = this.#chain.then(() => this.#flush());
     this.#chain = run.catch(() => undefined);
     return run;
@@ -107,9 +113,14 @@ export class StatusWriter {
     let comparable = comparableStatus(status);
     if (comparable === this.#lastWritten) return;
     let rv = this.#resourceVersion ?? this.#o.initialResourceVersion();
+    const decidedBeforeOurWrite =
+      pending.decide !== undefined &&
+      pending.decidedFrom !== undefined &&
+      this.#resourceVersion !== undefined &&
+      pending.decidedFrom !== this.#resourceVersion;
     try {
       await retryOnConflict(async (tryNumber) => {
-        if (!rv || tryNumber > 1) {
+        if (!rv || tryNumber > 1 || (tryNumber === 1 && decidedBeforeOurWrite)) {
           // The 409 says the decision was made on a stale object: read it and decide again.
           const fresh = await this.#o.client.get(this.#o.kind, this.#o.namespace, this.#o.name);
           if (!fresh) {

@@ -494,7 +494,11 @@ export class Supervisor {
     // A machine that threw persists nothing: its stored status is what it is restored from.
     if (host.actor.getSnapshot().status === 'error') return;
     return host.writer
-      .submit(this.#statusOf(host, raw, envelope), (current) => this.#statusOf(host, current, envelope))
+      .submit(
+        this.#statusOf(host, raw, envelope),
+        (current) => this.#statusOf(host, current, envelope),
+        raw.metadata.resourceVersion,
+      )
       .catch((err: unknown) => {
         if (err instanceof StatusSupersededError) this.#superseded(host, err);
         throw err;

@@ -73,6 +73,24 @@ describe('StatusWriter', () => {
     expect(now?.status).toEqual({ supervisorStatus: 'Started', observedGeneration: 2 });
   });
 
+  it('a status decided from an object older than its own last write is decided again from a fresh read (observedGeneration never goes back)', async () => {
+    const store = new InMemoryCustomResources();
+    const v1 = store.put(FLINK_JOB, NS, { metadata: { name: 'job' }, spec: { parallelism: 1 } });
+    const writer = writerFor(store);
+    writer.seed(v1.status);
+    const decide = (current: { metadata: { generation?: number } }) => ({
+      supervisorStatus: 'Started',
+      observedGeneration: current.metadata.generation ?? 0,
+    });
+    const v2 = await store.patch(FLINK_JOB, NS, 'job', { spec: { parallelism: 2 } });
+    await writer.submit(decide(v2), decide, v2.metadata.resourceVersion);
+    expect((await store.get(FLINK_JOB, NS, 'job'))?.status).toMatchObject({ observedGeneration: 2 });
+    // The informer has not caught up: the next status is decided from generation 1.
+    await writer.submit({ ...decide(v1), supervisorStatus: 'Stopping' }, decide, v1.metadata.resourceVersion);
+    const now = await store.get(FLINK_JOB, NS, 'job');
+    expect(now?.status).toEqual({ supervisorStatus: 'Started', observedGeneration: 2 });
+  });
+
   it('refuses to overwrite a machine snapshot another writer stored since (a second leader)', async () => {
     const store = new InMemoryCustomResources();
     const ours = { machine: { value: 'Started', context: { savepoint: null } } };
