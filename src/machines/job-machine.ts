@@ -39,6 +39,7 @@ import type {
   ReadSnapshotsInput,
   ReadSnapshotsOutput,
   StopWithSavepointInput,
+  TriggerOutput,
   TriggerSavepointInput,
   WaitUntilInput,
 } from './ports.ts';
@@ -375,7 +376,7 @@ export const jobMachine = setup({
     waitUntil: notProvided<EffectOutput, WaitUntilInput>('waitUntil'),
     createBootstrap: notProvided<EffectOutput, CreateBootstrapInput>('createBootstrap'),
     deleteBootstrap: notProvided<EffectOutput, DeleteBootstrapInput>('deleteBootstrap'),
-    triggerSavepoint: notProvided<EffectOutput, TriggerSavepointInput>('triggerSavepoint'),
+    triggerSavepoint: notProvided<TriggerOutput, TriggerSavepointInput>('triggerSavepoint'),
     awaitSavepoint: notProvided<AwaitSavepointOutput, AwaitSavepointInput>('awaitSavepoint'),
     stopWithSavepoint: notProvided<EffectOutput, StopWithSavepointInput>('stopWithSavepoint'),
     readSnapshots: notProvided<ReadSnapshotsOutput, ReadSnapshotsInput>('readSnapshots'),
@@ -550,6 +551,8 @@ export const jobMachine = setup({
       stateIn('#job.Stopping.RecordingRestore'),
     ]),
     inSavepointUnread: stateIn('#job.Started.Savepointing.Unread'),
+    triggerOutcomeUnknown: ({ event }) =>
+      (event as { output?: TriggerOutput }).output?.outcomeUnknown === true,
     inStoppedDeletingBootstrap: stateIn('#job.Stopped.DeletingBootstrap'),
     inRestartPending: stateIn('#job.Stopped.RestartPending'),
     // Effect outputs.
@@ -1357,7 +1360,16 @@ export const jobMachine = setup({
                   triggerId: context.savepoint?.triggerId ?? '',
                   targetDirectory: context.policy.savepointTargetPath,
                 }),
-                onDone: { target: 'Awaiting', actions: 'recordTime' },
+                onDone: [
+                  {
+                    guard: 'triggerOutcomeUnknown',
+                    target: 'Unread',
+                    actions: 'recordTime',
+                    description:
+                      'J.Started.S5 the trigger was sent but its answer was lost: Flink may have taken it, so its trigger id is polled (and sent again, same id, if Flink never saw it), never abandoned unread',
+                  },
+                  { target: 'Awaiting', actions: 'recordTime' },
+                ],
                 onError: {
                   target: '#job.Started.Running',
                   actions: { type: 'abandonSavepoint', params: { why: 'the trigger failed' } },

@@ -12,6 +12,15 @@ export interface EffectOutput {
 }
 
 /**
+ * A trigger (savepoint) whose request was sent but whose answer was lost (timeout after sending,
+ * connection reset): Flink may have taken it. Said as an output, not an error, so the machine polls
+ * the trigger id instead of abandoning a savepoint that may complete.
+ */
+export interface TriggerOutput extends EffectOutput {
+  readonly outcomeUnknown?: boolean;
+}
+
+/**
  * Resolve at `deadline` (epoch ms) with `{ at }`: the durable replacement of xstate's `after`.
  * null means nothing is scheduled: stay pending until aborted (leaving the state aborts it).
  * Deadlines may lie in the past (resolve at once) or far ahead (sleep in chunks: setTimeout

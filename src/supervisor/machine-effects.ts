@@ -5,6 +5,7 @@ import type { FlinkJob } from '../api/flink-job.ts';
 import { bootstrapJobName, jobManagerServiceName, LABELS } from '../api/names.ts';
 import {
   FlinkNotFoundError,
+  FlinkRestError,
   FlinkUnavailableError,
   FlinkTimeoutError,
   FlinkServerError,
@@ -31,6 +32,7 @@ import type {
   StartStorageCleanupInput,
   ScaleTaskManagersOutput,
   StopWithSavepointInput,
+  TriggerOutput,
   TriggerSavepointInput,
   WaitUntilInput,
 } from '../machines/ports.ts';
@@ -331,16 +333,26 @@ export function jobEffects(deps: JobEffectDeps) {
       await deps.objects.deleteJob(bootstrapJobName(requireJob().metadata.name ?? ''));
       return { at: deps.clock.now() };
     }),
-    triggerSavepoint: fromPromise<EffectOutput, TriggerSavepointInput>(async ({ input, signal }) => {
-      await deps.flink().triggerSavepoint(
-        input.jobId,
-        {
+    triggerSavepoint: fromPromise<TriggerOutput, TriggerSavepointInput>(async ({ input, signal }) => {
+      try {
+        await deps.flink().triggerSavepoint(
+          input.jobId,
+          {
+            triggerId: input.triggerId,
+            cancelJob: false,
+            ...(input.targetDirectory ? { targetDirectory: input.targetDirectory } : {}),
+          },
+          { signal },
+        );
+      } catch (err) {
+        if (!(err instanceof FlinkRestError && err.outcomeUnknown)) throw err;
+        deps.log('savepoint trigger answer lost; polling its trigger id', {
+          jobId: input.jobId,
           triggerId: input.triggerId,
-          cancelJob: false,
-          ...(input.targetDirectory ? { targetDirectory: input.targetDirectory } : {}),
-        },
-        { signal },
-      );
+          err: err.message,
+        });
+        return { at: deps.clock.now(), outcomeUnknown: true };
+      }
       deps.log('savepoint triggered', { jobId: input.jobId, triggerId: input.triggerId });
       return { at: deps.clock.now() };
     }),

@@ -648,6 +648,18 @@ const rows: Row[] = [
     check: (c) => expect(c.savepoint).toEqual(inFlight),
   },
   {
+    rule: 'J.Started.S5',
+    name: 'trigger sent, answer lost: polled, not abandoned',
+    from: { Started: { Savepointing: 'Triggering' } },
+    context: runningJobContext({ savepoint: inFlight }),
+    event: done('triggerSavepoint', { at: AT, outcomeUnknown: true }),
+    to: { Started: { Savepointing: 'Unread' } },
+    check: (c) => {
+      expect(c.savepoint).toEqual(inFlight);
+      expect(c.notice?.reason ?? '').not.toMatch(/Abandon|Fail/);
+    },
+  },
+  {
     rule: 'J.Started.11',
     name: 'unread savepoint: the next observation polls it again',
     from: { Started: { Savepointing: 'Unread' } },
