@@ -171,18 +171,29 @@ export function timeUpdate(context: SharedContext, event: MachineEvent): { now?:
   return at === undefined ? {} : { now: Math.max(context.now, at) };
 }
 
-/** `recordPendingAction`: remember the request until a state accepts or rejects it. */
+/**
+ * `recordPendingAction`: remember the request until a state accepts or rejects it. A request still
+ * pending when a newer one comes is answered there and then, rejected as superseded: every request
+ * is answered exactly once (a `kubectl wait` on it, the control API's action wait, its Event), never
+ * silently dropped.
+ */
 export function pendingActionUpdate(
   context: SharedContext,
   event: ActionRequestedEvent | { readonly type: 'OBSERVED' },
-): { now?: number; pendingAction?: RequestedAction } {
+): { now?: number; pendingAction?: RequestedAction; lastAction?: ActionOutcome; notice?: Notice } {
   if (event.type !== 'ACTION_REQUESTED') return {};
   const request: RequestedAction = {
     action: event.action,
     withoutSavepoint: event.withoutSavepoint,
     requestedAt: event.requestedAt,
   };
-  return { now: Math.max(context.now, event.at), pendingAction: request };
+  const now = Math.max(context.now, event.at);
+  if (context.pendingAction === null) return { now, pendingAction: request };
+  const superseded = rejectedUpdate(
+    { ...context, now },
+    `superseded by ${event.action} requested after it, before it could be taken`,
+  );
+  return { now, ...superseded, pendingAction: request };
 }
 
 function outcome(context: SharedContext, result: 'accepted' | 'rejected', reason: string): ActionOutcome {

@@ -104,6 +104,23 @@ const rows: Row[] = [
     to: { Stopping: 'Idle' },
     check: (c) => expect(c.pendingAction?.action).toBe('TRIGGER_SAVEPOINT'),
   },
+  {
+    rule: 'J.Any.1',
+    name: 'a request still pending when a newer one comes is answered: rejected as superseded',
+    from: { Stopping: 'Idle' },
+    context: stopping(
+      {},
+      { pendingAction: { action: 'TRIGGER_SAVEPOINT', withoutSavepoint: false, requestedAt: AT - 1 } },
+    ),
+    event: requested('START', AT),
+    to: { Stopping: 'Idle' },
+    check: (c) => {
+      expect(c.notice?.reason).toBe('ActionRejected');
+      expect(c.notice?.message).toContain('TRIGGER_SAVEPOINT rejected: superseded by START');
+      expect(c.stop?.restart).toBe(true);
+      expect(c.lastAction).toMatchObject({ action: 'START', outcome: 'accepted' });
+    },
+  },
   // Unknown.
   {
     rule: 'J.Unknown.0',
