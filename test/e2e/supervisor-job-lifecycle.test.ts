@@ -142,8 +142,17 @@ describe(`a cluster and its job, driven through their lifecycle (Flink ${flinkUn
     );
     expect(stopped.status?.['jobId'] ?? '').toBe('');
     const flink = await flinkRest(s, ns, cluster);
-    const details = await flinkJson<{ state: string }>(`${flink}/jobs/${before}`);
-    expect(details.state).toBe('FINISHED'); // stop-with-savepoint ends a job FINISHED, a cancel would be CANCELED
+    // Flink serves job details from a cache refreshed every web.refresh-interval (3 s): a read soon
+    // after the one before the STOP may still say RUNNING, so the end state is awaited.
+    const ended = await waitFor(
+      'Flink to list the stopped job as ended',
+      async () => {
+        const { state } = await flinkJson<{ state: string }>(`${flink}/jobs/${before}`);
+        return state === 'RUNNING' ? undefined : state;
+      },
+      { timeoutMs: 15_000 },
+    );
+    expect(ended).toBe('FINISHED'); // stop-with-savepoint ends a job FINISHED, a cancel would be CANCELED
   });
 
   it('35: START restarts the job from its savepoint', async () => {
