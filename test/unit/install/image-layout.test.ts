@@ -129,7 +129,11 @@ describe('the runtime layout', () => {
       'package.json',
       'src',
     ]);
-    expect((await readdir(join(root, 'dist'))).sort()).toEqual(['supervisor.mjs', 'supervisor.mjs.map']);
+    expect((await readdir(join(root, 'dist'))).sort()).toEqual([
+      'supervisor.mjs',
+      'supervisor.mjs.LEGAL.txt',
+      'supervisor.mjs.map',
+    ]);
     // Exactly the production closure of package-lock.json: every package npm marks dev-only is absent.
     const lock = JSON.parse(await readFile(join(PROJECT_ROOT, 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { dev?: boolean; optional?: boolean; devOptional?: boolean }>;
