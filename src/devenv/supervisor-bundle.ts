@@ -4,9 +4,9 @@
 // thousands) is what brings the supervisor's resident memory down (docs/performance.md).
 // Built by the image's bundle stage and `npm run build:supervisor`, and before every local
 // environment starts its node agent, so the e2e suite runs the bundle the image ships.
-import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 
@@ -37,48 +37,86 @@ const builtinsByRequire: Plugin = {
 };
 
 /**
- * Builds `<root>/dist/supervisor.mjs` and its source map: written in a directory of their own, then
- * renamed into place, so a process starting meanwhile never reads half a file.
+ * Builds `<root>/dist/supervisor.mjs`, its source map, its licences and the list of the files it was
+ * built from (`supervisor.mjs.inputs.json`, for supervisorBundleIsFresh). Each is written aside
+ * and renamed into place, the bundle last, so a process starting meanwhile never reads half a file.
  */
 export async function buildSupervisorBundle(root: string = PROJECT_ROOT): Promise<string> {
   // esbuild is a devDependency: imported here, on demand, so the production CLI never needs it.
   const { build } = await import('esbuild');
   const outfile = join(root, SUPERVISOR_BUNDLE);
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [join(root, 'src', 'cli', 'supervisor-main.ts')],
+    outfile,
+    write: false,
+    metafile: true,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    // Minified identifiers too: 3 MiB less resident than whitespace and syntax alone; the source
+    // map names the sources (Node reads it with --enable-source-maps).
+    minify: true,
+    sourcemap: 'linked',
+    // Licence comments go to supervisor.mjs.LEGAL.txt: one non-ASCII character among them (a
+    // contributor's name) would make V8 hold the whole 3 MB source as two-byte characters.
+    legalComments: 'external',
+    charset: 'ascii',
+    logLevel: 'warning',
+    // The CommonJS dependencies `require` Node's built-ins; an ES module has no `require` of its own.
+    plugins: [builtinsByRequire],
+    banner: {
+      js: "import { createRequire as flinkvisorRequire } from 'node:module'; const require = flinkvisorRequire(import.meta.url);",
+    },
+  });
+  const inputs = Object.keys(result.metafile.inputs).filter((input) => !input.includes(':'));
+  const files = [
+    { path: `${outfile}.inputs.json`, contents: `${JSON.stringify(inputs.sort(), null, 1)}\n` },
+    ...result.outputFiles
+      .map((f) => ({ path: f.path, contents: f.contents }))
+      // The bundle last: whoever sees it finds the rest beside it.
+      .sort((a, b) => Number(a.path === outfile) - Number(b.path === outfile)),
+  ];
   await mkdir(dirname(outfile), { recursive: true });
-  const scratch = await mkdtemp(`${outfile}.`);
-  try {
-    await build({
-      absWorkingDir: root,
-      entryPoints: [join(root, 'src', 'cli', 'supervisor-main.ts')],
-      outfile: join(scratch, basename(outfile)),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node24',
-      // Minified identifiers too: 3 MiB less resident than whitespace and syntax alone; the source
-      // map names the sources (Node reads it with --enable-source-maps).
-      minify: true,
-      sourcemap: 'linked',
-      // Licence comments go to supervisor.mjs.LEGAL.txt: one non-ASCII character among them (a
-      // contributor's name) would make V8 hold the whole 3 MB source as two-byte characters.
-      legalComments: 'external',
-      charset: 'ascii',
-      logLevel: 'warning',
-      // The CommonJS dependencies `require` Node's built-ins; an ES module has no `require` of its own.
-      plugins: [builtinsByRequire],
-      banner: {
-        js: "import { createRequire as flinkvisorRequire } from 'node:module'; const require = flinkvisorRequire(import.meta.url);",
-      },
-    });
-    // The bundle last: whoever sees it finds its map and licences beside it.
-    const files = (await readdir(scratch)).sort(
-      (a, b) => Number(a === basename(outfile)) - Number(b === basename(outfile)),
-    );
-    for (const file of files) await rename(join(scratch, file), join(dirname(outfile), file));
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
+  for (const file of files) {
+    const partial = `${file.path}.${process.pid}.partial`;
+    try {
+      await writeFile(partial, file.contents);
+      await rename(partial, file.path);
+    } finally {
+      await rm(partial, { force: true });
+    }
   }
   return outfile;
+}
+
+/**
+ * Whether the bundle is newer than everything it was built from: the files esbuild read, the
+ * lock file (npm gives installed files a fixed old mtime, so an upgrade shows only there) and this
+ * builder. Unreadable or missing means stale.
+ */
+export async function supervisorBundleIsFresh(root: string = PROJECT_ROOT): Promise<boolean> {
+  const outfile = join(root, SUPERVISOR_BUNDLE);
+  try {
+    const built = (await stat(outfile)).mtimeMs;
+    const listed = JSON.parse(await readFile(`${outfile}.inputs.json`, 'utf8')) as unknown;
+    if (!Array.isArray(listed) || listed.length === 0) return false;
+    const inputs = [
+      ...listed.map((input) => resolve(root, String(input))),
+      join(root, 'package-lock.json'),
+      fileURLToPath(import.meta.url),
+    ];
+    for (const input of inputs) if ((await stat(input)).mtimeMs >= built) return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The bundle, built unless it is fresh (a local environment starting: a rebuild costs seconds). */
+export async function ensureSupervisorBundle(root: string = PROJECT_ROOT): Promise<string> {
+  return (await supervisorBundleIsFresh(root)) ? join(root, SUPERVISOR_BUNDLE) : buildSupervisorBundle(root);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
