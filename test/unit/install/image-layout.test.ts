@@ -132,6 +132,7 @@ describe('the runtime layout', () => {
     expect((await readdir(join(root, 'dist'))).sort()).toEqual([
       'supervisor.mjs',
       'supervisor.mjs.LEGAL.txt',
+      'supervisor.mjs.inputs.json',
       'supervisor.mjs.map',
     ]);
     // Exactly the production closure of package-lock.json: every package npm marks dev-only is absent.
