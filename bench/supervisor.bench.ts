@@ -138,11 +138,6 @@ try {
     await supervisor('sources (src/cli/main.ts)', 'src/cli/main.ts'),
     await supervisor('bundle (dist/supervisor.mjs)', 'bin/flinkvisor.js'),
     await supervisor('bundle + memory settings (shipped)', 'bin/flinkvisor.js', shipped),
-    // A candidate, not shipped: glibc's arenas per thread (libuv's pool, V8's workers) each keep freed memory.
-    await supervisor('shipped + MALLOC_ARENA_MAX=2', 'bin/flinkvisor.js', {
-      ...shipped,
-      MALLOC_ARENA_MAX: '2',
-    }),
   ];
   const resident: ResidentMeasurement[] = [];
   for (const v of variants)

@@ -40,13 +40,16 @@ export function supervisorNodeOptions(memoryLimit: string | number | undefined):
 }
 
 /**
- * The container environment that applies them. MALLOC_MMAP_THRESHOLD_: glibc serves allocations of
- * 16 KiB and more (V8's parser and compiler zones) with mmap, so freed ones go back to the system
- * instead of staying resident in malloc's heap (about 20 MiB for a supervisor).
+ * The container environment that applies them, and two of glibc's malloc settings.
+ * MALLOC_MMAP_THRESHOLD_: allocations of 16 KiB and more (V8's parser and compiler zones) are
+ * served with mmap, so freed ones go back to the system instead of staying resident in malloc's
+ * heap (about 20 MiB for a supervisor). MALLOC_ARENA_MAX: two arenas instead of one per thread
+ * (libuv's pool, V8's workers), each of which keeps what was freed in it (about 4 MiB).
  */
 export function supervisorMemoryEnv(memoryLimit: string | number | undefined): V1EnvVar[] {
   return [
     { name: 'NODE_OPTIONS', value: supervisorNodeOptions(memoryLimit) },
     { name: 'MALLOC_MMAP_THRESHOLD_', value: '16384' },
+    { name: 'MALLOC_ARENA_MAX', value: '2' },
   ];
 }

@@ -67,5 +67,9 @@ describe('the supervisor Deployment', () => {
       name: 'MALLOC_MMAP_THRESHOLD_',
       value: '16384',
     });
+    expect(env(cluster({ limits: { memory: '512Mi' } }))).toContainEqual({
+      name: 'MALLOC_ARENA_MAX',
+      value: '2',
+    });
   });
 });
