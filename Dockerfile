@@ -3,7 +3,8 @@
 # runs `operator run`, a supervisor `supervisor run` and a bootstrap Job `bootstrap run`.
 #
 # The CLI runs from its TypeScript sources: Node 24+ strips the types itself (the sources use
-# erasable syntax only), so there is no build step and the image runs the code the tests run.
+# erasable syntax only). The one build step is the lean supervisor bundle (dist/supervisor.mjs, what
+# `supervisor run` runs; docs/performance.md): the e2e suite's pods run the same bundle.
 #
 # Base images are pinned by tag: the machines this file was written on have no registry access to
 # resolve digests. Pin `NODE_IMAGE` by digest (node:26.10.0-trixie-slim@sha256:...) in your mirror.
@@ -15,7 +16,15 @@ WORKDIR /opt/flinkvisor
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-# 2. The Flink example jobs a bootstrap can run by jarPath: /opt/flinkvisor/examples/<line>/<job>.jar
+# 2. The lean supervisor bundle, built with the locked esbuild (a devDependency) from the same sources.
+FROM ${NODE_IMAGE} AS bundle
+WORKDIR /opt/flinkvisor
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY src/ ./src/
+RUN node src/devenv/supervisor-bundle.ts
+
+# 3. The Flink example jobs a bootstrap can run by jarPath: /opt/flinkvisor/examples/<line>/<job>.jar
 #    (the checksums are those of the jars the local environment verified against Maven Central).
 FROM scratch AS examples
 ADD --checksum=sha256:99f1454e37176bab4fdf4d3c876742db6baf626f4996c32b4ac9ec38e3565493 \
@@ -31,7 +40,9 @@ ADD --checksum=sha256:6cad045dfec9f83a288719a5448f81e101795ff12fc3b6f77e35e61a9c
     https://repo.maven.apache.org/maven2/org/apache/flink/flink-examples-streaming/2.3.0/flink-examples-streaming-2.3.0-WordCount.jar \
     /examples/2.3/WordCount.jar
 
-# 3. The runtime: Node, the production node_modules, the sources, the examples; nothing else.
+# 4. The runtime: Node, the production node_modules, the sources, the supervisor bundle, the
+#    examples; nothing else. (The supervisor's memory settings are in the environment the operator
+#    gives its Deployment: src/operator/supervisor-memory.ts.)
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /opt/flinkvisor
@@ -39,6 +50,7 @@ COPY --from=dependencies /opt/flinkvisor/node_modules ./node_modules
 COPY package.json ./
 COPY bin/ ./bin/
 COPY src/ ./src/
+COPY --from=bundle /opt/flinkvisor/dist/ ./dist/
 COPY --from=examples /examples/ ./examples/
 # Non-root, numeric (runAsNonRoot can verify it): the UID the charts' securityContexts use. The
 # files stay root-owned and read-only to it; the charts mount a writable /tmp.

@@ -1,8 +1,20 @@
 // Supervisor measurements (issue 7): STOP latency (annotation → the cancel reaching Flink, from
 // the first CANCELLING/CANCELED timestamp Flink recorded) over 20 tries, supervisor resident memory with one cluster and
 // two jobs, and Flink REST requests and API-server writes per minute at steady state (from the
-// supervisor's own /metrics). Run: node_modules/.bin/node bench/supervisor.bench.ts [--tries 20]
+// supervisor's own /metrics). Then resident memory against a bare Node process of the same run
+// (bench/supervisor-resident.ts): the supervisor from its sources (what the image ran before the
+// bundle), the bundle, and the bundle with the Deployment's memory settings (what ships), each
+// leading the cluster in turn, sampled over a soak (slope reported).
+// Run: npm run bench:supervisor [-- --tries 20 --soak 60]
+import { AppsV1Api } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_SUPERVISOR_RESOURCES } from '../src/api/flink-cluster.ts';
+import { supervisorDeploymentName } from '../src/api/names.ts';
+import { freePort } from '../src/devenv/free-port.ts';
+import { PROJECT_ROOT } from '../src/devenv/node-agent-process.ts';
+import { supervisorMemoryEnv } from '../src/operator/supervisor-memory.ts';
+import { measureResident, type ResidentMeasurement, type ResidentVariant } from './supervisor-resident.ts';
 import { waitFor } from '../src/devenv/wait-for.ts';
 import {
   JOBS,
@@ -22,7 +34,10 @@ import {
   waitForTasksRunning,
 } from '../test/support/flinkvisor-e2e.ts';
 
-const tries = Number(process.argv[process.argv.indexOf('--tries') + 1] ?? 20) || 20;
+const arg = (name: string, fallback: number) =>
+  process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) || fallback : fallback;
+const tries = arg('--tries', 20);
+const soakSeconds = arg('--soak', 60);
 const POLL_SECONDS = 2;
 const s = await startSupervisedEnvironment();
 try {
@@ -93,6 +108,50 @@ try {
   const pct = (p: number) =>
     sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
   const jobsStatus = await readResource(s.kc, JOBS, ns, 'b-two');
+
+  // Resident memory, same run: the pod's supervisor makes way, each variant leads in turn.
+  for (const j of ['b-one', 'b-two'])
+    await waitForStatus(s.kc, JOBS, ns, j, 'running', (st) => st['jobStatus'] === 'RUNNING');
+  await s.kc
+    .makeApiClient(AppsV1Api)
+    .deleteNamespacedDeployment({ name: supervisorDeploymentName('b'), namespace: ns });
+  await waitFor(
+    'the supervisor pod gone',
+    async () => ((await clusterPods(s.kc, ns, 'b', 'supervisor')).length === 0 ? true : undefined),
+    { timeoutMs: 120_000, intervalMs: 500 },
+  );
+  const flinkUrl = await flinkRest(s, ns, 'b');
+  const supervisor = async (name: string, entry: string, env: Record<string, string> = {}) => {
+    const port = await freePort();
+    const debugPort = await freePort();
+    const args = [entry, 'supervisor', 'run', `--namespace=${ns}`, '--cluster-name=b'];
+    args.push(`--kubeconfig=${s.env.controlPlane.kubeconfigPath}`, `--flink-url=${flinkUrl}`);
+    args.push(`--port=${port}`, '--bind-address=127.0.0.1', `--identity=bench-${name.replace(/\W+/g, '-')}`);
+    args.push(`--debug-port=${debugPort}`, '--debug-address=127.0.0.1');
+    return { name, args, env, metricsPort: port } satisfies ResidentVariant;
+  };
+  const shipped = Object.fromEntries(
+    supervisorMemoryEnv(DEFAULT_SUPERVISOR_RESOURCES.limits.memory).map((e) => [e.name, e.value ?? '']),
+  );
+  const variants: ResidentVariant[] = [
+    { name: 'bare node', args: ['-e', 'setInterval(() => {}, 1000)'] },
+    await supervisor('sources (src/cli/main.ts)', 'src/cli/main.ts'),
+    await supervisor('bundle (dist/supervisor.mjs)', 'bin/flinkvisor.js'),
+    await supervisor('bundle + memory settings (shipped)', 'bin/flinkvisor.js', shipped),
+  ];
+  const resident: ResidentMeasurement[] = [];
+  for (const v of variants)
+    resident.push(
+      await measureResident(v, {
+        cwd: PROJECT_ROOT,
+        logDir: s.env.dir,
+        settleMs: 20_000,
+        soakMs: soakSeconds * 1000,
+        sampleMs: 5_000,
+      }),
+    );
+  const bare = resident[0]?.medianMiB ?? NaN;
+  const polls = soakSeconds / POLL_SECONDS;
   console.log(
     [
       `supervisor, one cluster and two jobs (polling interval ${POLL_SECONDS} s, Flink 1.20):`,
@@ -101,6 +160,17 @@ try {
       `  Flink REST requests per minute       ${restPerMinute}  (${(restPerMinute / (60 / POLL_SECONDS)).toFixed(2)} per poll)`,
       `  API-server writes per minute         ${writesPerMinute}`,
       `  second job still ${String(jobsStatus?.status?.['jobStatus'])}`,
+      `resident memory, each leading the cluster in turn (settle 20 s, soak ${soakSeconds} s, RSS every 5 s; Node ${process.version}):`,
+      ...resident.map(
+        (r) =>
+          `  ${r.name.padEnd(36)} ${r.medianMiB.toFixed(1).padStart(6)} MiB  ${(r.medianMiB / bare).toFixed(2)}x bare` +
+          `   slope ${r.slopeMiBPerHour.toFixed(1)} MiB/h` +
+          (r.flinkRequests === undefined
+            ? ''
+            : `   Flink REST ${(r.flinkRequests / polls / 2).toFixed(2)} per job per poll`),
+      ),
+      `  samples (MiB): ${resident.map((r) => `${r.name}: ${r.samplesMiB.map((m) => m.toFixed(1)).join(' ')}`).join('; ')}`,
+      `  logs: ${join(s.env.dir, 'resident-*.log')}`,
     ].join('\n'),
   );
 } finally {

@@ -147,9 +147,11 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
         env,
         cwd,
       };
+    // The image's entrypoint itself: `supervisor run` then runs the lean bundle, as in the image
+    // (the local environment builds it before the node agent starts).
     return {
       command: ctx.nodeBinary,
-      args: [...preload, join(ctx.projectRoot, 'src', 'cli', 'main.ts'), ...rest.map(rewrite)],
+      args: [...preload, join(ctx.projectRoot, 'bin', 'flinkvisor.js'), ...rest.map(rewrite)],
       env,
       cwd,
     };

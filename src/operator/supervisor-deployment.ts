@@ -4,6 +4,7 @@ import { toV1ResourceRequirements } from '../api/kubernetes-types.ts';
 import { API_GROUP, FLINK_CLUSTER, LABELS, MANAGED_BY, supervisorDeploymentName } from '../api/names.ts';
 import { ownerReference } from '../api/owner-references.ts';
 import { specDigest } from '../machines/ids.ts';
+import { supervisorMemoryEnv } from './supervisor-memory.ts';
 
 export const SUPERVISOR_DIGEST_ANNOTATION = `${API_GROUP}/supervisor-digest`;
 export const SUPERVISOR_MONITORING_PORT = 8080;
@@ -68,6 +69,7 @@ export function supervisorDeployment(cluster: FlinkCluster, extraArgs: readonly 
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+                ...supervisorMemoryEnv(s.resources.limits?.['memory']),
               ],
               ports: [{ name: 'monitoring', containerPort: SUPERVISOR_MONITORING_PORT }],
               readinessProbe: { httpGet: { path: '/readyz', port: 'monitoring' }, periodSeconds: 5 },

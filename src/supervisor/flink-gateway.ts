@@ -13,24 +13,67 @@ import type {
 import { checkpointSettings, checkpointStats } from './checkpoint-progress.ts';
 import type { CheckpointReader } from './checkpoint-watch.ts';
 
+/** What the pods say about Flink's slots now (observer.ts slotsExpectation). */
+export interface SlotsExpectation {
+  /** Flink is asked only while a JobManager is Ready: an unready one answers nothing useful. */
+  readonly jobManagerReady: boolean;
+  /**
+   * The pods that make up the cluster's slots (JobManagers and TaskManagers: names, uids,
+   * readiness, restarts): the slot count is read again whenever it changes.
+   */
+  readonly topology: string;
+  /** The slots the Ready TaskManagers offer once registered: below it, the count is read every poll. */
+  readonly slots: number;
+  readonly now: number;
+}
+
+/** How long a slot count read from Flink is trusted while nothing about the pods changes. */
+export const SLOTS_REFRESH_MS = 60_000;
+
 /**
- * The supervisor's reads of Flink for one observation: a short timeout each, and any failure is
- * "unreachable" (the machines decide what an outage means; timeouts count from their own deadlines).
+ * The supervisor's reads of Flink for one observation: the job list on every poll (one call for
+ * every job of the cluster), the slot count (`/overview`) only when it may have changed: first,
+ * after the cluster's pods changed, while fewer slots than the Ready TaskManagers offer are
+ * registered, and once a minute. A short timeout each, and any failure is "unreachable" (the
+ * machines decide what an outage means; timeouts count from their own deadlines).
  */
-export async function observeFlinkCluster(
-  client: FlinkRestClient,
-  timeoutMs: number,
-): Promise<FlinkRestObservation> {
-  try {
-    const signal = AbortSignal.timeout(timeoutMs);
-    const [overview, jobs] = await Promise.all([client.getOverview({ signal }), client.listJobs({ signal })]);
-    return {
-      reachable: true,
-      slotsTotal: overview['slots-total'],
-      jobs: jobs.map((j) => ({ id: j.id, state: j.status as FlinkJobState }) satisfies FlinkJobListing),
-    };
-  } catch {
-    return { reachable: false };
+export class FlinkClusterReader {
+  readonly #timeoutMs: () => number;
+  #slots: { topology: string; total: number; readAt: number } | null = null;
+
+  constructor(timeoutMs: () => number) {
+    this.#timeoutMs = timeoutMs;
+  }
+
+  async observe(client: FlinkRestClient, expected: SlotsExpectation): Promise<FlinkRestObservation> {
+    if (!expected.jobManagerReady) {
+      this.#slots = null;
+      return { reachable: false };
+    }
+    const cached = this.#slots;
+    const fresh =
+      cached !== null &&
+      cached.topology === expected.topology &&
+      cached.total >= expected.slots &&
+      expected.now - cached.readAt < SLOTS_REFRESH_MS;
+    try {
+      const signal = AbortSignal.timeout(this.#timeoutMs());
+      const [overview, jobs] = await Promise.all([
+        fresh ? undefined : client.getOverview({ signal }),
+        client.listJobs({ signal }),
+      ]);
+      const total = overview ? overview['slots-total'] : (cached?.total ?? 0);
+      const readAt = overview ? expected.now : (cached?.readAt ?? expected.now);
+      this.#slots = { topology: expected.topology, total, readAt };
+      return {
+        reachable: true,
+        slotsTotal: total,
+        jobs: jobs.map((j) => ({ id: j.id, state: j.status as FlinkJobState }) satisfies FlinkJobListing),
+      };
+    } catch {
+      this.#slots = null;
+      return { reachable: false };
+    }
   }
 }
 

@@ -18,6 +18,7 @@ import type {
 import { decodeJobEnvelope } from '../machines/persistence.ts';
 import { jobSummary } from '../machines/views.ts';
 import { readBootstrap } from './bootstrap-observation.ts';
+import type { SlotsExpectation } from './flink-gateway.ts';
 import { isLivePod } from './machine-effects.ts';
 import type { LastFlinkJob } from './resource-host.ts';
 import { clusterSpecDigest, jobSpecDigest } from './spec-policies.ts';
@@ -82,6 +83,26 @@ export function jobManagerLeaderOf(
     .flatMap(([, value]) => [...value.matchAll(/(?:\/\/|@)\[?([0-9A-Fa-f:.]+?)\]?:\d+/g)].map((m) => m[1]));
   const pod = jobManagers.find((p) => p.status?.podIP && addresses.includes(p.status.podIP));
   return { id: holder, pod: pod?.metadata?.name ?? null };
+}
+
+/**
+ * What the pods say about Flink's slots (flink-gateway.ts reads the count again when it changes):
+ * the pods by name, uid, readiness and restarts, and the slots the Ready TaskManagers offer.
+ */
+export function slotsExpectation(pods: ClusterPods, cluster: FlinkCluster, now: number): SlotsExpectation {
+  const describe = (p: V1Pod) =>
+    [
+      p.metadata?.name,
+      p.metadata?.uid,
+      isReadyPod(p),
+      (p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0),
+    ].join('/');
+  return {
+    jobManagerReady: jobManagerReady(pods),
+    topology: [...pods.jobManagers, ...pods.taskManagers].map(describe).sort().join(','),
+    slots: pods.taskManagers.filter(isReadyPod).length * cluster.spec.taskManager.taskSlots,
+    now,
+  };
 }
 
 export function observeCluster(input: {

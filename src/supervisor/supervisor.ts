@@ -22,19 +22,18 @@ import type { EventRecorder } from '../kube/event-recorder.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../kube/finalizers.ts';
 import { TerminalError, WorkQueue, type ReconcileResult } from '../kube/work-queue.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
-import type { FlinkRestObservation } from '../machines/observations.ts';
 import { clusterView, jobSummary, type MachineState } from '../machines/views.ts';
 import type { MachineJournal } from '../visualizer/machine-journal.ts';
-import { checkpointReader, observeFlinkCluster } from './flink-gateway.ts';
+import { checkpointReader, FlinkClusterReader } from './flink-gateway.ts';
 import { clusterEffects, jobEffects } from './machine-effects.ts';
 import {
   clusterPods,
   followFlinkJob,
-  jobManagerReady,
   observeCluster,
   observeJob,
   readJobManagerLeader,
   referencedSavepoints,
+  slotsExpectation,
 } from './observer.ts';
 import { HostRegistry } from './host-registry.ts';
 import type { MachineImplementations } from './machine-hosts.ts';
@@ -99,6 +98,7 @@ export class Supervisor {
   #cluster: FlinkCluster | undefined;
   readonly #parsedJobs = new Map<string, FlinkJob>();
   #flink: { url: string; client: FlinkRestClient } | undefined;
+  readonly #flinkReads = new FlinkClusterReader(() => this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS);
   #leading = false;
   #synced = false;
   readonly #notices: Notices;
@@ -252,9 +252,7 @@ export class Supervisor {
     const clusterHost = this.#hosts.ensureCluster(cluster, raw, () => this.#clusterEffects());
     clusterHost.invalidSpec = null;
     const pods = clusterPods(this.#caches.pods.list());
-    const flink: FlinkRestObservation = jobManagerReady(pods)
-      ? await observeFlinkCluster(this.#flinkClient(), this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS)
-      : { reachable: false };
+    const flink = await this.#flinkReads.observe(this.#flinkClient(), slotsExpectation(pods, cluster, now));
     // Every supervised job's machine exists before the cluster machine judges which Flink jobs are
     // managed: a new leader's first pass must not take a job it is stopping for an unmanaged one.
     // Jobs without a machine, whose Flink jobs stay managed: specs that no longer parse, and

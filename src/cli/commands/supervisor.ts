@@ -4,7 +4,6 @@ import { hostname } from 'node:os';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { startSupervisorProcess } from '../../supervisor/supervisor-process.ts';
-import { UsageError } from '../exit-codes.ts';
 import type { CliContext } from '../context.ts';
 
 interface SupervisorRunOptions {
@@ -21,10 +20,16 @@ interface SupervisorRunOptions {
   debugAddress: string;
 }
 
+/**
+ * `supervisor run`. The lean supervisor entry (src/cli/supervisor-main.ts) registers this command
+ * alone, so this module imports nothing of the other commands: bad usage is reported through
+ * commander (printed, exit code 2) rather than the CLI's error classes.
+ */
 export function registerSupervisorCommands(program: Command, ctx: CliContext): void {
   const supervisor = program.command('supervisor').description('the per-cluster supervisor');
-  supervisor
-    .command('run')
+  const run = supervisor.command('run');
+  const usage = (message: string): never => run.error(message, { exitCode: 2, code: 'flinkvisor.usage' });
+  run
     .description('supervise one FlinkCluster and its FlinkJobs (leader-elected on a Lease)')
     .requiredOption('--namespace <ns>', 'namespace of the FlinkCluster')
     .requiredOption('--cluster-name <name>', 'the FlinkCluster')
@@ -45,13 +50,12 @@ export function registerSupervisorCommands(program: Command, ctx: CliContext): v
       const log = createLogger({ name: 'supervisor', level: ctx.env['LOG_LEVEL'] ?? 'info' });
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new UsageError(`--port must be a port number, got ${opts.port}`);
+        usage(`--port must be a port number, got ${opts.port}`);
       const debugPort = Number(opts.debugPort);
       if (!Number.isInteger(debugPort) || debugPort < 0 || debugPort > 65535)
-        throw new UsageError(`--debug-port must be a port number, got ${opts.debugPort}`);
+        usage(`--debug-port must be a port number, got ${opts.debugPort}`);
       const poll = opts.pollingInterval === undefined ? undefined : Number(opts.pollingInterval);
-      if (poll !== undefined && !(poll > 0))
-        throw new UsageError(`--polling-interval must be a positive number of seconds`);
+      if (poll !== undefined && !(poll > 0)) usage(`--polling-interval must be a positive number of seconds`);
       const running = await startSupervisorProcess({
         kubeConfig: loadKubeConfig(opts.kubeconfig ?? ctx.env['KUBECONFIG']),
         namespace: opts.namespace,

@@ -4,7 +4,7 @@
 // checking the Dockerfile's checksums), then the CLI starts from that layout for every role.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,10 +94,11 @@ afterAll(async () => {
 });
 
 describe('the Dockerfile', () => {
-  it('builds dependencies, examples and a runtime stage, all on one pinned Node 24+ slim base', () => {
-    expect(dockerfile.stages.map((s) => s.name)).toEqual(['dependencies', 'examples', 'runtime']);
-    const [dependencies, , runtime] = dockerfile.stages;
+  it('builds dependencies, the supervisor bundle, examples and a runtime stage, all on one pinned Node 24+ slim base', () => {
+    expect(dockerfile.stages.map((s) => s.name)).toEqual(['dependencies', 'bundle', 'examples', 'runtime']);
+    const [dependencies, bundle, , runtime] = dockerfile.stages;
     expect(runtime?.from).toBe(dependencies?.from);
+    expect(bundle?.from).toBe(dependencies?.from);
     const m = /^node:(\d+)\.(\d+)\.(\d+)-[a-z]+-slim$/.exec(runtime?.from ?? '');
     expect(m, `runtime base ${runtime?.from} is pinned to an exact slim tag`).not.toBeNull();
     const major = Number(m?.[1]);
@@ -118,9 +119,22 @@ describe('the Dockerfile', () => {
 });
 
 describe('the runtime layout', () => {
-  it('holds the production dependencies, the CLI sources and the example jobs, and nothing else', async () => {
+  it('holds the production dependencies, the CLI sources, the supervisor bundle and the example jobs, and nothing else', async () => {
     const root = layout.hostPath(layout.workdir);
-    expect((await readdir(root)).sort()).toEqual(['bin', 'examples', 'node_modules', 'package.json', 'src']);
+    expect((await readdir(root)).sort()).toEqual([
+      'bin',
+      'dist',
+      'examples',
+      'node_modules',
+      'package.json',
+      'src',
+    ]);
+    expect((await readdir(join(root, 'dist'))).sort()).toEqual([
+      'supervisor.mjs',
+      'supervisor.mjs.LEGAL.txt',
+      'supervisor.mjs.inputs.json',
+      'supervisor.mjs.map',
+    ]);
     // Exactly the production closure of package-lock.json: every package npm marks dev-only is absent.
     const lock = JSON.parse(await readFile(join(PROJECT_ROOT, 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { dev?: boolean; optional?: boolean; devOptional?: boolean }>;
@@ -161,5 +175,21 @@ describe('the runtime layout', () => {
     }
     expect(await flinkvisor('supervisor', 'run', '--help')).toContain('--cluster-name');
     expect(await flinkvisor('bootstrap', 'run', '--help')).toContain('--jar-path');
+  }, 120_000);
+
+  it('runs `supervisor run` from the bundle alone: without the sources and node_modules it still starts, the rest of the CLI does not', async () => {
+    const root = layout.hostPath(layout.workdir);
+    const aside = `${root}-aside`;
+    await mkdir(aside);
+    await rename(join(root, 'src'), join(aside, 'src'));
+    await rename(join(root, 'node_modules'), join(aside, 'node_modules'));
+    try {
+      expect(await flinkvisor('supervisor', 'run', '--help')).toContain('--cluster-name');
+      await expect(flinkvisor('bootstrap', 'run', '--help')).rejects.toThrow();
+    } finally {
+      await rename(join(aside, 'src'), join(root, 'src'));
+      await rename(join(aside, 'node_modules'), join(root, 'node_modules'));
+      await rm(aside, { recursive: true, force: true });
+    }
   }, 120_000);
 });

@@ -1,0 +1,94 @@
+// The lean supervisor bundle, built by esbuild from a small stand-in project: what it runs, what it
+// leaves out of memory, and when a local environment rebuilds it.
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../../src/devenv/node-agent-process.ts';
+import { runCommand } from '../../../src/devenv/run-command.ts';
+import {
+  buildSupervisorBundle,
+  ensureSupervisorBundle,
+  SUPERVISOR_BUNDLE,
+  supervisorBundleIsFresh,
+} from '../../../src/devenv/supervisor-bundle.ts';
+
+const NODE = join(PROJECT_ROOT, 'node_modules', '.bin', 'node');
+// Stands for src/cli/supervisor-main.ts: an ES import of node:http, a licence comment and a string
+// with non-ASCII characters, an import of a sibling module.
+const ENTRY = `/*! stand-in. MIT License. Jimmy Wärting */
+import { STATUS_CODES } from 'node:http';
+import { greeting } from './greeting.ts';
+const undici = process.moduleLoadList.includes('NativeModule internal/deps/undici/undici');
+console.log(JSON.stringify({ status: STATUS_CODES[404], greeting, undici }));
+`;
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'flinkvisor-bundle-'));
+  await mkdir(join(root, 'src', 'cli'), { recursive: true });
+  await writeFile(join(root, 'src', 'cli', 'supervisor-main.ts'), ENTRY);
+  await writeFile(
+    join(root, 'src', 'cli', 'greeting.ts'),
+    "export const greeting: string = 'hello → world';\n",
+  );
+  await writeFile(join(root, 'package-lock.json'), '{}\n');
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Moves a file's mtime `seconds` into the future, as an edit after the build would. */
+async function touch(path: string, seconds = 60): Promise<void> {
+  const later = new Date(Date.now() + seconds * 1000);
+  await utimes(path, later, later);
+}
+
+describe('buildSupervisorBundle', () => {
+  it('bundles the entry and its imports into one ASCII-only module, licences and map beside it', async () => {
+    const outfile = await buildSupervisorBundle(root);
+    expect(outfile).toBe(join(root, SUPERVISOR_BUNDLE));
+    const { stdout } = await runCommand(NODE, [outfile], { cwd: root, timeoutMs: 30_000 });
+    const ran = JSON.parse(stdout) as { status: string; greeting: string; undici: boolean };
+    expect(ran).toMatchObject({ status: 'Not Found', greeting: 'hello → world' });
+    // node:http reached through require: Node's own undici (http's lazy WebSocket export) stays unloaded.
+    expect(ran.undici).toBe(false);
+    // One non-ASCII character would make V8 hold the whole source as two-byte characters.
+    expect([...(await readFile(outfile))].every((byte) => byte < 0x80)).toBe(true);
+    expect(await readFile(`${outfile}.LEGAL.txt`, 'utf8')).toContain('Jimmy Wärting');
+    expect(JSON.parse(await readFile(`${outfile}.map`, 'utf8'))).toMatchObject({
+      sources: expect.arrayContaining(['../src/cli/supervisor-main.ts']),
+    });
+    expect(JSON.parse(await readFile(`${outfile}.inputs.json`, 'utf8'))).toEqual([
+      'src/cli/greeting.ts',
+      'src/cli/supervisor-main.ts',
+    ]);
+  }, 60_000);
+});
+
+describe('ensureSupervisorBundle', () => {
+  it('rebuilds only when a source, the lock file or nothing at all says the bundle is stale', async () => {
+    expect(await supervisorBundleIsFresh(root)).toBe(false);
+    const outfile = await ensureSupervisorBundle(root);
+    expect(await supervisorBundleIsFresh(root)).toBe(true);
+    const built = await readFile(outfile, 'utf8');
+
+    await writeFile(join(root, 'src', 'cli', 'greeting.ts'), "export const greeting: string = 'changed';\n");
+    await touch(join(root, 'src', 'cli', 'greeting.ts'));
+    expect(await supervisorBundleIsFresh(root)).toBe(false);
+    await ensureSupervisorBundle(root);
+    const rebuilt = await readFile(outfile, 'utf8');
+    expect(rebuilt).not.toBe(built);
+    expect(rebuilt).toContain('changed');
+
+    // A dependency upgraded: npm gives its files an old fixed mtime; only the lock file is newer.
+    await touch(outfile, 60);
+    expect(await supervisorBundleIsFresh(root)).toBe(true);
+    await touch(join(root, 'package-lock.json'), 120);
+    expect(await supervisorBundleIsFresh(root)).toBe(false);
+
+    await ensureSupervisorBundle(root);
+    await rm(`${outfile}.inputs.json`);
+    expect(await supervisorBundleIsFresh(root)).toBe(false);
+  }, 60_000);
+});
