@@ -1,13 +1,14 @@
 import { FAULT_KINDS, type FaultKind } from './faults.ts';
 import { runSeed, type SeedResult } from './run-seed.ts';
 import type { Violation } from './invariants.ts';
+import { classify } from './known-findings.ts';
 
 export interface BatchOptions {
   readonly first: number;
   readonly seeds: number;
   readonly faultSteps?: number;
   readonly quietSteps?: number;
-  readonly onSeed?: (result: SeedResult) => void;
+  readonly onSeed?: (result: SeedResult, sofar: BatchResult) => void;
 }
 
 export interface BatchResult {
@@ -17,7 +18,11 @@ export interface BatchResult {
   readonly faults: Record<FaultKind, number>;
   readonly processStarts: number;
   readonly savepoints: number;
-  readonly failures: { seed: number; violations: readonly Violation[]; command: string }[];
+  readonly failures: {
+    seed: number;
+    violations: readonly { violation: Violation; known: string | undefined }[];
+    command: string;
+  }[];
   readonly leaks: { mathRandom: number; dateNow: number; shortTimers: number };
 }
 
@@ -58,10 +63,10 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     if (r.violations.length > 0)
       result.failures.push({
         seed,
-        violations: r.violations,
+        violations: classify({ violations: r.violations, skews: r.faults['clock-skew'] }),
         command: replayCommand(seed, o.faultSteps, o.quietSteps),
       });
-    o.onSeed?.(r);
+    o.onSeed?.(r, result);
   }
   return result;
 }
@@ -74,12 +79,14 @@ export function formatBatch(b: BatchResult, seconds: number): string {
     `faults injected: ${total} (${FAULT_KINDS.map((k) => `${k} ${b.faults[k]}`).join(', ')})`,
     `supervisor process starts: ${b.processStarts}; savepoints completed: ${b.savepoints}`,
     `reads of the real world moved onto the seed: Math.random ${b.leaks.mathRandom}, Date.now ${b.leaks.dateNow}, short setTimeout ${b.leaks.shortTimers}`,
-    `seeds with violations: ${b.failures.length}`,
+    `seeds with violations: ${b.failures.length} (${b.failures.filter((f) => f.violations.every((v) => v.known)).length} with known findings only)`,
   ];
   for (const f of b.failures) {
     lines.push(`  seed ${f.seed}: replay with: ${f.command}`);
-    for (const v of f.violations)
-      lines.push(`    [${v.invariant}] at ${(v.at / 1000).toFixed(1)}s: ${v.detail}`);
+    for (const { violation: v, known } of f.violations)
+      lines.push(
+        `    [${v.invariant}]${known ? ` (known ${known})` : ''} at ${(v.at / 1000).toFixed(1)}s: ${v.detail}`,
+      );
   }
   lines.push(`wall time: ${seconds.toFixed(1)} s`);
   return `${lines.join('\n')}\n`;

@@ -30,11 +30,12 @@ export function worldControllers(
   const role = (name: string) =>
     (server.core.pods.get(name) as V1Pod | undefined)?.metadata?.labels?.[LABELS.role];
   const recountSlots = () => {
-    flink.slotsTotal =
-      server
-        .pods()
-        .filter((p) => p.metadata?.labels?.[LABELS.role] === 'taskmanager' && p.status?.phase === 'Running')
-        .filter((p) => !p.metadata?.deletionTimestamp).length * SLOTS_PER_TASKMANAGER;
+    const ready = server
+      .pods()
+      .filter((p) => p.metadata?.labels?.[LABELS.role] === 'taskmanager' && p.status?.phase === 'Running')
+      .filter((p) => !p.metadata?.deletionTimestamp);
+    flink.taskManagerHosts = ready.map((p) => p.status?.podIP ?? '');
+    flink.slotsTotal = ready.length * SLOTS_PER_TASKMANAGER;
   };
   const attemptBootstrap = (name: string, attempt: number) => {
     const job = server.core.batchJobs.get(name) as V1Job | undefined;
@@ -54,7 +55,7 @@ export function worldControllers(
     }
     const jobId = job.metadata?.labels?.[FLINK_JOB_ID_LABEL] ?? '';
     const owner = job.metadata?.labels?.[LABELS.job] ?? '';
-    flink.submit(jobId, owner, argument(job, 'savepoint-path'));
+    flink.submit(jobId, owner, argument(job, 'savepoint-path'), Number(argument(job, 'parallelism') ?? 1));
     server.updateCore('batchJobs', name, (o) => {
       (o as V1Job).status = { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] };
     });

@@ -1,5 +1,4 @@
 import {
-  FlinkConflictError,
   FlinkNotFoundError,
   FlinkServerError,
   FlinkTimeoutError,
@@ -17,6 +16,7 @@ export interface SimFlinkJob {
   readonly owner: string;
   state: string;
   readonly restoredFrom: string | null;
+  readonly parallelism: number;
   runningSince: number | null;
 }
 
@@ -61,6 +61,8 @@ export class SimFlink {
   readonly operations = new Map<string, SavepointOperation>();
   readonly storage = new Map<string, StoredSavepoint>();
   slotsTotal = 0;
+  /** The Ready TaskManager pods' addresses (the kubelet keeps it). */
+  taskManagerHosts: string[] = [];
   readonly #clock: SimClock;
   readonly #prng: Prng;
   readonly #listener: FlinkListener;
@@ -95,9 +97,21 @@ export class SimFlink {
   }
 
   /** The bootstrap's run: submits with its job id, or finds it submitted already. */
-  submit(jobId: string, owner: string, restoredFrom: string | null): 'submitted' | 'already-running' {
+  submit(
+    jobId: string,
+    owner: string,
+    restoredFrom: string | null,
+    parallelism = 1,
+  ): 'submitted' | 'already-running' {
     if (this.jobs.has(jobId)) return 'already-running';
-    const job: SimFlinkJob = { id: jobId, owner, state: 'INITIALIZING', restoredFrom, runningSince: null };
+    const job: SimFlinkJob = {
+      id: jobId,
+      owner,
+      state: 'INITIALIZING',
+      restoredFrom,
+      parallelism,
+      runningSince: null,
+    };
     this.jobs.set(jobId, job);
     this.#later(300, 1500, () => {
       if (job.state !== 'INITIALIZING') return;
@@ -158,6 +172,22 @@ export class SimFlink {
       if (kind === 'stop') job.state = 'FINISHED';
     });
     return { triggerId };
+  }
+
+  /** TaskManagers as GET /taskmanagers lists them: the running jobs' slots taken from the first. */
+  taskManagers(slotsEach: number): { id: string; slotsNumber: number; freeSlots: number }[] {
+    let used = [...this.jobs.values()]
+      .filter((j) => !isTerminalFlinkState(j.state))
+      .reduce((sum, j) => sum + j.parallelism, 0);
+    return this.taskManagerHosts.map((host, i) => {
+      const taken = Math.min(slotsEach, used);
+      used -= taken;
+      return {
+        id: `${host}:6122-${String(i).padStart(6, '0')}`,
+        slotsNumber: slotsEach,
+        freeSlots: slotsEach - taken,
+      };
+    });
   }
 
   checkpoints(jobId: string): unknown {
@@ -246,7 +276,7 @@ export function simFlinkClient(flink: SimFlink, link: ProcessLink, weather: Weat
       })),
     listJobs: (c: Call = {}) =>
       call(c.signal, false, () => [...flink.jobs.values()].map((j) => ({ id: j.id, status: j.state }))),
-    listTaskManagers: (c: Call = {}) => call(c.signal, false, () => []),
+    listTaskManagers: (c: Call = {}) => call(c.signal, false, () => flink.taskManagers(2)),
     getJobStatus: (jobId: string, c: Call = {}) =>
       call(c.signal, false, () => {
         const job = flink.jobs.get(jobId);
@@ -267,12 +297,9 @@ export function simFlinkClient(flink: SimFlink, link: ProcessLink, weather: Weat
       request: { triggerId: string; targetDirectory?: string },
       c: Call = {},
     ) =>
-      call(c.signal, true, () => {
-        const job = flink.jobs.get(jobId);
-        if (job && isTerminalFlinkState(job.state) && !flink.operations.has(request.triggerId))
-          throw new FlinkConflictError(`job ${jobId} is ${job.state}`);
-        return flink.trigger(jobId, request.triggerId, 'stop', request.targetDirectory ?? 'file:///default');
-      }),
+      call(c.signal, true, () =>
+        flink.trigger(jobId, request.triggerId, 'stop', request.targetDirectory ?? 'file:///default'),
+      ),
     getSavepointStatus: (jobId: string, triggerId: string, c: Call = {}) =>
       call(c.signal, false, () => {
         const op = flink.operations.get(triggerId);

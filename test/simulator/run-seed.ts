@@ -15,9 +15,9 @@ import { SimClock } from './sim-clock.ts';
 
 export interface SeedOptions {
   readonly seed: number;
-  /** Steps (one virtual second each) during which faults are injected; default 300. */
+  /** Steps (one virtual second each) during which faults are injected; default 120. */
   readonly faultSteps?: number;
-  /** Steps after the faults stop within which everything must be steady; default 300. */
+  /** Steps after the faults stop within which everything must be steady; default 180. */
   readonly quietSteps?: number;
   /** Turn the faults off (a control run). */
   readonly faults?: boolean;
@@ -54,8 +54,8 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
 }
 
 async function simulate(options: SeedOptions, prng: Prng, clock: SimClock, globalReads: GlobalReads) {
-  const faultSteps = options.faultSteps ?? 300;
-  const quietSteps = options.quietSteps ?? 300;
+  const faultSteps = options.faultSteps ?? 120;
+  const quietSteps = options.quietSteps ?? 180;
   const trace = createHash('sha256');
   const note = (line: string) => trace.update(`${clock.now() - START} ${line}\n`);
   const ledger = new Ledger(() => clock.now() - START);

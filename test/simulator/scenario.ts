@@ -28,6 +28,8 @@ export function jobObject(name: string, savepointIntervalSeconds: number): Custo
         savepointTargetPath: 'file:///savepoints',
       },
       jobParallelism: 1,
+      // A JobManager restart without HA loses the job: resubmit it (Never would leave it stopped).
+      restart: { restartPolicy: 'Always', restartDelay: 5 },
     },
   };
 }
