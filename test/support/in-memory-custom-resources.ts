@@ -37,6 +37,8 @@ export class InMemoryCustomResources implements CustomResourceClient {
   /** Called after every change with the stored object (undefined once removed). */
   onChange:
     ((kind: KindNames, namespace: string, name: string, obj: CustomObject | undefined) => void) | undefined;
+  /** Issues the next resourceVersion; a simulated API server shares one counter across every kind. */
+  nextVersion: () => number = () => this.#version++;
   /** The time deletionTimestamp is set to. */
   now: () => Date = () => new Date('2026-11-20T10:00:00Z');
 
@@ -46,7 +48,7 @@ export class InMemoryCustomResources implements CustomResourceClient {
 
   #store(kind: KindNames, namespace: string, obj: CustomObject): CustomObject {
     const name = obj.metadata.name ?? '';
-    obj.metadata.resourceVersion = String(this.#version++);
+    obj.metadata.resourceVersion = String(this.nextVersion());
     this.objects.set(this.#key(kind, namespace, name), obj);
     this.onChange?.(kind, namespace, name, structuredClone(obj));
     return structuredClone(obj);

@@ -1,0 +1,205 @@
+import { ANNOTATIONS, FLINK_CLUSTER, FLINK_JOB, type KindNames } from '../../src/api/names.ts';
+import { actionStampTime } from '../../src/api/action-time.ts';
+import type { CustomObject } from '../../src/kube/custom-resource-client.ts';
+import type { FlinkListener, SimFlink, StoredSavepoint } from './flink.ts';
+
+export const INVARIANTS = [
+  'one-running-flink-job',
+  'savepoint-triggered-once',
+  'savepoint-not-lost',
+  'action-answered-once',
+  'observed-generation-monotonic',
+  'converges',
+] as const;
+export type InvariantName = (typeof INVARIANTS)[number];
+
+export interface Violation {
+  readonly invariant: InvariantName;
+  /** Virtual time (ms since the run began). */
+  readonly at: number;
+  readonly detail: string;
+}
+
+/** Flink states in which a job runs (or is about to): two of them for one FlinkJob is a split brain. */
+const RUNNING_STATES = new Set(['INITIALIZING', 'CREATED', 'RUNNING', 'RESTARTING', 'RECONCILING']);
+
+export interface UserRequest {
+  readonly job: string;
+  readonly action: string;
+  readonly madeAt: number;
+  /** The request's identity once the supervisor stamped it. */
+  stamp?: number;
+}
+
+interface MachineContext {
+  readonly lastAction?: { requestedAt?: number; outcome?: string } | null;
+  readonly pendingAction?: { requestedAt?: number } | null;
+}
+
+function contextOf(obj: CustomObject): MachineContext {
+  const machine = obj.status?.['machine'] as { context?: MachineContext } | undefined;
+  return machine?.context ?? {};
+}
+
+/**
+ * Watches everything the simulated world stores and Flink does, and says when one of the
+ * issue's invariants breaks: as it happens for the step invariants, and at the end (once faults
+ * stopped and the world had its bound to settle) for the others.
+ */
+export class Ledger implements FlinkListener {
+  readonly violations: Violation[] = [];
+  readonly requests: UserRequest[] = [];
+  readonly completed: StoredSavepoint[] = [];
+  /** Savepoint paths that appeared in a FlinkJob's status. */
+  readonly recorded = new Set<string>();
+  /** Objects deleted for good (names): their requests and savepoints may end with them. */
+  readonly removed = new Set<string>();
+  readonly #generations = new Map<string, number>();
+  readonly #annotations = new Map<string, Record<string, string>>();
+  readonly #answers = new Map<string, Map<number, string>>();
+  readonly #now: () => number;
+  flink: SimFlink | undefined;
+  triggers = 0;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  violate(invariant: InvariantName, detail: string): void {
+    this.violations.push({ invariant, at: this.#now(), detail });
+  }
+
+  // ------------------------------------------------------------ Flink
+
+  triggered(jobId: string, triggerId: string, kind: 'savepoint' | 'stop', joined: boolean): void {
+    this.triggers++;
+    if (joined || !this.flink) return;
+    // One intent, one trigger id: a second operation of the same kind while one is in flight means
+    // an intent was issued again under a new id (a restored machine that forgot its trigger).
+    const inFlight = [...this.flink.operations.values()].find(
+      (op) =>
+        op.jobId === jobId && op.kind === kind && op.state === 'IN_PROGRESS' && op.triggerId !== triggerId,
+    );
+    if (inFlight)
+      this.violate(
+        'savepoint-triggered-once',
+        `${kind} trigger ${triggerId} for Flink job ${jobId} while ${inFlight.triggerId} is in progress`,
+      );
+  }
+
+  savepointCompleted(savepoint: StoredSavepoint): void {
+    this.completed.push(savepoint);
+  }
+
+  /** After every step: at most one running Flink job per FlinkJob. */
+  checkStep(): void {
+    if (!this.flink) return;
+    const running = new Map<string, string[]>();
+    for (const job of this.flink.jobs.values()) {
+      if (!RUNNING_STATES.has(job.state)) continue;
+      running.set(job.owner, [...(running.get(job.owner) ?? []), job.id]);
+    }
+    for (const [owner, ids] of running)
+      if (ids.length > 1)
+        this.violate(
+          'one-running-flink-job',
+          `FlinkJob ${owner} runs ${ids.length} Flink jobs: ${ids.join(', ')}`,
+        );
+  }
+
+  // ------------------------------------------------------------ the API server
+
+  request(request: UserRequest): void {
+    this.requests.push(request);
+  }
+
+  customResource(kind: KindNames, name: string, obj: CustomObject | undefined): void {
+    const key = `${kind.kind}/${name}`;
+    if (!obj) {
+      this.removed.add(key);
+      this.#annotations.delete(key);
+      return;
+    }
+    const uid = obj.metadata.uid ?? '';
+    const generation = obj.status?.['observedGeneration'];
+    if (typeof generation === 'number') {
+      const before = this.#generations.get(uid) ?? 0;
+      if (generation < before)
+        this.violate(
+          'observed-generation-monotonic',
+          `${key}: observedGeneration ${before} -> ${generation}`,
+        );
+      this.#generations.set(uid, Math.max(before, generation));
+    }
+    if (kind === FLINK_JOB) {
+      const path = obj.status?.['savepointPath'];
+      if (typeof path === 'string' && path !== '') this.recorded.add(path);
+    }
+    if (kind === FLINK_JOB || kind === FLINK_CLUSTER) this.#actions(key, name, obj);
+  }
+
+  #actions(key: string, name: string, obj: CustomObject): void {
+    const now = obj.metadata.annotations ?? {};
+    const before = this.#annotations.get(key) ?? {};
+    this.#annotations.set(key, { ...now });
+    const context = contextOf(obj);
+    const last = context.lastAction;
+    if (last?.requestedAt !== undefined && last.outcome !== undefined) {
+      const answers = this.#answers.get(key) ?? new Map<number, string>();
+      this.#answers.set(key, answers);
+      const earlier = answers.get(last.requestedAt);
+      if (earlier !== undefined && earlier !== last.outcome)
+        this.violate(
+          'action-answered-once',
+          `${key}: request ${last.requestedAt} answered ${earlier}, then ${last.outcome}`,
+        );
+      answers.set(last.requestedAt, last.outcome);
+    }
+    const stamp = actionStampTime(now[ANNOTATIONS.actionTimestamp]);
+    if (now[ANNOTATIONS.requestedAction] !== undefined && stamp !== null) {
+      const open = this.requests.find(
+        (r) => r.job === name && r.stamp === undefined && r.action === now[ANNOTATIONS.requestedAction],
+      );
+      if (open) open.stamp = stamp;
+    }
+    // A request is cleared only once its answer (or its pending record) is in status: write-ahead.
+    const clearedStamp = actionStampTime(before[ANNOTATIONS.actionTimestamp]);
+    if (before[ANNOTATIONS.requestedAction] !== undefined && now[ANNOTATIONS.requestedAction] === undefined) {
+      const recorded =
+        clearedStamp !== null &&
+        (context.pendingAction?.requestedAt === clearedStamp || (last?.requestedAt ?? 0) >= clearedStamp);
+      if (!recorded)
+        this.violate(
+          'action-answered-once',
+          `${key}: request ${before[ANNOTATIONS.requestedAction]} (${clearedStamp}) cleared before its answer was stored`,
+        );
+    }
+  }
+
+  // ------------------------------------------------------------ at the end
+
+  /** Every request answered exactly once; every completed savepoint recorded; nothing answered twice. */
+  checkEnd(): void {
+    for (const r of this.requests) {
+      const key = `${FLINK_JOB.kind}/${r.job}`;
+      if (this.removed.has(key)) continue;
+      const answers = this.#answers.get(key);
+      if (r.stamp === undefined || !answers?.has(r.stamp))
+        this.violate('action-answered-once', `${key}: ${r.action} made at ${r.madeAt} never answered`);
+    }
+    for (const [key, answers] of this.#answers) {
+      for (const at of answers.keys()) {
+        const ours = this.requests.filter((r) => `${FLINK_JOB.kind}/${r.job}` === key && r.stamp === at);
+        if (ours.length !== 1)
+          this.violate('action-answered-once', `${key}: answer for ${at} matches ${ours.length} requests`);
+      }
+    }
+    for (const sp of this.completed) {
+      if (this.recorded.has(sp.location)) continue;
+      this.violate(
+        'savepoint-not-lost',
+        `${sp.kind} savepoint ${sp.location} of ${sp.owner} (trigger ${sp.triggerId}) completed at ${sp.completedAt} and was never recorded`,
+      );
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import type { Violation } from './invariants.ts';
+
+/**
+ * Supervisor bugs the simulator found and the lead has yet to fix (docs/reliability.md, "Known
+ * findings"). A violation that matches one is still a violation (the CLI exits 1); the CI batch of
+ * fresh random seeds fails only on violations that match none, so it guards everything else until
+ * these are fixed. Remove an entry with its fix: its seeds must then pass.
+ */
+export interface KnownFinding {
+  readonly id: string;
+  readonly title: string;
+  /** Seeds that show it (replay: npm run simulate -- --seeds 1 --seed S --verbose). */
+  readonly seeds: readonly number[];
+}
+
+export const KNOWN_FINDINGS: readonly KnownFinding[] = [
+  {
+    id: 'K1',
+    title:
+      'a request stamped by a leader whose wall clock is behind the stamp of the previous request (a skewed or stepped clock) is taken as already seen and cleared unanswered',
+    seeds: [4, 14, 16],
+  },
+  {
+    id: 'K2',
+    title:
+      'a savepoint whose trigger answer was lost is abandoned, though Flink took it: it completes and is never recorded',
+    seeds: [1, 17, 30],
+  },
+  {
+    id: 'K3',
+    title:
+      'a pending request (TRIGGER_SAVEPOINT while Stopping) replaced by a newer one (STOP) is dropped with no answer',
+    seeds: [12],
+  },
+  {
+    id: 'K4',
+    title:
+      'a wall clock stepped back freezes the machines for the size of the step: every observation with an earlier `at` is ignored as stale',
+    seeds: [10],
+  },
+  {
+    id: 'K5',
+    title:
+      'observedGeneration goes back: the status writer reuses the resourceVersion of its own last write for a status decided from an older cached object',
+    seeds: [2],
+  },
+];
+
+interface SeedFacts {
+  readonly violations: readonly Violation[];
+  /** How many clock-skew faults the seed injected. */
+  readonly skews: number;
+}
+
+const jobOf = (detail: string) => /FlinkJob[ /](job-[a-z])/.exec(detail)?.[1];
+
+/** The known finding each violation is an instance of, or undefined for a new one. */
+export function classify(facts: SeedFacts): { violation: Violation; known: string | undefined }[] {
+  const dropped = new Set<string>();
+  for (const v of facts.violations)
+    if (v.invariant === 'action-answered-once' && /never answered/.test(v.detail))
+      dropped.add(jobOf(v.detail) ?? '');
+  return facts.violations.map((v) => {
+    const job = jobOf(v.detail) ?? '';
+    const known = (() => {
+      switch (v.invariant) {
+        case 'action-answered-once':
+          if (facts.skews > 0) return 'K1';
+          return /TRIGGER_SAVEPOINT .*never answered/.test(v.detail) ? 'K3' : undefined;
+        case 'converges':
+          // A request dropped leaves its job where the previous one put it; a clock stepped back
+          // leaves the machines deaf until it catches up.
+          if (facts.skews > 0) return dropped.has(job) ? 'K1' : 'K4';
+          return undefined;
+        case 'savepoint-not-lost':
+          return 'K2';
+        case 'observed-generation-monotonic':
+          return 'K5';
+        default:
+          return undefined;
+      }
+    })();
+    return { violation: v, known };
+  });
+}
