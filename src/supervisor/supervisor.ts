@@ -1,5 +1,3 @@
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { Logger } from 'pino';
 import { highAvailabilityEnabled, type FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import {
@@ -12,19 +10,16 @@ import {
 } from '../api/names.ts';
 import { safeParseFlinkCluster, safeParseFlinkJob } from '../api/parse.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
-import type { Clock } from '../kube/clock.ts';
 import {
   KubernetesCustomResourceClient,
   type CustomObject,
   type CustomResourceClient,
 } from '../kube/custom-resource-client.ts';
-import type { EventRecorder } from '../kube/event-recorder.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../kube/finalizers.ts';
 import { TerminalError, WorkQueue, type ReconcileResult } from '../kube/work-queue.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
 import type { FlinkRestObservation } from '../machines/observations.ts';
 import { clusterView, jobSummary, type MachineState } from '../machines/views.ts';
-import type { MachineJournal } from '../visualizer/machine-journal.ts';
 import { checkpointReader, observeFlinkCluster } from './flink-gateway.ts';
 import { clusterEffects, jobEffects } from './machine-effects.ts';
 import {
@@ -39,6 +34,7 @@ import {
 import { restoreClusterHost, restoreJobHost, type HostFactory } from './machine-hosts.ts';
 import { OwnedObjects, type OwnedObjectWriter } from './owned-objects.ts';
 import { readStorageCleanup } from './storage-cleanup.ts';
+import { savepointFlink, supervisorSavepointHistory, type SavepointHistory } from './savepoint-history.ts';
 import { takeRequestedAction } from './requested-actions.ts';
 import {
   isDone,
@@ -51,34 +47,10 @@ import { clusterPolicy, jobPolicy } from './spec-policies.ts';
 import { invalidSpecPatch, statusFromSnapshot, type ReportFacts } from './status-report.ts';
 import { StatusSupersededError } from './status-writer.ts';
 import { informerCaches, type CacheScope, type JobRaw, type SupervisorCaches } from './supervisor-caches.ts';
-import type { SupervisorMetrics } from './supervisor-metrics.ts';
 import { crKindOf, Notices, type CrKind } from './notices.ts';
 
-export interface SupervisorOptions {
-  readonly kubeConfig: KubeConfig;
-  readonly namespace: string;
-  readonly clusterName: string;
-  readonly clock: Clock;
-  readonly log: Logger;
-  readonly events: EventRecorder;
-  readonly metrics: SupervisorMetrics;
-  /** A Flink REST client for a base URL (the CLI builds it with its dispatcher and metrics hook). */
-  readonly flinkClient: (baseUrl: string) => FlinkRestClient;
-  /** Flink REST base URL of the cluster; default http://jobmanager-<cluster>.<namespace>:8081. */
-  readonly flinkUrl?: string;
-  /** Overrides spec.supervisor.pollingInterval (tests). */
-  readonly pollIntervalMs?: number;
-  readonly allowPrivateNetworks?: boolean;
-  readonly flinkTimeoutMs?: number;
-  /** Records every machine's transitions for the state visualizer (src/visualizer). */
-  readonly journal?: MachineJournal;
-  /** Reads and writes the custom resources; default: the API server of `kubeConfig`. */
-  readonly resources?: CustomResourceClient;
-  /** The watched caches; default: informers on the API server of `kubeConfig`. */
-  readonly caches?: (scope: CacheScope) => SupervisorCaches;
-  /** Creates and deletes the pods, Services and Jobs the machines own; default: the API server. */
-  readonly objects?: OwnedObjectWriter;
-}
+import type { SupervisorOptions } from './supervisor-options.ts';
+export type { SupervisorOptions };
 
 const QUEUE_KEY = 'cluster';
 /** How long one Flink REST call may take unless the options say otherwise. */
@@ -106,6 +78,7 @@ export class Supervisor {
   #synced = false;
   readonly #notices: Notices;
   readonly #hostFactory: HostFactory;
+  readonly #history: SavepointHistory;
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
@@ -128,12 +101,15 @@ export class Supervisor {
       onError: (err: unknown) => options.log.warn({ err: String(err) }, 'watch failed; retrying'),
     };
     this.#caches = options.caches ? options.caches(scope) : informerCaches(kc, scope);
+    const flink = savepointFlink(() => this.#flinkClient(), options.flinkTimeoutMs ?? FLINK_TIMEOUT_MS);
+    this.#history = supervisorSavepointHistory(options, this.#resources, this.#caches.savepoints, flink);
     const enqueue = () => this.#queue.add(QUEUE_KEY);
-    const { clusters, jobs, pods, services, batchJobs } = this.#caches;
+    const { clusters, jobs, pods, services, batchJobs, savepoints } = this.#caches;
     clusters.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     pods.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     services.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     batchJobs.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
+    savepoints.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     const onJob = (j: JobRaw, old?: JobRaw) => {
       if (j.spec?.clusterName === options.clusterName || old?.spec?.clusterName === options.clusterName)
         enqueue();
@@ -202,8 +178,8 @@ export class Supervisor {
   }
 
   #allCaches() {
-    const { clusters, jobs, pods, services, batchJobs } = this.#caches;
-    return [clusters, jobs, pods, services, batchJobs];
+    const { clusters, jobs, pods, services, batchJobs, savepoints } = this.#caches;
+    return [clusters, jobs, pods, services, batchJobs, savepoints];
   }
 
   #hosts(): AnyHost[] {
@@ -220,9 +196,7 @@ export class Supervisor {
     return this.#flink.client;
   }
 
-  #key(name: string): string {
-    return `${this.#o.namespace}/${name}`;
-  }
+  #key = (name: string): string => `${this.#o.namespace}/${name}`;
 
   // ---------------------------------------------------------------- the pass
 
@@ -330,6 +304,8 @@ export class Supervisor {
           latestCheckpoint: host.checkpoints.latestCheckpointOf(jobId),
         },
       });
+      const context = host.actor.getSnapshot().context;
+      await this.#history.sync({ job, context, flinkReachable: flink.reachable });
       // Report only, read only when due (checkpoint-progress.ts): never a restart for it.
       const reader = checkpointReader(this.#flinkClient(), this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS);
       const checkpoints = await host.checkpoints.observe(jobId, reading.observation.flinkJob, now, reader);
