@@ -81,11 +81,14 @@ export type FlinkSavepoint = z.infer<typeof flinkSavepointResource>;
 export type SavepointKind = (typeof SAVEPOINT_KINDS)[number];
 export type SavepointState = (typeof SAVEPOINT_STATES)[number];
 
-/** The FlinkSavepoints of one job: the supervisor's job label, and spec.jobName when set, agree. */
+/**
+ * The FlinkSavepoints of one job: spec.jobName names it, and so does the job label when there is
+ * one (a user's request has none until the supervisor adopts it).
+ */
 export function savepointsOfJob<
   T extends { metadata: { labels?: Record<string, string> }; spec?: Record<string, unknown> },
 >(objects: readonly T[], jobName: string): T[] {
   return objects.filter(
-    (o) => o.metadata.labels?.[LABELS.job] === jobName && (o.spec?.['jobName'] ?? jobName) === jobName,
+    (o) => o.spec?.['jobName'] === jobName && (o.metadata.labels?.[LABELS.job] ?? jobName) === jobName,
   );
 }

@@ -11,7 +11,16 @@
 
 import type { FlinkJob } from '../api/flink-job.ts';
 import { savepointsOfJob } from '../api/flink-savepoint.ts';
-import { API_GROUP_VERSION, FLINK_JOB, FLINK_SAVEPOINT, savepointResourceName } from '../api/names.ts';
+import {
+  ANNOTATIONS,
+  API_GROUP_VERSION,
+  FLINK_JOB,
+  FLINK_SAVEPOINT,
+  LABELS,
+  MANAGED_BY,
+  savepointResourceName,
+} from '../api/names.ts';
+import { ownerReference } from '../api/owner-references.ts';
 import { FlinkNotFoundError } from '../flink/errors.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import type { Clock } from '../kube/clock.ts';
@@ -30,6 +39,7 @@ import {
   triggerIdOf,
   type FlinkVerdict,
 } from './savepoint-records.ts';
+import { nextRequestStep, type RequestStep } from './savepoint-requests.ts';
 import { planRetention } from './savepoint-retention.ts';
 import type { SupervisorOptions } from './supervisor-options.ts';
 
@@ -88,7 +98,10 @@ export interface SavepointHistoryOptions {
 
 export interface JobSavepoints {
   readonly job: FlinkJob;
-  readonly context: Pick<JobContext, 'savepoint' | 'stop' | 'jobId' | 'savepointPath' | 'savepointAt'>;
+  readonly context: Pick<
+    JobContext,
+    'savepoint' | 'stop' | 'jobId' | 'savepointPath' | 'savepointAt' | 'lastAction' | 'pendingAction'
+  >;
   /** Whether the JobManager answered this pass: disposal waits for it. */
   readonly flinkReachable: boolean;
 }
@@ -116,6 +129,7 @@ type Disposal = {
 
 export class SavepointHistory {
   readonly #o: SavepointHistoryOptions;
+  #lastFailure: string | undefined;
 
   constructor(options: SavepointHistoryOptions) {
     this.#o = options;
@@ -125,7 +139,11 @@ export class SavepointHistory {
   async sync(input: JobSavepoints): Promise<void> {
     try {
       await this.#sync(input);
+      this.#lastFailure = undefined;
     } catch (err) {
+      // Said once per distinct failure (a missing CRD would otherwise be said every pass).
+      if (String(err) === this.#lastFailure) return;
+      this.#lastFailure = String(err);
       this.#o.log('savepoint history not synced', { job: input.job.metadata.name, err: String(err) });
     }
   }
@@ -136,9 +154,14 @@ export class SavepointHistory {
     const objects = new Map(
       savepointsOfJob(this.#o.savepoints(), jobName).map((o) => [o.metadata.name ?? '', o] as const),
     );
+    const annotationFree = !job.metadata.annotations?.[ANNOTATIONS.requestedAction];
+    const step = nextRequestStep(jobName, [...objects.values()], context, annotationFree);
+    await this.#takeRequestStep(job, step, objects, now);
+
     const flights = savepointsInFlight(context);
     for (const flight of flights) {
-      const name = savepointResourceName(jobName, flight.triggerId);
+      const adopted = [...objects.values()].find((o) => triggerIdOf(o) === flight.triggerId);
+      const name = adopted?.metadata.name ?? savepointResourceName(jobName, flight.triggerId);
       let object = objects.get(name);
       if (!object) object = await this.#create(savepointObject(job, this.#o.clusterName, flight));
       if (object && stateOf(object) === undefined)
@@ -160,7 +183,10 @@ export class SavepointHistory {
           ? await this.#o.flink.savepointStatus(jobId, triggerId)
           : { state: 'UNKNOWN' };
       const completedAt = new Date(context.savepointAt ?? now).toISOString();
-      const status = resolvedStatus(verdict, context.savepointPath, claimed, completedAt);
+      const requested = object.status?.['requestTimestamp'];
+      const requestedAt = typeof requested === 'string' ? Date.parse(requested) : undefined;
+      const latest = { path: context.savepointPath, at: context.savepointAt };
+      const status = resolvedStatus(verdict, latest, requestedAt, claimed, completedAt);
       if (!status) continue;
       const updated = await this.#patchStatus(object, {
         ...(state === undefined ? { triggerId, requestTimestamp: completedAt } : {}),
@@ -200,6 +226,93 @@ export class SavepointHistory {
     }
   }
 
+  /** One step of a user's request (savepoint-requests.ts); `objects` is updated with what was written. */
+  async #takeRequestStep(
+    job: FlinkJob,
+    step: RequestStep,
+    objects: Map<string, CustomObject>,
+    now: number,
+  ): Promise<void> {
+    if (step.kind === 'wait') return;
+    const request = objects.get(step.name);
+    if (!request) return;
+    const keep = (updated: CustomObject | undefined) => {
+      if (updated) objects.set(step.name, updated);
+      return updated;
+    };
+    if (step.kind === 'fail') {
+      if (keep(await this.#patchStatus(request, { state: 'Failed', message: step.message })))
+        this.#event(request, 'Warning', 'SavepointRequestRefused', step.message);
+    } else if (step.kind === 'stamp') {
+      const requestTimestamp = new Date(now).toISOString();
+      const stamped = keep(await this.#patchStatus(request, { state: 'Pending', requestTimestamp }));
+      if (stamped && !job.metadata.annotations?.[ANNOTATIONS.requestedAction])
+        await this.#requestSavepoint(job, now);
+    } else if (step.kind === 'annotate') {
+      await this.#requestSavepoint(job, step.at);
+    } else {
+      // The request becomes the record of the savepoint: labelled and owned like the others.
+      const jobName = job.metadata.name ?? '';
+      const owners = request.metadata.ownerReferences ?? [];
+      const owned = owners.some((r) => r.kind === FLINK_JOB.kind);
+      const labels = {
+        [LABELS.managedBy]: MANAGED_BY,
+        [LABELS.cluster]: this.#o.clusterName,
+        [LABELS.job]: jobName,
+      };
+      const current =
+        owned && request.metadata.labels?.[LABELS.job] === jobName
+          ? request
+          : await this.#patchObject(request, {
+              labels,
+              ...(owned ? {} : { ownerReferences: [...owners, ownerReference(FLINK_JOB, job)] }),
+            });
+      if (current)
+        keep(
+          await this.#patchStatus(current, {
+            triggerId: step.triggerId,
+            ...(step.jobId ? { jobId: step.jobId } : {}),
+          }),
+        );
+    }
+  }
+
+  /** The TRIGGER_SAVEPOINT annotation on the job, with the request's stamp as its identity. */
+  async #requestSavepoint(job: FlinkJob, at: number): Promise<void> {
+    try {
+      await this.#o.resources.patch(FLINK_JOB, this.#o.namespace, job.metadata.name ?? '', {
+        metadata: {
+          resourceVersion: job.metadata.resourceVersion ?? '',
+          annotations: {
+            [ANNOTATIONS.requestedAction]: 'TRIGGER_SAVEPOINT',
+            [ANNOTATIONS.actionTimestamp]: `${at}:TRIGGER_SAVEPOINT`,
+          },
+        },
+      });
+      this.#o.written();
+    } catch (err) {
+      if (!isConflict(err) && !isNotFound(err)) throw err;
+    }
+  }
+
+  /** A merge patch of the object's metadata at its resourceVersion; undefined after a conflict. */
+  async #patchObject(
+    object: CustomObject,
+    metadata: Record<string, unknown>,
+  ): Promise<CustomObject | undefined> {
+    try {
+      const name = object.metadata.name ?? '';
+      const updated = await this.#o.resources.patch(FLINK_SAVEPOINT, this.#o.namespace, name, {
+        metadata: { resourceVersion: object.metadata.resourceVersion ?? '', ...metadata },
+      });
+      this.#o.written();
+      return updated;
+    } catch (err) {
+      if (isConflict(err) || isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
   /**
    * The savepoint taken on deletion outlives its FlinkJob: once completed, its owner reference is
    * removed (before the job's finalizer is), so the garbage collector leaves it, to be restored
@@ -214,27 +327,12 @@ export class SavepointHistory {
       kept.length === owners.length
     )
       return undefined;
-    try {
-      const released = await this.#o.resources.patch(
-        FLINK_SAVEPOINT,
-        this.#o.namespace,
-        object.metadata.name ?? '',
-        {
-          metadata: { resourceVersion: object.metadata.resourceVersion ?? '', ownerReferences: kept },
-        },
-      );
-      this.#o.written();
-      this.#event(
-        object,
-        'Normal',
-        'SavepointReleased',
-        `kept after the FlinkJob is deleted: ${String(object.status?.['path'])}`,
-      );
-      return released;
-    } catch (err) {
-      if (isConflict(err) || isNotFound(err)) return undefined;
-      throw err;
+    const released = await this.#patchObject(object, { ownerReferences: kept });
+    if (released) {
+      const path = String(object.status?.['path']);
+      this.#event(object, 'Normal', 'SavepointReleased', `kept after the FlinkJob is deleted: ${path}`);
     }
+    return released;
   }
 
   async #dispose(object: CustomObject, reason: string, reachable: boolean, now: number): Promise<void> {

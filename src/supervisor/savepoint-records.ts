@@ -129,7 +129,8 @@ export type FlinkVerdict =
  */
 export function resolvedStatus(
   verdict: FlinkVerdict,
-  latestPath: string | null,
+  latest: { readonly path: string | null; readonly at: number | null },
+  requestedAt: number | undefined,
   claimedPaths: ReadonlySet<string>,
   completedAt: string,
 ): Record<string, unknown> | null {
@@ -137,7 +138,11 @@ export function resolvedStatus(
   if (verdict.state === 'COMPLETED')
     return { state: 'Completed', path: verdict.location, completionTimestamp: completedAt };
   if (verdict.state === 'FAILED') return { state: 'Failed', message: verdict.message.slice(0, 4096) };
-  if (latestPath && !claimedPaths.has(latestPath))
+  // A latest savepoint recorded before this one was requested (an older one, or one from before
+  // the records existed) is not its outcome.
+  const recordedSince = requestedAt === undefined || latest.at === null || latest.at >= requestedAt;
+  const latestPath = latest.path;
+  if (latestPath && recordedSince && !claimedPaths.has(latestPath))
     return { state: 'Completed', path: latestPath, completionTimestamp: completedAt };
   return {
     state: 'Abandoned',

@@ -43,7 +43,7 @@ export interface SupervisorCaches {
   readonly pods: Cache<V1Pod>;
   readonly services: Cache<V1Service>;
   readonly batchJobs: Cache<V1Job>;
-  /** The FlinkSavepoints recording its jobs' savepoints (cluster label). */
+  /** The FlinkSavepoints of the namespace: its jobs' records and requests. */
   readonly savepoints: Cache<CustomObject>;
 }
 
@@ -99,15 +99,9 @@ export function informerCaches(kubeConfig: KubeConfig, scope: CacheScope): Super
     }),
     savepoints: new Informer<CustomObject>({
       kubeConfig: kc,
+      // Not label-selected: a user's request (a FlinkSavepoint naming only spec.jobName) has no labels.
       path: crPath(FLINK_SAVEPOINT.plural),
-      labelSelector: `${LABELS.cluster}=${clusterName}`,
-      list: async () => {
-        const all = await resources.list(FLINK_SAVEPOINT, ns);
-        return {
-          ...all,
-          items: all.items.filter((o) => o.metadata.labels?.[LABELS.cluster] === clusterName),
-        };
-      },
+      list: () => resources.list(FLINK_SAVEPOINT, ns),
       onError,
     }),
     batchJobs: new Informer<V1Job>({

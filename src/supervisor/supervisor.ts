@@ -132,7 +132,9 @@ export class Supervisor {
 
   /** Starts the watches (every replica keeps warm caches, so a new leader acts at once). */
   async start(): Promise<void> {
-    await Promise.all(this.#allCaches().map((c) => c.start()));
+    // FlinkSavepoints are records, not inputs: an install whose CRDs predate them still supervises.
+    void this.#caches.savepoints.start();
+    await Promise.all(this.#allCaches().map((c) => (c === this.#caches.savepoints ? null : c.start())));
     this.#synced = true;
   }
 

@@ -1,5 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FLINK_SAVEPOINT, LABELS, savepointResourceName } from '../../../src/api/names.ts';
+import {
+  ANNOTATIONS,
+  FLINK_JOB,
+  FLINK_SAVEPOINT,
+  LABELS,
+  savepointResourceName,
+} from '../../../src/api/names.ts';
 import { parseFlinkJob } from '../../../src/api/parse.ts';
 import type { CustomObject } from '../../../src/kube/custom-resource-client.ts';
 import type { EventRecorder, EventSubject } from '../../../src/kube/event-recorder.ts';
@@ -54,7 +60,15 @@ function flinkJob(history?: Record<string, unknown>) {
 }
 
 type Context = JobSavepoints['context'];
-const idle: Context = { savepoint: null, stop: null, jobId: JOB_ID, savepointPath: null, savepointAt: null };
+const idle: Context = {
+  savepoint: null,
+  stop: null,
+  jobId: JOB_ID,
+  savepointPath: null,
+  savepointAt: null,
+  lastAction: null,
+  pendingAction: null,
+};
 const periodic = (n: number, extra: Partial<Context> = {}): Context => ({
   ...idle,
   savepoint: { triggerId: trigger(n), kind: 'periodic', requestedAt: 0, deadline: 0 },
@@ -176,6 +190,15 @@ describe('SavepointHistory', () => {
     await sync(periodic(2, { savepointPath: 's3://b/sp/savepoint-1' }));
     await sync({ ...idle, savepointPath: 's3://b/sp/savepoint-1' });
     expect(named(2)?.status).toMatchObject({ state: 'Abandoned' });
+  });
+
+  it('does not take an older latest savepoint for the outcome of a newer trigger', async () => {
+    const old = { ...idle, savepointPath: 's3://b/sp/from-before', savepointAt: clock.now() };
+    await clock.advance(60_000);
+    await sync(periodic(1, { savepointPath: old.savepointPath, savepointAt: old.savepointAt }));
+    await clock.advance(60_000);
+    await sync(old);
+    expect(named(1)?.status).toMatchObject({ state: 'Abandoned' });
   });
 
   it('after a crash between create and status, resolves the object the create left', async () => {
@@ -311,5 +334,98 @@ describe('SavepointHistory', () => {
     const writes = resources.writes.length;
     await sync({ ...idle, savepointPath: 's3://b/sp/savepoint-7' }, flinkJob({ maxCount: 1 }));
     expect(resources.writes.length).toBe(writes);
+  });
+
+  describe('a FlinkSavepoint created by a user', () => {
+    const request = () =>
+      resources.put(FLINK_SAVEPOINT, NS, { metadata: { name: 'mine' }, spec: { jobName: 'demo-a' } });
+    const job = () => flinkJob();
+    const jobWith = (annotations: Record<string, string>) => {
+      const j = flinkJob();
+      j.metadata.annotations = annotations;
+      j.metadata.resourceVersion =
+        resources.objects.get(`${FLINK_JOB.plural}/${NS}/demo-a`)?.metadata.resourceVersion ?? '';
+      return j;
+    };
+    const mine = () => resources.objects.get(`${FLINK_SAVEPOINT.plural}/${NS}/mine`);
+
+    beforeEach(() => {
+      resources.put(FLINK_JOB, NS, { metadata: { name: 'demo-a', uid: 'job-uid' }, spec: {} });
+    });
+
+    it('is stamped, asked of the machine with TRIGGER_SAVEPOINT, adopted as the record, and completed', async () => {
+      request();
+      await sync(idle, jobWith({}));
+      const stamp = Date.parse(String(mine()?.status?.['requestTimestamp']));
+      expect(mine()?.status).toMatchObject({ state: 'Pending' });
+      const annotations = resources.objects.get(`${FLINK_JOB.plural}/${NS}/demo-a`)?.metadata.annotations;
+      expect(annotations).toEqual({
+        [ANNOTATIONS.requestedAction]: 'TRIGGER_SAVEPOINT',
+        [ANNOTATIONS.actionTimestamp]: `${stamp}:TRIGGER_SAVEPOINT`,
+      });
+      // The machine took it: a manual savepoint in flight. The request adopts its trigger id.
+      const manual: Context = {
+        ...idle,
+        savepoint: { triggerId: trigger(9), kind: 'manual', requestedAt: stamp, deadline: 0 },
+        lastAction: {
+          action: 'TRIGGER_SAVEPOINT',
+          withoutSavepoint: false,
+          requestedAt: stamp,
+          outcome: 'accepted',
+          reason: 'ok',
+          at: stamp,
+        },
+      };
+      await sync(manual, jobWith({}));
+      expect(mine()?.status).toMatchObject({ state: 'Pending', triggerId: trigger(9), jobId: JOB_ID });
+      expect(mine()?.metadata.labels?.[LABELS.job]).toBe('demo-a');
+      expect(mine()?.metadata.ownerReferences).toEqual([
+        expect.objectContaining({ kind: 'FlinkJob', uid: 'job-uid' }),
+      ]);
+      expect(named(9)).toBeUndefined(); // no second record for the same savepoint
+      await sync(
+        { ...manual, savepoint: null, savepointPath: 's3://b/sp/m', savepointAt: clock.now() },
+        job(),
+      );
+      expect(mine()?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/m' });
+      expect(stored()).toHaveLength(1);
+    });
+
+    it('waits while the job has another requested action, and never overwrites it', async () => {
+      request();
+      await sync(idle, jobWith({ [ANNOTATIONS.requestedAction]: 'STOP' }));
+      expect(mine()?.status?.['state']).toBe('Pending');
+      expect(resources.writes.filter((w) => w.kind === 'FlinkJob')).toEqual([]);
+      // After a crash between the stamp and the annotation, the same stamp is asked again.
+      await sync(idle, jobWith({}));
+      const stamp = Date.parse(String(mine()?.status?.['requestTimestamp']));
+      const annotations = resources.objects.get(`${FLINK_JOB.plural}/${NS}/demo-a`)?.metadata.annotations;
+      expect(annotations?.[ANNOTATIONS.actionTimestamp]).toBe(`${stamp}:TRIGGER_SAVEPOINT`);
+    });
+
+    it('fails with the reason when the machine refuses it', async () => {
+      request();
+      await sync(idle, jobWith({}));
+      const stamp = Date.parse(String(mine()?.status?.['requestTimestamp']));
+      await sync(
+        {
+          ...idle,
+          lastAction: {
+            action: 'TRIGGER_SAVEPOINT',
+            withoutSavepoint: false,
+            requestedAt: stamp,
+            outcome: 'rejected',
+            reason: 'the job is not running',
+            at: stamp,
+          },
+        },
+        job(),
+      );
+      expect(mine()?.status).toMatchObject({
+        state: 'Failed',
+        message: 'the supervisor refused the savepoint: the job is not running',
+      });
+      expect(events.events.map((e) => e.reason)).toContain('SavepointRequestRefused');
+    });
   });
 });
