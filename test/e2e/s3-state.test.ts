@@ -429,6 +429,62 @@ describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
     },
   );
 
+  retention?.(
+    'a FlinkSavepoint a user creates is taken as a manual savepoint and becomes its record; retention still leaves 3',
+    async () => {
+      await waitForTasksRunning(s, ns, cluster, jobId);
+      await customObjects(s.kc).createNamespacedCustomObject({
+        group: API_GROUP,
+        version: API_VERSION,
+        namespace: ns,
+        plural: FLINK_SAVEPOINT.plural,
+        body: {
+          apiVersion: `${API_GROUP}/${API_VERSION}`,
+          kind: FLINK_SAVEPOINT.kind,
+          metadata: { name: 'by-hand' },
+          spec: { jobName: job },
+        },
+      });
+      const read = async () =>
+        (await customObjects(s.kc).getNamespacedCustomObject({
+          group: API_GROUP,
+          version: API_VERSION,
+          namespace: ns,
+          plural: FLINK_SAVEPOINT.plural,
+          name: 'by-hand',
+        })) as { metadata: { labels?: Record<string, string> }; status?: Record<string, unknown> };
+      const done = await waitFor(
+        'the requested savepoint completed',
+        async () => {
+          const o = await read();
+          return o.status?.['state'] === 'Completed' ? o : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+      expect(done.metadata.labels?.[LABELS.job]).toBe(job);
+      const path = String(done.status?.['path']);
+      const key = path.slice(`s3://${s.env.objectStore.bucket}/`.length);
+      expect(await bucketKeys(`${key}/`)).toContain(`${key}/_metadata`);
+      // The job's status is written after its machine recorded the savepoint: it follows.
+      await job_('the requested savepoint as the latest', (st) => st['savepointPath'] === path, 30_000);
+      await waitFor(
+        '3 FlinkSavepoints, the request among them',
+        async () => {
+          const items = (
+            (await customObjects(s.kc).listNamespacedCustomObject({
+              group: API_GROUP,
+              version: API_VERSION,
+              namespace: ns,
+              plural: FLINK_SAVEPOINT.plural,
+            })) as { items: { metadata: { name: string } }[] }
+          ).items;
+          return items.length === 3 && items.some((o) => o.metadata.name === 'by-hand') ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+    },
+  );
+
   it('the secret key reaches no ConfigMap, status, Event, log line, pod file, kubectl describe, control API answer or visualizer page', async () => {
     const secret = s.env.objectStore.secretAccessKey;
     const core = s.kc.makeApiClient(CoreV1Api);
