@@ -4,6 +4,7 @@ import { toStructuralSchema, type JsonSchemaProps } from './crd-schema.ts';
 import { flinkClusterResource } from './flink-cluster.ts';
 import { flinkDeploymentResource } from './flink-deployment.ts';
 import { flinkJobResource } from './flink-job.ts';
+import { flinkSavepointResource } from './flink-savepoint.ts';
 import {
   API_GROUP,
   API_VERSION,
@@ -11,11 +12,12 @@ import {
   FLINK_CLUSTER,
   FLINK_DEPLOYMENT,
   FLINK_JOB,
+  FLINK_SAVEPOINT,
   MANAGED_BY,
   type KindNames,
 } from './names.ts';
 
-// The three CustomResourceDefinitions, built from the zod schemas (ADR 0003). `flinkvisor crds
+// The CustomResourceDefinitions, built from the zod schemas (ADR 0003). `flinkvisor crds
 // generate` writes them to deploy/crds/; a unit test fails when the committed files drift.
 
 export interface PrinterColumn {
@@ -202,6 +204,42 @@ const KIND_DEFINITIONS: readonly KindDefinition[] = [
       labelSelectorPath: '.status.labelSelector',
     },
   },
+  {
+    names: FLINK_SAVEPOINT,
+    resource: flinkSavepointResource,
+    printerColumns: [
+      { name: 'JOB', type: 'string', jsonPath: '.spec.jobName', description: 'FlinkJob it belongs to.' },
+      { name: 'KIND', type: 'string', jsonPath: '.spec.kind', description: 'Why it was taken.' },
+      {
+        name: 'STATE',
+        type: 'string',
+        jsonPath: '.status.state',
+        description: 'Pending, Completed, Failed or Abandoned.',
+      },
+      {
+        name: 'DISPOSAL',
+        type: 'string',
+        jsonPath: '.status.disposal.state',
+        description: 'Disposal of the files in progress (Pending) or failing (Failed).',
+      },
+      { name: 'PATH', type: 'string', jsonPath: '.status.path', description: 'Location of the savepoint.' },
+      {
+        name: 'COMPLETED',
+        type: 'date',
+        jsonPath: '.status.completionTimestamp',
+        description: 'When it completed.',
+      },
+      {
+        name: 'TRIGGER-ID',
+        type: 'string',
+        jsonPath: '.status.triggerId',
+        description: 'Flink trigger id.',
+        priority: 1,
+      },
+      { name: 'FORMAT', type: 'string', jsonPath: '.spec.formatType', description: 'Format.', priority: 1 },
+      age,
+    ],
+  },
 ];
 
 /** The root of a CRD schema: apiVersion, kind and metadata in the form the API server expects. */
@@ -262,7 +300,7 @@ export function buildCrd(definition: KindDefinition): CustomResourceDefinitionMa
   };
 }
 
-/** FlinkDeployment, FlinkCluster, FlinkJob. */
+/** FlinkDeployment, FlinkCluster, FlinkJob, FlinkSavepoint. */
 export function crdManifests(): CustomResourceDefinitionManifest[] {
   return KIND_DEFINITIONS.map(buildCrd);
 }

@@ -90,6 +90,31 @@ export const bootstrapSpec = withRules(
   ],
 );
 
+export const savepointHistorySpec = z
+  .object({
+    maxCount: z
+      .int()
+      .min(1)
+      .max(10000)
+      .exactOptional()
+      .describe(
+        'Keep at most this many completed savepoints (FlinkSavepoint objects); older ones are disposed.',
+      ),
+    maxAge: z
+      .int()
+      .min(1)
+      .max(2_147_483_647)
+      .exactOptional()
+      .describe('Dispose completed savepoints older than this. In seconds.'),
+    includeManual: z
+      .boolean()
+      .default(false)
+      .describe('Apply the policy to user-requested savepoints too (they are kept otherwise).'),
+  })
+  .describe(
+    'Retention of the FlinkSavepoint records and their files. The newest restorable savepoint is never disposed; without a policy nothing is.',
+  );
+
 export const savepointSpec = withRules(
   z
     .object({
@@ -119,6 +144,7 @@ export const savepointSpec = withRules(
         .describe(
           'Take a savepoint when the FlinkJob is deleted, before the job is cancelled (bounded by supervisor.taskTimeout).',
         ),
+      history: savepointHistorySpec.exactOptional(),
     })
     .describe('Savepoints: when they are taken, where to, and which one the job starts from.'),
   [
@@ -319,6 +345,7 @@ export type FlinkJobTemplateSpec = z.infer<typeof flinkJobTemplateSpec>;
 export type FlinkJobStatus = z.infer<typeof flinkJobStatus>;
 export type BootstrapSpec = z.infer<typeof bootstrapSpec>;
 export type SavepointSpec = z.infer<typeof savepointSpec>;
+export type SavepointHistorySpec = z.infer<typeof savepointHistorySpec>;
 export type RestartSpec = z.infer<typeof restartSpec>;
 export type SavepointMode = (typeof SAVEPOINT_MODES)[number];
 export type RestartPolicy = (typeof RESTART_POLICIES)[number];

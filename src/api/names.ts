@@ -40,7 +40,16 @@ export const FLINK_JOB = {
   shortNames: ['fj'],
 } as const satisfies KindNames;
 
-export const KINDS = [FLINK_DEPLOYMENT, FLINK_CLUSTER, FLINK_JOB] as const;
+/** One savepoint of a FlinkJob: taken by the supervisor, or requested by a user (ADR 0015). */
+export const FLINK_SAVEPOINT = {
+  kind: 'FlinkSavepoint',
+  listKind: 'FlinkSavepointList',
+  plural: 'flinksavepoints',
+  singular: 'flinksavepoint',
+  shortNames: ['fsp'],
+} as const satisfies KindNames;
+
+export const KINDS = [FLINK_DEPLOYMENT, FLINK_CLUSTER, FLINK_JOB, FLINK_SAVEPOINT] as const;
 
 /** `flinkclusters.flinkvisor.io`: the name of a kind's CustomResourceDefinition. */
 export function crdName(kind: KindNames): string {
@@ -163,6 +172,15 @@ export function supervisorDeploymentName(clusterName: string): string {
 
 export function bootstrapJobName(flinkJobName: string): string {
   return `bootstrap-${flinkJobName}`;
+}
+
+/**
+ * `<flinkjob>-sp-<first 12 hex of the trigger id>`: the FlinkSavepoint recording one savepoint. The
+ * trigger id is fixed (and persisted) before the savepoint is triggered, so a supervisor that
+ * crashes at any instant finds the same name again and never records a savepoint twice.
+ */
+export function savepointResourceName(flinkJobName: string, triggerId: string): string {
+  return `${flinkJobName}-sp-${triggerId.slice(0, 12)}`;
 }
 
 /** The Job that removes a deleted cluster's state directories (autoClean): `clean-<cluster>`. */

@@ -12,6 +12,7 @@ import {
   type FlinkDeploymentSpec,
 } from './flink-deployment.ts';
 import { flinkJobResource, flinkJobSpec, type FlinkJob, type FlinkJobSpec } from './flink-job.ts';
+import { flinkSavepointResource, type FlinkSavepoint } from './flink-savepoint.ts';
 
 // Reading resources into typed objects. The API server applies the schema defaults too, but an
 // object stored before a default (or a rule) existed must neither crash the supervisor nor be
@@ -81,6 +82,8 @@ export const safeParseFlinkJob = (value: unknown): ParseResult<FlinkJob> =>
   safeParseWith(flinkJobResource, 'FlinkJob', value, []);
 export const safeParseFlinkDeployment = (value: unknown): ParseResult<FlinkDeployment> =>
   safeParseWith(flinkDeploymentResource, 'FlinkDeployment', value, []);
+export const safeParseFlinkSavepoint = (value: unknown): ParseResult<FlinkSavepoint> =>
+  safeParseWith(flinkSavepointResource, 'FlinkSavepoint', value, []);
 
 /** The resource with every default filled in; throws InvalidResourceError naming the bad fields. */
 export const parseFlinkCluster = (value: unknown): FlinkCluster => orThrow(safeParseFlinkCluster(value));

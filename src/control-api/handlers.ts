@@ -2,6 +2,7 @@ import { actionHandlers } from './action-handlers.ts';
 import { flinkProxyHandlers } from './flink-proxy-handlers.ts';
 import type { Handler, HandlerDependencies } from './handler-context.ts';
 import { resourceHandlers } from './resource-handlers.ts';
+import { savepointHandlers } from './savepoint-handlers.ts';
 import type { OperationId } from './routes.ts';
 
 /** One handler per route of the table; a route without one is a compile error here. */
@@ -13,6 +14,7 @@ export function createHandlers(
     ...resourceHandlers(deps),
     ...actionHandlers(deps),
     ...flinkProxyHandlers(deps),
+    ...savepointHandlers(deps),
     getOpenApi: async () => ({ status: 200, body: openApi() }),
   };
 }

@@ -43,6 +43,7 @@ const PARAM_TEXT: Readonly<Record<PathParam, string>> = {
   cluster: 'Name of the FlinkCluster',
   job: 'Name of the job in the cluster: the FlinkJob <cluster>-<job>, else the FlinkJob <job> of the cluster',
   taskmanager: 'TaskManager id, as Flink lists it',
+  savepoint: 'Name of the FlinkSavepoint',
 };
 
 function jsonSchema(schema: z.ZodType): Schema {
@@ -209,6 +210,35 @@ function componentSchemas(): Record<string, Schema | JsonSchemaProps> {
           requestedParallelism: { type: 'integer' },
           savepointPath: { type: 'string' },
         },
+      },
+    },
+    SavepointList: {
+      type: 'array',
+      items: { $ref: '#/components/schemas/Savepoint' },
+    },
+    Savepoint: {
+      type: 'object',
+      description: 'A FlinkSavepoint: its spec and status in one view (ADR 0015)',
+      properties: {
+        ...Object.fromEntries(
+          [
+            'name',
+            'job',
+            'kind',
+            'formatType',
+            'state',
+            'path',
+            'triggerId',
+            'jobId',
+            'requestTimestamp',
+            'completionTimestamp',
+            'message',
+          ].map((k) => [k, { type: 'string' }]),
+        ),
+        size: { type: 'integer' },
+        dispose: { type: 'boolean', description: 'A disposal was asked for' },
+        released: { type: 'boolean', description: 'No longer owned by its FlinkJob (savepoint on deletion)' },
+        disposal: { type: 'object', additionalProperties: true, description: 'status.disposal' },
       },
     },
     ResourceStatus: {

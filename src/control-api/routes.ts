@@ -10,7 +10,7 @@ import { FLINK_CLUSTER, FLINK_DEPLOYMENT, FLINK_JOB } from '../api/names.ts';
 export const API_PREFIX = '/api/v1';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-export type PathParam = 'deployment' | 'cluster' | 'job' | 'taskmanager';
+export type PathParam = 'deployment' | 'cluster' | 'job' | 'taskmanager' | 'savepoint';
 export type Verb = 'get' | 'list' | 'create' | 'patch' | 'update' | 'delete';
 export type Plural = typeof FLINK_DEPLOYMENT.plural | typeof FLINK_CLUSTER.plural | typeof FLINK_JOB.plural;
 
@@ -50,6 +50,8 @@ export type ResponseSchema =
   | 'DeploymentList'
   | 'ClusterList'
   | 'JobList'
+  | 'SavepointList'
+  | 'Savepoint'
   | 'ResourceStatus'
   | 'ResourceRef'
   | 'ActionAccepted'
@@ -373,6 +375,42 @@ export const ROUTES = [
     authorization: { verb: 'patch', resource: fj, object: 'job' },
     body: 'none',
     success: { status: 202, schema: 'ActionAccepted' },
+    errors: [404, 409],
+  },
+  // The FlinkSavepoints of a job (ADR 0015); reading them is reading the job, disposing one is
+  // acting on the job, as for the savepoint actions above.
+  {
+    operationId: 'listSavepoints',
+    method: 'GET',
+    path: '/clusters/{cluster}/jobs/{job}/savepoints',
+    tag: 'savepoints',
+    summary: 'The FlinkSavepoints of the job, newest first',
+    authorization: { verb: 'get', resource: fj, object: 'job' },
+    body: 'none',
+    success: { status: 200, schema: 'SavepointList' },
+    errors: [404],
+  },
+  {
+    operationId: 'getSavepoint',
+    method: 'GET',
+    path: '/clusters/{cluster}/jobs/{job}/savepoints/{savepoint}',
+    tag: 'savepoints',
+    summary: 'One FlinkSavepoint of the job',
+    authorization: { verb: 'get', resource: fj, object: 'job' },
+    body: 'none',
+    success: { status: 200, schema: 'Savepoint' },
+    errors: [404],
+  },
+  {
+    operationId: 'disposeSavepoint',
+    method: 'DELETE',
+    path: '/clusters/{cluster}/jobs/{job}/savepoints/{savepoint}',
+    tag: 'savepoints',
+    summary:
+      'Ask the supervisor to dispose of a savepoint (spec.dispose): its files go through the JobManager, then the record',
+    authorization: { verb: 'patch', resource: fj, object: 'job' },
+    body: 'none',
+    success: { status: 202, schema: 'ResourceRef' },
     errors: [404, 409],
   },
   // ---- JobManager and TaskManagers (Flink proxies)

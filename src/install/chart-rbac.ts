@@ -1,5 +1,5 @@
 import type { V1PolicyRule } from '@kubernetes/client-node';
-import { API_GROUP, FLINK_CLUSTER, FLINK_DEPLOYMENT, FLINK_JOB } from '../api/names.ts';
+import { API_GROUP, FLINK_CLUSTER, FLINK_DEPLOYMENT, FLINK_JOB, FLINK_SAVEPOINT } from '../api/names.ts';
 import { OPERATOR_LEASE_RULES, OPERATOR_RULES } from './operator-manifests.ts';
 import {
   BOOTSTRAP_RULES,
@@ -23,7 +23,12 @@ export const OPERATOR_NAMESPACED_RULES: V1PolicyRule[] = OPERATOR_RULES.filter(
 // Flink's own HA rules live beside the other components' (rbac.ts); the jobs chart grants them.
 export { FLINK_KUBERNETES_HA_RULES } from './rbac.ts';
 
-const FLINK_RESOURCES = [FLINK_DEPLOYMENT.plural, FLINK_CLUSTER.plural, FLINK_JOB.plural];
+const FLINK_RESOURCES = [
+  FLINK_DEPLOYMENT.plural,
+  FLINK_CLUSTER.plural,
+  FLINK_JOB.plural,
+  FLINK_SAVEPOINT.plural,
+];
 const SCALE_SUBRESOURCES = [`${FLINK_CLUSTER.plural}/scale`, `${FLINK_JOB.plural}/scale`];
 const STATUS_SUBRESOURCES = FLINK_RESOURCES.map((r) => `${r}/status`);
 

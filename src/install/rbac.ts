@@ -21,6 +21,13 @@ export const SUPERVISOR_RULES: V1PolicyRule[] = [
     resources: ['flinkclusters/scale', 'flinkjobs/scale'],
     verbs: ['get', 'patch', 'update'],
   },
+  // The savepoint records of its jobs (ADR 0015): created, updated, released and, once disposed, deleted.
+  {
+    apiGroups: [API_GROUP],
+    resources: ['flinksavepoints'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'],
+  },
+  { apiGroups: [API_GROUP], resources: ['flinksavepoints/status'], verbs: ['get', 'patch', 'update'] },
   { apiGroups: [''], resources: ['pods', 'services'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
   // Reads Flink's HA leader record (<cluster>-cluster-config-map) to tell a JobManager failover
   // from a lost job; never writes it (Flink's own ServiceAccount does). Once a deleted cluster's
@@ -101,7 +108,7 @@ export const CONTROL_API_CLUSTER_RULES: V1PolicyRule[] = [
 export const CONTROL_API_RULES: V1PolicyRule[] = [
   {
     apiGroups: [API_GROUP],
-    resources: ['flinkdeployments', 'flinkclusters', 'flinkjobs'],
+    resources: ['flinkdeployments', 'flinkclusters', 'flinkjobs', 'flinksavepoints'],
     verbs: ['get', 'list', 'create', 'patch', 'delete'],
   },
   { apiGroups: [API_GROUP], resources: ['flinkclusters/scale', 'flinkjobs/scale'], verbs: ['get', 'patch'] },

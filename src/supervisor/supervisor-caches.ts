@@ -6,7 +6,14 @@ import {
   type V1Pod,
   type V1Service,
 } from '@kubernetes/client-node';
-import { API_GROUP_VERSION, FLINK_CLUSTER, FLINK_JOB, LABELS, MANAGED_BY } from '../api/names.ts';
+import {
+  API_GROUP_VERSION,
+  FLINK_CLUSTER,
+  FLINK_JOB,
+  FLINK_SAVEPOINT,
+  LABELS,
+  MANAGED_BY,
+} from '../api/names.ts';
 import type { CustomObject, CustomResourceClient } from '../kube/custom-resource-client.ts';
 import { Informer, type InformerEvent, type InformerHandler } from '../kube/informer.ts';
 
@@ -36,6 +43,8 @@ export interface SupervisorCaches {
   readonly pods: Cache<V1Pod>;
   readonly services: Cache<V1Service>;
   readonly batchJobs: Cache<V1Job>;
+  /** The FlinkSavepoints of the namespace: its jobs' records and requests. */
+  readonly savepoints: Cache<CustomObject>;
 }
 
 export interface CacheScope {
@@ -86,6 +95,13 @@ export function informerCaches(kubeConfig: KubeConfig, scope: CacheScope): Super
       path: `/api/v1/namespaces/${ns}/services`,
       labelSelector: ownedSelector,
       list: (s) => core.listNamespacedService({ namespace: ns, ...s }),
+      onError,
+    }),
+    savepoints: new Informer<CustomObject>({
+      kubeConfig: kc,
+      // Not label-selected: a user's request (a FlinkSavepoint naming only spec.jobName) has no labels.
+      path: crPath(FLINK_SAVEPOINT.plural),
+      list: () => resources.list(FLINK_SAVEPOINT, ns),
       onError,
     }),
     batchJobs: new Informer<V1Job>({

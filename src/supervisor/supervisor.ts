@@ -1,5 +1,3 @@
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { Logger } from 'pino';
 import { highAvailabilityEnabled, type FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import {
@@ -12,18 +10,15 @@ import {
 } from '../api/names.ts';
 import { safeParseFlinkCluster, safeParseFlinkJob } from '../api/parse.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
-import type { Clock } from '../kube/clock.ts';
 import {
   KubernetesCustomResourceClient,
   type CustomObject,
   type CustomResourceClient,
 } from '../kube/custom-resource-client.ts';
-import type { EventRecorder } from '../kube/event-recorder.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../kube/finalizers.ts';
 import { TerminalError, WorkQueue, type ReconcileResult } from '../kube/work-queue.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
 import { clusterView, jobSummary, type MachineState } from '../machines/views.ts';
-import type { MachineJournal } from '../visualizer/machine-journal.ts';
 import { checkpointReader, FlinkClusterReader } from './flink-gateway.ts';
 import { clusterEffects, jobEffects } from './machine-effects.ts';
 import {
@@ -36,9 +31,9 @@ import {
   slotsExpectation,
 } from './observer.ts';
 import { HostRegistry } from './host-registry.ts';
-import type { MachineImplementations } from './machine-hosts.ts';
 import { OwnedObjects, type OwnedObjectWriter } from './owned-objects.ts';
 import { readStorageCleanup } from './storage-cleanup.ts';
+import { savepointFlink, supervisorSavepointHistory, type SavepointHistory } from './savepoint-history.ts';
 import { takeRequestedAction } from './requested-actions.ts';
 import { isDone, type AnyHost, type ReportedContext } from './resource-host.ts';
 import { clusterPolicy, jobPolicy } from './spec-policies.ts';
@@ -46,36 +41,10 @@ import { statusFromSnapshot, type ReportFacts } from './status-report.ts';
 import { writeInvalidSpecWithoutMachine, writeJobWithoutCluster } from './unsupervised-status.ts';
 import { StatusSupersededError } from './status-writer.ts';
 import { informerCaches, type CacheScope, type JobRaw, type SupervisorCaches } from './supervisor-caches.ts';
-import type { SupervisorMetrics } from './supervisor-metrics.ts';
 import { crKindOf, Notices, type CrKind } from './notices.ts';
 
-export interface SupervisorOptions {
-  readonly kubeConfig: KubeConfig;
-  readonly namespace: string;
-  readonly clusterName: string;
-  readonly clock: Clock;
-  readonly log: Logger;
-  readonly events: EventRecorder;
-  readonly metrics: SupervisorMetrics;
-  /** A Flink REST client for a base URL (the CLI builds it with its dispatcher and metrics hook). */
-  readonly flinkClient: (baseUrl: string) => FlinkRestClient;
-  /** Flink REST base URL of the cluster; default http://jobmanager-<cluster>.<namespace>:8081. */
-  readonly flinkUrl?: string;
-  /** Overrides spec.supervisor.pollingInterval (tests). */
-  readonly pollIntervalMs?: number;
-  readonly allowPrivateNetworks?: boolean;
-  readonly flinkTimeoutMs?: number;
-  /** Records every machine's transitions for the state visualizer (src/visualizer). */
-  readonly journal?: MachineJournal;
-  /** Reads and writes the custom resources; default: the API server of `kubeConfig`. */
-  readonly resources?: CustomResourceClient;
-  /** The watched caches; default: informers on the API server of `kubeConfig`. */
-  readonly caches?: (scope: CacheScope) => SupervisorCaches;
-  /** Creates and deletes the pods, Services and Jobs the machines own; default: the API server. */
-  readonly objects?: OwnedObjectWriter;
-  /** The cluster and job machines; default: the ones in src/machines (tests swap in faulty ones). */
-  readonly machines?: MachineImplementations;
-}
+import type { SupervisorOptions } from './supervisor-options.ts';
+export type { SupervisorOptions };
 
 const QUEUE_KEY = 'cluster';
 /** How long one Flink REST call may take unless the options say otherwise. */
@@ -102,6 +71,7 @@ export class Supervisor {
   #leading = false;
   #synced = false;
   readonly #notices: Notices;
+  readonly #history: SavepointHistory;
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
@@ -133,12 +103,15 @@ export class Supervisor {
       onError: (err: unknown) => options.log.warn({ err: String(err) }, 'watch failed; retrying'),
     };
     this.#caches = options.caches ? options.caches(scope) : informerCaches(kc, scope);
+    const flink = savepointFlink(() => this.#flinkClient(), options.flinkTimeoutMs ?? FLINK_TIMEOUT_MS);
+    this.#history = supervisorSavepointHistory(options, this.#resources, this.#caches.savepoints, flink);
     const enqueue = () => this.#queue.add(QUEUE_KEY);
-    const { clusters, jobs, pods, services, batchJobs } = this.#caches;
+    const { clusters, jobs, pods, services, batchJobs, savepoints } = this.#caches;
     clusters.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     pods.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     services.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     batchJobs.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
+    savepoints.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     const onJob = (j: JobRaw, old?: JobRaw) => {
       if (j.spec?.clusterName === options.clusterName || old?.spec?.clusterName === options.clusterName)
         enqueue();
@@ -161,7 +134,9 @@ export class Supervisor {
 
   /** Starts the watches (every replica keeps warm caches, so a new leader acts at once). */
   async start(): Promise<void> {
-    await Promise.all(this.#allCaches().map((c) => c.start()));
+    // FlinkSavepoints are records, not inputs: an install whose CRDs predate them still supervises.
+    void this.#caches.savepoints.start();
+    await Promise.all(this.#allCaches().map((c) => (c === this.#caches.savepoints ? null : c.start())));
     this.#synced = true;
   }
 
@@ -205,8 +180,8 @@ export class Supervisor {
   }
 
   #allCaches() {
-    const { clusters, jobs, pods, services, batchJobs } = this.#caches;
-    return [clusters, jobs, pods, services, batchJobs];
+    const { clusters, jobs, pods, services, batchJobs, savepoints } = this.#caches;
+    return [clusters, jobs, pods, services, batchJobs, savepoints];
   }
 
   #pollIntervalMs(): number {
@@ -219,9 +194,7 @@ export class Supervisor {
     return this.#flink.client;
   }
 
-  #key(name: string): string {
-    return `${this.#o.namespace}/${name}`;
-  }
+  #key = (name: string): string => `${this.#o.namespace}/${name}`;
 
   // ---------------------------------------------------------------- the pass
 
@@ -341,6 +314,8 @@ export class Supervisor {
           latestCheckpoint: host.checkpoints.latestCheckpointOf(jobId),
         },
       });
+      const context = host.actor.getSnapshot().context;
+      await this.#history.sync({ job, context, flinkReachable: flink.reachable });
       // Report only, read only when due (checkpoint-progress.ts): never a restart for it.
       const reader = checkpointReader(this.#flinkClient(), this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS);
       const checkpoints = await host.checkpoints.observe(jobId, reading.observation.flinkJob, now, reader);

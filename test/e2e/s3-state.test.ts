@@ -6,7 +6,7 @@ import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_GROUP } from '../../src/api/names.ts';
+import { API_GROUP, API_VERSION, FLINK_SAVEPOINT, LABELS } from '../../src/api/names.ts';
 import { s3PluginJarName } from '../../src/devenv/flink-distribution.ts';
 import { flinkRelease } from '../../src/devenv/versions.ts';
 import { waitFor } from '../../src/devenv/wait-for.ts';
@@ -15,12 +15,14 @@ import {
   JOBS,
   clusterPods,
   createResource,
+  customObjects,
   deploySupervisor,
   flinkClusterManifest,
   flinkJobManifest,
   flinkJson,
   flinkRest,
   kubectl,
+  patchResource,
   readResource,
   requestAction,
   startSupervisedEnvironment,
@@ -353,6 +355,133 @@ describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
       for (const p of supervisors) {
         expect(p.status?.containerStatuses?.every((c) => c.restartCount === 0)).toBe(true);
       }
+    },
+  );
+
+  // One line is enough for retention: the history module is the same on both (ADR 0015).
+  const retention = line === '1.20' ? it : undefined;
+  retention?.(
+    '12 periodic savepoints with savepoint.history.maxCount 3: exactly 3 FlinkSavepoints and 3 savepoint directories are left, the others disposed through the JobManager',
+    async () => {
+      await waitForTasksRunning(s, ns, cluster, jobId);
+      const listSavepoints = async () =>
+        (
+          (await customObjects(s.kc).listNamespacedCustomObject({
+            group: API_GROUP,
+            version: API_VERSION,
+            namespace: ns,
+            plural: FLINK_SAVEPOINT.plural,
+            labelSelector: `${LABELS.job}=${job}`,
+          })) as {
+            items: {
+              metadata: { name: string };
+              spec: Record<string, unknown>;
+              status?: Record<string, unknown>;
+            }[];
+          }
+        ).items;
+      // The manual and stop savepoints of the earlier tests count too (includeManual).
+      await patchResource(s.kc, JOBS, ns, job, {
+        spec: { savepoint: { savepointInterval: 1, history: { maxCount: 3, includeManual: true } } },
+      });
+      const periodic = new Set<string>();
+      const startedAt = Date.now();
+      await waitFor(
+        '12 periodic savepoints recorded',
+        async () => {
+          for (const o of await listSavepoints())
+            if (o.spec['kind'] === 'periodic' && o.status?.['state'] === 'Completed')
+              periodic.add(o.metadata.name);
+          return periodic.size >= 12 ? true : undefined;
+        },
+        { timeoutMs: 240_000, intervalMs: 250 },
+      );
+      process.stderr.write(
+        `[s3 retention] 12 periodic savepoints completed in ${((Date.now() - startedAt) / 1000).toFixed(1)} s\n`,
+      );
+      await patchResource(s.kc, JOBS, ns, job, { spec: { savepoint: { savepointInterval: 0 } } });
+      const left = await waitFor(
+        '3 FlinkSavepoints left, none pending or disposing',
+        async () => {
+          const items = await listSavepoints();
+          const settled = items.every((o) => o.status?.['state'] === 'Completed' && !o.status['disposal']);
+          return settled && items.length === 3 ? items : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 500 },
+      );
+      const status = (await readResource(s.kc, JOBS, ns, job))?.status ?? {};
+      const paths = left.map((o) => String(o.status?.['path'])).sort();
+      expect(paths).toContain(String(status['savepointPath']));
+      // The bucket, through the S3 API: exactly the directories of the three records.
+      const bucketPrefix = `s3://${s.env.objectStore.bucket}/`;
+      const root = `${base}/savepoints/${ns}/${cluster}/${job}/`;
+      const directories = new Set((await bucketKeys(root)).map((k) => k.slice(root.length).split('/')[0]));
+      expect([...directories].map((d) => `${bucketPrefix}${root}${d}`).sort()).toEqual(paths);
+      for (const path of paths)
+        expect(await bucketKeys(`${path.slice(bucketPrefix.length)}/`)).toContain(
+          `${path.slice(bucketPrefix.length)}/_metadata`,
+        );
+      const events = await s.kc
+        .makeApiClient(CoreV1Api)
+        .listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${job}` });
+      expect(events.items.filter((e) => e.reason === 'SavepointDisposed').length).toBeGreaterThanOrEqual(11);
+      expect(events.items.filter((e) => e.reason === 'SavepointDisposalFailed')).toEqual([]);
+    },
+  );
+
+  retention?.(
+    'a FlinkSavepoint a user creates is taken as a manual savepoint and becomes its record; retention still leaves 3',
+    async () => {
+      await waitForTasksRunning(s, ns, cluster, jobId);
+      await customObjects(s.kc).createNamespacedCustomObject({
+        group: API_GROUP,
+        version: API_VERSION,
+        namespace: ns,
+        plural: FLINK_SAVEPOINT.plural,
+        body: {
+          apiVersion: `${API_GROUP}/${API_VERSION}`,
+          kind: FLINK_SAVEPOINT.kind,
+          metadata: { name: 'by-hand' },
+          spec: { jobName: job },
+        },
+      });
+      const read = async () =>
+        (await customObjects(s.kc).getNamespacedCustomObject({
+          group: API_GROUP,
+          version: API_VERSION,
+          namespace: ns,
+          plural: FLINK_SAVEPOINT.plural,
+          name: 'by-hand',
+        })) as { metadata: { labels?: Record<string, string> }; status?: Record<string, unknown> };
+      const done = await waitFor(
+        'the requested savepoint completed',
+        async () => {
+          const o = await read();
+          return o.status?.['state'] === 'Completed' ? o : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+      expect(done.metadata.labels?.[LABELS.job]).toBe(job);
+      const path = String(done.status?.['path']);
+      const key = path.slice(`s3://${s.env.objectStore.bucket}/`.length);
+      expect(await bucketKeys(`${key}/`)).toContain(`${key}/_metadata`);
+      // The job's status is written after its machine recorded the savepoint: it follows.
+      await job_('the requested savepoint as the latest', (st) => st['savepointPath'] === path, 30_000);
+      await waitFor(
+        '3 FlinkSavepoints, the request among them',
+        async () => {
+          const items = (
+            (await customObjects(s.kc).listNamespacedCustomObject({
+              group: API_GROUP,
+              version: API_VERSION,
+              namespace: ns,
+              plural: FLINK_SAVEPOINT.plural,
+            })) as { items: { metadata: { name: string } }[] }
+          ).items;
+          return items.length === 3 && items.some((o) => o.metadata.name === 'by-hand') ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
     },
   );
 

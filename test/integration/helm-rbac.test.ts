@@ -521,6 +521,53 @@ describe('the supervisor, with its own token', () => {
             body: { metadata: { name: 'supervisor-sup' }, spec: { holderIdentity: 'me' } },
           }),
         'read its lease': () => leases.readNamespacedLease({ name: 'supervisor-sup', namespace: watchedA }),
+        // The savepoint records of its jobs (ADR 0015): created owned by the job, status written,
+        // released from the job, deleted once disposed.
+        'record a savepoint owned by its job': async () => {
+          const job = (await crd(kc).getNamespacedCustomObject({
+            ...ref(watchedA, 'flinkjobs'),
+            name: 'sup-a',
+          })) as { metadata: { uid: string } };
+          await crd(kc).createNamespacedCustomObject({
+            ...ref(watchedA, 'flinksavepoints'),
+            body: {
+              apiVersion: `${API_GROUP}/${API_VERSION}`,
+              kind: 'FlinkSavepoint',
+              metadata: {
+                name: 'sup-a-sp-0123456789ab',
+                ownerReferences: [
+                  {
+                    apiVersion: `${API_GROUP}/${API_VERSION}`,
+                    kind: 'FlinkJob',
+                    name: 'sup-a',
+                    uid: job.metadata.uid,
+                    controller: true,
+                    blockOwnerDeletion: true,
+                  },
+                ],
+              },
+              spec: { jobName: 'sup-a', kind: 'periodic', triggerId: '0123456789abcdef0123456789abcdef' },
+            },
+          });
+        },
+        'write flinksavepoints/status': () =>
+          crd(kc).patchNamespacedCustomObjectStatus({
+            ...ref(watchedA, 'flinksavepoints'),
+            name: 'sup-a-sp-0123456789ab',
+            body: [{ op: 'add', path: '/status', value: { state: 'Completed', path: 's3://b/sp/x' } }],
+          }),
+        'release a savepoint from its job': () =>
+          crd(kc).patchNamespacedCustomObject({
+            ...ref(watchedA, 'flinksavepoints'),
+            name: 'sup-a-sp-0123456789ab',
+            body: [{ op: 'replace', path: '/metadata/ownerReferences', value: [] }],
+          }),
+        'list flinksavepoints': () => crd(kc).listNamespacedCustomObject(ref(watchedA, 'flinksavepoints')),
+        'delete a disposed savepoint': () =>
+          crd(kc).deleteNamespacedCustomObject({
+            ...ref(watchedA, 'flinksavepoints'),
+            name: 'sup-a-sp-0123456789ab',
+          }),
         // Flink's HA ConfigMaps of a deleted cluster are removed by the supervisor (ADR 0012).
         'list configmaps in its namespace': () => core.listNamespacedConfigMap({ namespace: watchedA }),
         'renew its lease': async () => {

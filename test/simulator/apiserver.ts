@@ -1,12 +1,12 @@
 import type { KubernetesObject, V1Job, V1Pod, V1Service } from '@kubernetes/client-node';
-import { FLINK_CLUSTER, type KindNames } from '../../src/api/names.ts';
+import { FLINK_CLUSTER, FLINK_SAVEPOINT, type KindNames } from '../../src/api/names.ts';
 import type { CustomObject } from '../../src/kube/custom-resource-client.ts';
 import { ConflictError, type LeaseRecord } from '../../src/kube/lease-store.ts';
 import { InMemoryCustomResources } from '../support/in-memory-custom-resources.ts';
 import type { SimClock } from './sim-clock.ts';
 
 /** The watched streams a supervisor has (supervisor-caches.ts). */
-export type Stream = 'clusters' | 'jobs' | 'pods' | 'services' | 'batchJobs';
+export type Stream = 'clusters' | 'jobs' | 'savepoints' | 'pods' | 'services' | 'batchJobs';
 export type CoreStream = 'pods' | 'services' | 'batchJobs';
 type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -72,7 +72,8 @@ export class SimApiServer {
     this.crs.now = () => new Date(clock.now());
     this.crs.nextVersion = () => ++this.#rv;
     this.crs.onChange = (kind, _namespace, name, obj) => {
-      const stream: Stream = kind === FLINK_CLUSTER ? 'clusters' : 'jobs';
+      const stream: Stream =
+        kind === FLINK_CLUSTER ? 'clusters' : kind === FLINK_SAVEPOINT ? 'savepoints' : 'jobs';
       const key = `${stream}/${name}`;
       const previous = this.#known.get(key);
       if (obj) {
@@ -139,11 +140,11 @@ export class SimApiServer {
     clusterName: string,
   ): { items: KubernetesObject[]; metadata: { resourceVersion: string } } {
     let items: KubernetesObject[];
-    if (stream === 'clusters' || stream === 'jobs') {
+    if (stream === 'clusters' || stream === 'jobs' || stream === 'savepoints') {
       items = [...this.#known.entries()]
         .filter(([key]) => key.startsWith(`${stream}/`))
         .map(([, obj]) => obj)
-        .filter((obj) => stream === 'jobs' || obj.metadata.name === clusterName);
+        .filter((obj) => stream !== 'clusters' || obj.metadata.name === clusterName);
     } else items = [...this.core[stream].values()];
     return { items: items.map((o) => structuredClone(o)), metadata: { resourceVersion: String(this.#rv) } };
   }

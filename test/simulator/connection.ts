@@ -156,6 +156,7 @@ export class ApiConnection {
     return {
       clusters: make<CustomObject>('clusters'),
       jobs: make<JobRaw>('jobs'),
+      savepoints: make<CustomObject>('savepoints'),
       pods: make<V1Pod>('pods'),
       services: make<V1Service>('services'),
       batchJobs: make<V1Job>('batchJobs'),

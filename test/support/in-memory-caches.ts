@@ -1,5 +1,5 @@
 import type { KubernetesObject, V1Job, V1Pod, V1Service } from '@kubernetes/client-node';
-import { FLINK_CLUSTER, FLINK_JOB } from '../../src/api/names.ts';
+import { FLINK_CLUSTER, FLINK_JOB, FLINK_SAVEPOINT } from '../../src/api/names.ts';
 import type { CustomObject } from '../../src/kube/custom-resource-client.ts';
 import { objectKey, type InformerEvent, type InformerHandler } from '../../src/kube/informer.ts';
 import type { Cache, JobRaw, SupervisorCaches } from '../../src/supervisor/supervisor-caches.ts';
@@ -48,10 +48,11 @@ export interface InMemoryCaches extends SupervisorCaches {
   readonly pods: MapCache<V1Pod>;
   readonly services: MapCache<V1Service>;
   readonly batchJobs: MapCache<V1Job>;
+  readonly savepoints: MapCache<CustomObject>;
 }
 
 /**
- * The supervisor's caches in memory. The FlinkCluster and FlinkJob caches follow `resources` (every
+ * The supervisor's caches in memory. The FlinkCluster, FlinkJob and FlinkSavepoint caches follow `resources` (every
  * stored change reaches them at once, like a watch without lag); pods, Services and batch Jobs are
  * what the test puts in.
  */
@@ -62,15 +63,23 @@ export function inMemoryCaches(resources: InMemoryCustomResources): InMemoryCach
     pods: new MapCache<V1Pod>(),
     services: new MapCache<V1Service>(),
     batchJobs: new MapCache<V1Job>(),
+    savepoints: new MapCache<CustomObject>(),
   };
+  const cacheOf = (kind: string) =>
+    kind === FLINK_CLUSTER.plural
+      ? caches.clusters
+      : kind === FLINK_JOB.plural
+        ? caches.jobs
+        : kind === FLINK_SAVEPOINT.plural
+          ? caches.savepoints
+          : undefined;
   for (const [key, obj] of resources.objects) {
-    const target = key.startsWith(`${FLINK_CLUSTER.plural}/`) ? caches.clusters : caches.jobs;
-    target.put(structuredClone(obj));
+    cacheOf(key.split('/')[0] ?? '')?.put(structuredClone(obj));
   }
   const previous = resources.onChange;
   resources.onChange = (kind, namespace, name, obj) => {
     previous?.(kind, namespace, name, obj);
-    const target = kind === FLINK_CLUSTER ? caches.clusters : kind === FLINK_JOB ? caches.jobs : undefined;
+    const target = cacheOf(kind.plural);
     if (!target) return;
     if (obj) target.put(obj);
     else target.remove(`${namespace}/${name}`);

@@ -10,6 +10,7 @@ import {
   type JsonSchemaProps,
 } from '../../../src/api/crd-schema.ts';
 import { quantity } from '../../../src/api/kubernetes-types.ts';
+import { safeParseFlinkJobSpec, safeParseFlinkSavepoint } from '../../../src/api/parse.ts';
 
 const manifests = crdManifests();
 const schemaOf = (kind: string): JsonSchemaProps => {
@@ -137,19 +138,21 @@ describe('zod → structural schema', () => {
 });
 
 describe('CustomResourceDefinitions', () => {
-  it('are namespaced kinds of flinkvisor.io/v1 with the short names fd, fc, fj', () => {
+  it('are namespaced kinds of flinkvisor.io/v1 with the short names fd, fc, fj, fsp', () => {
     expect(manifests.map((m) => [m.metadata.name, m.spec.scope, m.spec.names.shortNames])).toEqual([
       ['flinkdeployments.flinkvisor.io', 'Namespaced', ['fd']],
       ['flinkclusters.flinkvisor.io', 'Namespaced', ['fc']],
       ['flinkjobs.flinkvisor.io', 'Namespaced', ['fj']],
+      ['flinksavepoints.flinkvisor.io', 'Namespaced', ['fsp']],
     ]);
     for (const m of manifests)
       expect(m.spec.versions.map((v) => [v.name, v.served, v.storage])).toEqual([['v1', true, true]]);
   });
 
   it('have a status subresource each and a scale subresource on clusters and jobs', () => {
-    const [fd, fc, fj] = manifests;
+    const [fd, fc, fj, fsp] = manifests;
     expect(fd?.spec.versions[0]?.subresources).toEqual({ status: {} });
+    expect(fsp?.spec.versions[0]?.subresources).toEqual({ status: {} });
     expect(fc?.spec.versions[0]?.subresources.scale).toEqual({
       specReplicasPath: '.spec.taskManagers',
       statusReplicasPath: '.status.taskManagers',
@@ -202,5 +205,51 @@ describe('CustomResourceDefinitions', () => {
       const scale = version.subresources.scale;
       if (scale) for (const p of Object.values(scale)) expect(paths).toContain(p);
     }
+  });
+});
+
+describe('FlinkSavepoint', () => {
+  const fsp = manifests.find((m) => m.spec.names.kind === 'FlinkSavepoint');
+
+  it('shows job, kind, state, disposal, path and completion time in kubectl get', () => {
+    expect(fsp?.spec.versions[0]?.additionalPrinterColumns.map((c) => [c.name, c.jsonPath])).toEqual([
+      ['JOB', '.spec.jobName'],
+      ['KIND', '.spec.kind'],
+      ['STATE', '.status.state'],
+      ['DISPOSAL', '.status.disposal.state'],
+      ['PATH', '.status.path'],
+      ['COMPLETED', '.status.completionTimestamp'],
+      ['TRIGGER-ID', '.status.triggerId'],
+      ['FORMAT', '.spec.formatType'],
+      ['AGE', '.metadata.creationTimestamp'],
+    ]);
+  });
+
+  it('defaults a bare request to a manual canonical savepoint, not disposed', () => {
+    const parsed = safeParseFlinkSavepoint({ metadata: { name: 'x' }, spec: { jobName: 'demo-a' } });
+    expect(parsed.ok && parsed.value.spec).toEqual({
+      jobName: 'demo-a',
+      kind: 'manual',
+      formatType: 'canonical',
+      dispose: false,
+    });
+    const bad = safeParseFlinkSavepoint({ metadata: { name: 'x' }, spec: { jobName: 'a', kind: 'weekly' } });
+    expect(bad.ok).toBe(false);
+  });
+});
+
+describe('savepoint.history', () => {
+  it('is optional, bounded, and includeManual defaults to false', () => {
+    const spec = (history: unknown) =>
+      safeParseFlinkJobSpec({
+        clusterName: 'c',
+        bootstrap: { image: 'i', jarPath: '/j.jar' },
+        savepoint: { savepointMode: 'Manual', history },
+      });
+    const ok = spec({ maxCount: 3, maxAge: 3600 });
+    expect(ok.ok && ok.value.savepoint.history).toEqual({ maxCount: 3, maxAge: 3600, includeManual: false });
+    const zero = spec({ maxCount: 0 });
+    expect(zero.ok).toBe(false);
+    expect(!zero.ok && zero.error.issues[0]?.path).toBe('spec.savepoint.history.maxCount');
   });
 });

@@ -41,6 +41,7 @@ describe('flinkvisor crds generate', () => {
       'flinkvisor.io_flinkclusters.yaml',
       'flinkvisor.io_flinkdeployments.yaml',
       'flinkvisor.io_flinkjobs.yaml',
+      'flinkvisor.io_flinksavepoints.yaml',
     ]);
     for (const [file, content] of renderCrdFiles())
       expect(await readFile(join(dir, file), 'utf8')).toBe(content);

@@ -36,6 +36,9 @@ const TABLE: Record<string, string> = {
   getTaskManagerDetails: 'get flinkclusters <cluster>',
   getTaskManagerMetrics: 'get flinkclusters <cluster>',
   getOpenApi: 'authenticated',
+  listSavepoints: 'get flinkjobs <job>',
+  getSavepoint: 'get flinkjobs <job>',
+  disposeSavepoint: 'patch flinkjobs <job>',
 };
 
 describe('authorization of the routes', () => {

@@ -34,10 +34,17 @@ const TOOLBOX_ROUTES = [
   'GET /clusters/{cluster}/taskmanagers/{taskmanager}/metrics',
 ];
 
+// The FlinkSavepoints of a job (ADR 0015).
+const SAVEPOINT_ROUTES = [
+  'GET /clusters/{cluster}/jobs/{job}/savepoints',
+  'GET /clusters/{cluster}/jobs/{job}/savepoints/{savepoint}',
+  'DELETE /clusters/{cluster}/jobs/{job}/savepoints/{savepoint}',
+];
+
 describe('the route table', () => {
-  it('has every route of the toolbox (§7), plus the OpenAPI document, and nothing else', () => {
+  it('has every route of the toolbox (§7), plus the OpenAPI document and the FlinkSavepoint routes, and nothing else', () => {
     const ours = ROUTES.map((r) => `${r.method} ${r.path}`);
-    expect([...ours].sort()).toEqual([...TOOLBOX_ROUTES, 'GET /openapi.json'].sort());
+    expect([...ours].sort()).toEqual([...TOOLBOX_ROUTES, ...SAVEPOINT_ROUTES, 'GET /openapi.json'].sort());
   });
 
   it('has unique operation ids and one route per method and path', () => {

@@ -51,6 +51,7 @@ describe('generated chart files', () => {
       'flinkvisor/crds/flinkvisor.io_flinkclusters.yaml',
       'flinkvisor/crds/flinkvisor.io_flinkdeployments.yaml',
       'flinkvisor/crds/flinkvisor.io_flinkjobs.yaml',
+      'flinkvisor/crds/flinkvisor.io_flinksavepoints.yaml',
       'flinkvisor/files/rbac-rules.yaml',
     ]);
   });

@@ -1,0 +1,486 @@
+// The FlinkSavepoint records of a cluster's jobs (ADR 0015). After each job's machine has seen the
+// pass's observation, `sync` makes the job's FlinkSavepoint objects agree with its context: a
+// trigger in flight has a Pending object, a trigger no longer in flight gets its outcome, and the
+// retention plan (savepoint-retention.ts) disposes of what the job's policy no longer keeps.
+//
+// Disposal goes through the JobManager (POST /savepoint-disposal): it deletes the files with the
+// cluster's own storage credentials, which the supervisor does not hold. The object is deleted only
+// once Flink reports the files gone; while no JobManager answers, or after a failure, the object
+// says so (status.disposal, an Event) and the disposal is retried. Every write carries the
+// resourceVersion it was computed from; nothing is written when the objects already agree.
+
+import type { FlinkJob } from '../api/flink-job.ts';
+import { savepointsOfJob } from '../api/flink-savepoint.ts';
+import {
+  ANNOTATIONS,
+  API_GROUP_VERSION,
+  FLINK_JOB,
+  FLINK_SAVEPOINT,
+  LABELS,
+  MANAGED_BY,
+  savepointResourceName,
+} from '../api/names.ts';
+import { ownerReference } from '../api/owner-references.ts';
+import { FlinkNotFoundError } from '../flink/errors.ts';
+import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
+import type { Clock } from '../kube/clock.ts';
+import type { CustomObject, CustomResourceClient } from '../kube/custom-resource-client.ts';
+import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.ts';
+import type { EventRecorder, EventType } from '../kube/event-recorder.ts';
+import type { JobContext } from '../machines/job-machine.ts';
+import {
+  agrees,
+  pendingStatus,
+  recordOf,
+  resolvedStatus,
+  savepointObject,
+  savepointsInFlight,
+  stateOf,
+  triggerIdOf,
+  type FlinkVerdict,
+} from './savepoint-records.ts';
+import { nextRequestStep, type RequestStep } from './savepoint-requests.ts';
+import { planRetention } from './savepoint-retention.ts';
+import type { SupervisorOptions } from './supervisor-options.ts';
+
+/** Flink's answers about savepoints and their disposal; `UNKNOWN`: unreachable, or Flink forgot the id. */
+export interface SavepointFlink {
+  savepointStatus(jobId: string, triggerId: string): Promise<FlinkVerdict>;
+  dispose(path: string): Promise<string>;
+  disposalStatus(
+    triggerId: string,
+  ): Promise<{ state: 'IN_PROGRESS' | 'COMPLETED' | 'UNKNOWN' } | { state: 'FAILED'; message: string }>;
+}
+
+/** The Flink REST calls of the history, each bounded by `timeoutMs`. */
+export function savepointFlink(client: () => FlinkRestClient, timeoutMs: number): SavepointFlink {
+  const call = () => ({ signal: AbortSignal.timeout(timeoutMs) });
+  return {
+    async savepointStatus(jobId, triggerId) {
+      try {
+        const status = await client().getSavepointStatus(jobId, triggerId, call());
+        if (status.state === 'FAILED')
+          return { state: 'FAILED', message: status.failure.message || status.failure.className || 'failed' };
+        return status;
+      } catch {
+        return { state: 'UNKNOWN' };
+      }
+    },
+    async dispose(path) {
+      return (await client().disposeSavepoint(path, call())).triggerId;
+    },
+    async disposalStatus(triggerId) {
+      try {
+        const status = await client().getSavepointDisposalStatus(triggerId, call());
+        if (status.state === 'FAILED')
+          return { state: 'FAILED', message: status.failure.message || status.failure.className || 'failed' };
+        return status;
+      } catch (err) {
+        // A JobManager that restarted forgot the disposal: it is requested again.
+        return err instanceof FlinkNotFoundError ? { state: 'UNKNOWN' } : { state: 'IN_PROGRESS' };
+      }
+    },
+  };
+}
+
+export interface SavepointHistoryOptions {
+  readonly namespace: string;
+  readonly clusterName: string;
+  readonly clock: Clock;
+  readonly resources: CustomResourceClient;
+  readonly events: EventRecorder;
+  readonly flink: SavepointFlink;
+  /** The cluster's FlinkSavepoint objects as watched. */
+  readonly savepoints: () => readonly CustomObject[];
+  readonly written: () => void;
+  readonly log: (message: string, fields: Record<string, unknown>) => void;
+}
+
+export interface JobSavepoints {
+  readonly job: FlinkJob;
+  readonly context: Pick<
+    JobContext,
+    'savepoint' | 'stop' | 'jobId' | 'savepointPath' | 'savepointAt' | 'lastAction' | 'pendingAction'
+  >;
+  /** Whether the JobManager answered this pass: disposal waits for it. */
+  readonly flinkReachable: boolean;
+}
+
+/** Flink says this when the files of a savepoint are not there (any more). */
+const FILES_GONE = /Cannot find meta data file|FileNotFoundException|NoSuchFileException|does not exist/i;
+const WAITING_MESSAGE =
+  'waiting for a JobManager: it disposes the files with the storage credentials of the cluster';
+const RETRY_BASE_MS = 30_000;
+const RETRY_MAX_MS = 600_000;
+
+/** Delay before the next attempt after `attempts` failed ones: 30 s doubling, at most 10 min. */
+export function disposalRetryDelayMs(attempts: number): number {
+  return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, attempts - 1));
+}
+
+type Disposal = {
+  state?: string;
+  reason?: string;
+  triggerId?: string;
+  attempts?: number;
+  message?: string;
+  lastAttemptTimestamp?: string;
+};
+
+export class SavepointHistory {
+  readonly #o: SavepointHistoryOptions;
+  #lastFailure: string | undefined;
+
+  constructor(options: SavepointHistoryOptions) {
+    this.#o = options;
+  }
+
+  /** Makes the job's FlinkSavepoints agree with its machine; never throws (the next pass repeats it). */
+  async sync(input: JobSavepoints): Promise<void> {
+    try {
+      await this.#sync(input);
+      this.#lastFailure = undefined;
+    } catch (err) {
+      // Said once per distinct failure (a missing CRD would otherwise be said every pass).
+      if (String(err) === this.#lastFailure) return;
+      this.#lastFailure = String(err);
+      this.#o.log('savepoint history not synced', { job: input.job.metadata.name, err: String(err) });
+    }
+  }
+
+  async #sync({ job, context, flinkReachable }: JobSavepoints): Promise<void> {
+    const jobName = job.metadata.name ?? '';
+    const now = this.#o.clock.now();
+    const objects = new Map(
+      savepointsOfJob(this.#o.savepoints(), jobName).map((o) => [o.metadata.name ?? '', o] as const),
+    );
+    const annotationFree = !job.metadata.annotations?.[ANNOTATIONS.requestedAction];
+    const step = nextRequestStep(jobName, [...objects.values()], context, annotationFree);
+    await this.#takeRequestStep(job, step, objects, now);
+
+    const flights = savepointsInFlight(context);
+    for (const flight of flights) {
+      const adopted = [...objects.values()].find((o) => triggerIdOf(o) === flight.triggerId);
+      const name = adopted?.metadata.name ?? savepointResourceName(jobName, flight.triggerId);
+      let object = objects.get(name);
+      if (!object) object = await this.#create(savepointObject(job, this.#o.clusterName, flight));
+      if (object && stateOf(object) === undefined)
+        object = await this.#patchStatus(object, pendingStatus(flight, new Date(now).toISOString()));
+      if (object) objects.set(name, object);
+    }
+
+    const inFlight = new Set(flights.map((f) => f.triggerId));
+    const claimed = new Set(
+      [...objects.values()].filter((o) => stateOf(o) === 'Completed').map((o) => String(o.status?.['path'])),
+    );
+    for (const [name, object] of objects) {
+      const triggerId = triggerIdOf(object);
+      const state = stateOf(object);
+      if (!triggerId || inFlight.has(triggerId) || (state !== undefined && state !== 'Pending')) continue;
+      const jobId = object.status?.['jobId'];
+      const verdict: FlinkVerdict =
+        flinkReachable && typeof jobId === 'string' && jobId
+          ? await this.#o.flink.savepointStatus(jobId, triggerId)
+          : { state: 'UNKNOWN' };
+      const completedAt = new Date(context.savepointAt ?? now).toISOString();
+      const requested = object.status?.['requestTimestamp'];
+      const requestedAt = typeof requested === 'string' ? Date.parse(requested) : undefined;
+      const latest = { path: context.savepointPath, at: context.savepointAt };
+      const status = resolvedStatus(verdict, latest, requestedAt, claimed, completedAt);
+      if (!status) continue;
+      const updated = await this.#patchStatus(object, {
+        ...(state === undefined ? { triggerId, requestTimestamp: completedAt } : {}),
+        ...status,
+      });
+      if (!updated) continue;
+      objects.set(name, updated);
+      if (status['state'] === 'Completed') {
+        claimed.add(String(status['path']));
+        this.#o.log('savepoint recorded', { job: jobName, name, path: status['path'] });
+      }
+    }
+
+    for (const [name, object] of objects) {
+      const released = await this.#releaseIfTakenOnDeletion(object);
+      if (released) objects.set(name, released);
+    }
+
+    const history = job.spec.savepoint.history;
+    const plan = planRetention([...objects.values()].map(recordOf), history, context.savepointPath, now);
+    for (const { name, reason } of plan.forget) {
+      await this.#delete(name);
+      this.#o.log('savepoint record forgotten', { job: jobName, name, reason });
+    }
+    for (const { name, message } of plan.refused) {
+      const object = objects.get(name);
+      if (!object) continue;
+      const disposal: Disposal = { state: 'Failed', reason: 'requested', message };
+      if (agrees(object.status?.['disposal'] as Record<string, unknown> | undefined, { ...disposal }))
+        continue;
+      if (await this.#patchStatus(object, { disposal }))
+        this.#event(object, 'Warning', 'SavepointDisposalRefused', message);
+    }
+    for (const { name, reason } of plan.dispose) {
+      const object = objects.get(name);
+      if (object) await this.#dispose(object, reason, flinkReachable, now);
+    }
+  }
+
+  /** One step of a user's request (savepoint-requests.ts); `objects` is updated with what was written. */
+  async #takeRequestStep(
+    job: FlinkJob,
+    step: RequestStep,
+    objects: Map<string, CustomObject>,
+    now: number,
+  ): Promise<void> {
+    if (step.kind === 'wait') return;
+    const request = objects.get(step.name);
+    if (!request) return;
+    const keep = (updated: CustomObject | undefined) => {
+      if (updated) objects.set(step.name, updated);
+      return updated;
+    };
+    if (step.kind === 'fail') {
+      if (keep(await this.#patchStatus(request, { state: 'Failed', message: step.message })))
+        this.#event(request, 'Warning', 'SavepointRequestRefused', step.message);
+    } else if (step.kind === 'stamp') {
+      const requestTimestamp = new Date(now).toISOString();
+      const stamped = keep(await this.#patchStatus(request, { state: 'Pending', requestTimestamp }));
+      if (stamped && !job.metadata.annotations?.[ANNOTATIONS.requestedAction])
+        await this.#requestSavepoint(job, now);
+    } else if (step.kind === 'annotate') {
+      await this.#requestSavepoint(job, step.at);
+    } else {
+      // The request becomes the record of the savepoint: labelled and owned like the others.
+      const jobName = job.metadata.name ?? '';
+      const owners = request.metadata.ownerReferences ?? [];
+      const owned = owners.some((r) => r.kind === FLINK_JOB.kind);
+      const labels = {
+        [LABELS.managedBy]: MANAGED_BY,
+        [LABELS.cluster]: this.#o.clusterName,
+        [LABELS.job]: jobName,
+      };
+      const current =
+        owned && request.metadata.labels?.[LABELS.job] === jobName
+          ? request
+          : await this.#patchObject(request, {
+              labels,
+              ...(owned ? {} : { ownerReferences: [...owners, ownerReference(FLINK_JOB, job)] }),
+            });
+      if (current)
+        keep(
+          await this.#patchStatus(current, {
+            triggerId: step.triggerId,
+            ...(step.jobId ? { jobId: step.jobId } : {}),
+          }),
+        );
+    }
+  }
+
+  /** The TRIGGER_SAVEPOINT annotation on the job, with the request's stamp as its identity. */
+  async #requestSavepoint(job: FlinkJob, at: number): Promise<void> {
+    try {
+      await this.#o.resources.patch(FLINK_JOB, this.#o.namespace, job.metadata.name ?? '', {
+        metadata: {
+          resourceVersion: job.metadata.resourceVersion ?? '',
+          annotations: {
+            [ANNOTATIONS.requestedAction]: 'TRIGGER_SAVEPOINT',
+            [ANNOTATIONS.actionTimestamp]: `${at}:TRIGGER_SAVEPOINT`,
+          },
+        },
+      });
+      this.#o.written();
+    } catch (err) {
+      if (!isConflict(err) && !isNotFound(err)) throw err;
+    }
+  }
+
+  /** A merge patch of the object's metadata at its resourceVersion; undefined after a conflict. */
+  async #patchObject(
+    object: CustomObject,
+    metadata: Record<string, unknown>,
+  ): Promise<CustomObject | undefined> {
+    try {
+      const name = object.metadata.name ?? '';
+      const updated = await this.#o.resources.patch(FLINK_SAVEPOINT, this.#o.namespace, name, {
+        metadata: { resourceVersion: object.metadata.resourceVersion ?? '', ...metadata },
+      });
+      this.#o.written();
+      return updated;
+    } catch (err) {
+      if (isConflict(err) || isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * The savepoint taken on deletion outlives its FlinkJob: once completed, its owner reference is
+   * removed (before the job's finalizer is), so the garbage collector leaves it, to be restored
+   * later with initialSavepointPath.
+   */
+  async #releaseIfTakenOnDeletion(object: CustomObject): Promise<CustomObject | undefined> {
+    const owners = object.metadata.ownerReferences ?? [];
+    const kept = owners.filter((r) => r.kind !== FLINK_JOB.kind);
+    if (
+      object.spec?.['kind'] !== 'deletion' ||
+      stateOf(object) !== 'Completed' ||
+      kept.length === owners.length
+    )
+      return undefined;
+    const released = await this.#patchObject(object, { ownerReferences: kept });
+    if (released) {
+      const path = String(object.status?.['path']);
+      this.#event(object, 'Normal', 'SavepointReleased', `kept after the FlinkJob is deleted: ${path}`);
+    }
+    return released;
+  }
+
+  async #dispose(object: CustomObject, reason: string, reachable: boolean, now: number): Promise<void> {
+    const name = object.metadata.name ?? '';
+    const path = object.status?.['path'];
+    const disposal = (object.status?.['disposal'] ?? {}) as Disposal;
+    const attempts = disposal.attempts ?? 0;
+    if (typeof path !== 'string' || !path) {
+      await this.#delete(name);
+      return;
+    }
+    if (!reachable) {
+      const waiting: Disposal = {
+        state: 'Pending',
+        reason: disposal.reason ?? reason,
+        message: WAITING_MESSAGE,
+      };
+      if (!agrees(disposal, { ...waiting })) await this.#patchStatus(object, { disposal: waiting });
+      return;
+    }
+    if (disposal.triggerId) {
+      const outcome = await this.#o.flink.disposalStatus(disposal.triggerId);
+      if (outcome.state === 'IN_PROGRESS') return;
+      if (outcome.state === 'COMPLETED' || (outcome.state === 'FAILED' && FILES_GONE.test(outcome.message))) {
+        await this.#delete(name);
+        this.#event(object, 'Normal', 'SavepointDisposed', `disposed ${path} (${disposal.reason ?? reason})`);
+        return;
+      }
+      const failed: Disposal = {
+        state: outcome.state === 'FAILED' ? 'Failed' : 'Pending',
+        triggerId: null as unknown as string,
+        message:
+          outcome.state === 'FAILED'
+            ? outcome.message.slice(0, 4096)
+            : 'disposal forgotten by Flink; retried',
+      };
+      if ((await this.#patchStatus(object, { disposal: failed })) && outcome.state === 'FAILED')
+        this.#event(
+          object,
+          'Warning',
+          'SavepointDisposalFailed',
+          `disposing ${path} failed: ${failed.message}`,
+        );
+      return;
+    }
+    const last = disposal.lastAttemptTimestamp ? new Date(disposal.lastAttemptTimestamp).getTime() : null;
+    if (disposal.state === 'Failed' && last !== null && now < last + disposalRetryDelayMs(attempts)) return;
+    // Write-ahead: the attempt is on record before Flink is asked. Flink takes no trigger id for a
+    // disposal, so a crash before the id is recorded asks again, which finds the files gone.
+    const attempt = await this.#patchStatus(object, {
+      disposal: {
+        state: 'Pending',
+        reason: disposal.reason ?? reason,
+        attempts: attempts + 1,
+        lastAttemptTimestamp: new Date(now).toISOString(),
+        message: null,
+        triggerId: null,
+      },
+    });
+    if (!attempt) return;
+    try {
+      const triggerId = await this.#o.flink.dispose(path);
+      await this.#patchStatus(attempt, { disposal: { triggerId } });
+    } catch (err) {
+      const message = `disposal request failed: ${String(err)}`.slice(0, 4096);
+      if (await this.#patchStatus(attempt, { disposal: { state: 'Failed', message } }))
+        this.#event(object, 'Warning', 'SavepointDisposalFailed', `disposing ${path}: ${message}`);
+    }
+  }
+
+  async #create(object: CustomObject): Promise<CustomObject | undefined> {
+    const name = object.metadata.name ?? '';
+    try {
+      const created = await this.#o.resources.create(FLINK_SAVEPOINT, this.#o.namespace, object);
+      this.#o.written();
+      return created;
+    } catch (err) {
+      // Created by an earlier pass the watch has not shown yet.
+      if (isAlreadyExists(err)) return this.#o.resources.get(FLINK_SAVEPOINT, this.#o.namespace, name);
+      throw err;
+    }
+  }
+
+  /** A merge patch of the status at the object's resourceVersion; undefined after a conflict. */
+  async #patchStatus(
+    object: CustomObject,
+    status: Record<string, unknown>,
+  ): Promise<CustomObject | undefined> {
+    try {
+      const updated = await this.#o.resources.patchStatus(
+        FLINK_SAVEPOINT,
+        this.#o.namespace,
+        object.metadata.name ?? '',
+        { metadata: { resourceVersion: object.metadata.resourceVersion ?? '' }, status },
+      );
+      this.#o.written();
+      return updated;
+    } catch (err) {
+      // Changed since the watch showed it: the next pass decides again from the new object.
+      if (isConflict(err) || isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async #delete(name: string): Promise<void> {
+    try {
+      await this.#o.resources.delete(FLINK_SAVEPOINT, this.#o.namespace, name);
+      this.#o.written();
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  #event(object: CustomObject, type: EventType, reason: string, message: string): void {
+    const subject = (kind: string, name: string, uid: string | undefined) => ({
+      apiVersion: API_GROUP_VERSION,
+      kind,
+      namespace: this.#o.namespace,
+      name,
+      ...(uid ? { uid } : {}),
+    });
+    const job = object.metadata.ownerReferences?.find((r) => r.kind === FLINK_JOB.kind);
+    void this.#o.events.record(
+      subject(FLINK_SAVEPOINT.kind, object.metadata.name ?? '', object.metadata.uid),
+      type,
+      reason,
+      message,
+    );
+    if (job) void this.#o.events.record(subject(FLINK_JOB.kind, job.name, job.uid), type, reason, message);
+  }
+}
+
+/** The history of one supervisor, on its own client, watch cache and Flink REST client. */
+export function supervisorSavepointHistory(
+  options: Pick<SupervisorOptions, 'namespace' | 'clusterName' | 'clock' | 'events' | 'metrics' | 'log'>,
+  resources: CustomResourceClient,
+  cache: { list(): CustomObject[] },
+  flink: SavepointFlink,
+): SavepointHistory {
+  return new SavepointHistory({
+    namespace: options.namespace,
+    clusterName: options.clusterName,
+    clock: options.clock,
+    resources,
+    events: options.events,
+    flink,
+    savepoints: () => cache.list(),
+    written: () => options.metrics.apiWrites.inc({ kind: 'savepoint' }),
+    log: (message, fields) => options.log.info({ cluster: options.clusterName, ...fields }, message),
+  });
+}

@@ -1,0 +1,431 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  ANNOTATIONS,
+  FLINK_JOB,
+  FLINK_SAVEPOINT,
+  LABELS,
+  savepointResourceName,
+} from '../../../src/api/names.ts';
+import { parseFlinkJob } from '../../../src/api/parse.ts';
+import type { CustomObject } from '../../../src/kube/custom-resource-client.ts';
+import type { EventRecorder, EventSubject } from '../../../src/kube/event-recorder.ts';
+import {
+  disposalRetryDelayMs,
+  SavepointHistory,
+  type JobSavepoints,
+  type SavepointFlink,
+} from '../../../src/supervisor/savepoint-history.ts';
+import type { FlinkVerdict } from '../../../src/supervisor/savepoint-records.ts';
+import { InMemoryCustomResources } from '../../support/in-memory-custom-resources.ts';
+import { ManualClock } from '../../support/manual-clock.ts';
+
+const NS = 'ns';
+const JOB_ID = 'a'.repeat(32);
+const trigger = (n: number) => n.toString(16).padStart(12, '0') + 'f'.repeat(20);
+
+class FakeFlink implements SavepointFlink {
+  verdicts = new Map<string, FlinkVerdict>();
+  disposals: string[] = [];
+  disposalOutcome: Awaited<ReturnType<SavepointFlink['disposalStatus']>> = { state: 'COMPLETED' };
+  disposeFails: Error | undefined;
+  async savepointStatus(_jobId: string, triggerId: string): Promise<FlinkVerdict> {
+    return this.verdicts.get(triggerId) ?? { state: 'UNKNOWN' };
+  }
+  async dispose(path: string): Promise<string> {
+    if (this.disposeFails) throw this.disposeFails;
+    this.disposals.push(path);
+    return trigger(1000 + this.disposals.length);
+  }
+  async disposalStatus() {
+    return this.disposalOutcome;
+  }
+}
+
+class RecordedEvents implements EventRecorder {
+  readonly events: { subject: EventSubject; type: string; reason: string; message: string }[] = [];
+  async record(subject: EventSubject, type: 'Normal' | 'Warning', reason: string, message: string) {
+    this.events.push({ subject, type, reason, message });
+  }
+}
+
+function flinkJob(history?: Record<string, unknown>) {
+  return parseFlinkJob({
+    metadata: { name: 'demo-a', namespace: NS, uid: 'job-uid' },
+    spec: {
+      clusterName: 'demo',
+      bootstrap: { image: 'i', jarPath: '/job.jar' },
+      savepoint: { savepointTargetPath: 's3://b/sp', savepointInterval: 60, ...(history ? { history } : {}) },
+    },
+  });
+}
+
+type Context = JobSavepoints['context'];
+const idle: Context = {
+  savepoint: null,
+  stop: null,
+  jobId: JOB_ID,
+  savepointPath: null,
+  savepointAt: null,
+  lastAction: null,
+  pendingAction: null,
+};
+const periodic = (n: number, extra: Partial<Context> = {}): Context => ({
+  ...idle,
+  savepoint: { triggerId: trigger(n), kind: 'periodic', requestedAt: 0, deadline: 0 },
+  ...extra,
+});
+
+describe('SavepointHistory', () => {
+  let resources: InMemoryCustomResources;
+  let flink: FakeFlink;
+  let events: RecordedEvents;
+  let clock: ManualClock;
+  let history: SavepointHistory;
+  const stored = () =>
+    [...resources.objects.entries()]
+      .filter(([key]) => key.startsWith(`${FLINK_SAVEPOINT.plural}/`))
+      .map(([, o]) => o);
+  const named = (n: number) =>
+    resources.objects.get(`${FLINK_SAVEPOINT.plural}/${NS}/${savepointResourceName('demo-a', trigger(n))}`);
+  const sync = (context: Context, job = flinkJob(), flinkReachable = true) =>
+    history.sync({ job, context, flinkReachable });
+
+  /** Savepoint n: requested in one pass, completed at s3://b/sp/savepoint-n in the next. */
+  async function takeSavepoint(n: number, job = flinkJob(), flinkReachable = true) {
+    const previous = n > 1 ? `s3://b/sp/savepoint-${n - 1}` : null;
+    await sync(periodic(n, { savepointPath: previous }), job);
+    await clock.advance(60_000);
+    const completed = { ...idle, savepointPath: `s3://b/sp/savepoint-${n}`, savepointAt: clock.now() };
+    await sync(completed, job, flinkReachable);
+  }
+
+  beforeEach(() => {
+    resources = new InMemoryCustomResources();
+    flink = new FakeFlink();
+    events = new RecordedEvents();
+    clock = new ManualClock();
+    history = new SavepointHistory({
+      namespace: NS,
+      clusterName: 'demo',
+      clock,
+      resources,
+      events,
+      flink,
+      savepoints: () => stored().map((o) => structuredClone(o)),
+      written: () => undefined,
+      log: () => undefined,
+    });
+  });
+
+  it('records a savepoint in flight as a Pending FlinkSavepoint owned by the job, once', async () => {
+    await sync(periodic(1));
+    const object = named(1);
+    expect(object?.metadata.labels).toMatchObject({ [LABELS.cluster]: 'demo', [LABELS.job]: 'demo-a' });
+    expect(object?.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'FlinkJob', name: 'demo-a', uid: 'job-uid' }),
+    ]);
+    expect(object?.spec).toEqual({
+      jobName: 'demo-a',
+      kind: 'periodic',
+      formatType: 'canonical',
+      triggerId: trigger(1),
+    });
+    expect(object?.status).toEqual({
+      state: 'Pending',
+      triggerId: trigger(1),
+      jobId: JOB_ID,
+      requestTimestamp: new Date(clock.now()).toISOString(),
+    });
+    const writes = resources.writes.length;
+    await sync(periodic(1));
+    expect(resources.writes.length).toBe(writes);
+  });
+
+  it('names stop, upgrade and deletion savepoints by the stop intent', async () => {
+    const stop = (reason: string, restart: boolean, del: boolean, n: number): Context => ({
+      ...idle,
+      stop: {
+        reason,
+        restart,
+        delete: del,
+        triggerId: trigger(n),
+        savepointOutcome: 'Unread',
+      } as unknown as Context['stop'],
+    });
+    await sync(stop('Manual', false, false, 1));
+    await sync(stop('SpecChanged', true, false, 2));
+    await sync(stop('Deleted', false, true, 3));
+    expect([named(1), named(2), named(3)].map((o) => o?.spec?.['kind'])).toEqual([
+      'stop',
+      'upgrade',
+      'deletion',
+    ]);
+  });
+
+  it('completes a trigger no longer in flight with the path the machine recorded', async () => {
+    await takeSavepoint(1);
+    expect(named(1)?.status).toMatchObject({
+      state: 'Completed',
+      path: 's3://b/sp/savepoint-1',
+      completionTimestamp: new Date(clock.now()).toISOString(),
+    });
+  });
+
+  it("takes Flink's word on the outcome when it still remembers the trigger", async () => {
+    await sync(periodic(1));
+    flink.verdicts.set(trigger(1), { state: 'FAILED', message: 'Checkpoint expired before completing' });
+    await sync(idle);
+    expect(named(1)?.status).toMatchObject({
+      state: 'Failed',
+      message: 'Checkpoint expired before completing',
+    });
+    await sync(periodic(2));
+    flink.verdicts.set(trigger(2), { state: 'IN_PROGRESS' });
+    await sync(idle);
+    expect(named(2)?.status?.['state']).toBe('Pending');
+  });
+
+  it('abandons a trigger that ended without a new savepoint path', async () => {
+    await takeSavepoint(1);
+    await sync(periodic(2, { savepointPath: 's3://b/sp/savepoint-1' }));
+    await sync({ ...idle, savepointPath: 's3://b/sp/savepoint-1' });
+    expect(named(2)?.status).toMatchObject({ state: 'Abandoned' });
+  });
+
+  it('does not take an older latest savepoint for the outcome of a newer trigger', async () => {
+    const old = { ...idle, savepointPath: 's3://b/sp/from-before', savepointAt: clock.now() };
+    await clock.advance(60_000);
+    await sync(periodic(1, { savepointPath: old.savepointPath, savepointAt: old.savepointAt }));
+    await clock.advance(60_000);
+    await sync(old);
+    expect(named(1)?.status).toMatchObject({ state: 'Abandoned' });
+  });
+
+  it('after a crash between create and status, resolves the object the create left', async () => {
+    await sync(periodic(1));
+    const object = named(1)!;
+    delete object.status; // as if the status write never happened
+    await sync({ ...idle, savepointPath: 's3://b/sp/savepoint-1', savepointAt: clock.now() });
+    expect(named(1)?.status).toMatchObject({
+      state: 'Completed',
+      triggerId: trigger(1),
+      path: 's3://b/sp/savepoint-1',
+    });
+    expect(resources.writes.filter((w) => w.op === 'create')).toHaveLength(1);
+  });
+
+  it('keeps maxCount savepoints: older ones are disposed through Flink, then their objects deleted', async () => {
+    const job = flinkJob({ maxCount: 3 });
+    for (let n = 1; n <= 12; n++) {
+      await takeSavepoint(n, job);
+      await sync({ ...idle, savepointPath: `s3://b/sp/savepoint-${n}`, savepointAt: clock.now() }, job);
+    }
+    expect(stored().map((o) => o.status?.['path'])).toEqual([
+      's3://b/sp/savepoint-10',
+      's3://b/sp/savepoint-11',
+      's3://b/sp/savepoint-12',
+    ]);
+    expect(flink.disposals).toEqual(Array.from({ length: 9 }, (_, i) => `s3://b/sp/savepoint-${i + 1}`));
+    expect(events.events.filter((e) => e.reason === 'SavepointDisposed')).toHaveLength(18); // fsp + fj each
+  });
+
+  it('waits for a JobManager to dispose, saying so, and disposes once one answers', async () => {
+    const job = flinkJob({ maxCount: 1 });
+    await takeSavepoint(1, job);
+    await takeSavepoint(2, job, false);
+    const latest = { ...idle, savepointPath: 's3://b/sp/savepoint-2', savepointAt: clock.now() };
+    expect(named(1)?.status?.['disposal']).toMatchObject({
+      state: 'Pending',
+      message: expect.stringContaining('waiting for a JobManager'),
+    });
+    expect(flink.disposals).toEqual([]);
+    const writes = resources.writes.length;
+    await sync(latest, job, false);
+    expect(resources.writes.length).toBe(writes);
+
+    flink.disposalOutcome = { state: 'IN_PROGRESS' };
+    await sync(latest, job);
+    expect(flink.disposals).toEqual(['s3://b/sp/savepoint-1']);
+    expect(named(1)?.status?.['disposal']).toMatchObject({ state: 'Pending', attempts: 1 });
+    flink.disposalOutcome = { state: 'COMPLETED' };
+    await sync(latest, job);
+    expect(named(1)).toBeUndefined();
+    expect(named(2)).toBeDefined();
+  });
+
+  it('reports a failed disposal and retries it after a delay, never dropping the record', async () => {
+    const job = flinkJob({ maxCount: 1 });
+    await takeSavepoint(1, job);
+    await takeSavepoint(2, job);
+    const latest = { ...idle, savepointPath: 's3://b/sp/savepoint-2', savepointAt: clock.now() };
+    flink.disposalOutcome = { state: 'FAILED', message: 'java.io.IOException: Access Denied' };
+    await sync(latest, job); // requested
+    await sync(latest, job); // failed
+    expect(named(1)?.status?.['disposal']).toMatchObject({
+      state: 'Failed',
+      attempts: 1,
+      message: 'java.io.IOException: Access Denied',
+    });
+    expect(events.events.map((e) => [e.subject.kind, e.reason])).toContainEqual([
+      'FlinkSavepoint',
+      'SavepointDisposalFailed',
+    ]);
+    await sync(latest, job);
+    expect(flink.disposals).toHaveLength(1); // not before the retry delay
+    await clock.advance(disposalRetryDelayMs(1));
+    await sync(latest, job);
+    expect(flink.disposals).toHaveLength(2);
+    expect(named(1)?.status?.['disposal']).toMatchObject({ state: 'Pending', attempts: 2 });
+  });
+
+  it('deletes the record when Flink finds the files already gone', async () => {
+    const job = flinkJob({ maxCount: 1 });
+    await takeSavepoint(1, job);
+    await takeSavepoint(2, job);
+    const latest = { ...idle, savepointPath: 's3://b/sp/savepoint-2', savepointAt: clock.now() };
+    flink.disposalOutcome = {
+      state: 'FAILED',
+      message: "java.io.FileNotFoundException: Cannot find meta data file '_metadata' in directory",
+    };
+    await sync(latest, job);
+    await sync(latest, job);
+    expect(named(1)).toBeUndefined();
+  });
+
+  it('disposes on request but refuses the savepoint the job restores next', async () => {
+    await takeSavepoint(1);
+    await takeSavepoint(2);
+    const latest = { ...idle, savepointPath: 's3://b/sp/savepoint-2', savepointAt: clock.now() };
+    for (const n of [1, 2]) {
+      const object = named(n) as CustomObject;
+      object.spec = { ...object.spec, dispose: true };
+    }
+    await sync(latest);
+    await sync(latest);
+    expect(named(1)).toBeUndefined();
+    expect(named(2)?.status?.['disposal']).toMatchObject({
+      state: 'Failed',
+      message: expect.stringContaining('refused'),
+    });
+    expect(flink.disposals).toEqual(['s3://b/sp/savepoint-1']);
+  });
+
+  it('releases the savepoint taken on deletion from its FlinkJob once it completed', async () => {
+    const deleting: Context = {
+      ...idle,
+      stop: {
+        reason: 'Deleted',
+        restart: false,
+        delete: true,
+        triggerId: trigger(7),
+        savepointOutcome: 'Unread',
+      } as unknown as Context['stop'],
+    };
+    await sync(deleting);
+    expect(named(7)?.metadata.ownerReferences).toHaveLength(1);
+    await sync({ ...idle, savepointPath: 's3://b/sp/savepoint-7', savepointAt: clock.now() });
+    expect(named(7)?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/savepoint-7' });
+    expect(named(7)?.metadata.ownerReferences).toEqual([]);
+    expect(events.events.map((e) => [e.subject.kind, e.reason])).toContainEqual([
+      'FlinkJob',
+      'SavepointReleased',
+    ]);
+    // Released records are out of the job's retention, even with a policy.
+    const writes = resources.writes.length;
+    await sync({ ...idle, savepointPath: 's3://b/sp/savepoint-7' }, flinkJob({ maxCount: 1 }));
+    expect(resources.writes.length).toBe(writes);
+  });
+
+  describe('a FlinkSavepoint created by a user', () => {
+    const request = () =>
+      resources.put(FLINK_SAVEPOINT, NS, { metadata: { name: 'mine' }, spec: { jobName: 'demo-a' } });
+    const job = () => flinkJob();
+    const jobWith = (annotations: Record<string, string>) => {
+      const j = flinkJob();
+      j.metadata.annotations = annotations;
+      j.metadata.resourceVersion =
+        resources.objects.get(`${FLINK_JOB.plural}/${NS}/demo-a`)?.metadata.resourceVersion ?? '';
+      return j;
+    };
+    const mine = () => resources.objects.get(`${FLINK_SAVEPOINT.plural}/${NS}/mine`);
+
+    beforeEach(() => {
+      resources.put(FLINK_JOB, NS, { metadata: { name: 'demo-a', uid: 'job-uid' }, spec: {} });
+    });
+
+    it('is stamped, asked of the machine with TRIGGER_SAVEPOINT, adopted as the record, and completed', async () => {
+      request();
+      await sync(idle, jobWith({}));
+      const stamp = Date.parse(String(mine()?.status?.['requestTimestamp']));
+      expect(mine()?.status).toMatchObject({ state: 'Pending' });
+      const annotations = resources.objects.get(`${FLINK_JOB.plural}/${NS}/demo-a`)?.metadata.annotations;
+      expect(annotations).toEqual({
+        [ANNOTATIONS.requestedAction]: 'TRIGGER_SAVEPOINT',
+        [ANNOTATIONS.actionTimestamp]: `${stamp}:TRIGGER_SAVEPOINT`,
+      });
+      // The machine took it: a manual savepoint in flight. The request adopts its trigger id.
+      const manual: Context = {
+        ...idle,
+        savepoint: { triggerId: trigger(9), kind: 'manual', requestedAt: stamp, deadline: 0 },
+        lastAction: {
+          action: 'TRIGGER_SAVEPOINT',
+          withoutSavepoint: false,
+          requestedAt: stamp,
+          outcome: 'accepted',
+          reason: 'ok',
+          at: stamp,
+        },
+      };
+      await sync(manual, jobWith({}));
+      expect(mine()?.status).toMatchObject({ state: 'Pending', triggerId: trigger(9), jobId: JOB_ID });
+      expect(mine()?.metadata.labels?.[LABELS.job]).toBe('demo-a');
+      expect(mine()?.metadata.ownerReferences).toEqual([
+        expect.objectContaining({ kind: 'FlinkJob', uid: 'job-uid' }),
+      ]);
+      expect(named(9)).toBeUndefined(); // no second record for the same savepoint
+      await sync(
+        { ...manual, savepoint: null, savepointPath: 's3://b/sp/m', savepointAt: clock.now() },
+        job(),
+      );
+      expect(mine()?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/m' });
+      expect(stored()).toHaveLength(1);
+    });
+
+    it('waits while the job has another requested action, and never overwrites it', async () => {
+      request();
+      await sync(idle, jobWith({ [ANNOTATIONS.requestedAction]: 'STOP' }));
+      expect(mine()?.status?.['state']).toBe('Pending');
+      expect(resources.writes.filter((w) => w.kind === 'FlinkJob')).toEqual([]);
+      // After a crash between the stamp and the annotation, the same stamp is asked again.
+      await sync(idle, jobWith({}));
+      const stamp = Date.parse(String(mine()?.status?.['requestTimestamp']));
+      const annotations = resources.objects.get(`${FLINK_JOB.plural}/${NS}/demo-a`)?.metadata.annotations;
+      expect(annotations?.[ANNOTATIONS.actionTimestamp]).toBe(`${stamp}:TRIGGER_SAVEPOINT`);
+    });
+
+    it('fails with the reason when the machine refuses it', async () => {
+      request();
+      await sync(idle, jobWith({}));
+      const stamp = Date.parse(String(mine()?.status?.['requestTimestamp']));
+      await sync(
+        {
+          ...idle,
+          lastAction: {
+            action: 'TRIGGER_SAVEPOINT',
+            withoutSavepoint: false,
+            requestedAt: stamp,
+            outcome: 'rejected',
+            reason: 'the job is not running',
+            at: stamp,
+          },
+        },
+        job(),
+      );
+      expect(mine()?.status).toMatchObject({
+        state: 'Failed',
+        message: 'the supervisor refused the savepoint: the job is not running',
+      });
+      expect(events.events.map((e) => e.reason)).toContain('SavepointRequestRefused');
+    });
+  });
+});
