@@ -41,6 +41,9 @@ const builtinsByRequire: Plugin = {
  * built from (`supervisor.mjs.inputs.json`, for supervisorBundleIsFresh). Each is written aside
  * and renamed into place, the bundle last, so a process starting meanwhile never reads half a file.
  */
+/** The state visualizer's page, read at run time from beside the module that serves it. */
+const VISUALIZER_PAGE_FILES = ['page.html', 'page.js'];
+
 export async function buildSupervisorBundle(root: string = PROJECT_ROOT): Promise<string> {
   // esbuild is a devDependency: imported here, on demand, so the production CLI never needs it.
   const { build } = await import('esbuild');
@@ -70,8 +73,21 @@ export async function buildSupervisorBundle(root: string = PROJECT_ROOT): Promis
       js: "import { createRequire as flinkvisorRequire } from 'node:module'; const require = flinkvisorRequire(import.meta.url);",
     },
   });
-  const inputs = Object.keys(result.metafile.inputs).filter((input) => !input.includes(':'));
+  // The state visualizer reads its page from files beside its module (src/visualizer/page.ts,
+  // `new URL('./page.html', import.meta.url)`): in the bundle that module is supervisor.mjs, so
+  // the files go beside it, and count as inputs.
+  const pageFiles = await Promise.all(
+    VISUALIZER_PAGE_FILES.map(async (name) => ({
+      path: join(dirname(outfile), name),
+      contents: await readFile(join(root, 'src', 'visualizer', name)),
+    })),
+  );
+  const inputs = [
+    ...Object.keys(result.metafile.inputs).filter((input) => !input.includes(':')),
+    ...VISUALIZER_PAGE_FILES.map((name) => `src/visualizer/${name}`),
+  ];
   const files = [
+    ...pageFiles,
     { path: `${outfile}.inputs.json`, contents: `${JSON.stringify(inputs.sort(), null, 1)}\n` },
     ...result.outputFiles
       .map((f) => ({ path: f.path, contents: f.contents }))

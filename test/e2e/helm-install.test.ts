@@ -165,7 +165,12 @@ describe('helm install of the flinkvisor chart', () => {
         .map((c) => c.metadata?.name)
         .filter((n) => n?.endsWith('.flinkvisor.io'))
         .sort(),
-    ).toEqual(['flinkclusters.flinkvisor.io', 'flinkdeployments.flinkvisor.io', 'flinkjobs.flinkvisor.io']);
+    ).toEqual([
+      'flinkclusters.flinkvisor.io',
+      'flinkdeployments.flinkvisor.io',
+      'flinkjobs.flinkvisor.io',
+      'flinksavepoints.flinkvisor.io',
+    ]);
     const pods = (
       await core().listNamespacedPod({
         namespace: SYSTEM,

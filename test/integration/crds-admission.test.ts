@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 describe('installCrds', () => {
-  it('installs the three CRDs, Established, and a second install changes nothing', async () => {
+  it('installs the four CRDs, Established, and a second install changes nothing', async () => {
     const names = crdManifests().map((m) => m.metadata.name);
     const before = await Promise.all(names.map((name) => extensions.readCustomResourceDefinition({ name })));
     const again = await installCrds(kc, crdManifests());
@@ -63,7 +63,7 @@ describe('installCrds', () => {
       expect(crd.metadata?.generation).toBe(before[i]?.metadata?.generation);
       expect(crd.spec.versions[0]?.subresources?.status).toBeDefined();
     }
-    expect(again.map((c) => c.spec.names.shortNames)).toEqual([['fd'], ['fc'], ['fj']]);
+    expect(again.map((c) => c.spec.names.shortNames)).toEqual([['fd'], ['fc'], ['fj'], ['fsp']]);
   });
 });
 

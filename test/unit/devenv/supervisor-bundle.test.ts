@@ -19,8 +19,14 @@ const NODE = join(PROJECT_ROOT, 'node_modules', '.bin', 'node');
 const ENTRY = `/*! stand-in. MIT License. Jimmy Wärting */
 import { STATUS_CODES } from 'node:http';
 import { greeting } from './greeting.ts';
+import { page } from '../visualizer/page.ts';
 const undici = process.moduleLoadList.includes('NativeModule internal/deps/undici/undici');
-console.log(JSON.stringify({ status: STATUS_CODES[404], greeting, undici }));
+console.log(JSON.stringify({ status: STATUS_CODES[404], greeting, undici, page: page() }));
+`;
+// Stands for src/visualizer/page.ts: it reads its page from files beside its module.
+const PAGE = `import { readFileSync } from 'node:fs';
+export const page = () =>
+  readFileSync(new URL('./page.html', import.meta.url), 'utf8') + readFileSync(new URL('./page.js', import.meta.url), 'utf8');
 `;
 
 let root: string;
@@ -32,6 +38,10 @@ beforeEach(async () => {
     join(root, 'src', 'cli', 'greeting.ts'),
     "export const greeting: string = 'hello → world';\n",
   );
+  await mkdir(join(root, 'src', 'visualizer'), { recursive: true });
+  await writeFile(join(root, 'src', 'visualizer', 'page.ts'), PAGE);
+  await writeFile(join(root, 'src', 'visualizer', 'page.html'), '<p>machines</p>');
+  await writeFile(join(root, 'src', 'visualizer', 'page.js'), '// live');
   await writeFile(join(root, 'package-lock.json'), '{}\n');
 });
 afterEach(async () => {
@@ -49,8 +59,13 @@ describe('buildSupervisorBundle', () => {
     const outfile = await buildSupervisorBundle(root);
     expect(outfile).toBe(join(root, SUPERVISOR_BUNDLE));
     const { stdout } = await runCommand(NODE, [outfile], { cwd: root, timeoutMs: 30_000 });
-    const ran = JSON.parse(stdout) as { status: string; greeting: string; undici: boolean };
-    expect(ran).toMatchObject({ status: 'Not Found', greeting: 'hello → world' });
+    const ran = JSON.parse(stdout) as { status: string; greeting: string; undici: boolean; page: string };
+    // The visualizer's page files travel beside the bundle, where its module now is.
+    expect(ran).toMatchObject({
+      status: 'Not Found',
+      greeting: 'hello → world',
+      page: '<p>machines</p>// live',
+    });
     // node:http reached through require: Node's own undici (http's lazy WebSocket export) stays unloaded.
     expect(ran.undici).toBe(false);
     // One non-ASCII character would make V8 hold the whole source as two-byte characters.
@@ -62,6 +77,9 @@ describe('buildSupervisorBundle', () => {
     expect(JSON.parse(await readFile(`${outfile}.inputs.json`, 'utf8'))).toEqual([
       'src/cli/greeting.ts',
       'src/cli/supervisor-main.ts',
+      'src/visualizer/page.html',
+      'src/visualizer/page.js',
+      'src/visualizer/page.ts',
     ]);
   }, 60_000);
 });

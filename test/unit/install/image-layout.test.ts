@@ -130,6 +130,8 @@ describe('the runtime layout', () => {
       'src',
     ]);
     expect((await readdir(join(root, 'dist'))).sort()).toEqual([
+      'page.html',
+      'page.js',
       'supervisor.mjs',
       'supervisor.mjs.LEGAL.txt',
       'supervisor.mjs.inputs.json',
