@@ -13,7 +13,6 @@ import { waitFor } from '../../src/devenv/wait-for.ts';
 import {
   CLUSTERS,
   JOBS,
-  clusterPods,
   createResource,
   customObjects,
   deploySupervisor,
@@ -32,7 +31,7 @@ import {
   waitForTasksRunning,
   type SupervisedEnvironment,
 } from '../support/flinkvisor-e2e.ts';
-import { serviceAccountToken, startE2eControlApi } from '../support/control-api.ts';
+import { controlApiSurfaces, visualizerSurfaces } from '../support/secret-surfaces.ts';
 
 let s: SupervisedEnvironment;
 
@@ -75,59 +74,6 @@ async function filesBelow(dir: string): Promise<string[]> {
 async function bucketKeys(prefix: string): Promise<string[]> {
   const store = s.env.objectStore;
   return (await store.client.listObjects(store.bucket, prefix)).map((o) => o.key);
-}
-
-/**
- * What a user reads through the control API (as in the operator pod: the admin kubeconfig, callers
- * with a ServiceAccount token and RBAC) for the cluster and its job, Flink's details included.
- */
-async function controlApiSurfaces(ns: string, cluster: string, job: string): Promise<Record<string, string>> {
-  const token = await serviceAccountToken(s.kc, ns, 'state-reader', [
-    {
-      apiGroups: [API_GROUP],
-      resources: ['flinkdeployments', 'flinkclusters', 'flinkjobs'],
-      verbs: ['get', 'list', 'watch'],
-    },
-  ]);
-  const api = await startE2eControlApi(s, [ns]);
-  try {
-    const out: Record<string, string> = {};
-    const shortName = job.slice(cluster.length + 1);
-    // Every read route for the cluster and its job (the control API's route table).
-    for (const path of [
-      `/clusters`,
-      `/clusters/${cluster}/status`,
-      `/clusters/${cluster}/jobs`,
-      `/clusters/${cluster}/jobs/${shortName}/status`,
-      `/clusters/${cluster}/jobs/${shortName}/details`,
-      `/clusters/${cluster}/jobs/${shortName}/metrics`,
-      `/clusters/${cluster}/jobmanager/metrics`,
-      `/clusters/${cluster}/taskmanagers`,
-    ]) {
-      const response = await fetch(`${api.url}/api/v1${path}?namespace=${ns}`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      const text = await response.text();
-      expect(response.status, `${path}: ${text}`).toBe(200);
-      out[`control API GET ${path}`] = text;
-    }
-    return out;
-  } finally {
-    await api.close();
-  }
-}
-
-/** What the state visualizer of the cluster's supervisor serves (its debug port, as port-forward reaches it). */
-async function visualizerSurfaces(ns: string, cluster: string, job: string): Promise<Record<string, string>> {
-  const [supervisor] = await clusterPods(s.kc, ns, cluster, 'supervisor');
-  const base = `http://${supervisor?.status?.podIP}:8090`;
-  const out: Record<string, string> = {};
-  for (const path of ['/debug/', '/debug/machines', `/debug/machines/job/${job}`]) {
-    const response = await fetch(`${base}${path}`);
-    expect(response.status, path).toBe(200);
-    out[`visualizer GET ${path}`] = await response.text();
-  }
-  return out;
 }
 
 describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
@@ -495,8 +441,8 @@ describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
       flinkJob: JSON.stringify(await readResource(s.kc, JOBS, ns, job)),
       pods: JSON.stringify((await core.listNamespacedPod({ namespace: ns })).items),
       describe: await kubectl(s, ['describe', 'fc,fj,pods,configmaps', '-n', ns]),
-      ...(await controlApiSurfaces(ns, cluster, job)),
-      ...(await visualizerSurfaces(ns, cluster, job)),
+      ...(await controlApiSurfaces(s, ns, cluster, job)),
+      ...(await visualizerSurfaces(s, ns, cluster, job)),
     };
     expect(surfaces['control API GET /clusters/s3c/jobs/speed/status']).toContain('savepointPath');
     expect(surfaces['visualizer GET /debug/machines']).toContain(job);
