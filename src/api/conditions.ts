@@ -38,6 +38,12 @@ export const CONDITION_TYPES = {
    * what the user can do (docs/upgrades.md). Absent before the first choice.
    */
   stateRestorable: 'StateRestorable',
+  /**
+   * A FlinkJob's latest gated upgrade (spec.upgrade.healthCheckWindow): Unknown (Verifying) while
+   * its window runs, True (Healthy) once it passed, False when it failed: Failed (rollback off),
+   * RollingBack or RolledBack. Absent before the first gated upgrade (docs/upgrades.md).
+   */
+  upgradeHealthy: 'UpgradeHealthy',
 } as const;
 export type ConditionType = (typeof CONDITION_TYPES)[keyof typeof CONDITION_TYPES];
 

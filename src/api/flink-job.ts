@@ -24,6 +24,8 @@ export const SAVEPOINT_MODES = ['Automatic', 'Manual'] as const;
 export const RESTART_POLICIES = ['Never', 'Always', 'OnlyIfFailed'] as const;
 /** How a spec change or rescale carries the job's state over (the Flink Kubernetes Operator's names). */
 export const UPGRADE_MODES = ['savepoint', 'last-state', 'stateless'] as const;
+/** Where the health gate of the latest upgrade is (status.upgrade.phase). */
+export const UPGRADE_PHASES = ['Verifying', 'Healthy', 'Failed', 'RollingBack', 'RolledBack'] as const;
 /** What a submission restored: a savepoint, a retained checkpoint, or nothing. */
 export const SNAPSHOT_KINDS = ['savepoint', 'checkpoint', 'none'] as const;
 /** Default of maxCheckpointAge: a checkpoint older than this is not restored in place of a savepoint. */
@@ -158,6 +160,39 @@ export const savepointSpec = withRules(
   ],
 );
 
+export const upgradeSpec = withRules(
+  z
+    .object({
+      healthCheckWindow: seconds(
+        'After a spec change or rescale is deployed, the job must run this long (RUNNING, with at most maxRestarts restarts) to be healthy; its spec then becomes the last stable spec. 0 disables the health gate.',
+        0,
+        0,
+      ),
+      maxRestarts: z
+        .int()
+        .min(0)
+        .max(1000)
+        .default(0)
+        .describe('Flink job restarts tolerated within healthCheckWindow.'),
+      rollback: z
+        .boolean()
+        .default(false)
+        .describe(
+          'An upgrade that fails its health gate (restarts beyond maxRestarts, the job failed, or it did not start) is rolled back: the last stable spec is resubmitted from the snapshot taken before the upgrade, and the failed spec is not retried until it changes. Needs healthCheckWindow.',
+        ),
+    })
+    .describe('Health gate and rollback of upgrades (docs/upgrades.md).'),
+  [
+    {
+      rule: '!self.rollback || self.healthCheckWindow > 0',
+      message:
+        'upgrade.rollback needs upgrade.healthCheckWindow greater than 0: the window decides whether an upgrade failed',
+      fieldPath: '.rollback',
+      check: (u) => !u.rollback || u.healthCheckWindow > 0,
+    },
+  ],
+);
+
 export const restartSpec = z
   .object({
     restartPolicy: z
@@ -199,6 +234,7 @@ const jobFields = {
     DEFAULT_MAX_CHECKPOINT_AGE_SECONDS,
     1,
   ),
+  upgrade: upgradeSpec.prefault({}),
   bootstrap: bootstrapSpec,
   savepoint: savepointSpec.prefault({}),
   restart: restartSpec.prefault({}),
@@ -322,6 +358,37 @@ export const flinkJobStatus = z
       .describe(
         'The newest completed checkpoint the supervisor saw Flink report: what last-state and the savepoint fallback restore when the JobManager is gone.',
       ),
+    upgrade: z
+      .object({
+        phase: z
+          .enum(UPGRADE_PHASES)
+          .describe(
+            'Verifying (the health check window runs), Healthy, Failed (rollback off), RollingBack, RolledBack.',
+          ),
+        restarts: z.int().min(0).describe('Flink restarts seen since the upgraded job was submitted.'),
+        windowEnd: timestamp('When the health check window ends (or ended).').exactOptional(),
+        snapshot: z
+          .object({
+            path: z.string().max(2048).describe('The snapshot; empty when kind is none.'),
+            kind: z.enum(SNAPSHOT_KINDS).describe('savepoint, checkpoint, or none.'),
+          })
+          .exactOptional()
+          .describe('The snapshot taken before the upgrade: what a rollback restores.'),
+        reason: z.string().max(4096).exactOptional().describe('Why the upgrade failed.'),
+      })
+      .exactOptional()
+      .describe('Health gate of the latest upgrade (spec.upgrade.healthCheckWindow).'),
+    lastStableSpec: z
+      .object({
+        specDigest: z.string().max(64).describe('Digest of the bootstrap settings of the stable spec.'),
+        parallelism: z.int().min(0).describe('Parallelism the stable spec ran with.'),
+        bootstrap: bootstrapSpec,
+        allowNonRestoredState: z
+          .boolean()
+          .describe('spec.savepoint.allowNonRestoredState of the stable spec.'),
+      })
+      .exactOptional()
+      .describe('The last spec the job ran healthy with: what a rollback resubmits.'),
     restartPolicy: z.enum(RESTART_POLICIES).exactOptional().describe('restartPolicy in effect.'),
     digest: z
       .object({

@@ -22,6 +22,7 @@ import {
   DEFAULT_JOB_POLICY,
   effectiveParallelism,
   maxCheckpointAgeMs,
+  healthCheckWindowMs,
   restartAllowed,
   seconds,
   upgradeModeOf,
@@ -131,6 +132,34 @@ export interface JobRestore {
   readonly kind: 'savepoint' | 'checkpoint' | 'none';
 }
 
+/**
+ * The health gate of the latest upgrade (status.upgrade, docs/upgrades.md). Verifying: the upgraded
+ * spec must run healthCheckWindow without more than healthCheckMaxRestarts restarts; Healthy: it
+ * did, and is now the stable spec; Failed: it did not and rollback is off (left as it is, not
+ * retried until the spec changes); RollingBack: stopping it to resubmit the stable spec; RolledBack:
+ * the stable spec runs again while the FlinkJob still asks for the failed one.
+ */
+export interface JobUpgradeCheck {
+  readonly phase: 'Verifying' | 'Healthy' | 'Failed' | 'RollingBack' | 'RolledBack';
+  /** The upgraded spec: specDigest of its bootstrap settings and its parallelism. */
+  readonly specDigest: string | null;
+  readonly parallelism: number;
+  /** What the upgraded submission restored: the snapshot taken before the upgrade (a rollback's). */
+  readonly snapshot: JobRestore | null;
+  /** End of the window, set when the upgraded job first runs. */
+  readonly until: number | null;
+  /** Restart episodes (Flink RESTARTING or FAILING after another state) seen since the submission. */
+  readonly restarts: number;
+  /** Why it failed, in words (Failed, RollingBack, RolledBack). */
+  readonly reason: string | null;
+}
+
+/** A spec the job ran healthy with: the target of a rollback (its settings are in status.lastStableSpec). */
+export interface JobStableSpec {
+  readonly specDigest: string;
+  readonly parallelism: number;
+}
+
 export interface JobDeadlines {
   /** Starting.Launching: abort the start (restartTimeout from entering Launching). */
   readonly restartTimeoutAt: number | null;
@@ -178,6 +207,10 @@ export interface JobContext extends SharedContext {
   readonly checkpointRestore: CompletedSnapshot | null;
   /** What the current (or last) submission restored (status.restoredFrom). */
   readonly restoredFrom: JobRestore | null;
+  /** The health gate of the latest upgrade, or null when none was gated. */
+  readonly upgrade: JobUpgradeCheck | null;
+  /** The last spec that ran healthy (null before the first run). */
+  readonly stableSpec: JobStableSpec | null;
   /** Last policy seen (deadlines computed on entering a state use it). */
   readonly policy: JobPolicy;
   /** Last observation; not persisted. */
@@ -209,6 +242,8 @@ export function initialJobContext(input: JobMachineInput): JobContext {
     lastCheckpoint: null,
     checkpointRestore: null,
     restoredFrom: null,
+    upgrade: null,
+    stableSpec: null,
     ...initialSharedContext(input.at),
     policy: input.policy ?? DEFAULT_JOB_POLICY,
     observed: null,
@@ -301,8 +336,16 @@ function knownSavepointFallback(context: JobContext, seen: CompletedSnapshot | n
   return { path: context.savepointPath, completedAt: context.savepointAt };
 }
 
-/** What the next submission restores: a chosen checkpoint, else the latest savepoint, else nothing. */
-export function nextRestore(context: Pick<JobContext, 'checkpointRestore' | 'savepointPath'>): JobRestore {
+/**
+ * What the next submission restores: a rollback the snapshot taken before its upgrade, else a chosen
+ * checkpoint, else the latest savepoint, else nothing.
+ */
+export function nextRestore(
+  context: Pick<JobContext, 'checkpointRestore' | 'savepointPath'> & {
+    readonly upgrade?: JobUpgradeCheck | null;
+  },
+): JobRestore {
+  if (context.upgrade?.phase === 'RollingBack' && context.upgrade.snapshot) return context.upgrade.snapshot;
   if (context.checkpointRestore) {
     // The fallback may choose the job's own savepoint when it is the newest snapshot in age.
     const kind = context.checkpointRestore.path === context.savepointPath ? 'savepoint' : 'checkpoint';
@@ -311,6 +354,63 @@ export function nextRestore(context: Pick<JobContext, 'checkpointRestore' | 'sav
   if (context.savepointPath) return { path: context.savepointPath, kind: 'savepoint' };
   return { path: null, kind: 'none' };
 }
+
+const RESTARTING_STATES: ReadonlySet<string> = new Set(['RESTARTING', 'FAILING']);
+
+/** Restart episodes of a gated upgrade once `flink` is recorded: one more on entering RESTARTING or FAILING. */
+function upgradeRestartsAfter(context: JobContext, flink: FlinkJobObservation): number {
+  const check = context.upgrade;
+  if (check?.phase !== 'Verifying' || context.jobId === null) return check?.restarts ?? 0;
+  const entering = RESTARTING_STATES.has(flink) && !RESTARTING_STATES.has(context.lastFlinkState ?? '');
+  return check.restarts + (entering ? 1 : 0);
+}
+
+/** The upgraded job restarted more often than its health gate allows. */
+function upgradeUnhealthy(event: JobObservedEvent, context: JobContext): boolean {
+  return (
+    context.upgrade?.phase === 'Verifying' &&
+    upgradeRestartsAfter(context, event.observation.flinkJob) > (event.policy.healthCheckMaxRestarts ?? 0)
+  );
+}
+
+/** The FlinkJob still asks for the upgrade that was rolled back: not a change to act on. */
+function askingForRolledBackSpec(event: JobObservedEvent, context: JobContext): boolean {
+  const check = context.upgrade;
+  return (
+    (check?.phase === 'RollingBack' || check?.phase === 'RolledBack') &&
+    check.specDigest === event.observation.specDigest &&
+    check.parallelism === effectiveParallelism(event.policy)
+  );
+}
+
+/** A fresh health gate for the spec the FlinkJob asks for now. */
+function verificationOf(context: JobContext): JobUpgradeCheck {
+  return {
+    phase: 'Verifying',
+    specDigest: context.observed?.specDigest ?? null,
+    parallelism: effectiveParallelism(context.policy),
+    snapshot: null,
+    until: null,
+    restarts: 0,
+    reason: null,
+  };
+}
+
+/** Why the gated upgrade failed, in words. */
+function upgradeFailure(context: JobContext): string {
+  const window = `healthCheckWindow (${context.policy.healthCheckWindowSeconds ?? 0}s)`;
+  if (context.stopReason !== null && UPGRADE_FAILURES.has(context.stopReason))
+    return `the upgraded job stopped (${context.stopReason}) within ${window}`;
+  return `the upgraded job restarted ${context.upgrade?.restarts ?? 0} time(s) within ${window}, more than healthCheckMaxRestarts (${context.policy.healthCheckMaxRestarts ?? 0})`;
+}
+
+/** Stop reasons that fail an upgrade's health gate when they end its job while it is verified. */
+const UPGRADE_FAILURES: ReadonlySet<JobStopReason> = new Set([
+  'Failed',
+  'Lost',
+  'StartTimedOut',
+  'BootstrapFailed',
+]);
 
 function restoreSaid(restore: JobRestore): string {
   return restore.kind === 'none' ? 'without state' : `from ${restore.kind} ${restore.path ?? ''}`;
@@ -410,8 +510,33 @@ export const jobMachine = setup({
         !flinkJobKnownAlive(e.observation.flinkJob),
     ),
     parallelismZero: onObserved((e) => effectiveParallelism(e.policy) === 0),
-    parallelismChanged: onObserved((e, c) => effectiveParallelism(e.policy) !== c.parallelism),
-    specChanged: onObserved((e, c) => c.specDigest !== null && e.observation.specDigest !== c.specDigest),
+    parallelismChanged: onObserved(
+      (e, c) => effectiveParallelism(e.policy) !== c.parallelism && !askingForRolledBackSpec(e, c),
+    ),
+    specChanged: onObserved(
+      (e, c) =>
+        c.specDigest !== null && e.observation.specDigest !== c.specDigest && !askingForRolledBackSpec(e, c),
+    ),
+    // Health gate of an upgrade (docs/upgrades.md).
+    upgradeUnhealthy: onObserved(upgradeUnhealthy),
+    upgradeHealthy: onObserved(
+      (e, c) =>
+        c.upgrade?.phase === 'Verifying' &&
+        passed(c.upgrade.until, e.at) &&
+        e.observation.flinkJob === 'RUNNING' &&
+        !upgradeUnhealthy(e, c),
+    ),
+    rollbackWanted: onObserved((e, c) => e.policy.rollback === true && c.stableSpec !== null),
+    upgradeEndedUnhealthy: onObserved(
+      (_e, c) =>
+        c.upgrade?.phase === 'Verifying' && c.stopReason !== null && UPGRADE_FAILURES.has(c.stopReason),
+    ),
+    failedUpgradeReplaced: onObserved(
+      (e, c) =>
+        c.stopReason === 'UpgradeFailed' &&
+        (c.upgrade?.specDigest !== e.observation.specDigest ||
+          c.upgrade.parallelism !== effectiveParallelism(e.policy)),
+    ),
     restartTimeoutPassed: onObserved((e, c) => passed(c.deadlines.restartTimeoutAt, e.at)),
     // What Flink says only counts for a job id the machine owns (the supervisor asks about that id).
     flinkJobEnded: onObserved((e, c) => c.jobId !== null && flinkJobEnded(e.observation.flinkJob)),
@@ -582,6 +707,10 @@ export const jobMachine = setup({
             : newerCheckpoint(context.lastCheckpoint, observed.observation.latestCheckpoint),
         // Flink knows the job again: a recovery that was awaited is over.
         recoverUntil: flinkJobKnownAlive(flink) ? null : context.recoverUntil,
+        upgrade:
+          context.upgrade?.phase === 'Verifying'
+            ? { ...context.upgrade, restarts: upgradeRestartsAfter(context, flink) }
+            : context.upgrade,
       };
     }),
     recordTime: assign(({ context, event }) => timeUpdate(context, event)),
@@ -678,6 +807,11 @@ export const jobMachine = setup({
     adoptJob: assign(({ context }) => ({
       parallelism: effectiveParallelism(context.policy),
       specDigest: context.observed?.specDigest ?? null,
+      stableSpec:
+        context.stableSpec ??
+        (context.observed
+          ? { specDigest: context.observed.specDigest, parallelism: effectiveParallelism(context.policy) }
+          : null),
       clusterEpoch: context.observed?.cluster.epoch ?? null,
       notice: notice(
         'Adopted',
@@ -740,6 +874,17 @@ export const jobMachine = setup({
       const submission = context.submission + 1;
       const jobId = flinkJobId(context, submission);
       const restore = nextRestore(context);
+      const check = context.upgrade;
+      // A rollback, and any later submission while the FlinkJob still asks for the rolled-back
+      // spec, submits the stable spec (its settings are in status.lastStableSpec).
+      const stable =
+        context.stableSpec !== null &&
+        (check?.phase === 'RollingBack' ||
+          (check?.phase === 'RolledBack' &&
+            check.specDigest === context.observed?.specDigest &&
+            check.parallelism === effectiveParallelism(context.policy)))
+          ? context.stableSpec
+          : null;
       return {
         submission,
         jobId,
@@ -748,20 +893,93 @@ export const jobMachine = setup({
         lastCheckpoint: null,
         notice: notice(
           'RestoringState',
-          `submitting Flink job ${jobId} ${restoreSaid(restore)}`,
+          `submitting Flink job ${jobId} ${restoreSaid(restore)}${stable ? ' with the last stable spec (rollback)' : ''}`,
           context.now,
         ),
-        parallelism: effectiveParallelism(context.policy),
-        specDigest: context.observed?.specDigest ?? context.specDigest,
+        parallelism: stable?.parallelism ?? effectiveParallelism(context.policy),
+        specDigest: stable?.specDigest ?? context.observed?.specDigest ?? context.specDigest,
         clusterEpoch: context.observed?.cluster.epoch ?? context.clusterEpoch,
+        upgrade:
+          check?.phase === 'Verifying' && check.snapshot === null
+            ? { ...check, snapshot: restore, restarts: 0 }
+            : check,
       };
     }),
-    enterStarted: assign(({ context }) => ({
-      enteredAt: context.now,
-      deadlines: NO_DEADLINES,
-      recoverUntil: null,
-      stop: null,
-      stopReason: null,
+    enterStarted: assign(({ context }) => {
+      const check = context.upgrade;
+      const current =
+        context.specDigest === null
+          ? null
+          : { specDigest: context.specDigest, parallelism: context.parallelism };
+      return {
+        enteredAt: context.now,
+        deadlines: NO_DEADLINES,
+        recoverUntil: null,
+        stop: null,
+        stopReason: null,
+        // A job running outside any gate (or after one passed) runs a stable spec.
+        stableSpec: check === null || check.phase === 'Healthy' ? current : context.stableSpec,
+        upgrade:
+          check?.phase === 'Verifying' && check.until === null
+            ? { ...check, until: context.now + healthCheckWindowMs(context.policy) }
+            : check?.phase === 'RollingBack'
+              ? { ...check, phase: 'RolledBack' as const }
+              : check,
+        notice:
+          check?.phase === 'RollingBack'
+            ? notice(
+                'RolledBack',
+                `the last stable spec runs again (Flink job ${context.jobId ?? ''}); the FlinkJob's spec is not retried until it changes`,
+                context.now,
+              )
+            : context.notice,
+      };
+    }),
+    passUpgrade: assign(({ context }) => ({
+      upgrade: context.upgrade === null ? null : { ...context.upgrade, phase: 'Healthy' as const },
+      stableSpec:
+        context.specDigest === null
+          ? context.stableSpec
+          : { specDigest: context.specDigest, parallelism: context.parallelism },
+      notice: notice(
+        'UpgradeHealthy',
+        `the upgraded job ran ${context.policy.healthCheckWindowSeconds ?? 0}s (healthCheckWindow) with ${context.upgrade?.restarts ?? 0} restart(s): its spec is now the stable one`,
+        context.now,
+      ),
+    })),
+    failUpgrade: assign(({ context }) => {
+      const why = upgradeFailure(context);
+      return {
+        upgrade:
+          context.upgrade === null ? null : { ...context.upgrade, phase: 'Failed' as const, reason: why },
+        // Stopped by the failure: no restart by policy with the spec that failed.
+        stopReason: context.stopReason === null ? null : ('UpgradeFailed' as const),
+        notice: notice(
+          'UpgradeFailed',
+          `${why}; rollback is off${context.policy.rollback === true ? ' (no stable spec is known)' : ''}: the job is left as it is and the spec is not retried until it changes`,
+          context.now,
+        ),
+      };
+    }),
+    beginRollback: assign(({ context }) => {
+      const why = upgradeFailure(context);
+      const snapshot = context.upgrade?.snapshot ?? null;
+      return {
+        upgrade:
+          context.upgrade === null
+            ? null
+            : { ...context.upgrade, phase: 'RollingBack' as const, reason: why },
+        // Only a running job needs stopping first (from Stopped the rule goes to Starting at once).
+        stop: context.jobId === null ? context.stop : stopIntent('RollingBack', true, true),
+        notice: notice(
+          'RollingBack',
+          `${why}: rolling back to the last stable spec, restoring ${snapshot ? restoreSaid(snapshot) : 'the snapshot taken before the upgrade'}`,
+          context.now,
+        ),
+      };
+    }),
+    verifyReplacedSpec: assign(({ context }) => ({
+      upgrade: verificationOf(context),
     })),
     scheduleSavepoint: assign(({ context }) => {
       const interval = context.policy.savepointIntervalSeconds;
@@ -878,6 +1096,11 @@ export const jobMachine = setup({
       ),
     })),
     finishStop: assign(({ context }) => ({
+      // An upgrade that restarts the job is gated when the job has a health check window.
+      upgrade:
+        isUpgrade(context.stop) && context.stop.restart && healthCheckWindowMs(context.policy) > 0
+          ? verificationOf(context)
+          : context.upgrade,
       stopReason: context.stop?.reason ?? context.stopReason,
       jobId: null,
       savepointPath: context.stop?.clearSavepointPath === true ? null : context.savepointPath,
@@ -1200,6 +1423,7 @@ export const jobMachine = setup({
                   parallelism: context.parallelism,
                   savepointPath: (context.restoredFrom ?? nextRestore(context)).path,
                   clusterEpoch: context.clusterEpoch ?? 0,
+                  specDigest: context.specDigest,
                 }),
                 target: 'Submitted',
                 errorTarget: 'Idle',
@@ -1310,8 +1534,27 @@ export const jobMachine = setup({
               'J.Started.11 (§5.7) the savepoint status could not be read: poll it again, until its deadline',
           },
           {
+            guard: and(['upgradeUnhealthy', 'rollbackWanted']),
+            target: 'Stopping',
+            actions: ['recordObservation', 'beginRollback'],
+            description:
+              'J.Started.12 the upgraded job restarted more than healthCheckMaxRestarts within healthCheckWindow, rollback on: stop it (no savepoint) and resubmit the last stable spec from the snapshot taken before the upgrade',
+          },
+          {
+            guard: 'upgradeUnhealthy',
+            actions: ['recordObservation', 'failUpgrade'],
+            description:
+              'J.Started.13 the same without rollback: say so (UpgradeHealthy=False) and leave the job as it is',
+          },
+          {
+            guard: 'upgradeHealthy',
+            actions: ['recordObservation', 'passUpgrade'],
+            description:
+              'J.Started.14 the upgraded job ran healthCheckWindow, RUNNING, within healthCheckMaxRestarts: its spec becomes the stable one',
+          },
+          {
             actions: ['recordObservation', 'followClusterEpoch'],
-            description: 'J.Started.12 otherwise: keep running (an adopted cluster may bring a new epoch)',
+            description: 'J.Started.15 otherwise: keep running (an adopted cluster may bring a new epoch)',
           },
         ],
       },
@@ -1879,40 +2122,61 @@ export const jobMachine = setup({
             description: 'J.Stopped.4 wait until the bootstrap Job is gone',
           },
           {
+            guard: and(['upgradeEndedUnhealthy', 'rollbackWanted']),
+            target: 'Starting',
+            actions: ['recordObservation', 'beginRollback'],
+            description:
+              'J.Stopped.5 the upgraded job failed, was lost, or did not start within healthCheckWindow, rollback on: resubmit the last stable spec from the snapshot taken before the upgrade',
+          },
+          {
+            guard: 'upgradeEndedUnhealthy',
+            target: '.Idle',
+            actions: ['recordObservation', 'failUpgrade'],
+            description:
+              'J.Stopped.6 the same without rollback: say so and stay stopped; no restart by policy with the spec that failed',
+          },
+          {
+            guard: 'failedUpgradeReplaced',
+            target: 'Starting',
+            actions: ['recordObservation', 'verifyReplacedSpec'],
+            description:
+              'J.Stopped.7 stopped by a failed upgrade, and the spec changed again: start the new spec (gated)',
+          },
+          {
             guard: 'resumeAfterCluster',
             target: 'Starting',
             actions: ['recordObservation', 'clearSavepointIfClusterStartedWithout'],
             description:
-              'J.Stopped.5 (§5.4 Stopped 4, §14.6) stopped by its cluster, which is back: resume, any policy',
+              'J.Stopped.8 (§5.4 Stopped 4, §14.6) stopped by its cluster, which is back: resume, any policy',
           },
           {
             guard: 'resumeAfterSuspension',
             target: 'Starting',
             actions: 'recordObservation',
-            description: 'J.Stopped.6 suspended by parallelism 0, now > 0: start',
+            description: 'J.Stopped.9 suspended by parallelism 0, now > 0: start',
           },
           {
             guard: 'restartDue',
             target: 'Starting',
             actions: ['recordObservation', 'noteRestartByPolicy'],
             description:
-              'J.Stopped.7 (§5.4 Stopped 13, §5.5) restartDelay elapsed and the policy allows it: restart',
+              'J.Stopped.10 (§5.4 Stopped 13, §5.5) restartDelay elapsed and the policy allows it: restart',
           },
           {
             guard: and([not('inRestartPending'), 'restartAllowedNow']),
             target: '.RestartPending',
             actions: 'recordObservation',
             description:
-              'J.Stopped.8 (§5.5) the policy allows a restart: await restartDelay (from entering Stopped)',
+              'J.Stopped.11 (§5.5) the policy allows a restart: await restartDelay (from entering Stopped)',
           },
           {
             guard: and(['inRestartPending', not('restartAllowedNow')]),
             target: '.Idle',
             actions: 'recordObservation',
             description:
-              'J.Stopped.9 (§5.4 Stopped 5, 6, 11) policy changed or cluster unhealthy: no restart for now',
+              'J.Stopped.12 (§5.4 Stopped 5, 6, 11) policy changed or cluster unhealthy: no restart for now',
           },
-          { actions: 'recordObservation', description: 'J.Stopped.10 otherwise: stay stopped' },
+          { actions: 'recordObservation', description: 'J.Stopped.13 otherwise: stay stopped' },
         ],
       },
       states: {

@@ -60,6 +60,10 @@ const actionOutcome = requestedAction.extend({
 const notice = z.object({ reason: z.string(), message: z.string(), at: epochMs });
 const count = z.number().int().min(0);
 const completedSnapshot = z.object({ path: z.string(), completedAt: epochMs });
+const restoreSchema = z.object({
+  path: z.string().nullable(),
+  kind: z.enum(['savepoint', 'checkpoint', 'none']),
+});
 
 const jobContextSchema = z.object({
   uid: z.string().min(1),
@@ -107,10 +111,21 @@ const jobContextSchema = z.object({
   // Added with upgrade modes (absent in older snapshots: none known).
   lastCheckpoint: completedSnapshot.nullable().default(null),
   checkpointRestore: completedSnapshot.nullable().default(null),
-  restoredFrom: z
-    .object({ path: z.string().nullable(), kind: z.enum(['savepoint', 'checkpoint', 'none']) })
+  restoredFrom: restoreSchema.nullable().default(null),
+  // Added with the upgrade health gate (absent in older snapshots: no gate, no stable spec known).
+  upgrade: z
+    .object({
+      phase: z.enum(['Verifying', 'Healthy', 'Failed', 'RollingBack', 'RolledBack']),
+      specDigest: z.string().nullable(),
+      parallelism: count,
+      snapshot: restoreSchema.nullable(),
+      until: nullableMs,
+      restarts: count,
+      reason: z.string().nullable(),
+    })
     .nullable()
     .default(null),
+  stableSpec: z.object({ specDigest: z.string(), parallelism: count }).nullable().default(null),
   pendingAction: requestedAction.nullable(),
   lastAction: actionOutcome.nullable(),
   notice: notice.nullable(),

@@ -56,6 +56,15 @@ export const JobPolicySchema = z.object({
   drainOnStop: z.boolean().optional(),
   /** Oldest completed checkpoint an upgrade may restore. Absent: DEFAULT_MAX_CHECKPOINT_AGE_SECONDS. */
   maxCheckpointAgeSeconds: durationSeconds.optional(),
+  /**
+   * Health gate of an upgrade (docs/upgrades.md): after a spec change or rescale is deployed, the
+   * job must run this long without more than healthCheckMaxRestarts restarts. 0 or absent: no gate.
+   */
+  healthCheckWindowSeconds: durationSeconds.optional(),
+  /** Flink restarts (RESTARTING episodes) tolerated within the window. Absent: 0. */
+  healthCheckMaxRestarts: count.optional(),
+  /** An upgrade that fails its health gate redeploys the last stable spec. Absent: false. */
+  rollback: z.boolean().optional(),
 });
 
 /** What a FlinkCluster's spec says about TaskManagers, rescaling and timeouts. */
@@ -120,6 +129,9 @@ export const DEFAULT_JOB_POLICY: JobPolicy = {
   upgradeMode: 'savepoint',
   drainOnStop: false,
   maxCheckpointAgeSeconds: 600,
+  healthCheckWindowSeconds: 0,
+  healthCheckMaxRestarts: 0,
+  rollback: false,
 };
 
 /** The checkpoint age bound when a policy has none (the CRD's default of maxCheckpointAge). */
@@ -127,6 +139,11 @@ export const DEFAULT_MAX_CHECKPOINT_AGE_SECONDS = 600;
 
 export function upgradeModeOf(policy: Pick<JobPolicy, 'upgradeMode'>): UpgradeMode {
   return policy.upgradeMode ?? 'savepoint';
+}
+
+/** The health gate's window in ms; 0 when the job has no gate. */
+export function healthCheckWindowMs(policy: Pick<JobPolicy, 'healthCheckWindowSeconds'>): number {
+  return seconds(policy.healthCheckWindowSeconds ?? 0);
 }
 
 export function maxCheckpointAgeMs(policy: Pick<JobPolicy, 'maxCheckpointAgeSeconds'>): number {
@@ -229,6 +246,10 @@ export const JobStopReasonSchema = z.enum([
   'SnapshotUnavailable',
   /** The snapshot to restore has no `_metadata` (the bootstrap checked): stopped, not started empty. */
   'SnapshotMissing',
+  /** An upgrade failed its health gate: stopped to redeploy the last stable spec (rollback). */
+  'RollingBack',
+  /** An upgrade failed its health gate without rollback: left stopped, not retried until the spec changes. */
+  'UpgradeFailed',
 ]);
 export type JobStopReason = z.infer<typeof JobStopReasonSchema>;
 

@@ -100,6 +100,11 @@ export interface CreateBootstrapInput {
   /** Restore from this savepoint, or start without state when null. */
   readonly savepointPath: string | null;
   readonly clusterEpoch: number;
+  /**
+   * specDigest of the bootstrap settings to submit: the FlinkJob's spec, or for a rollback the last
+   * stable spec (kept in status.lastStableSpec). Absent: the FlinkJob's spec.
+   */
+  readonly specDigest?: string | null;
 }
 
 export interface DeleteBootstrapInput {

@@ -38,6 +38,7 @@ import type {
 } from '../machines/ports.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
 import { readSnapshots, taskManagerHost } from './flink-gateway.ts';
+import { submittedSpec } from './spec-policies.ts';
 import type { OwnedObjectWriter } from './owned-objects.ts';
 import {
   autoCleanDirectories,
@@ -300,7 +301,7 @@ export function jobEffects(deps: JobEffectDeps) {
       return { at: deps.clock.now() };
     }),
     createBootstrap: fromPromise<EffectOutput, CreateBootstrapInput>(async ({ input }) => {
-      const job = requireJob();
+      const job = submittedSpec(requireJob(), input.specDigest);
       const name = bootstrapJobName(job.metadata.name ?? '');
       const existing = await deps.objects.readJob(name);
       if (existing && existing.metadata?.labels?.[FLINK_JOB_ID_LABEL] !== input.jobId) {

@@ -21,7 +21,7 @@ export function crKindOf(host: AnyHost): CrKind {
 
 /** Notice reasons that are Warnings (the rest are Normal Events). */
 const WARNING_REASON =
-  /Fail|Timeout|TimedOut|Lost|Unhealthy|Abandon|Fallback|Reject|Invalid|Unknown|Unavailable|Missing|Gave|Error/;
+  /Fail|Timeout|TimedOut|Lost|Unhealthy|Abandon|Fallback|Reject|Invalid|Unknown|Unavailable|Missing|Gave|Error|RollingBack/;
 
 function subjectOf(kind: CrKind, obj: CustomObject): EventSubject {
   return {

@@ -49,6 +49,9 @@ export function jobPolicy(job: FlinkJob, cluster: FlinkCluster | undefined): Job
     upgradeMode: s.upgradeMode,
     drainOnStop: s.drainOnStop,
     maxCheckpointAgeSeconds: s.maxCheckpointAge,
+    healthCheckWindowSeconds: s.upgrade.healthCheckWindow,
+    healthCheckMaxRestarts: s.upgrade.maxRestarts,
+    rollback: s.upgrade.rollback,
   };
 }
 
@@ -77,4 +80,24 @@ export function jobSpecDigest(job: FlinkJob): string {
 
 export function digestOf(value: unknown): string {
   return specDigest(value);
+}
+
+/**
+ * The FlinkJob as a submission sees it: its own spec, or, when the machine submits the last stable
+ * spec (a rollback), that spec's settings kept in status.lastStableSpec. A digest that is neither
+ * (the spec moved on after the submission was recorded) submits the FlinkJob's spec: the machine
+ * sees the change on its next observation and upgrades again.
+ */
+export function submittedSpec(job: FlinkJob, digest: string | null | undefined): FlinkJob {
+  if (!digest || jobSpecDigest(job) === digest) return job;
+  const stable = job.status?.lastStableSpec;
+  if (stable?.specDigest !== digest) return job;
+  return {
+    ...job,
+    spec: {
+      ...job.spec,
+      bootstrap: stable.bootstrap,
+      savepoint: { ...job.spec.savepoint, allowNonRestoredState: stable.allowNonRestoredState },
+    },
+  };
 }

@@ -21,6 +21,7 @@ import {
 } from '../machines/views.ts';
 import type { CheckpointVerdict } from './checkpoint-progress.ts';
 import type { InvalidAction, LastFlinkJob, ReportedContext } from './resource-host.ts';
+import { jobSpecDigest } from './spec-policies.ts';
 import { storageAccessVerdict } from './storage-access.ts';
 
 /** What the supervisor knows of one resource besides its machine. */
@@ -158,6 +159,9 @@ export function reportConditions(report: ClusterReport | JobReport, resourceStat
         restorable.reason,
         restorable.message,
       );
+    const upgrade = upgradeHealth(context as JobContext);
+    if (upgrade)
+      conditions.set(CONDITION_TYPES.upgradeHealthy, upgrade.status, upgrade.reason, upgrade.message);
     const checkpoints = report.checkpoints;
     if (checkpoints)
       conditions.set(
@@ -247,7 +251,84 @@ export function statusFromSnapshot(report: ClusterReport | JobReport): Record<st
     ...(j.lastCheckpoint
       ? { lastCheckpoint: { path: j.lastCheckpoint.path, completedAt: iso(j.lastCheckpoint.completedAt) } }
       : {}),
+    ...(j.upgrade
+      ? {
+          upgrade: {
+            phase: j.upgrade.phase,
+            restarts: j.upgrade.restarts,
+            ...(j.upgrade.until !== null ? { windowEnd: iso(j.upgrade.until) } : {}),
+            ...(j.upgrade.snapshot
+              ? { snapshot: { path: j.upgrade.snapshot.path ?? '', kind: j.upgrade.snapshot.kind } }
+              : {}),
+            ...(j.upgrade.reason ? { reason: j.upgrade.reason } : {}),
+          },
+        }
+      : {}),
+    ...lastStableSpec(j, job, report.stored),
   };
+}
+
+/**
+ * status.lastStableSpec: the settings of the spec the machine holds stable, which a rollback
+ * resubmits. Copied from the FlinkJob while its spec is that one; kept from the stored status once
+ * the spec moved on (the machine knows only its digest).
+ */
+function lastStableSpec(
+  context: JobContext,
+  job: FlinkJob | undefined,
+  stored: Record<string, unknown> | undefined,
+): { lastStableSpec?: unknown } {
+  const stable = context.stableSpec;
+  if (stable === null) return {};
+  if (job && jobSpecDigest(job) === stable.specDigest)
+    return {
+      lastStableSpec: {
+        specDigest: stable.specDigest,
+        parallelism: stable.parallelism,
+        bootstrap: job.spec.bootstrap,
+        allowNonRestoredState: job.spec.savepoint.allowNonRestoredState,
+      },
+    };
+  const kept = stored?.['lastStableSpec'] as { specDigest?: unknown } | undefined;
+  return kept?.specDigest === stable.specDigest ? { lastStableSpec: kept } : {};
+}
+
+/** UpgradeHealthy: where the health gate of the latest upgrade is; null without a gated upgrade. */
+export function upgradeHealth(
+  context: Pick<JobContext, 'upgrade' | 'policy'>,
+): { status: 'True' | 'False' | 'Unknown'; reason: string; message: string } | null {
+  const check = context.upgrade;
+  if (check === null) return null;
+  const window = `healthCheckWindow ${context.policy.healthCheckWindowSeconds ?? 0}s`;
+  switch (check.phase) {
+    case 'Verifying':
+      return {
+        status: 'Unknown',
+        reason: check.phase,
+        message:
+          check.until === null
+            ? `the upgraded job is being submitted; ${window} starts when it runs`
+            : `the upgraded job must run until ${iso(check.until) ?? ''} (${window}); ${check.restarts} restart(s) so far`,
+      };
+    case 'Healthy':
+      return {
+        status: 'True',
+        reason: check.phase,
+        message: `the upgraded job ran ${window}: its spec is the stable one`,
+      };
+    case 'Failed':
+      return {
+        status: 'False',
+        reason: check.phase,
+        message: `${check.reason ?? 'the upgrade failed its health gate'}; rollback is off: the spec is not retried until it changes`,
+      };
+    default:
+      return {
+        status: 'False',
+        reason: check.phase,
+        message: `${check.reason ?? 'the upgrade failed its health gate'}; ${check.phase === 'RolledBack' ? 'the last stable spec runs again' : 'rolling back to the last stable spec'}; the failed spec is not retried until it changes`,
+      };
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 // A supervisor on in-memory ports, for unit tests of whole passes: the custom resources in memory,
 // watch caches the test fills, a recorder for the owned objects, a Flink that answers from a table,
 // and a clock moved by hand. Nothing is spawned and nothing listens.
-import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import pino from 'pino';
 import { FLINK_CLUSTER, FLINK_JOB } from '../../src/api/names.ts';
 import { parseFlinkCluster } from '../../src/api/parse.ts';
@@ -54,10 +54,12 @@ export function fakeFlink() {
 }
 
 /** Records what the machines' effects create and delete; a created pod is at once Ready in the cache. */
-function recordingObjects(pods: MapCache<V1Pod>): OwnedObjectWriter & { calls: string[] } {
+function recordingObjects(pods: MapCache<V1Pod>): OwnedObjectWriter & { calls: string[]; jobs: V1Job[] } {
   const calls: string[] = [];
+  const jobs: V1Job[] = [];
   return {
     calls,
+    jobs,
     createPod: async (pod) => {
       calls.push(`create pod ${pod.metadata?.name}`);
       pods.put(ready(pod));
@@ -70,7 +72,11 @@ function recordingObjects(pods: MapCache<V1Pod>): OwnedObjectWriter & { calls: s
     createService: async (s) => (calls.push(`create service ${s.metadata?.name}`), 'created'),
     deleteService: async (name) => void calls.push(`delete service ${name}`),
     readJob: async () => undefined,
-    createJob: async (job) => (calls.push(`create job ${job.metadata?.name}`), 'created'),
+    createJob: async (job) => {
+      calls.push(`create job ${job.metadata?.name}`);
+      jobs.push(job);
+      return 'created';
+    },
     deleteJob: async (name) => void calls.push(`delete job ${name}`),
   };
 }

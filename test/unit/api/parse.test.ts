@@ -26,6 +26,7 @@ describe('parse: every default in place', () => {
       upgradeMode: 'savepoint',
       drainOnStop: false,
       maxCheckpointAge: 600,
+      upgrade: { healthCheckWindow: 0, maxRestarts: 0, rollback: false },
       bootstrap: {
         image: 'flinkvisor:latest',
         jarURI: 'file:///opt/flink/examples/streaming/WordCount.jar',

@@ -152,14 +152,21 @@ describe('jobs in values', () => {
   );
 
   it(
-    'jobs[].upgrade sets upgradeMode, drainOnStop and maxCheckpointAge; left out, the CRD defaults apply',
+    'jobs[].upgrade sets upgradeMode, drainOnStop, maxCheckpointAge and the health gate; left out, the CRD defaults apply',
     async () => {
       const objects = await render(fileStorage, {
         jobs: [
           {
             name: 'kept',
             jarPath: jar,
-            upgrade: { mode: 'last-state', drainOnStop: true, maxCheckpointAge: 120 },
+            upgrade: {
+              mode: 'last-state',
+              drainOnStop: true,
+              maxCheckpointAge: 120,
+              healthCheckWindow: 90,
+              maxRestarts: 2,
+              rollback: true,
+            },
           },
           { name: 'plain', jarPath: jar },
         ],
@@ -169,11 +176,13 @@ describe('jobs in values', () => {
         upgradeMode: 'last-state',
         drainOnStop: true,
         maxCheckpointAge: 120,
+        upgrade: { healthCheckWindow: 90, maxRestarts: 2, rollback: true },
       });
       expect(jobs.find((j) => j.name === 'plain')?.spec).toMatchObject({
         upgradeMode: 'savepoint',
         drainOnStop: false,
         maxCheckpointAge: 600,
+        upgrade: { healthCheckWindow: 0, maxRestarts: 0, rollback: false },
       });
     },
     HELM_TEST_TIMEOUT_MS,

@@ -75,6 +75,21 @@ const stopped = (context: Partial<JobContext> = {}) =>
     ...context,
   });
 
+/** A health gate of 60 s on the job's policy (docs/upgrades.md). */
+const gate = (policy: Partial<JobContext['policy']> = {}) => ({ healthCheckWindowSeconds: 60, ...policy });
+const verifying = (
+  check: Partial<NonNullable<JobContext['upgrade']>> = {},
+): NonNullable<JobContext['upgrade']> => ({
+  phase: 'Verifying',
+  specDigest: 'bootstrap-2',
+  parallelism: 1,
+  snapshot: { path: 's3://savepoints/sp-0', kind: 'savepoint' },
+  until: AT + 60 * SECOND,
+  restarts: 0,
+  reason: null,
+  ...check,
+});
+
 const rows: Row[] = [
   // Requests, any state.
   {
@@ -577,6 +592,96 @@ const rows: Row[] = [
   },
   {
     rule: 'J.Started.12',
+    name: 'gated upgrade restarts beyond the limit, rollback on: stop it without savepoint',
+    from: { Started: 'Running' },
+    context: runningJobContext({
+      specDigest: 'bootstrap-2',
+      lastFlinkState: 'RUNNING',
+      stableSpec: { specDigest: 'bootstrap-1', parallelism: 1 },
+      upgrade: verifying({ specDigest: 'bootstrap-2' }),
+    }),
+    event: jobObserved(AT, { flinkJob: 'RESTARTING', specDigest: 'bootstrap-2' }, gate({ rollback: true })),
+    to: { Stopping: 'Idle' },
+    check: (c) => {
+      expect(c.upgrade?.phase).toBe('RollingBack');
+      expect(c.upgrade?.restarts).toBe(1);
+      expect(c.stop).toMatchObject({ reason: 'RollingBack', restart: true, withoutSavepoint: true });
+      expect(c.notice?.reason).toBe('RollingBack');
+    },
+  },
+  {
+    rule: 'J.Started.13',
+    name: 'gated upgrade restarts beyond the limit, rollback off: say so, leave the job',
+    from: { Started: 'Running' },
+    context: runningJobContext({
+      specDigest: 'bootstrap-2',
+      lastFlinkState: 'RUNNING',
+      upgrade: verifying({ specDigest: 'bootstrap-2', restarts: 1 }),
+    }),
+    event: jobObserved(
+      AT,
+      { flinkJob: 'RESTARTING', specDigest: 'bootstrap-2' },
+      gate({ healthCheckMaxRestarts: 1 }),
+    ),
+    to: { Started: 'Running' },
+    check: (c) => {
+      expect(c.upgrade?.phase).toBe('Failed');
+      expect(c.upgrade?.reason).toContain('restarted 2 time(s)');
+      expect(c.stop).toBeNull();
+      expect(c.notice?.reason).toBe('UpgradeFailed');
+    },
+  },
+  {
+    rule: 'J.Started.14',
+    name: 'gated upgrade ran its window within the limit: its spec becomes the stable one',
+    from: { Started: 'Running' },
+    context: runningJobContext({
+      specDigest: 'bootstrap-2',
+      parallelism: 2,
+      lastFlinkState: 'RUNNING',
+      stableSpec: { specDigest: 'bootstrap-1', parallelism: 1 },
+      upgrade: verifying({ specDigest: 'bootstrap-2', until: AT }),
+    }),
+    event: jobObserved(AT, { flinkJob: 'RUNNING', specDigest: 'bootstrap-2' }, gate({ jobParallelism: 2 })),
+    to: { Started: 'Running' },
+    check: (c) => {
+      expect(c.upgrade?.phase).toBe('Healthy');
+      expect(c.stableSpec).toEqual({ specDigest: 'bootstrap-2', parallelism: 2 });
+      expect(c.notice?.reason).toBe('UpgradeHealthy');
+    },
+  },
+  {
+    rule: 'J.Started.15',
+    name: 'gated upgrade still inside its window: wait',
+    from: { Started: 'Running' },
+    context: runningJobContext({
+      specDigest: 'bootstrap-2',
+      lastFlinkState: 'RUNNING',
+      upgrade: verifying({ specDigest: 'bootstrap-2', until: AT + SECOND }),
+    }),
+    event: jobObserved(AT, { flinkJob: 'RUNNING', specDigest: 'bootstrap-2' }, gate()),
+    to: { Started: 'Running' },
+    check: (c) => expect(c.upgrade?.phase).toBe('Verifying'),
+  },
+  {
+    rule: 'J.Started.15',
+    name: 'rolled back: the FlinkJob still asking for the failed spec is no change',
+    from: { Started: 'Running' },
+    context: runningJobContext({
+      specDigest: 'bootstrap-1',
+      stableSpec: { specDigest: 'bootstrap-1', parallelism: 1 },
+      upgrade: { ...verifying({ specDigest: 'bootstrap-2', parallelism: 3 }), phase: 'RolledBack' },
+    }),
+    event: jobObserved(
+      AT,
+      { flinkJob: 'RUNNING', specDigest: 'bootstrap-2' },
+      gate({ rollback: true, jobParallelism: 3 }),
+    ),
+    to: { Started: 'Running' },
+    check: (c) => expect(c.stop).toBeNull(),
+  },
+  {
+    rule: 'J.Started.15',
     name: 'an adopted cluster brings a new epoch while the job runs: follow it',
     from: { Started: 'Running' },
     context: runningJobContext(),
@@ -585,7 +690,7 @@ const rows: Row[] = [
     check: (c) => expect(c.clusterEpoch).toBe(7),
   },
   {
-    rule: 'J.Started.12',
+    rule: 'J.Started.15',
     name: 'running, nothing due',
     from: { Started: 'Running' },
     context: runningJobContext({ enteredAt: T0 }),
@@ -594,7 +699,7 @@ const rows: Row[] = [
     check: (c) => expect(c.lastFlinkState).toBe('RESTARTING'),
   },
   {
-    rule: 'J.Started.12',
+    rule: 'J.Started.15',
     name: 'HA: the recovered job runs again under its id: the wait is over',
     from: { Started: 'Running' },
     context: runningJobContext({ recoverUntil: AT + 10 * SECOND }),
@@ -1329,6 +1434,50 @@ const rows: Row[] = [
   },
   {
     rule: 'J.Stopped.5',
+    name: 'gated upgrade failed in Flink, rollback on: resubmit the stable spec from the snapshot before it',
+    from: { Stopped: 'Idle' },
+    context: stopped({
+      specDigest: 'bootstrap-2',
+      savepointPath: 's3://savepoints/sp-9',
+      stableSpec: { specDigest: 'bootstrap-1', parallelism: 1 },
+      upgrade: verifying({
+        specDigest: 'bootstrap-2',
+        snapshot: { path: 's3://savepoints/sp-0', kind: 'savepoint' },
+      }),
+    }),
+    event: jobObserved(AT, { specDigest: 'bootstrap-2' }, gate({ rollback: true, restartPolicy: 'Always' })),
+    to: { Starting: 'WaitingForCluster' },
+    check: (c) => {
+      expect(c.upgrade?.phase).toBe('RollingBack');
+      expect(c.upgrade?.reason).toContain('stopped (Failed)');
+    },
+  },
+  {
+    rule: 'J.Stopped.6',
+    name: 'gated upgrade failed to start, rollback off: stays stopped, no restart by policy',
+    from: { Stopped: 'Idle' },
+    context: stopped({ stopReason: 'BootstrapFailed', upgrade: verifying({ specDigest: 'bootstrap-1' }) }),
+    event: jobObserved(AT + 120 * SECOND, {}, gate({ restartPolicy: 'Always' })),
+    to: { Stopped: 'Idle' },
+    check: (c) => {
+      expect(c.upgrade?.phase).toBe('Failed');
+      expect(c.stopReason).toBe('UpgradeFailed');
+    },
+  },
+  {
+    rule: 'J.Stopped.7',
+    name: 'stopped by a failed upgrade, the spec changed again: start the new spec, gated',
+    from: { Stopped: 'Idle' },
+    context: stopped({
+      stopReason: 'UpgradeFailed',
+      upgrade: { ...verifying({ specDigest: 'bootstrap-2' }), phase: 'Failed' },
+    }),
+    event: jobObserved(AT, { specDigest: 'bootstrap-3' }, gate()),
+    to: { Starting: 'WaitingForCluster' },
+    check: (c) => expect(c.upgrade).toMatchObject({ phase: 'Verifying', specDigest: 'bootstrap-3' }),
+  },
+  {
+    rule: 'J.Stopped.8',
     name: 'cluster back: resume whatever the policy',
     from: { Stopped: 'Idle' },
     context: stopped({ stopReason: 'ClusterStopped' }),
@@ -1337,7 +1486,7 @@ const rows: Row[] = [
     check: (c) => expect(c.savepointPath).toBe('s3://savepoints/sp-0'),
   },
   {
-    rule: 'J.Stopped.5',
+    rule: 'J.Stopped.8',
     name: 'cluster started without savepoint: resume stateless',
     from: { Stopped: 'Idle' },
     context: stopped({ stopReason: 'ClusterStopped' }),
@@ -1346,7 +1495,7 @@ const rows: Row[] = [
     check: (c) => expect(c.savepointPath).toBeNull(),
   },
   {
-    rule: 'J.Stopped.6',
+    rule: 'J.Stopped.9',
     name: 'parallelism back above 0',
     from: { Stopped: 'Idle' },
     context: stopped({ stopReason: 'Suspended' }),
@@ -1354,7 +1503,7 @@ const rows: Row[] = [
     to: { Starting: 'WaitingForCluster' },
   },
   {
-    rule: 'J.Stopped.7',
+    rule: 'J.Stopped.10',
     name: 'restartDelay elapsed, OnlyIfFailed and failed',
     from: { Stopped: 'RestartPending' },
     context: stopped({ stopReason: 'Failed' }),
@@ -1363,7 +1512,7 @@ const rows: Row[] = [
     check: (c) => expect(c.notice?.reason).toBe('RestartedByPolicy'),
   },
   {
-    rule: 'J.Stopped.8',
+    rule: 'J.Stopped.11',
     name: 'policy allows a restart: wait restartDelay',
     from: { Stopped: 'Idle' },
     context: stopped({ stopReason: 'Finished' }),
@@ -1372,7 +1521,7 @@ const rows: Row[] = [
     starts: ['restartDelay'],
   },
   {
-    rule: 'J.Stopped.9',
+    rule: 'J.Stopped.12',
     name: 'policy changed to Never while waiting',
     from: { Stopped: 'RestartPending' },
     context: stopped({ stopReason: 'Failed' }),
@@ -1380,7 +1529,7 @@ const rows: Row[] = [
     to: { Stopped: 'Idle' },
   },
   {
-    rule: 'J.Stopped.10',
+    rule: 'J.Stopped.13',
     name: 'manual stop stays stopped with Always',
     from: { Stopped: 'Idle' },
     context: stopped({ stopReason: 'Manual' }),
@@ -1388,7 +1537,7 @@ const rows: Row[] = [
     to: { Stopped: 'Idle' },
   },
   {
-    rule: 'J.Stopped.10',
+    rule: 'J.Stopped.13',
     name: 'finished job with OnlyIfFailed stays stopped',
     from: { Stopped: 'Idle' },
     context: stopped({ stopReason: 'Finished' }),

@@ -51,7 +51,14 @@ const PERSISTED_CLUSTER_POLICY = {
 /** Policy fields added after snapshots were first persisted: an older snapshot lacks them. */
 const ADDED_CLUSTER_POLICY_KEYS: readonly string[] = ['jobManagerReplicas', 'autoClean'];
 /** Job policy fields added after version 1 of the envelope: optional, older snapshots lack them. */
-const ADDED_JOB_POLICY_KEYS: readonly string[] = ['upgradeMode', 'drainOnStop', 'maxCheckpointAgeSeconds'];
+const ADDED_JOB_POLICY_KEYS: readonly string[] = [
+  'upgradeMode',
+  'drainOnStop',
+  'maxCheckpointAgeSeconds',
+  'healthCheckWindowSeconds',
+  'healthCheckMaxRestarts',
+  'rollback',
+];
 
 function persistedJob(policy: unknown): PersistedEnvelope {
   const envelope = encodeJobSnapshot({ value: { Started: 'Running' }, context: runningJobContext() });

@@ -108,7 +108,14 @@ describe('what-if', () => {
   });
 
   // The upgrade settings came later and may be absent (snapshots from before them).
-  const LATER_JOB_KEYS: readonly string[] = ['upgradeMode', 'drainOnStop', 'maxCheckpointAgeSeconds'];
+  const LATER_JOB_KEYS: readonly string[] = [
+    'upgradeMode',
+    'drainOnStop',
+    'maxCheckpointAgeSeconds',
+    'healthCheckWindowSeconds',
+    'healthCheckMaxRestarts',
+    'rollback',
+  ];
   it.each(JOB_KEYS.filter((key) => !LATER_JOB_KEYS.includes(key)))('needs the job policy field %s', (key) => {
     const { [key]: _missing, ...policy } = JOB_POLICY;
     expect(() => completeEvent('job', job(policy), { type: 'OBSERVED' }, T0)).toThrow(

@@ -235,7 +235,11 @@ added, then flinkConfiguration entries the user set win, then `spec` is merged o
 {{- $restart := include "jobs.compact" (dict "restartPolicy" $rs.policy "restartDelay" $rs.delay "restartTimeout" $rs.timeout) | fromJson -}}
 {{- $up := $job.upgrade | default dict -}}
 {{- $upgrade := include "jobs.compact" (dict "upgradeMode" $up.mode "drainOnStop" $up.drainOnStop "maxCheckpointAge" $up.maxCheckpointAge) | fromJson -}}
+{{- $gate := include "jobs.compact" (dict "healthCheckWindow" $up.healthCheckWindow "maxRestarts" $up.maxRestarts "rollback" $up.rollback) | fromJson -}}
 {{- $spec := mergeOverwrite (dict "bootstrap" $bootstrap) $upgrade -}}
+{{- if $gate -}}
+{{- $_ := set $spec "upgrade" $gate -}}
+{{- end -}}
 {{- if hasKey $job "parallelism" -}}
 {{- $_ := set $spec "jobParallelism" (int $job.parallelism) -}}
 {{- end -}}
