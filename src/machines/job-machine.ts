@@ -524,6 +524,7 @@ export const jobMachine = setup({
         c.upgrade?.phase === 'Verifying' &&
         passed(c.upgrade.until, e.at) &&
         e.observation.flinkJob === 'RUNNING' &&
+        e.observation.flinkTasksRunning !== false &&
         !upgradeUnhealthy(e, c),
     ),
     rollbackWanted: onObserved((e, c) => e.policy.rollback === true && c.stableSpec !== null),

@@ -30,6 +30,11 @@ export function isTerminalFlinkState(state: string): boolean {
 export interface FlinkJobListing {
   readonly id: string;
   readonly state: FlinkJobState;
+  /**
+   * Every task of the job is running (or finished), from `GET /jobs/overview`; absent when the
+   * plain job list was read (it has no task counts: only an upgrade's health gate asks for them).
+   */
+  readonly tasksRunning?: boolean;
 }
 
 /** The Flink REST API as seen by the supervisor: `GET /overview` + `GET /jobs`, or no answer. */
@@ -139,6 +144,11 @@ export interface JobObservation {
   readonly specDigest: string;
   readonly cluster: ClusterView;
   readonly flinkJob: FlinkJobObservation;
+  /**
+   * Every task of the owned job runs, when Flink's task counts were read (during an upgrade's
+   * health gate); absent or null: not known.
+   */
+  readonly flinkTasksRunning?: boolean | null;
   /** The bootstrap batch Job of this FlinkJob (at most one; its name is deterministic). */
   readonly bootstrap: BootstrapObservation;
   /** The Flink job id that bootstrap Job submits (from its label/argument), null when absent. */

@@ -25,6 +25,8 @@ export interface SlotsExpectation {
   /** The slots the Ready TaskManagers offer once registered: below it, the count is read every poll. */
   readonly slots: number;
   readonly now: number;
+  /** Read the jobs' task counts too (`/jobs/overview` instead of `/jobs`): an upgrade is being verified. */
+  readonly taskCounts?: boolean;
 }
 
 /** How long a slot count read from Flink is trusted while nothing about the pods changes. */
@@ -60,7 +62,7 @@ export class FlinkClusterReader {
       const signal = AbortSignal.timeout(this.#timeoutMs());
       const [overview, jobs] = await Promise.all([
         fresh ? undefined : client.getOverview({ signal }),
-        client.listJobs({ signal }),
+        expected.taskCounts ? jobOverviews(client, signal) : listed(client, signal),
       ]);
       const total = overview ? overview['slots-total'] : (cached?.total ?? 0);
       const readAt = overview ? expected.now : (cached?.readAt ?? expected.now);
@@ -68,13 +70,41 @@ export class FlinkClusterReader {
       return {
         reachable: true,
         slotsTotal: total,
-        jobs: jobs.map((j) => ({ id: j.id, state: j.status as FlinkJobState }) satisfies FlinkJobListing),
+        jobs: jobs.map(
+          (j) =>
+            ({
+              id: j.id,
+              state: j.status as FlinkJobState,
+              ...(j.tasksRunning === undefined ? {} : { tasksRunning: j.tasksRunning }),
+            }) satisfies FlinkJobListing,
+        ),
       };
     } catch {
       this.#slots = null;
       return { reachable: false };
     }
   }
+}
+
+/** `/jobs`: ids and states only. */
+async function listed(
+  client: FlinkRestClient,
+  signal: AbortSignal,
+): Promise<{ id: string; status: string; tasksRunning?: boolean }[]> {
+  return client.listJobs({ signal });
+}
+
+/** `/jobs/overview` as the job list, with whether all tasks of each job run (or finished). */
+async function jobOverviews(
+  client: FlinkRestClient,
+  signal: AbortSignal,
+): Promise<{ id: string; status: string; tasksRunning: boolean }[]> {
+  return (await client.listJobOverviews({ signal })).map((j) => {
+    const running = j.tasks?.['running'] ?? 0;
+    const finished = j.tasks?.['finished'] ?? 0;
+    const total = j.tasks?.['total'] ?? 0;
+    return { id: j.jid, status: j.state, tasksRunning: running > 0 && running + finished >= total };
+  });
 }
 
 export async function observeFlinkJob(

@@ -169,6 +169,12 @@ export function flinkJobOf(jobId: string | null, flink: FlinkRestObservation): F
   return flink.jobs.find((j) => j.id === jobId)?.state ?? 'NOT_FOUND';
 }
 
+/** Whether every task of the owned job runs, when the job list carried task counts; else null. */
+export function flinkTasksRunningOf(jobId: string | null, flink: FlinkRestObservation): boolean | null {
+  if (!jobId || !flink.reachable) return null;
+  return flink.jobs.find((j) => j.id === jobId)?.tasksRunning ?? null;
+}
+
 export interface JobReading {
   readonly observation: JobObservation;
   /** The bootstrap Job has been deleting for longer than taskTimeout and is no longer waited for. */
@@ -191,6 +197,7 @@ export function observeJob(input: {
       specDigest: jobSpecDigest(input.job),
       cluster: input.cluster,
       flinkJob: flinkJobOf(input.ownedJobId, input.flink),
+      flinkTasksRunning: flinkTasksRunningOf(input.ownedJobId, input.flink),
       ...bootstrap,
     },
     bootstrapGaveUp: gaveUp,

@@ -225,7 +225,12 @@ export class Supervisor {
     const clusterHost = this.#hosts.ensureCluster(cluster, raw, () => this.#clusterEffects());
     clusterHost.invalidSpec = null;
     const pods = clusterPods(this.#caches.pods.list());
-    const flink = await this.#flinkReads.observe(this.#flinkClient(), slotsExpectation(pods, cluster, now));
+    const flink = await this.#flinkReads.observe(this.#flinkClient(), {
+      ...slotsExpectation(pods, cluster, now),
+      taskCounts: this.#hosts
+        .jobs()
+        .some((h) => h.actor.getSnapshot().context.upgrade?.phase === 'Verifying'),
+    });
     // Every supervised job's machine exists before the cluster machine judges which Flink jobs are
     // managed: a new leader's first pass must not take a job it is stopping for an unmanaged one.
     // Jobs without a machine, whose Flink jobs stay managed: specs that no longer parse, and

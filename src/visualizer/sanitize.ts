@@ -150,6 +150,7 @@ const JOB_OBSERVATION = {
   specDigest: true,
   cluster: CLUSTER_VIEW,
   flinkJob: true,
+  flinkTasksRunning: true,
   bootstrap: true,
   bootstrapJobId: true,
   bootstrapFailure: true,

@@ -33,10 +33,18 @@ export function fixture(file: string): CustomObject {
 /** Flink as the supervisor reads it: an overview, the job list, and a cancel that ends a job. */
 export function fakeFlink() {
   const jobs = new Map<string, string>();
+  /** Tasks of a job that are not running (`/jobs/overview`); absent: all of its 2 tasks run. */
+  const idleTasks = new Map<string, number>();
   const calls: string[] = [];
   const client = {
     getOverview: async () => ({ 'slots-total': 4, 'slots-available': 3, taskmanagers: 2 }),
     listJobs: async () => [...jobs].map(([id, status]) => ({ id, status })),
+    listJobOverviews: async () =>
+      [...jobs].map(([jid, state]) => ({
+        jid,
+        state,
+        tasks: { total: 2, running: 2 - (idleTasks.get(jid) ?? 0), finished: 0 },
+      })),
     cancelJob: async (jobId: string) => {
       calls.push(`cancel ${jobId}`);
       jobs.set(jobId, 'CANCELED');
@@ -50,7 +58,7 @@ export function fakeFlink() {
     getSavepointStatus: async () => ({ state: 'COMPLETED', location: 'file:///savepoints/sp-1' }),
     getJobExceptions: async () => ({ entries: [] }),
   };
-  return { jobs, calls, client: client as unknown as FlinkRestClient };
+  return { jobs, idleTasks, calls, client: client as unknown as FlinkRestClient };
 }
 
 /** Records what the machines' effects create and delete; a created pod is at once Ready in the cache. */

@@ -43,6 +43,10 @@ afterEach(async () => {
   flink = undefined;
 });
 
+function overviewOf(jid: string | undefined) {
+  return { jid, name: 'job', state: 'RUNNING', 'start-time': 1, 'end-time': -1, duration: 5 };
+}
+
 /** A Flink whose overview says `slots()` slots, and whose job list is JOBS. */
 function answering(slots: () => number): MockFlink {
   const f = mockFlink();
@@ -74,6 +78,37 @@ describe('the Flink reads of a supervisor poll', () => {
     const steady = perPoll.slice(1);
     expect(Math.max(...steady) / JOBS.length).toBeLessThanOrEqual(1);
     expect(flink.events.slice(2).every((e) => e.route === '/jobs')).toBe(true);
+  });
+
+  it('while an upgrade is verified: the job overview instead of the list, still one call, with task counts', async () => {
+    flink = answering(() => 2);
+    const [first, second] = JOBS;
+    flink.pool
+      .intercept({ path: '/jobs/overview', method: 'GET' })
+      .reply(200, {
+        jobs: [
+          { ...overviewOf(first?.id), tasks: { total: 3, running: 3, finished: 0 } },
+          { ...overviewOf(second?.id), tasks: { total: 3, running: 2, finished: 0, deploying: 1 } },
+        ],
+      })
+      .persist();
+    const reader = new FlinkClusterReader(() => 3000);
+    const pods = clusterPods([pod('jm', 'jobmanager'), pod('tm-1', 'taskmanager')]);
+    await reader.observe(flink.client, slotsExpectation(pods, cluster, 0));
+    const before = flink.events.length;
+    const seen = await reader.observe(flink.client, {
+      ...slotsExpectation(pods, cluster, POLL_MS),
+      taskCounts: true,
+    });
+    expect(flink.events.slice(before).map((e) => e.route)).toEqual(['/jobs/overview']);
+    expect(seen).toEqual({
+      reachable: true,
+      slotsTotal: 2,
+      jobs: [
+        { id: first?.id, state: 'RUNNING', tasksRunning: true },
+        { id: second?.id, state: 'RUNNING', tasksRunning: false },
+      ],
+    });
   });
 
   it('reads the slots again when the pods change, until the Ready TaskManagers are all registered', async () => {

@@ -122,13 +122,18 @@ describe('an upgrade that fails its health gate', () => {
     expect(t.flink.calls).not.toContain(`cancel ${upgraded}`);
   }, 30_000);
 
-  it('a healthy upgrade: after healthCheckWindow its spec becomes the stable one', async () => {
+  it('a healthy upgrade: once healthCheckWindow passed and all its tasks run, its spec becomes the stable one', async () => {
     const t = await running(true);
     await t.resources.patch(FLINK_JOB, NS, NAME, { spec: { bootstrap: { arguments: ['--label', 'v2'] } } });
     await t.pollUntil(() => t.objects.jobs.length === 1);
     const upgraded = String(t.jobStatus()['jobId']);
     t.flink.jobs.set(upgraded, 'RUNNING');
+    // One of its tasks is not running yet when the window ends: not healthy yet.
+    t.flink.idleTasks.set(upgraded, 1);
     await t.polls(Math.ceil(60_000 / POLL_MS) + 2);
+    expect(t.jobStatus()['upgrade']).toMatchObject({ phase: 'Verifying', restarts: 0 });
+    t.flink.idleTasks.delete(upgraded);
+    await t.polls(1);
     expect(t.jobStatus()['upgrade']).toMatchObject({ phase: 'Healthy', restarts: 0 });
     expect(t.condition('UpgradeHealthy')).toMatchObject({ status: 'True', reason: 'Healthy' });
     expect(t.jobStatus()['lastStableSpec']).toMatchObject({ bootstrap: { arguments: ['--label', 'v2'] } });
