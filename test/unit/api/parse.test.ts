@@ -62,7 +62,7 @@ describe('parse: every default in place', () => {
         rescaleDelay: 60,
         rescalePolicy: 'JobParallelism',
         replicas: 1,
-        resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+        resources: { requests: { cpu: '100m', memory: '160Mi' }, limits: { cpu: '1', memory: '160Mi' } },
       },
     });
     expect(cluster.spec.storage).toBeUndefined();
