@@ -184,7 +184,8 @@ export const upgradeSpec = withRules(
     .describe('Health gate and rollback of upgrades (docs/upgrades.md).'),
   [
     {
-      rule: '!self.rollback || self.healthCheckWindow > 0',
+      // has(): the CRD's default of `upgrade` is {} and is validated as it is, before its fields' defaults.
+      rule: '!has(self.rollback) || !self.rollback || (has(self.healthCheckWindow) && self.healthCheckWindow > 0)',
       message:
         'upgrade.rollback needs upgrade.healthCheckWindow greater than 0: the window decides whether an upgrade failed',
       fieldPath: '.rollback',

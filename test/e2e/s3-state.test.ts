@@ -463,6 +463,78 @@ describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
     // The pods do get it, by reference to the Secret only.
     expect(surfaces['describe']).toContain("<set to the key 's3.secret-key' in secret 'state-credentials'>");
   });
+
+  retention?.(
+    'deleting the FlinkJob with savepointOnDelete: its savepoint survives as a FlinkSavepoint released from the job, and a new FlinkJob restores it with initialSavepointPath',
+    async () => {
+      await waitForTasksRunning(s, ns, cluster, jobId);
+      await patchResource(s.kc, JOBS, ns, job, { spec: { savepoint: { savepointOnDelete: true } } });
+      await job_('savepointOnDelete observed', (st) => st['supervisorStatus'] === 'Started', 30_000);
+      await customObjects(s.kc).deleteNamespacedCustomObject({
+        group: API_GROUP,
+        version: API_VERSION,
+        namespace: ns,
+        plural: JOBS,
+        name: job,
+      });
+      await waitFor(
+        'the FlinkJob gone',
+        async () => ((await readResource(s.kc, JOBS, ns, job)) === undefined ? true : undefined),
+        { timeoutMs: 180_000, intervalMs: 500 },
+      );
+      const savepoints = async () =>
+        (
+          (await customObjects(s.kc).listNamespacedCustomObject({
+            group: API_GROUP,
+            version: API_VERSION,
+            namespace: ns,
+            plural: FLINK_SAVEPOINT.plural,
+          })) as {
+            items: {
+              metadata: { name: string; ownerReferences?: { kind: string }[] };
+              spec: Record<string, unknown>;
+              status?: Record<string, unknown>;
+            }[];
+          }
+        ).items;
+      const kept = (await savepoints()).filter((o) => o.spec['kind'] === 'deletion');
+      expect(kept).toHaveLength(1);
+      expect(kept[0]?.status?.['state']).toBe('Completed');
+      expect((kept[0]?.metadata.ownerReferences ?? []).map((r) => r.kind)).not.toContain('FlinkJob');
+      const path = String(kept[0]?.status?.['path']);
+      const key = path.slice(`s3://${s.env.objectStore.bucket}/`.length);
+      expect(await bucketKeys(`${key}/`)).toContain(`${key}/_metadata`);
+      // Kubernetes' garbage collector removes the records the job still owned; the released one stays.
+      await waitFor(
+        'only the released FlinkSavepoint left',
+        async () => {
+          const left = await savepoints();
+          return left.length === 1 ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+
+      const fj = flinkJobManifest(ns, cluster, 'restored', s.stateDir, { line, savepointMode: 'Manual' });
+      (fj.spec.savepoint as Record<string, unknown>)['initialSavepointPath'] = path;
+      await createResource(s.kc, fj);
+      const started = await waitForStatus(
+        s.kc,
+        JOBS,
+        ns,
+        `${cluster}-restored`,
+        'the new job running',
+        (st) => st['supervisorStatus'] === 'Started' && st['jobStatus'] === 'RUNNING',
+      );
+      expect(started.status?.['restoredFrom']).toEqual({ path, kind: 'savepoint' });
+      const restoredId = String(started.status?.['jobId']);
+      const restored = await waitFor(
+        "Flink's restore of the released savepoint",
+        async () => (await checkpoints(restoredId).catch(() => undefined))?.latest.restored ?? undefined,
+        { timeoutMs: 60_000, intervalMs: 1000 },
+      );
+      expect(restored.external_path).toBe(path);
+    },
+  );
 });
 
 describe('Flink 1.20: wrong S3 credentials', () => {

@@ -1,0 +1,358 @@
+// Real-parts chaos (issue 17): the simulator's claims checked on the real control plane and real
+// Flink. Two supervisor replicas lead one cluster in turn; for each step of a job's lifecycle the
+// leading supervisor is killed (SIGKILL) the moment status.machine shows the step's state, and the
+// run measures what the promise is about: the state it converges to, how many Flink jobs run (one or
+// zero, as intended), how many savepoints each intent left (one), how long the takeover and the
+// convergence took. Then the zombie case: the leader frozen (SIGSTOP) beyond its lease, thawed
+// after a successor took over; it must not act again.
+//
+// Run: npm run chaos [-- --only stop,start] ; prints a Markdown table (docs/reliability.md keeps it).
+import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { readdir } from 'node:fs/promises';
+import { API_GROUP, API_VERSION, FLINK_SAVEPOINT } from '../../src/api/names.ts';
+import { waitFor } from '../../src/devenv/wait-for.ts';
+import {
+  JOBS,
+  clusterPods,
+  createResource,
+  customObjects,
+  deploySupervisor,
+  flinkClusterManifest,
+  flinkJobManifest,
+  flinkJson,
+  flinkRest,
+  patchResource,
+  podProcessGroups,
+  readResource,
+  requestAction,
+  signalGroups,
+  startSupervisedEnvironment,
+  supervisedNamespace,
+  waitForStatus,
+  waitForTasksRunning,
+  type SupervisedEnvironment,
+} from '../support/flinkvisor-e2e.ts';
+
+const NS = 'chaos';
+const CLUSTER = 'ch';
+const JOB = `${CLUSTER}-speed`;
+/** The supervisor's lease (ADR 0014): a takeover must come within it plus two retry periods. */
+const LEASE_MS = 15_000;
+
+interface Outcome {
+  readonly scenario: string;
+  readonly killedIn: string;
+  readonly converged: string;
+  readonly flinkJobsRunning: number;
+  readonly expectedRunning: number;
+  readonly savepoints: string;
+  readonly takeoverMs: number | null;
+  readonly convergeMs: number;
+  readonly ok: boolean;
+  readonly note: string;
+}
+
+interface Scenario {
+  readonly name: string;
+  /** Drives the job into the step (a request, a spec patch). */
+  readonly act: (s: SupervisedEnvironment) => Promise<void>;
+  /** The persisted machine state the leader is killed in (a dotted path prefix). */
+  readonly killIn: string;
+  /** The state the job must converge to, and how many Flink jobs then run. */
+  readonly converged: (st: Record<string, unknown>) => boolean;
+  readonly convergedAs: string;
+  readonly expectedRunning: number;
+  /** New savepoint directories the step must leave (null: any, each recorded once). */
+  readonly savepoints: number | null;
+}
+
+const dotted = (value: unknown): string => {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const [key, inner] = Object.entries(value)[0] ?? ['', ''];
+    const rest = dotted(inner);
+    return rest ? `${key}.${rest}` : key;
+  }
+  return '';
+};
+
+const machineState = (st: Record<string, unknown>) => dotted((st['machine'] as { value?: unknown })?.value);
+const running = (st: Record<string, unknown>) =>
+  st['supervisorStatus'] === 'Started' && st['jobStatus'] === 'RUNNING';
+
+const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'periodic savepoint',
+    act: async (s) => {
+      await patchResource(s.kc, JOBS, NS, JOB, { spec: { savepoint: { savepointInterval: 5 } } });
+    },
+    killIn: 'Started.Savepointing',
+    converged: (st) => running(st) && machineState(st) === 'Started.Running',
+    convergedAs: 'Started, running',
+    expectedRunning: 1,
+    savepoints: null,
+  },
+  {
+    name: 'STOP with a savepoint',
+    act: async (s) => requestAction(s.kc, JOBS, NS, JOB, 'STOP'),
+    killIn: 'Stopping',
+    converged: (st) => st['supervisorStatus'] === 'Stopped',
+    convergedAs: 'Stopped',
+    expectedRunning: 0,
+    savepoints: 1,
+  },
+  {
+    name: 'START',
+    act: async (s) => requestAction(s.kc, JOBS, NS, JOB, 'START'),
+    killIn: 'Starting',
+    converged: running,
+    convergedAs: 'Started, running',
+    expectedRunning: 1,
+    savepoints: 0,
+  },
+  {
+    name: 'spec change (restart from a savepoint)',
+    act: async (s) => {
+      await patchResource(s.kc, JOBS, NS, JOB, {
+        spec: { bootstrap: { arguments: ['--output', `/tmp/chaos-${Date.now()}`] } },
+      });
+    },
+    killIn: 'Stopping',
+    converged: (st) => running(st) && st['supervisorStatus'] === 'Started',
+    convergedAs: 'Started, running',
+    expectedRunning: 1,
+    savepoints: 1,
+  },
+  {
+    name: 'scale (parallelism 1 → 2)',
+    act: async (s) => {
+      await patchResource(s.kc, JOBS, NS, JOB, { spec: { jobParallelism: 2 } });
+    },
+    killIn: 'Stopping',
+    converged: (st) => running(st) && st['jobParallelism'] === 2,
+    convergedAs: 'Started, running, parallelism 2',
+    expectedRunning: 1,
+    savepoints: 1,
+  },
+];
+
+async function leaseHolder(s: SupervisedEnvironment): Promise<string> {
+  const lease = await s.kc
+    .makeApiClient(CoordinationV1Api)
+    .readNamespacedLease({ name: `flinkvisor-supervisor-${CLUSTER}`, namespace: NS });
+  return lease.spec?.holderIdentity ?? '';
+}
+
+async function flinkJobs(s: SupervisedEnvironment): Promise<{ id: string; status: string }[]> {
+  const url = await flinkRest(s, NS, CLUSTER);
+  return (await flinkJson<{ jobs: { id: string; status: string }[] }>(`${url}/jobs`)).jobs;
+}
+
+const savepointDir = (s: SupervisedEnvironment) => `${s.stateDir}/savepoints/${NS}/${JOB}`;
+const listSavepoints = async (s: SupervisedEnvironment) =>
+  new Set(await readdir(savepointDir(s)).catch(() => [] as string[]));
+
+/** The paths of the job's completed FlinkSavepoints. */
+async function savepointRecords(s: SupervisedEnvironment): Promise<string[]> {
+  const list = (await customObjects(s.kc).listNamespacedCustomObject({
+    group: API_GROUP,
+    version: API_VERSION,
+    namespace: NS,
+    plural: FLINK_SAVEPOINT.plural,
+  })) as { items: { status?: { state?: string; path?: string } }[] };
+  return list.items.flatMap((o) => (o.status?.state === 'Completed' && o.status.path ? [o.status.path] : []));
+}
+
+/** Kills the leading supervisor; resolves with the time until another replica holds the lease. */
+async function killLeader(
+  s: SupervisedEnvironment,
+  signal: NodeJS.Signals,
+): Promise<{
+  leader: string;
+  pod: string;
+  groups: number[];
+  takeoverMs: number;
+}> {
+  const leader = await leaseHolder(s);
+  const pod = leader.split('_')[0] ?? '';
+  const groups = await podProcessGroups(s, NS, pod);
+  const killedAt = Date.now();
+  signalGroups(groups, signal);
+  await waitFor(
+    'another supervisor leading',
+    async () => {
+      const holder = await leaseHolder(s).catch(() => '');
+      return holder && holder !== leader ? true : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 100 },
+  );
+  return { leader, pod, groups, takeoverMs: Date.now() - killedAt };
+}
+
+async function runScenario(s: SupervisedEnvironment, scenario: Scenario): Promise<Outcome> {
+  const before = await listSavepoints(s);
+  const startedAt = Date.now();
+  await scenario.act(s);
+  let killedIn = '';
+  await waitForStatus(
+    s.kc,
+    JOBS,
+    NS,
+    JOB,
+    `in ${scenario.killIn}`,
+    (st) => {
+      killedIn = machineState(st);
+      return killedIn.startsWith(scenario.killIn);
+    },
+    120_000,
+  );
+  const kill = await killLeader(s, 'SIGKILL');
+  if (scenario.name === 'periodic savepoint') {
+    // One periodic savepoint under fire is the step; stop taking more before converging.
+    await patchResource(s.kc, JOBS, NS, JOB, { spec: { savepoint: { savepointInterval: 0 } } });
+  }
+  const done = await waitForStatus(s.kc, JOBS, NS, JOB, scenario.convergedAs, scenario.converged, 300_000);
+  const convergeMs = Date.now() - startedAt;
+  // Let anything still in flight land before counting.
+  await new Promise((r) => setTimeout(r, 5000));
+  const jobs = await flinkJobs(s);
+  const alive = jobs.filter((j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.status)).length;
+  const created = [...(await listSavepoints(s))].filter((d) => !before.has(d));
+  // Every savepoint Flink wrote is recorded by exactly one FlinkSavepoint: none lost, none doubled.
+  const records = await savepointRecords(s);
+  const recorded = created.filter((d) => records.filter((p) => p.endsWith(`/${d}`)).length === 1).length;
+  const savepointsOk =
+    recorded === created.length &&
+    (scenario.savepoints === null ? created.length >= 1 : created.length === scenario.savepoints);
+  const ok =
+    alive === scenario.expectedRunning &&
+    savepointsOk &&
+    kill.takeoverMs <= LEASE_MS + 2 * 2_000 * 2.2 + 2_000;
+  if (scenario.name === 'START' || scenario.expectedRunning === 1) {
+    const id = String(done.status?.['jobId'] ?? '');
+    if (id) await waitForTasksRunning(s, NS, CLUSTER, id).catch(() => undefined);
+  }
+  return {
+    scenario: scenario.name,
+    killedIn,
+    converged: scenario.convergedAs,
+    flinkJobsRunning: alive,
+    expectedRunning: scenario.expectedRunning,
+    savepoints: `${created.length} new${scenario.savepoints === null ? '' : ` (expected ${scenario.savepoints})`}, ${recorded} recorded once`,
+    takeoverMs: kill.takeoverMs,
+    convergeMs,
+    ok,
+    note: '',
+  };
+}
+
+/** The zombie: the leader frozen past its lease, a successor takes over, the zombie thawed. */
+async function runZombie(s: SupervisedEnvironment): Promise<Outcome> {
+  const startedAt = Date.now();
+  const jobsBefore = await flinkJobs(s);
+  const resourceVersionOf = async () =>
+    (await readResource(s.kc, JOBS, NS, JOB))?.metadata['resourceVersion'];
+  const frozen = await killLeader(s, 'SIGSTOP');
+  await new Promise((r) => setTimeout(r, 5000));
+  const core = s.kc.makeApiClient(CoreV1Api);
+  const restartsOf = async () =>
+    (await core.readNamespacedPod({ name: frozen.pod, namespace: NS })).status?.containerStatuses?.[0]
+      ?.restartCount ?? 0;
+  const restartsBefore = await restartsOf();
+  const rvBefore = await resourceVersionOf();
+  const thawedAt = Date.now();
+  signalGroups(frozen.groups, 'SIGCONT');
+  // A thawed zombie finds its renew deadline long past: it stops leading and its process exits.
+  const exited = await waitFor(
+    'the thawed zombie to exit',
+    async () => ((await restartsOf()) > restartsBefore ? Date.now() - thawedAt : undefined),
+    { timeoutMs: 60_000, intervalMs: 100 },
+  ).catch(() => null);
+  await new Promise((r) => setTimeout(r, 3000));
+  const jobsAfter = await flinkJobs(s);
+  const alive = jobsAfter.filter((j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.status)).length;
+  const rvAfter = await resourceVersionOf();
+  const ok = exited !== null && alive === 1 && jobsAfter.length === jobsBefore.length;
+  return {
+    scenario: 'zombie: leader frozen (SIGSTOP) past its lease, then thawed',
+    killedIn: 'Started.Running',
+    converged: 'Started, running',
+    flinkJobsRunning: alive,
+    expectedRunning: 1,
+    savepoints: '0 new',
+    takeoverMs: frozen.takeoverMs,
+    convergeMs: Date.now() - startedAt,
+    ok,
+    note:
+      exited === null
+        ? 'the thawed zombie did not exit within 60 s'
+        : `the thawed zombie exited after ${exited} ms; FlinkJob ${rvAfter === rvBefore ? 'not written' : 'written'} meanwhile (the new leader may write it)`,
+  };
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.includes('--only')
+    ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',')
+    : null;
+  const chosen = SCENARIOS.filter(
+    (sc) => !only || only.some((o) => sc.name.toLowerCase().includes(o.toLowerCase())),
+  );
+  const s = await startSupervisedEnvironment();
+  const outcomes: Outcome[] = [];
+  try {
+    await supervisedNamespace(s.kc, NS);
+    await createResource(s.kc, flinkClusterManifest(NS, CLUSTER, { taskSlots: 2, supervisorReplicas: 2 }));
+    await createResource(s.kc, flinkJobManifest(NS, CLUSTER, 'speed', s.stateDir));
+    await deploySupervisor(s.kc, NS, CLUSTER);
+    const first = await waitForStatus(s.kc, JOBS, NS, JOB, 'running', running, 300_000);
+    await waitForTasksRunning(s, NS, CLUSTER, String(first.status?.['jobId']));
+    await waitFor(
+      'two supervisors',
+      async () => ((await clusterPods(s.kc, NS, CLUSTER, 'supervisor')).length === 2 ? true : undefined),
+      { timeoutMs: 120_000 },
+    );
+    for (const scenario of chosen) {
+      process.stderr.write(`[chaos] ${scenario.name}\n`);
+      outcomes.push(
+        await runScenario(s, scenario).catch((err: unknown): Outcome => ({
+          scenario: scenario.name,
+          killedIn: scenario.killIn,
+          converged: 'did not converge',
+          flinkJobsRunning: -1,
+          expectedRunning: scenario.expectedRunning,
+          savepoints: '?',
+          takeoverMs: null,
+          convergeMs: 0,
+          ok: false,
+          note: String(err).slice(0, 300),
+        })),
+      );
+    }
+    if (!only || only.includes('zombie')) {
+      process.stderr.write('[chaos] zombie\n');
+      outcomes.push(await runZombie(s));
+    }
+  } finally {
+    await s.stop();
+  }
+  const rows = outcomes.map(
+    (o) =>
+      `| ${o.scenario} | ${o.killedIn} | ${o.converged} | ${o.flinkJobsRunning} (expected ${o.expectedRunning}) | ${o.savepoints} | ${o.takeoverMs === null ? '—' : `${(o.takeoverMs / 1000).toFixed(1)} s`} | ${(o.convergeMs / 1000).toFixed(1)} s | ${o.ok ? 'yes' : 'NO'}${o.note ? `: ${o.note}` : ''} |`,
+  );
+  const takeovers = outcomes
+    .flatMap((o) => (o.takeoverMs === null ? [] : [o.takeoverMs]))
+    .sort((a, b) => a - b);
+  process.stdout.write(
+    [
+      '| scenario | leader killed in | converged to | Flink jobs running | savepoints | takeover | converged after | holds |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...rows,
+      '',
+      `takeovers: ${takeovers.length}, p50 ${((takeovers[Math.floor(takeovers.length / 2)] ?? 0) / 1000).toFixed(1)} s, max ${((takeovers.at(-1) ?? 0) / 1000).toFixed(1)} s (lease ${LEASE_MS / 1000} s)`,
+      '',
+    ].join('\n'),
+  );
+  process.exitCode = outcomes.every((o) => o.ok) ? 0 : 1;
+}
+
+await main();
