@@ -124,6 +124,19 @@ const SCENARIOS: readonly Scenario[] = [
     savepoints: 1,
   },
   {
+    name: 'spec change, killed while resubmitting',
+    act: async (s) => {
+      await patchResource(s.kc, JOBS, NS, JOB, {
+        spec: { bootstrap: { arguments: ['--output', `/tmp/chaos-${Date.now()}`] } },
+      });
+    },
+    killIn: 'Starting',
+    converged: (st) => running(st) && st['supervisorStatus'] === 'Started',
+    convergedAs: 'Started, running',
+    expectedRunning: 1,
+    savepoints: 1,
+  },
+  {
     name: 'scale (parallelism 1 → 2)',
     act: async (s) => {
       await patchResource(s.kc, JOBS, NS, JOB, { spec: { jobParallelism: 2 } });

@@ -22,6 +22,7 @@ import {
   waitForTasksRunning,
   type SupervisedEnvironment,
 } from '../support/flinkvisor-e2e.ts';
+import { e2eFlink } from '../support/e2e-flink.ts';
 
 let s: SupervisedEnvironment;
 const ns = 'e2e-rollback';
@@ -51,7 +52,7 @@ afterAll(async () => {
   await s?.stop();
 });
 
-describe('an upgrade whose job fails at start (Flink 1.20)', () => {
+describe(`an upgrade whose job fails at start (Flink ${e2eFlink().version})`, () => {
   it('rollback on: back on the last stable spec and its state; rollback off: left failed, said plainly', async () => {
     const jobIds: Record<string, string> = {};
     for (const name of ['on', 'off']) {
