@@ -21,7 +21,10 @@ export interface LeaderElectorOptions {
   readonly leaseDurationMs?: number;
   readonly renewDeadlineMs?: number;
   readonly retryPeriodMs?: number;
-  /** Extra random fraction on the retry period (client-go: 1.2 → up to +120%). */
+  /**
+   * client-go's jitter of the retry period (1.2 → up to +120 %): here it only bounds the renew
+   * deadline (renewDeadline > jitterFactor × retryPeriod); candidates look every half retry period.
+   */
   readonly jitterFactor?: number;
   readonly random?: () => number;
   readonly onStartedLeading: (signal: AbortSignal) => void | Promise<void>;
@@ -74,8 +77,21 @@ export class LeaderElector {
     return this.#observed?.record.holderIdentity || undefined;
   }
 
-  #jittered(): number {
-    return this.#o.retryPeriodMs * (1 + this.#o.random() * this.#o.jitterFactor);
+  /**
+   * How long a candidate waits before it looks again. client-go waits retryPeriod with up to 120 %
+   * jitter (2 to 4.4 s), and the lease of a dead leader expires, on the candidate's clock, a lease
+   * after the candidate first saw its last renew: up to 4.4 s late, so a takeover took lease + 4.4 s.
+   * A candidate here looks every half retry period (up to 20 % jitter: 1 to 1.2 s), and wakes when the
+   * lease it saw would expire: a dead leader is replaced within the lease plus one look (ADR 0014).
+   * The safety argument is unchanged: the expiry still counts from the candidate's own observation.
+   */
+  #candidateWait(): number {
+    const look = (this.#o.retryPeriodMs / 2) * (1 + this.#o.random() * 0.2);
+    const observed = this.#observed?.record;
+    if (!observed?.holderIdentity || observed.holderIdentity === this.#o.identity) return look;
+    const leaseMs = (observed.leaseDurationSeconds || 0) * 1000 || this.#o.leaseDurationMs;
+    const expiresIn = this.#observedAt + leaseMs - this.#elapsed();
+    return Math.max(0, Math.min(look, expiresIn + 1));
   }
 
   /** One attempt; true when we hold the lease afterwards. */
@@ -182,7 +198,7 @@ export class LeaderElector {
         this.#lastRenew = startedAt;
         break;
       }
-      await clock.sleep(this.#jittered(), signal).catch(() => undefined);
+      await clock.sleep(this.#candidateWait(), signal).catch(() => undefined);
     }
     if (signal.aborted) return;
     const leading = new AbortController();

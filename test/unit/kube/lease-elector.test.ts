@@ -116,6 +116,33 @@ describe('leader election on a Lease', () => {
     b.stop.abort();
   });
 
+  it('a dead leader is replaced within the lease plus one look of the candidate (1.2 s), never before the lease', async () => {
+    for (const offset of [0, 700, 1_900]) {
+      const clock = new ManualClock();
+      const store = new FakeLeaseStore();
+      const a = candidate(store, clock, 'a');
+      await flush();
+      // The candidate looks out of step with the leader's renews (the worst case for how late it sees one).
+      await clock.advance(1_950);
+      const b = candidate(store, clock, 'b');
+      await clock.advance(20_000 + offset);
+      // The leader dies (no renew, no release) some time after its last renew.
+      const lastRenew = store.record?.renewTime ?? 0;
+      a.stop.abort();
+      await a.done;
+      let bStartedAt: number | undefined;
+      for (let t = 0; t < 30_000 && bStartedAt === undefined; t += 50) {
+        await clock.advance(50);
+        if (b.leading()) bStartedAt = clock.now();
+      }
+      const takeover = (bStartedAt ?? Number.POSITIVE_INFINITY) - lastRenew;
+      expect(takeover).toBeGreaterThanOrEqual(15_000);
+      expect(takeover).toBeLessThanOrEqual(15_000 + 1_200 + 100);
+      b.stop.abort();
+      await b.done;
+    }
+  });
+
   it('release clears the holder so a successor takes over without waiting out the lease', async () => {
     const clock = new ManualClock();
     const store = new FakeLeaseStore();
