@@ -259,6 +259,59 @@ async function runScenario(s: SupervisedEnvironment, scenario: Scenario): Promis
   };
 }
 
+/**
+ * The API server unreachable in the middle of a STOP: kube-apiserver frozen (SIGSTOP) for longer
+ * than the lease while the stop-with-savepoint is in flight, then thawed. No replica can renew or
+ * take the lease meanwhile; the leader stops leading at its renew deadline and exits; once the API
+ * answers again one of them leads and finishes the stop from status.
+ */
+async function runApiServerOutage(s: SupervisedEnvironment): Promise<Outcome> {
+  const startedAt = Date.now();
+  if (!running((await readResource(s.kc, JOBS, NS, JOB))?.status ?? {})) {
+    await requestAction(s.kc, JOBS, NS, JOB, 'START');
+    await waitForStatus(s.kc, JOBS, NS, JOB, 'running', running, 300_000);
+  }
+  const id = String((await readResource(s.kc, JOBS, NS, JOB))?.status?.['jobId'] ?? '');
+  await waitForTasksRunning(s, NS, CLUSTER, id);
+  const afterStart = await listSavepoints(s);
+  await requestAction(s.kc, JOBS, NS, JOB, 'STOP');
+  let killedIn = '';
+  await waitForStatus(s.kc, JOBS, NS, JOB, 'in Stopping', (st) => {
+    killedIn = machineState(st);
+    return killedIn.startsWith('Stopping');
+  });
+  const apiserver = s.env.controlPlane.processes.find((p) => p.name === 'kube-apiserver');
+  const pid = apiserver?.pid;
+  if (pid === undefined) throw new Error('no kube-apiserver process');
+  const frozenAt = Date.now();
+  process.kill(pid, 'SIGSTOP');
+  await new Promise((r) => setTimeout(r, 25_000));
+  process.kill(pid, 'SIGCONT');
+  const outageMs = Date.now() - frozenAt;
+  await waitForStatus(s.kc, JOBS, NS, JOB, 'Stopped', (st) => st['supervisorStatus'] === 'Stopped', 300_000);
+  const convergeMs = Date.now() - startedAt;
+  await new Promise((r) => setTimeout(r, 5000));
+  const alive = (await flinkJobs(s)).filter(
+    (j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.status),
+  ).length;
+  const created = [...(await listSavepoints(s))].filter((d) => !afterStart.has(d));
+  const records = await savepointRecords(s);
+  const recorded = created.filter((d) => records.filter((p) => p.endsWith(`/${d}`)).length === 1).length;
+  const ok = alive === 0 && created.length === 1 && recorded === 1;
+  return {
+    scenario: `API server frozen ${(outageMs / 1000).toFixed(0)} s during a STOP`,
+    killedIn,
+    converged: 'Stopped',
+    flinkJobsRunning: alive,
+    expectedRunning: 0,
+    savepoints: `${created.length} new (expected 1), ${recorded} recorded once`,
+    takeoverMs: null,
+    convergeMs,
+    ok,
+    note: '',
+  };
+}
+
 /** The zombie: the leader frozen past its lease, a successor takes over, the zombie thawed. */
 async function runZombie(s: SupervisedEnvironment): Promise<Outcome> {
   const startedAt = Date.now();
@@ -344,6 +397,23 @@ async function main(): Promise<void> {
     if (!only || only.includes('zombie')) {
       process.stderr.write('[chaos] zombie\n');
       outcomes.push(await runZombie(s));
+    }
+    if (!only || only.includes('apiserver')) {
+      process.stderr.write('[chaos] API server outage during a STOP\n');
+      outcomes.push(
+        await runApiServerOutage(s).catch((err: unknown): Outcome => ({
+          scenario: 'API server frozen during a STOP',
+          killedIn: 'Stopping',
+          converged: 'did not converge',
+          flinkJobsRunning: -1,
+          expectedRunning: 0,
+          savepoints: '?',
+          takeoverMs: null,
+          convergeMs: 0,
+          ok: false,
+          note: String(err).slice(0, 300),
+        })),
+      );
     }
   } finally {
     await s.stop();
