@@ -93,9 +93,17 @@ export function onObservedEvent<TObserved extends ObservedEventLike, TContext>(
 
 // Guards, named by each machine in setup({ guards }).
 
-/** Rows `.0`: an OBSERVED whose `at` is not later than the last one processed is ignored. */
+/**
+ * Rows `.0`: the very observation processed last, delivered again, is ignored. An OBSERVED is
+ * whole and current when sent, and one process sends its observations in order, so an earlier `at`
+ * than the last one is not stale: it is a wall clock stepped back (NTP, a resumed VM, a new leader
+ * whose clock is behind the last one's). Ignoring it left the machine deaf for the size of the step
+ * (the simulator's finding K4); it is taken, as a new epoch of the wall clock. Deadlines compare
+ * against `at`, so a deadline set before the step passes late by the step, never early; `now`
+ * never goes back.
+ */
 export function isStaleObservation(event: ObservedEventLike, context: SharedContext): boolean {
-  return context.lastObservedAt !== null && event.at <= context.lastObservedAt;
+  return context.lastObservedAt !== null && event.at === context.lastObservedAt;
 }
 
 export function isDeletionObserved(event: ObservedEventLike): boolean {
