@@ -110,18 +110,26 @@ export function isDeletionObserved(event: ObservedEventLike): boolean {
   return event.observation.deletionRequested;
 }
 
-/** Root ACTION_REQUESTED row `.Any.0`: a request with a requestedAt already seen is ignored. */
+/**
+ * Root ACTION_REQUESTED row `.Any.0`: the request pending or taken last (the same requestedAt, the
+ * same action), delivered again, is ignored. Identity, not order: a stamp is the wall-clock time of
+ * whoever stamped it, so a new request stamped by a clock behind the one that stamped the previous
+ * request is earlier, and ignoring anything "not newer" cleared it unanswered (the simulator's
+ * finding K1). The annotation holds one request at a time and moves only forward, so an older
+ * request never comes back once a newer one replaced it.
+ */
 export function requestAlreadySeen({
   context,
   event,
 }: {
   context: SharedContext;
-  event: { readonly requestedAt: number };
+  event: { readonly requestedAt: number; readonly action?: RequestedActionName };
 }): boolean {
-  return (
-    (context.lastAction !== null && event.requestedAt <= context.lastAction.requestedAt) ||
-    (context.pendingAction !== null && event.requestedAt <= context.pendingAction.requestedAt)
-  );
+  const same = (seen: RequestedAction | null) =>
+    seen !== null &&
+    seen.requestedAt === event.requestedAt &&
+    (event.action === undefined || seen.action === event.action);
+  return same(context.lastAction) || same(context.pendingAction);
 }
 
 /** A guard: the pending request is `action`. */

@@ -167,10 +167,12 @@ export async function takeRequestedAction(
     withoutSavepoint: (annotations[ANNOTATIONS.withoutSavepoint] ?? '').toLowerCase() === 'true',
     requestedAt,
   });
+  // Recorded means this very request is the machine's pending or last one: a time order would
+  // count a request stamped by a clock behind the previous stamp as taken (K1).
   const context = target.context();
-  const recorded =
-    context.pendingAction?.requestedAt === requestedAt ||
-    (context.lastAction?.requestedAt ?? 0) >= requestedAt;
+  const isThis = (seen: { action: string; requestedAt: number } | null | undefined) =>
+    seen?.requestedAt === requestedAt && seen.action === action;
+  const recorded = isThis(context.pendingAction) || isThis(context.lastAction);
   if (!recorded) return 'sent';
   await target.writeStatus();
   await clear();

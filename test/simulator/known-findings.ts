@@ -15,12 +15,6 @@ export interface KnownFinding {
 
 export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   {
-    id: 'K1',
-    title:
-      'a request stamped by a leader whose wall clock is behind the stamp of the previous request (a skewed or stepped clock) is taken as already seen and cleared unanswered',
-    seeds: [4, 14, 16],
-  },
-  {
     // The lost trigger answer (seeds 17, 30) is fixed (J.Started.S5): the trigger id is polled.
     // Left: a savepoint that completes after its deadline abandoned it, and a stop-with-savepoint
     // whose answer was lost (seed 1).
@@ -51,26 +45,16 @@ interface SeedFacts {
   readonly skews: number;
 }
 
-const jobOf = (detail: string) => /FlinkJob[ /](job-[a-z])/.exec(detail)?.[1];
-
 /** The known finding each violation is an instance of, or undefined for a new one. */
 export function classify(facts: SeedFacts): { violation: Violation; known: string | undefined }[] {
-  const dropped = new Set<string>();
-  for (const v of facts.violations)
-    if (v.invariant === 'action-answered-once' && /never answered/.test(v.detail))
-      dropped.add(jobOf(v.detail) ?? '');
   return facts.violations.map((v) => {
-    const job = jobOf(v.detail) ?? '';
     const known = (() => {
       switch (v.invariant) {
+        // K1 (a request stamped by a clock behind the previous stamp, cleared unanswered) and K4 (a
+        // clock stepped back leaving the machines deaf until it caught up) are fixed: with or
+        // without clock skew, an unanswered request or a job that does not converge is new.
         case 'action-answered-once':
-          if (facts.skews > 0) return 'K1';
           return /TRIGGER_SAVEPOINT .*never answered/.test(v.detail) ? 'K3' : undefined;
-        case 'converges':
-          // A request dropped leaves its job where the previous one put it. (K4, a clock stepped
-          // back leaving the machines deaf until it caught up, is fixed: any other such is new.)
-          if (facts.skews > 0 && dropped.has(job)) return 'K1';
-          return undefined;
         case 'savepoint-not-lost':
           return 'K2';
         case 'savepoint-triggered-once':

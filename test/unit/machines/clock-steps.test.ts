@@ -3,8 +3,8 @@
 // not a stale repeat (the deterministic simulator's finding K4). Only the very same observation
 // delivered again is ignored. Deadlines set before the step never pass early.
 import { describe, expect, it } from 'vitest';
-import { clusterMachine } from '../../../src/machines/cluster-machine.ts';
-import { jobMachine } from '../../../src/machines/job-machine.ts';
+import { clusterMachine, type ClusterContext } from '../../../src/machines/cluster-machine.ts';
+import { jobMachine, type JobContext } from '../../../src/machines/job-machine.ts';
 import {
   SECOND,
   T0,
@@ -14,6 +14,7 @@ import {
   clusterView,
   jobObserved,
   jobSnapshot,
+  requested,
   runningClusterContext,
   step,
 } from './support.ts';
@@ -70,5 +71,68 @@ describe('a wall clock stepped back', () => {
     const { next } = step(clusterMachine, from, clusterObserved(STEPPED_BACK, { deletionRequested: true }));
     expect(next.value).toHaveProperty('Stopping');
     expect((next.context as { lastObservedAt: number }).lastObservedAt).toBe(STEPPED_BACK);
+  });
+});
+
+describe('a request stamped by a clock behind the one that stamped the previous request', () => {
+  const stoppedByRequest = (requestedAt: number) =>
+    baseJobContext({
+      now: AHEAD,
+      lastObservedAt: AHEAD,
+      stopReason: 'Manual',
+      lastAction: {
+        action: 'STOP',
+        withoutSavepoint: false,
+        requestedAt,
+        outcome: 'accepted',
+        reason: 'accepted',
+        at: AHEAD,
+      },
+    });
+
+  it("is a new request, taken and answered (the simulator's finding K1)", () => {
+    // The STOP was stamped by a leader whose clock ran ahead; the START by one with a true clock.
+    const from = jobSnapshot({ Stopped: 'Idle' }, stoppedByRequest(AHEAD));
+    const { next } = step(jobMachine, from, requested('START', STEPPED_BACK));
+    const context = next.context as JobContext;
+    expect(context.lastAction).toMatchObject({
+      action: 'START',
+      requestedAt: STEPPED_BACK,
+      outcome: 'accepted',
+    });
+    expect(next.value).toHaveProperty('Starting');
+  });
+
+  it('the very request seen last (same stamp, same action) is still taken once only', () => {
+    const from = jobSnapshot({ Stopped: 'Idle' }, stoppedByRequest(STEPPED_BACK));
+    const { next } = step(jobMachine, from, requested('STOP', STEPPED_BACK));
+    expect(next.value).toEqual({ Stopped: 'Idle' });
+    expect((next.context as JobContext).lastAction).toMatchObject({
+      action: 'STOP',
+      requestedAt: STEPPED_BACK,
+    });
+  });
+
+  it('the cluster machine takes it too', () => {
+    const from = clusterSnapshot(
+      'Started',
+      runningClusterContext({
+        now: AHEAD,
+        lastObservedAt: AHEAD,
+        lastAction: {
+          action: 'START',
+          withoutSavepoint: false,
+          requestedAt: AHEAD,
+          outcome: 'accepted',
+          reason: 'accepted',
+          at: AHEAD,
+        },
+      }),
+    );
+    const { next } = step(clusterMachine, from, requested('STOP', STEPPED_BACK));
+    expect((next.context as ClusterContext).lastAction).toMatchObject({
+      action: 'STOP',
+      requestedAt: STEPPED_BACK,
+    });
   });
 });

@@ -31,6 +31,16 @@ describe('the deterministic fault simulator', () => {
     expect([...injected].sort()).toEqual([...FAULT_KINDS].sort());
   }, 120_000);
 
+  it('replays clean the seeds of fixed findings (K1: a request stamped by a clock behind; K4: a clock stepped back)', async () => {
+    // Each broke its invariants before the fix, with these short runs: 4 (K1 and K4), 14 and 16
+    // (K1), 100137 (K4).
+    for (const seed of [4, 14, 16, 100137]) {
+      const result = await runSeed({ seed, ...SHORT });
+      expect(result.faults['clock-skew'], `seed ${seed}`).toBeGreaterThan(0);
+      expect(result.violations, replayCommand(seed, SHORT.faultSteps, SHORT.quietSteps)).toEqual([]);
+    }
+  }, 120_000);
+
   it('replays a seed bit for bit, and another seed differs', async () => {
     const first = await runSeed({ seed: 13, ...SHORT });
     const again = await runSeed({ seed: 13, ...SHORT });
