@@ -276,7 +276,22 @@ export interface JobEffectDeps {
   readonly pollIntervalMs: number;
   /** Bound of one read of Flink (the observation's timeout); 3 s when absent. */
   readonly flinkTimeoutMs?: number;
+  /**
+   * Trigger ids of this Flink job's savepoints that the machine stopped waiting for (timed out,
+   * abandoned) and whose outcome is not known yet: their FlinkSavepoint records are still Pending.
+   */
+  readonly abandonedTriggers?: (jobId: string) => readonly string[];
   readonly log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** A savepoint the machine abandoned is still in progress at Flink: no second one is triggered. */
+export class SavepointStillInProgressError extends Error {
+  readonly triggerId: string;
+  constructor(triggerId: string) {
+    super(`savepoint ${triggerId} is still in progress at Flink; the next one waits for it`);
+    this.name = 'SavepointStillInProgressError';
+    this.triggerId = triggerId;
+  }
 }
 
 function isTransientFlinkError(err: unknown): boolean {
@@ -334,6 +349,21 @@ export function jobEffects(deps: JobEffectDeps) {
       return { at: deps.clock.now() };
     }),
     triggerSavepoint: fromPromise<TriggerOutput, TriggerSavepointInput>(async ({ input, signal }) => {
+      // One savepoint of a job in flight at Flink at a time: a savepoint abandoned at its deadline
+      // (a slow one, or a wall clock stepped forward) may still be running; a new trigger id then
+      // would be a second intent (the simulator's finding K6). The trigger fails instead, and the
+      // machine tries again one savepoint interval later. A read that fails fails the trigger too.
+      for (const other of deps.abandonedTriggers?.(input.jobId) ?? []) {
+        if (other === input.triggerId) continue;
+        const status = await deps
+          .flink()
+          .getSavepointStatus(input.jobId, other, { signal })
+          .catch((err: unknown) => {
+            if (err instanceof FlinkNotFoundError) return undefined;
+            throw err;
+          });
+        if (status?.state === 'IN_PROGRESS') throw new SavepointStillInProgressError(other);
+      }
       try {
         await deps.flink().triggerSavepoint(
           input.jobId,

@@ -6,7 +6,7 @@
 // trigger id, so whatever instant a supervisor crashes at, the next one finds the same name.
 
 import type { FlinkJob } from '../api/flink-job.ts';
-import type { SavepointKind, SavepointState } from '../api/flink-savepoint.ts';
+import { savepointsOfJob, type SavepointKind, type SavepointState } from '../api/flink-savepoint.ts';
 import {
   API_GROUP_VERSION,
   FLINK_JOB,
@@ -52,6 +52,21 @@ export function triggerIdOf(o: CustomObject): string | undefined {
 
 export function stateOf(o: CustomObject): SavepointState | undefined {
   return o.status?.['state'] as SavepointState | undefined;
+}
+
+/**
+ * Trigger ids of the savepoints of Flink job `jobId` whose records are still Pending: the one in
+ * flight, and any the machine stopped waiting for whose outcome Flink has not given yet.
+ */
+export function pendingTriggersOf(
+  objects: readonly CustomObject[],
+  jobName: string,
+  jobId: string,
+): string[] {
+  return savepointsOfJob(objects, jobName)
+    .filter((o) => stateOf(o) === 'Pending' && o.status?.['jobId'] === jobId)
+    .map(triggerIdOf)
+    .filter((id): id is string => id !== undefined);
 }
 
 function epochOf(value: unknown): number | undefined {

@@ -34,6 +34,7 @@ import { HostRegistry } from './host-registry.ts';
 import { OwnedObjects, type OwnedObjectWriter } from './owned-objects.ts';
 import { readStorageCleanup } from './storage-cleanup.ts';
 import { savepointFlink, supervisorSavepointHistory, type SavepointHistory } from './savepoint-history.ts';
+import { pendingTriggersOf } from './savepoint-records.ts';
 import { takeRequestedAction } from './requested-actions.ts';
 import { isDone, type AnyHost, type ReportedContext } from './resource-host.ts';
 import { clusterPolicy, jobPolicy } from './spec-policies.ts';
@@ -399,6 +400,7 @@ export class Supervisor {
       allowPrivateNetworks: this.#o.allowPrivateNetworks ?? false,
       pollIntervalMs: this.#pollIntervalMs(),
       flinkTimeoutMs: this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS,
+      abandonedTriggers: (jobId) => pendingTriggersOf(this.#caches.savepoints.list(), name, jobId),
       log: (m, f) => this.#notices.log(m, { job: name, ...f }),
     });
   }

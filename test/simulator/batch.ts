@@ -9,6 +9,8 @@ export interface BatchOptions {
   readonly faultSteps?: number;
   readonly quietSteps?: number;
   readonly onSeed?: (result: SeedResult, sofar: BatchResult) => void;
+  /** Receives every trace line of every seed (`--trace`). */
+  readonly trace?: (line: string) => void;
 }
 
 export interface BatchResult {
@@ -51,6 +53,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       seed,
       ...(o.faultSteps === undefined ? {} : { faultSteps: o.faultSteps }),
       ...(o.quietSteps === undefined ? {} : { quietSteps: o.quietSteps }),
+      ...(o.trace ? { trace: o.trace } : {}),
     });
     result.seeds++;
     result.steps += r.steps;

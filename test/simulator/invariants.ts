@@ -1,4 +1,10 @@
-import { ANNOTATIONS, FLINK_CLUSTER, FLINK_JOB, type KindNames } from '../../src/api/names.ts';
+import {
+  ANNOTATIONS,
+  FLINK_CLUSTER,
+  FLINK_JOB,
+  FLINK_SAVEPOINT,
+  type KindNames,
+} from '../../src/api/names.ts';
 import { actionStampTime } from '../../src/api/action-time.ts';
 import type { CustomObject } from '../../src/kube/custom-resource-client.ts';
 import type { FlinkListener, SimFlink, StoredSavepoint } from './flink.ts';
@@ -50,7 +56,7 @@ export class Ledger implements FlinkListener {
   readonly violations: Violation[] = [];
   readonly requests: UserRequest[] = [];
   readonly completed: StoredSavepoint[] = [];
-  /** Savepoint paths that appeared in a FlinkJob's status. */
+  /** Savepoint paths that appeared in a FlinkJob's status or as a Completed FlinkSavepoint record. */
   readonly recorded = new Set<string>();
   /** Objects deleted for good (names): their requests and savepoints may end with them. */
   readonly removed = new Set<string>();
@@ -135,6 +141,12 @@ export class Ledger implements FlinkListener {
       const path = obj.status?.['savepointPath'];
       if (typeof path === 'string' && path !== '') this.recorded.add(path);
     }
+    // Since ADR 0015 a savepoint's record is its FlinkSavepoint: listed, restorable, disposed of by
+    // retention. One the machine stopped waiting for gets its outcome there when Flink gives it.
+    if (kind === FLINK_SAVEPOINT && obj.status?.['state'] === 'Completed') {
+      const path = obj.status['path'];
+      if (typeof path === 'string' && path !== '') this.recorded.add(path);
+    }
     if (kind === FLINK_JOB || kind === FLINK_CLUSTER) this.#actions(key, name, obj);
   }
 
@@ -167,7 +179,7 @@ export class Ledger implements FlinkListener {
     if (before[ANNOTATIONS.requestedAction] !== undefined && now[ANNOTATIONS.requestedAction] === undefined) {
       const recorded =
         clearedStamp !== null &&
-        (context.pendingAction?.requestedAt === clearedStamp || (last?.requestedAt ?? 0) >= clearedStamp);
+        (context.pendingAction?.requestedAt === clearedStamp || last?.requestedAt === clearedStamp);
       if (!recorded)
         this.violate(
           'action-answered-once',

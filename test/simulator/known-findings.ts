@@ -31,12 +31,6 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
       'a TRIGGER_SAVEPOINT is never answered (the case of a pending request replaced by a newer one is fixed; seed 584890423 shows another path)',
     seeds: [584890423],
   },
-  {
-    id: 'K6',
-    title:
-      'a savepoint trigger under a new id while another of the same job is still in progress at Flink (seen once in 150 seeds after the K2 fix; not yet diagnosed)',
-    seeds: [100137],
-  },
 ];
 
 interface SeedFacts {
@@ -57,9 +51,8 @@ export function classify(facts: SeedFacts): { violation: Violation; known: strin
           return /TRIGGER_SAVEPOINT .*never answered/.test(v.detail) ? 'K3' : undefined;
         case 'savepoint-not-lost':
           return 'K2';
-        case 'savepoint-triggered-once':
-          return 'K6';
-        // K5 (observedGeneration going back) is fixed: any such violation is new.
+        // K5 (observedGeneration going back) and K6 (a savepoint triggered under a new id while an
+        // abandoned one was still in progress at Flink) are fixed: any such violation is new.
         default:
           return undefined;
       }

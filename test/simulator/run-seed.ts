@@ -21,6 +21,8 @@ export interface SeedOptions {
   readonly quietSteps?: number;
   /** Turn the faults off (a control run). */
   readonly faults?: boolean;
+  /** Receives each line of the trace as it is hashed (`--trace`: what happened, to diagnose). */
+  readonly trace?: (line: string) => void;
 }
 
 export interface SeedResult {
@@ -57,7 +59,11 @@ async function simulate(options: SeedOptions, prng: Prng, clock: SimClock, globa
   const faultSteps = options.faultSteps ?? 120;
   const quietSteps = options.quietSteps ?? 180;
   const trace = createHash('sha256');
-  const note = (line: string) => trace.update(`${clock.now() - START} ${line}\n`);
+  const note = (line: string) => {
+    const stamped = `${clock.now() - START} ${line}`;
+    trace.update(`${stamped}\n`);
+    options.trace?.(stamped);
+  };
   const ledger = new Ledger(() => clock.now() - START);
   const flink = new SimFlink(clock, prng.fork(), {
     triggered: (jobId, triggerId, kind, joined) => {

@@ -41,6 +41,13 @@ describe('the deterministic fault simulator', () => {
     }
   }, 120_000);
 
+  it('replays clean the seed of K6 (a savepoint triggered while an abandoned one was still in progress)', async () => {
+    // The default run: a wall clock stepped forward passed a manual savepoint's deadline at once.
+    const result = await runSeed({ seed: 100137 });
+    expect(result.violations, replayCommand(100137)).toEqual([]);
+    expect(result.savepointsCompleted).toBeGreaterThan(0);
+  }, 120_000);
+
   it('replays a seed bit for bit, and another seed differs', async () => {
     const first = await runSeed({ seed: 13, ...SHORT });
     const again = await runSeed({ seed: 13, ...SHORT });
