@@ -72,7 +72,7 @@ export function untakenRequestOf(obj: CustomObject): RequestedActionView | undef
   // behind the previous stamp is not taken until the supervisor records it (the simulator's K1).
   const isThis = (seen: ActionOutcomeView | undefined) =>
     seen?.requestedAt === requested.requestedAt && seen.action === requested.action;
-  const taken = isThis(pendingActionOf(obj)) || isThis(lastActionOf(obj));
+  const taken = isThis(pendingActionOf(obj)) || isThis(lastActionOf(obj)) || isThis(supersededActionOf(obj));
   return taken ? undefined : requested;
 }
 
@@ -82,6 +82,11 @@ export function pendingActionOf(obj: CustomObject): ActionOutcomeView | undefine
 
 export function lastActionOf(obj: CustomObject): ActionOutcomeView | undefined {
   return actionOf(machineContext(obj)?.['lastAction']);
+}
+
+/** The request last rejected as superseded by a newer one (which may hold lastAction). */
+export function supersededActionOf(obj: CustomObject): ActionOutcomeView | undefined {
+  return actionOf(machineContext(obj)?.['supersededAction']);
 }
 
 /**
@@ -103,11 +108,13 @@ export function statusView(obj: CustomObject): Record<string, unknown> {
   const requested = requestedActionOf(obj);
   const pending = pendingActionOf(obj);
   const last = lastActionOf(obj);
+  const superseded = supersededActionOf(obj);
   return {
     ...status,
     ...(requested ? { requestedAction: requested } : {}),
     ...(pending ? { pendingAction: pending } : {}),
     ...(last ? { lastAction: last } : {}),
+    ...(superseded ? { supersededAction: superseded } : {}),
   };
 }
 

@@ -113,6 +113,8 @@ const jobContextSchema = z.object({
     .default(null),
   pendingAction: requestedAction.nullable(),
   lastAction: actionOutcome.nullable(),
+  // Added with K3's fix (absent in older snapshots: no request answered as superseded).
+  supersededAction: actionOutcome.nullable().default(null),
   notice: notice.nullable(),
   now: epochMs,
   lastObservedAt: nullableMs,
@@ -168,6 +170,8 @@ const clusterContextSchema = z.object({
     .default(null),
   pendingAction: requestedAction.nullable(),
   lastAction: actionOutcome.nullable(),
+  // Added with K3's fix (absent in older snapshots: no request answered as superseded).
+  supersededAction: actionOutcome.nullable().default(null),
   notice: notice.nullable(),
   now: epochMs,
   lastObservedAt: nullableMs,

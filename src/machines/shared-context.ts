@@ -18,6 +18,12 @@ import type { EffectOutput } from './ports.ts';
 export interface SharedContext {
   readonly pendingAction: RequestedAction | null;
   readonly lastAction: ActionOutcome | null;
+  /**
+   * The answer of the request last rejected as superseded by a newer one. The newer request may be
+   * taken in the same step and take `lastAction`; this keeps the older answer in status, so every
+   * request has its answer stored (the simulator's finding K3).
+   */
+  readonly supersededAction: ActionOutcome | null;
   readonly notice: Notice | null;
   /** Latest time seen in any event or effect output (never goes back). */
   readonly now: number;
@@ -26,7 +32,14 @@ export interface SharedContext {
 
 /** The shared fields of a fresh context: nothing requested, decided or observed yet. */
 export function initialSharedContext(at: number): SharedContext {
-  return { pendingAction: null, lastAction: null, notice: null, now: at, lastObservedAt: null };
+  return {
+    pendingAction: null,
+    lastAction: null,
+    supersededAction: null,
+    notice: null,
+    now: at,
+    lastObservedAt: null,
+  };
 }
 
 /** The stop intent fields both machines keep while Stopping. */
@@ -196,7 +209,13 @@ export function timeUpdate(context: SharedContext, event: MachineEvent): { now?:
 export function pendingActionUpdate(
   context: SharedContext,
   event: ActionRequestedEvent | { readonly type: 'OBSERVED' },
-): { now?: number; pendingAction?: RequestedAction; lastAction?: ActionOutcome; notice?: Notice } {
+): {
+  now?: number;
+  pendingAction?: RequestedAction;
+  lastAction?: ActionOutcome;
+  supersededAction?: ActionOutcome;
+  notice?: Notice;
+} {
   if (event.type !== 'ACTION_REQUESTED') return {};
   const request: RequestedAction = {
     action: event.action,
@@ -209,7 +228,7 @@ export function pendingActionUpdate(
     { ...context, now },
     `superseded by ${event.action} requested after it, before it could be taken`,
   );
-  return { now, ...superseded, pendingAction: request };
+  return { now, ...superseded, supersededAction: superseded.lastAction, pendingAction: request };
 }
 
 function outcome(context: SharedContext, result: 'accepted' | 'rejected', reason: string): ActionOutcome {

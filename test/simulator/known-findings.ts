@@ -23,14 +23,6 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
       'a savepoint Flink completed is never recorded: one that completes after its deadline abandoned it, or a stop-with-savepoint whose answer was lost (the lost periodic trigger answer is fixed)',
     seeds: [1],
   },
-  {
-    // The superseded-request case (seed 12) is fixed: a replaced pending request is answered.
-    // Another path still leaves a TRIGGER_SAVEPOINT unanswered without any clock skew.
-    id: 'K3',
-    title:
-      'a TRIGGER_SAVEPOINT is never answered (the case of a pending request replaced by a newer one is fixed; seed 584890423 shows another path)',
-    seeds: [584890423],
-  },
 ];
 
 interface SeedFacts {
@@ -44,11 +36,10 @@ export function classify(facts: SeedFacts): { violation: Violation; known: strin
   return facts.violations.map((v) => {
     const known = (() => {
       switch (v.invariant) {
-        // K1 (a request stamped by a clock behind the previous stamp, cleared unanswered) and K4 (a
-        // clock stepped back leaving the machines deaf until it caught up) are fixed: with or
-        // without clock skew, an unanswered request or a job that does not converge is new.
-        case 'action-answered-once':
-          return /TRIGGER_SAVEPOINT .*never answered/.test(v.detail) ? 'K3' : undefined;
+        // K1 (a request stamped by a clock behind the previous stamp, cleared unanswered), K3 (a
+        // superseded request whose answer the newer one overwrote in the same step) and K4 (a clock
+        // stepped back leaving the machines deaf until it caught up) are fixed: an unanswered
+        // request or a job that does not converge is new, with or without clock skew.
         case 'savepoint-not-lost':
           return 'K2';
         // K5 (observedGeneration going back) and K6 (a savepoint triggered under a new id while an
