@@ -43,7 +43,10 @@ import { nextRequestStep, type RequestStep } from './savepoint-requests.ts';
 import { planRetention } from './savepoint-retention.ts';
 import type { SupervisorOptions } from './supervisor-options.ts';
 
-/** Flink's answers about savepoints and their disposal; `UNKNOWN`: unreachable, or Flink forgot the id. */
+/**
+ * Flink's answers about savepoints and their disposal. A savepoint's `UNKNOWN`: Flink does not know
+ * the id (404); `UNREACHABLE`: it could not be asked. A disposal's `UNKNOWN`: Flink forgot it.
+ */
 export interface SavepointFlink {
   savepointStatus(jobId: string, triggerId: string): Promise<FlinkVerdict>;
   dispose(path: string): Promise<string>;
@@ -62,8 +65,8 @@ export function savepointFlink(client: () => FlinkRestClient, timeoutMs: number)
         if (status.state === 'FAILED')
           return { state: 'FAILED', message: status.failure.message || status.failure.className || 'failed' };
         return status;
-      } catch {
-        return { state: 'UNKNOWN' };
+      } catch (err) {
+        return err instanceof FlinkNotFoundError ? { state: 'UNKNOWN' } : { state: 'UNREACHABLE' };
       }
     },
     async dispose(path) {
@@ -178,10 +181,11 @@ export class SavepointHistory {
       const state = stateOf(object);
       if (!triggerId || inFlight.has(triggerId) || (state !== undefined && state !== 'Pending')) continue;
       const jobId = object.status?.['jobId'];
-      const verdict: FlinkVerdict =
-        flinkReachable && typeof jobId === 'string' && jobId
+      const verdict: FlinkVerdict = !(typeof jobId === 'string' && jobId)
+        ? { state: 'UNKNOWN' }
+        : flinkReachable
           ? await this.#o.flink.savepointStatus(jobId, triggerId)
-          : { state: 'UNKNOWN' };
+          : { state: 'UNREACHABLE' };
       const completedAt = new Date(context.savepointAt ?? now).toISOString();
       const requested = object.status?.['requestTimestamp'];
       const requestedAt = typeof requested === 'string' ? Date.parse(requested) : undefined;

@@ -134,13 +134,17 @@ export type FlinkVerdict =
   | { readonly state: 'COMPLETED'; readonly location: string }
   | { readonly state: 'FAILED'; readonly message: string }
   | { readonly state: 'IN_PROGRESS' }
-  | { readonly state: 'UNKNOWN' };
+  /** Flink does not know the trigger (404): it never saw it, or forgot it (minutes later, or a restart). */
+  | { readonly state: 'UNKNOWN' }
+  /** Flink could not be asked (unreachable, timed out, 5xx): it may still know. */
+  | { readonly state: 'UNREACHABLE' };
 
 /**
  * The outcome of a Pending record whose trigger the machine no longer has in flight. Flink's own
  * answer wins; without one (it forgets triggers after minutes and on restart), the machine's latest
  * savepoint path is this one's when no other record claims it; otherwise it never completed.
- * `null`: still in progress on Flink's side (the machine gave up waiting, Flink may still finish).
+ * `null`: still in progress on Flink's side (the machine gave up waiting, Flink may still finish),
+ * or Flink could not be asked this time.
  */
 export function resolvedStatus(
   verdict: FlinkVerdict,
@@ -159,6 +163,9 @@ export function resolvedStatus(
   const latestPath = latest.path;
   if (latestPath && recordedSince && !claimedPaths.has(latestPath))
     return { state: 'Completed', path: latestPath, completionTimestamp: completedAt };
+  // Flink may still know: asked again next pass. A savepoint the machine abandoned because Flink
+  // did not answer is often completed meanwhile; abandoning its record then lost it (K2).
+  if (verdict.state === 'UNREACHABLE') return null;
   return {
     state: 'Abandoned',
     message: 'the savepoint did not complete in time or failed; the FlinkJob events say why',
