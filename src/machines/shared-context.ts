@@ -25,7 +25,10 @@ export interface SharedContext {
    */
   readonly supersededAction: ActionOutcome | null;
   readonly notice: Notice | null;
-  /** Latest time seen in any event or effect output (never goes back). */
+  /**
+   * Latest time seen in any event or effect output. It goes back only with an observation earlier
+   * than the last one: the wall clock stepped back, a new epoch.
+   */
   readonly now: number;
   readonly lastObservedAt: number | null;
 }
@@ -111,9 +114,9 @@ export function onObservedEvent<TObserved extends ObservedEventLike, TContext>(
  * whole and current when sent, and one process sends its observations in order, so an earlier `at`
  * than the last one is not stale: it is a wall clock stepped back (NTP, a resumed VM, a new leader
  * whose clock is behind the last one's). Ignoring it left the machine deaf for the size of the step
- * (the simulator's finding K4); it is taken, as a new epoch of the wall clock. Deadlines compare
- * against `at`, so a deadline set before the step passes late by the step, never early; `now`
- * never goes back.
+ * (the simulator's finding K4); it is taken, as a new epoch of the wall clock, and `now` follows it
+ * (observationUpdate). Deadlines compare against `at`: one set before the step passes late by the
+ * step, never early; those set after it count from the stepped-back clock.
  */
 export function isStaleObservation(event: ObservedEventLike, context: SharedContext): boolean {
   return context.lastObservedAt !== null && event.at === context.lastObservedAt;
@@ -186,8 +189,12 @@ export function observationUpdate<TObserved extends ObservedEventLike>(
   observed: TObserved['observation'];
   policy: TObserved['policy'];
 } {
+  // An observation earlier than the last one is a wall clock stepped back (or a new leader whose
+  // clock is behind): a new epoch, and the machine's time follows it, so deadlines set from now on
+  // count from the clock that will judge them (a restart delay set 190 s late, seed 100068).
+  const steppedBack = context.lastObservedAt !== null && observed.at < context.lastObservedAt;
   return {
-    now: Math.max(context.now, observed.at),
+    now: steppedBack ? observed.at : Math.max(context.now, observed.at),
     lastObservedAt: observed.at,
     observed: observed.observation,
     policy: observed.policy,

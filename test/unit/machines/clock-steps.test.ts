@@ -16,6 +16,7 @@ import {
   jobSnapshot,
   requested,
   runningClusterContext,
+  runningJobContext,
   step,
 } from './support.ts';
 
@@ -32,10 +33,31 @@ describe('a wall clock stepped back', () => {
     const { next, started } = step(jobMachine, from, jobObserved(STEPPED_BACK, { cluster: clusterView() }));
     expect(next.value).not.toEqual({ Starting: 'WaitingForCluster' });
     expect(started.length).toBeGreaterThan(0);
-    // The machine's time never goes back; the observation it took is the one it remembers.
+    // A new epoch of the wall clock: the machine's time follows the observation back.
     const context = next.context as { now: number; lastObservedAt: number };
-    expect(context.now).toBe(AHEAD);
+    expect(context.now).toBe(STEPPED_BACK);
     expect(context.lastObservedAt).toBe(STEPPED_BACK);
+  });
+
+  it('deadlines set after the step count from the stepped-back clock, not from the time seen before it', () => {
+    // Seed 100068: a leader 247 s ahead stored its time; its successor, on a true clock, saw the job
+    // lost and scheduled the restart restartDelay after the old leader's time: 190 s late.
+    const from = jobSnapshot(
+      { Started: 'Running' },
+      runningJobContext({ lastObservedAt: AHEAD, now: AHEAD }),
+    );
+    const { next } = step(
+      jobMachine,
+      from,
+      jobObserved(
+        STEPPED_BACK,
+        { flinkJob: 'FAILED', specDigest: 'bootstrap-1' },
+        { restartPolicy: 'Always', restartDelaySeconds: 5 },
+      ),
+    );
+    const context = next.context as JobContext;
+    expect(next.value).toHaveProperty('Stopped');
+    expect(context.enteredAt).toBe(STEPPED_BACK);
   });
 
   it('the same observation delivered again is still ignored', () => {
