@@ -423,7 +423,12 @@ export function jobEffects(deps: JobEffectDeps) {
       }
     }),
     readSnapshots: fromPromise<ReadSnapshotsOutput, ReadSnapshotsInput>(async ({ input }) => {
-      const snapshots = await readSnapshots(deps.flink(), input.jobId, deps.flinkTimeoutMs ?? 3000);
+      const snapshots = await readSnapshots(
+        deps.flink(),
+        input.jobId,
+        deps.flinkTimeoutMs ?? 3000,
+        deps.clock,
+      );
       deps.log('snapshots read', { jobId: input.jobId, ...snapshots });
       return { ...snapshots, at: deps.clock.now() };
     }),

@@ -23,7 +23,7 @@ import {
 import { ownerReference } from '../api/owner-references.ts';
 import { FlinkNotFoundError } from '../flink/errors.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
-import type { Clock } from '../kube/clock.ts';
+import { systemClock, withTimeout, type Clock } from '../kube/clock.ts';
 import type { CustomObject, CustomResourceClient } from '../kube/custom-resource-client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.ts';
 import type { EventRecorder, EventType } from '../kube/event-recorder.ts';
@@ -56,12 +56,17 @@ export interface SavepointFlink {
 }
 
 /** The Flink REST calls of the history, each bounded by `timeoutMs`. */
-export function savepointFlink(client: () => FlinkRestClient, timeoutMs: number): SavepointFlink {
-  const call = () => ({ signal: AbortSignal.timeout(timeoutMs) });
+export function savepointFlink(
+  client: () => FlinkRestClient,
+  timeoutMs: number,
+  clock: Clock = systemClock,
+): SavepointFlink {
+  const bounded = <T>(call: (c: { signal: AbortSignal }) => Promise<T>) =>
+    withTimeout(clock, timeoutMs, (signal) => call({ signal }));
   return {
     async savepointStatus(jobId, triggerId) {
       try {
-        const status = await client().getSavepointStatus(jobId, triggerId, call());
+        const status = await bounded((c) => client().getSavepointStatus(jobId, triggerId, c));
         if (status.state === 'FAILED')
           return { state: 'FAILED', message: status.failure.message || status.failure.className || 'failed' };
         return status;
@@ -70,11 +75,11 @@ export function savepointFlink(client: () => FlinkRestClient, timeoutMs: number)
       }
     },
     async dispose(path) {
-      return (await client().disposeSavepoint(path, call())).triggerId;
+      return (await bounded((c) => client().disposeSavepoint(path, c))).triggerId;
     },
     async disposalStatus(triggerId) {
       try {
-        const status = await client().getSavepointDisposalStatus(triggerId, call());
+        const status = await bounded((c) => client().getSavepointDisposalStatus(triggerId, c));
         if (status.state === 'FAILED')
           return { state: 'FAILED', message: status.failure.message || status.failure.className || 'failed' };
         return status;

@@ -61,6 +61,9 @@ describe('the deterministic fault simulator', () => {
     expect(again.timersFired).toBe(first.timersFired);
     const other = await runSeed({ seed: 20, ...SHORT });
     expect(other.traceHash).not.toBe(first.traceHash);
+    // Nothing of the real world is read: chance and time all come from the seed and the clock.
+    for (const run of [first, again, other])
+      expect(run.globalReads).toEqual({ mathRandom: 0, dateNow: 0, shortTimers: 0, abortTimeouts: 0 });
   }, 120_000);
 
   it('a fresh random batch breaks no invariant beyond the known findings', async () => {
