@@ -168,7 +168,10 @@ export function resolvedStatus(
   if (verdict.state === 'UNREACHABLE') return null;
   return {
     state: 'Abandoned',
-    message: 'the savepoint did not complete in time or failed; the FlinkJob events say why',
+    // Flink keeps trigger answers in memory only: after a JobManager restart it cannot say whether
+    // the savepoint completed before (its files would then be in the target directory, unnamed).
+    message:
+      'the savepoint did not complete in time or failed, or Flink forgot it (a JobManager restart) before its answer was read; the FlinkJob events say why',
   };
 }
 

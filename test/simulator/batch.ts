@@ -67,7 +67,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     if (r.violations.length > 0)
       result.failures.push({
         seed,
-        violations: classify({ violations: r.violations, skews: r.faults['clock-skew'] }),
+        violations: classify({ violations: r.violations, jobManagerRestarts: r.faults['flink-reset'] }),
         command: replayCommand(seed, o.faultSteps, o.quietSteps),
       });
     o.onSeed?.(r, result);

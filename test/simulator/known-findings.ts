@@ -15,20 +15,23 @@ export interface KnownFinding {
 
 export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   {
-    // The lost trigger answer (seeds 17, 30) is fixed (J.Started.S5): the trigger id is polled.
-    // Left: a savepoint that completes after its deadline abandoned it, and a stop-with-savepoint
-    // whose answer was lost (seed 1).
+    // Fixed: a lost trigger answer (seeds 17, 30; J.Started.S5 polls the trigger id), a savepoint
+    // completing after the machine abandoned it (its FlinkSavepoint record stays Pending until
+    // Flink answers; seed 100137), the end of a run cutting the recording short (seed 1). Left:
+    // Flink's answers live in the JobManager's memory; when it restarts without HA after the
+    // savepoint completed and before its answer was stored, nothing can name the files (listing the
+    // target directory needs storage credentials the supervisor does not hold, ADR 0015).
     id: 'K2',
     title:
-      'a savepoint Flink completed is never recorded: one that completes after its deadline abandoned it, or a stop-with-savepoint whose answer was lost (the lost periodic trigger answer is fixed)',
-    seeds: [1],
+      'a savepoint Flink completed is never recorded when the JobManager restarts (no HA) after it completed and before its answer was stored (answer delayed by a hung or slow Flink, a failed status write, a leader change)',
+    seeds: [100043, 100045, 100081],
   },
 ];
 
 interface SeedFacts {
   readonly violations: readonly Violation[];
-  /** How many clock-skew faults the seed injected. */
-  readonly skews: number;
+  /** How many JobManager restarts (flink-reset faults) the seed injected. */
+  readonly jobManagerRestarts: number;
 }
 
 /** The known finding each violation is an instance of, or undefined for a new one. */
@@ -41,7 +44,8 @@ export function classify(facts: SeedFacts): { violation: Violation; known: strin
         // stepped back leaving the machines deaf until it caught up) are fixed: an unanswered
         // request or a job that does not converge is new, with or without clock skew.
         case 'savepoint-not-lost':
-          return 'K2';
+          // Only a JobManager restart makes Flink forget an answer; any other unrecorded one is new.
+          return facts.jobManagerRestarts > 0 ? 'K2' : undefined;
         // K5 (observedGeneration going back) and K6 (a savepoint triggered under a new id while an
         // abandoned one was still in progress at Flink) are fixed: any such violation is new.
         default:
