@@ -67,7 +67,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     if (r.violations.length > 0)
       result.failures.push({
         seed,
-        violations: classify({ violations: r.violations, jobManagerRestarts: r.faults['flink-reset'] }),
+        violations: classify({
+          violations: r.violations,
+          jobManagerRestarts: r.faults['flink-reset'],
+          skews: r.faults['clock-skew'],
+        }),
         command: replayCommand(seed, o.faultSteps, o.quietSteps),
       });
     o.onSeed?.(r, result);

@@ -195,7 +195,16 @@ function checkSteady(server: SimApiServer, flink: SimFlink, ledger: Ledger): voi
     const ready = conditions.find((c) => c.type === 'Ready')?.message ?? '';
     // By design (docs/upgrades.md): an upgrade with no snapshot to carry the state over leaves the
     // job stopped, says why, and waits for the user. That is a steady state, not a hang.
-    const leftStopped = state === 'Stopped' && jobs.length === 0 && /the job is left stopped/.test(ready);
+    // The machine's own reason says it even when a later notice (a request rejected meanwhile)
+    // has replaced the message.
+    const stopReason = (status['machine'] as { context?: { stopReason?: unknown } } | undefined)?.context
+      ?.stopReason;
+    const leftStopped =
+      state === 'Stopped' &&
+      jobs.length === 0 &&
+      (/the job is left stopped/.test(ready) ||
+        stopReason === 'SnapshotUnavailable' ||
+        stopReason === 'SnapshotMissing');
     if (leftStopped) continue;
     if (last?.action === 'STOP') {
       if (state !== 'Stopped' || jobs.length > 0)

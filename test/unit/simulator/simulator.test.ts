@@ -78,6 +78,7 @@ describe('the deterministic fault simulator', () => {
       const unknown = classify({
         violations: result.violations,
         jobManagerRestarts: result.faults['flink-reset'],
+        skews: result.faults['clock-skew'],
       })
         .filter((c) => c.known === undefined)
         .map((c) => c.violation);
