@@ -11,7 +11,7 @@ import {
   FlinkServerError,
 } from '../flink/errors.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
-import type { Clock } from '../kube/clock.ts';
+import { withTimeout, type Clock } from '../kube/clock.ts';
 import type {
   AwaitSavepointInput,
   AwaitSavepointOutput,
@@ -406,7 +406,15 @@ export function jobEffects(deps: JobEffectDeps) {
     awaitSavepoint: fromPromise<AwaitSavepointOutput, AwaitSavepointInput>(async ({ input, signal }) => {
       for (;;) {
         try {
-          const status = await deps.flink().getSavepointStatus(input.jobId, input.triggerId, { signal });
+          // Each read is bounded like the observation's: one hung request must not hold the answer
+          // back for the transport's 30-60 s, while a JobManager restart can make Flink forget it (K2).
+          const status = await withTimeout(deps.clock, deps.flinkTimeoutMs ?? 3000, (timeout) =>
+            deps
+              .flink()
+              .getSavepointStatus(input.jobId, input.triggerId, {
+                signal: AbortSignal.any([signal, timeout]),
+              }),
+          );
           if (status.state === 'COMPLETED')
             return { status: 'COMPLETED', location: status.location, at: deps.clock.now() };
           if (status.state === 'FAILED') {
@@ -415,8 +423,10 @@ export function jobEffects(deps: JobEffectDeps) {
             return { status: 'FAILED', reason: reason.slice(0, 500), at: deps.clock.now() };
           }
         } catch (err) {
+          if (signal.aborted) throw err;
           if (err instanceof FlinkNotFoundError) return { status: 'UNKNOWN_TRIGGER', at: deps.clock.now() };
-          if (!isTransientFlinkError(err)) throw err;
+          const timedOut = (err as { name?: unknown } | null)?.name === 'TimeoutError';
+          if (!isTransientFlinkError(err) && !timedOut) throw err;
           // An outage is bounded by the machine's savepoint deadline, not here.
         }
         await deps.clock.sleep(Math.max(500, Math.floor(deps.pollIntervalMs / 2)), signal);

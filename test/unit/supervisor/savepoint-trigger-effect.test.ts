@@ -84,4 +84,41 @@ describe('the savepoint trigger effect', () => {
     const again = trigger(undefined, ['b'.repeat(32)], { ['b'.repeat(32)]: 'IN_PROGRESS' });
     await expect(again).resolves.toEqual({ at: 1000 });
   });
+
+  it('cuts a hung status read at the Flink read bound and polls again, so the answer is read promptly (K2)', async () => {
+    const clock = new ManualClock(1000);
+    let reads = 0;
+    const flink = {
+      getSavepointStatus: (_jobId: string, _triggerId: string, c: { signal?: AbortSignal }) => {
+        reads++;
+        if (reads > 1) return Promise.resolve({ state: 'COMPLETED', location: 's3://b/sp/1' });
+        // The first read hangs (a JobManager that does not answer) until its signal aborts.
+        return new Promise((_resolve, reject) =>
+          c.signal?.addEventListener('abort', () => reject(c.signal?.reason as Error), { once: true }),
+        );
+      },
+    } as unknown as FlinkRestClient;
+    const effects = jobEffects({
+      clock,
+      objects: {} as OwnedObjectWriter,
+      flink: () => flink,
+      job: () => undefined,
+      persist: async () => undefined,
+      allowPrivateNetworks: false,
+      pollIntervalMs: 1000,
+      flinkTimeoutMs: 3000,
+      log: () => undefined,
+    });
+    const actor = createActor(effects.awaitSavepoint, {
+      input: { jobId: 'a'.repeat(32), triggerId: 'b'.repeat(32) },
+    });
+    let output: unknown;
+    void toPromise(actor).then((o) => (output = o));
+    actor.start();
+    await clock.advance(2999);
+    expect(output).toBeUndefined();
+    await clock.advance(1 + 500);
+    expect(output).toMatchObject({ status: 'COMPLETED', location: 's3://b/sp/1' });
+    expect(reads).toBe(2);
+  });
 });
