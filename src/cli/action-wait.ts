@@ -76,6 +76,13 @@ function reached(request: ActionRequest, s: StatusView): boolean {
 /** Where an action request stands, from the status view of GET …/status. */
 export function judgeAction(request: ActionRequest, s: StatusView): Verdict {
   const status = describeStatus(request.kind, s);
+  // A request superseded by a newer one taken in the same step has its answer here, not in lastAction.
+  const superseded = (s['supersededAction'] ?? undefined) as ActionView | undefined;
+  if (num(superseded?.requestedAt) === request.actionTimestamp && superseded?.outcome === 'rejected')
+    return {
+      state: 'failed',
+      reason: `${request.action} was rejected: ${str(superseded.reason) || 'no reason given'}`,
+    };
   const last = (s['lastAction'] ?? undefined) as ActionView | undefined;
   const lastAt = num(last?.requestedAt);
   if (lastAt === undefined || lastAt < request.actionTimestamp) {

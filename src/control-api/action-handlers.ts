@@ -46,7 +46,7 @@ async function requestAction(
       known = undefined;
       if (!current) throw notFound(`${what} not found`);
       refuseWhileDeleting(kind, current, namespace);
-      const pending = untakenRequestOf(current, deps.clock.now());
+      const pending = untakenRequestOf(current);
       if (pending) {
         const at = pending.requestedAt === null ? '' : ` at ${new Date(pending.requestedAt).toISOString()}`;
         throw conflict(

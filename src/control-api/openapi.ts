@@ -251,6 +251,9 @@ function componentSchemas(): Record<string, Schema | JsonSchemaProps> {
           'An action the supervisor took and holds until a state accepts or rejects it',
         ),
         lastAction: actionView('The last action the supervisor accepted or rejected'),
+        supersededAction: actionView(
+          'The last action rejected because a newer one came before it could be taken (the newer one may hold lastAction)',
+        ),
       },
     },
     FlinkJobDetails: {

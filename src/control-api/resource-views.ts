@@ -65,14 +65,14 @@ export function requestedActionOf(obj: CustomObject): RequestedActionView | unde
  * pending or last action) and only the clearing of the annotations is still to come: a request
  * the supervisor took is no longer waiting, so a new one may take its place (ADR 0006).
  */
-export function untakenRequestOf(obj: CustomObject, now: number): RequestedActionView | undefined {
+export function untakenRequestOf(obj: CustomObject): RequestedActionView | undefined {
   const requested = requestedActionOf(obj);
   if (!requested || requested.requestedAt === null) return requested;
-  // A recorded time beyond the accepted window (1e300) says nothing about this request.
-  const last = lastActionOf(obj)?.requestedAt;
-  const taken =
-    pendingActionOf(obj)?.requestedAt === requested.requestedAt ||
-    (last !== undefined && isSaneActionTime(last, now) && last >= requested.requestedAt);
+  // This very request (its stamp and action), not any later time: a request stamped by a clock
+  // behind the previous stamp is not taken until the supervisor records it (the simulator's K1).
+  const isThis = (seen: ActionOutcomeView | undefined) =>
+    seen?.requestedAt === requested.requestedAt && seen.action === requested.action;
+  const taken = isThis(pendingActionOf(obj)) || isThis(lastActionOf(obj)) || isThis(supersededActionOf(obj));
   return taken ? undefined : requested;
 }
 
@@ -82,6 +82,11 @@ export function pendingActionOf(obj: CustomObject): ActionOutcomeView | undefine
 
 export function lastActionOf(obj: CustomObject): ActionOutcomeView | undefined {
   return actionOf(machineContext(obj)?.['lastAction']);
+}
+
+/** The request last rejected as superseded by a newer one (which may hold lastAction). */
+export function supersededActionOf(obj: CustomObject): ActionOutcomeView | undefined {
+  return actionOf(machineContext(obj)?.['supersededAction']);
 }
 
 /**
@@ -103,11 +108,13 @@ export function statusView(obj: CustomObject): Record<string, unknown> {
   const requested = requestedActionOf(obj);
   const pending = pendingActionOf(obj);
   const last = lastActionOf(obj);
+  const superseded = supersededActionOf(obj);
   return {
     ...status,
     ...(requested ? { requestedAction: requested } : {}),
     ...(pending ? { pendingAction: pending } : {}),
     ...(last ? { lastAction: last } : {}),
+    ...(superseded ? { supersededAction: superseded } : {}),
   };
 }
 

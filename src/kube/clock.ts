@@ -18,6 +18,28 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number): { cancel(): void };
 }
 
+/**
+ * Runs `call` with a signal that aborts after `ms` of `clock` with a TimeoutError, as
+ * `AbortSignal.timeout(ms)` does on the process's own timers; the timer is dropped once the call
+ * ends. Bounds measured on the injected clock keep a simulated run on its virtual time.
+ */
+export async function withTimeout<T>(
+  clock: Clock,
+  ms: number,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const timer = clock.setTimeout(
+    () => controller.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError')),
+    ms,
+  );
+  try {
+    return await call(controller.signal);
+  } finally {
+    timer.cancel();
+  }
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),

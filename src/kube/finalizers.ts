@@ -1,7 +1,7 @@
 import type { KindNames } from '../api/names.ts';
 import type { CustomObject, CustomResourceClient } from './custom-resource-client.ts';
 import { isNotFound } from './errors.ts';
-import { retryOnConflict } from './retry-on-conflict.ts';
+import { retryOnConflict, type RetryOnConflictOptions } from './retry-on-conflict.ts';
 
 /**
  * The one finalizer add/remove pair. Adding is preconditioned on the resourceVersion the caller
@@ -42,6 +42,7 @@ export async function removeFinalizer(
   namespace: string,
   name: string,
   finalizer: string | typeof ALL_FINALIZERS,
+  retry: RetryOnConflictOptions = {},
 ): Promise<boolean> {
   return retryOnConflict(async () => {
     const current = await client.get(kind, namespace, name);
@@ -57,5 +58,5 @@ export async function removeFinalizer(
       throw err;
     }
     return true;
-  });
+  }, retry);
 }

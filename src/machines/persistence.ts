@@ -128,6 +128,8 @@ const jobContextSchema = z.object({
   stableSpec: z.object({ specDigest: z.string(), parallelism: count }).nullable().default(null),
   pendingAction: requestedAction.nullable(),
   lastAction: actionOutcome.nullable(),
+  // Added with K3's fix (absent in older snapshots: no request answered as superseded).
+  supersededAction: actionOutcome.nullable().default(null),
   notice: notice.nullable(),
   now: epochMs,
   lastObservedAt: nullableMs,
@@ -183,6 +185,8 @@ const clusterContextSchema = z.object({
     .default(null),
   pendingAction: requestedAction.nullable(),
   lastAction: actionOutcome.nullable(),
+  // Added with K3's fix (absent in older snapshots: no request answered as superseded).
+  supersededAction: actionOutcome.nullable().default(null),
   notice: notice.nullable(),
   now: epochMs,
   lastObservedAt: nullableMs,

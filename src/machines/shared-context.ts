@@ -18,15 +18,31 @@ import type { EffectOutput } from './ports.ts';
 export interface SharedContext {
   readonly pendingAction: RequestedAction | null;
   readonly lastAction: ActionOutcome | null;
+  /**
+   * The answer of the request last rejected as superseded by a newer one. The newer request may be
+   * taken in the same step and take `lastAction`; this keeps the older answer in status, so every
+   * request has its answer stored (the simulator's finding K3).
+   */
+  readonly supersededAction: ActionOutcome | null;
   readonly notice: Notice | null;
-  /** Latest time seen in any event or effect output (never goes back). */
+  /**
+   * Latest time seen in any event or effect output. It goes back only with an observation earlier
+   * than the last one: the wall clock stepped back, a new epoch.
+   */
   readonly now: number;
   readonly lastObservedAt: number | null;
 }
 
 /** The shared fields of a fresh context: nothing requested, decided or observed yet. */
 export function initialSharedContext(at: number): SharedContext {
-  return { pendingAction: null, lastAction: null, notice: null, now: at, lastObservedAt: null };
+  return {
+    pendingAction: null,
+    lastAction: null,
+    supersededAction: null,
+    notice: null,
+    now: at,
+    lastObservedAt: null,
+  };
 }
 
 /** The stop intent fields both machines keep while Stopping. */
@@ -93,27 +109,43 @@ export function onObservedEvent<TObserved extends ObservedEventLike, TContext>(
 
 // Guards, named by each machine in setup({ guards }).
 
-/** Rows `.0`: an OBSERVED whose `at` is not later than the last one processed is ignored. */
+/**
+ * Rows `.0`: the very observation processed last, delivered again, is ignored. An OBSERVED is
+ * whole and current when sent, and one process sends its observations in order, so an earlier `at`
+ * than the last one is not stale: it is a wall clock stepped back (NTP, a resumed VM, a new leader
+ * whose clock is behind the last one's). Ignoring it left the machine deaf for the size of the step
+ * (the simulator's finding K4); it is taken, as a new epoch of the wall clock, and `now` follows it
+ * (observationUpdate). Deadlines compare against `at`: one set before the step passes late by the
+ * step, never early; those set after it count from the stepped-back clock.
+ */
 export function isStaleObservation(event: ObservedEventLike, context: SharedContext): boolean {
-  return context.lastObservedAt !== null && event.at <= context.lastObservedAt;
+  return context.lastObservedAt !== null && event.at === context.lastObservedAt;
 }
 
 export function isDeletionObserved(event: ObservedEventLike): boolean {
   return event.observation.deletionRequested;
 }
 
-/** Root ACTION_REQUESTED row `.Any.0`: a request with a requestedAt already seen is ignored. */
+/**
+ * Root ACTION_REQUESTED row `.Any.0`: the request pending or taken last (the same requestedAt, the
+ * same action), delivered again, is ignored. Identity, not order: a stamp is the wall-clock time of
+ * whoever stamped it, so a new request stamped by a clock behind the one that stamped the previous
+ * request is earlier, and ignoring anything "not newer" cleared it unanswered (the simulator's
+ * finding K1). The annotation holds one request at a time and moves only forward, so an older
+ * request never comes back once a newer one replaced it.
+ */
 export function requestAlreadySeen({
   context,
   event,
 }: {
   context: SharedContext;
-  event: { readonly requestedAt: number };
+  event: { readonly requestedAt: number; readonly action?: RequestedActionName };
 }): boolean {
-  return (
-    (context.lastAction !== null && event.requestedAt <= context.lastAction.requestedAt) ||
-    (context.pendingAction !== null && event.requestedAt <= context.pendingAction.requestedAt)
-  );
+  const same = (seen: RequestedAction | null) =>
+    seen !== null &&
+    seen.requestedAt === event.requestedAt &&
+    (event.action === undefined || seen.action === event.action);
+  return same(context.lastAction) || same(context.pendingAction);
 }
 
 /** A guard: the pending request is `action`. */
@@ -157,8 +189,12 @@ export function observationUpdate<TObserved extends ObservedEventLike>(
   observed: TObserved['observation'];
   policy: TObserved['policy'];
 } {
+  // An observation earlier than the last one is a wall clock stepped back (or a new leader whose
+  // clock is behind): a new epoch, and the machine's time follows it, so deadlines set from now on
+  // count from the clock that will judge them (a restart delay set 190 s late, seed 100068).
+  const steppedBack = context.lastObservedAt !== null && observed.at < context.lastObservedAt;
   return {
-    now: Math.max(context.now, observed.at),
+    now: steppedBack ? observed.at : Math.max(context.now, observed.at),
     lastObservedAt: observed.at,
     observed: observed.observation,
     policy: observed.policy,
@@ -180,7 +216,13 @@ export function timeUpdate(context: SharedContext, event: MachineEvent): { now?:
 export function pendingActionUpdate(
   context: SharedContext,
   event: ActionRequestedEvent | { readonly type: 'OBSERVED' },
-): { now?: number; pendingAction?: RequestedAction; lastAction?: ActionOutcome; notice?: Notice } {
+): {
+  now?: number;
+  pendingAction?: RequestedAction;
+  lastAction?: ActionOutcome;
+  supersededAction?: ActionOutcome;
+  notice?: Notice;
+} {
   if (event.type !== 'ACTION_REQUESTED') return {};
   const request: RequestedAction = {
     action: event.action,
@@ -193,7 +235,7 @@ export function pendingActionUpdate(
     { ...context, now },
     `superseded by ${event.action} requested after it, before it could be taken`,
   );
-  return { now, ...superseded, pendingAction: request };
+  return { now, ...superseded, supersededAction: superseded.lastAction, pendingAction: request };
 }
 
 function outcome(context: SharedContext, result: 'accepted' | 'rejected', reason: string): ActionOutcome {

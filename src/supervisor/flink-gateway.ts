@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { FlinkNotFoundError } from '../flink/errors.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
+import { systemClock, withTimeout, type Clock } from '../kube/clock.ts';
 import type { FlinkCheckpointingStatistics } from '../flink/schemas.ts';
 import type { ReadSnapshotsOutput } from '../machines/ports.ts';
 import type {
@@ -41,10 +42,12 @@ export const SLOTS_REFRESH_MS = 60_000;
  */
 export class FlinkClusterReader {
   readonly #timeoutMs: () => number;
+  readonly #clock: () => Clock;
   #slots: { topology: string; total: number; readAt: number } | null = null;
 
-  constructor(timeoutMs: () => number) {
+  constructor(timeoutMs: () => number, clock: () => Clock = () => systemClock) {
     this.#timeoutMs = timeoutMs;
+    this.#clock = clock;
   }
 
   async observe(client: FlinkRestClient, expected: SlotsExpectation): Promise<FlinkRestObservation> {
@@ -59,11 +62,12 @@ export class FlinkClusterReader {
       cached.total >= expected.slots &&
       expected.now - cached.readAt < SLOTS_REFRESH_MS;
     try {
-      const signal = AbortSignal.timeout(this.#timeoutMs());
-      const [overview, jobs] = await Promise.all([
-        fresh ? undefined : client.getOverview({ signal }),
-        expected.taskCounts ? jobOverviews(client, signal) : listed(client, signal),
-      ]);
+      const [overview, jobs] = await withTimeout(this.#clock(), this.#timeoutMs(), (signal) =>
+        Promise.all([
+          fresh ? undefined : client.getOverview({ signal }),
+          expected.taskCounts ? jobOverviews(client, signal) : listed(client, signal),
+        ]),
+      );
       const total = overview ? overview['slots-total'] : (cached?.total ?? 0);
       const readAt = overview ? expected.now : (cached?.readAt ?? expected.now);
       this.#slots = { topology: expected.topology, total, readAt };
@@ -111,10 +115,13 @@ export async function observeFlinkJob(
   client: FlinkRestClient,
   jobId: string | null,
   timeoutMs: number,
+  clock: Clock = systemClock,
 ): Promise<FlinkJobObservation> {
   if (!jobId) return 'NONE';
   try {
-    return (await client.getJobStatus(jobId, { signal: AbortSignal.timeout(timeoutMs) })) as FlinkJobState;
+    return (await withTimeout(clock, timeoutMs, (signal) =>
+      client.getJobStatus(jobId, { signal }),
+    )) as FlinkJobState;
   } catch (err) {
     if (err instanceof FlinkNotFoundError) return 'NOT_FOUND';
     return 'UNREACHABLE';
@@ -125,12 +132,16 @@ export async function observeFlinkJob(
  * The checkpoint reads of checkpoint-watch.ts, each with the observation's short timeout. A job
  * without a checkpoint coordinator answers the configuration with 404: no periodic checkpoints.
  */
-export function checkpointReader(client: FlinkRestClient, timeoutMs: number): CheckpointReader {
+export function checkpointReader(
+  client: FlinkRestClient,
+  timeoutMs: number,
+  clock: Clock = systemClock,
+): CheckpointReader {
   return {
     config: async (jobId) => {
       try {
         return checkpointSettings(
-          await client.getCheckpointConfig(jobId, { signal: AbortSignal.timeout(timeoutMs) }),
+          await withTimeout(clock, timeoutMs, (signal) => client.getCheckpointConfig(jobId, { signal })),
         );
       } catch (err) {
         if (err instanceof FlinkNotFoundError) return null;
@@ -138,7 +149,9 @@ export function checkpointReader(client: FlinkRestClient, timeoutMs: number): Ch
       }
     },
     stats: async (jobId) =>
-      checkpointStats(await client.getCheckpoints(jobId, { signal: AbortSignal.timeout(timeoutMs) })),
+      checkpointStats(
+        await withTimeout(clock, timeoutMs, (signal) => client.getCheckpoints(jobId, { signal })),
+      ),
   };
 }
 
@@ -160,10 +173,11 @@ export async function readSnapshots(
   client: FlinkRestClient,
   jobId: string,
   timeoutMs: number,
+  clock: Clock = systemClock,
 ): Promise<Omit<ReadSnapshotsOutput, 'at'>> {
   if (!jobId) return { checkpoint: null, savepoint: null };
   try {
-    const stats = await client.getCheckpoints(jobId, { signal: AbortSignal.timeout(timeoutMs) });
+    const stats = await withTimeout(clock, timeoutMs, (signal) => client.getCheckpoints(jobId, { signal }));
     return {
       checkpoint: completedSnapshot(stats.latest?.completed),
       savepoint: completedSnapshot(stats.latest?.savepoint),

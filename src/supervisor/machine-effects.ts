@@ -11,7 +11,7 @@ import {
   FlinkServerError,
 } from '../flink/errors.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
-import type { Clock } from '../kube/clock.ts';
+import { withTimeout, type Clock } from '../kube/clock.ts';
 import type {
   AwaitSavepointInput,
   AwaitSavepointOutput,
@@ -277,7 +277,22 @@ export interface JobEffectDeps {
   readonly pollIntervalMs: number;
   /** Bound of one read of Flink (the observation's timeout); 3 s when absent. */
   readonly flinkTimeoutMs?: number;
+  /**
+   * Trigger ids of this Flink job's savepoints that the machine stopped waiting for (timed out,
+   * abandoned) and whose outcome is not known yet: their FlinkSavepoint records are still Pending.
+   */
+  readonly abandonedTriggers?: (jobId: string) => readonly string[];
   readonly log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** A savepoint the machine abandoned is still in progress at Flink: no second one is triggered. */
+export class SavepointStillInProgressError extends Error {
+  readonly triggerId: string;
+  constructor(triggerId: string) {
+    super(`savepoint ${triggerId} is still in progress at Flink; the next one waits for it`);
+    this.name = 'SavepointStillInProgressError';
+    this.triggerId = triggerId;
+  }
 }
 
 function isTransientFlinkError(err: unknown): boolean {
@@ -335,6 +350,21 @@ export function jobEffects(deps: JobEffectDeps) {
       return { at: deps.clock.now() };
     }),
     triggerSavepoint: fromPromise<TriggerOutput, TriggerSavepointInput>(async ({ input, signal }) => {
+      // One savepoint of a job in flight at Flink at a time: a savepoint abandoned at its deadline
+      // (a slow one, or a wall clock stepped forward) may still be running; a new trigger id then
+      // would be a second intent (the simulator's finding K6). The trigger fails instead, and the
+      // machine tries again one savepoint interval later. A read that fails fails the trigger too.
+      for (const other of deps.abandonedTriggers?.(input.jobId) ?? []) {
+        if (other === input.triggerId) continue;
+        const status = await deps
+          .flink()
+          .getSavepointStatus(input.jobId, other, { signal })
+          .catch((err: unknown) => {
+            if (err instanceof FlinkNotFoundError) return undefined;
+            throw err;
+          });
+        if (status?.state === 'IN_PROGRESS') throw new SavepointStillInProgressError(other);
+      }
       try {
         await deps.flink().triggerSavepoint(
           input.jobId,
@@ -377,7 +407,15 @@ export function jobEffects(deps: JobEffectDeps) {
     awaitSavepoint: fromPromise<AwaitSavepointOutput, AwaitSavepointInput>(async ({ input, signal }) => {
       for (;;) {
         try {
-          const status = await deps.flink().getSavepointStatus(input.jobId, input.triggerId, { signal });
+          // Each read is bounded like the observation's: one hung request must not hold the answer
+          // back for the transport's 30-60 s, while a JobManager restart can make Flink forget it (K2).
+          const status = await withTimeout(deps.clock, deps.flinkTimeoutMs ?? 3000, (timeout) =>
+            deps
+              .flink()
+              .getSavepointStatus(input.jobId, input.triggerId, {
+                signal: AbortSignal.any([signal, timeout]),
+              }),
+          );
           if (status.state === 'COMPLETED')
             return { status: 'COMPLETED', location: status.location, at: deps.clock.now() };
           if (status.state === 'FAILED') {
@@ -386,15 +424,22 @@ export function jobEffects(deps: JobEffectDeps) {
             return { status: 'FAILED', reason: reason.slice(0, 500), at: deps.clock.now() };
           }
         } catch (err) {
+          if (signal.aborted) throw err;
           if (err instanceof FlinkNotFoundError) return { status: 'UNKNOWN_TRIGGER', at: deps.clock.now() };
-          if (!isTransientFlinkError(err)) throw err;
+          const timedOut = (err as { name?: unknown } | null)?.name === 'TimeoutError';
+          if (!isTransientFlinkError(err) && !timedOut) throw err;
           // An outage is bounded by the machine's savepoint deadline, not here.
         }
         await deps.clock.sleep(Math.max(500, Math.floor(deps.pollIntervalMs / 2)), signal);
       }
     }),
     readSnapshots: fromPromise<ReadSnapshotsOutput, ReadSnapshotsInput>(async ({ input }) => {
-      const snapshots = await readSnapshots(deps.flink(), input.jobId, deps.flinkTimeoutMs ?? 3000);
+      const snapshots = await readSnapshots(
+        deps.flink(),
+        input.jobId,
+        deps.flinkTimeoutMs ?? 3000,
+        deps.clock,
+      );
       deps.log('snapshots read', { jobId: input.jobId, ...snapshots });
       return { ...snapshots, at: deps.clock.now() };
     }),

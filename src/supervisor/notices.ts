@@ -10,6 +10,7 @@ import type { CheckpointNotice } from './checkpoint-progress.ts';
 import type { AnyHost, ReportedContext } from './resource-host.ts';
 import { storageAccessVerdict } from './storage-access.ts';
 import type { SupervisorMetrics } from './supervisor-metrics.ts';
+import { systemClock, withTimeout, type Clock } from '../kube/clock.ts';
 
 const LIFECYCLE_STATES = ['Unknown', 'Starting', 'Started', 'Stopping', 'Stopped', 'Terminated'] as const;
 
@@ -40,6 +41,8 @@ export interface NoticesOptions {
   readonly metrics: SupervisorMetrics;
   /** The cluster's state storage, to name where refused credentials came from. */
   readonly storage?: () => StorageSpec | undefined;
+  /** Bounds the read of a failed job's exceptions (the system clock when absent). */
+  readonly clock?: Clock;
 }
 
 /**
@@ -121,10 +124,9 @@ export class Notices {
     this.#reportedFailures.add(jobId);
     let cause = 'no exception recorded';
     try {
-      const exceptions = await flink.getJobExceptions(jobId, {
-        maxExceptions: 1,
-        signal: AbortSignal.timeout(3000),
-      });
+      const exceptions = await withTimeout(this.#o.clock ?? systemClock, 3000, (signal) =>
+        flink.getJobExceptions(jobId, { maxExceptions: 1, signal }),
+      );
       const root = exceptions.entries[0];
       if (root)
         cause = (root.stacktrace ?? root.exceptionName ?? cause)

@@ -49,6 +49,8 @@ export interface RequestedActionPorts {
   /** Counts one metadata write (the apiWrites metric). */
   readonly metadataWritten: () => void;
   readonly debug: (fields: Record<string, unknown>, message: string) => void;
+  /** The pause between tries after a conflict while clearing (the supervisor's clock). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** The resource the request is on, and its machine. */
@@ -98,30 +100,37 @@ export async function takeRequestedAction(
   // The JSON patch's `test` ops are the precondition, not the resourceVersion: the status writes the
   // same request causes must not make the clearing fail.
   const clear = () =>
-    retryOnConflict(async () => {
-      const current = await ports.resources.get(kind, ports.namespace, name);
-      const a = current?.metadata.annotations ?? {};
-      if (!current || a[ANNOTATIONS.requestedAction] !== value || a[ANNOTATIONS.actionTimestamp] !== stamp)
-        return;
-      const path = (key: string) => `/metadata/annotations/${jsonPointerToken(key)}`;
-      const present = [ANNOTATIONS.requestedAction, ANNOTATIONS.withoutSavepoint, ANNOTATIONS.actionTimestamp]
-        .filter((key) => a[key] !== undefined)
-        .map(path);
-      await ports.resources.jsonPatch(kind, ports.namespace, name, [
-        { op: 'test', path: path(ANNOTATIONS.requestedAction), value },
-        ...(stamp === undefined
-          ? []
-          : [
-              {
-                op: 'test',
-                path: `/metadata/annotations/${jsonPointerToken(ANNOTATIONS.actionTimestamp)}`,
-                value: stamp,
-              },
-            ]),
-        ...present.map((path) => ({ op: 'remove', path })),
-      ]);
-      ports.metadataWritten();
-    }).catch((err: unknown) =>
+    retryOnConflict(
+      async () => {
+        const current = await ports.resources.get(kind, ports.namespace, name);
+        const a = current?.metadata.annotations ?? {};
+        if (!current || a[ANNOTATIONS.requestedAction] !== value || a[ANNOTATIONS.actionTimestamp] !== stamp)
+          return;
+        const path = (key: string) => `/metadata/annotations/${jsonPointerToken(key)}`;
+        const present = [
+          ANNOTATIONS.requestedAction,
+          ANNOTATIONS.withoutSavepoint,
+          ANNOTATIONS.actionTimestamp,
+        ]
+          .filter((key) => a[key] !== undefined)
+          .map(path);
+        await ports.resources.jsonPatch(kind, ports.namespace, name, [
+          { op: 'test', path: path(ANNOTATIONS.requestedAction), value },
+          ...(stamp === undefined
+            ? []
+            : [
+                {
+                  op: 'test',
+                  path: `/metadata/annotations/${jsonPointerToken(ANNOTATIONS.actionTimestamp)}`,
+                  value: stamp,
+                },
+              ]),
+          ...present.map((path) => ({ op: 'remove', path })),
+        ]);
+        ports.metadataWritten();
+      },
+      ports.sleep ? { sleep: ports.sleep } : {},
+    ).catch((err: unknown) =>
       ports.debug({ err: String(err) }, 'action annotation not cleared; next pass retries'),
     );
   if (action === 'invalid') {
@@ -167,10 +176,12 @@ export async function takeRequestedAction(
     withoutSavepoint: (annotations[ANNOTATIONS.withoutSavepoint] ?? '').toLowerCase() === 'true',
     requestedAt,
   });
+  // Recorded means this very request is the machine's pending or last one: a time order would
+  // count a request stamped by a clock behind the previous stamp as taken (K1).
   const context = target.context();
-  const recorded =
-    context.pendingAction?.requestedAt === requestedAt ||
-    (context.lastAction?.requestedAt ?? 0) >= requestedAt;
+  const isThis = (seen: { action: string; requestedAt: number } | null | undefined) =>
+    seen?.requestedAt === requestedAt && seen.action === action;
+  const recorded = isThis(context.pendingAction) || isThis(context.lastAction);
   if (!recorded) return 'sent';
   await target.writeStatus();
   await clear();

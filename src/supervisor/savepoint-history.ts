@@ -23,7 +23,7 @@ import {
 import { ownerReference } from '../api/owner-references.ts';
 import { FlinkNotFoundError } from '../flink/errors.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
-import type { Clock } from '../kube/clock.ts';
+import { systemClock, withTimeout, type Clock } from '../kube/clock.ts';
 import type { CustomObject, CustomResourceClient } from '../kube/custom-resource-client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.ts';
 import type { EventRecorder, EventType } from '../kube/event-recorder.ts';
@@ -43,7 +43,10 @@ import { nextRequestStep, type RequestStep } from './savepoint-requests.ts';
 import { planRetention } from './savepoint-retention.ts';
 import type { SupervisorOptions } from './supervisor-options.ts';
 
-/** Flink's answers about savepoints and their disposal; `UNKNOWN`: unreachable, or Flink forgot the id. */
+/**
+ * Flink's answers about savepoints and their disposal. A savepoint's `UNKNOWN`: Flink does not know
+ * the id (404); `UNREACHABLE`: it could not be asked. A disposal's `UNKNOWN`: Flink forgot it.
+ */
 export interface SavepointFlink {
   savepointStatus(jobId: string, triggerId: string): Promise<FlinkVerdict>;
   dispose(path: string): Promise<string>;
@@ -53,25 +56,30 @@ export interface SavepointFlink {
 }
 
 /** The Flink REST calls of the history, each bounded by `timeoutMs`. */
-export function savepointFlink(client: () => FlinkRestClient, timeoutMs: number): SavepointFlink {
-  const call = () => ({ signal: AbortSignal.timeout(timeoutMs) });
+export function savepointFlink(
+  client: () => FlinkRestClient,
+  timeoutMs: number,
+  clock: Clock = systemClock,
+): SavepointFlink {
+  const bounded = <T>(call: (c: { signal: AbortSignal }) => Promise<T>) =>
+    withTimeout(clock, timeoutMs, (signal) => call({ signal }));
   return {
     async savepointStatus(jobId, triggerId) {
       try {
-        const status = await client().getSavepointStatus(jobId, triggerId, call());
+        const status = await bounded((c) => client().getSavepointStatus(jobId, triggerId, c));
         if (status.state === 'FAILED')
           return { state: 'FAILED', message: status.failure.message || status.failure.className || 'failed' };
         return status;
-      } catch {
-        return { state: 'UNKNOWN' };
+      } catch (err) {
+        return err instanceof FlinkNotFoundError ? { state: 'UNKNOWN' } : { state: 'UNREACHABLE' };
       }
     },
     async dispose(path) {
-      return (await client().disposeSavepoint(path, call())).triggerId;
+      return (await bounded((c) => client().disposeSavepoint(path, c))).triggerId;
     },
     async disposalStatus(triggerId) {
       try {
-        const status = await client().getSavepointDisposalStatus(triggerId, call());
+        const status = await bounded((c) => client().getSavepointDisposalStatus(triggerId, c));
         if (status.state === 'FAILED')
           return { state: 'FAILED', message: status.failure.message || status.failure.className || 'failed' };
         return status;
@@ -178,10 +186,11 @@ export class SavepointHistory {
       const state = stateOf(object);
       if (!triggerId || inFlight.has(triggerId) || (state !== undefined && state !== 'Pending')) continue;
       const jobId = object.status?.['jobId'];
-      const verdict: FlinkVerdict =
-        flinkReachable && typeof jobId === 'string' && jobId
+      const verdict: FlinkVerdict = !(typeof jobId === 'string' && jobId)
+        ? { state: 'UNKNOWN' }
+        : flinkReachable
           ? await this.#o.flink.savepointStatus(jobId, triggerId)
-          : { state: 'UNKNOWN' };
+          : { state: 'UNREACHABLE' };
       const completedAt = new Date(context.savepointAt ?? now).toISOString();
       const requested = object.status?.['requestTimestamp'];
       const requestedAt = typeof requested === 'string' ? Date.parse(requested) : undefined;

@@ -6,7 +6,7 @@
 // trigger id, so whatever instant a supervisor crashes at, the next one finds the same name.
 
 import type { FlinkJob } from '../api/flink-job.ts';
-import type { SavepointKind, SavepointState } from '../api/flink-savepoint.ts';
+import { savepointsOfJob, type SavepointKind, type SavepointState } from '../api/flink-savepoint.ts';
 import {
   API_GROUP_VERSION,
   FLINK_JOB,
@@ -52,6 +52,21 @@ export function triggerIdOf(o: CustomObject): string | undefined {
 
 export function stateOf(o: CustomObject): SavepointState | undefined {
   return o.status?.['state'] as SavepointState | undefined;
+}
+
+/**
+ * Trigger ids of the savepoints of Flink job `jobId` whose records are still Pending: the one in
+ * flight, and any the machine stopped waiting for whose outcome Flink has not given yet.
+ */
+export function pendingTriggersOf(
+  objects: readonly CustomObject[],
+  jobName: string,
+  jobId: string,
+): string[] {
+  return savepointsOfJob(objects, jobName)
+    .filter((o) => stateOf(o) === 'Pending' && o.status?.['jobId'] === jobId)
+    .map(triggerIdOf)
+    .filter((id): id is string => id !== undefined);
 }
 
 function epochOf(value: unknown): number | undefined {
@@ -119,13 +134,17 @@ export type FlinkVerdict =
   | { readonly state: 'COMPLETED'; readonly location: string }
   | { readonly state: 'FAILED'; readonly message: string }
   | { readonly state: 'IN_PROGRESS' }
-  | { readonly state: 'UNKNOWN' };
+  /** Flink does not know the trigger (404): it never saw it, or forgot it (minutes later, or a restart). */
+  | { readonly state: 'UNKNOWN' }
+  /** Flink could not be asked (unreachable, timed out, 5xx): it may still know. */
+  | { readonly state: 'UNREACHABLE' };
 
 /**
  * The outcome of a Pending record whose trigger the machine no longer has in flight. Flink's own
  * answer wins; without one (it forgets triggers after minutes and on restart), the machine's latest
  * savepoint path is this one's when no other record claims it; otherwise it never completed.
- * `null`: still in progress on Flink's side (the machine gave up waiting, Flink may still finish).
+ * `null`: still in progress on Flink's side (the machine gave up waiting, Flink may still finish),
+ * or Flink could not be asked this time.
  */
 export function resolvedStatus(
   verdict: FlinkVerdict,
@@ -144,9 +163,15 @@ export function resolvedStatus(
   const latestPath = latest.path;
   if (latestPath && recordedSince && !claimedPaths.has(latestPath))
     return { state: 'Completed', path: latestPath, completionTimestamp: completedAt };
+  // Flink may still know: asked again next pass. A savepoint the machine abandoned because Flink
+  // did not answer is often completed meanwhile; abandoning its record then lost it (K2).
+  if (verdict.state === 'UNREACHABLE') return null;
   return {
     state: 'Abandoned',
-    message: 'the savepoint did not complete in time or failed; the FlinkJob events say why',
+    // Flink keeps trigger answers in memory only: after a JobManager restart it cannot say whether
+    // the savepoint completed before (its files would then be in the target directory, unnamed).
+    message:
+      'the savepoint did not complete in time or failed, or Flink forgot it (a JobManager restart) before its answer was read; the FlinkJob events say why',
   };
 }
 

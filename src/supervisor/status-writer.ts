@@ -157,7 +157,14 @@ export class StatusWriter {
         this.#o.onWrite?.();
       }, IMMEDIATE_RETRY);
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (!isNotFound(err)) {
+        // A submit chained behind this flush may have handed its status to it: put it back (unless
+        // a newer one came), so that submit writes it or fails too, never resolves as stored. Else
+        // a request's annotation was cleared before its answer was in status (found by the
+        // deterministic simulator, seed 101746).
+        this.#pending ??= pending;
+        throw err;
+      }
       this.#gone = true;
     }
   }

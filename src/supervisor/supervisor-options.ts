@@ -16,6 +16,8 @@ export interface SupervisorOptions {
   readonly namespace: string;
   readonly clusterName: string;
   readonly clock: Clock;
+  /** The work queue's backoff jitter (Math.random when absent; a seeded simulation injects its own). */
+  readonly random?: () => number;
   readonly log: Logger;
   readonly events: EventRecorder;
   readonly metrics: SupervisorMetrics;

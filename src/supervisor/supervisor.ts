@@ -34,6 +34,7 @@ import { HostRegistry } from './host-registry.ts';
 import { OwnedObjects, type OwnedObjectWriter } from './owned-objects.ts';
 import { readStorageCleanup } from './storage-cleanup.ts';
 import { savepointFlink, supervisorSavepointHistory, type SavepointHistory } from './savepoint-history.ts';
+import { pendingTriggersOf } from './savepoint-records.ts';
 import { takeRequestedAction } from './requested-actions.ts';
 import { isDone, type AnyHost, type ReportedContext } from './resource-host.ts';
 import { clusterPolicy, jobPolicy } from './spec-policies.ts';
@@ -67,7 +68,10 @@ export class Supervisor {
   #cluster: FlinkCluster | undefined;
   readonly #parsedJobs = new Map<string, FlinkJob>();
   #flink: { url: string; client: FlinkRestClient } | undefined;
-  readonly #flinkReads = new FlinkClusterReader(() => this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS);
+  readonly #flinkReads = new FlinkClusterReader(
+    () => this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS,
+    () => this.#o.clock,
+  );
   #leading = false;
   #synced = false;
   readonly #notices: Notices;
@@ -103,7 +107,11 @@ export class Supervisor {
       onError: (err: unknown) => options.log.warn({ err: String(err) }, 'watch failed; retrying'),
     };
     this.#caches = options.caches ? options.caches(scope) : informerCaches(kc, scope);
-    const flink = savepointFlink(() => this.#flinkClient(), options.flinkTimeoutMs ?? FLINK_TIMEOUT_MS);
+    const flink = savepointFlink(
+      () => this.#flinkClient(),
+      options.flinkTimeoutMs ?? FLINK_TIMEOUT_MS,
+      options.clock,
+    );
     this.#history = supervisorSavepointHistory(options, this.#resources, this.#caches.savepoints, flink);
     const enqueue = () => this.#queue.add(QUEUE_KEY);
     const { clusters, jobs, pods, services, batchJobs, savepoints } = this.#caches;
@@ -119,6 +127,7 @@ export class Supervisor {
     jobs.on('add', onJob).on('update', onJob).on('delete', onJob);
     this.#queue = new WorkQueue({
       clock: options.clock,
+      ...(options.random ? { random: options.random } : {}),
       reconcile: () => this.#reconcile(),
       onResult: (_key, result, durationMs, err) => {
         options.metrics.reconcileTotal.inc({ controller: 'supervisor', result });
@@ -322,7 +331,11 @@ export class Supervisor {
       const context = host.actor.getSnapshot().context;
       await this.#history.sync({ job, context, flinkReachable: flink.reachable });
       // Report only, read only when due (checkpoint-progress.ts): never a restart for it.
-      const reader = checkpointReader(this.#flinkClient(), this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS);
+      const reader = checkpointReader(
+        this.#flinkClient(),
+        this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS,
+        this.#o.clock,
+      );
       const checkpoints = await host.checkpoints.observe(jobId, reading.observation.flinkJob, now, reader);
       if (checkpoints.notice) this.#notices.checkpoints(jobRaw, checkpoints.notice);
       if (checkpoints.changed) await this.#writeStatus(host, jobRaw).catch(() => undefined);
@@ -364,6 +377,7 @@ export class Supervisor {
         namespace: this.#o.namespace,
         metadataWritten: () => this.#o.metrics.apiWrites.inc({ kind: 'metadata' }),
         debug: (fields, message) => this.#o.log.debug(fields, message),
+        sleep: (ms) => this.#o.clock.sleep(ms),
       },
       {
         kind,
@@ -404,6 +418,7 @@ export class Supervisor {
       allowPrivateNetworks: this.#o.allowPrivateNetworks ?? false,
       pollIntervalMs: this.#pollIntervalMs(),
       flinkTimeoutMs: this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS,
+      abandonedTriggers: (jobId) => pendingTriggersOf(this.#caches.savepoints.list(), name, jobId),
       log: (m, f) => this.#notices.log(m, { job: name, ...f }),
     });
   }
@@ -510,7 +525,8 @@ export class Supervisor {
 
   async #removeFinalizer(kind: KindNames, raw: CustomObject): Promise<void> {
     const name = raw.metadata.name ?? '';
-    if (await removeFinalizer(this.#resources, kind, this.#o.namespace, name, FINALIZERS.supervisor))
+    const retry = { sleep: (ms: number) => this.#o.clock.sleep(ms) };
+    if (await removeFinalizer(this.#resources, kind, this.#o.namespace, name, FINALIZERS.supervisor, retry))
       this.#o.metrics.apiWrites.inc({ kind: 'metadata' });
   }
 

@@ -9,6 +9,8 @@ export interface BatchOptions {
   readonly faultSteps?: number;
   readonly quietSteps?: number;
   readonly onSeed?: (result: SeedResult, sofar: BatchResult) => void;
+  /** Receives every trace line of every seed (`--trace`). */
+  readonly trace?: (line: string) => void;
 }
 
 export interface BatchResult {
@@ -23,7 +25,7 @@ export interface BatchResult {
     violations: readonly { violation: Violation; known: string | undefined }[];
     command: string;
   }[];
-  readonly leaks: { mathRandom: number; dateNow: number; shortTimers: number };
+  readonly leaks: { mathRandom: number; dateNow: number; shortTimers: number; abortTimeouts: number };
 }
 
 export function replayCommand(seed: number, faultSteps?: number, quietSteps?: number): string {
@@ -43,7 +45,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     processStarts: 0,
     savepoints: 0,
     failures: [] as BatchResult['failures'],
-    leaks: { mathRandom: 0, dateNow: 0, shortTimers: 0 },
+    leaks: { mathRandom: 0, dateNow: 0, shortTimers: 0, abortTimeouts: 0 },
   };
   for (let i = 0; i < o.seeds; i++) {
     const seed = (o.first + i) >>> 0;
@@ -51,6 +53,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       seed,
       ...(o.faultSteps === undefined ? {} : { faultSteps: o.faultSteps }),
       ...(o.quietSteps === undefined ? {} : { quietSteps: o.quietSteps }),
+      ...(o.trace ? { trace: o.trace } : {}),
     });
     result.seeds++;
     result.steps += r.steps;
@@ -60,10 +63,15 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     result.leaks.mathRandom += r.globalReads.mathRandom;
     result.leaks.dateNow += r.globalReads.dateNow;
     result.leaks.shortTimers += r.globalReads.shortTimers;
+    result.leaks.abortTimeouts += r.globalReads.abortTimeouts;
     if (r.violations.length > 0)
       result.failures.push({
         seed,
-        violations: classify({ violations: r.violations, skews: r.faults['clock-skew'] }),
+        violations: classify({
+          violations: r.violations,
+          jobManagerRestarts: r.faults['flink-reset'],
+          skews: r.faults['clock-skew'],
+        }),
         command: replayCommand(seed, o.faultSteps, o.quietSteps),
       });
     o.onSeed?.(r, result);
@@ -78,7 +86,7 @@ export function formatBatch(b: BatchResult, seconds: number): string {
     `steps: ${b.steps}`,
     `faults injected: ${total} (${FAULT_KINDS.map((k) => `${k} ${b.faults[k]}`).join(', ')})`,
     `supervisor process starts: ${b.processStarts}; savepoints completed: ${b.savepoints}`,
-    `reads of the real world moved onto the seed: Math.random ${b.leaks.mathRandom}, Date.now ${b.leaks.dateNow}, short setTimeout ${b.leaks.shortTimers}`,
+    `reads of the real world moved onto the seed: Math.random ${b.leaks.mathRandom}, Date.now ${b.leaks.dateNow}, short setTimeout ${b.leaks.shortTimers}, AbortSignal.timeout ${b.leaks.abortTimeouts}`,
     `seeds with violations: ${b.failures.length} (${b.failures.filter((f) => f.violations.every((v) => v.known)).length} with known findings only)`,
   ];
   for (const f of b.failures) {

@@ -1,4 +1,10 @@
-import { ANNOTATIONS, FLINK_CLUSTER, FLINK_JOB, type KindNames } from '../../src/api/names.ts';
+import {
+  ANNOTATIONS,
+  FLINK_CLUSTER,
+  FLINK_JOB,
+  FLINK_SAVEPOINT,
+  type KindNames,
+} from '../../src/api/names.ts';
 import { actionStampTime } from '../../src/api/action-time.ts';
 import type { CustomObject } from '../../src/kube/custom-resource-client.ts';
 import type { FlinkListener, SimFlink, StoredSavepoint } from './flink.ts';
@@ -12,6 +18,12 @@ export const INVARIANTS = [
   'converges',
 ] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
+
+/**
+ * How long a completed savepoint may go unrecorded when the run ends: the supervisor polls a
+ * trigger every half poll interval (2.5 s) and syncs the FlinkSavepoint records every pass (5 s).
+ */
+export const RECORDING_GRACE_MS = 15_000;
 
 export interface Violation {
   readonly invariant: InvariantName;
@@ -33,6 +45,7 @@ export interface UserRequest {
 
 interface MachineContext {
   readonly lastAction?: { requestedAt?: number; outcome?: string } | null;
+  readonly supersededAction?: { requestedAt?: number; outcome?: string } | null;
   readonly pendingAction?: { requestedAt?: number } | null;
 }
 
@@ -50,13 +63,15 @@ export class Ledger implements FlinkListener {
   readonly violations: Violation[] = [];
   readonly requests: UserRequest[] = [];
   readonly completed: StoredSavepoint[] = [];
-  /** Savepoint paths that appeared in a FlinkJob's status. */
+  /** Savepoint paths that appeared in a FlinkJob's status or as a Completed FlinkSavepoint record. */
   readonly recorded = new Set<string>();
   /** Objects deleted for good (names): their requests and savepoints may end with them. */
   readonly removed = new Set<string>();
   readonly #generations = new Map<string, number>();
   readonly #annotations = new Map<string, Record<string, string>>();
   readonly #answers = new Map<string, Map<number, string>>();
+  /** When (run time) each savepoint completed, by location. */
+  readonly #completedAt = new Map<string, number>();
   readonly #now: () => number;
   flink: SimFlink | undefined;
   triggers = 0;
@@ -89,6 +104,7 @@ export class Ledger implements FlinkListener {
 
   savepointCompleted(savepoint: StoredSavepoint): void {
     this.completed.push(savepoint);
+    this.#completedAt.set(savepoint.location, this.#now());
   }
 
   /** After every step: at most one running Flink job per FlinkJob. */
@@ -135,6 +151,12 @@ export class Ledger implements FlinkListener {
       const path = obj.status?.['savepointPath'];
       if (typeof path === 'string' && path !== '') this.recorded.add(path);
     }
+    // Since ADR 0015 a savepoint's record is its FlinkSavepoint: listed, restorable, disposed of by
+    // retention. One the machine stopped waiting for gets its outcome there when Flink gives it.
+    if (kind === FLINK_SAVEPOINT && obj.status?.['state'] === 'Completed') {
+      const path = obj.status['path'];
+      if (typeof path === 'string' && path !== '') this.recorded.add(path);
+    }
     if (kind === FLINK_JOB || kind === FLINK_CLUSTER) this.#actions(key, name, obj);
   }
 
@@ -144,16 +166,19 @@ export class Ledger implements FlinkListener {
     this.#annotations.set(key, { ...now });
     const context = contextOf(obj);
     const last = context.lastAction;
-    if (last?.requestedAt !== undefined && last.outcome !== undefined) {
+    // The answers in status: the last request's, and the one last rejected as superseded (a newer
+    // request taken in the same step holds lastAction).
+    for (const answer of [context.supersededAction, last]) {
+      if (answer?.requestedAt === undefined || answer.outcome === undefined) continue;
       const answers = this.#answers.get(key) ?? new Map<number, string>();
       this.#answers.set(key, answers);
-      const earlier = answers.get(last.requestedAt);
-      if (earlier !== undefined && earlier !== last.outcome)
+      const earlier = answers.get(answer.requestedAt);
+      if (earlier !== undefined && earlier !== answer.outcome)
         this.violate(
           'action-answered-once',
-          `${key}: request ${last.requestedAt} answered ${earlier}, then ${last.outcome}`,
+          `${key}: request ${answer.requestedAt} answered ${earlier}, then ${answer.outcome}`,
         );
-      answers.set(last.requestedAt, last.outcome);
+      answers.set(answer.requestedAt, answer.outcome);
     }
     const stamp = actionStampTime(now[ANNOTATIONS.actionTimestamp]);
     if (now[ANNOTATIONS.requestedAction] !== undefined && stamp !== null) {
@@ -167,7 +192,9 @@ export class Ledger implements FlinkListener {
     if (before[ANNOTATIONS.requestedAction] !== undefined && now[ANNOTATIONS.requestedAction] === undefined) {
       const recorded =
         clearedStamp !== null &&
-        (context.pendingAction?.requestedAt === clearedStamp || (last?.requestedAt ?? 0) >= clearedStamp);
+        (context.pendingAction?.requestedAt === clearedStamp ||
+          last?.requestedAt === clearedStamp ||
+          context.supersededAction?.requestedAt === clearedStamp);
       if (!recorded)
         this.violate(
           'action-answered-once',
@@ -194,8 +221,11 @@ export class Ledger implements FlinkListener {
           this.violate('action-answered-once', `${key}: answer for ${at} matches ${ours.length} requests`);
       }
     }
+    const end = this.#now();
     for (const sp of this.completed) {
       if (this.recorded.has(sp.location)) continue;
+      // One that completed just before the run ended is still being polled (every 2.5 s), not lost.
+      if (end - (this.#completedAt.get(sp.location) ?? 0) < RECORDING_GRACE_MS) continue;
       this.violate(
         'savepoint-not-lost',
         `${sp.kind} savepoint ${sp.location} of ${sp.owner} (trigger ${sp.triggerId}) completed at ${sp.completedAt} and was never recorded`,

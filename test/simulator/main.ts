@@ -1,7 +1,8 @@
-// npm run simulate -- --seeds N [--seed S] [--steps K] [--quiet-steps Q] [--verbose] [--progress P]
+// npm run simulate -- --seeds N [--seed S] [--steps K] [--quiet-steps Q] [--verbose] [--trace] [--progress P]
 // Runs N seeded fault simulations (seeds S, S+1, ...; S random and printed when not given) and
 // prints seeds run, steps, faults injected by kind and every violated invariant with the command
-// that replays it. Exit code 1 on any violation.
+// that replays it; --trace prints each seed's trace (milliseconds into the run, then the event).
+// Exit code 1 on any violation.
 import { parseArgs } from 'node:util';
 import { randomInt } from 'node:crypto';
 import { runBatch, formatBatch } from './batch.ts';
@@ -13,6 +14,7 @@ const { values } = parseArgs({
     steps: { type: 'string' },
     'quiet-steps': { type: 'string' },
     verbose: { type: 'boolean', default: false },
+    trace: { type: 'boolean', default: false },
     progress: { type: 'string' },
   },
 });
@@ -40,6 +42,7 @@ const batch = await runBatch({
   seeds,
   ...(faultSteps === undefined ? {} : { faultSteps }),
   ...(quietSteps === undefined ? {} : { quietSteps }),
+  ...(values.trace ? { trace: (line: string) => process.stdout.write(`trace ${line}\n`) } : {}),
   onSeed: (r, sofar) => {
     done++;
     if (progress && done % progress === 0)

@@ -68,12 +68,15 @@ export class SupervisorReplica {
       record: (subject, type, reason, message) =>
         link.clock.dead ? Promise.resolve() : world.events.record(subject, type, reason, message),
     };
+    const queuePrng = prng.fork();
     this.supervisor = new Supervisor({
       kubeConfig: new KubeConfig(),
       namespace: NAMESPACE,
       clusterName: CLUSTER_NAME,
       clock,
-      log: pino({ level: 'silent' }),
+      random: () => queuePrng.next(),
+      // No timestamps: a silent logger must not read the real clock either.
+      log: pino({ level: 'silent', timestamp: false }),
       events,
       metrics: supervisorMetrics(createRegistry('sim', false)),
       flinkClient: () => flinkClient,

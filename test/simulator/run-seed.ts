@@ -21,6 +21,8 @@ export interface SeedOptions {
   readonly quietSteps?: number;
   /** Turn the faults off (a control run). */
   readonly faults?: boolean;
+  /** Receives each line of the trace as it is hashed (`--trace`: what happened, to diagnose). */
+  readonly trace?: (line: string) => void;
 }
 
 export interface SeedResult {
@@ -57,7 +59,11 @@ async function simulate(options: SeedOptions, prng: Prng, clock: SimClock, globa
   const faultSteps = options.faultSteps ?? 120;
   const quietSteps = options.quietSteps ?? 180;
   const trace = createHash('sha256');
-  const note = (line: string) => trace.update(`${clock.now() - START} ${line}\n`);
+  const note = (line: string) => {
+    const stamped = `${clock.now() - START} ${line}`;
+    trace.update(`${stamped}\n`);
+    options.trace?.(stamped);
+  };
   const ledger = new Ledger(() => clock.now() - START);
   const flink = new SimFlink(clock, prng.fork(), {
     triggered: (jobId, triggerId, kind, joined) => {
@@ -189,7 +195,16 @@ function checkSteady(server: SimApiServer, flink: SimFlink, ledger: Ledger): voi
     const ready = conditions.find((c) => c.type === 'Ready')?.message ?? '';
     // By design (docs/upgrades.md): an upgrade with no snapshot to carry the state over leaves the
     // job stopped, says why, and waits for the user. That is a steady state, not a hang.
-    const leftStopped = state === 'Stopped' && jobs.length === 0 && /the job is left stopped/.test(ready);
+    // The machine's own reason says it even when a later notice (a request rejected meanwhile)
+    // has replaced the message.
+    const stopReason = (status['machine'] as { context?: { stopReason?: unknown } } | undefined)?.context
+      ?.stopReason;
+    const leftStopped =
+      state === 'Stopped' &&
+      jobs.length === 0 &&
+      (/the job is left stopped/.test(ready) ||
+        stopReason === 'SnapshotUnavailable' ||
+        stopReason === 'SnapshotMissing');
     if (leftStopped) continue;
     if (last?.action === 'STOP') {
       if (state !== 'Stopped' || jobs.length > 0)

@@ -39,6 +39,26 @@ describe('judging an action', () => {
     });
   });
 
+  it('fails at once when this request was superseded by a newer one taken in the same step (K3)', () => {
+    const savepoint = { kind: 'job' as const, action: 'TRIGGER_SAVEPOINT', actionTimestamp: T };
+    expect(
+      judgeAction(savepoint, {
+        supervisorStatus: 'Stopping',
+        ...last('accepted', T + 5),
+        supersededAction: {
+          action: 'TRIGGER_SAVEPOINT',
+          requestedAt: T,
+          outcome: 'rejected',
+          reason: 'superseded by STOP requested after it, before it could be taken',
+        },
+      }),
+    ).toEqual({
+      state: 'failed',
+      reason:
+        'TRIGGER_SAVEPOINT was rejected: superseded by STOP requested after it, before it could be taken',
+    });
+  });
+
   it('is done when the effect is there, not when the request was taken', () => {
     expect(judgeAction(stop, { supervisorStatus: 'Stopping', ...last('accepted') }).state).toBe('waiting');
     expect(judgeAction(stop, { supervisorStatus: 'Stopped', ...last('accepted') }).state).toBe('done');

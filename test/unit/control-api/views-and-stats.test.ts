@@ -48,13 +48,23 @@ describe('status views', () => {
       },
       status: machine({ lastAction: { action: 'STOP', withoutSavepoint: false, requestedAt: 1e300 } }),
     };
-    expect(untakenRequestOf(obj, T)?.requestedAt).toBe(T);
+    expect(untakenRequestOf(obj)?.requestedAt).toBe(T);
     // A sane later record still says the request was taken.
     const taken = {
       ...obj,
       status: machine({ lastAction: { action: 'STOP', withoutSavepoint: false, requestedAt: T } }),
     };
-    expect(untakenRequestOf(taken, T)).toBeUndefined();
+    expect(untakenRequestOf(taken)).toBeUndefined();
+  });
+
+  it('a request stamped earlier than the last one recorded (a clock behind) is not taken until recorded itself (K1)', () => {
+    const obj = {
+      metadata: {
+        annotations: { [ANNOTATIONS.requestedAction]: 'START', [ANNOTATIONS.actionTimestamp]: `${T}:START` },
+      },
+      status: machine({ lastAction: { action: 'STOP', withoutSavepoint: false, requestedAt: T + 60_000 } }),
+    };
+    expect(untakenRequestOf(obj)?.action).toBe('START');
   });
 
   it('drops the machine snapshot and shows the requested, pending and last action', () => {

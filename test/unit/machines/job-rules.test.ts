@@ -221,10 +221,10 @@ const rows: Row[] = [
   },
   {
     rule: 'J.Starting.0',
-    name: 'stale observation',
+    name: 'the last observation delivered again',
     from: launching,
     context: baseJobContext(),
-    event: jobObserved(T0 - 5, { deletionRequested: true }),
+    event: jobObserved(T0, { deletionRequested: true }),
     to: launching,
   },
   {

@@ -1,10 +1,10 @@
 // Each invariant checker of the simulator catches a violation planted on purpose: a checker that
 // never fires would make a clean batch mean nothing.
 import { describe, expect, it } from 'vitest';
-import { ANNOTATIONS, FLINK_JOB } from '../../../src/api/names.ts';
+import { ANNOTATIONS, FLINK_JOB, FLINK_SAVEPOINT } from '../../../src/api/names.ts';
 import type { CustomObject } from '../../../src/kube/custom-resource-client.ts';
 import { SimFlink } from '../../simulator/flink.ts';
-import { Ledger } from '../../simulator/invariants.ts';
+import { Ledger, RECORDING_GRACE_MS } from '../../simulator/invariants.ts';
 import { Prng } from '../../simulator/prng.ts';
 import { runSeed } from '../../simulator/run-seed.ts';
 import { SimClock } from '../../simulator/sim-clock.ts';
@@ -61,18 +61,36 @@ describe('the simulator invariants catch planted violations', () => {
     flink.trigger(JOB_ID, 'trigger-1', 'savepoint', 'file:///savepoints');
     await clock.runUntil(clock.now() + 5_000);
     expect(ledger.completed).toHaveLength(1);
+    // Just completed when the run ends: still being polled, not judged yet.
+    ledger.checkEnd();
+    expect(ledger.violations).toEqual([]);
+    await clock.runUntil(clock.now() + RECORDING_GRACE_MS);
     ledger.checkEnd();
     expect(invariants(ledger)).toEqual(['savepoint-not-lost']);
 
+    const savepoint = ledger.completed[0] as (typeof ledger.completed)[0];
     const recorded = world();
-    recorded.ledger.savepointCompleted(ledger.completed[0] as (typeof ledger.completed)[0]);
-    recorded.ledger.customResource(
-      FLINK_JOB,
-      'job-a',
-      job(1, { savepointPath: ledger.completed[0]?.location }),
-    );
+    recorded.ledger.savepointCompleted(savepoint);
+    recorded.ledger.customResource(FLINK_JOB, 'job-a', job(1, { savepointPath: savepoint.location }));
+    await recorded.clock.runUntil(recorded.clock.now() + RECORDING_GRACE_MS);
     recorded.ledger.checkEnd();
     expect(recorded.ledger.violations).toEqual([]);
+
+    // Its FlinkSavepoint record, Completed with its path, records it too (ADR 0015); Pending does not.
+    const inRecord = world();
+    inRecord.ledger.savepointCompleted(savepoint);
+    const record = (state: string) => ({
+      metadata: { name: 'job-a-sp-1', uid: 'uid-9' },
+      status: { state, path: savepoint.location },
+    });
+    inRecord.ledger.customResource(FLINK_SAVEPOINT, 'job-a-sp-1', record('Pending'));
+    await inRecord.clock.runUntil(inRecord.clock.now() + RECORDING_GRACE_MS);
+    inRecord.ledger.checkEnd();
+    expect(invariants(inRecord.ledger)).toEqual(['savepoint-not-lost']);
+    inRecord.ledger.violations.length = 0;
+    inRecord.ledger.customResource(FLINK_SAVEPOINT, 'job-a-sp-1', record('Completed'));
+    inRecord.ledger.checkEnd();
+    expect(inRecord.ledger.violations).toEqual([]);
   });
 
   it('observedGeneration going back', () => {

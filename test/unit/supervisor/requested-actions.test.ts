@@ -17,14 +17,14 @@ import { InMemoryCustomResources } from '../../support/in-memory-custom-resource
 const NS = 'flink';
 const NOW = 1_800_000_000_000;
 
-function setup(annotations: Record<string, string>, records = true) {
+function setup(annotations: Record<string, string>, records = true, recorded: Partial<ReportedContext> = {}) {
   const resources = new InMemoryCustomResources();
   const raw = resources.put(FLINK_JOB, NS, { metadata: { name: 'orders', annotations } });
   const sent: ActionRequestedEvent[] = [];
   const events: [string, string, string][] = [];
   const refused: InvalidAction[] = [];
   let statusWrites = 0;
-  let context: ReportedContext = { notice: null, lastAction: null, pendingAction: null };
+  let context: ReportedContext = { notice: null, lastAction: null, pendingAction: null, ...recorded };
   const target = (obj: CustomObject): ActionTarget => ({
     kind: FLINK_JOB,
     raw: obj,
@@ -193,6 +193,25 @@ describe('takeRequestedAction', () => {
     expect((await t.annotationsNow())[ANNOTATIONS.requestedAction]).toBe('STOP');
   });
 
+  it('a request stamped earlier than the last one taken (a clock behind) is not counted as recorded until the machine records it (K1)', async () => {
+    const lastAction = {
+      action: 'STOP' as const,
+      withoutSavepoint: false,
+      requestedAt: NOW + 60_000,
+      outcome: 'accepted' as const,
+      reason: 'accepted',
+      at: NOW + 60_000,
+    };
+    const t = setup(
+      { [ANNOTATIONS.requestedAction]: 'START', [ANNOTATIONS.actionTimestamp]: `${NOW}:START` },
+      false,
+      { lastAction },
+    );
+    expect(await t.take()).toBe('sent');
+    expect(t.sent.map((e) => [e.action, e.requestedAt])).toEqual([['START', NOW]]);
+    expect((await t.annotationsNow())[ANNOTATIONS.requestedAction]).toBe('START');
+  });
+
   it('leaves a newer request in place when clearing the one it took', async () => {
     const t = setup({
       [ANNOTATIONS.requestedAction]: 'STOP',
@@ -246,8 +265,10 @@ describe('withSaneActionTimes (restoring a snapshot)', () => {
       const context = restored.context as unknown as Parameters<typeof requestAlreadySeen>[0]['context'];
       // The machine's own rule: a request stamped after now is new.
       expect(requestAlreadySeen({ context, event: { requestedAt: NOW + 1 } })).toBe(false);
+      // Requests are told apart by identity, not order, since K1: even unsanitised, a recorded
+      // time far ahead no longer makes a later request look already seen.
       const raw = envelope(poisoned).context as unknown as typeof context;
-      expect(requestAlreadySeen({ context: raw, event: { requestedAt: NOW + 1 } })).toBe(true);
+      expect(requestAlreadySeen({ context: raw, event: { requestedAt: NOW + 1 } })).toBe(false);
     }
   });
 

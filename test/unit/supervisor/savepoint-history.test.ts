@@ -185,6 +185,20 @@ describe('SavepointHistory', () => {
     expect(named(2)?.status?.['state']).toBe('Pending');
   });
 
+  it('keeps a record Pending while Flink cannot be asked, and takes its answer once it can (K2)', async () => {
+    // The machine gave up on savepoint 1 (its deadline passed while Flink did not answer).
+    await sync(periodic(1));
+    await sync(idle, flinkJob(), false);
+    expect(named(1)?.status?.['state']).toBe('Pending');
+    flink.verdicts.set(trigger(1), { state: 'UNREACHABLE' });
+    await sync(idle);
+    expect(named(1)?.status?.['state']).toBe('Pending');
+    // Flink completed it meanwhile: recorded, not lost.
+    flink.verdicts.set(trigger(1), { state: 'COMPLETED', location: 's3://b/sp/late' });
+    await sync(idle);
+    expect(named(1)?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/late' });
+  });
+
   it('abandons a trigger that ended without a new savepoint path', async () => {
     await takeSavepoint(1);
     await sync(periodic(2, { savepointPath: 's3://b/sp/savepoint-1' }));

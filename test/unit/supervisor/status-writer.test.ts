@@ -41,6 +41,29 @@ describe('StatusWriter', () => {
     expect(writer.writes).toBe(1);
   });
 
+  it('never resolves a submit as stored when the write that carried its status failed (a request was cleared unanswered)', async () => {
+    const store = new InMemoryCustomResources();
+    store.put(FLINK_JOB, NS, { metadata: { name: 'job' } });
+    const writer = writerFor(store);
+    const replace = store.replaceStatus.bind(store);
+    let calls = 0;
+    store.replaceStatus = async (...args: Parameters<typeof store.replaceStatus>) => {
+      calls++;
+      if (calls === 1) throw Object.assign(new Error('request timed out'), { name: 'TimeoutError' });
+      return replace(...args);
+    };
+    // Two submits in one tick: the machine's snapshot, then the request's write-ahead. The first
+    // flush carries the second's status; it fails, so the second must not resolve as stored.
+    const first = writer.submit({ supervisorStatus: 'Stopping' });
+    const second = writer.submit({ supervisorStatus: 'Stopping', lastAction: 'STOP' });
+    await expect(first).rejects.toThrow('request timed out');
+    await second;
+    expect((await store.get(FLINK_JOB, NS, 'job'))?.status).toEqual({
+      supervisorStatus: 'Stopping',
+      lastAction: 'STOP',
+    });
+  });
+
   it('re-reads the resourceVersion after a conflict and stores the status', async () => {
     const store = new InMemoryCustomResources();
     store.put(FLINK_JOB, NS, { metadata: { name: 'job' } });
