@@ -1,0 +1,441 @@
+// Stateful upgrades on real parts (issue 16, docs/upgrades.md): a FlinkJob whose arguments change is
+// restarted by its upgradeMode, on Flink 1.20 with checkpoints and savepoints on the local S3 server
+// (versitygw), checkpoints retained on cancellation. The job is the counting job
+// (test/fixtures/jobs/counting): a keyed counter over a checkpointed sequence, printing
+// `seq=N count=N` to its TaskManager's stdout. What each run printed, read from the node agent's
+// container logs, proves what was carried over: a restored run goes on from the snapshot (count ==
+// seq, no gap, never back to 1); an empty start prints count=1 again.
+//
+// One cluster for every scenario; one FlinkJob per scenario, all started together. The
+// JobManager scenario comes last: it restarts the cluster under every job.
+import { CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_GROUP, API_VERSION, FLINK_SAVEPOINT, LABELS } from '../../src/api/names.ts';
+import { s3PluginJarName } from '../../src/devenv/flink-distribution.ts';
+import { defaultCacheDir } from '../../src/devenv/prepare.ts';
+import { consoleProgress } from '../../src/devenv/progress.ts';
+import { flinkRelease } from '../../src/devenv/versions.ts';
+import { waitFor } from '../../src/devenv/wait-for.ts';
+import { COUNTING_JOB_CLASS, countingJobJar, parseCountLines, type CountLine } from '../support/counting-job.ts';
+import {
+  JOBS,
+  clusterPods,
+  createResource,
+  customObjects,
+  deploySupervisor,
+  flinkClusterManifest,
+  flinkJobManifest,
+  flinkJson,
+  flinkRest,
+  patchResource,
+  podProcessGroups,
+  readResource,
+  signalGroups,
+  startSupervisedEnvironment,
+  supervisedNamespace,
+  waitForStatus,
+  waitForTasksRunning,
+  type Resource,
+  type SupervisedEnvironment,
+} from '../support/flinkvisor-e2e.ts';
+
+const LINE = '1.20';
+const ns = 'e2e-upgrades';
+const cluster = 'up';
+/** Where in the bucket the cluster keeps its state. */
+const BASE = 'upgrades';
+const CHECKPOINT_INTERVAL_MS = 2000;
+
+let s: SupervisedEnvironment;
+let jar = '';
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+interface CheckpointStats {
+  counts: { completed: number };
+  latest: { restored: { external_path?: string; is_savepoint?: boolean } | null };
+}
+
+const core = () => s.kc.makeApiClient(CoreV1Api);
+const name = (job: string) => `${cluster}-${job}`;
+const args = (label: string, checkpointing = true) => [
+  '--label',
+  label,
+  '--checkpoint-interval-ms',
+  String(checkpointing ? CHECKPOINT_INTERVAL_MS : 0),
+];
+const condition = (st: Record<string, unknown>, type: string) =>
+  ((st['conditions'] as Condition[] | undefined) ?? []).find((c) => c.type === type);
+
+/** Every line the counting job printed in this namespace: the container logs of its pods. */
+async function countLines(): Promise<CountLine[]> {
+  const podsDir = join(s.env.nodeAgent.dir, 'pods');
+  const lines: CountLine[] = [];
+  for (const dir of (await readdir(podsDir)).filter((d) => d.startsWith(`${ns}_`))) {
+    for (const file of (await readdir(join(podsDir, dir))).filter((f) => f.endsWith('.log'))) {
+      lines.push(...parseCountLines(await readFile(join(podsDir, dir, file), 'utf8').catch(() => '')));
+    }
+  }
+  return lines;
+}
+
+/** The lines of one Flink job (one run), once it printed at least `atLeast`. */
+async function runLines(flinkJobId: string, atLeast: number): Promise<CountLine[]> {
+  return waitFor(
+    `${atLeast} counts printed by Flink job ${flinkJobId}`,
+    async () => {
+      const mine = (await countLines()).filter((l) => l.job === flinkJobId);
+      return mine.length >= atLeast ? mine : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+}
+
+/**
+ * What one run printed is one unbroken count: each line one more than the one before, and the
+ * counter agrees with the source's position (both come from the same snapshot).
+ */
+function expectUnbroken(lines: readonly CountLine[]): void {
+  lines.forEach((l, i) => {
+    expect(l.count, `line ${i} of job ${l.job}`).toBe(l.seq);
+    if (i > 0) expect(l.count, `line ${i} of job ${l.job}`).toBe((lines[i - 1]?.count ?? 0) + 1);
+  });
+}
+
+async function events(job: string): Promise<CoreV1Event[]> {
+  return (await core().listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${name(job)}` }))
+    .items;
+}
+
+async function waitForEvent(job: string, reason: string): Promise<CoreV1Event> {
+  return waitFor(
+    `Event ${reason} of ${name(job)}`,
+    async () => (await events(job)).find((e) => e.reason === reason),
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
+}
+
+const running = (job: string) =>
+  waitForStatus(
+    s.kc,
+    JOBS,
+    ns,
+    name(job),
+    'Started and RUNNING',
+    (st) => st['supervisorStatus'] === 'Started' && st['jobStatus'] === 'RUNNING',
+  );
+
+/** Until the job runs under a Flink job id other than `before` (the upgrade resubmitted it). */
+const resubmitted = (job: string, before: string) =>
+  waitForStatus(
+    s.kc,
+    JOBS,
+    ns,
+    name(job),
+    'RUNNING under a new Flink job id',
+    (st) =>
+      st['supervisorStatus'] === 'Started' &&
+      st['jobStatus'] === 'RUNNING' &&
+      typeof st['jobId'] === 'string' &&
+      st['jobId'] !== before,
+  );
+
+/** What Flink itself says the run restored. */
+async function flinkRestored(flinkJobId: string) {
+  return waitFor(
+    `checkpoint statistics of ${flinkJobId}`,
+    async () => {
+      const stats = await flinkJson<CheckpointStats>(
+        `${await flinkRest(s, ns, cluster)}/jobs/${flinkJobId}/checkpoints`,
+      ).catch(() => undefined);
+      return stats ? { restored: stats.latest.restored } : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
+}
+
+async function changeArguments(job: string, label: string, checkpointing = true, extra: object = {}) {
+  await patchResource(s.kc, JOBS, ns, name(job), {
+    spec: { ...extra, bootstrap: { arguments: args(label, checkpointing) } },
+  });
+}
+
+/** A running job that printed a few counts: the first run of a scenario. */
+async function firstRun(job: string, counts = 20): Promise<{ jobId: string; resource: Resource }> {
+  const resource = await running(job);
+  const jobId = String(resource.status?.['jobId']);
+  await waitForTasksRunning(s, ns, cluster, jobId);
+  await runLines(jobId, counts);
+  return { jobId, resource };
+}
+
+const JOBS_OF_THIS_FILE = {
+  savepoint: { upgradeMode: 'savepoint', checkpointing: true },
+  stateless: { upgradeMode: 'stateless', checkpointing: true },
+  fallback: { upgradeMode: 'savepoint', checkpointing: true },
+  ask: { upgradeMode: 'savepoint', checkpointing: false },
+  laststate: { upgradeMode: 'last-state', checkpointing: true },
+} as const;
+
+beforeAll(async () => {
+  s = await startSupervisedEnvironment();
+  const distribution = s.env.assets.flink[LINE];
+  if (!distribution) throw new Error(`no Flink ${LINE} in the devenv`);
+  jar = await countingJobJar(
+    distribution,
+    defaultCacheDir(process.env),
+    consoleProgress((l) => process.stderr.write(`${l}\n`)),
+  );
+  const store = s.env.objectStore;
+  await supervisedNamespace(s.kc, ns);
+  await core().createNamespacedSecret({
+    namespace: ns,
+    body: {
+      metadata: { name: 'state-credentials' },
+      stringData: { AWS_ACCESS_KEY_ID: store.accessKeyId, AWS_SECRET_ACCESS_KEY: store.secretAccessKey },
+    },
+  });
+  const fc = flinkClusterManifest(ns, cluster, {
+    flinkImage: `flink:${LINE}`,
+    taskManagers: 1,
+    taskSlots: Object.keys(JOBS_OF_THIS_FILE).length,
+    rescalePolicy: 'None',
+    flinkConfiguration: {
+      's3.endpoint.region': store.region,
+      // last-state and the savepoint fallback restore checkpoints of a cancelled job.
+      'execution.checkpointing.externalized-checkpoint-retention': 'RETAIN_ON_CANCELLATION',
+      // Flink caches checkpoint statistics for 3 s by default; the supervisor reads them at the choice.
+      'web.refresh-interval': '500',
+    },
+  });
+  const plugin = [{ name: 'ENABLE_BUILT_IN_PLUGINS', value: s3PluginJarName(flinkRelease(LINE)) }];
+  const spec = fc.spec as Record<string, unknown>;
+  spec['storage'] = {
+    scheme: 's3',
+    baseDir: `${store.bucket}/${BASE}`,
+    s3: { endpoint: store.endpoint, pathStyleAccess: true, credentialsSecret: { name: 'state-credentials' } },
+  };
+  spec['jobManager'] = { environment: plugin };
+  (spec['taskManager'] as Record<string, unknown>)['environment'] = plugin;
+  await createResource(s.kc, fc);
+  for (const [job, o] of Object.entries(JOBS_OF_THIS_FILE)) {
+    const fj = flinkJobManifest(ns, cluster, job, s.stateDir, { line: LINE, savepointMode: 'Automatic' });
+    fj.spec.savepoint.savepointTargetPath = `s3://${store.bucket}/${BASE}/savepoints/${name(job)}`;
+    Object.assign(fj.spec, { upgradeMode: o.upgradeMode });
+    Object.assign(fj.spec.bootstrap, {
+      jarPath: jar,
+      className: COUNTING_JOB_CLASS,
+      arguments: args('v1', o.checkpointing),
+    });
+    await createResource(s.kc, fj);
+  }
+  await deploySupervisor(s.kc, ns, cluster);
+});
+
+afterAll(async () => {
+  await s?.stop();
+});
+
+describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
+  it('upgradeMode savepoint: stop with a savepoint (a FlinkSavepoint of kind upgrade), resubmit from it; the count goes on exactly', async () => {
+    const { jobId: before } = await firstRun('savepoint');
+    await changeArguments('savepoint', 'v2');
+    const after = await resubmitted('savepoint', before);
+    const st = after.status ?? {};
+    const restored = st['restoredFrom'] as { path: string; kind: string };
+    expect(restored.kind).toBe('savepoint');
+    expect(restored.path).toBe(st['savepointPath']);
+    expect(restored.path.startsWith(`s3://${s.env.objectStore.bucket}/${BASE}/savepoints/`)).toBe(true);
+    const jobId = String(st['jobId']);
+    const flink = await flinkRestored(jobId);
+    expect(flink.restored?.is_savepoint).toBe(true);
+    expect(String(flink.restored?.external_path).replace(/\/$/, '')).toBe(restored.path);
+    // The savepoint of the stop is recorded as a FlinkSavepoint of kind upgrade.
+    const records = (
+      (await customObjects(s.kc).listNamespacedCustomObject({
+        group: API_GROUP,
+        version: API_VERSION,
+        namespace: ns,
+        plural: FLINK_SAVEPOINT.plural,
+        labelSelector: `${LABELS.job}=${name('savepoint')}`,
+      })) as { items: { spec: Record<string, unknown>; status?: Record<string, unknown> }[] }
+    ).items;
+    expect(records.map((r) => [r.spec['kind'], r.status?.['state'], r.status?.['path']])).toEqual([
+      ['upgrade', 'Completed', restored.path],
+    ]);
+    expect((await waitForEvent('savepoint', 'RestoringState')).message).toContain(restored.path);
+    // Stop-with-savepoint: the old run printed nothing after the savepoint, so the new run starts
+    // exactly one past the old run's last count.
+    const old = (await countLines()).filter((l) => l.job === before);
+    const next = await runLines(jobId, 10);
+    expectUnbroken(old);
+    expectUnbroken(next);
+    expect(next.every((l) => l.label === 'v2')).toBe(true);
+    expect(next[0]?.count).toBe((old.at(-1)?.count ?? 0) + 1);
+  });
+
+  it('upgradeMode stateless: cancel, resubmit without state; the count restarts at 1 (only because the user chose it)', async () => {
+    const { jobId: before } = await firstRun('stateless');
+    await changeArguments('stateless', 'v2');
+    const after = await resubmitted('stateless', before);
+    const st = after.status ?? {};
+    expect(st['restoredFrom']).toEqual({ path: '', kind: 'none' });
+    expect(condition(st, 'StateRestorable')?.reason).toBe('StartedWithoutState');
+    expect((await waitForEvent('stateless', 'StatelessUpgrade')).type).toBe('Normal');
+    const jobId = String(st['jobId']);
+    expect((await flinkRestored(jobId)).restored).toBeNull();
+    const old = (await countLines()).filter((l) => l.job === before);
+    const next = await runLines(jobId, 5);
+    expectUnbroken(old);
+    expectUnbroken(next);
+    expect(old.at(-1)?.count).toBeGreaterThan(1);
+    expect(next[0]).toMatchObject({ seq: 1, count: 1, label: 'v2' });
+  });
+
+  it('savepoint target unwritable (a bucket that does not exist): falls back to a checkpoint within maxCheckpointAge (CheckpointChosen); no count lost', async () => {
+    const { jobId: before } = await firstRun('fallback');
+    // A completed checkpoint exists before the upgrade.
+    await waitFor(
+      'a completed checkpoint',
+      async () => {
+        const stats = await flinkJson<CheckpointStats>(
+          `${await flinkRest(s, ns, cluster)}/jobs/${before}/checkpoints`,
+        ).catch(() => undefined);
+        return stats && stats.counts.completed > 0 ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    await changeArguments('fallback', 'v2', true, {
+      savepoint: { savepointTargetPath: 's3://flinkvisor-no-such-bucket/savepoints' },
+    });
+    const after = await resubmitted('fallback', before);
+    const st = after.status ?? {};
+    const restored = st['restoredFrom'] as { path: string; kind: string };
+    expect(restored.kind).toBe('checkpoint');
+    expect(restored.path).toMatch(
+      new RegExp(`^s3://${s.env.objectStore.bucket}/${BASE}/checkpoints/${ns}/${cluster}/${before}/chk-\\d+$`),
+    );
+    const said = await events('fallback');
+    expect(said.find((e) => e.reason === 'StopWithSavepointFailed')?.type).toBe('Warning');
+    expect(said.find((e) => e.reason === 'CheckpointChosen')?.message).toContain(restored.path);
+    const jobId = String(st['jobId']);
+    const flink = await flinkRestored(jobId);
+    expect(flink.restored?.is_savepoint).toBe(false);
+    expect(String(flink.restored?.external_path).replace(/\/$/, '')).toBe(restored.path);
+    // From a checkpoint: counts the old run printed after it are counted again, none is skipped.
+    const old = (await countLines()).filter((l) => l.job === before);
+    const next = await runLines(jobId, 10);
+    expectUnbroken(old);
+    expectUnbroken(next);
+    expect(next[0]?.count).toBeGreaterThan(1);
+    expect(next[0]?.count).toBeLessThanOrEqual((old.at(-1)?.count ?? 0) + 1);
+  });
+
+  it('savepoint target unwritable and no checkpoint (checkpointing off): stopped and asks (StateRestorable=False SnapshotUnavailable), never started empty', async () => {
+    const { jobId: before } = await firstRun('ask');
+    // restartPolicy Always: even so the job must stay stopped.
+    await changeArguments('ask', 'v2', false, {
+      savepoint: { savepointTargetPath: 's3://flinkvisor-no-such-bucket/savepoints' },
+      restart: { restartPolicy: 'Always', restartDelay: 1 },
+    });
+    const stopped = await waitForStatus(
+      s.kc,
+      JOBS,
+      ns,
+      name('ask'),
+      'Stopped, StateRestorable=False',
+      (st) =>
+        st['supervisorStatus'] === 'Stopped' && condition(st, 'StateRestorable')?.status === 'False',
+    );
+    expect(condition(stopped.status ?? {}, 'StateRestorable')?.reason).toBe('SnapshotUnavailable');
+    expect((await waitForEvent('ask', 'SnapshotUnavailable')).type).toBe('Warning');
+    // Some polls later: still stopped, the old Flink job cancelled and no other submitted.
+    await new Promise((r) => setTimeout(r, 10_000));
+    const later = await readResource(s.kc, JOBS, ns, name('ask'));
+    expect(later?.status?.['supervisorStatus']).toBe('Stopped');
+    const flinkJobs = await flinkJson<{ jobs: { id: string; status: string }[] }>(
+      `${await flinkRest(s, ns, cluster)}/jobs`,
+    );
+    const known = new Set(
+      (await Promise.all(Object.keys(JOBS_OF_THIS_FILE).map((j) => readResource(s.kc, JOBS, ns, name(j))))).map(
+        (r) => String(r?.status?.['jobId'] ?? ''),
+      ),
+    );
+    expect(flinkJobs.jobs.find((j) => j.id === before)?.status).toBe('CANCELED');
+    // Every job Flink runs belongs to another scenario.
+    for (const j of flinkJobs.jobs.filter((x) => x.status === 'RUNNING')) expect(known.has(j.id)).toBe(true);
+    expect((await countLines()).filter((l) => l.label === 'v2' && !known.has(l.job) && l.job !== before)).toEqual(
+      [],
+    );
+  });
+
+  it('upgradeMode last-state with the JobManager unreachable, then its pod deleted: restores the checkpoint recorded in status, from S3; no count lost', async () => {
+    const { jobId: before } = await firstRun('laststate');
+    // The supervisor's checkpoint watch has recorded a checkpoint: with the JobManager gone it is
+    // all there is.
+    const recorded = await waitForStatus(
+      s.kc,
+      JOBS,
+      ns,
+      name('laststate'),
+      'status.lastCheckpoint',
+      (st) => String((st['lastCheckpoint'] as { path?: string } | undefined)?.path ?? '').startsWith('s3://'),
+      90_000,
+    );
+    const lastCheckpoint = (recorded.status?.['lastCheckpoint'] as { path: string }).path;
+    const [jobManager] = await clusterPods(s.kc, ns, cluster, 'jobmanager');
+    const jmName = jobManager?.metadata?.name ?? '';
+    const jmGroups = await podProcessGroups(s, ns, jmName);
+    expect(jmGroups.length).toBeGreaterThan(0);
+    signalGroups(jmGroups, 'SIGSTOP');
+    try {
+      await changeArguments('laststate', 'v2');
+      // The upgrade's choice, made without Flink: the recorded checkpoint, written to status first.
+      await waitForStatus(s.kc, JOBS, ns, name('laststate'), 'a checkpoint chosen', (st) => {
+        const stop = (st['machine'] as { context?: { stop?: { checkpoint?: { path?: string } | null } } })
+          ?.context?.stop;
+        return Boolean(stop?.checkpoint?.path);
+      });
+    } finally {
+      await core().deleteNamespacedPod({ name: jmName, namespace: ns, gracePeriodSeconds: 0 });
+      signalGroups(jmGroups, 'SIGKILL');
+    }
+    const after = await waitForStatus(
+      s.kc,
+      JOBS,
+      ns,
+      name('laststate'),
+      'RUNNING under a new Flink job id after the cluster restart',
+      (st) =>
+        st['supervisorStatus'] === 'Started' &&
+        st['jobStatus'] === 'RUNNING' &&
+        st['jobId'] !== before &&
+        (st['restoredFrom'] as { kind?: string } | undefined)?.kind !== undefined,
+      240_000,
+    );
+    const st = after.status ?? {};
+    const restored = st['restoredFrom'] as { path: string; kind: string };
+    expect(restored).toEqual({ path: lastCheckpoint, kind: 'checkpoint' });
+    expect((await waitForEvent('laststate', 'CheckpointChosen')).message).toContain(lastCheckpoint);
+    const jobId = String(st['jobId']);
+    const flink = await flinkRestored(jobId);
+    expect(String(flink.restored?.external_path).replace(/\/$/, '')).toBe(lastCheckpoint);
+    const old = (await countLines()).filter((l) => l.job === before);
+    const next = await runLines(jobId, 10);
+    expectUnbroken(old);
+    expectUnbroken(next);
+    expect(next[0]?.count).toBeGreaterThan(1);
+    expect(next[0]?.count).toBeLessThanOrEqual((old.at(-1)?.count ?? 0) + 1);
+  });
+
+  // A bad upgrade rolls back (spec.upgrade.healthCheckWindow, .rollback): the scenario belongs here,
+  // on this cluster, once the job machine has the health gate (the counting job with an argument
+  // that makes it fail after its start is the bad upgrade).
+});
