@@ -18,7 +18,12 @@ import { defaultCacheDir } from '../../src/devenv/prepare.ts';
 import { consoleProgress } from '../../src/devenv/progress.ts';
 import { flinkRelease } from '../../src/devenv/versions.ts';
 import { waitFor } from '../../src/devenv/wait-for.ts';
-import { COUNTING_JOB_CLASS, countingJobJar, parseCountLines, type CountLine } from '../support/counting-job.ts';
+import {
+  COUNTING_JOB_CLASS,
+  countingJobJar,
+  parseCountLines,
+  type CountLine,
+} from '../support/counting-job.ts';
 import {
   JOBS,
   clusterPods,
@@ -65,9 +70,10 @@ interface CheckpointStats {
 
 const core = () => s.kc.makeApiClient(CoreV1Api);
 const name = (job: string) => `${cluster}-${job}`;
-const args = (label: string, checkpointing = true) => [
+/** The job's arguments; the label (`<scenario>-<version>`) names the Flink job too (`counting <label>`). */
+const args = (job: string, version: string, checkpointing = true) => [
   '--label',
-  label,
+  `${job}-${version}`,
   '--checkpoint-interval-ms',
   String(checkpointing ? CHECKPOINT_INTERVAL_MS : 0),
 ];
@@ -110,8 +116,9 @@ function expectUnbroken(lines: readonly CountLine[]): void {
 }
 
 async function events(job: string): Promise<CoreV1Event[]> {
-  return (await core().listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${name(job)}` }))
-    .items;
+  return (
+    await core().listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${name(job)}` })
+  ).items;
 }
 
 async function waitForEvent(job: string, reason: string): Promise<CoreV1Event> {
@@ -161,9 +168,32 @@ async function flinkRestored(flinkJobId: string) {
   );
 }
 
-async function changeArguments(job: string, label: string, checkpointing = true, extra: object = {}) {
+/** The FlinkSavepoints of a job. */
+async function savepointRecords(job: string) {
+  return (
+    (await customObjects(s.kc).listNamespacedCustomObject({
+      group: API_GROUP,
+      version: API_VERSION,
+      namespace: ns,
+      plural: FLINK_SAVEPOINT.plural,
+      labelSelector: `${LABELS.job}=${name(job)}`,
+    })) as { items: { spec: Record<string, unknown>; status?: Record<string, unknown> }[] }
+  ).items;
+}
+
+/** Flink's jobs whose name starts with `prefix` (the job name carries the label). */
+async function flinkJobsNamed(prefix: string) {
+  const overview = await flinkJson<{ jobs: { jid: string; name: string; state: string }[] }>(
+    `${await flinkRest(s, ns, cluster)}/jobs/overview`,
+  );
+  return overview.jobs
+    .filter((j) => j.name.startsWith(prefix))
+    .map(({ jid, name, state }) => ({ jid, name, state }));
+}
+
+async function changeArguments(job: string, version: string, checkpointing = true, extra: object = {}) {
   await patchResource(s.kc, JOBS, ns, name(job), {
-    spec: { ...extra, bootstrap: { arguments: args(label, checkpointing) } },
+    spec: { ...extra, bootstrap: { arguments: args(job, version, checkpointing) } },
   });
 }
 
@@ -181,6 +211,7 @@ const JOBS_OF_THIS_FILE = {
   stateless: { upgradeMode: 'stateless', checkpointing: true },
   fallback: { upgradeMode: 'savepoint', checkpointing: true },
   ask: { upgradeMode: 'savepoint', checkpointing: false },
+  killed: { upgradeMode: 'savepoint', checkpointing: true },
   laststate: { upgradeMode: 'last-state', checkpointing: true },
 } as const;
 
@@ -232,7 +263,7 @@ beforeAll(async () => {
     Object.assign(fj.spec.bootstrap, {
       jarPath: jar,
       className: COUNTING_JOB_CLASS,
-      arguments: args('v1', o.checkpointing),
+      arguments: args(job, 'v1', o.checkpointing),
     });
     await createResource(s.kc, fj);
   }
@@ -258,15 +289,7 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
     expect(flink.restored?.is_savepoint).toBe(true);
     expect(String(flink.restored?.external_path).replace(/\/$/, '')).toBe(restored.path);
     // The savepoint of the stop is recorded as a FlinkSavepoint of kind upgrade.
-    const records = (
-      (await customObjects(s.kc).listNamespacedCustomObject({
-        group: API_GROUP,
-        version: API_VERSION,
-        namespace: ns,
-        plural: FLINK_SAVEPOINT.plural,
-        labelSelector: `${LABELS.job}=${name('savepoint')}`,
-      })) as { items: { spec: Record<string, unknown>; status?: Record<string, unknown> }[] }
-    ).items;
+    const records = await savepointRecords('savepoint');
     expect(records.map((r) => [r.spec['kind'], r.status?.['state'], r.status?.['path']])).toEqual([
       ['upgrade', 'Completed', restored.path],
     ]);
@@ -277,7 +300,7 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
     const next = await runLines(jobId, 10);
     expectUnbroken(old);
     expectUnbroken(next);
-    expect(next.every((l) => l.label === 'v2')).toBe(true);
+    expect(next.every((l) => l.label === 'savepoint-v2')).toBe(true);
     expect(next[0]?.count).toBe((old.at(-1)?.count ?? 0) + 1);
   });
 
@@ -296,7 +319,7 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
     expectUnbroken(old);
     expectUnbroken(next);
     expect(old.at(-1)?.count).toBeGreaterThan(1);
-    expect(next[0]).toMatchObject({ seq: 1, count: 1, label: 'v2' });
+    expect(next[0]).toMatchObject({ seq: 1, count: 1, label: 'stateless-v2' });
   });
 
   it('savepoint target unwritable (a bucket that does not exist): falls back to a checkpoint within maxCheckpointAge (CheckpointChosen); no count lost', async () => {
@@ -320,7 +343,9 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
     const restored = st['restoredFrom'] as { path: string; kind: string };
     expect(restored.kind).toBe('checkpoint');
     expect(restored.path).toMatch(
-      new RegExp(`^s3://${s.env.objectStore.bucket}/${BASE}/checkpoints/${ns}/${cluster}/${before}/chk-\\d+$`),
+      new RegExp(
+        `^s3://${s.env.objectStore.bucket}/${BASE}/checkpoints/${ns}/${cluster}/${before}/chk-\\d+$`,
+      ),
     );
     const said = await events('fallback');
     expect(said.find((e) => e.reason === 'StopWithSavepointFailed')?.type).toBe('Warning');
@@ -351,8 +376,7 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
       ns,
       name('ask'),
       'Stopped, StateRestorable=False',
-      (st) =>
-        st['supervisorStatus'] === 'Stopped' && condition(st, 'StateRestorable')?.status === 'False',
+      (st) => st['supervisorStatus'] === 'Stopped' && condition(st, 'StateRestorable')?.status === 'False',
     );
     expect(condition(stopped.status ?? {}, 'StateRestorable')?.reason).toBe('SnapshotUnavailable');
     expect((await waitForEvent('ask', 'SnapshotUnavailable')).type).toBe('Warning');
@@ -360,23 +384,92 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
     await new Promise((r) => setTimeout(r, 10_000));
     const later = await readResource(s.kc, JOBS, ns, name('ask'));
     expect(later?.status?.['supervisorStatus']).toBe('Stopped');
-    const flinkJobs = await flinkJson<{ jobs: { id: string; status: string }[] }>(
-      `${await flinkRest(s, ns, cluster)}/jobs`,
-    );
-    const known = new Set(
-      (await Promise.all(Object.keys(JOBS_OF_THIS_FILE).map((j) => readResource(s.kc, JOBS, ns, name(j))))).map(
-        (r) => String(r?.status?.['jobId'] ?? ''),
-      ),
-    );
-    expect(flinkJobs.jobs.find((j) => j.id === before)?.status).toBe('CANCELED');
-    // Every job Flink runs belongs to another scenario.
-    for (const j of flinkJobs.jobs.filter((x) => x.status === 'RUNNING')) expect(known.has(j.id)).toBe(true);
-    expect((await countLines()).filter((l) => l.label === 'v2' && !known.has(l.job) && l.job !== before)).toEqual(
-      [],
-    );
+    const flinkJobs = await flinkJobsNamed('counting ask-');
+    expect(flinkJobs).toEqual([{ jid: before, name: 'counting ask-v1', state: 'CANCELED' }]);
+    expect((await countLines()).filter((l) => l.label === 'ask-v2')).toEqual([]);
   });
 
+  it('the supervisor killed (SIGKILL) once the stop trigger id is in status: the upgrade completes exactly once, one savepoint, one running Flink job', async () => {
+    const { jobId: before } = await firstRun('killed');
+    await changeArguments('killed', 'v2');
+    // Write-ahead: the trigger id is in status before the request reaches Flink.
+    const triggerId = await waitFor(
+      'the stop trigger id recorded in status',
+      async () => {
+        const st = (await readResource(s.kc, JOBS, ns, name('killed')))?.status;
+        const stop = (st?.['machine'] as { context?: { stop?: { triggerId?: string | null } | null } })
+          ?.context?.stop;
+        return stop?.triggerId ?? undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    const [supervisor] = await clusterPods(s.kc, ns, cluster, 'supervisor');
+    const groups = await podProcessGroups(s, ns, supervisor?.metadata?.name ?? '');
+    expect(groups.length).toBeGreaterThan(0);
+    signalGroups(groups, 'SIGKILL');
+    const killedAt = Date.now();
+    const after = await resubmitted('killed', before);
+    process.stderr.write(
+      `[upgrades] supervisor killed with trigger ${triggerId} in status: the job ran again ${((Date.now() - killedAt) / 1000).toFixed(1)} s later\n`,
+    );
+    const st = after.status ?? {};
+    const restored = st['restoredFrom'] as { path: string; kind: string };
+    expect(restored.kind).toBe('savepoint');
+    const records = await savepointRecords('killed');
+    expect(records.map((r) => [r.spec['kind'], r.spec['triggerId'], r.status?.['path']])).toEqual([
+      ['upgrade', triggerId, restored.path],
+    ]);
+    const bucketKeys = await s.env.objectStore.client.listObjects(
+      s.env.objectStore.bucket,
+      `${BASE}/savepoints/${name('killed')}/`,
+    );
+    const directories = new Set(bucketKeys.map((o) => o.key.split('/')[3]));
+    expect(
+      [...directories].map(
+        (d) => `s3://${s.env.objectStore.bucket}/${BASE}/savepoints/${name('killed')}/${d}`,
+      ),
+    ).toEqual([restored.path]);
+    // Flink ran the old job to its savepoint and the new one once.
+    const jobId = String(st['jobId']);
+    expect((await flinkJobsNamed('counting killed-')).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+      { jid: before, name: 'counting killed-v1', state: 'FINISHED' },
+      { jid: jobId, name: 'counting killed-v2', state: 'RUNNING' },
+    ]);
+    const old = (await countLines()).filter((l) => l.job === before);
+    const next = await runLines(jobId, 10);
+    expectUnbroken(old);
+    expectUnbroken(next);
+    expect(next[0]?.count).toBe((old.at(-1)?.count ?? 0) + 1);
+  });
+
+  // A bad upgrade rolls back (spec.upgrade.healthCheckWindow, .rollback): the scenario belongs here,
+  // on this cluster, before the JobManager scenario, once the job machine has the health gate. The
+  // bad upgrade: change the arguments to add `--fail-after 20` (the counting job then fails after
+  // 20 records of every run); the rollback must restore the pre-upgrade savepoint and the count
+  // go on from it (expectUnbroken, first count one past the old run's last).
+
   it('upgradeMode last-state with the JobManager unreachable, then its pod deleted: restores the checkpoint recorded in status, from S3; no count lost', async () => {
+    // The JobManager's loss restarts the cluster under every job: the other scenarios' jobs go first.
+    const others = Object.keys(JOBS_OF_THIS_FILE).filter((j) => j !== 'laststate');
+    await Promise.all(
+      others.map((j) =>
+        customObjects(s.kc).deleteNamespacedCustomObject({
+          group: API_GROUP,
+          version: API_VERSION,
+          namespace: ns,
+          plural: JOBS,
+          name: name(j),
+        }),
+      ),
+    );
+    await waitFor(
+      'the other FlinkJobs deleted',
+      async () =>
+        (await Promise.all(others.map((j) => readResource(s.kc, JOBS, ns, name(j))))).every((r) => !r)
+          ? true
+          : undefined,
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
     const { jobId: before } = await firstRun('laststate');
     // The supervisor's checkpoint watch has recorded a checkpoint: with the JobManager gone it is
     // all there is.
@@ -434,8 +527,4 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
     expect(next[0]?.count).toBeGreaterThan(1);
     expect(next[0]?.count).toBeLessThanOrEqual((old.at(-1)?.count ?? 0) + 1);
   });
-
-  // A bad upgrade rolls back (spec.upgrade.healthCheckWindow, .rollback): the scenario belongs here,
-  // on this cluster, once the job machine has the health gate (the counting job with an argument
-  // that makes it fail after its start is the bad upgrade).
 });

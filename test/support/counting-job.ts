@@ -10,7 +10,14 @@ import { PROJECT_ROOT } from '../../src/devenv/node-agent-process.ts';
 import type { Progress } from '../../src/devenv/progress.ts';
 import { runCommand, ToolMissingError } from '../../src/devenv/run-command.ts';
 
-export const COUNTING_JOB_SOURCE = join(PROJECT_ROOT, 'test', 'fixtures', 'jobs', 'counting', 'CountingJob.java');
+export const COUNTING_JOB_SOURCE = join(
+  PROJECT_ROOT,
+  'test',
+  'fixtures',
+  'jobs',
+  'counting',
+  'CountingJob.java',
+);
 export const COUNTING_JOB_CLASS = 'CountingJob';
 const JAR_NAME = 'counting-job.jar';
 
