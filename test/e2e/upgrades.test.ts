@@ -65,17 +65,20 @@ interface Condition {
 
 interface CheckpointStats {
   counts: { completed: number };
-  latest: { restored: { external_path?: string; is_savepoint?: boolean } | null };
+  latest: {
+    completed: { external_path?: string; latest_ack_timestamp: number } | null;
+    restored: { external_path?: string; is_savepoint?: boolean } | null;
+  };
 }
 
 const core = () => s.kc.makeApiClient(CoreV1Api);
 const name = (job: string) => `${cluster}-${job}`;
 /** The job's arguments; the label (`<scenario>-<version>`) names the Flink job too (`counting <label>`). */
-const args = (job: string, version: string, checkpointing = true) => [
+const args = (job: Scenario, version: string) => [
   '--label',
   `${job}-${version}`,
   '--checkpoint-interval-ms',
-  String(checkpointing ? CHECKPOINT_INTERVAL_MS : 0),
+  String(JOBS_OF_THIS_FILE[job].checkpointMs),
 ];
 const condition = (st: Record<string, unknown>, type: string) =>
   ((st['conditions'] as Condition[] | undefined) ?? []).find((c) => c.type === type);
@@ -121,10 +124,11 @@ async function events(job: string): Promise<CoreV1Event[]> {
   ).items;
 }
 
-async function waitForEvent(job: string, reason: string): Promise<CoreV1Event> {
+/** An Event of the job with this reason (whose message contains `saying`, if given). */
+async function waitForEvent(job: string, reason: string, saying = ''): Promise<CoreV1Event> {
   return waitFor(
-    `Event ${reason} of ${name(job)}`,
-    async () => (await events(job)).find((e) => e.reason === reason),
+    `Event ${reason} of ${name(job)}${saying ? ` saying ${saying}` : ''}`,
+    async () => (await events(job)).find((e) => e.reason === reason && (e.message ?? '').includes(saying)),
     { timeoutMs: 30_000, intervalMs: 500 },
   );
 }
@@ -191,9 +195,9 @@ async function flinkJobsNamed(prefix: string) {
     .map(({ jid, name, state }) => ({ jid, name, state }));
 }
 
-async function changeArguments(job: string, version: string, checkpointing = true, extra: object = {}) {
+async function changeArguments(job: Scenario, version: string, extra: object = {}) {
   await patchResource(s.kc, JOBS, ns, name(job), {
-    spec: { ...extra, bootstrap: { arguments: args(job, version, checkpointing) } },
+    spec: { ...extra, bootstrap: { arguments: args(job, version) } },
   });
 }
 
@@ -206,14 +210,17 @@ async function firstRun(job: string, counts = 20): Promise<{ jobId: string; reso
   return { jobId, resource };
 }
 
+/** One FlinkJob per scenario: its upgradeMode and checkpoint interval (0: checkpointing off). */
 const JOBS_OF_THIS_FILE = {
-  savepoint: { upgradeMode: 'savepoint', checkpointing: true },
-  stateless: { upgradeMode: 'stateless', checkpointing: true },
-  fallback: { upgradeMode: 'savepoint', checkpointing: true },
-  ask: { upgradeMode: 'savepoint', checkpointing: false },
-  killed: { upgradeMode: 'savepoint', checkpointing: true },
-  laststate: { upgradeMode: 'last-state', checkpointing: true },
+  savepoint: { upgradeMode: 'savepoint', checkpointMs: CHECKPOINT_INTERVAL_MS },
+  stateless: { upgradeMode: 'stateless', checkpointMs: CHECKPOINT_INTERVAL_MS },
+  fallback: { upgradeMode: 'savepoint', checkpointMs: CHECKPOINT_INTERVAL_MS },
+  ask: { upgradeMode: 'savepoint', checkpointMs: 0 },
+  killed: { upgradeMode: 'savepoint', checkpointMs: CHECKPOINT_INTERVAL_MS },
+  // Slower than the watch reads (every 30 s): the checkpoint it recorded is Flink's newest for a while.
+  laststate: { upgradeMode: 'last-state', checkpointMs: 35_000 },
 } as const;
+type Scenario = keyof typeof JOBS_OF_THIS_FILE;
 
 beforeAll(async () => {
   s = await startSupervisedEnvironment();
@@ -263,7 +270,7 @@ beforeAll(async () => {
     Object.assign(fj.spec.bootstrap, {
       jarPath: jar,
       className: COUNTING_JOB_CLASS,
-      arguments: args(job, 'v1', o.checkpointing),
+      arguments: args(job as Scenario, 'v1'),
     });
     await createResource(s.kc, fj);
   }
@@ -293,7 +300,7 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
     expect(records.map((r) => [r.spec['kind'], r.status?.['state'], r.status?.['path']])).toEqual([
       ['upgrade', 'Completed', restored.path],
     ]);
-    expect((await waitForEvent('savepoint', 'RestoringState')).message).toContain(restored.path);
+    expect((await waitForEvent('savepoint', 'RestoringState', restored.path)).type).toBe('Normal');
     // Stop-with-savepoint: the old run printed nothing after the savepoint, so the new run starts
     // exactly one past the old run's last count.
     const old = (await countLines()).filter((l) => l.job === before);
@@ -335,7 +342,7 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
       },
       { timeoutMs: 60_000, intervalMs: 500 },
     );
-    await changeArguments('fallback', 'v2', true, {
+    await changeArguments('fallback', 'v2', {
       savepoint: { savepointTargetPath: 's3://flinkvisor-no-such-bucket/savepoints' },
     });
     const after = await resubmitted('fallback', before);
@@ -349,7 +356,10 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
     );
     const said = await events('fallback');
     expect(said.find((e) => e.reason === 'StopWithSavepointFailed')?.type).toBe('Warning');
-    expect(said.find((e) => e.reason === 'CheckpointChosen')?.message).toContain(restored.path);
+    // Chosen while the job ran, and again once it was cancelled: the newest Flink retained then.
+    expect(
+      said.filter((e) => e.reason === 'CheckpointChosen').some((e) => e.message?.includes(restored.path)),
+    ).toBe(true);
     const jobId = String(st['jobId']);
     const flink = await flinkRestored(jobId);
     expect(flink.restored?.is_savepoint).toBe(false);
@@ -366,7 +376,7 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
   it('savepoint target unwritable and no checkpoint (checkpointing off): stopped and asks (StateRestorable=False SnapshotUnavailable), never started empty', async () => {
     const { jobId: before } = await firstRun('ask');
     // restartPolicy Always: even so the job must stay stopped.
-    await changeArguments('ask', 'v2', false, {
+    await changeArguments('ask', 'v2', {
       savepoint: { savepointTargetPath: 's3://flinkvisor-no-such-bucket/savepoints' },
       restart: { restartPolicy: 'Always', restartDelay: 1 },
     });
@@ -471,18 +481,27 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
       { timeoutMs: 60_000, intervalMs: 500 },
     );
     const { jobId: before } = await firstRun('laststate');
-    // The supervisor's checkpoint watch has recorded a checkpoint: with the JobManager gone it is
-    // all there is.
-    const recorded = await waitForStatus(
-      s.kc,
-      JOBS,
-      ns,
-      name('laststate'),
-      'status.lastCheckpoint',
-      (st) => String((st['lastCheckpoint'] as { path?: string } | undefined)?.path ?? '').startsWith('s3://'),
-      90_000,
+    // With the JobManager gone, the checkpoint the supervisor's watch recorded in status is all
+    // there is; Flink deletes it once a newer one completes (state.checkpoints.num-retained 1), so
+    // the JobManager goes while the recorded one is still Flink's newest (docs/upgrades.md).
+    const lastCheckpoint = await waitFor(
+      "status.lastCheckpoint is Flink's newest checkpoint, the next one 3 s away or more",
+      async () => {
+        const st = (await readResource(s.kc, JOBS, ns, name('laststate')))?.status ?? {};
+        const recorded = (st['lastCheckpoint'] as { path?: string } | undefined)?.path ?? '';
+        const stats = await flinkJson<CheckpointStats>(
+          `${await flinkRest(s, ns, cluster)}/jobs/${before}/checkpoints`,
+        ).catch(() => undefined);
+        const newest = stats?.latest.completed;
+        const fresh =
+          newest &&
+          Date.now() - newest.latest_ack_timestamp < JOBS_OF_THIS_FILE.laststate.checkpointMs - 3_000;
+        return recorded.startsWith('s3://') && fresh && newest.external_path?.replace(/\/$/, '') === recorded
+          ? recorded
+          : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 250 },
     );
-    const lastCheckpoint = (recorded.status?.['lastCheckpoint'] as { path: string }).path;
     const [jobManager] = await clusterPods(s.kc, ns, cluster, 'jobmanager');
     const jmName = jobManager?.metadata?.name ?? '';
     const jmGroups = await podProcessGroups(s, ns, jmName);
@@ -516,7 +535,7 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
     const st = after.status ?? {};
     const restored = st['restoredFrom'] as { path: string; kind: string };
     expect(restored).toEqual({ path: lastCheckpoint, kind: 'checkpoint' });
-    expect((await waitForEvent('laststate', 'CheckpointChosen')).message).toContain(lastCheckpoint);
+    expect((await waitForEvent('laststate', 'CheckpointChosen', lastCheckpoint)).type).toBe('Normal');
     const jobId = String(st['jobId']);
     const flink = await flinkRestored(jobId);
     expect(String(flink.restored?.external_path).replace(/\/$/, '')).toBe(lastCheckpoint);

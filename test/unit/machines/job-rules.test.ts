@@ -40,6 +40,7 @@ function stop(overrides: Partial<JobStopIntent> = {}): JobStopIntent {
     cancelDeadline: null,
     savepointOutcome: null,
     checkpoint: null,
+    checkpointConfirmed: false,
     asked: false,
     ...overrides,
   };
@@ -1096,6 +1097,20 @@ const rows: Row[] = [
     context: stopping({ reason: 'SpecChanged', restart: true }),
     event: jobObserved(AT, { flinkJob: 'NOT_FOUND' }),
     to: { Stopping: 'ChoosingCheckpoint' },
+    check: (c) => expect(c.stop?.checkpointConfirmed).toBe(true),
+  },
+  {
+    rule: 'J.Stopping.D4',
+    name: 'the job ended after an upgrade chose a checkpoint: choose again, once (the chosen one may be subsumed)',
+    from: { Stopping: 'Idle' },
+    context: stopping({
+      reason: 'SpecChanged',
+      restart: true,
+      checkpoint: { path: 's3://checkpoints/chk-1', completedAt: AT - 2 * SECOND },
+    }),
+    event: jobObserved(AT, { flinkJob: 'CANCELED' }),
+    to: { Stopping: 'ChoosingCheckpoint' },
+    check: (c) => expect(c.stop?.checkpointConfirmed).toBe(true),
   },
   {
     rule: 'J.Stopping.T3',
