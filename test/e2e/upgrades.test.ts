@@ -516,7 +516,7 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
     const chosenOf = (st: Record<string, unknown>) =>
       (st['machine'] as { context?: { stop?: { checkpoint?: { path?: string } | null } | null } })?.context
         ?.stop?.checkpoint?.path ?? '';
-    let chosen = '';
+    let chosen: string;
     try {
       await changeArguments('laststate', 'v2');
       // The upgrade's choice, made without Flink: the recorded checkpoint, written to status first.
