@@ -523,6 +523,14 @@ export const jobMachine = setup({
     checkpointChoicePending: ({ context }) => checkpointChoicePending(context),
     checkpointRefreshDue: ({ context }) => checkpointRefreshDue(context),
     checkpointConfirmed: ({ context }) => context.stop?.checkpointConfirmed === true,
+    // The re-read after the job ended (J.Stopping.D4) never un-chooses: it only finds a newer one.
+    rereadFindsNothingNewer: ({ context, event }) => {
+      const chosen = context.stop?.checkpointConfirmed ? context.stop.checkpoint : null;
+      const seen = outputOf<ReadSnapshotsOutput>(event)?.checkpoint;
+      return chosen !== null && (!seen || seen.completedAt <= chosen.completedAt);
+    },
+    rereading: ({ context }) =>
+      context.stop?.checkpointConfirmed === true && context.stop.checkpoint !== null,
     checkpointFirst: ({ context }) =>
       upgradeModeOf(context.policy) === 'last-state' ||
       context.stop?.savepointOutcome === 'Lost' ||
@@ -1626,6 +1634,13 @@ export const jobMachine = setup({
             input: ({ context }) => ({ jobId: context.jobId ?? '' }),
             onDone: [
               {
+                guard: 'rereadFindsNothingNewer',
+                target: 'Done',
+                actions: ['recordTime', 'noteSnapshots'],
+                description:
+                  'J.Stopping.K7 the re-read after the job ended names no newer checkpoint: the choice stands',
+              },
+              {
                 guard: 'savepointYoungEnough',
                 target: 'RecordingRestore',
                 actions: ['recordTime', 'noteSnapshots', 'chooseKnownSavepoint'],
@@ -1647,6 +1662,11 @@ export const jobMachine = setup({
               },
             ],
             onError: [
+              {
+                guard: 'rereading',
+                target: 'Done',
+                description: 'J.Stopping.K8 the re-read after the job ended got no answer: the choice stands',
+              },
               {
                 guard: 'savepointYoungEnough',
                 target: 'RecordingRestore',

@@ -271,7 +271,12 @@ beforeAll(async () => {
   (spec['taskManager'] as Record<string, unknown>)['environment'] = plugin;
   await createResource(s.kc, fc);
   for (const [job, o] of Object.entries(JOBS_OF_THIS_FILE)) {
-    const fj = flinkJobManifest(ns, cluster, job, s.stateDir, { line: LINE, savepointMode: 'Automatic' });
+    // Six jobs submitted at once on two cores: a start may take longer than the default 120 s.
+    const fj = flinkJobManifest(ns, cluster, job, s.stateDir, {
+      line: LINE,
+      savepointMode: 'Automatic',
+      restartTimeout: 300,
+    });
     fj.spec.savepoint.savepointTargetPath = `s3://${store.bucket}/${BASE}/savepoints/${name(job)}`;
     Object.assign(fj.spec, { upgradeMode: o.upgradeMode });
     Object.assign(fj.spec.bootstrap, {

@@ -84,8 +84,10 @@ describe('upgradeMode savepoint (the default)', () => {
     expect(driver.context.stop?.checkpoint).toEqual(checkpoint);
     await driver.observeRunning(CHANGED); // cancel
     await driver.observe({ ...CHANGED, flinkJob: 'CANCELED' });
-    // Recorded before the cancel; read again after it (J.Stopping.D4: Flink does not answer, the same).
-    expect(order(effects, 'persist', 'cancelJob').slice(-3)).toEqual(['persist', 'cancelJob', 'persist']);
+    // Recorded before the cancel; read again after it (J.Stopping.D4): Flink does not answer, the
+    // choice stands (J.Stopping.K8), nothing more to record.
+    expect(order(effects, 'persist', 'cancelJob').slice(-2)).toEqual(['persist', 'cancelJob']);
+    expect(effects.count('readSnapshots')).toBe(2);
     expect(driver.value).toEqual({ Starting: 'WaitingForCluster' });
     await resubmit(driver);
     expect(lastBootstrap(effects)).toMatchObject({ savepointPath: 's3://checkpoints/chk-42' });
@@ -184,8 +186,10 @@ describe('upgradeMode last-state', () => {
     await driver.observeRunning(CHANGED); // cancel
     await driver.observe({ ...CHANGED, flinkJob: 'CANCELED' });
     expect(effects.count('stopWithSavepoint')).toBe(0);
-    expect(order(effects, 'persist', 'cancelJob').slice(-3)).toEqual(['persist', 'cancelJob', 'persist']);
-    const persisted = effects.inputs('persist').at(-2) as { envelope: { context: { stop: unknown } } };
+    // Read again after the cancel: Flink names the same one, the choice stands (J.Stopping.K7).
+    expect(order(effects, 'persist', 'cancelJob').slice(-2)).toEqual(['persist', 'cancelJob']);
+    expect(effects.count('readSnapshots')).toBe(2);
+    const persisted = effects.inputs('persist').at(-1) as { envelope: { context: { stop: unknown } } };
     expect(persisted.envelope.context.stop).toMatchObject({ checkpoint: newest });
     await resubmit(driver);
     expect(lastBootstrap(effects)).toMatchObject({ savepointPath: 's3://checkpoints/chk-9' });
