@@ -122,6 +122,12 @@ export interface JobStopIntent {
   readonly savepointOutcome: 'Unread' | 'Completed' | 'Lost' | null;
   /** The checkpoint an upgrade chose to restore (recorded before the job is cancelled). */
   readonly checkpoint: CompletedSnapshot | null;
+  /**
+   * The choice was read again once the job ended: a checkpoint chosen while the job ran is
+   * subsumed by the next one before the cancel lands (Flink keeps state.checkpoints.num-retained,
+   * 1 by default, and deletes the rest), so the one to restore is the newest Flink retained.
+   */
+  readonly checkpointConfirmed: boolean;
   /** No snapshot could be had: stopped rather than started empty, until the user says (docs/upgrades.md). */
   readonly asked: boolean;
 }
@@ -288,6 +294,7 @@ function stopIntent(reason: JobStopReason, restart: boolean, withoutSavepoint: b
     cancelDeadline: null,
     savepointOutcome: null,
     checkpoint: null,
+    checkpointConfirmed: false,
     asked: false,
   };
 }
@@ -310,6 +317,22 @@ function checkpointChoicePending(context: JobContext): boolean {
     stop.savepointOutcome !== 'Completed' &&
     stop.checkpoint === null &&
     !stop.asked
+  );
+}
+
+/**
+ * An upgrade chose a checkpoint while its job ran and the job has ended since: read Flink's newest
+ * completed checkpoint again (the one retained at the cancel), once. Not for the job's own
+ * savepoint chosen as the fallback: savepoints are never subsumed.
+ */
+function checkpointRefreshDue(context: JobContext): boolean {
+  const stop = context.stop;
+  return (
+    isUpgrade(stop) &&
+    stop.checkpoint !== null &&
+    !stop.checkpointConfirmed &&
+    !stop.asked &&
+    stop.checkpoint.path !== context.savepointPath
   );
 }
 
@@ -624,6 +647,16 @@ export const jobMachine = setup({
     ),
     // Upgrade modes (docs/upgrades.md).
     checkpointChoicePending: ({ context }) => checkpointChoicePending(context),
+    checkpointRefreshDue: ({ context }) => checkpointRefreshDue(context),
+    checkpointConfirmed: ({ context }) => context.stop?.checkpointConfirmed === true,
+    // The re-read after the job ended (J.Stopping.D4) never un-chooses: it only finds a newer one.
+    rereadFindsNothingNewer: ({ context, event }) => {
+      const chosen = context.stop?.checkpointConfirmed ? context.stop.checkpoint : null;
+      const seen = outputOf<ReadSnapshotsOutput>(event)?.checkpoint;
+      return chosen !== null && (!seen || seen.completedAt <= chosen.completedAt);
+    },
+    rereading: ({ context }) =>
+      context.stop?.checkpointConfirmed === true && context.stop.checkpoint !== null,
     checkpointFirst: ({ context }) =>
       upgradeModeOf(context.policy) === 'last-state' ||
       context.stop?.savepointOutcome === 'Lost' ||
@@ -1148,6 +1181,9 @@ export const jobMachine = setup({
         ),
       };
     }),
+    confirmCheckpointChoice: assign(({ context }) => ({
+      stop: context.stop === null ? null : { ...context.stop, checkpointConfirmed: true },
+    })),
     unchooseCheckpoint: assign(({ context }) => ({
       stop: context.stop === null ? null : { ...context.stop, checkpoint: null },
     })),
@@ -1842,6 +1878,13 @@ export const jobMachine = setup({
             input: ({ context }) => ({ jobId: context.jobId ?? '' }),
             onDone: [
               {
+                guard: 'rereadFindsNothingNewer',
+                target: 'Done',
+                actions: ['recordTime', 'noteSnapshots'],
+                description:
+                  'J.Stopping.K7 the re-read after the job ended names no newer checkpoint: the choice stands',
+              },
+              {
                 guard: 'savepointYoungEnough',
                 target: 'RecordingRestore',
                 actions: ['recordTime', 'noteSnapshots', 'chooseKnownSavepoint'],
@@ -1863,6 +1906,11 @@ export const jobMachine = setup({
               },
             ],
             onError: [
+              {
+                guard: 'rereading',
+                target: 'Done',
+                description: 'J.Stopping.K8 the re-read after the job ended got no answer: the choice stands',
+              },
               {
                 guard: 'savepointYoungEnough',
                 target: 'RecordingRestore',
@@ -1889,7 +1937,14 @@ export const jobMachine = setup({
         RecordingRestore: {
           description: 'Write-ahead: the chosen checkpoint is persisted before the job is cancelled.',
           meta: { resumeAs: 'job.Stopping.Idle' },
-          invoke: writeAhead(RESUME_STOPPING, 'Idle', { target: 'Idle', actions: 'unchooseCheckpoint' }),
+          invoke: {
+            ...writeAhead(RESUME_STOPPING, 'Idle', { target: 'Idle', actions: 'unchooseCheckpoint' }),
+            // A choice made once the job ended is final: on to where the stop goes.
+            onDone: [
+              { guard: 'checkpointConfirmed', target: 'Done', actions: 'recordTime' },
+              { target: 'Idle', actions: 'recordTime' },
+            ],
+          },
         },
         FinishingSavepoint: {
           description: 'A periodic or manual savepoint was in flight: await it before stopping.',
@@ -2056,9 +2111,16 @@ export const jobMachine = setup({
             {
               guard: 'checkpointChoicePending',
               target: 'ChoosingCheckpoint',
-              actions: 'markSavepointLost',
+              actions: ['markSavepointLost', 'confirmCheckpointChoice'],
               description:
                 'J.Stopping.D0 an upgrade stopped without a savepoint (job gone, savepoint lost or unread): choose a checkpoint first',
+            },
+            {
+              guard: 'checkpointRefreshDue',
+              target: 'ChoosingCheckpoint',
+              actions: 'confirmCheckpointChoice',
+              description:
+                'J.Stopping.D4 the job ended after a checkpoint was chosen: choose again, the newest Flink retained at the cancel (the chosen one may be subsumed and deleted since)',
             },
             ...stopOutcomeRows('job', {
               terminated: 'J.Stopping.D1 (§5.4 Stopping 5) deleting: Terminated',

@@ -99,6 +99,7 @@ const jobContextSchema = z.object({
       // Added with upgrade modes (absent in older snapshots: nothing read, chosen or asked).
       savepointOutcome: z.enum(['Unread', 'Completed', 'Lost']).nullable().default(null),
       checkpoint: completedSnapshot.nullable().default(null),
+      checkpointConfirmed: z.boolean().default(false),
       asked: z.boolean().default(false),
     })
     .nullable(),

@@ -198,6 +198,7 @@ const JOB_CONTEXT = {
     cancelDeadline: true,
     savepointOutcome: true,
     checkpoint: { path: true, completedAt: true },
+    checkpointConfirmed: true,
     asked: true,
   },
   stopReason: true,

@@ -40,6 +40,7 @@ function stop(overrides: Partial<JobStopIntent> = {}): JobStopIntent {
     cancelDeadline: null,
     savepointOutcome: null,
     checkpoint: null,
+    checkpointConfirmed: false,
     asked: false,
     ...overrides,
   };
@@ -1201,6 +1202,57 @@ const rows: Row[] = [
     context: stopping({ reason: 'SpecChanged', restart: true }),
     event: jobObserved(AT, { flinkJob: 'NOT_FOUND' }),
     to: { Stopping: 'ChoosingCheckpoint' },
+    check: (c) => expect(c.stop?.checkpointConfirmed).toBe(true),
+  },
+  {
+    rule: 'J.Stopping.K7',
+    name: 'the re-read after the job ended names no newer checkpoint: the choice stands',
+    from: { Stopping: 'ChoosingCheckpoint' },
+    context: stopping(
+      {
+        reason: 'SpecChanged',
+        restart: true,
+        checkpoint: { path: 's3://checkpoints/chk-2', completedAt: AT - 2 * SECOND },
+        checkpointConfirmed: true,
+      },
+      { now: AT },
+    ),
+    event: done('readSnapshots', {
+      checkpoint: { path: 's3://checkpoints/chk-2', completedAt: AT - 2 * SECOND },
+      savepoint: null,
+    }),
+    to: { Starting: 'WaitingForCluster' },
+    check: (c) => expect(c.checkpointRestore?.path).toBe('s3://checkpoints/chk-2'),
+  },
+  {
+    rule: 'J.Stopping.K8',
+    name: 'the re-read after the job ended got no answer: the choice stands, however old by now',
+    from: { Stopping: 'ChoosingCheckpoint' },
+    context: stopping(
+      {
+        reason: 'SpecChanged',
+        restart: true,
+        checkpoint: { path: 's3://checkpoints/chk-2', completedAt: AT - 3600 * SECOND },
+        checkpointConfirmed: true,
+      },
+      { now: AT },
+    ),
+    event: failed('readSnapshots'),
+    to: { Starting: 'WaitingForCluster' },
+    check: (c) => expect(c.checkpointRestore?.path).toBe('s3://checkpoints/chk-2'),
+  },
+  {
+    rule: 'J.Stopping.D4',
+    name: 'the job ended after an upgrade chose a checkpoint: choose again, once (the chosen one may be subsumed)',
+    from: { Stopping: 'Idle' },
+    context: stopping({
+      reason: 'SpecChanged',
+      restart: true,
+      checkpoint: { path: 's3://checkpoints/chk-1', completedAt: AT - 2 * SECOND },
+    }),
+    event: jobObserved(AT, { flinkJob: 'CANCELED' }),
+    to: { Stopping: 'ChoosingCheckpoint' },
+    check: (c) => expect(c.stop?.checkpointConfirmed).toBe(true),
   },
   {
     rule: 'J.Stopping.T3',

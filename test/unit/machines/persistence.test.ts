@@ -279,6 +279,7 @@ describe('write-ahead', () => {
         cancelDeadline: null,
         savepointOutcome: 'Unread',
         checkpoint: null,
+        checkpointConfirmed: false,
         asked: false,
       },
     });

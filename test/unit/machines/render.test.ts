@@ -21,8 +21,8 @@ const REPO = path.resolve(import.meta.dirname, '../../..');
 describe('Mermaid rendering', () => {
   it('draws eventless always edges, which xstate toDirectedGraph omits', () => {
     const mermaid = renderMermaid(jobMachine);
-    expect(mermaid).toContain('Stopping_Done --> Terminated : always 1 stopDeletes');
-    expect(mermaid).toContain('Stopping_Done --> Starting : always 2 stopRestarts');
+    expect(mermaid).toContain('Stopping_Done --> Terminated : always 2 stopDeletes');
+    expect(mermaid).toContain('Stopping_Done --> Starting : always 3 stopRestarts');
     expect(mermaid).toContain('Started --> Stopping : always 0 pendingStop');
     type Node = { edges: { label: { text: string } }[]; children: Node[] };
     const edges = (node: Node): string[] => [

@@ -84,7 +84,10 @@ describe('upgradeMode savepoint (the default)', () => {
     expect(driver.context.stop?.checkpoint).toEqual(checkpoint);
     await driver.observeRunning(CHANGED); // cancel
     await driver.observe({ ...CHANGED, flinkJob: 'CANCELED' });
+    // Recorded before the cancel; read again after it (J.Stopping.D4): Flink does not answer, the
+    // choice stands (J.Stopping.K8), nothing more to record.
     expect(order(effects, 'persist', 'cancelJob').slice(-2)).toEqual(['persist', 'cancelJob']);
+    expect(effects.count('readSnapshots')).toBe(2);
     expect(driver.value).toEqual({ Starting: 'WaitingForCluster' });
     await resubmit(driver);
     expect(lastBootstrap(effects)).toMatchObject({ savepointPath: 's3://checkpoints/chk-42' });
@@ -183,12 +186,42 @@ describe('upgradeMode last-state', () => {
     await driver.observeRunning(CHANGED); // cancel
     await driver.observe({ ...CHANGED, flinkJob: 'CANCELED' });
     expect(effects.count('stopWithSavepoint')).toBe(0);
+    // Read again after the cancel: Flink names the same one, the choice stands (J.Stopping.K7).
     expect(order(effects, 'persist', 'cancelJob').slice(-2)).toEqual(['persist', 'cancelJob']);
+    expect(effects.count('readSnapshots')).toBe(2);
     const persisted = effects.inputs('persist').at(-1) as { envelope: { context: { stop: unknown } } };
     expect(persisted.envelope.context.stop).toMatchObject({ checkpoint: newest });
     await resubmit(driver);
     expect(lastBootstrap(effects)).toMatchObject({ savepointPath: 's3://checkpoints/chk-9' });
     expect(driver.notices).toContain('CheckpointChosen');
+    expect(errors).toEqual([]);
+  });
+
+  it('after the cancel, restores the newest checkpoint Flink retained, not the one chosen while the job ran (subsumed since)', async () => {
+    // Flink keeps state.checkpoints.num-retained checkpoints (1 by default): the one chosen while
+    // the job ran is deleted when the next completes, before the cancel lands.
+    const chosen = { path: 's3://checkpoints/chk-9', completedAt: T0 + 5 * SECOND };
+    const retained = { path: 's3://checkpoints/chk-10', completedAt: T0 + 7 * SECOND };
+    const effects = new FakeEffects().set('readSnapshots', { checkpoint: chosen, savepoint: null });
+    const { driver, clock, errors } = job({ upgradeMode: 'last-state' }, effects);
+    await driver.start();
+    await clock.advance(10 * SECOND);
+    await changeSpec(driver);
+    await driver.observeRunning(CHANGED); // choose chk-9 and record it
+    expect(driver.context.stop?.checkpoint).toEqual(chosen);
+    effects.set('readSnapshots', { checkpoint: retained, savepoint: null });
+    await driver.observeRunning(CHANGED); // cancel; chk-10 completes meanwhile
+    await driver.observe({ ...CHANGED, flinkJob: 'CANCELED' });
+    expect(driver.value).toEqual({ Starting: 'WaitingForCluster' });
+    const persisted = effects.inputs('persist').at(-1) as { envelope: { context: { stop: unknown } } };
+    expect(persisted.envelope.context.stop).toMatchObject({
+      checkpoint: retained,
+      checkpointConfirmed: true,
+    });
+    await resubmit(driver);
+    expect(lastBootstrap(effects)).toMatchObject({ savepointPath: 's3://checkpoints/chk-10' });
+    expect(driver.context.restoredFrom).toEqual({ path: 's3://checkpoints/chk-10', kind: 'checkpoint' });
+    expect(effects.count('readSnapshots')).toBe(2);
     expect(errors).toEqual([]);
   });
 
