@@ -29,6 +29,7 @@ function heldThroughRescale() {
         savepointOutcome: null,
         checkpoint: null,
         asked: false,
+        checkpointConfirmed: false,
       },
       pendingAction: { action: 'TRIGGER_SAVEPOINT', withoutSavepoint: false, requestedAt: HELD_AT },
     }),
