@@ -42,7 +42,7 @@ class MemoryLease implements LeaseStore {
 /** Never dialled: the fake instances do not watch. */
 function unusedKubeConfig(): KubeConfig {
   const kc = new KubeConfig();
-  kc.loadFromClusterAndUser({ name: 'none', server: 'https://127.0.0.1:9' }, { name: 'none' });
+  kc.loadFromClusterAndUser({ name: 'none', server: 'https://127.0.0.1:9', skipTLSVerify: false }, { name: 'none' });
   return kc;
 }
 
