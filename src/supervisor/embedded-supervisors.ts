@@ -106,7 +106,11 @@ export class EmbeddedSupervisors {
     await hosted.started;
     await hosted.instance.shutdown();
     if (this.#hosted.get(key) === hosted) this.#hosted.delete(key);
-    this.#metrics.forget(namespace, name);
+    await this.#metrics
+      .forget(namespace, name)
+      .catch((err: unknown) =>
+        this.#o.log.warn({ err: String(err) }, 'metrics of a stopped supervisor kept'),
+      );
     this.#o.log.info({ namespace, cluster: name }, 'embedded supervisor stopped');
   }
 

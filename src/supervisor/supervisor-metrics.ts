@@ -48,7 +48,7 @@ export function supervisorMetrics(registry: Registry): SupervisorMetrics {
  */
 export interface FleetSupervisorMetrics {
   forCluster(namespace: string, cluster: string): SupervisorMetrics;
-  forget(namespace: string, cluster: string): void;
+  forget(namespace: string, cluster: string): Promise<void>;
 }
 
 export function fleetSupervisorMetrics(registry: Registry): FleetSupervisorMetrics {
@@ -87,13 +87,19 @@ export function fleetSupervisorMetrics(registry: Registry): FleetSupervisorMetri
         },
       };
     },
-    forget(namespace, cluster) {
-      // prom-client removes a series by its full label set only: find this cluster's series first.
+    async forget(namespace, cluster) {
+      // prom-client removes a series by its full label set only: find this cluster's series first
+      // (a histogram lists each bucket, `le` being its own label, not one to remove by).
       for (const metric of all) {
-        void metric.get().then((snapshot) => {
-          for (const { labels } of snapshot.values)
-            if (labels['namespace'] === namespace && labels['cluster'] === cluster) metric.remove(labels);
-        });
+        const seen = new Set<string>();
+        for (const { labels } of (await metric.get()).values) {
+          if (labels['namespace'] !== namespace || labels['cluster'] !== cluster) continue;
+          const own = Object.fromEntries(Object.entries(labels).filter(([k]) => k !== 'le'));
+          const key = JSON.stringify(own);
+          if (seen.has(key)) continue;
+          seen.add(key);
+          metric.remove(own);
+        }
       }
     },
   };

@@ -37,7 +37,8 @@ const clusterManifest = (name: string) => ({
   spec: {
     taskManagers: 1,
     runtime: { image: 'flink-absent:0.0.0' },
-    supervisor: { pollingInterval: 1, taskTimeout: 10 },
+    // The image a supervisor Deployment would run: unused in fleet mode.
+    supervisor: { image: 'flinkvisor-unused:0.0.0', pollingInterval: 1, taskTimeout: 10 },
   },
 });
 

@@ -42,7 +42,10 @@ class MemoryLease implements LeaseStore {
 /** Never dialled: the fake instances do not watch. */
 function unusedKubeConfig(): KubeConfig {
   const kc = new KubeConfig();
-  kc.loadFromClusterAndUser({ name: 'none', server: 'https://127.0.0.1:9', skipTLSVerify: false }, { name: 'none' });
+  kc.loadFromClusterAndUser(
+    { name: 'none', server: 'https://127.0.0.1:9', skipTLSVerify: false },
+    { name: 'none' },
+  );
   return kc;
 }
 
@@ -213,11 +216,12 @@ describe('the supervisors the operator hosts (fleet mode)', () => {
       registry,
       create: (options) => {
         options.metrics.apiWrites.inc({ kind: 'status' });
+        options.metrics.reconcileDuration.observe({ controller: 'supervisor' }, 0.01);
         options.metrics.leader.set(1);
         return {
           supervisor: { stop: () => undefined } as unknown as Supervisor,
           loop: () => undefined,
-          campaign: () => new Promise(() => undefined),
+          campaign: async () => ({ done: new Promise(() => undefined) }) as unknown as LeaderElectedLoop,
           shutdown: async () => undefined,
         };
       },
@@ -232,6 +236,12 @@ describe('the supervisors the operator hosts (fleet mode)', () => {
       'flinkvisor_supervisor_api_writes_total{kind="status",namespace="ns",cluster="two"} 1',
     );
     expect(text).toContain('flinkvisor_supervisor_leader{namespace="ns",cluster="one"} 1');
+    // A stopped supervisor leaves no series behind (a deleted cluster is not reported forever).
+    await host.stop('ns', 'one');
+    const after = await registry.metrics();
+    expect(after).not.toContain('cluster="one"');
+    expect(after).toContain('cluster="two"');
+    await host.shutdown();
   });
 });
 
