@@ -15,7 +15,7 @@
 // and the operator with no cluster. The marginal cost per cluster is the least-squares slope of
 // RSS over the number of clusters.
 // Run: npm run bench:fleet [-- --clusters 10,50,100 --jobs 4 --window 60 --settle 20]
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,7 @@ import { waitFor } from '../src/devenv/wait-for.ts';
 import { installCrds } from '../src/kube/crd-install.ts';
 import { KubernetesCustomResourceClient } from '../src/kube/custom-resource-client.ts';
 import { loadKubeConfig } from '../src/kube/kubeconfig.ts';
+import { jsonPatch, mergePatch } from '../src/kube/patch-options.ts';
 import { FLINK_JOB_ID_LABEL } from '../src/supervisor/resource-builders.ts';
 import { median } from './supervisor-resident.ts';
 import { SimulatedFlink } from './simulated-flink.ts';
@@ -64,6 +65,7 @@ const assets = await prepareDevenv({
 const controlPlane = await startControlPlane({ assets, progress, controllers: false });
 const kc = loadKubeConfig(controlPlane.kubeconfigPath);
 const core = kc.makeApiClient(CoreV1Api);
+const batchApi = kc.makeApiClient(BatchV1Api);
 const resources = new KubernetesCustomResourceClient(kc);
 const dir = await mkdtemp(join(tmpdir(), 'flinkvisor-fleet-bench-'));
 const hostsFile = join(dir, 'hosts');
@@ -136,7 +138,10 @@ function jobManifest(cluster: string, job: string) {
     spec: {
       clusterName: cluster,
       jobParallelism: 1,
-      bootstrap: { image: 'flinkvisor:bench', jarPath: '/opt/flink/examples/streaming/TopSpeedWindowing.jar' },
+      bootstrap: {
+        image: 'flinkvisor:bench',
+        jarPath: '/opt/flink/examples/streaming/TopSpeedWindowing.jar',
+      },
       savepoint: { savepointMode: 'Manual', savepointTargetPath: `file:///tmp/savepoints/${cluster}-${job}` },
     },
   };
@@ -186,17 +191,12 @@ async function playKubelet(): Promise<number> {
             },
           },
         },
-        { middleware: [], headers: { 'content-type': 'application/merge-patch+json' } } as never,
+        mergePatch(),
       )
       .catch((err: unknown) => process.stderr.write(`pod status ${name}: ${String(err).slice(0, 300)}\n`));
     changed++;
   }
-  const batch = (await kc
-    .makeApiClient((await import('@kubernetes/client-node')).BatchV1Api)
-    .listNamespacedJob({ namespace: NS, labelSelector: selector })) as {
-    items: import('@kubernetes/client-node').V1Job[];
-  };
-  const batchApi = kc.makeApiClient((await import('@kubernetes/client-node')).BatchV1Api);
+  const batch = await batchApi.listNamespacedJob({ namespace: NS, labelSelector: selector });
   for (const job of batch.items) {
     const name = job.metadata?.name ?? '';
     if (job.metadata?.deletionTimestamp) {
@@ -205,7 +205,7 @@ async function playKubelet(): Promise<number> {
         await batchApi
           .patchNamespacedJob(
             { name, namespace: NS, body: [{ op: 'replace', path: '/metadata/finalizers', value: [] }] },
-            { headers: { 'content-type': 'application/json-patch+json' } } as never,
+            jsonPatch(),
           )
           .catch(() => undefined);
         changed++;
@@ -220,7 +220,7 @@ async function playKubelet(): Promise<number> {
     await batchApi
       .patchNamespacedJobStatus(
         { name, namespace: NS, body: { status: { succeeded: 1, startTime: now, completionTime: now } } },
-        { headers: { 'content-type': 'application/merge-patch+json' } } as never,
+        mergePatch(),
       )
       .catch((err: unknown) => process.stderr.write(`job status ${name}: ${String(err).slice(0, 300)}\n`));
     changed++;
@@ -232,7 +232,8 @@ let kubeletPaused = false;
 let kubeletStopped = false;
 const kubeletLoop = (async () => {
   while (!kubeletStopped) {
-    if (!kubeletPaused) await playKubelet().catch((err: unknown) => process.stderr.write(`kubelet: ${String(err)}\n`));
+    if (!kubeletPaused)
+      await playKubelet().catch((err: unknown) => process.stderr.write(`kubelet: ${String(err)}\n`));
     await sleep(500);
   }
 })();
@@ -338,7 +339,8 @@ try {
   const pid = operator.pid ?? 0;
   await waitFor(
     'the operator ready',
-    async () => ((await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined))?.ok ? true : undefined),
+    async () =>
+      (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined))?.ok ? true : undefined,
     { timeoutMs: 60_000, intervalMs: 250 },
   );
   const results: AtRest[] = [await measureAtRest(pid, 0)];
@@ -358,7 +360,8 @@ try {
     const applyAt = Date.now();
     for (const name of added) {
       await resources.create(FLINK_CLUSTER, NS, clusterManifest(name));
-      for (let j = 1; j <= jobsPerCluster; j++) await resources.create(FLINK_JOB, NS, jobManifest(name, `j${j}`));
+      for (let j = 1; j <= jobsPerCluster; j++)
+        await resources.create(FLINK_JOB, NS, jobManifest(name, `j${j}`));
     }
     names.push(...added);
     await waitFor(
@@ -394,23 +397,29 @@ try {
       `  ${String(r.clusters).padStart(8)}  ${String(r.clusters * jobsPerCluster).padStart(4)}  ${(r.startSeconds === undefined ? '-' : `${r.startSeconds.toFixed(1)} s`).padStart(11)}   ${r.rssMiB.toFixed(1).padStart(7)} MiB   ${`+${(r.rssMiB - baseline).toFixed(1)}`.padStart(10)} MiB  ${(r.rssMiB / bare).toFixed(2).padStart(6)}x  ${r.cpuPercent.toFixed(1).padStart(8)} %   ${perMinute(writes).toFixed(1).padStart(20)}              ${perMinute(leaseWrites).toFixed(1).padStart(10)}  ${perMinute(reads).toFixed(1).padStart(9)}`,
     );
   }
-  lines.push(`  marginal memory per supervised cluster (least-squares slope of RSS over clusters): ${perCluster.toFixed(2)} MiB`);
+  lines.push(
+    `  marginal memory per supervised cluster (least-squares slope of RSS over clusters): ${perCluster.toFixed(2)} MiB`,
+  );
   const last = results.at(-1);
   if (last) {
-    lines.push(`  requests per minute at rest with ${last.clusters} clusters, by verb and resource (kube-apiserver's apiserver_request_total):`);
+    lines.push(
+      `  requests per minute at rest with ${last.clusters} clusters, by verb and resource (kube-apiserver's apiserver_request_total):`,
+    );
     for (const [key, n] of [...last.requests].sort((a, b) => b[1] - a[1]))
       lines.push(`    ${key.padEnd(40)} ${perMinute(n).toFixed(1)}`);
   }
-  const unanswered = [...flinks.values()].flatMap((f) => [...f.requests].filter(([r]) => r.includes('unanswered')));
-  if (unanswered.length) lines.push(`  Flink routes the simulator does not answer: ${JSON.stringify(unanswered.slice(0, 5))}`);
-  const flinkRequests = [...flinks.values()].reduce(
-    (acc, f) => {
-      for (const [r, n] of f.requests) acc.set(r, (acc.get(r) ?? 0) + n);
-      return acc;
-    },
-    new Map<string, number>(),
+  const unanswered = [...flinks.values()].flatMap((f) =>
+    [...f.requests].filter(([r]) => r.includes('unanswered')),
   );
-  lines.push(`  Flink REST requests over the whole run, by route: ${JSON.stringify(Object.fromEntries(flinkRequests))}`);
+  if (unanswered.length)
+    lines.push(`  Flink routes the simulator does not answer: ${JSON.stringify(unanswered.slice(0, 5))}`);
+  const flinkRequests = [...flinks.values()].reduce((acc, f) => {
+    for (const [r, n] of f.requests) acc.set(r, (acc.get(r) ?? 0) + n);
+    return acc;
+  }, new Map<string, number>());
+  lines.push(
+    `  Flink REST requests over the whole run, by route: ${JSON.stringify(Object.fromEntries(flinkRequests))}`,
+  );
   lines.push(`  operator log: ${join(dir, 'operator.log')}`);
   console.log(lines.join('\n'));
 } finally {
@@ -421,5 +430,3 @@ try {
   for (const a of addresses) await a.release();
   await controlPlane.stop();
 }
-
-export type { KubeConfig };

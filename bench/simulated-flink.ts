@@ -59,7 +59,8 @@ export class SimulatedFlink {
 
   #route(method: string, path: string): { route: string; status: number; body: unknown } {
     const parts = path.split('/').filter(Boolean);
-    const job = parts[0] === 'jobs' && parts[1] && parts[1] !== 'overview' ? this.jobs.get(parts[1]) : undefined;
+    const job =
+      parts[0] === 'jobs' && parts[1] && parts[1] !== 'overview' ? this.jobs.get(parts[1]) : undefined;
     const notFound = (route: string) => ({
       route,
       status: 404,
