@@ -50,6 +50,8 @@ const steps = (argValue('--clusters') ?? '10')
 const jobsPerCluster = Number(argValue('--jobs') ?? 4);
 const windowSeconds = Number(argValue('--window') ?? 60);
 const settleSeconds = Number(argValue('--settle') ?? 20);
+/** Clusters applied at once within a step: each batch is left to start before the next is applied. */
+const batchSize = Number(argValue('--batch') ?? 10);
 const POLL_SECONDS = 5; // the product default of spec.supervisor.pollingInterval
 const NS = 'fleet';
 const SLOTS = Math.max(1, jobsPerCluster);
@@ -73,6 +75,12 @@ const flinks = new Map<string, SimulatedFlink>();
 const addresses: LoopbackLease[] = [];
 const hostLines: string[] = [];
 let operator: ManagedProcess | undefined;
+
+// Interrupted: the control plane and the operator still go (ManagedProcess ends their groups on exit).
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    void Promise.allSettled([operator?.stop(5_000), controlPlane.stop()]).then(() => process.exit(130));
+  });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -257,6 +265,9 @@ interface AtRest {
 }
 
 async function measureAtRest(pid: number, clusters: number, startSeconds?: number): Promise<AtRest> {
+  process.stderr.write(
+    `[fleet] ${clusters} clusters: settle ${settleSeconds} s, then measure ${windowSeconds} s at rest\n`,
+  );
   kubeletPaused = true;
   await sleep(settleSeconds * 1000);
   const before = await apiserverRequests();
@@ -358,17 +369,27 @@ try {
     }
     await writeFile(hostsFile, `${hostLines.join('\n')}\n`);
     const applyAt = Date.now();
-    for (const name of added) {
-      await resources.create(FLINK_CLUSTER, NS, clusterManifest(name));
-      for (let j = 1; j <= jobsPerCluster; j++)
-        await resources.create(FLINK_JOB, NS, jobManifest(name, `j${j}`));
+    for (let b = 0; b < added.length; b += batchSize) {
+      const batch = added.slice(b, b + batchSize);
+      for (const name of batch) {
+        await resources.create(FLINK_CLUSTER, NS, clusterManifest(name));
+        for (let j = 1; j <= jobsPerCluster; j++)
+          await resources.create(FLINK_JOB, NS, jobManifest(name, `j${j}`));
+      }
+      await waitFor(
+        `the ${batch.length * jobsPerCluster} jobs of ${batch[0]}..${batch.at(-1)} Started`,
+        async () => {
+          if (!operator?.running)
+            throw new Error(`the operator exited: ${JSON.stringify(operator?.exitStatus)}`);
+          return (await startedJobs(batch)) === batch.length * jobsPerCluster ? true : undefined;
+        },
+        { timeoutMs: 10 * 60_000, intervalMs: 500 },
+      );
+      process.stderr.write(
+        `[fleet] ${names.length + b + batch.length} clusters started (${((Date.now() - applyAt) / 1000).toFixed(1)} s into the step)\n`,
+      );
     }
     names.push(...added);
-    await waitFor(
-      `all ${added.length * jobsPerCluster} new jobs Started`,
-      async () => ((await startedJobs(added)) === added.length * jobsPerCluster ? true : undefined),
-      { timeoutMs: 15 * 60_000, intervalMs: 500 },
-    );
     const startSeconds = (Date.now() - applyAt) / 1000;
     results.push(await measureAtRest(pid, names.length, startSeconds));
   }
