@@ -262,6 +262,24 @@ interface AtRest {
   readonly cpuPercent: number;
   readonly requests: Map<string, number>;
   readonly startSeconds?: number;
+  /** The operator's event-loop lag, max and p99 (its own /metrics, Node's monitorEventLoopDelay). */
+  readonly lagMs: { max: number; p99: number };
+}
+
+let metricsUrl = '';
+async function eventLoopLagMs(): Promise<{ max: number; p99: number }> {
+  const text = await (await fetch(metricsUrl)).text();
+  const value = (name: string) =>
+    Number(
+      text
+        .split('\n')
+        .find((l) => l.startsWith(`${name} `))
+        ?.split(' ')[1] ?? NaN,
+    ) * 1000;
+  return {
+    max: value('flinkvisor_operator_nodejs_eventloop_lag_max_seconds'),
+    p99: value('flinkvisor_operator_nodejs_eventloop_lag_p99_seconds'),
+  };
 }
 
 async function measureAtRest(pid: number, clusters: number, startSeconds?: number): Promise<AtRest> {
@@ -280,8 +298,10 @@ async function measureAtRest(pid: number, clusters: number, startSeconds?: numbe
   }
   const cpu1 = await cpuSeconds(pid);
   const requests = diff(before, await apiserverRequests());
+  const lagMs = await eventLoopLagMs();
   kubeletPaused = false;
   return {
+    lagMs,
     clusters,
     rssMiB: median(samples),
     cpuPercent: ((cpu1 - cpu0) / windowSeconds) * 100,
@@ -348,6 +368,7 @@ try {
     logFile: join(dir, 'operator.log'),
   });
   const pid = operator.pid ?? 0;
+  metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   await waitFor(
     'the operator ready',
     async () =>
@@ -432,11 +453,11 @@ try {
     `simulated Flink REST per cluster, settle ${settleSeconds} s, window ${windowSeconds} s; Node ${process.version}`,
     `  bare Node process                   ${bare.toFixed(1)} MiB`,
     `  apiserver requests below: per minute at rest, over the run's no-cluster baseline (kube-apiserver's own and the operator's Lease)`,
-    `  clusters  jobs  all Started   operator RSS  vs no cluster  vs bare  CPU at rest  writes/min (Leases aside)  Lease writes/min  reads/min`,
+    `  clusters  jobs  all Started   operator RSS  vs no cluster  vs bare  CPU at rest  writes/min (Leases aside)  Lease writes/min  reads/min  event-loop lag max/p99`,
   ];
   for (const r of results)
     lines.push(
-      `  ${String(r.clusters).padStart(8)}  ${String(r.clusters * jobsPerCluster).padStart(4)}  ${(r.startSeconds === undefined ? '-' : `${r.startSeconds.toFixed(1)} s`).padStart(11)}   ${r.rssMiB.toFixed(1).padStart(7)} MiB  ${`+${(r.rssMiB - baseRss).toFixed(1)}`.padStart(9)} MiB  ${(r.rssMiB / bare).toFixed(2).padStart(6)}x  ${r.cpuPercent.toFixed(1).padStart(8)} %   ${writesOf(r, false).toFixed(1).padStart(24)}  ${writesOf(r, true).toFixed(1).padStart(16)}  ${readsOf(r).toFixed(1).padStart(9)}`,
+      `  ${String(r.clusters).padStart(8)}  ${String(r.clusters * jobsPerCluster).padStart(4)}  ${(r.startSeconds === undefined ? '-' : `${r.startSeconds.toFixed(1)} s`).padStart(11)}   ${r.rssMiB.toFixed(1).padStart(7)} MiB  ${`+${(r.rssMiB - baseRss).toFixed(1)}`.padStart(9)} MiB  ${(r.rssMiB / bare).toFixed(2).padStart(6)}x  ${r.cpuPercent.toFixed(1).padStart(8)} %   ${writesOf(r, false).toFixed(1).padStart(24)}  ${writesOf(r, true).toFixed(1).padStart(16)}  ${readsOf(r).toFixed(1).padStart(9)}  ${r.lagMs.max.toFixed(0)}/${r.lagMs.p99.toFixed(0)} ms`,
     );
   lines.push(
     `  marginal memory per supervised cluster (least-squares slope of RSS over ${supervised.map((r) => r.clusters).join(', ')} clusters): ${perCluster.toFixed(2)} MiB`,
