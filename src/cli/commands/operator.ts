@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { loadKubeConfig } from '../../kube/kubeconfig.ts';
+import { keepApiConnectionsAlive, loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { readControlApiTls } from '../../control-api/tls-files.ts';
 import { startOperatorProcess } from '../../operator/operator-process.ts';
@@ -100,6 +100,8 @@ export function registerOperatorCommands(program: Command, ctx: CliContext): voi
           : undefined;
       const host = opts.bindAddress ?? ctx.env['POD_IP'] ?? '0.0.0.0';
       const kubeConfig = loadKubeConfig(opts.kubeconfig ?? ctx.env['KUBECONFIG']);
+      // Fleet mode renews a Lease per cluster every 2 s: reuse connections rather than handshake each time.
+      if (opts.embeddedSupervisors) keepApiConnectionsAlive(kubeConfig);
       const identity = opts.identity ?? `${ctx.env['POD_NAME'] ?? hostname()}_${randomUUID().slice(0, 8)}`;
       const running = await startOperatorProcess({
         kubeConfig,
