@@ -92,6 +92,14 @@ export class Informer<T extends KubernetesObject> {
     return this;
   }
 
+  /** Removes a handler `on` added (a shared informer outlives the one who listened). */
+  off(event: InformerEvent, handler: InformerHandler<T>): this {
+    const handlers = this.#handlers[event];
+    const at = handlers.indexOf(handler);
+    if (at >= 0) handlers.splice(at, 1);
+    return this;
+  }
+
   get hasSynced(): boolean {
     return this.#hasSynced;
   }

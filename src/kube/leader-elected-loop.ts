@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { Gauge } from 'prom-client';
 import type { Clock } from './clock.ts';
 import { LeaderElector, type LeaderElectorOptions } from './lease-elector.ts';
 import type { LeaseStore } from './lease-store.ts';
@@ -17,7 +16,7 @@ export interface LeaderElectedLoopOptions {
   readonly identity: string;
   readonly clock: Clock;
   readonly log: Logger;
-  readonly leaderGauge: Gauge;
+  readonly leaderGauge: { set(value: number): void };
   readonly lead: (signal: AbortSignal) => Promise<void>;
   /** Finishes or hands over the work in flight, while still leading (a clean shutdown). */
   readonly drain?: () => Promise<void>;

@@ -18,31 +18,37 @@ export interface ControllerMetrics {
   readonly leader: Gauge;
 }
 
-export function controllerMetrics(registry: Registry, prefix: string): ControllerMetrics {
+/** `extra`: labels every series also carries (the supervisors hosted in one process: their cluster). */
+export function controllerMetrics(
+  registry: Registry,
+  prefix: string,
+  extra: readonly string[] = [],
+): ControllerMetrics {
   return {
     registry,
     reconcileTotal: new Counter({
       name: `${prefix}_reconcile_total`,
       help: 'Reconciles by controller and result (success, requeue_after, error, terminal).',
-      labelNames: ['controller', 'result'],
+      labelNames: ['controller', 'result', ...extra],
       registers: [registry],
     }),
     reconcileDuration: new Histogram({
       name: `${prefix}_reconcile_duration_seconds`,
       help: 'Time spent in one reconcile.',
-      labelNames: ['controller'],
+      labelNames: ['controller', ...extra],
       buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
     queueDepth: new Gauge({
       name: `${prefix}_workqueue_depth`,
       help: 'Keys waiting in the work queue.',
-      labelNames: ['controller'],
+      labelNames: ['controller', ...extra],
       registers: [registry],
     }),
     leader: new Gauge({
       name: `${prefix}_leader`,
       help: '1 while this replica holds the lease.',
+      labelNames: [...extra],
       registers: [registry],
     }),
   };

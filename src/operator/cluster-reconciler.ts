@@ -16,7 +16,7 @@ import {
   supervisorDeployment,
   supervisorDigest,
 } from './supervisor-deployment.ts';
-import type { SupervisorDeployments } from './supervisor-deployments.ts';
+import type { SupervisorDeployments, SupervisorHost } from './supervisor-deployments.ts';
 
 /**
  * While the supervisor stops Flink (a savepoint, then the cancel) before it removes its finalizer,
@@ -31,6 +31,11 @@ export interface ClusterReconcilerOptions extends ReconcilerPorts {
   readonly supervisorArgs?: readonly string[];
   /** Past this, a deletion removes the supervisor's finalizers itself; default: derived (deletion-bounds.ts). */
   readonly forceDeletionAfterMs?: number;
+  /**
+   * Fleet mode: the supervisors run in the operator process instead of a Deployment each. A
+   * supervisor Deployment left from before is deleted: the one hosted here takes over its Lease.
+   */
+  readonly embedded?: SupervisorHost;
 }
 
 /**
@@ -49,6 +54,7 @@ export class ClusterReconciler {
 
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
     const stored = findObject(this.#o.cache.clusters(), namespace, name);
+    if (this.#o.embedded) return this.#reconcileEmbedded(this.#o.embedded, namespace, name, stored);
     if (!stored) return {};
     const running = findObject(
       this.#o.cache.supervisorDeployments(),
@@ -72,6 +78,59 @@ export class ClusterReconciler {
       'Normal',
       running ? 'SupervisorUpdated' : 'SupervisorCreated',
       `supervisor Deployment ${supervisorDeploymentName(name)} ${running ? 'rolled to the new spec.supervisor' : 'created'}`,
+    );
+    return {};
+  }
+
+  /** Fleet mode: the same lifecycle, with the hosted supervisor in place of the Deployment. */
+  async #reconcileEmbedded(
+    host: SupervisorHost,
+    namespace: string,
+    name: string,
+    stored: CustomObject | undefined,
+  ): Promise<ReconcileResult> {
+    if (!stored) {
+      await host.stop(namespace, name);
+      return {};
+    }
+    const leftover = findObject(
+      this.#o.cache.supervisorDeployments(),
+      namespace,
+      supervisorDeploymentName(name),
+    );
+    if (leftover) await this.#o.supervisorDeployments.delete(namespace, supervisorDeploymentName(name));
+    if (stored.metadata.deletionTimestamp) {
+      if ((stored.metadata.finalizers ?? []).includes(FINALIZERS.supervisor)) {
+        if (
+          deletionAgeMs(stored, this.#o.clock.now()) >
+          clusterDeletionBound(stored, this.#o.forceDeletionAfterMs)
+        ) {
+          await this.#forceOff(stored);
+          return { requeueAfterMs: REQUEUE_WHILE_DELETING_MS };
+        }
+        // The supervisor stops Flink before the cluster goes: keep it running until it is done.
+        host.ensure(namespace, name);
+        return { requeueAfterMs: REQUEUE_WHILE_SUPERVISOR_STOPS_MS };
+      }
+      await host.stop(namespace, name);
+      await removeFinalizer(this.#o.resources, FLINK_CLUSTER, namespace, name, FINALIZERS.operator);
+      return {};
+    }
+    if (await addFinalizer(this.#o.resources, FLINK_CLUSTER, stored, FINALIZERS.operator)) return {};
+    const parsed = safeParseFlinkCluster(stored);
+    if (!parsed.ok) {
+      recordEvent(this.#o.events, FLINK_CLUSTER, stored, 'Warning', 'InvalidSpec', parsed.error.message);
+      throw new TerminalError(parsed.error.message);
+    }
+    if (host.has(namespace, name)) return {};
+    host.ensure(namespace, name);
+    recordEvent(
+      this.#o.events,
+      FLINK_CLUSTER,
+      stored,
+      'Normal',
+      'SupervisorStarted',
+      'supervisor started in the operator process (fleet mode)',
     );
     return {};
   }

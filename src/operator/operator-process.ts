@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from '../kube/clock.ts';
 import { KubeEventRecorder } from '../kube/event-recorder.ts';
 import type { LeaderElector } from '../kube/lease-elector.ts';
@@ -11,6 +12,7 @@ import { createRegistry } from '../observability/metrics.ts';
 import { startControlApi, type ControlApi, type ControlApiTls } from '../control-api/control-api-server.ts';
 import { createFlinkDispatcher } from '../flink/dispatcher.ts';
 import { FlinkRestClient } from '../flink/flink-rest-client.ts';
+import type { ClosableSupervisorHost } from './supervisor-deployments.ts';
 import { Operator } from './operator.ts';
 import { operatorMetrics, OPERATOR_METRICS_PREFIX } from './operator-metrics.ts';
 
@@ -25,6 +27,11 @@ export interface OperatorProcessOptions {
   readonly supervisorArgs?: readonly string[];
   readonly forceDeletionAfterMs?: number;
   readonly clock?: Clock;
+  /**
+   * Fleet mode: the host of one supervisor per FlinkCluster in this process (given the operator's
+   * registry, for their metrics), instead of a supervisor Deployment each.
+   */
+  readonly embeddedSupervisors?: (registry: Registry) => ClosableSupervisorHost;
   /** The control REST API (every replica serves it); off when absent. */
   readonly api?: { host: string; port: number; tls?: ControlApiTls; insecureHttp?: boolean };
 }
@@ -32,6 +39,8 @@ export interface OperatorProcessOptions {
 export interface RunningOperator {
   readonly api: ControlApi | undefined;
   readonly operator: Operator;
+  /** The supervisors hosted here (fleet mode), else undefined. */
+  readonly embedded: ClosableSupervisorHost | undefined;
   readonly elector: LeaderElector;
   readonly health: HealthServer;
   readonly done: Promise<'lost' | 'stopped'>;
@@ -52,6 +61,7 @@ export async function startOperatorProcess(o: OperatorProcessOptions): Promise<R
   const events = new KubeEventRecorder(asLeader, 'flinkvisor-operator', o.identity, clock, (err) =>
     o.log.debug({ err: String(err) }, 'event not recorded'),
   );
+  const embedded = o.embeddedSupervisors?.(registry);
   const operator = new Operator({
     kubeConfig: asLeader,
     namespaces: o.namespaces,
@@ -61,6 +71,7 @@ export async function startOperatorProcess(o: OperatorProcessOptions): Promise<R
     metrics,
     ...(o.supervisorArgs ? { supervisorArgs: o.supervisorArgs } : {}),
     ...(o.forceDeletionAfterMs ? { forceDeletionAfterMs: o.forceDeletionAfterMs } : {}),
+    ...(embedded ? { embeddedSupervisors: embedded } : {}),
   });
   // Created before campaigning; the loop starts once caches are warm (below).
   const startLoop = () =>
@@ -104,12 +115,15 @@ export async function startOperatorProcess(o: OperatorProcessOptions): Promise<R
   election.loop = loop;
   return {
     operator,
+    embedded,
     elector: loop.elector,
     health,
     api,
     done: loop.done,
     shutdown: async () => {
       await loop.shutdown();
+      // Each hosted supervisor drains, then releases its own Lease.
+      await embedded?.shutdown();
       operator.stop();
       await api?.close();
       await health.close();

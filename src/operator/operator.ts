@@ -23,7 +23,7 @@ import { DeploymentReconciler } from './deployment-reconciler.ts';
 import type { OperatorCache } from './operator-cache.ts';
 import type { OperatorMetrics } from './operator-metrics.ts';
 import { OrphanJobReconciler } from './orphan-job-reconciler.ts';
-import { KubernetesSupervisorDeployments } from './supervisor-deployments.ts';
+import { KubernetesSupervisorDeployments, type SupervisorHost } from './supervisor-deployments.ts';
 
 export interface OperatorOptions {
   readonly kubeConfig: KubeConfig;
@@ -37,6 +37,8 @@ export interface OperatorOptions {
   readonly supervisorArgs?: readonly string[];
   /** Deletion never hangs: past this, the operator forces the finalizers off and says so. */
   readonly forceDeletionAfterMs?: number;
+  /** Fleet mode: the supervisors run here (embedded-supervisors.ts), not as a Deployment each. */
+  readonly embeddedSupervisors?: SupervisorHost;
 }
 
 /**
@@ -101,6 +103,7 @@ export class Operator {
         ...bound,
         supervisorDeployments: new KubernetesSupervisorDeployments(options.kubeConfig),
         ...(options.supervisorArgs ? { supervisorArgs: options.supervisorArgs } : {}),
+        ...(options.embeddedSupervisors ? { embedded: options.embeddedSupervisors } : {}),
       }),
       FlinkJob: new OrphanJobReconciler({ ...ports, ...bound }),
     };

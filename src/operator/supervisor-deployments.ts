@@ -37,3 +37,21 @@ export class KubernetesSupervisorDeployments implements SupervisorDeployments {
     }
   }
 }
+
+/**
+ * Fleet mode (`operator run --embedded-supervisors`): the supervisors run in the operator process,
+ * one per FlinkCluster, instead of a Deployment each. The cluster reconciler drives them through
+ * this port; src/supervisor implements it and the CLI wires the two.
+ */
+export interface SupervisorHost {
+  /** Starts the cluster's supervisor unless it runs already. */
+  ensure(namespace: string, name: string): void;
+  /** Clean shutdown of the cluster's supervisor (drain, then release its Lease); a no-op when none runs. */
+  stop(namespace: string, name: string): Promise<void>;
+  has(namespace: string, name: string): boolean;
+}
+
+/** A host the operator process also stops on its own shutdown. */
+export interface ClosableSupervisorHost extends SupervisorHost {
+  shutdown(): Promise<void>;
+}

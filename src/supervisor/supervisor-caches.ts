@@ -28,6 +28,8 @@ export interface Cache<T> {
   get(key: string): T | undefined;
   list(): T[];
   on(event: InformerEvent, handler: InformerHandler<T>): this;
+  /** Removes a handler (a cache shared by several supervisors outlives each of them). */
+  off(event: InformerEvent, handler: InformerHandler<T>): this;
   /** Resolves once the first list filled the cache. */
   start(): Promise<void>;
   stop(): void;
@@ -55,19 +57,29 @@ export interface CacheScope {
   readonly onError: (err: unknown) => void;
 }
 
-/** The caches on the API server: list-then-watch informers. */
-export function informerCaches(kubeConfig: KubeConfig, scope: CacheScope): SupervisorCaches {
+/**
+ * The caches on the API server: list-then-watch informers. Without a cluster name they hold the
+ * whole namespace (every FlinkCluster, everything flinkvisor manages there): the set that the
+ * supervisors one process hosts share (namespace-caches.ts).
+ */
+export function informerCaches(
+  kubeConfig: KubeConfig,
+  scope: Omit<CacheScope, 'clusterName'> & { readonly clusterName: string | undefined },
+): SupervisorCaches {
   const kc = kubeConfig;
   const { namespace: ns, clusterName, resources, onError } = scope;
   const core = kc.makeApiClient(CoreV1Api);
   const batch = kc.makeApiClient(BatchV1Api);
-  const ownedSelector = `${LABELS.managedBy}=${MANAGED_BY},${LABELS.cluster}=${clusterName}`;
+  const ownedSelector =
+    clusterName === undefined
+      ? `${LABELS.managedBy}=${MANAGED_BY}`
+      : `${LABELS.managedBy}=${MANAGED_BY},${LABELS.cluster}=${clusterName}`;
   const crPath = (plural: string) => `/apis/${API_GROUP_VERSION}/namespaces/${ns}/${plural}`;
   return {
     clusters: new Informer<CustomObject>({
       kubeConfig: kc,
       path: crPath(FLINK_CLUSTER.plural),
-      fieldSelector: `metadata.name=${clusterName}`,
+      ...(clusterName === undefined ? {} : { fieldSelector: `metadata.name=${clusterName}` }),
       list: async (s) => {
         const all = await resources.list(FLINK_CLUSTER, ns);
         return {

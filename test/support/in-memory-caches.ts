@@ -23,6 +23,11 @@ export class MapCache<T extends KubernetesObject> implements Cache<T> {
     return this;
   }
 
+  off(event: InformerEvent, handler: InformerHandler<T>): this {
+    this.#handlers[event] = this.#handlers[event].filter((h) => h !== handler);
+    return this;
+  }
+
   async start(): Promise<void> {}
 
   stop(): void {}

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { loadKubeConfig } from '../../kube/kubeconfig.ts';
+import { keepApiConnectionsAlive, loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { readControlApiTls } from '../../control-api/tls-files.ts';
 import { startOperatorProcess } from '../../operator/operator-process.ts';
+import { systemClock } from '../../kube/clock.ts';
+import { EmbeddedSupervisors, embeddedSupervisorSettings } from '../../supervisor/embedded-supervisors.ts';
 import { UsageError } from '../exit-codes.ts';
 import type { CliContext } from '../context.ts';
 
@@ -23,6 +25,7 @@ interface OperatorRunOptions {
   apiClientCa?: string;
   apiRequireClientCertificate?: boolean;
   apiInsecureHttp?: boolean;
+  embeddedSupervisors?: boolean;
 }
 
 export function registerOperatorCommands(program: Command, ctx: CliContext): void {
@@ -46,6 +49,10 @@ export function registerOperatorCommands(program: Command, ctx: CliContext): voi
     .option(
       '--force-deletion-after <seconds>',
       "force finalizers off a deletion that has not finished after this long (default: from each cluster's taskTimeout: 2 x + 60 s for a FlinkJob, 4 x + 60 s for a FlinkCluster or FlinkDeployment)",
+    )
+    .option(
+      '--embedded-supervisors',
+      'fleet mode: run the supervisor of each FlinkCluster in this process (its own Lease, as a supervisor pod has) instead of a supervisor Deployment per cluster',
     )
     .option('--identity <id>', 'leader election identity (default: $POD_NAME, else host-pid)')
     .option('--api-port <port>', 'control REST API port (0: off)', '4444')
@@ -92,11 +99,15 @@ export function registerOperatorCommands(program: Command, ctx: CliContext): voi
             })
           : undefined;
       const host = opts.bindAddress ?? ctx.env['POD_IP'] ?? '0.0.0.0';
+      const kubeConfig = loadKubeConfig(opts.kubeconfig ?? ctx.env['KUBECONFIG']);
+      // Fleet mode renews a Lease per cluster every 2 s: reuse connections rather than handshake each time.
+      if (opts.embeddedSupervisors) keepApiConnectionsAlive(kubeConfig);
+      const identity = opts.identity ?? `${ctx.env['POD_NAME'] ?? hostname()}_${randomUUID().slice(0, 8)}`;
       const running = await startOperatorProcess({
-        kubeConfig: loadKubeConfig(opts.kubeconfig ?? ctx.env['KUBECONFIG']),
+        kubeConfig,
         namespaces,
         leaseNamespace: own,
-        identity: opts.identity ?? `${ctx.env['POD_NAME'] ?? hostname()}_${randomUUID().slice(0, 8)}`,
+        identity,
         log,
         monitoring: { host, port },
         ...(apiPort > 0
@@ -110,6 +121,19 @@ export function registerOperatorCommands(program: Command, ctx: CliContext): voi
             }
           : {}),
         supervisorArgs: opts.supervisorArg,
+        ...(opts.embeddedSupervisors
+          ? {
+              embeddedSupervisors: (registry) =>
+                new EmbeddedSupervisors({
+                  kubeConfig,
+                  identity,
+                  log: log.child({ component: 'supervisor' }),
+                  clock: systemClock,
+                  registry,
+                  ...embeddedSupervisorSettings(opts.supervisorArg),
+                }),
+            }
+          : {}),
         ...(forceAfter === undefined ? {} : { forceDeletionAfterMs: forceAfter * 1000 }),
       });
       const signalled = new Promise<'signal'>((resolve) => {

@@ -226,6 +226,40 @@ describe('watching listed namespaces', () => {
   });
 });
 
+describe('fleet mode (operator.embeddedSupervisors)', () => {
+  it(
+    'passes --embedded-supervisors and grants the operator SUPERVISOR_RULES where clusters run, nothing when off',
+    async () => {
+      const off = await render(local, { watchNamespaces: ['team-a'] });
+      expect(operatorArgs(off)).not.toContain('--embedded-supervisors');
+      const supervisorRole = (objects: readonly KubernetesObject[]) =>
+        bindingsOf(objects, OPERATOR, NS).filter(
+          (b) => (b['roleRef'] as { name: string }).name === 'fv-flinkvisor-supervisor',
+        );
+      expect(supervisorRole(off)).toEqual([]);
+
+      const listed = await render(local, {
+        operator: { embeddedSupervisors: true },
+        watchNamespaces: ['team-a'],
+        supervisor: { namespaces: ['team-b'] },
+      });
+      expect(operatorArgs(listed)).toContain('--embedded-supervisors');
+      const perNamespace = supervisorRole(listed);
+      expect(perNamespace.map((b) => `${b.kind}/${b.metadata?.namespace}`).sort()).toEqual([
+        'RoleBinding/team-a',
+        'RoleBinding/team-b',
+      ]);
+      for (const b of perNamespace) expect(grantedRules(listed, b)).toEqual(SUPERVISOR_RULES);
+
+      const everywhere = await render(local, { operator: { embeddedSupervisors: true } });
+      const cluster = supervisorRole(everywhere);
+      expect(cluster.map((b) => b.kind)).toEqual(['ClusterRoleBinding']);
+      expect(grantedRules(everywhere, cluster[0] as Manifest)).toEqual(SUPERVISOR_RULES);
+    },
+    HELM_TEST_TIMEOUT_MS,
+  );
+});
+
 describe('the control API', () => {
   it(
     'mounts an existing TLS Secret and passes its files; client certificates when asked',
