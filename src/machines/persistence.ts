@@ -114,7 +114,7 @@ const jobContextSchema = z.object({
   pendingAction: requestedAction.nullable(),
   lastAction: actionOutcome.nullable(),
   // Added with K3's fix (absent in older snapshots: no request answered as superseded).
-  supersededAction: actionOutcome.nullable().default(null),
+  previousAction: actionOutcome.nullable().default(null),
   notice: notice.nullable(),
   now: epochMs,
   lastObservedAt: nullableMs,
@@ -171,7 +171,7 @@ const clusterContextSchema = z.object({
   pendingAction: requestedAction.nullable(),
   lastAction: actionOutcome.nullable(),
   // Added with K3's fix (absent in older snapshots: no request answered as superseded).
-  supersededAction: actionOutcome.nullable().default(null),
+  previousAction: actionOutcome.nullable().default(null),
   notice: notice.nullable(),
   now: epochMs,
   lastObservedAt: nullableMs,

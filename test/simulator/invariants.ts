@@ -45,7 +45,7 @@ export interface UserRequest {
 
 interface MachineContext {
   readonly lastAction?: { requestedAt?: number; outcome?: string } | null;
-  readonly supersededAction?: { requestedAt?: number; outcome?: string } | null;
+  readonly previousAction?: { requestedAt?: number; outcome?: string } | null;
   readonly pendingAction?: { requestedAt?: number } | null;
 }
 
@@ -166,9 +166,9 @@ export class Ledger implements FlinkListener {
     this.#annotations.set(key, { ...now });
     const context = contextOf(obj);
     const last = context.lastAction;
-    // The answers in status: the last request's, and the one last rejected as superseded (a newer
-    // request taken in the same step holds lastAction).
-    for (const answer of [context.supersededAction, last]) {
+    // The answers in status: the last request's, and the one before it (two may be answered within
+    // one status write).
+    for (const answer of [context.previousAction, last]) {
       if (answer?.requestedAt === undefined || answer.outcome === undefined) continue;
       const answers = this.#answers.get(key) ?? new Map<number, string>();
       this.#answers.set(key, answers);
@@ -194,7 +194,7 @@ export class Ledger implements FlinkListener {
         clearedStamp !== null &&
         (context.pendingAction?.requestedAt === clearedStamp ||
           last?.requestedAt === clearedStamp ||
-          context.supersededAction?.requestedAt === clearedStamp);
+          context.previousAction?.requestedAt === clearedStamp);
       if (!recorded)
         this.violate(
           'action-answered-once',
