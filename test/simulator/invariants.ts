@@ -226,9 +226,11 @@ export class Ledger implements FlinkListener {
       if (this.recorded.has(sp.location)) continue;
       // One that completed just before the run ended is still being polled (every 2.5 s), not lost.
       if (end - (this.#completedAt.get(sp.location) ?? 0) < RECORDING_GRACE_MS) continue;
+      // Flink keeps a trigger's answer in the JobManager's memory only (K2 when it restarted since).
+      const forgotten = this.flink?.stoppedAt.some((t) => t >= sp.completedAt) ?? false;
       this.violate(
         'savepoint-not-lost',
-        `${sp.kind} savepoint ${sp.location} of ${sp.owner} (trigger ${sp.triggerId}) completed at ${sp.completedAt} and was never recorded`,
+        `${sp.kind} savepoint ${sp.location} of ${sp.owner} (trigger ${sp.triggerId}) completed at ${sp.completedAt} and was never recorded${forgotten ? '; the JobManager restarted after it completed' : ''}`,
       );
     }
   }
