@@ -409,11 +409,9 @@ export function jobEffects(deps: JobEffectDeps) {
           // Each read is bounded like the observation's: one hung request must not hold the answer
           // back for the transport's 30-60 s, while a JobManager restart can make Flink forget it (K2).
           const status = await withTimeout(deps.clock, deps.flinkTimeoutMs ?? 3000, (timeout) =>
-            deps
-              .flink()
-              .getSavepointStatus(input.jobId, input.triggerId, {
-                signal: AbortSignal.any([signal, timeout]),
-              }),
+            deps.flink().getSavepointStatus(input.jobId, input.triggerId, {
+              signal: AbortSignal.any([signal, timeout]),
+            }),
           );
           if (status.state === 'COMPLETED')
             return { status: 'COMPLETED', location: status.location, at: deps.clock.now() };
