@@ -76,8 +76,9 @@ function reached(request: ActionRequest, s: StatusView): boolean {
 /** Where an action request stands, from the status view of GET …/status. */
 export function judgeAction(request: ActionRequest, s: StatusView): Verdict {
   const status = describeStatus(request.kind, s);
-  // A request superseded by a newer one taken in the same step has its answer here, not in lastAction.
-  const superseded = (s['supersededAction'] ?? undefined) as ActionView | undefined;
+  // A request answered just before the next one (superseded by it, or rejected while the next was
+  // taken) has its answer here, not in lastAction.
+  const superseded = (s['previousAction'] ?? undefined) as ActionView | undefined;
   if (num(superseded?.requestedAt) === request.actionTimestamp && superseded?.outcome === 'rejected')
     return {
       state: 'failed',

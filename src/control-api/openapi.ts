@@ -251,8 +251,8 @@ function componentSchemas(): Record<string, Schema | JsonSchemaProps> {
           'An action the supervisor took and holds until a state accepts or rejects it',
         ),
         lastAction: actionView('The last action the supervisor accepted or rejected'),
-        supersededAction: actionView(
-          'The last action rejected because a newer one came before it could be taken (the newer one may hold lastAction)',
+        previousAction: actionView(
+          'The action answered before lastAction (two actions may be answered within one status write, as when a newer one supersedes a pending one)',
         ),
       },
     },

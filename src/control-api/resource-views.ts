@@ -72,7 +72,7 @@ export function untakenRequestOf(obj: CustomObject): RequestedActionView | undef
   // behind the previous stamp is not taken until the supervisor records it (the simulator's K1).
   const isThis = (seen: ActionOutcomeView | undefined) =>
     seen?.requestedAt === requested.requestedAt && seen.action === requested.action;
-  const taken = isThis(pendingActionOf(obj)) || isThis(lastActionOf(obj)) || isThis(supersededActionOf(obj));
+  const taken = isThis(pendingActionOf(obj)) || isThis(lastActionOf(obj)) || isThis(previousActionOf(obj));
   return taken ? undefined : requested;
 }
 
@@ -85,8 +85,8 @@ export function lastActionOf(obj: CustomObject): ActionOutcomeView | undefined {
 }
 
 /** The request last rejected as superseded by a newer one (which may hold lastAction). */
-export function supersededActionOf(obj: CustomObject): ActionOutcomeView | undefined {
-  return actionOf(machineContext(obj)?.['supersededAction']);
+export function previousActionOf(obj: CustomObject): ActionOutcomeView | undefined {
+  return actionOf(machineContext(obj)?.['previousAction']);
 }
 
 /**
@@ -108,13 +108,13 @@ export function statusView(obj: CustomObject): Record<string, unknown> {
   const requested = requestedActionOf(obj);
   const pending = pendingActionOf(obj);
   const last = lastActionOf(obj);
-  const superseded = supersededActionOf(obj);
+  const superseded = previousActionOf(obj);
   return {
     ...status,
     ...(requested ? { requestedAction: requested } : {}),
     ...(pending ? { pendingAction: pending } : {}),
     ...(last ? { lastAction: last } : {}),
-    ...(superseded ? { supersededAction: superseded } : {}),
+    ...(superseded ? { previousAction: superseded } : {}),
   };
 }
 

@@ -130,7 +130,7 @@ const jobContextSchema = z.object({
   pendingAction: requestedAction.nullable(),
   lastAction: actionOutcome.nullable(),
   // Added with K3's fix (absent in older snapshots: no request answered as superseded).
-  supersededAction: actionOutcome.nullable().default(null),
+  previousAction: actionOutcome.nullable().default(null),
   notice: notice.nullable(),
   now: epochMs,
   lastObservedAt: nullableMs,
@@ -187,7 +187,7 @@ const clusterContextSchema = z.object({
   pendingAction: requestedAction.nullable(),
   lastAction: actionOutcome.nullable(),
   // Added with K3's fix (absent in older snapshots: no request answered as superseded).
-  supersededAction: actionOutcome.nullable().default(null),
+  previousAction: actionOutcome.nullable().default(null),
   notice: notice.nullable(),
   now: epochMs,
   lastObservedAt: nullableMs,

@@ -19,11 +19,13 @@ export interface SharedContext {
   readonly pendingAction: RequestedAction | null;
   readonly lastAction: ActionOutcome | null;
   /**
-   * The answer of the request last rejected as superseded by a newer one. The newer request may be
-   * taken in the same step and take `lastAction`; this keeps the older answer in status, so every
-   * request has its answer stored (the simulator's finding K3).
+   * The answer `lastAction` held before its current one. Two requests may be answered within one
+   * status write (a pending request superseded by a newer one taken in the same step, or rejected
+   * just before the next is accepted), and the status writer stores only the latest snapshot: this
+   * keeps the earlier answer in status, so every request has its answer stored (the simulator's
+   * finding K3).
    */
-  readonly supersededAction: ActionOutcome | null;
+  readonly previousAction: ActionOutcome | null;
   readonly notice: Notice | null;
   /**
    * Latest time seen in any event or effect output. It goes back only with an observation earlier
@@ -38,7 +40,7 @@ export function initialSharedContext(at: number): SharedContext {
   return {
     pendingAction: null,
     lastAction: null,
-    supersededAction: null,
+    previousAction: null,
     notice: null,
     now: at,
     lastObservedAt: null,
@@ -220,7 +222,7 @@ export function pendingActionUpdate(
   now?: number;
   pendingAction?: RequestedAction;
   lastAction?: ActionOutcome;
-  supersededAction?: ActionOutcome;
+  previousAction?: ActionOutcome | null;
   notice?: Notice;
 } {
   if (event.type !== 'ACTION_REQUESTED') return {};
@@ -235,7 +237,7 @@ export function pendingActionUpdate(
     { ...context, now },
     `superseded by ${event.action} requested after it, before it could be taken`,
   );
-  return { now, ...superseded, supersededAction: superseded.lastAction, pendingAction: request };
+  return { now, ...superseded, pendingAction: request };
 }
 
 function outcome(context: SharedContext, result: 'accepted' | 'rejected', reason: string): ActionOutcome {
@@ -244,17 +246,26 @@ function outcome(context: SharedContext, result: 'accepted' | 'rejected', reason
 }
 
 /** `acceptAction`: the pending request is taken. */
-export function acceptedUpdate(context: SharedContext): { lastAction: ActionOutcome; pendingAction: null } {
-  return { lastAction: outcome(context, 'accepted', 'accepted'), pendingAction: null };
+export function acceptedUpdate(context: SharedContext): {
+  lastAction: ActionOutcome;
+  previousAction: ActionOutcome | null;
+  pendingAction: null;
+} {
+  return {
+    lastAction: outcome(context, 'accepted', 'accepted'),
+    previousAction: context.lastAction,
+    pendingAction: null,
+  };
 }
 
 /** `rejectAction`: the pending request does not apply in this state; say why. */
 export function rejectedUpdate(
   context: SharedContext,
   reason: string,
-): { lastAction: ActionOutcome; pendingAction: null; notice: Notice } {
+): { lastAction: ActionOutcome; previousAction: ActionOutcome | null; pendingAction: null; notice: Notice } {
   return {
     lastAction: outcome(context, 'rejected', reason),
+    previousAction: context.lastAction,
     pendingAction: null,
     notice: notice(
       'ActionRejected',

@@ -59,6 +59,8 @@ export class SimFlink {
   incarnation = 0;
   readonly jobs = new Map<string, SimFlinkJob>();
   readonly operations = new Map<string, SavepointOperation>();
+  /** When JobManager processes ended (a fault, or its pod deleted): each forgot its operations. */
+  readonly stoppedAt: number[] = [];
   readonly storage = new Map<string, StoredSavepoint>();
   slotsTotal = 0;
   /** The Ready TaskManager pods' addresses (the kubelet keeps it). */
@@ -83,6 +85,7 @@ export class SimFlink {
   }
 
   stop(): void {
+    if (this.up) this.stoppedAt.push(this.#clock.now());
     this.up = false;
     this.incarnation++;
     this.jobs.clear();

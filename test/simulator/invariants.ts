@@ -45,7 +45,7 @@ export interface UserRequest {
 
 interface MachineContext {
   readonly lastAction?: { requestedAt?: number; outcome?: string } | null;
-  readonly supersededAction?: { requestedAt?: number; outcome?: string } | null;
+  readonly previousAction?: { requestedAt?: number; outcome?: string } | null;
   readonly pendingAction?: { requestedAt?: number } | null;
 }
 
@@ -166,9 +166,9 @@ export class Ledger implements FlinkListener {
     this.#annotations.set(key, { ...now });
     const context = contextOf(obj);
     const last = context.lastAction;
-    // The answers in status: the last request's, and the one last rejected as superseded (a newer
-    // request taken in the same step holds lastAction).
-    for (const answer of [context.supersededAction, last]) {
+    // The answers in status: the last request's, and the one before it (two may be answered within
+    // one status write).
+    for (const answer of [context.previousAction, last]) {
       if (answer?.requestedAt === undefined || answer.outcome === undefined) continue;
       const answers = this.#answers.get(key) ?? new Map<number, string>();
       this.#answers.set(key, answers);
@@ -194,7 +194,7 @@ export class Ledger implements FlinkListener {
         clearedStamp !== null &&
         (context.pendingAction?.requestedAt === clearedStamp ||
           last?.requestedAt === clearedStamp ||
-          context.supersededAction?.requestedAt === clearedStamp);
+          context.previousAction?.requestedAt === clearedStamp);
       if (!recorded)
         this.violate(
           'action-answered-once',
@@ -226,9 +226,11 @@ export class Ledger implements FlinkListener {
       if (this.recorded.has(sp.location)) continue;
       // One that completed just before the run ended is still being polled (every 2.5 s), not lost.
       if (end - (this.#completedAt.get(sp.location) ?? 0) < RECORDING_GRACE_MS) continue;
+      // Flink keeps a trigger's answer in the JobManager's memory only (K2 when it restarted since).
+      const forgotten = this.flink?.stoppedAt.some((t) => t >= sp.completedAt) ?? false;
       this.violate(
         'savepoint-not-lost',
-        `${sp.kind} savepoint ${sp.location} of ${sp.owner} (trigger ${sp.triggerId}) completed at ${sp.completedAt} and was never recorded`,
+        `${sp.kind} savepoint ${sp.location} of ${sp.owner} (trigger ${sp.triggerId}) completed at ${sp.completedAt} and was never recorded${forgotten ? '; the JobManager restarted after it completed' : ''}`,
       );
     }
   }

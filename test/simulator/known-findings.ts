@@ -41,8 +41,6 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
 
 interface SeedFacts {
   readonly violations: readonly Violation[];
-  /** How many JobManager restarts (flink-reset faults) the seed injected. */
-  readonly jobManagerRestarts: number;
   /** How many clock-skew faults the seed injected. */
   readonly skews: number;
 }
@@ -59,8 +57,9 @@ export function classify(facts: SeedFacts): { violation: Violation; known: strin
         case 'converges':
           return facts.skews > 0 ? 'K7' : undefined;
         case 'savepoint-not-lost':
-          // Only a JobManager restart makes Flink forget an answer; any other unrecorded one is new.
-          return facts.jobManagerRestarts > 0 ? 'K2' : undefined;
+          // Only a JobManager restart after it completed makes Flink forget an answer; any other
+          // unrecorded savepoint is new.
+          return /the JobManager restarted after it completed/.test(v.detail) ? 'K2' : undefined;
         // K5 (observedGeneration going back) and K6 (a savepoint triggered under a new id while an
         // abandoned one was still in progress at Flink) are fixed: any such violation is new.
         default:

@@ -34,6 +34,8 @@ export interface SeedResult {
   readonly traceHash: string;
   readonly scenario: ScenarioLog;
   readonly processStarts: number;
+  /** JobManager processes that ended, by a fault or by their pod's deletion (a cluster restart). */
+  readonly jobManagerRestarts: number;
   readonly savepointsCompleted: number;
   readonly triggers: number;
   readonly globalReads: GlobalReads;
@@ -137,6 +139,7 @@ async function simulate(options: SeedOptions, prng: Prng, clock: SimClock, globa
     traceHash: trace.digest('hex'),
     scenario,
     processStarts: starts,
+    jobManagerRestarts: flink.stoppedAt.length,
     savepointsCompleted: ledger.completed.length,
     triggers: ledger.triggers,
     globalReads,

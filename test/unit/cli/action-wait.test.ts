@@ -45,7 +45,7 @@ describe('judging an action', () => {
       judgeAction(savepoint, {
         supervisorStatus: 'Stopping',
         ...last('accepted', T + 5),
-        supersededAction: {
+        previousAction: {
           action: 'TRIGGER_SAVEPOINT',
           requestedAt: T,
           outcome: 'rejected',

@@ -77,7 +77,6 @@ describe('the deterministic fault simulator', () => {
       expect(Object.values(result.faults).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
       const unknown = classify({
         violations: result.violations,
-        jobManagerRestarts: result.faults['flink-reset'],
         skews: result.faults['clock-skew'],
       })
         .filter((c) => c.known === undefined)
