@@ -376,6 +376,9 @@ try {
     { timeoutMs: 60_000, intervalMs: 250 },
   );
   const results: AtRest[] = [await measureAtRest(pid, 0)];
+  process.stderr.write(
+    `[fleet] no cluster: RSS ${results[0]?.rssMiB.toFixed(1)} MiB, requests ${JSON.stringify(Object.fromEntries(results[0]?.requests ?? []))}\n`,
+  );
 
   const names: string[] = [];
   for (const target of steps) {
@@ -412,7 +415,14 @@ try {
     }
     names.push(...added);
     const startSeconds = (Date.now() - applyAt) / 1000;
-    results.push(await measureAtRest(pid, names.length, startSeconds));
+    const measured = await measureAtRest(pid, names.length, startSeconds);
+    results.push(measured);
+    // Printed as it comes: a run that ends early keeps what it measured.
+    process.stderr.write(
+      `[fleet] ${measured.clusters} clusters: Started in ${startSeconds.toFixed(1)} s, RSS ${measured.rssMiB.toFixed(1)} MiB, CPU ${measured.cpuPercent.toFixed(1)} %, lag max ${measured.lagMs.max.toFixed(0)} ms, requests ${JSON.stringify(Object.fromEntries(measured.requests))}\n`,
+    );
+    if (!operator.running)
+      throw new Error(`the operator exited during the window: ${JSON.stringify(operator.exitStatus)}`);
   }
 
   const baseline = results[0];

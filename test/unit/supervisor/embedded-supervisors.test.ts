@@ -10,6 +10,7 @@ import { ConflictError, type LeaseRecord, type LeaseStore } from '../../../src/k
 import { createRegistry } from '../../../src/observability/metrics.ts';
 import {
   EmbeddedSupervisors,
+  EMBEDDED_LEASE,
   embeddedSupervisorSettings,
   RECAMPAIGN_DELAY_MS,
 } from '../../../src/supervisor/embedded-supervisors.ts';
@@ -78,6 +79,7 @@ function fleet() {
           clock: options.clock,
           log: options.log,
           leaderGauge: options.metrics.leader,
+          ...(options.lease ? { lease: options.lease } : {}),
           lead: (signal) =>
             new Promise<void>((resolve) => {
               fake.events.push('leading');
@@ -170,7 +172,9 @@ describe('the supervisors the operator hosts (fleet mode)', () => {
     };
     taken.version++;
 
-    for (let i = 0; i < 20; i++) await clock.advance(1_000);
+    // Hosted supervisors renew every 10 s and give up after 40 s (EMBEDDED_LEASE).
+    expect(instances[0]?.options.lease).toEqual(EMBEDDED_LEASE);
+    for (let i = 0; i < 50; i++) await clock.advance(1_000);
 
     expect(instances[0]?.events).toContain('shut down');
     expect(await instances[0]?.loop?.done).toBe('lost');
@@ -184,7 +188,7 @@ describe('the supervisors the operator hosts (fleet mode)', () => {
     expect(instances[1]?.events).toEqual(['leading']);
     expect(leaseOf('ns', 'two').record?.holderIdentity).toBe('operator-0');
     // Once operator-1's Lease lapses, the new instance takes it and acts.
-    for (let i = 0; i < 70; i++) await clock.advance(1_000);
+    for (let i = 0; i < 80; i++) await clock.advance(1_000);
     expect(again[1]?.events).toEqual(['leading']);
     expect(taken.record?.holderIdentity).toBe('operator-0');
   });
