@@ -891,6 +891,29 @@ export const jobMachine = setup({
           }
         : {},
     ),
+    // A last-state job whose cluster restarted under it (its JobManager lost without HA) resumes
+    // from its newest state, not from an older savepoint: the checkpoint the watch recorded.
+    resumeFromLastState: assign(({ context, event }) => {
+      if (upgradeModeOf(context.policy) !== 'last-state') return {};
+      if (observedEvent(event)?.observation.cluster.startWithoutSavepoint === true) return {};
+      const checkpoint = context.lastCheckpoint;
+      if (checkpoint === null || context.now - checkpoint.completedAt > maxCheckpointAgeMs(context.policy))
+        return {};
+      if (context.savepointAt !== null && context.savepointAt >= checkpoint.completedAt) return {};
+      if (
+        context.checkpointRestore !== null &&
+        context.checkpointRestore.completedAt >= checkpoint.completedAt
+      )
+        return {};
+      return {
+        checkpointRestore: checkpoint,
+        notice: notice(
+          'CheckpointChosen',
+          `upgradeMode last-state: the cluster restarted under the job; it resumes from checkpoint ${checkpoint.path} (completed ${new Date(checkpoint.completedAt).toISOString()}), newer than its savepoint`,
+          context.now,
+        ),
+      };
+    }),
     disarmRestartTimeout: assign(({ context }) => ({
       deadlines: { ...context.deadlines, restartTimeoutAt: null },
     })),
@@ -2208,9 +2231,9 @@ export const jobMachine = setup({
           {
             guard: 'resumeAfterCluster',
             target: 'Starting',
-            actions: ['recordObservation', 'clearSavepointIfClusterStartedWithout'],
+            actions: ['recordObservation', 'clearSavepointIfClusterStartedWithout', 'resumeFromLastState'],
             description:
-              'J.Stopped.8 (§5.4 Stopped 4, §14.6) stopped by its cluster, which is back: resume, any policy',
+              'J.Stopped.8 (§5.4 Stopped 4, §14.6) stopped by its cluster, which is back: resume, any policy (last-state: from the newest recorded checkpoint within maxCheckpointAge when it is newer than the savepoint)',
           },
           {
             guard: 'resumeAfterSuspension',

@@ -1539,6 +1539,36 @@ const rows: Row[] = [
   },
   {
     rule: 'J.Stopped.8',
+    name: 'last-state: the cluster back, resume from the recorded checkpoint newer than the savepoint',
+    from: { Stopped: 'Idle' },
+    context: stopped({
+      stopReason: 'ClusterStopped',
+      savepointAt: T0 - 600 * SECOND,
+      lastCheckpoint: CP_RECENT,
+      policy: { ...stopped().policy, upgradeMode: 'last-state' },
+    }),
+    event: jobObserved(AT, { cluster: clusterView({ epoch: 2 }) }, { upgradeMode: 'last-state' }),
+    to: { Starting: 'WaitingForCluster' },
+    check: (c) => {
+      expect(c.checkpointRestore).toEqual(CP_RECENT);
+      expect(c.notice?.reason).toBe('CheckpointChosen');
+    },
+  },
+  {
+    rule: 'J.Stopped.8',
+    name: 'savepoint mode: the cluster back, resume from the savepoint whatever the checkpoints',
+    from: { Stopped: 'Idle' },
+    context: stopped({
+      stopReason: 'ClusterStopped',
+      savepointAt: T0 - 600 * SECOND,
+      lastCheckpoint: CP_RECENT,
+    }),
+    event: jobObserved(AT, { cluster: clusterView({ epoch: 2 }) }),
+    to: { Starting: 'WaitingForCluster' },
+    check: (c) => expect(c.checkpointRestore).toBeNull(),
+  },
+  {
+    rule: 'J.Stopped.8',
     name: 'cluster started without savepoint: resume stateless',
     from: { Stopped: 'Idle' },
     context: stopped({ stopReason: 'ClusterStopped' }),
