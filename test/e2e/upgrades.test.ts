@@ -1,5 +1,5 @@
 // Stateful upgrades on real parts (issue 16, docs/upgrades.md): a FlinkJob whose arguments change is
-// restarted by its upgradeMode, on Flink 1.20 with checkpoints and savepoints on the local S3 server
+// restarted by its upgradeMode, on Flink 1.20 (FLINKVISOR_E2E_FLINK=2.3: 2.3.0) with checkpoints and savepoints on the local S3 server
 // (versitygw), checkpoints retained on cancellation. The job is the counting job
 // (test/fixtures/jobs/counting): a keyed counter over a checkpointed sequence, printing
 // `seq=N count=N` to its TaskManager's stdout. What each run printed, read from the node agent's
@@ -45,8 +45,9 @@ import {
   type Resource,
   type SupervisedEnvironment,
 } from '../support/flinkvisor-e2e.ts';
+import { e2eFlink } from '../support/e2e-flink.ts';
 
-const LINE = '1.20';
+const LINE = e2eFlink().line;
 const ns = 'e2e-upgrades';
 const cluster = 'up';
 /** Where in the bucket the cluster keeps its state. */
