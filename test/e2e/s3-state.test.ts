@@ -405,7 +405,7 @@ describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
           const o = await read();
           return o.status?.['state'] === 'Completed' ? o : undefined;
         },
-        { timeoutMs: 60_000, intervalMs: 500 },
+        { timeoutMs: 180_000, intervalMs: 500 },
       );
       expect(done.metadata.labels?.[LABELS.job]).toBe(job);
       const path = String(done.status?.['path']);
