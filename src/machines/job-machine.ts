@@ -23,6 +23,7 @@ import {
   effectiveParallelism,
   maxCheckpointAgeMs,
   healthCheckWindowMs,
+  FAILURES,
   restartAllowed,
   seconds,
   upgradeModeOf,
@@ -422,18 +423,10 @@ function verificationOf(context: JobContext): JobUpgradeCheck {
 /** Why the gated upgrade failed, in words. */
 function upgradeFailure(context: JobContext): string {
   const window = `healthCheckWindow (${context.policy.healthCheckWindowSeconds ?? 0}s)`;
-  if (context.stopReason !== null && UPGRADE_FAILURES.has(context.stopReason))
+  if (context.stopReason !== null && FAILURES.has(context.stopReason))
     return `the upgraded job stopped (${context.stopReason}) within ${window}`;
   return `the upgraded job restarted ${context.upgrade?.restarts ?? 0} time(s) within ${window}, more than healthCheckMaxRestarts (${context.policy.healthCheckMaxRestarts ?? 0})`;
 }
-
-/** Stop reasons that fail an upgrade's health gate when they end its job while it is verified. */
-const UPGRADE_FAILURES: ReadonlySet<JobStopReason> = new Set([
-  'Failed',
-  'Lost',
-  'StartTimedOut',
-  'BootstrapFailed',
-]);
 
 function restoreSaid(restore: JobRestore): string {
   return restore.kind === 'none' ? 'without state' : `from ${restore.kind} ${restore.path ?? ''}`;
@@ -552,8 +545,7 @@ export const jobMachine = setup({
     ),
     rollbackWanted: onObserved((e, c) => e.policy.rollback === true && c.stableSpec !== null),
     upgradeEndedUnhealthy: onObserved(
-      (_e, c) =>
-        c.upgrade?.phase === 'Verifying' && c.stopReason !== null && UPGRADE_FAILURES.has(c.stopReason),
+      (_e, c) => c.upgrade?.phase === 'Verifying' && c.stopReason !== null && FAILURES.has(c.stopReason),
     ),
     failedUpgradeReplaced: onObserved(
       (e, c) =>

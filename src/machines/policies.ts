@@ -253,7 +253,13 @@ export const JobStopReasonSchema = z.enum([
 ]);
 export type JobStopReason = z.infer<typeof JobStopReasonSchema>;
 
-const FAILURES: ReadonlySet<JobStopReason> = new Set(['Failed', 'Lost', 'StartTimedOut', 'BootstrapFailed']);
+/** Stop reasons that are failures: OnlyIfFailed restarts them, and they fail an upgrade's health gate. */
+export const FAILURES: ReadonlySet<JobStopReason> = new Set([
+  'Failed',
+  'Lost',
+  'StartTimedOut',
+  'BootstrapFailed',
+]);
 const ENDINGS: ReadonlySet<JobStopReason> = new Set(['Finished', 'Canceled']);
 
 /**
