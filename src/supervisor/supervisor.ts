@@ -17,6 +17,7 @@ import {
 } from '../kube/custom-resource-client.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../kube/finalizers.ts';
 import { TerminalError, WorkQueue, type ReconcileResult } from '../kube/work-queue.ts';
+import { statusOnlyChange } from '../kube/status-only-change.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
 import { clusterView, jobSummary, type MachineState } from '../machines/views.ts';
 import { checkpointReader, FlinkClusterReader } from './flink-gateway.ts';
@@ -30,6 +31,7 @@ import {
   referencedSavepoints,
   slotsExpectation,
 } from './observer.ts';
+import { PromptPasses } from './prompt-passes.ts';
 import { HostRegistry } from './host-registry.ts';
 import { OwnedObjects, type OwnedObjectWriter } from './owned-objects.ts';
 import { readStorageCleanup } from './storage-cleanup.ts';
@@ -76,6 +78,7 @@ export class Supervisor {
   #synced = false;
   readonly #notices: Notices;
   readonly #history: SavepointHistory;
+  readonly #promptPasses = new PromptPasses();
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
@@ -115,12 +118,17 @@ export class Supervisor {
     this.#history = supervisorSavepointHistory(options, this.#resources, this.#caches.savepoints, flink);
     const enqueue = () => this.#queue.add(QUEUE_KEY);
     const { clusters, jobs, pods, services, batchJobs, savepoints } = this.#caches;
-    clusters.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
+    // A status write of ours comes back as an update: the pass that wrote it knew it already.
+    const onCluster = (c: CustomObject, old?: CustomObject) => {
+      if (!statusOnlyChange(c, old)) enqueue();
+    };
+    clusters.on('add', enqueue).on('update', onCluster).on('delete', enqueue);
     pods.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     services.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     batchJobs.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     savepoints.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     const onJob = (j: JobRaw, old?: JobRaw) => {
+      if (statusOnlyChange(j, old)) return;
       if (j.spec?.clusterName === options.clusterName || old?.spec?.clusterName === options.clusterName)
         enqueue();
     };
@@ -433,8 +441,13 @@ export class Supervisor {
     const raw = this.#rawOf(crKindOf(host), host.name);
     const snapshot: MachineState<ReportedContext> = host.actor.getSnapshot();
     try {
-      // A new state observes the world promptly instead of waiting for the next poll.
-      if (this.#notices.snapshot(host, raw, snapshot) && this.#leading) this.#queue.add(QUEUE_KEY);
+      // A new state observes the world promptly instead of waiting for the next poll, within the
+      // resource's budget of prompt passes (a failing call retried on every look is not a hot loop).
+      if (this.#notices.snapshot(host, raw, snapshot) && this.#leading)
+        this.#queue.addAfter(
+          QUEUE_KEY,
+          this.#promptPasses.take(`${host.kind}/${host.name}`, this.#o.clock.now()),
+        );
     } catch (err) {
       // Thrown inside the actor's notification, it would end the process: a bug, reported.
       this.#o.log.error({ err: String(err), name: host.name }, 'reporting a machine state failed');

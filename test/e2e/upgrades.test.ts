@@ -202,6 +202,14 @@ async function flinkJobsNamed(prefix: string) {
     .map(({ jid, name, state }) => ({ jid, name, state }));
 }
 
+/** SIGKILL the supervisor's processes (its pod restarts them: a crash, not a handover). */
+async function killSupervisor(): Promise<void> {
+  const [supervisor] = await clusterPods(s.kc, ns, cluster, 'supervisor');
+  const groups = await podProcessGroups(s, ns, supervisor?.metadata?.name ?? '');
+  expect(groups.length).toBeGreaterThan(0);
+  signalGroups(groups, 'SIGKILL');
+}
+
 async function changeArguments(job: Scenario, version: string, extra: object = {}) {
   await patchResource(s.kc, JOBS, ns, name(job), {
     spec: { ...extra, bootstrap: { arguments: args(job, version) } },
@@ -418,10 +426,10 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
     expect((await countLines()).filter((l) => l.label === 'ask-v2')).toEqual([]);
   });
 
-  it('the supervisor killed (SIGKILL) once the stop trigger id is in status: the upgrade completes exactly once, one savepoint, one running Flink job', async () => {
+  it('the supervisor killed (SIGKILL) at each step of the upgrade (stop trigger id recorded; new job id recorded, bootstrap Job about to submit it): the upgrade completes exactly once, one savepoint, one running Flink job', async () => {
     const { jobId: before } = await firstRun('killed');
     await changeArguments('killed', 'v2');
-    // Write-ahead: the trigger id is in status before the request reaches Flink.
+    // Step 1, write-ahead: the trigger id is in status before the request reaches Flink.
     const triggerId = await waitFor(
       'the stop trigger id recorded in status',
       async () => {
@@ -432,14 +440,33 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
       },
       { timeoutMs: 60_000, intervalMs: 100 },
     );
-    const [supervisor] = await clusterPods(s.kc, ns, cluster, 'supervisor');
-    const groups = await podProcessGroups(s, ns, supervisor?.metadata?.name ?? '');
-    expect(groups.length).toBeGreaterThan(0);
-    signalGroups(groups, 'SIGKILL');
+    await killSupervisor();
     const killedAt = Date.now();
+    // Step 2, write-ahead: the new submission's job id is in status before the bootstrap Job submits it.
+    const starting = await waitForStatus(
+      s.kc,
+      JOBS,
+      ns,
+      name('killed'),
+      'Starting under a new job id',
+      (st) =>
+        (st['supervisorStatus'] === 'Starting' &&
+          typeof st['jobId'] === 'string' &&
+          st['jobId'] !== before &&
+          st['jobStatus'] !== 'RUNNING') ||
+        // Missed (the restart and the submission went faster than a poll): say so, below.
+        (st['supervisorStatus'] === 'Started' && st['jobId'] !== before),
+      180_000,
+      100,
+    );
+    const caughtStarting = starting.status?.['supervisorStatus'] === 'Starting';
+    if (caughtStarting) await killSupervisor();
+    process.stderr.write(
+      `[upgrades] supervisor killed with trigger ${triggerId} in status${caughtStarting ? `, then again with job id ${String(starting.status?.['jobId'])} recorded, before it ran` : ' (the second step was passed before a poll saw it)'}\n`,
+    );
     const after = await resubmitted('killed', before);
     process.stderr.write(
-      `[upgrades] supervisor killed with trigger ${triggerId} in status: the job ran again ${((Date.now() - killedAt) / 1000).toFixed(1)} s later\n`,
+      `[upgrades] supervisor killed: the job ran again ${((Date.now() - killedAt) / 1000).toFixed(1)} s later\n`,
     );
     const st = after.status ?? {};
     const restored = st['restoredFrom'] as { path: string; kind: string };
@@ -477,7 +504,7 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
   // 20 records of every run); the rollback must restore the pre-upgrade savepoint and the count
   // go on from it (expectUnbroken, first count one past the old run's last).
 
-  it('upgradeMode last-state with the JobManager unreachable, then its pod deleted: restores the checkpoint recorded in status, from S3; no count lost', async () => {
+  it('upgradeMode last-state with the JobManager unreachable, the supervisor killed once it chose, then the JobManager pod deleted: restores the checkpoint recorded in status, from S3; no count lost', async () => {
     // The JobManager's loss restarts the cluster under every job: the other scenarios' jobs go first.
     const others = Object.keys(JOBS_OF_THIS_FILE).filter((j) => j !== 'laststate');
     await Promise.all(
@@ -531,6 +558,8 @@ describe(`upgrades of a counting job on Flink ${LINE}, state on S3`, () => {
         chosenOf(st).startsWith('s3://'),
       );
       chosen = chosenOf(choice.status ?? {});
+      // A crash right after the choice: the next supervisor restores what was recorded, no other.
+      await killSupervisor();
     } finally {
       await core().deleteNamespacedPod({ name: jmName, namespace: ns, gracePeriodSeconds: 0 });
       signalGroups(jmGroups, 'SIGKILL');

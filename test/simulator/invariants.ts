@@ -16,6 +16,7 @@ export const INVARIANTS = [
   'action-answered-once',
   'observed-generation-monotonic',
   'converges',
+  'writes-bounded',
 ] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
@@ -24,6 +25,14 @@ export type InvariantName = (typeof INVARIANTS)[number];
  * trigger every half poll interval (2.5 s) and syncs the FlinkSavepoint records every pass (5 s).
  */
 export const RECORDING_GRACE_MS = 15_000;
+
+/**
+ * Stored changes one custom resource may take within WRITE_WINDOW_MS. A pass runs every poll
+ * interval (5 s) and on every change it makes; a few writes a second while a job starts or stops is
+ * normal, a retry that writes status on every turn of the event loop is a hot loop.
+ */
+export const WRITE_WINDOW_MS = 10_000;
+export const MAX_WRITES_PER_WINDOW = 40;
 
 export interface Violation {
   readonly invariant: InvariantName;
@@ -72,6 +81,10 @@ export class Ledger implements FlinkListener {
   readonly #answers = new Map<string, Map<number, string>>();
   /** When (run time) each savepoint completed, by location. */
   readonly #completedAt = new Map<string, number>();
+  /** When each custom resource was stored lately (run time), within WRITE_WINDOW_MS. */
+  readonly #writes = new Map<string, number[]>();
+  /** Resources already reported for too many writes: one violation per hot spell. */
+  readonly #loud = new Set<string>();
   readonly #now: () => number;
   flink: SimFlink | undefined;
   triggers = 0;
@@ -136,6 +149,7 @@ export class Ledger implements FlinkListener {
       this.#annotations.delete(key);
       return;
     }
+    this.#countWrite(key);
     const uid = obj.metadata.uid ?? '';
     const generation = obj.status?.['observedGeneration'];
     if (typeof generation === 'number') {
@@ -158,6 +172,23 @@ export class Ledger implements FlinkListener {
       if (typeof path === 'string' && path !== '') this.recorded.add(path);
     }
     if (kind === FLINK_JOB || kind === FLINK_CLUSTER) this.#actions(key, name, obj);
+  }
+
+  #countWrite(key: string): void {
+    const now = this.#now();
+    const recent = (this.#writes.get(key) ?? []).filter((t) => now - t < WRITE_WINDOW_MS);
+    recent.push(now);
+    this.#writes.set(key, recent);
+    if (recent.length <= MAX_WRITES_PER_WINDOW) {
+      if (recent.length < MAX_WRITES_PER_WINDOW / 2) this.#loud.delete(key);
+      return;
+    }
+    if (this.#loud.has(key)) return;
+    this.#loud.add(key);
+    this.violate(
+      'writes-bounded',
+      `${key}: ${recent.length} writes within ${WRITE_WINDOW_MS / 1000} s (at most ${MAX_WRITES_PER_WINDOW})`,
+    );
   }
 
   #actions(key: string, name: string, obj: CustomObject): void {

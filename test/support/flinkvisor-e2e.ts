@@ -229,6 +229,7 @@ export async function waitForStatus(
   what: string,
   predicate: (status: Record<string, unknown>, resource: Resource) => boolean,
   timeoutMs = 240_000,
+  intervalMs = 500,
 ): Promise<Resource> {
   let last: Record<string, unknown> | undefined;
   try {
@@ -239,7 +240,7 @@ export async function waitForStatus(
         last = r?.status;
         return r && predicate(r.status ?? {}, r) ? r : undefined;
       },
-      { timeoutMs, intervalMs: 500 },
+      { timeoutMs, intervalMs },
     );
   } catch (err) {
     const brief = last ? { ...last, machine: undefined, conditions: undefined } : undefined;

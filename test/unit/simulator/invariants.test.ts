@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { ANNOTATIONS, FLINK_JOB, FLINK_SAVEPOINT } from '../../../src/api/names.ts';
 import type { CustomObject } from '../../../src/kube/custom-resource-client.ts';
 import { SimFlink } from '../../simulator/flink.ts';
-import { Ledger, RECORDING_GRACE_MS } from '../../simulator/invariants.ts';
+import {
+  Ledger,
+  MAX_WRITES_PER_WINDOW,
+  RECORDING_GRACE_MS,
+  WRITE_WINDOW_MS,
+} from '../../simulator/invariants.ts';
 import { Prng } from '../../simulator/prng.ts';
 import { runSeed } from '../../simulator/run-seed.ts';
 import { SimClock } from '../../simulator/sim-clock.ts';
@@ -100,6 +105,25 @@ describe('the simulator invariants catch planted violations', () => {
     expect(ledger.violations).toEqual([]);
     ledger.customResource(FLINK_JOB, 'job-a', job(2, { observedGeneration: 1 }));
     expect(invariants(ledger)).toEqual(['observed-generation-monotonic']);
+  });
+
+  it('a resource written in a hot loop (more than the bound within the window), once per spell', async () => {
+    const { clock, ledger } = world();
+    // At the bound, spread over the window: fine.
+    const spacing = Math.floor(WRITE_WINDOW_MS / MAX_WRITES_PER_WINDOW);
+    for (let i = 0; i < MAX_WRITES_PER_WINDOW; i++) {
+      ledger.customResource(FLINK_JOB, 'job-a', job(1, { observedGeneration: 1 }));
+      await clock.runUntil(clock.now() + spacing);
+    }
+    expect(ledger.violations).toEqual([]);
+    // Twice the bound within a second: one violation, not one per write.
+    await clock.runUntil(clock.now() + WRITE_WINDOW_MS);
+    for (let i = 0; i < 2 * MAX_WRITES_PER_WINDOW; i++) {
+      ledger.customResource(FLINK_JOB, 'job-a', job(1, { observedGeneration: 1 }));
+      await clock.runUntil(clock.now() + 10);
+    }
+    expect(invariants(ledger)).toEqual(['writes-bounded']);
+    expect(ledger.violations[0]?.detail).toContain('FlinkJob/job-a');
   });
 
   it('a request cleared before its answer is stored, and one never answered', () => {
