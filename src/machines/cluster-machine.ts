@@ -45,6 +45,8 @@ import {
   notYetDeleting,
   notice,
   observationUpdate,
+  clockStepBack,
+  rebased,
   onObservedEvent,
   outputOf,
   passed,
@@ -179,6 +181,33 @@ export function initialClusterContext(input: ClusterMachineInput): ClusterContex
     ...initialSharedContext(input.at),
     policy,
     observed: null,
+  };
+}
+
+/**
+ * The cluster's deadlines and time stamps moved back by a wall-clock step (clockStepBack): a start
+ * timeout, an unhealthy bound or a scale-down delay set while the clock ran ahead passes when it
+ * should, not the size of the step later.
+ */
+function clusterTimesRebased(context: ClusterContext, step: number): Partial<ClusterContext> {
+  const d = context.deadlines;
+  return {
+    deadlines: {
+      startTimeoutAt: rebased(d.startTimeoutAt, step),
+      unhealthyAt: rebased(d.unhealthyAt, step),
+      scaleDownAt: rebased(d.scaleDownAt, step),
+    },
+    enteredAt: rebased(context.enteredAt, step),
+    unreachableSince: rebased(context.unreachableSince, step),
+    lastRescaleAt: rebased(context.lastRescaleAt, step),
+    stop:
+      context.stop === null
+        ? null
+        : { ...context.stop, jobsDeadline: rebased(context.stop.jobsDeadline, step) },
+    cleanup:
+      context.cleanup === null
+        ? null
+        : { ...context.cleanup, deadline: rebased(context.cleanup.deadline, step) },
   };
 }
 
@@ -403,8 +432,10 @@ export const clusterMachine = setup({
     recordObservation: assign(({ context, event }) => {
       const observed = observedEvent(event);
       if (observed === null) return {};
+      const step = clockStepBack(context, observed);
       return {
         ...observationUpdate(context, observed),
+        ...(step > 0 ? clusterTimesRebased(context, step) : {}),
         // The first leader seen in an epoch is where the epoch starts from; a later change is a
         // failover, which only the leaderChanged row records.
         ...leaderUpdate(context, observedLeader(observed.observation)),

@@ -56,6 +56,8 @@ import {
   notYetDeleting,
   notice,
   observationUpdate,
+  clockStepBack,
+  rebased,
   onObservedEvent,
   outputOf,
   passed,
@@ -301,6 +303,41 @@ function stopIntent(reason: JobStopReason, restart: boolean, withoutSavepoint: b
 }
 
 /** A spec change or rescale: the upgrade mode decides how the state is carried over. */
+/**
+ * The job's deadlines and time stamps moved back by a wall-clock step (clockStepBack): a restart
+ * delay, a restart timeout or a savepoint deadline set while the clock ran ahead passes when it
+ * should, not the size of the step later.
+ */
+function jobTimesRebased(context: JobContext, step: number): Partial<JobContext> {
+  const d = context.deadlines;
+  return {
+    deadlines: {
+      restartTimeoutAt: rebased(d.restartTimeoutAt, step),
+      restartAt: rebased(d.restartAt, step),
+      savepointDueAt: rebased(d.savepointDueAt, step),
+    },
+    enteredAt: rebased(context.enteredAt, step),
+    recoverUntil: rebased(context.recoverUntil, step),
+    savepoint:
+      context.savepoint === null
+        ? null
+        : {
+            ...context.savepoint,
+            deadline: rebased(context.savepoint.deadline, step),
+          },
+    stop:
+      context.stop === null
+        ? null
+        : {
+            ...context.stop,
+            savepointDeadline: rebased(context.stop.savepointDeadline, step),
+            cancelDeadline: rebased(context.stop.cancelDeadline, step),
+          },
+    upgrade:
+      context.upgrade === null ? null : { ...context.upgrade, until: rebased(context.upgrade.until, step) },
+  };
+}
+
 function isUpgrade(stop: JobStopIntent | null): stop is JobStopIntent {
   return stop !== null && stop.restart && (stop.reason === 'SpecChanged' || stop.reason === 'Rescale');
 }
@@ -724,8 +761,10 @@ export const jobMachine = setup({
       const observed = observedEvent(event);
       if (observed === null) return {};
       const flink = observed.observation.flinkJob;
+      const step = clockStepBack(context, observed);
       return {
         ...observationUpdate(context, observed),
+        ...(step > 0 ? jobTimesRebased(context, step) : {}),
         lastFlinkState: flink === 'NONE' || flink === 'UNREACHABLE' ? context.lastFlinkState : flink,
         lastCheckpoint:
           context.jobId === null

@@ -117,8 +117,8 @@ export function onObservedEvent<TObserved extends ObservedEventLike, TContext>(
  * than the last one is not stale: it is a wall clock stepped back (NTP, a resumed VM, a new leader
  * whose clock is behind the last one's). Ignoring it left the machine deaf for the size of the step
  * (the simulator's finding K4); it is taken, as a new epoch of the wall clock, and `now` follows it
- * (observationUpdate). Deadlines compare against `at`: one set before the step passes late by the
- * step, never early; those set after it count from the stepped-back clock.
+ * (observationUpdate). Deadlines set before the step move back by it (clockStepBack, rebased in
+ * each machine's recordObservation); those set after it count from the stepped-back clock.
  */
 export function isStaleObservation(event: ObservedEventLike, context: SharedContext): boolean {
   return context.lastObservedAt !== null && event.at === context.lastObservedAt;
@@ -201,6 +201,24 @@ export function observationUpdate<TObserved extends ObservedEventLike>(
     observed: observed.observation,
     policy: observed.policy,
   };
+}
+
+/**
+ * How far a stepped-back wall clock moved: what every deadline set before the step is moved back by
+ * (0 when the clock did not step back). The step is at least this (the real time between the two
+ * observations is not known and adds to it), so a moved deadline still passes late by that time at
+ * most, never early; unmoved, it passed late by the whole step (up to 5 minutes of skew in the
+ * simulator: finding K7).
+ */
+export function clockStepBack(context: SharedContext, observed: ObservedEventLike): number {
+  return context.lastObservedAt !== null && observed.at < context.lastObservedAt
+    ? context.lastObservedAt - observed.at
+    : 0;
+}
+
+/** A deadline or time stamp set before a wall-clock step back, in the stepped-back clock's time. */
+export function rebased<T extends number | null>(at: T, step: number): T {
+  return (at === null || step === 0 ? at : at - step) as T;
 }
 
 /** `recordTime`: the machine's time follows events and effect outputs, never going back. */

@@ -113,11 +113,12 @@ export class StatusWriter {
     let comparable = comparableStatus(status);
     if (comparable === this.#lastWritten) return;
     let rv = this.#resourceVersion ?? this.#o.initialResourceVersion();
+    // A write preconditioned on a version newer than the one the status was decided from would
+    // land an old decision (observedGeneration going back): our own write since (the informer has
+    // not caught up), or the watch having moved on while this status waited in the queue (a retry
+    // after a conflict, a slow API server; found by the simulator, seed 7072). Decide again.
     const decidedBeforeOurWrite =
-      pending.decide !== undefined &&
-      pending.decidedFrom !== undefined &&
-      this.#resourceVersion !== undefined &&
-      pending.decidedFrom !== this.#resourceVersion;
+      pending.decide !== undefined && pending.decidedFrom !== undefined && pending.decidedFrom !== rv;
     try {
       await retryOnConflict(async (tryNumber) => {
         if (!rv || tryNumber > 1 || (tryNumber === 1 && decidedBeforeOurWrite)) {

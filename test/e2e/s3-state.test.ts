@@ -361,8 +361,12 @@ describe.each(['1.20', '2.3'])('Flink %s: state on S3', (line) => {
       // The bucket, through the S3 API: exactly the directories of the three records.
       const bucketPrefix = `s3://${s.env.objectStore.bucket}/`;
       const root = `${base}/savepoints/${ns}/${cluster}/${job}/`;
-      const directories = new Set((await bucketKeys(root)).map((k) => k.slice(root.length).split('/')[0]));
-      expect([...directories].map((d) => `${bucketPrefix}${root}${d}`).sort()).toEqual(paths);
+      const keys = await bucketKeys(root);
+      const directories = new Set(keys.map((k) => k.slice(root.length).split('/')[0]));
+      expect(
+        [...directories].map((d) => `${bucketPrefix}${root}${d}`).sort(),
+        `the keys left under ${root}: ${keys.map((k) => k.slice(root.length)).join(', ')}`,
+      ).toEqual(paths);
       for (const path of paths)
         expect(await bucketKeys(`${path.slice(bucketPrefix.length)}/`)).toContain(
           `${path.slice(bucketPrefix.length)}/_metadata`,

@@ -1,7 +1,8 @@
 // A wall clock stepped back (NTP, a resumed VM, a new leader whose clock is behind the last one's)
 // must not make the machines deaf: an observation with an earlier `at` than the last one is news,
 // not a stale repeat (the deterministic simulator's finding K4). Only the very same observation
-// delivered again is ignored. Deadlines set before the step never pass early.
+// delivered again is ignored. Deadlines set before the step move back by it (K7): never early, and
+// no longer the whole step late.
 import { describe, expect, it } from 'vitest';
 import { clusterMachine, type ClusterContext } from '../../../src/machines/cluster-machine.ts';
 import { jobMachine, type JobContext } from '../../../src/machines/job-machine.ts';
@@ -86,6 +87,58 @@ describe('a wall clock stepped back', () => {
       jobObserved(STEPPED_BACK, {}, { restartPolicy: 'Always', restartDelaySeconds: 10 }),
     );
     expect(next.value).toEqual({ Stopped: 'RestartPending' });
+  });
+
+  it('a deadline set before the step moves back by it, and passes on time, not the step late (K7)', () => {
+    // The restart was due 10 s after the last observation of the clock that ran ahead.
+    const from = jobSnapshot(
+      { Stopped: 'RestartPending' },
+      baseJobContext({
+        lastObservedAt: AHEAD,
+        now: AHEAD,
+        stopReason: 'Failed',
+        deadlines: { restartTimeoutAt: null, restartAt: AHEAD + 10 * SECOND, savepointDueAt: null },
+      }),
+    );
+    const policy = { restartPolicy: 'Always', restartDelaySeconds: 10 } as const;
+    const first = step(jobMachine, from, jobObserved(STEPPED_BACK, {}, policy)).next;
+    expect((first.context as JobContext).deadlines.restartAt).toBe(STEPPED_BACK + 10 * SECOND);
+    // Not early: one second before the moved deadline it still waits; at it, the job restarts.
+    const before = step(jobMachine, first, jobObserved(STEPPED_BACK + 9 * SECOND, {}, policy)).next;
+    expect(before.value).toEqual({ Stopped: 'RestartPending' });
+    const due = step(jobMachine, before, jobObserved(STEPPED_BACK + 10 * SECOND, {}, policy)).next;
+    expect(due.value).toHaveProperty('Starting');
+  });
+
+  it("the cluster's deadlines move back by the step too", () => {
+    const from = clusterSnapshot(
+      'Started',
+      runningClusterContext({
+        lastObservedAt: AHEAD,
+        now: AHEAD,
+        deadlines: { startTimeoutAt: null, unhealthyAt: null, scaleDownAt: AHEAD + 60 * SECOND },
+      }),
+    );
+    const { next } = step(clusterMachine, from, clusterObserved(STEPPED_BACK, {}));
+    expect((next.context as ClusterContext).deadlines.scaleDownAt).toBe(STEPPED_BACK + 60 * SECOND);
+  });
+
+  it('a clock that moves forward moves no deadline', () => {
+    const from = jobSnapshot(
+      { Stopped: 'RestartPending' },
+      baseJobContext({
+        lastObservedAt: T0,
+        now: T0,
+        stopReason: 'Failed',
+        deadlines: { restartTimeoutAt: null, restartAt: T0 + 10 * SECOND, savepointDueAt: null },
+      }),
+    );
+    const { next } = step(
+      jobMachine,
+      from,
+      jobObserved(T0 + 5 * SECOND, {}, { restartPolicy: 'Always', restartDelaySeconds: 10 }),
+    );
+    expect((next.context as JobContext).deadlines.restartAt).toBe(T0 + 10 * SECOND);
   });
 
   it('the cluster machine takes an observation with an earlier `at` (C.Started.0 no longer ignores it)', () => {

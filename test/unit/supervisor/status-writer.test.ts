@@ -114,6 +114,25 @@ describe('StatusWriter', () => {
     expect(now?.status).toEqual({ supervisorStatus: 'Started', observedGeneration: 2 });
   });
 
+  it('a status that waited while the watch moved on is never written under the newer resourceVersion (a writer that has not written yet)', async () => {
+    const store = new InMemoryCustomResources();
+    const v1 = store.put(FLINK_JOB, NS, { metadata: { name: 'job' }, spec: { parallelism: 1 } });
+    // The cache the writer takes its first precondition from has caught up with generation 2.
+    const writer = writerFor(store);
+    writer.seed(v1.status);
+    const decide = (current: { metadata: { generation?: number } }) => ({
+      supervisorStatus: 'Stopped',
+      observedGeneration: current.metadata.generation ?? 0,
+    });
+    await store.patch(FLINK_JOB, NS, 'job', { spec: { parallelism: 2 } });
+    // Decided from generation 1 (before the spec change), flushed after it.
+    await writer.submit(decide(v1), decide, v1.metadata.resourceVersion);
+    expect((await store.get(FLINK_JOB, NS, 'job'))?.status).toEqual({
+      supervisorStatus: 'Stopped',
+      observedGeneration: 2,
+    });
+  });
+
   it('refuses to overwrite a machine snapshot another writer stored since (a second leader)', async () => {
     const store = new InMemoryCustomResources();
     const ours = { machine: { value: 'Started', context: { savepoint: null } } };
