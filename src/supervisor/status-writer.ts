@@ -45,7 +45,15 @@ export function comparableStatus(status: Record<string, unknown>): string {
  * The stored status carries a machine snapshot this writer did not write nor start from: someone else
  * persisted the machine since (another leader). Overwriting it could undo their write-ahead record.
  */
-export class StatusSupersededError extends Error {}
+export class StatusSupersededError extends Error {
+  /** The object as read when the change was found: the machine is restored from it. */
+  readonly current: CustomObject;
+
+  constructor(message: string, current: CustomObject) {
+    super(message);
+    this.current = current;
+  }
+}
 
 /** The status to write, decided again from the object as it is now (after a 409, from a fresh read). */
 export type DecideStatus = (current: CustomObject) => Record<string, unknown>;
@@ -132,6 +140,7 @@ export class StatusWriter {
           if (this.#ownMachine !== undefined && stored !== this.#ownMachine) {
             throw new StatusSupersededError(
               `${this.#o.kind.kind} ${this.#o.namespace}/${this.#o.name}: the stored machine snapshot was written by another writer`,
+              fresh,
             );
           }
           rv = fresh.metadata.resourceVersion ?? '';

@@ -43,6 +43,7 @@ import { clusterPolicy, jobPolicy } from './spec-policies.ts';
 import { statusFromSnapshot, type ReportFacts } from './status-report.ts';
 import { writeInvalidSpecWithoutMachine, writeJobWithoutCluster } from './unsupervised-status.ts';
 import { StatusSupersededError } from './status-writer.ts';
+import { FresherReads } from './fresher-reads.ts';
 import { informerCaches, type CacheScope, type JobRaw, type SupervisorCaches } from './supervisor-caches.ts';
 import { crKindOf, Notices, type CrKind } from './notices.ts';
 
@@ -79,6 +80,7 @@ export class Supervisor {
   readonly #notices: Notices;
   readonly #history: SavepointHistory;
   readonly #promptPasses = new PromptPasses();
+  readonly #fresher = new FresherReads();
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
@@ -218,8 +220,11 @@ export class Supervisor {
   async #reconcile(): Promise<ReconcileResult> {
     if (!this.#leading) return {};
     const now = this.#o.clock.now();
-    const raw = this.#caches.clusters.get(this.#key(this.#o.clusterName));
-    const jobsRaw = this.#caches.jobs.list().filter((j) => j.spec?.clusterName === this.#o.clusterName);
+    const raw = this.#rawOf(FLINK_CLUSTER, this.#o.clusterName);
+    const jobsRaw = this.#caches.jobs
+      .list()
+      .map((j) => this.#fresher.pick(`${FLINK_JOB.kind}/${this.#key(j.metadata.name ?? '')}`, j) ?? j)
+      .filter((j) => j.spec?.clusterName === this.#o.clusterName);
     if (!raw) {
       await this.#withoutCluster(jobsRaw);
       return { requeueAfterMs: this.#pollIntervalMs() };
@@ -431,10 +436,13 @@ export class Supervisor {
     });
   }
 
+  /** The object as the watch cache holds it, or as read since when the cache lags (fresher-reads.ts). */
   #rawOf(kind: CrKind, name: string): CustomObject | undefined {
-    return kind === FLINK_CLUSTER
-      ? this.#caches.clusters.get(this.#key(name))
-      : this.#caches.jobs.get(this.#key(name));
+    const cached =
+      kind === FLINK_CLUSTER
+        ? this.#caches.clusters.get(this.#key(name))
+        : this.#caches.jobs.get(this.#key(name));
+    return this.#fresher.pick(`${kind.kind}/${this.#key(name)}`, cached);
   }
 
   #onSnapshot(host: AnyHost): void {
@@ -516,6 +524,12 @@ export class Supervisor {
    * past that is no longer true. It is dropped, and the next pass restores it from the stored status.
    */
   #superseded(host: AnyHost, err: StatusSupersededError): void {
+    const kind = crKindOf(host);
+    const cached =
+      kind === FLINK_CLUSTER
+        ? this.#caches.clusters.get(this.#key(host.name))
+        : this.#caches.jobs.get(this.#key(host.name));
+    this.#fresher.remember(`${kind.kind}/${this.#key(host.name)}`, err.current, cached);
     this.#o.log.warn({ kind: host.kind, name: host.name, err: err.message }, 'status superseded; restoring');
     this.#hosts.drop(host);
     if (this.#leading) this.#queue.add(QUEUE_KEY);
