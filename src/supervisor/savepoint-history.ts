@@ -36,6 +36,7 @@ import {
   savepointObject,
   savepointsInFlight,
   stateOf,
+  type SavepointInFlight,
   triggerIdOf,
   type FlinkVerdict,
 } from './savepoint-records.ts';
@@ -167,15 +168,7 @@ export class SavepointHistory {
     await this.#takeRequestStep(job, step, objects, now);
 
     const flights = savepointsInFlight(context);
-    for (const flight of flights) {
-      const adopted = [...objects.values()].find((o) => triggerIdOf(o) === flight.triggerId);
-      const name = adopted?.metadata.name ?? savepointResourceName(jobName, flight.triggerId);
-      let object = objects.get(name);
-      if (!object) object = await this.#create(savepointObject(job, this.#o.clusterName, flight));
-      if (object && stateOf(object) === undefined)
-        object = await this.#patchStatus(object, pendingStatus(flight, new Date(now).toISOString()));
-      if (object) objects.set(name, object);
-    }
+    await this.#recordFlights(job, flights, objects, now);
 
     const inFlight = new Set(flights.map((f) => f.triggerId));
     const claimed = new Set(
@@ -232,6 +225,50 @@ export class SavepointHistory {
     for (const { name, reason } of plan.dispose) {
       const object = objects.get(name);
       if (object) await this.#dispose(object, reason, flinkReachable, now);
+    }
+  }
+
+  /**
+   * Write-ahead: the Pending records of the savepoints the machine is about to trigger, made when it
+   * persists their trigger ids and before Flink is asked. A pass that saw the trigger only once it
+   * had completed (passes are rationed, prompt-passes.ts) never made a record, and retention never
+   * disposed of those files. Never throws: the next pass's `sync` makes what is missing.
+   */
+  async recordFlights(
+    job: FlinkJob,
+    context: Pick<JobContext, 'savepoint' | 'stop' | 'jobId' | 'lastAction' | 'pendingAction'>,
+  ): Promise<void> {
+    try {
+      const jobName = job.metadata.name ?? '';
+      const now = this.#o.clock.now();
+      const objects = new Map(
+        savepointsOfJob(this.#o.savepoints(), jobName).map((o) => [o.metadata.name ?? '', o] as const),
+      );
+      // A manual savepoint a user's FlinkSavepoint asked for: that request becomes its record
+      // (adopting its trigger id), as in `sync`, rather than a second object.
+      const step = nextRequestStep(jobName, [...objects.values()], context, false);
+      if (step.kind === 'adopt') await this.#takeRequestStep(job, step, objects, now);
+      await this.#recordFlights(job, savepointsInFlight(context), objects, now);
+    } catch (err) {
+      this.#o.log('savepoint record not written ahead', { job: job.metadata.name, err: String(err) });
+    }
+  }
+
+  async #recordFlights(
+    job: FlinkJob,
+    flights: readonly SavepointInFlight[],
+    objects: Map<string, CustomObject>,
+    now: number,
+  ): Promise<void> {
+    const jobName = job.metadata.name ?? '';
+    for (const flight of flights) {
+      const adopted = [...objects.values()].find((o) => triggerIdOf(o) === flight.triggerId);
+      const name = adopted?.metadata.name ?? savepointResourceName(jobName, flight.triggerId);
+      let object = objects.get(name);
+      if (!object) object = await this.#create(savepointObject(job, this.#o.clusterName, flight));
+      if (object && stateOf(object) === undefined)
+        object = await this.#patchStatus(object, pendingStatus(flight, new Date(now).toISOString()));
+      if (object) objects.set(name, object);
     }
   }
 

@@ -19,6 +19,7 @@ import { addFinalizer, hasFinalizer, removeFinalizer } from '../kube/finalizers.
 import { TerminalError, WorkQueue, type ReconcileResult } from '../kube/work-queue.ts';
 import { statusOnlyChange } from '../kube/status-only-change.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
+import type { JobContext } from '../machines/job-machine.ts';
 import { clusterView, jobSummary, type MachineState } from '../machines/views.ts';
 import { checkpointReader, FlinkClusterReader } from './flink-gateway.ts';
 import { clusterEffects, jobEffects } from './machine-effects.ts';
@@ -538,9 +539,11 @@ export class Supervisor {
   /** The write-ahead step: the intent (job id, trigger id) is in status before the effect runs. */
   async #persistJob(name: string, envelope: PersistedEnvelope): Promise<void> {
     const host = this.#hosts.job(name);
-    const raw = this.#caches.jobs.get(this.#key(name));
+    const raw = this.#rawOf(FLINK_JOB, name);
     if (!host || !raw) throw new Error(`FlinkJob ${name} is not supervised`);
     await this.#writeStatus(host, raw, envelope);
+    const job = this.#parsedJobs.get(name);
+    if (job) await this.#history.recordFlights(job, envelope.context as unknown as JobContext);
   }
 
   // ---------------------------------------------------------------- metadata

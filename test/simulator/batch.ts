@@ -69,7 +69,6 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         seed,
         violations: classify({
           violations: r.violations,
-          skews: r.faults['clock-skew'],
         }),
         command: replayCommand(seed, o.faultSteps, o.quietSteps),
       });

@@ -161,12 +161,9 @@ export class Ledger implements FlinkListener {
         );
       this.#generations.set(uid, Math.max(before, generation));
     }
-    if (kind === FLINK_JOB) {
-      const path = obj.status?.['savepointPath'];
-      if (typeof path === 'string' && path !== '') this.recorded.add(path);
-    }
     // Since ADR 0015 a savepoint's record is its FlinkSavepoint: listed, restorable, disposed of by
-    // retention. One the machine stopped waiting for gets its outcome there when Flink gives it.
+    // retention (a path only in the job's status is never disposed of: its files stay forever). One
+    // the machine stopped waiting for gets its outcome there when Flink gives it.
     if (kind === FLINK_SAVEPOINT && obj.status?.['state'] === 'Completed') {
       const path = obj.status['path'];
       if (typeof path === 'string' && path !== '') this.recorded.add(path);

@@ -26,23 +26,10 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
       'a savepoint Flink completed is never recorded when the JobManager restarts (no HA) after it completed and before its answer was stored (answer delayed by a hung or slow Flink, a failed status write, a leader change)',
     seeds: [100043, 100045, 100081],
   },
-  {
-    // What is left of K4 (fixed: the machines were deaf to every observation until the clock
-    // caught up). A new epoch moves `now` back, so deadlines set after the step are exact; those set
-    // before it keep their time and pass late by the step, never early. Rebasing them would need
-    // each machine to shift its deadline fields by the step.
-    id: 'K7',
-    title:
-      "a deadline set while the leader's wall clock ran ahead (a restart delay, a restart timeout) passes late by the skew once the clock steps back: a job converges late (up to the 5 min skew), not never",
-    // Short runs: npm run simulate -- --seeds 1 --seed S --steps 60 --quiet-steps 120 --verbose
-    seeds: [7040, 7184],
-  },
 ];
 
 interface SeedFacts {
   readonly violations: readonly Violation[];
-  /** How many clock-skew faults the seed injected. */
-  readonly skews: number;
 }
 
 /** The known finding each violation is an instance of, or undefined for a new one. */
@@ -53,15 +40,15 @@ export function classify(facts: SeedFacts): { violation: Violation; known: strin
         // K1 (a request stamped by a clock behind the previous stamp, cleared unanswered) and K3 (a
         // superseded request whose answer the newer one overwrote in the same step) are fixed: an
         // unanswered request is new, with or without clock skew. K4 (a clock stepped back leaving
-        // the machines deaf until it caught up) is fixed; what is left of it is K7.
-        case 'converges':
-          return facts.skews > 0 ? 'K7' : undefined;
+        // the machines deaf until it caught up) and K7 (deadlines set before the step passing
+        // late) are fixed: a seed that does not converge is new.
         case 'savepoint-not-lost':
           // Only a JobManager restart after it completed makes Flink forget an answer; any other
           // unrecorded savepoint is new.
           return /the JobManager restarted after it completed/.test(v.detail) ? 'K2' : undefined;
-        // K5 (observedGeneration going back) and K6 (a savepoint triggered under a new id while an
-        // abandoned one was still in progress at Flink) are fixed: any such violation is new.
+        // K5, K8 (observedGeneration going back), K6 (a savepoint triggered under a new id while an
+        // abandoned one was still in progress at Flink), K9 (a write loop) and K10 (a savepoint
+        // without a record) are fixed: any such violation is new.
         default:
           return undefined;
       }

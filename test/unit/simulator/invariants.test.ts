@@ -59,7 +59,7 @@ describe('the simulator invariants catch planted violations', () => {
     expect(invariants(ledger)).toEqual(['one-running-flink-job']);
   });
 
-  it('a completed savepoint that no status ever recorded', async () => {
+  it('a completed savepoint that no FlinkSavepoint ever recorded', async () => {
     const { clock, ledger, flink } = world();
     flink.submit(JOB_ID, 'job-a', null);
     await clock.runUntil(clock.now() + 2_000);
@@ -74,14 +74,15 @@ describe('the simulator invariants catch planted violations', () => {
     expect(invariants(ledger)).toEqual(['savepoint-not-lost']);
 
     const savepoint = ledger.completed[0] as (typeof ledger.completed)[0];
-    const recorded = world();
-    recorded.ledger.savepointCompleted(savepoint);
-    recorded.ledger.customResource(FLINK_JOB, 'job-a', job(1, { savepointPath: savepoint.location }));
-    await recorded.clock.runUntil(recorded.clock.now() + RECORDING_GRACE_MS);
-    recorded.ledger.checkEnd();
-    expect(recorded.ledger.violations).toEqual([]);
+    // Its path in the job's status alone is not a record: retention never disposes of such files.
+    const inStatusOnly = world();
+    inStatusOnly.ledger.savepointCompleted(savepoint);
+    inStatusOnly.ledger.customResource(FLINK_JOB, 'job-a', job(1, { savepointPath: savepoint.location }));
+    await inStatusOnly.clock.runUntil(inStatusOnly.clock.now() + RECORDING_GRACE_MS);
+    inStatusOnly.ledger.checkEnd();
+    expect(invariants(inStatusOnly.ledger)).toEqual(['savepoint-not-lost']);
 
-    // Its FlinkSavepoint record, Completed with its path, records it too (ADR 0015); Pending does not.
+    // Its FlinkSavepoint record, Completed with its path, records it (ADR 0015); Pending does not.
     const inRecord = world();
     inRecord.ledger.savepointCompleted(savepoint);
     const record = (state: string) => ({

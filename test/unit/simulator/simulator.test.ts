@@ -54,13 +54,19 @@ describe('the deterministic fault simulator', () => {
     }
   }, 120_000);
 
-  it('replays clean the seeds of a status decided before the watch moved on and of a restore from a lagging cache', async () => {
+  it('replays clean the seeds of a status decided before the watch moved on, of a restore from a lagging cache and of savepoints completed between passes', async () => {
     // 7072 (short run): a status decided from generation 1 waited in the writer's queue through a
     // slow API server and landed after generation 2 was observed (observedGeneration 2 -> 1).
     // 100159: a machine superseded while the watch re-listed was restored from the stale cache
     // again and again, 41 writes of one FlinkJob in 10 s.
     const short = await runSeed({ seed: 7072, ...SHORT });
     expect(short.violations, replayCommand(7072, SHORT.faultSteps, SHORT.quietSteps)).toEqual([]);
+    // 4, 29 (short runs): a savepoint triggered and completed between two passes never got its
+    // FlinkSavepoint record (its files would never be disposed of); the record is now written ahead.
+    for (const seed of [4, 29]) {
+      const result = await runSeed({ seed, ...SHORT });
+      expect(result.violations, replayCommand(seed, SHORT.faultSteps, SHORT.quietSteps)).toEqual([]);
+    }
     const long = await runSeed({ seed: 100159 });
     expect(long.violations, replayCommand(100159)).toEqual([]);
     expect(long.faults['apiserver-restart']).toBeGreaterThan(0);
@@ -89,7 +95,6 @@ describe('the deterministic fault simulator', () => {
       expect(Object.values(result.faults).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
       const unknown = classify({
         violations: result.violations,
-        skews: result.faults['clock-skew'],
       })
         .filter((c) => c.known === undefined)
         .map((c) => c.violation);

@@ -141,6 +141,29 @@ describe('SavepointHistory', () => {
     expect(resources.writes.length).toBe(writes);
   });
 
+  it('writes the record ahead when the trigger id is persisted: a savepoint that completes before the next pass keeps its record and is disposed of by retention', async () => {
+    const job = flinkJob({ maxCount: 1 });
+    // Persisted before Flink is asked; no pass saw it in flight (passes are rationed).
+    await history.recordFlights(job, periodic(1));
+    expect(named(1)?.status).toMatchObject({ state: 'Pending', triggerId: trigger(1) });
+    await clock.advance(60_000);
+    // The next pass sees it completed: the record gets its path.
+    await sync({ ...idle, savepointPath: 's3://b/sp/savepoint-1', savepointAt: clock.now() }, job);
+    expect(named(1)?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/savepoint-1' });
+    await history.recordFlights(job, periodic(2, { savepointPath: 's3://b/sp/savepoint-1' }));
+    await clock.advance(60_000);
+    const second = { ...idle, savepointPath: 's3://b/sp/savepoint-2', savepointAt: clock.now() };
+    await sync(second, job);
+    await sync(second, job);
+    expect(flink.disposals).toEqual(['s3://b/sp/savepoint-1']);
+    expect(named(1)).toBeUndefined();
+    expect(named(2)?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/savepoint-2' });
+    // Done again (a crash after the persist, the pass after it): nothing more is written.
+    const writes = resources.writes.length;
+    await history.recordFlights(job, periodic(2));
+    expect(resources.writes.length).toBe(writes);
+  });
+
   it('names stop, upgrade and deletion savepoints by the stop intent', async () => {
     const stop = (reason: string, restart: boolean, del: boolean, n: number): Context => ({
       ...idle,
@@ -397,6 +420,25 @@ describe('SavepointHistory', () => {
         expect.objectContaining({ kind: 'FlinkJob', uid: 'job-uid' }),
       ]);
       expect(named(9)).toBeUndefined(); // no second record for the same savepoint
+      await sync(
+        { ...manual, savepoint: null, savepointPath: 's3://b/sp/m', savepointAt: clock.now() },
+        job(),
+      );
+      expect(mine()?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/m' });
+      expect(stored()).toHaveLength(1);
+    });
+
+    it('is adopted as the record when the trigger id is written ahead, before any pass sees the flight', async () => {
+      request();
+      await sync(idle, jobWith({}));
+      const stamp = Date.parse(String(mine()?.status?.['requestTimestamp']));
+      const manual: Context = {
+        ...idle,
+        savepoint: { triggerId: trigger(9), kind: 'manual', requestedAt: stamp, deadline: 0 },
+      };
+      await history.recordFlights(job(), manual);
+      expect(mine()?.status).toMatchObject({ state: 'Pending', triggerId: trigger(9), jobId: JOB_ID });
+      expect(named(9)).toBeUndefined();
       await sync(
         { ...manual, savepoint: null, savepointPath: 's3://b/sp/m', savepointAt: clock.now() },
         job(),
