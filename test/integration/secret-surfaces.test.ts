@@ -552,7 +552,7 @@ describe('secrets reach no surface', () => {
     expect(surfaces['supervisor log']).toContain('jobmanager pod created');
     expect(surfaces[`${opNs} pods`]).toContain('state-credentials');
     expect(surfaces[`${svNs} pods`]).toContain('flink-tls');
-    expect(Object.keys(surfaces).length).toBeGreaterThan(60);
+    expect(Object.keys(surfaces).length).toBeGreaterThanOrEqual(70);
     expect(leaksIn(surfaces)).toEqual([]);
   });
 
