@@ -5,6 +5,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { bearerTokenOf } from '../control-api/authn.ts';
 import { API_PREFIX } from '../control-api/routes.ts';
 import { loadKubeConfig } from '../kube/kubeconfig.ts';
+import { hostUrl } from '../kube/pod-address.ts';
 import { EXIT, ExitCodeError, UsageError } from './exit-codes.ts';
 import { OUTPUT_FORMATS, parseOutputFormat, type OutputFormat } from './output.ts';
 import type { CliContext } from './context.ts';
@@ -245,7 +246,6 @@ export async function connectionFrom(opts: ClientOptions, ctx: CliContext): Prom
       );
     }
   }
-  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   let tls: ControlApiTlsOptions | undefined;
   if (!opts.plainHttp) {
     const ca = await readPem(opts.caFile, 'CA file');
@@ -259,7 +259,7 @@ export async function connectionFrom(opts: ClientOptions, ctx: CliContext): Prom
     };
   }
   return {
-    baseUrl: `${opts.plainHttp ? 'http' : 'https'}://${host}:${port}`,
+    baseUrl: hostUrl(opts.plainHttp ? 'http' : 'https', opts.host, port),
     token,
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
     ...(tls ? { tls } : {}),

@@ -13,6 +13,7 @@ import { keepServingOnSocketErrors } from '../observability/health-server.ts';
 import { DNS_LABEL_PATTERN, jobManagerServiceName, jobResourceName } from '../api/names.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import type { Clock } from '../kube/clock.ts';
+import { hostUrl } from '../kube/pod-address.ts';
 import { Authenticator, kubernetesTokenReviewer, type Caller, type TokenReviewer } from './authn.ts';
 import { authorize, kubernetesAccessReviewer, resourceAttributesFor, type AccessReviewer } from './authz.ts';
 import { badRequest, HttpProblem, notFound, problemFromKubernetes, toProblem } from './errors.ts';
@@ -397,7 +398,6 @@ export async function startControlApi(o: ControlApiOptions): Promise<ControlApi>
   keepServingOnSocketErrors(server, () => log, 'control-api');
   const port = (server.address() as AddressInfo).port;
   const scheme = o.tls ? 'https' : 'http';
-  const host = o.host.includes(':') ? `[${o.host}]` : o.host;
   log.info(
     {
       port,
@@ -410,7 +410,7 @@ export async function startControlApi(o: ControlApiOptions): Promise<ControlApi>
   return {
     server,
     port,
-    url: `${scheme}://${host}:${port}`,
+    url: hostUrl(scheme, o.host, port),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -18,6 +18,7 @@ import {
 } from '../install/operator-manifests.ts';
 import { installCrds } from '../kube/crd-install.ts';
 import { loadKubeConfig } from '../kube/kubeconfig.ts';
+import { hostUrl } from '../kube/pod-address.ts';
 import { localizeDemoStorage, type DemoStorageSpec } from './demo-storage.ts';
 
 export const DEMO_DEPLOYMENT_FILE = join(PROJECT_ROOT, 'deploy', 'examples', 'flinkdeployment-demo.yaml');
@@ -139,10 +140,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         '',
         table.stdout.trim(),
         '',
-        `Flink UI and REST API:   http://${jm?.status?.podIP}:8081`,
+        `Flink UI and REST API:   ${hostUrl('http', jm?.status?.podIP ?? '?', 8081)}`,
         `Flink state (S3 API):    ${store.endpoint}/${store.bucket}  (${stateObjects.length} objects: checkpoints and savepoints)`,
-        `Flinkvisor operator:     ${operators.map((p) => `http://${p.status?.podIP}:8080/metrics`).join('  ')}`,
-        `control API (token!):    ${operators.map((p) => `http://${p.status?.podIP}:4444/api/v1/clusters`).join('  ')}`,
+        `Flinkvisor operator:     ${operators.map((p) => hostUrl('http', p.status?.podIP ?? '?', 8080, '/metrics')).join('  ')}`,
+        `control API (token!):    ${operators.map((p) => hostUrl('http', p.status?.podIP ?? '?', 4444, '/api/v1/clusters')).join('  ')}`,
         `kubectl:                 ${kubectl} --kubeconfig ${kubeconfig} get fd,fc,fj -n ${ns}`,
         `try:                     ${kubectl} --kubeconfig ${kubeconfig} -n ${ns} annotate fj demo-cars flinkvisor.io/requested-action=STOP`,
         '',

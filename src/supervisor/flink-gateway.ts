@@ -1,7 +1,7 @@
-import ipaddr from 'ipaddr.js';
 import { FlinkNotFoundError } from '../flink/errors.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import { systemClock, withTimeout, type Clock } from '../kube/clock.ts';
+import { canonicalPodAddress } from '../kube/pod-address.ts';
 import type { FlinkCheckpointingStatistics } from '../flink/schemas.ts';
 import type { ReadSnapshotsOutput } from '../machines/ports.ts';
 import type {
@@ -188,17 +188,6 @@ export async function readSnapshots(
   }
 }
 
-/** An address in the form Kubernetes writes pod IPs (IPv6 compressed, RFC 5952), or undefined. */
-function canonicalAddress(text: string | undefined): string | undefined {
-  // Only the plain spellings: four decimal parts for IPv4 (never `2001` read as 0.0.7.209), or IPv6.
-  if (!text || !(ipaddr.IPv4.isValidFourPartDecimal(text) || ipaddr.IPv6.isValid(text))) return undefined;
-  const address = ipaddr.parse(text);
-  // Flink may print an IPv4 pod address as IPv4-mapped IPv6; Kubernetes writes it as IPv4.
-  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress())
-    return (address as ipaddr.IPv6).toIPv4Address().toString();
-  return address.toString();
-}
-
 /**
  * The pod IP a TaskManager runs on, read from its id (`<host>:<port>-<suffix>`) or its RPC path
  * (`pekko.tcp://flink@<host>:<port>/...`). The host may be IPv4 or IPv6, bracketed or not (the
@@ -207,6 +196,7 @@ function canonicalAddress(text: string | undefined): string | undefined {
 export function taskManagerHost(tm: { id: string; path?: string | undefined }): string | undefined {
   const fromId = /^\[?([0-9A-Fa-f:.]+?)\]?:\d+-[0-9A-Za-z]+$/.exec(tm.id)?.[1];
   return (
-    canonicalAddress(fromId) ?? canonicalAddress(/@\[?([0-9A-Fa-f:.]+?)\]?:\d+\//.exec(tm.path ?? '')?.[1])
+    canonicalPodAddress(fromId) ??
+    canonicalPodAddress(/@\[?([0-9A-Fa-f:.]+?)\]?:\d+\//.exec(tm.path ?? '')?.[1])
   );
 }

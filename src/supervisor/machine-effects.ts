@@ -38,6 +38,7 @@ import type {
 } from '../machines/ports.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
 import { readSnapshots, taskManagerHost } from './flink-gateway.ts';
+import { canonicalPodAddress } from '../kube/pod-address.ts';
 import { submittedSpec } from './spec-policies.ts';
 import type { OwnedObjectWriter } from './owned-objects.ts';
 import {
@@ -210,7 +211,8 @@ export function clusterEffects(deps: ClusterEffectDeps) {
           let surplus = live.length - input.desired;
           for (const p of live) {
             if (surplus <= 0) break;
-            if (p.status?.podIP && idleHosts.has(p.status.podIP)) {
+            const address = canonicalPodAddress(p.status?.podIP);
+            if (address && idleHosts.has(address)) {
               await deps.objects.deletePod(p.metadata?.name ?? '');
               deleted++;
               surplus--;

@@ -5,6 +5,7 @@ import type { FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import { jobManagerServiceName, LABELS } from '../api/names.ts';
 import type { CustomObject } from '../kube/custom-resource-client.ts';
+import { samePodAddress } from '../kube/pod-address.ts';
 import type {
   ClusterObservation,
   ClusterView,
@@ -80,8 +81,14 @@ export function jobManagerLeaderOf(
   if (typeof holder !== 'string' || holder === '') return null;
   const addresses = Object.entries(configMap?.data ?? {})
     .filter(([key]) => key.startsWith(HA_LEADER_KEY_PREFIX))
-    .flatMap(([, value]) => [...value.matchAll(/(?:\/\/|@)\[?([0-9A-Fa-f:.]+?)\]?:\d+/g)].map((m) => m[1]));
-  const pod = jobManagers.find((p) => p.status?.podIP && addresses.includes(p.status.podIP));
+    // An IPv6 host is bracketed in these URLs (`http://[fd00:0:0:0:0:0:0:b]:8081`); an IPv4 one is not.
+    .flatMap(([, value]) =>
+      [...value.matchAll(/(?:\/\/|@)(?:\[([0-9A-Fa-f:.]+)\]|(\d+\.\d+\.\d+\.\d+)):\d+/g)].map(
+        (m) => m[1] ?? m[2],
+      ),
+    );
+  // Flink spells an IPv6 address its own way (Java's full form); Kubernetes compresses it.
+  const pod = jobManagers.find((p) => addresses.some((a) => samePodAddress(a, p.status?.podIP)));
   return { id: holder, pod: pod?.metadata?.name ?? null };
 }
 

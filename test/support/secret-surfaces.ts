@@ -2,6 +2,7 @@
 // for a cluster and its job, and the state visualizer's pages of its supervisor (s3-state e2e).
 import { expect } from 'vitest';
 import { API_GROUP } from '../../src/api/names.ts';
+import { hostUrl } from '../../src/kube/pod-address.ts';
 import { serviceAccountToken, startE2eControlApi } from './control-api.ts';
 import { clusterPods, type SupervisedEnvironment } from './flinkvisor-e2e.ts';
 
@@ -58,7 +59,7 @@ export async function visualizerSurfaces(
   job: string,
 ): Promise<Record<string, string>> {
   const [supervisor] = await clusterPods(s.kc, ns, cluster, 'supervisor');
-  const base = `http://${supervisor?.status?.podIP}:8090`;
+  const base = hostUrl('http', supervisor?.status?.podIP ?? '', 8090);
   const out: Record<string, string> = {};
   for (const path of ['/debug/', '/debug/machines', `/debug/machines/job/${job}`]) {
     const response = await fetch(`${base}${path}`);

@@ -12,6 +12,7 @@ import { isNotFound } from '../../kube/errors.ts';
 import { keepServingOnSocketErrors } from '../../observability/health-server.ts';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { KubeLeaseStore } from '../../kube/lease-store.ts';
+import { canonicalPodAddress, hostUrl } from '../../kube/pod-address.ts';
 import type { LeaseRecord } from '../../kube/lease-store.ts';
 import { supervisorLeaseName } from '../../supervisor/supervisor-process.ts';
 import { DEFAULT_DEBUG_PORT } from '../../visualizer/debug-server.ts';
@@ -86,14 +87,12 @@ export async function findLeadingSupervisor(
 
 /** 127.0.0.0/8 and ::1 (also IPv4-mapped): addresses this host reaches without a port-forward. */
 export function isLoopbackAddress(ip: string | undefined): boolean {
-  if (ip === undefined) return false;
-  const v4 = ip.startsWith('::ffff:') ? ip.slice('::ffff:'.length) : ip;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || ip === '::1';
+  const address = canonicalPodAddress(ip);
+  return address !== undefined && (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address) || address === '::1');
 }
 
 export function visualizerUrl(host: string, port: number): string {
-  const shown = host.includes(':') ? `[${host}]` : host;
-  return `http://${shown}:${port}/debug/`;
+  return hostUrl('http', host, port, '/debug/');
 }
 
 /** Fails with a readable message when nothing answers the visualizer's JSON at `url`. */

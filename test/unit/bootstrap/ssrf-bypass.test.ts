@@ -95,6 +95,43 @@ const URL_FORMS: readonly (readonly [uri: string, target: string])[] = [
   ['http://[5f00::1]/job.jar', 'SRv6'],
   ['http://[2001:2::1]/job.jar', 'benchmarking'],
   ['http://[4000::1]/job.jar', 'outside 2000::/3'],
+  // Scheme and authority spellings the WHATWG parser reads as a host for special schemes
+  ['http:127.0.0.1/job.jar', '127.0.0.1 (no slashes)'],
+  ['http:/127.0.0.1/job.jar', '127.0.0.1 (one slash)'],
+  ['http:\\\\127.0.0.1\\job.jar', '127.0.0.1 (backslashes)'],
+  ['HTTP://127.0.0.1/job.jar', '127.0.0.1 (upper-case scheme)'],
+  ['http://127.0.0\t.1/job.jar', '127.0.0.1 (a tab the parser drops)'],
+  ['http://1.1.1.1.xip.invalid@127.0.0.1/job.jar', '127.0.0.1 behind a user name that looks like a host'],
+  ['http://LOCALHOST/job.jar', 'localhost (upper case)'],
+  // More IPv4 number forms
+  ['http://\u2460\u2461\u2466.\u24ea.\u24ea.\u2460/job.jar', '127.0.0.1 (circled digits, IDNA-mapped)'],
+  ['http://%30x7f.1/job.jar', '127.0.0.1 (percent-encoded hex prefix)'],
+  ['http://2130706433./job.jar', '127.0.0.1 (decimal, trailing dot)'],
+  ['http://0x7f000001./job.jar', '127.0.0.1 (hex, trailing dot)'],
+  ['http://0x00000000007f.1/job.jar', '127.0.0.1 (zero-padded hex)'],
+  ['http://0177.1/job.jar', '127.0.0.1 (octal, short)'],
+  ['http://0x7f.0.1/job.jar', '127.0.0.1 (hex, three parts)'],
+  ['http://0x7F.0X0.0x00.0X01/job.jar', '127.0.0.1 (mixed-case hex)'],
+  ['http://127.255.255.254/job.jar', 'the top of 127.0.0.0/8'],
+  ['http://0.0.0.0:8081/job.jar', '0.0.0.0 with a port'],
+  ['http://224.0.0.1/job.jar', 'IPv4 multicast'],
+  ['http://192.0.0.170/job.jar', 'NAT64/DNS64 discovery'],
+  ['http://198.18.0.1/job.jar', 'IPv4 benchmarking'],
+  // More IPv6 spellings
+  ['http://[0:0::1]/job.jar', '::1'],
+  ['https://[::]:443/job.jar', ':: with a port'],
+  ['http://[::ffff:7f00:0001]/job.jar', '127.0.0.1 mapped, zero-padded'],
+  ['http://[0:0:0:0:0:ffff:7f00:1]/job.jar', '127.0.0.1 mapped, long'],
+  ['http://[0000::ffff:169.254.169.254]/job.jar', '169.254.169.254 mapped, padded'],
+  ['http://[::ffff:0.0.0.0]/job.jar', '0.0.0.0 mapped'],
+  ['http://[::ffff:255.255.255.255]/job.jar', '255.255.255.255 mapped'],
+  ['http://[::ffff:100.64.0.1]/job.jar', 'carrier-grade NAT mapped'],
+  ['http://[0:0:0:0:0:0:127.0.0.1]/job.jar', '127.0.0.1 IPv4-compatible, long'],
+  ['http://[64:ff9b::127.0.0.1]/job.jar', '127.0.0.1 NAT64, dotted'],
+  ['http://[::ffff:0:127.0.0.1]/job.jar', '127.0.0.1 IPv4-translated, dotted'],
+  ['http://[fe80::]/job.jar', 'link-local, the first address'],
+  ['http://[ff05::1:3]/job.jar', 'site-local multicast (DHCP servers)'],
+  ['http://[2001:db8::]/job.jar', 'documentation, the first address'],
 ];
 
 /** What a resolver (or a DNS answer) might hand back for an attacker's host name. */
@@ -137,8 +174,14 @@ describe('bypass forms of the download address policy, through the whole downloa
     workDir = await mkdtemp(join(tmpdir(), 'fv-ssrf-'));
   });
 
-  it('tries at least fifty forms', () => {
-    expect(URL_FORMS.length + LOOKUP_FORMS.length + UNPARSABLE_FORMS.length).toBeGreaterThanOrEqual(50);
+  it('tries at least fifty forms, each once', () => {
+    const forms = [
+      ...URL_FORMS.map(([uri]) => uri),
+      ...LOOKUP_FORMS.map((a) => a.join(',')),
+      ...UNPARSABLE_FORMS,
+    ];
+    expect(new Set(forms).size).toBe(forms.length);
+    expect(forms.length).toBeGreaterThanOrEqual(50);
   });
 
   it.each(URL_FORMS)('refuses %s (%s) before connecting, permanently', async (uri) => {
