@@ -199,7 +199,7 @@ describe('a standalone FlinkCluster and FlinkJob (the demo without its FlinkDepl
   });
 
   it('takes the clusterName label the toolbox operator set, or --cluster; without either the job is an error', () => {
-    const [, job] = standalone();
+    const job = standalone()[1]!;
     const labelled = clone(job);
     labelled['metadata']['labels'] = { clusterName: 'other' };
     expect((migrate([labelled]).documents[0] as Obj)['spec']['clusterName']).toBe('other');
