@@ -6,7 +6,8 @@
 -- StorageAccessible, ReconciliationPaused), supervisorStatus, clusterHealth, jobStatus and the stop
 -- reason persisted with the state machine (docs/adr/0002-manual-stop-is-durable.md).
 --   Healthy      converged and running (or a FlinkJob whose Flink job finished)
---   Progressing  starting, stopping, rescaling, upgrading, or not yet observed
+--   Progressing  starting, stopping, rescaling, an upgrade in its health check window, or not yet
+--                observed
 --   Degraded     a spec that does not parse, an unhealthy JobManager, a failed job or upgrade, a
 --                job kept stopped for want of a snapshot, stalled checkpoints, refused credentials
 --   Suspended    paused (annotation flinkvisor.io/paused "true"), stopped by request, parallelism 0
@@ -125,6 +126,9 @@ local function health(obj)
       local checkpoints = condition(status, "CheckpointsProgressing")
       if checkpoints ~= nil and checkpoints.status == "False" then
         return result("Degraded", said(checkpoints, "Checkpoints do not complete"))
+      end
+      if upgrade ~= nil and upgrade.status == "Unknown" then
+        return result("Progressing", said(upgrade, "Verifying the upgrade"))
       end
       if ready ~= nil and ready.status == "True" then
         return result("Healthy", said(ready, "The job is running"))
