@@ -82,6 +82,45 @@ export const ANNOTATIONS = {
   actionTimestamp: `${API_GROUP}/action-timestamp`,
 } as const;
 
+/**
+ * The Flink Kubernetes Toolbox's names (nextbreakpoint.com/v1) of the request annotations, taken as
+ * aliases so its runbooks (`kubectl annotate fj x operator.nextbreakpoint.com/requested-action=STOP`)
+ * keep working after `flinkvisor migrate` (docs/adr/0020-toolbox-migration.md). The toolbox's own
+ * action-timestamp was the time its supervisor last wrote, not the identity of a request: the
+ * identity of an aliased request is ANNOTATIONS.actionTimestamp, as for any other.
+ */
+export const TOOLBOX_ANNOTATIONS = {
+  requestedAction: 'operator.nextbreakpoint.com/requested-action',
+  withoutSavepoint: 'operator.nextbreakpoint.com/without-savepoint',
+} as const;
+
+/** The annotation names one request is written under (Flinkvisor's or the toolbox's). */
+export interface RequestAnnotationKeys {
+  readonly requestedAction: string;
+  readonly withoutSavepoint: string;
+}
+
+/**
+ * The names the pending request of an object is under: the toolbox's when only they ask for an
+ * action, else Flinkvisor's. With both asking, Flinkvisor's is taken first and the toolbox's on a
+ * later pass, each once.
+ */
+export function requestAnnotationKeys(
+  annotations: Readonly<Record<string, string>> | undefined,
+): RequestAnnotationKeys {
+  const a = annotations ?? {};
+  const own = parseRequestedAction(a[ANNOTATIONS.requestedAction]);
+  const toolbox = parseRequestedAction(a[TOOLBOX_ANNOTATIONS.requestedAction]);
+  return own === undefined && toolbox !== undefined ? TOOLBOX_ANNOTATIONS : ANNOTATIONS;
+}
+
+/** Whether a request annotation, under either name, is set (taken or not). */
+export function hasRequestAnnotation(annotations: Readonly<Record<string, string>> | undefined): boolean {
+  return Boolean(
+    annotations?.[ANNOTATIONS.requestedAction] || annotations?.[TOOLBOX_ANNOTATIONS.requestedAction],
+  );
+}
+
 export const REQUESTED_ACTIONS = ['START', 'STOP', 'TRIGGER_SAVEPOINT', 'FORGET_SAVEPOINT'] as const;
 export type RequestedAction = (typeof REQUESTED_ACTIONS)[number];
 

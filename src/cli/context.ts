@@ -8,6 +8,8 @@ export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
+  /** Input of commands that read `-` (e.g. `migrate -f -`); none when absent. */
+  readonly stdin?: NodeJS.ReadableStream;
   /** Time for AGE columns, waits and deadlines; the system clock when absent. */
   readonly clock?: Clock;
 }

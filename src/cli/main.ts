@@ -10,6 +10,7 @@ const program = buildProgram({
   env: process.env,
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: process.stdin,
   clock: systemClock,
 });
 try {

@@ -15,6 +15,7 @@ import { registerOperatorCommands } from './commands/operator.ts';
 import { registerDemoCommands } from './commands/demo.ts';
 import { registerInstallCommands } from './commands/install.ts';
 import { registerStorageCommands } from './commands/storage.ts';
+import { registerMigrateCommand } from './commands/migrate.ts';
 import { FLINKVISOR_VERSION } from '../version.ts';
 import type { CliContext } from './context.ts';
 
@@ -40,5 +41,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerDemoCommands(program, ctx);
   registerInstallCommands(program, ctx);
   registerStorageCommands(program, ctx);
+  registerMigrateCommand(program, ctx);
   return program;
 }

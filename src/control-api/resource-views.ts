@@ -1,4 +1,4 @@
-import { ANNOTATIONS, jobNameInCluster, parseRequestedAction } from '../api/names.ts';
+import { ANNOTATIONS, jobNameInCluster, parseRequestedAction, requestAnnotationKeys } from '../api/names.ts';
 import { actionStampTime, isSaneActionTime } from '../api/action-time.ts';
 import type { CustomObject } from '../kube/custom-resource-client.ts';
 
@@ -49,12 +49,13 @@ function actionOf(value: unknown): ActionOutcomeView | undefined {
 /** The action the annotations ask for and the supervisor has not taken yet, if any. */
 export function requestedActionOf(obj: CustomObject): RequestedActionView | undefined {
   const annotations = obj.metadata.annotations ?? {};
-  const value = annotations[ANNOTATIONS.requestedAction];
+  const keys = requestAnnotationKeys(annotations);
+  const value = annotations[keys.requestedAction];
   const action = parseRequestedAction(value);
   if (action === undefined) return undefined;
   return {
     action: action === 'invalid' ? (value ?? '') : action,
-    withoutSavepoint: (annotations[ANNOTATIONS.withoutSavepoint] ?? '').toLowerCase() === 'true',
+    withoutSavepoint: (annotations[keys.withoutSavepoint] ?? '').toLowerCase() === 'true',
     // `<ms>` as users and the API stamp it, `<ms>:<ACTION>` as the supervisor does.
     requestedAt: actionStampTime(annotations[ANNOTATIONS.actionTimestamp]),
   };

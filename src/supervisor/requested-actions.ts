@@ -1,7 +1,13 @@
 // The requested-action annotation (START, STOP, TRIGGER_SAVEPOINT, FORGET_SAVEPOINT), whoever set
-// it (kubectl, the control API, the CLI): stamped with its identity, handed to the machine, and
-// cleared once the machine recorded it in status.
-import { ANNOTATIONS, type FLINK_CLUSTER, type FLINK_JOB, parseRequestedAction } from '../api/names.ts';
+// it (kubectl, the control API, the CLI), under Flinkvisor's name or the toolbox's alias: stamped
+// with its identity, handed to the machine, and cleared once the machine recorded it in status.
+import {
+  ANNOTATIONS,
+  type FLINK_CLUSTER,
+  type FLINK_JOB,
+  parseRequestedAction,
+  requestAnnotationKeys,
+} from '../api/names.ts';
 import type { CustomObject, CustomResourceClient } from '../kube/custom-resource-client.ts';
 import type { EventType } from '../kube/event-recorder.ts';
 import { retryOnConflict } from '../kube/retry-on-conflict.ts';
@@ -91,7 +97,8 @@ export async function takeRequestedAction(
 ): Promise<ActionHandling> {
   const { kind, raw } = target;
   const annotations = raw.metadata.annotations ?? {};
-  const value = annotations[ANNOTATIONS.requestedAction];
+  const keys = requestAnnotationKeys(annotations);
+  const value = annotations[keys.requestedAction];
   const action = parseRequestedAction(value);
   if (action === undefined) return 'none';
   const name = raw.metadata.name ?? '';
@@ -104,18 +111,13 @@ export async function takeRequestedAction(
       async () => {
         const current = await ports.resources.get(kind, ports.namespace, name);
         const a = current?.metadata.annotations ?? {};
-        if (!current || a[ANNOTATIONS.requestedAction] !== value || a[ANNOTATIONS.actionTimestamp] !== stamp)
-          return;
+        if (!current || a[keys.requestedAction] !== value || a[ANNOTATIONS.actionTimestamp] !== stamp) return;
         const path = (key: string) => `/metadata/annotations/${jsonPointerToken(key)}`;
-        const present = [
-          ANNOTATIONS.requestedAction,
-          ANNOTATIONS.withoutSavepoint,
-          ANNOTATIONS.actionTimestamp,
-        ]
+        const present = [keys.requestedAction, keys.withoutSavepoint, ANNOTATIONS.actionTimestamp]
           .filter((key) => a[key] !== undefined)
           .map(path);
         await ports.resources.jsonPatch(kind, ports.namespace, name, [
-          { op: 'test', path: path(ANNOTATIONS.requestedAction), value },
+          { op: 'test', path: path(keys.requestedAction), value },
           ...(stamp === undefined
             ? []
             : [
@@ -173,7 +175,7 @@ export async function takeRequestedAction(
     type: 'ACTION_REQUESTED',
     at: now,
     action: action as RequestedActionName,
-    withoutSavepoint: (annotations[ANNOTATIONS.withoutSavepoint] ?? '').toLowerCase() === 'true',
+    withoutSavepoint: (annotations[keys.withoutSavepoint] ?? '').toLowerCase() === 'true',
     requestedAt,
   });
   // Recorded means this very request is the machine's pending or last one: a time order would

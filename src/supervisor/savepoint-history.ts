@@ -13,6 +13,7 @@ import type { FlinkJob } from '../api/flink-job.ts';
 import { savepointsOfJob } from '../api/flink-savepoint.ts';
 import {
   ANNOTATIONS,
+  hasRequestAnnotation,
   API_GROUP_VERSION,
   FLINK_JOB,
   FLINK_SAVEPOINT,
@@ -163,7 +164,7 @@ export class SavepointHistory {
     const objects = new Map(
       savepointsOfJob(this.#o.savepoints(), jobName).map((o) => [o.metadata.name ?? '', o] as const),
     );
-    const annotationFree = !job.metadata.annotations?.[ANNOTATIONS.requestedAction];
+    const annotationFree = !hasRequestAnnotation(job.metadata.annotations);
     const step = nextRequestStep(jobName, [...objects.values()], context, annotationFree);
     await this.#takeRequestStep(job, step, objects, now);
 
@@ -292,8 +293,7 @@ export class SavepointHistory {
     } else if (step.kind === 'stamp') {
       const requestTimestamp = new Date(now).toISOString();
       const stamped = keep(await this.#patchStatus(request, { state: 'Pending', requestTimestamp }));
-      if (stamped && !job.metadata.annotations?.[ANNOTATIONS.requestedAction])
-        await this.#requestSavepoint(job, now);
+      if (stamped && !hasRequestAnnotation(job.metadata.annotations)) await this.#requestSavepoint(job, now);
     } else if (step.kind === 'annotate') {
       await this.#requestSavepoint(job, step.at);
     } else {

@@ -1,10 +1,13 @@
-// The charts' rendered manifests, for several value sets, through the real API server's
-// server-side dry run (`kubectl apply --server-side --dry-run=server`): schema, defaulting, the CRDs'
-// OpenAPI and CEL validation, and admission, without changing anything.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+// The charts' rendered manifests, for several value sets, through `helm lint --strict` (the values
+// against values.schema.json) and then the real API server's server-side dry run (`kubectl apply
+// --server-side --dry-run=server`): schema, defaulting, the CRDs' OpenAPI and CEL validation, and
+// admission, without changing anything. The jobs chart's value sets include the chart's HA example
+// and the values of the Argo CD Application example (deploy/argocd/application-jobs.yaml).
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse } from 'yaml';
 import { crdManifests } from '../../src/api/crd-manifests.ts';
 import { CommandFailedError, runCommand } from '../../src/devenv/run-command.ts';
 import { JOBS_CHART_DIRECTORY, OPERATOR_CHART_DIRECTORY } from '../../src/install/chart-files.ts';
@@ -13,6 +16,9 @@ import { installCrds } from '../../src/kube/crd-install.ts';
 import { devenvAssets } from '../support/devenv.ts';
 import { adminKubeConfig, createTestNamespace, deleteTestNamespace } from '../support/kube.ts';
 import { chartHelm } from '../unit/install/chart-helm.ts';
+import { JOBS_CHART_HA_S3_VALUES_FILE } from '../support/examples.ts';
+
+const ARGOCD_APPLICATION_FILE = new URL('../../deploy/argocd/application-jobs.yaml', import.meta.url);
 
 const admin = adminKubeConfig();
 let helm: Helm;
@@ -90,7 +96,8 @@ describe('the flinkvisor chart', () => {
   };
 
   for (const [name, values] of Object.entries(valueSets)) {
-    it(`passes the server-side dry run: ${name}`, async () => {
+    it(`passes helm lint and the server-side dry run: ${name}`, async () => {
+      expect(await helm.lint(OPERATOR_CHART_DIRECTORY, [values()])).toContain('0 chart(s) failed');
       const manifests = await helm.template({
         release: `dry-${Object.keys(valueSets).indexOf(name)}`,
         chart: OPERATOR_CHART_DIRECTORY,
@@ -164,8 +171,26 @@ describe('the flinkvisor-jobs chart', () => {
     },
   };
 
-  for (const [name, values] of Object.entries(valueSets)) {
-    it(`passes the server-side dry run, CRD validation included: ${name}`, async () => {
+  const fileValueSets: Record<string, () => Promise<object>> = {
+    "the chart's HA example (examples/ha-s3.yaml)": async () =>
+      parse(await readFile(JOBS_CHART_HA_S3_VALUES_FILE, 'utf8')) as object,
+    'the Argo CD Application example (deploy/argocd/application-jobs.yaml)': async () => {
+      const application = parse(await readFile(ARGOCD_APPLICATION_FILE, 'utf8')) as {
+        spec: { source: { path: string; helm: { valuesObject: object } } };
+      };
+      expect(application.spec.source.path).toBe('deploy/helm/flinkvisor-jobs');
+      return application.spec.source.helm.valuesObject;
+    },
+  };
+  const allValueSets: Record<string, () => Promise<object>> = {
+    ...Object.fromEntries(Object.entries(valueSets).map(([name, v]) => [name, async () => v])),
+    ...fileValueSets,
+  };
+
+  for (const [name, load] of Object.entries(allValueSets)) {
+    it(`passes helm lint and the server-side dry run, CRD validation included: ${name}`, async () => {
+      const values = await load();
+      expect(await helm.lint(JOBS_CHART_DIRECTORY, [values])).toContain('0 chart(s) failed');
       const manifests = await helm.template({
         release: 'jobs',
         chart: JOBS_CHART_DIRECTORY,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ANNOTATIONS } from '../../../src/api/names.ts';
+import { ANNOTATIONS, TOOLBOX_ANNOTATIONS } from '../../../src/api/names.ts';
 import {
   garbageCollectorIds,
   jobManagerStats,
@@ -39,6 +39,21 @@ describe('status views', () => {
       };
       expect(requestedActionOf(obj)?.requestedAt, stamp).toBeNull();
     }
+  });
+
+  it("shows a request made under the toolbox's annotation names as pending, with its without-savepoint", () => {
+    const obj = {
+      metadata: {
+        annotations: {
+          [TOOLBOX_ANNOTATIONS.requestedAction]: 'stop',
+          [TOOLBOX_ANNOTATIONS.withoutSavepoint]: 'true',
+          [ANNOTATIONS.actionTimestamp]: `${T}:STOP`,
+        },
+      },
+    };
+    expect(requestedActionOf(obj)).toEqual({ action: 'STOP', withoutSavepoint: true, requestedAt: T });
+    const resting = { metadata: { annotations: { [TOOLBOX_ANNOTATIONS.requestedAction]: 'NONE' } } };
+    expect(requestedActionOf(resting)).toBeUndefined();
   });
 
   it('a recorded action time of absurd size does not make every new request look taken', () => {

@@ -2,7 +2,13 @@
 // handed to the machine, cleared once recorded; an unknown action is refused with a condition.
 import { describe, expect, it } from 'vitest';
 import { requestAlreadySeen } from '../../../src/machines/shared-context.ts';
-import { ANNOTATIONS, FLINK_JOB } from '../../../src/api/names.ts';
+import {
+  ANNOTATIONS,
+  FLINK_JOB,
+  hasRequestAnnotation,
+  requestAnnotationKeys,
+  TOOLBOX_ANNOTATIONS,
+} from '../../../src/api/names.ts';
 import type { CustomObject } from '../../../src/kube/custom-resource-client.ts';
 import type { ActionRequestedEvent } from '../../../src/machines/observations.ts';
 import {
@@ -237,6 +243,83 @@ describe('takeRequestedAction', () => {
     expect(t.refused).toEqual([{ at: NOW, message }]);
     expect(t.statusWrites()).toBe(1);
     expect((await t.annotationsNow())[ANNOTATIONS.requestedAction]).toBeUndefined();
+  });
+});
+
+describe("the toolbox's annotation names (operator.nextbreakpoint.com) as aliases", () => {
+  it('are the names its manual annotates with', () => {
+    expect(TOOLBOX_ANNOTATIONS.requestedAction).toBe('operator.nextbreakpoint.com/requested-action');
+    expect(TOOLBOX_ANNOTATIONS.withoutSavepoint).toBe('operator.nextbreakpoint.com/without-savepoint');
+  });
+
+  it('stamps an aliased request with the Flinkvisor identity, hands it to the machine, and clears the alias', async () => {
+    const t = setup({
+      [TOOLBOX_ANNOTATIONS.requestedAction]: 'TRIGGER_SAVEPOINT',
+      // Left by the toolbox's supervisor (its write time, not a request identity): ignored, kept.
+      'operator.nextbreakpoint.com/action-timestamp': '1610700000000',
+    });
+    expect(await t.take()).toBe('stamped');
+    expect((await t.annotationsNow())[ANNOTATIONS.actionTimestamp]).toBe(`${NOW}:TRIGGER_SAVEPOINT`);
+    expect(await t.take()).toBe('recorded');
+    expect(t.sent).toEqual([
+      {
+        type: 'ACTION_REQUESTED',
+        at: NOW,
+        action: 'TRIGGER_SAVEPOINT',
+        withoutSavepoint: false,
+        requestedAt: NOW,
+      },
+    ]);
+    expect(await t.annotationsNow()).toEqual({
+      'operator.nextbreakpoint.com/action-timestamp': '1610700000000',
+    });
+  });
+
+  it("reads the toolbox's without-savepoint with its requested-action (lower case, as the toolbox accepted)", async () => {
+    const t = setup({
+      [TOOLBOX_ANNOTATIONS.requestedAction]: 'stop',
+      [TOOLBOX_ANNOTATIONS.withoutSavepoint]: 'true',
+      [ANNOTATIONS.actionTimestamp]: `${NOW - 1000}:STOP`,
+    });
+    expect(await t.take()).toBe('recorded');
+    expect(t.sent.map((e) => [e.action, e.withoutSavepoint, e.requestedAt])).toEqual([
+      ['STOP', true, NOW - 1000],
+    ]);
+    expect(await t.annotationsNow()).toEqual({});
+  });
+
+  it("takes Flinkvisor's request first when both ask, and the toolbox's on a later pass", async () => {
+    const t = setup({
+      [ANNOTATIONS.requestedAction]: 'STOP',
+      [ANNOTATIONS.actionTimestamp]: `${NOW - 2000}:STOP`,
+      [TOOLBOX_ANNOTATIONS.requestedAction]: 'START',
+    });
+    expect(await t.take()).toBe('recorded');
+    expect(t.sent.map((e) => e.action)).toEqual(['STOP']);
+    expect(await t.annotationsNow()).toEqual({ [TOOLBOX_ANNOTATIONS.requestedAction]: 'START' });
+    expect(await t.take()).toBe('stamped');
+    expect(await t.take()).toBe('recorded');
+    expect(t.sent.map((e) => e.action)).toEqual(['STOP', 'START']);
+    expect(await t.annotationsNow()).toEqual({});
+  });
+
+  it("ignores the toolbox's resting value NONE, and refuses an unknown aliased action as any other", async () => {
+    expect(await setup({ [TOOLBOX_ANNOTATIONS.requestedAction]: 'NONE' }).take()).toBe('none');
+    const t = setup({ [TOOLBOX_ANNOTATIONS.requestedAction]: 'RESTART' });
+    expect(await t.take()).toBe('invalid');
+    expect(t.events.map(([, reason]) => reason)).toEqual(['InvalidAction']);
+    expect(await t.annotationsNow()).toEqual({});
+  });
+
+  it('requestAnnotationKeys and hasRequestAnnotation see either name', () => {
+    expect(requestAnnotationKeys(undefined)).toBe(ANNOTATIONS);
+    expect(requestAnnotationKeys({ [TOOLBOX_ANNOTATIONS.requestedAction]: 'NONE' })).toBe(ANNOTATIONS);
+    expect(requestAnnotationKeys({ [TOOLBOX_ANNOTATIONS.requestedAction]: 'START' })).toBe(
+      TOOLBOX_ANNOTATIONS,
+    );
+    expect(hasRequestAnnotation({ [TOOLBOX_ANNOTATIONS.requestedAction]: 'START' })).toBe(true);
+    expect(hasRequestAnnotation({ [ANNOTATIONS.requestedAction]: 'STOP' })).toBe(true);
+    expect(hasRequestAnnotation({ other: 'x' })).toBe(false);
   });
 });
 
