@@ -34,10 +34,13 @@ export const OPERATOR_RULES: V1PolicyRule[] = [
     resources: ['flinkclusters/scale', 'flinkjobs/scale'],
     verbs: ['get', 'patch', 'update'],
   },
+  // Supervisor Deployments only: watched (list, watch), server-side applied (create, patch) and
+  // deleted. Never read one by one or replaced. Where the chart is told the namespaces, these
+  // rights are a Role in each (ADR 0018).
   {
     apiGroups: ['apps'],
     resources: ['deployments'],
-    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+    verbs: ['list', 'watch', 'create', 'patch', 'delete'],
   },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   // The control API: it authenticates and authorizes its callers through the API server.

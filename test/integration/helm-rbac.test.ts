@@ -5,6 +5,8 @@
 // - supervisor: every call it makes, in its namespace;
 // - bootstrap: nothing at all.
 // Each is refused Secrets, and everything in namespaces it does not serve.
+// And what the API server lists for each ServiceAccount (`kubectl auth can-i --list`) equals the
+// table below, row for row: a right the chart gains or loses fails here until the table says so.
 import {
   AppsV1Api,
   AuthenticationV1Api,
@@ -30,6 +32,8 @@ import { installCrds } from '../../src/kube/crd-install.ts';
 import { isNotFound, kubeMessageOf, statusCodeOf } from '../../src/kube/errors.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startOperatorProcess, type RunningOperator } from '../../src/operator/operator-process.ts';
+import { canIList, type CanIList } from '../support/can-i.ts';
+import { devenvAssets } from '../support/devenv.ts';
 import { adminKubeConfig, createTestNamespace, deleteTestNamespace } from '../support/kube.ts';
 import { chartHelm } from '../unit/install/chart-helm.ts';
 
@@ -682,5 +686,106 @@ describe('namespaces the operator does not watch', () => {
       .makeApiClient(CoreV1Api)
       .listNamespacedServiceAccount({ namespace: unwatched });
     expect(accounts.items.map((a) => a.metadata?.name)).toEqual(['default']);
+  });
+});
+
+/**
+ * What every authenticated caller may do (the built-in `system:basic-user` role): ask the API
+ * server what it itself may do. Part of every table below.
+ */
+const EVERY_CALLER: CanIList = {
+  'selfsubjectaccessreviews.authorization.k8s.io': 'create',
+  'selfsubjectreviews.authentication.k8s.io': 'create',
+  'selfsubjectrulesreviews.authorization.k8s.io': 'create',
+};
+
+/** The control API's cluster-wide reviews (a ClusterRole whatever namespaces are watched). */
+const CONTROL_API_REVIEWS: CanIList = {
+  'subjectaccessreviews.authorization.k8s.io': 'create',
+  'tokenreviews.authentication.k8s.io': 'create',
+};
+
+/** The operator in a namespace it serves: Flink resources, supervisor Deployments, Events. */
+const OPERATOR_IN_SERVED_NAMESPACE: CanIList = {
+  'deployments.apps': 'create delete list patch watch',
+  events: 'create patch',
+  'flinkclusters.flinkvisor.io': 'create delete get list patch update watch',
+  'flinkclusters.flinkvisor.io/scale': 'get patch update',
+  'flinkclusters.flinkvisor.io/status': 'get patch update',
+  'flinkdeployments.flinkvisor.io': 'create delete get list patch update watch',
+  'flinkdeployments.flinkvisor.io/status': 'get patch update',
+  'flinkjobs.flinkvisor.io': 'create delete get list patch update watch',
+  'flinkjobs.flinkvisor.io/scale': 'get patch update',
+  'flinkjobs.flinkvisor.io/status': 'get patch update',
+  // The control API lists and changes savepoint records for its callers (ADR 0015).
+  'flinksavepoints.flinkvisor.io': 'create delete get list patch',
+};
+
+/** The supervisor in its own namespace (SUPERVISOR_RULES). */
+const SUPERVISOR_IN_ITS_NAMESPACE: CanIList = {
+  configmaps: 'delete get list',
+  events: 'create patch',
+  'flinkclusters.flinkvisor.io': 'get list patch update watch',
+  'flinkclusters.flinkvisor.io/scale': 'get patch update',
+  'flinkclusters.flinkvisor.io/status': 'get patch update',
+  'flinkjobs.flinkvisor.io': 'get list patch update watch',
+  'flinkjobs.flinkvisor.io/scale': 'get patch update',
+  'flinkjobs.flinkvisor.io/status': 'get patch update',
+  'flinksavepoints.flinkvisor.io': 'create delete get list patch update watch',
+  'flinksavepoints.flinkvisor.io/status': 'get patch update',
+  'jobs.batch': 'create delete get list watch',
+  'leases.coordination.k8s.io': 'create get update',
+  pods: 'create delete get list watch',
+  services: 'create delete get list watch',
+};
+
+const sorted = (table: CanIList): CanIList =>
+  Object.fromEntries(Object.entries(table).sort(([a], [b]) => a.localeCompare(b)));
+
+describe('what each ServiceAccount may do, as the API server lists it (kubectl auth can-i --list)', () => {
+  let kubectl: string;
+  beforeAll(async () => {
+    kubectl = (await devenvAssets()).kubernetes.paths.kubectl;
+  }, 300_000);
+
+  const list = (namespace: string, name: string, where: string) =>
+    canIList(kubectl, inject('controlPlane').kubeconfigPath, { namespace, name }, where);
+
+  it('the operator watching listed namespaces: its rules there, its Lease at home, the reviews everywhere', async () => {
+    const tables = {
+      [watchedA]: await list(sys, operatorSa, watchedA),
+      [watchedB]: await list(sys, operatorSa, watchedB),
+      [sys]: await list(sys, operatorSa, sys),
+      [unwatched]: await list(sys, operatorSa, unwatched),
+    };
+    const served = sorted({ ...EVERY_CALLER, ...CONTROL_API_REVIEWS, ...OPERATOR_IN_SERVED_NAMESPACE });
+    expect(tables).toEqual({
+      [watchedA]: served,
+      [watchedB]: served,
+      [sys]: sorted({
+        ...EVERY_CALLER,
+        ...CONTROL_API_REVIEWS,
+        'leases.coordination.k8s.io': 'create get update',
+      }),
+      [unwatched]: sorted({ ...EVERY_CALLER, ...CONTROL_API_REVIEWS }),
+    });
+  });
+
+  it('the operator watching every namespace: the same rules in any namespace', async () => {
+    expect(await list(sys, operatorAllSa, unwatched)).toEqual(
+      sorted({ ...EVERY_CALLER, ...CONTROL_API_REVIEWS, ...OPERATOR_IN_SERVED_NAMESPACE }),
+    );
+  });
+
+  it('the supervisor: its rules in its own namespace, nothing elsewhere', async () => {
+    expect(await list(watchedA, 'flinkvisor-supervisor', watchedA)).toEqual(
+      sorted({ ...EVERY_CALLER, ...SUPERVISOR_IN_ITS_NAMESPACE }),
+    );
+    expect(await list(watchedA, 'flinkvisor-supervisor', unwatched)).toEqual(sorted(EVERY_CALLER));
+    expect(await list(watchedA, 'flinkvisor-supervisor', watchedB)).toEqual(sorted(EVERY_CALLER));
+  });
+
+  it('the bootstrap: nothing but the self-reviews', async () => {
+    expect(await list(watchedA, 'flinkvisor-bootstrap', watchedA)).toEqual(sorted(EVERY_CALLER));
   });
 });
