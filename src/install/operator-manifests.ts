@@ -97,6 +97,7 @@ export function operatorManifests(o: OperatorManifestOptions = {}): KubernetesOb
         metadata: { labels },
         spec: {
           serviceAccountName: OPERATOR_NAME,
+          automountServiceAccountToken: true,
           securityContext: {
             runAsNonRoot: true,
             runAsUser: 65532,

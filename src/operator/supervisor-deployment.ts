@@ -45,6 +45,8 @@ export function supervisorDeployment(cluster: FlinkCluster, extraArgs: readonly 
         },
         spec: {
           serviceAccountName: s.serviceAccount,
+          // The supervisor is an API client: the one pod per cluster that needs a token.
+          automountServiceAccountToken: true,
           terminationGracePeriodSeconds: 30,
           securityContext: s.podSecurityContext ?? {
             runAsNonRoot: true,

@@ -24,6 +24,13 @@ import { ownerReference } from '../api/owner-references.ts';
 import { metricsPodAdditions } from '../api/metrics.ts';
 import { derivedFlinkConfiguration, storageCredentialEnv } from '../api/storage.ts';
 import { BOOTSTRAP_EXIT } from '../bootstrap/exit-codes.ts';
+import {
+  flinkContainerSecurityContext,
+  flinkPodSecurityContext,
+  flinkvisorContainerSecurityContext,
+  flinkvisorPodSecurityContext,
+  scratchSpace,
+} from './pod-security.ts';
 
 /**
  * The Kubernetes objects a supervisor owns, built purely from the resource specs: the JobManager pod
@@ -194,7 +201,7 @@ function flinkPod(
     ports: [...ports, ...metricsPorts, ...(podSpec.extraPorts ?? [])],
     ...(podSpec.volumeMounts ? { volumeMounts: [...podSpec.volumeMounts] } : {}),
     ...(podSpec.resources ? { resources: toV1ResourceRequirements(podSpec.resources) } : {}),
-    ...(podSpec.securityContext ? { securityContext: podSpec.securityContext } : {}),
+    securityContext: podSpec.securityContext ?? flinkContainerSecurityContext(),
     ...probes,
   };
   return {
@@ -209,11 +216,14 @@ function flinkPod(
     spec: {
       restartPolicy: 'Always',
       serviceAccountName: podSpec.serviceAccount,
+      // Only Flink's Kubernetes HA services talk to the API server (JobManagers and TaskManagers
+      // alike: the TaskManagers watch the leader ConfigMaps); without HA no token is mounted.
+      automountServiceAccountToken: highAvailabilityEnabled(cluster.spec),
       containers: [container, ...(podSpec.sideContainers ?? [])],
       ...(podSpec.initContainers ? { initContainers: [...podSpec.initContainers] } : {}),
       ...(podSpec.volumes ? { volumes: [...podSpec.volumes] } : {}),
       ...(runtime.pullSecrets ? { imagePullSecrets: [{ name: runtime.pullSecrets }] } : {}),
-      ...(podSpec.podSecurityContext ? { securityContext: podSpec.podSecurityContext } : {}),
+      securityContext: podSpec.podSecurityContext ?? flinkPodSecurityContext(),
       ...(podSpec.nodeSelector ? { nodeSelector: { ...podSpec.nodeSelector } } : {}),
       ...(podSpec.tolerations ? { tolerations: [...podSpec.tolerations] } : {}),
       affinity: podSpec.affinity ?? defaultAffinity(name),
@@ -418,6 +428,7 @@ export function bootstrapJob(job: FlinkJob, input: BootstrapJobInput): V1Job {
     ...snapshotCheck.args,
     ...(b.arguments ?? []).map((a) => `--argument=${a}`),
   ];
+  const scratch = scratchSpace(b.volumes);
   const labels = {
     ...(b.labels ?? {}),
     ...clusterLabels(clusterName, 'bootstrap'),
@@ -452,22 +463,24 @@ export function bootstrapJob(job: FlinkJob, input: BootstrapJobInput): V1Job {
         spec: {
           restartPolicy: 'Never',
           serviceAccountName: b.serviceAccount,
+          // The bootstrap talks to Flink (and S3) only, never to the API server.
+          automountServiceAccountToken: false,
           containers: [
             {
               name: 'bootstrap',
               image: b.image,
               imagePullPolicy: b.pullPolicy,
               args,
-              env: [...downwardEnv, ...snapshotCheck.env, ...(b.environment ?? [])],
+              env: [...downwardEnv, ...scratch.env, ...snapshotCheck.env, ...(b.environment ?? [])],
               ...(b.environmentFrom ? { envFrom: [...b.environmentFrom] } : {}),
-              ...(b.volumeMounts ? { volumeMounts: [...b.volumeMounts] } : {}),
+              volumeMounts: [...scratch.mounts, ...(b.volumeMounts ?? [])],
               resources: toV1ResourceRequirements(b.resources),
-              ...(b.securityContext ? { securityContext: b.securityContext } : {}),
+              securityContext: b.securityContext ?? flinkvisorContainerSecurityContext(),
             },
           ],
-          ...(b.volumes ? { volumes: [...b.volumes] } : {}),
+          volumes: [...scratch.volumes, ...(b.volumes ?? [])],
           ...(b.pullSecrets ? { imagePullSecrets: [{ name: b.pullSecrets }] } : {}),
-          ...(b.podSecurityContext ? { securityContext: b.podSecurityContext } : {}),
+          securityContext: b.podSecurityContext ?? flinkvisorPodSecurityContext(),
           ...(b.nodeSelector ? { nodeSelector: { ...b.nodeSelector } } : {}),
           ...(b.tolerations ? { tolerations: [...b.tolerations] } : {}),
           ...(b.affinity ? { affinity: b.affinity } : {}),

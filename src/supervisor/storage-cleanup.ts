@@ -9,6 +9,11 @@ import { LABELS, FLINK_CLUSTER, storageCleanupJobName } from '../api/names.ts';
 import { ownerReference } from '../api/owner-references.ts';
 import { storageCredentialEnv, storageDirectories } from '../api/storage.ts';
 import type { StorageCleanupObservation } from '../machines/observations.ts';
+import {
+  flinkvisorContainerSecurityContext,
+  flinkvisorPodSecurityContext,
+  scratchSpace,
+} from './pod-security.ts';
 import { clusterLabels } from './resource-builders.ts';
 
 /**
@@ -73,6 +78,7 @@ export function storageCleanupJob(
   const s = cluster.spec.supervisor;
   const endpoint = cluster.spec.storage?.s3?.endpoint;
   const labels = clusterLabels(name, 'cleanup');
+  const scratch = scratchSpace(undefined);
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -89,8 +95,11 @@ export function storageCleanupJob(
         metadata: { labels },
         spec: {
           restartPolicy: 'Never',
-          // The Flink pods' identity: what may write the state may remove it (IRSA and the like).
+          // The Flink pods' identity: what may write the state may remove it (IRSA and the like,
+          // whose webhooks project their own token). It never calls the API server: no API token.
           serviceAccountName: cluster.spec.jobManager.serviceAccount,
+          automountServiceAccountToken: false,
+          securityContext: flinkvisorPodSecurityContext(),
           containers: [
             {
               name: 'cleanup',
@@ -104,13 +113,16 @@ export function storageCleanupJob(
                 ...input.directories.map((d) => `--uri=${d}`),
                 ...input.keep.map((k) => `--keep=${k}`),
               ],
-              env: storageCredentialEnv(cluster.spec.storage),
+              env: [...scratch.env, ...storageCredentialEnv(cluster.spec.storage)],
+              volumeMounts: scratch.mounts,
+              securityContext: flinkvisorContainerSecurityContext(),
               resources: {
                 requests: { cpu: '50m', memory: '128Mi' },
                 limits: { cpu: '500m', memory: '256Mi' },
               },
             },
           ],
+          volumes: scratch.volumes,
           ...(s.pullSecrets ? { imagePullSecrets: [{ name: s.pullSecrets }] } : {}),
         },
       },

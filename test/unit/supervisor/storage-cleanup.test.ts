@@ -103,6 +103,7 @@ describe('autoClean', () => {
       '--keep=s3://state/flink/savepoints/ns/c/j/savepoint-1',
     ]);
     expect(container?.env).toEqual([
+      { name: 'TMPDIR', value: '/flinkvisor-scratch' },
       { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'creds', key: 'a' } } },
       { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'creds', key: 'b' } } },
     ]);
