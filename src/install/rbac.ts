@@ -37,6 +37,9 @@ export const SUPERVISOR_RULES: V1PolicyRule[] = [
   { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+  // Its cluster's NetworkPolicy, server-side applied before the Flink pods (`--network-policy`,
+  // ADR 0018); the garbage collector removes it with the cluster.
+  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'patch'] },
 ];
 
 /**

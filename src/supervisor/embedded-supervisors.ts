@@ -14,6 +14,7 @@ import {
   type SupervisorInstanceOptions,
 } from './supervisor-instance.ts';
 import { fleetSupervisorMetrics } from './supervisor-metrics.ts';
+import { networkPolicySettingsFromArgs, type NetworkPolicySettings } from './network-policy.ts';
 
 /**
  * The Lease timings of hosted supervisors: a renewal every 10 s instead of client-go's 2 s. Each
@@ -36,6 +37,7 @@ export interface EmbeddedSupervisorsOptions {
   /** The operator's registry: the supervisors' series carry namespace and cluster labels. */
   readonly registry: Registry;
   readonly allowPrivateNetworks?: boolean;
+  readonly networkPolicy?: NetworkPolicySettings;
   readonly pollIntervalMs?: number;
   /** Default: EMBEDDED_LEASE. */
   readonly lease?: Pick<LeaderElectorOptions, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>;
@@ -149,6 +151,7 @@ export class EmbeddedSupervisors {
       flinkDispatcher: () => this.#flink,
       caches: (scope) => this.#caches.forCluster(scope),
       ...(o.allowPrivateNetworks ? { allowPrivateNetworks: true } : {}),
+      ...(o.networkPolicy ? { networkPolicy: o.networkPolicy } : {}),
       ...(o.pollIntervalMs ? { pollIntervalMs: o.pollIntervalMs } : {}),
       lease: o.lease ?? EMBEDDED_LEASE,
     });
@@ -184,8 +187,12 @@ export class EmbeddedSupervisors {
 export function embeddedSupervisorSettings(args: readonly string[]): {
   allowPrivateNetworks?: true;
   pollIntervalMs?: number;
+  networkPolicy?: NetworkPolicySettings;
 } {
-  const out: { allowPrivateNetworks?: true; pollIntervalMs?: number } = {};
+  const out: { allowPrivateNetworks?: true; pollIntervalMs?: number; networkPolicy?: NetworkPolicySettings } =
+    {};
+  const networkPolicy = networkPolicySettingsFromArgs(args);
+  if (networkPolicy) out.networkPolicy = networkPolicy;
   args.forEach((arg, i) => {
     if (arg === '--allow-private-networks') out.allowPrivateNetworks = true;
     const poll = arg.startsWith('--polling-interval=')

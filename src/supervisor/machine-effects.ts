@@ -40,6 +40,7 @@ import type { PersistedEnvelope } from '../machines/envelope.ts';
 import { readSnapshots, taskManagerHost } from './flink-gateway.ts';
 import { canonicalPodAddress } from '../kube/pod-address.ts';
 import { submittedSpec } from './spec-policies.ts';
+import { clusterNetworkPolicy, type NetworkPolicySettings } from './network-policy.ts';
 import type { OwnedObjectWriter } from './owned-objects.ts';
 import {
   autoCleanDirectories,
@@ -92,6 +93,8 @@ export interface ClusterEffectDeps {
   readonly referencedSavepoints?: () => readonly string[];
   readonly flinkTimeoutMs: number;
   readonly log: (message: string, fields?: Record<string, unknown>) => void;
+  /** Render the cluster's NetworkPolicy before its pods (`--network-policy`); none when absent. */
+  readonly networkPolicy?: NetworkPolicySettings;
 }
 
 function role(pod: V1Pod): string | undefined {
@@ -154,6 +157,9 @@ export function clusterEffects(deps: ClusterEffectDeps) {
     waitUntil: waitUntilActor(deps.clock),
     ensureJobManager: fromPromise<EffectOutput, EnsureJobManagerInput>(async ({ input }) => {
       const cluster = requireCluster(deps);
+      // The policy first, so no Flink pod is ever reachable from elsewhere; applying it again is a no-op.
+      if (deps.networkPolicy && deps.objects.applyNetworkPolicy)
+        await deps.objects.applyNetworkPolicy(clusterNetworkPolicy(cluster, deps.networkPolicy));
       // Every JobManager of the epoch (one, or the leader-to-be and its standbys with HA): the ones
       // that exist answer 409 and count as done, so this also recreates a lost standby.
       for (const pod of jobManagerPods(cluster, input.epoch)) {

@@ -1,13 +1,18 @@
 import {
   BatchV1Api,
   CoreV1Api,
+  KubernetesObjectApi,
   type KubeConfig,
   type V1ConfigMap,
   type V1Job,
+  type V1NetworkPolicy,
   type V1Pod,
   type V1Service,
 } from '@kubernetes/client-node';
 import { isAlreadyExists, isNotFound } from '../kube/errors.ts';
+
+/** The field manager of the supervisor's server-side applies. */
+export const SUPERVISOR_FIELD_MANAGER = 'flinkvisor-supervisor';
 
 /**
  * The objects a supervisor owns, as its machines' effects create and delete them. Every call is
@@ -33,6 +38,11 @@ export interface OwnedObjectWriter {
    * HA ConfigMaps of a deleted cluster) and says how many. Optional: a writer without it removes none.
    */
   deleteConfigMaps?(labelSelector: string, namePrefix: string): Promise<number>;
+  /**
+   * Creates or updates the cluster's NetworkPolicy (server-side apply). Optional: a writer without
+   * it renders none.
+   */
+  applyNetworkPolicy?(policy: V1NetworkPolicy): Promise<void>;
 }
 
 /**
@@ -44,7 +54,10 @@ export class OwnedObjects implements OwnedObjectWriter {
   readonly #batch: BatchV1Api;
   readonly #namespace: string;
 
+  readonly #kubeConfig: KubeConfig;
+
   constructor(kubeConfig: KubeConfig, namespace: string) {
+    this.#kubeConfig = kubeConfig;
     this.#core = kubeConfig.makeApiClient(CoreV1Api);
     this.#batch = kubeConfig.makeApiClient(BatchV1Api);
     this.#namespace = namespace;
@@ -88,6 +101,18 @@ export class OwnedObjects implements OwnedObjectWriter {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+  }
+
+  async applyNetworkPolicy(policy: V1NetworkPolicy): Promise<void> {
+    // Server-side apply, forced: the supervisor owns every field it sets, and a repeat is a no-op.
+    await KubernetesObjectApi.makeApiClient(this.#kubeConfig).patch(
+      { ...policy, metadata: { ...policy.metadata, namespace: this.#namespace } },
+      undefined,
+      undefined,
+      SUPERVISOR_FIELD_MANAGER,
+      true,
+      'application/apply-patch+yaml',
+    );
   }
 
   async readConfigMap(name: string): Promise<V1ConfigMap | undefined> {

@@ -13,6 +13,7 @@ import type { MachineJournal } from '../visualizer/machine-journal.ts';
 import { Supervisor } from './supervisor.ts';
 import { informerCaches, type CacheScope, type SupervisorCaches } from './supervisor-caches.ts';
 import type { SupervisorMetrics } from './supervisor-metrics.ts';
+import type { NetworkPolicySettings } from './network-policy.ts';
 
 export function supervisorLeaseName(clusterName: string): string {
   return `flinkvisor-supervisor-${clusterName}`;
@@ -30,6 +31,7 @@ export interface SupervisorInstanceOptions {
   readonly flinkUrl?: string;
   readonly pollIntervalMs?: number;
   readonly allowPrivateNetworks?: boolean;
+  readonly networkPolicy?: NetworkPolicySettings;
   readonly lease?: Pick<LeaderElectorOptions, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>;
   readonly journal?: MachineJournal;
   /** The connections to a Flink REST endpoint; default: a pool of its own per endpoint. */
@@ -83,6 +85,7 @@ export function createSupervisorInstance(o: SupervisorInstanceOptions): Supervis
     ...(o.flinkUrl ? { flinkUrl: o.flinkUrl } : {}),
     ...(o.pollIntervalMs ? { pollIntervalMs: o.pollIntervalMs } : {}),
     ...(o.allowPrivateNetworks ? { allowPrivateNetworks: true } : {}),
+    ...(o.networkPolicy ? { networkPolicy: o.networkPolicy } : {}),
   });
   return {
     supervisor,

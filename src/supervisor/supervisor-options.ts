@@ -6,6 +6,7 @@ import type { CustomResourceClient } from '../kube/custom-resource-client.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { MachineJournal } from '../visualizer/machine-journal.ts';
 import type { MachineImplementations } from './machine-hosts.ts';
+import type { NetworkPolicySettings } from './network-policy.ts';
 import type { OwnedObjectWriter } from './owned-objects.ts';
 import type { CacheScope, SupervisorCaches } from './supervisor-caches.ts';
 import type { SupervisorMetrics } from './supervisor-metrics.ts';
@@ -28,6 +29,8 @@ export interface SupervisorOptions {
   /** Overrides spec.supervisor.pollingInterval (tests). */
   readonly pollIntervalMs?: number;
   readonly allowPrivateNetworks?: boolean;
+  /** Render the cluster's NetworkPolicy (ADR 0018); none when absent. */
+  readonly networkPolicy?: NetworkPolicySettings;
   readonly flinkTimeoutMs?: number;
   /** Records every machine's transitions for the state visualizer (src/visualizer). */
   readonly journal?: MachineJournal;

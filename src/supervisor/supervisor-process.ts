@@ -10,6 +10,7 @@ import { startDebugServer } from '../visualizer/debug-server.ts';
 import type { Supervisor } from './supervisor.ts';
 import { createSupervisorInstance, supervisorLeaseName } from './supervisor-instance.ts';
 import { supervisorMetrics } from './supervisor-metrics.ts';
+import type { NetworkPolicySettings } from './network-policy.ts';
 
 export interface SupervisorProcessOptions {
   readonly kubeConfig: KubeConfig;
@@ -21,6 +22,7 @@ export interface SupervisorProcessOptions {
   readonly flinkUrl?: string;
   readonly pollIntervalMs?: number;
   readonly allowPrivateNetworks?: boolean;
+  readonly networkPolicy?: NetworkPolicySettings;
   readonly lease?: Pick<LeaderElectorOptions, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>;
   readonly clock?: Clock;
   /** The state visualizer (/debug/): off when absent. */
@@ -59,6 +61,7 @@ export async function startSupervisorProcess(o: SupervisorProcessOptions): Promi
     ...(o.flinkUrl ? { flinkUrl: o.flinkUrl } : {}),
     ...(o.pollIntervalMs ? { pollIntervalMs: o.pollIntervalMs } : {}),
     ...(o.allowPrivateNetworks ? { allowPrivateNetworks: true } : {}),
+    ...(o.networkPolicy ? { networkPolicy: o.networkPolicy } : {}),
     ...(o.lease ? { lease: o.lease } : {}),
   });
   const { supervisor } = instance;

@@ -418,6 +418,7 @@ export class Supervisor {
       referencedSavepoints: () => referencedSavepoints(this.#caches.jobs.list(), this.#o.clusterName),
       flinkTimeoutMs: this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS,
       log: (m, f) => this.#notices.log(m, f),
+      ...(this.#o.networkPolicy ? { networkPolicy: this.#o.networkPolicy } : {}),
     });
   }
 

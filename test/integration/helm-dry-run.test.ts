@@ -6,6 +6,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NetworkingV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { crdManifests } from '../../src/api/crd-manifests.ts';
@@ -29,7 +30,12 @@ let teamA: string;
 let teamB: string;
 
 /** Server-side dry run of a manifest stream; resolves with kubectl's report, one line per object. */
-async function dryRun(manifests: string): Promise<string[]> {
+function dryRun(manifests: string): Promise<string[]> {
+  return serverSideApply(manifests, { dryRun: true });
+}
+
+/** `kubectl apply --server-side` of a manifest stream (a dry run unless told otherwise). */
+async function serverSideApply(manifests: string, o: { dryRun: boolean }): Promise<string[]> {
   const file = join(dir, `manifests-${Date.now()}-${Math.random().toString(16).slice(2)}.yaml`);
   await writeFile(file, manifests);
   try {
@@ -42,7 +48,7 @@ async function dryRun(manifests: string): Promise<string[]> {
         '--server-side',
         '--force-conflicts',
         '--field-manager=helm-dry-run-test',
-        '--dry-run=server',
+        ...(o.dryRun ? ['--dry-run=server'] : []),
         '-f',
         file,
       ],
@@ -51,7 +57,7 @@ async function dryRun(manifests: string): Promise<string[]> {
     return stdout.trim().split('\n');
   } catch (err) {
     if (err instanceof CommandFailedError)
-      throw new Error(`server-side dry run refused:\n${err.outputTail}`, { cause: err });
+      throw new Error(`server-side apply refused:\n${err.outputTail}`, { cause: err });
     throw err;
   }
 }
@@ -85,6 +91,15 @@ describe('the flinkvisor chart', () => {
       api: { tls: { secretName: 'api-tls', clientCa: true, requireClientCertificate: true } },
       service: { type: 'NodePort' },
     }),
+    'network policies, listed namespaces, API peers': () => ({
+      watchNamespaces: [teamA],
+      api: { insecureHttp: true },
+      networkPolicy: {
+        enabled: true,
+        scrapeNamespace: 'monitoring',
+        apiFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': teamA } } }],
+      },
+    }),
     'one replica, no API, no aggregated roles, an existing ServiceAccount': () => ({
       api: { port: 0 },
       operator: { replicaCount: 1, logLevel: 'debug', supervisorArgs: ['--allow-private-networks'] },
@@ -116,6 +131,54 @@ describe('the flinkvisor chart', () => {
       }
     });
   }
+});
+
+describe("the flinkvisor chart's NetworkPolicy, applied", () => {
+  it('selects the operator pods and admits the API from its peers and the monitoring port from the scrape namespace; the supervisors are told to render theirs', async () => {
+    const manifests = await helm.template({
+      release: 'netpol',
+      chart: OPERATOR_CHART_DIRECTORY,
+      namespace: sys,
+      values: [
+        {
+          watchNamespaces: [teamA],
+          api: { insecureHttp: true, port: 4444 },
+          monitoring: { port: 8080 },
+          networkPolicy: {
+            enabled: true,
+            scrapeNamespace: 'monitoring',
+            apiFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': teamA } } }],
+          },
+        },
+      ],
+    });
+    const policies = manifests.split(/^---$/m).filter((doc) => /^kind: NetworkPolicy$/m.test(doc));
+    expect(policies).toHaveLength(1);
+    expect(await serverSideApply(policies.join('\n---\n'), { dryRun: false })).toEqual([
+      'networkpolicy.networking.k8s.io/netpol-flinkvisor-operator serverside-applied',
+    ]);
+    const stored = await admin
+      .makeApiClient(NetworkingV1Api)
+      .readNamespacedNetworkPolicy({ name: 'netpol-flinkvisor-operator', namespace: sys });
+    expect(stored.spec?.podSelector?.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'flinkvisor',
+      'app.kubernetes.io/instance': 'netpol',
+      'app.kubernetes.io/component': 'operator',
+    });
+    expect(stored.spec?.policyTypes).toEqual(['Ingress']);
+    expect(
+      stored.spec?.ingress?.map((rule) => ({
+        from: rule._from?.map((peer) => peer.namespaceSelector?.matchLabels),
+        ports: rule.ports?.map((p) => `${p.protocol}/${p.port}`),
+      })),
+    ).toEqual([
+      { from: [{ 'kubernetes.io/metadata.name': teamA }], ports: ['TCP/4444'] },
+      { from: [{ 'kubernetes.io/metadata.name': 'monitoring' }], ports: ['TCP/8080'] },
+    ]);
+    expect(manifests).toContain(`--supervisor-arg=--network-policy\n`);
+    expect(manifests).toContain(`--supervisor-arg=--network-policy-operator-namespace=${sys}`);
+    expect(manifests).toContain('--supervisor-arg=--network-policy-scrape-namespace=monitoring');
+  });
 });
 
 describe('the flinkvisor-jobs chart', () => {

@@ -16,6 +16,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
+  NetworkingV1Api,
   RbacAuthorizationV1Api,
   type KubernetesObject,
 } from '@kubernetes/client-node';
@@ -23,6 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { crdManifests } from '../../src/api/crd-manifests.ts';
 import { API_GROUP, API_VERSION } from '../../src/api/names.ts';
+import { parseFlinkCluster } from '../../src/api/parse.ts';
 import { freePort } from '../../src/devenv/free-port.ts';
 import { waitFor } from '../../src/devenv/wait-for.ts';
 import { applyObjects } from '../../src/install/apply.ts';
@@ -32,6 +34,8 @@ import { installCrds } from '../../src/kube/crd-install.ts';
 import { isNotFound, kubeMessageOf, statusCodeOf } from '../../src/kube/errors.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startOperatorProcess, type RunningOperator } from '../../src/operator/operator-process.ts';
+import { clusterNetworkPolicy } from '../../src/supervisor/network-policy.ts';
+import { OwnedObjects } from '../../src/supervisor/owned-objects.ts';
 import { canIList, type CanIList } from '../support/can-i.ts';
 import { devenvAssets } from '../support/devenv.ts';
 import { adminKubeConfig, createTestNamespace, deleteTestNamespace } from '../support/kube.ts';
@@ -631,6 +635,94 @@ describe('the supervisor, with its own token', () => {
   });
 });
 
+describe("the supervisor's NetworkPolicy, applied with its own token", () => {
+  it('admits its own pods everywhere, the operator namespace on REST, the scrape namespace on metrics', async () => {
+    // A real FlinkCluster as the owner, so the policy stays (the garbage collector runs here).
+    const created = await crd(admin).createNamespacedCustomObject({
+      ...ref(watchedA, 'flinkclusters'),
+      body: {
+        apiVersion: `${API_GROUP}/${API_VERSION}`,
+        kind: 'FlinkCluster',
+        metadata: { name: 'netpol' },
+        spec: {
+          runtime: { image: 'flink:1.20' },
+          supervisor: { image: 'flinkvisor:0.1.0' },
+          metrics: { prometheus: { enabled: true, port: 9249 } },
+        },
+      },
+    });
+    const cluster = parseFlinkCluster(created);
+    const policy = clusterNetworkPolicy(cluster, { operatorNamespace: sys, scrapeNamespace: 'monitoring' });
+    const objects = new OwnedObjects(asServiceAccount(tokens.supervisor), watchedA);
+    await objects.applyNetworkPolicy(policy);
+    const first = await admin
+      .makeApiClient(NetworkingV1Api)
+      .readNamespacedNetworkPolicy({ name: 'flink-netpol', namespace: watchedA });
+    await objects.applyNetworkPolicy(policy); // a repeat changes nothing
+    const stored = await admin
+      .makeApiClient(NetworkingV1Api)
+      .readNamespacedNetworkPolicy({ name: 'flink-netpol', namespace: watchedA });
+    expect(stored.spec?.podSelector).toEqual({
+      matchLabels: { 'app.kubernetes.io/managed-by': 'flinkvisor', 'flinkvisor.io/cluster': 'netpol' },
+      matchExpressions: [
+        { key: 'flinkvisor.io/role', operator: 'In', values: ['jobmanager', 'taskmanager'] },
+      ],
+    });
+    expect(stored.metadata?.resourceVersion).toBe(first.metadata?.resourceVersion);
+    expect(stored.metadata?.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'FlinkCluster', name: 'netpol', uid: cluster.metadata.uid }),
+    ]);
+    expect(stored.spec?.policyTypes).toEqual(['Ingress']);
+    expect(
+      stored.spec?.ingress?.map((rule) => ({
+        from: rule._from,
+        ports: rule.ports?.map((p) => `${p.protocol}/${p.port}`),
+      })),
+    ).toEqual([
+      {
+        from: [
+          {
+            podSelector: {
+              matchLabels: {
+                'app.kubernetes.io/managed-by': 'flinkvisor',
+                'flinkvisor.io/cluster': 'netpol',
+              },
+            },
+          },
+        ],
+        ports: undefined,
+      },
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': sys } } }],
+        ports: ['TCP/8081'],
+      },
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+        ports: ['TCP/9249'],
+      },
+    ]);
+    // Only its own namespace: the same policy elsewhere is refused.
+    const elsewhere = new OwnedObjects(asServiceAccount(tokens.supervisor), watchedB);
+    expect(
+      await outcome(() =>
+        elsewhere.applyNetworkPolicy({ ...policy, metadata: { ...policy.metadata, ownerReferences: [] } }),
+      ),
+    ).toBe('forbidden');
+    // It goes with its cluster: the garbage collector follows the owner reference.
+    await crd(admin).deleteNamespacedCustomObject({ ...ref(watchedA, 'flinkclusters'), name: 'netpol' });
+    await waitFor(
+      'the NetworkPolicy removed with its FlinkCluster',
+      () =>
+        admin
+          .makeApiClient(NetworkingV1Api)
+          .readNamespacedNetworkPolicy({ name: 'flink-netpol', namespace: watchedA })
+          .then(() => undefined)
+          .catch((err: unknown) => (isNotFound(err) ? true : undefined)),
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+  });
+});
+
 describe('the bootstrap, with its own token', () => {
   it('has no Kubernetes rights at all, and its ServiceAccount mounts no token', async () => {
     const kc = asServiceAccount(tokens.bootstrap);
@@ -735,6 +827,7 @@ const SUPERVISOR_IN_ITS_NAMESPACE: CanIList = {
   'flinksavepoints.flinkvisor.io/status': 'get patch update',
   'jobs.batch': 'create delete get list watch',
   'leases.coordination.k8s.io': 'create get update',
+  'networkpolicies.networking.k8s.io': 'create patch',
   pods: 'create delete get list watch',
   services: 'create delete get list watch',
 };

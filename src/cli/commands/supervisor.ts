@@ -16,6 +16,9 @@ interface SupervisorRunOptions {
   pollingInterval?: string;
   identity?: string;
   allowPrivateNetworks?: boolean;
+  networkPolicy?: boolean;
+  networkPolicyOperatorNamespace?: string;
+  networkPolicyScrapeNamespace?: string;
   debugPort: string;
   debugAddress: string;
 }
@@ -40,6 +43,9 @@ export function registerSupervisorCommands(program: Command, ctx: CliContext): v
     .option('--polling-interval <seconds>', 'override spec.supervisor.pollingInterval')
     .option('--identity <id>', 'leader election identity (default: $POD_NAME, else host-pid)')
     .option('--allow-private-networks', 'let bootstrap Jobs download jars from private addresses')
+    .option('--network-policy', "render a NetworkPolicy for the cluster's Flink pods (ADR 0018)")
+    .option('--network-policy-operator-namespace <ns>', "with --network-policy: may reach Flink's REST port")
+    .option('--network-policy-scrape-namespace <ns>', "with --network-policy: may reach Flink's metrics port")
     .option('--debug-port <port>', 'state visualizer port: /debug/ (0: off)', '8090')
     .option(
       '--debug-address <address>',
@@ -68,6 +74,18 @@ export function registerSupervisorCommands(program: Command, ctx: CliContext): v
         ...(opts.flinkUrl ? { flinkUrl: opts.flinkUrl } : {}),
         ...(poll ? { pollIntervalMs: poll * 1000 } : {}),
         ...(opts.allowPrivateNetworks ? { allowPrivateNetworks: true } : {}),
+        ...(opts.networkPolicy
+          ? {
+              networkPolicy: {
+                ...(opts.networkPolicyOperatorNamespace
+                  ? { operatorNamespace: opts.networkPolicyOperatorNamespace }
+                  : {}),
+                ...(opts.networkPolicyScrapeNamespace
+                  ? { scrapeNamespace: opts.networkPolicyScrapeNamespace }
+                  : {}),
+              },
+            }
+          : {}),
         ...(debugPort > 0 ? { debug: { host: opts.debugAddress, port: debugPort } } : {}),
       });
       const signalled = new Promise<'signal'>((resolve) => {
