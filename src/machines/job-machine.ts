@@ -302,7 +302,6 @@ function stopIntent(reason: JobStopReason, restart: boolean, withoutSavepoint: b
   };
 }
 
-/** A spec change or rescale: the upgrade mode decides how the state is carried over. */
 /**
  * The job's deadlines and time stamps moved back by a wall-clock step (clockStepBack): a restart
  * delay, a restart timeout or a savepoint deadline set while the clock ran ahead passes when it
@@ -338,6 +337,7 @@ function jobTimesRebased(context: JobContext, step: number): Partial<JobContext>
   };
 }
 
+/** A spec change or rescale: the upgrade mode decides how the state is carried over. */
 function isUpgrade(stop: JobStopIntent | null): stop is JobStopIntent {
   return stop !== null && stop.restart && (stop.reason === 'SpecChanged' || stop.reason === 'Rescale');
 }
