@@ -16,6 +16,7 @@ import {
   clusterView,
   done,
   failed,
+  jobObservation,
   jobObserved,
   jobPolicy,
   jobSnapshot,
@@ -65,6 +66,7 @@ interface Row {
 }
 
 const launching = { Starting: { Launching: 'Idle' } };
+const paused = jobObservation({ paused: true, flinkJob: 'RUNNING' });
 const CP_RECENT = { path: 's3://checkpoints/chk-7', completedAt: AT - 60 * SECOND };
 const stopping = (overrides: Partial<JobStopIntent> = {}, context: Partial<JobContext> = {}) =>
   runningJobContext({ stop: stop(overrides), ...context });
@@ -1633,6 +1635,157 @@ const rows: Row[] = [
     context: stopped({ stopReason: 'Failed' }),
     event: done('restartDelay', { at: T0 + 60 * SECOND }),
     to: { Starting: 'WaitingForCluster' },
+  },
+  // Pause (ADR 0019): the rows that act are guarded; observation, deletion and TRIGGER_SAVEPOINT go on.
+  {
+    rule: 'J.Unknown.4',
+    name: 'paused before it ever ran: stays Unknown, nothing is started',
+    from: 'Unknown',
+    context: baseJobContext(),
+    event: jobObserved(AT, { paused: true }),
+    to: 'Unknown',
+  },
+  {
+    rule: 'J.Starting.P1',
+    name: 'STOP while paused and starting: rejected',
+    from: launching,
+    context: baseJobContext({ observed: paused }),
+    event: requested('STOP', AT),
+    to: launching,
+    check: (c) => expect(c.lastAction).toMatchObject({ action: 'STOP', outcome: 'rejected' }),
+  },
+  {
+    rule: 'J.Started.P1',
+    name: 'STOP while paused: rejected, the job keeps running',
+    from: { Started: 'Running' },
+    context: runningJobContext({ observed: paused }),
+    event: requested('STOP', AT),
+    to: { Started: 'Running' },
+    check: (c) => {
+      expect(c.lastAction).toMatchObject({ action: 'STOP', outcome: 'rejected' });
+      expect(c.lastAction?.reason).toContain('flinkvisor.io/paused');
+      expect(c.stop).toBeNull();
+    },
+  },
+  {
+    rule: 'J.Started.P1',
+    name: 'START while paused: rejected, no restart',
+    from: { Started: 'Running' },
+    context: runningJobContext({ observed: paused }),
+    event: requested('START', AT),
+    to: { Started: 'Running' },
+    check: (c) => expect(c.lastAction).toMatchObject({ action: 'START', outcome: 'rejected' }),
+  },
+  {
+    rule: 'J.Started.A3',
+    name: "TRIGGER_SAVEPOINT while paused: the user's explicit savepoint is still taken",
+    from: { Started: 'Running' },
+    context: runningJobContext({ observed: paused }),
+    event: requested('TRIGGER_SAVEPOINT', AT),
+    to: { Started: { Savepointing: 'Recording' } },
+    check: (c) => expect(c.savepoint?.kind).toBe('manual'),
+  },
+  {
+    rule: 'J.Started.15',
+    name: 'paused: a spec change is not applied (no restart)',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: jobObserved(AT, { specDigest: 'bootstrap-2', flinkJob: 'RUNNING', paused: true }),
+    to: { Started: 'Running' },
+    check: (c) => {
+      expect(c.stop).toBeNull();
+      expect(c.observed?.paused).toBe(true);
+    },
+  },
+  {
+    rule: 'J.Started.4',
+    name: 'unpaused: the spec change observed now is applied (from the observed state, no stale plan)',
+    from: { Started: 'Running' },
+    context: runningJobContext({ observed: paused }),
+    event: jobObserved(AT, { specDigest: 'bootstrap-2', flinkJob: 'RUNNING' }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'SpecChanged', restart: true }),
+  },
+  {
+    rule: 'J.Started.15',
+    name: 'paused: no rescale',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: jobObserved(AT, { flinkJob: 'RUNNING', paused: true }, { jobParallelism: 4 }),
+    to: { Started: 'Running' },
+  },
+  {
+    rule: 'J.Started.15',
+    name: 'paused: no periodic savepoint',
+    from: { Started: 'Running' },
+    context: runningJobContext({ enteredAt: T0 }),
+    event: jobObserved(
+      T0 + 60 * SECOND,
+      { flinkJob: 'RUNNING', paused: true },
+      { savepointIntervalSeconds: 60 },
+    ),
+    to: { Started: 'Running' },
+    check: (c) => expect(c.savepoint).toBeNull(),
+  },
+  {
+    rule: 'J.Started.8',
+    name: 'paused: a job that failed in Flink is still observed (Stopped)',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: jobObserved(AT, { flinkJob: 'FAILED', paused: true }),
+    to: { Stopped: 'Idle' },
+    check: (c) => expect(c.stopReason).toBe('Failed'),
+  },
+  {
+    rule: 'J.Started.T1',
+    name: 'paused: the periodic savepoint waiter lapses',
+    from: { Started: 'Running' },
+    context: runningJobContext({ observed: paused }),
+    event: done('savepointDue', { at: AT }),
+    to: { Started: 'Running' },
+    check: (c) => expect(c.savepoint).toBeNull(),
+  },
+  {
+    rule: 'J.Stopping.P1',
+    name: 'START while paused and stopping: rejected',
+    from: { Stopping: 'Idle' },
+    context: stopping({ reason: 'Manual' }, { observed: paused }),
+    event: requested('START', AT),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'Manual', restart: false }),
+  },
+  {
+    rule: 'J.Stopped.P1',
+    name: 'START while paused and stopped: rejected',
+    from: { Stopped: 'Idle' },
+    context: stopped({ stopReason: 'Manual', observed: paused }),
+    event: requested('START', AT),
+    to: { Stopped: 'Idle' },
+    check: (c) => expect(c.lastAction).toMatchObject({ action: 'START', outcome: 'rejected' }),
+  },
+  {
+    rule: 'J.Stopped.13',
+    name: 'paused: restartDelay elapsed, no restart by policy',
+    from: { Stopped: 'RestartPending' },
+    context: stopped({ stopReason: 'Failed' }),
+    event: jobObserved(T0 + 60 * SECOND, { paused: true }, { restartPolicy: 'OnlyIfFailed' }),
+    to: { Stopped: 'RestartPending' },
+  },
+  {
+    rule: 'J.Stopped.10',
+    name: 'unpaused: the restart that came due while paused is taken',
+    from: { Stopped: 'RestartPending' },
+    context: stopped({ stopReason: 'Failed', observed: paused }),
+    event: jobObserved(T0 + 120 * SECOND, {}, { restartPolicy: 'OnlyIfFailed' }),
+    to: { Starting: 'WaitingForCluster' },
+  },
+  {
+    rule: 'J.Stopped.T1',
+    name: 'paused: the restartDelay waiter lapses',
+    from: { Stopped: 'RestartPending' },
+    context: stopped({ stopReason: 'Failed', observed: paused }),
+    event: done('restartDelay', { at: T0 + 60 * SECOND }),
+    to: { Stopped: 'RestartPending' },
   },
 ];
 
