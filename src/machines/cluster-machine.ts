@@ -681,12 +681,14 @@ export const clusterMachine = setup({
       description: 'Creating the JobManager and its Service; the fresh cluster must run no job.',
       entry: 'enterStarting',
       initial: 'Idle',
-      invoke: waiter({
+      invoke: guardedWaiter({
         id: 'startTimeout',
         deadline: (context) => context.deadlines.startTimeoutAt,
         target: 'Stopping',
         then: beginStop({ reason: 'StartTimedOut', restart: true }),
-        description: 'C.Starting.T1 not Started within taskTimeout: restart, say so',
+        guard: 'notPaused',
+        description:
+          'C.Starting.T1 not Started within taskTimeout: restart, say so (paused: lapses; C.Starting.3 takes it once resumed)',
       }),
       always: [
         rejectRequest(
@@ -714,23 +716,23 @@ export const clusterMachine = setup({
             'C.Starting.1 (§5.3 Starting 1) deleted: stop, then terminate',
           ),
           stopWhenObserved(
-            'specChanged',
+            and([not('paused'), 'specChanged']),
             { reason: 'SpecChanged', restart: true },
             'C.Starting.2 (§5.3 Starting 2) spec changed: restart',
           ),
           stopWhenObserved(
-            'startTimedOut',
+            and([not('paused'), 'startTimedOut']),
             { reason: 'StartTimedOut', restart: true },
             'C.Starting.3 not Started within taskTimeout (from entering Starting): restart, say so',
           ),
           {
-            guard: and(['inStartingIdle', 'jobManagerMissing']),
+            guard: and(['inStartingIdle', 'jobManagerMissing', not('paused')]),
             target: '.CreatingJobManager',
             actions: 'recordObservation',
             description: 'C.Starting.4 (§5.3 Starting 5) no JobManager pod: create it',
           },
           {
-            guard: and(['inStartingIdle', 'serviceMissing']),
+            guard: and(['inStartingIdle', 'serviceMissing', not('paused')]),
             target: '.CreatingService',
             actions: 'recordObservation',
             description: 'C.Starting.5 (§5.3 Starting 6) no JobManager Service: create it',
@@ -746,7 +748,7 @@ export const clusterMachine = setup({
             description: 'C.Starting.7 (§5.3 Starting 7) wait until the Flink REST API answers',
           },
           {
-            guard: and(['inStartingIdle', 'anyFlinkJobToCancel']),
+            guard: and(['inStartingIdle', 'anyFlinkJobToCancel', not('paused')]),
             target: '.CancellingJobs',
             actions: 'recordObservation',
             description: 'C.Starting.8 (§5.3 Starting 8) the fresh JobManager runs jobs: cancel all of them',

@@ -1410,7 +1410,7 @@ export const jobMachine = setup({
             'J.Starting.2 (§5.4 Starting 2, 3) the cluster is stopping or stopped: abort the start',
           ),
           stopWhenObserved(
-            'parallelismZero',
+            and([not('paused'), 'parallelismZero']),
             { reason: 'Suspended', restart: false },
             'J.Starting.3 (§5.4 Starting 11) requested parallelism 0: suspended, no bootstrap Job',
           ),
@@ -1421,13 +1421,13 @@ export const jobMachine = setup({
             description: 'J.Starting.4 (§5.4 Starting 4) the cluster is starting: wait, no start timeout yet',
           },
           {
-            guard: 'restartTimeoutPassed',
+            guard: and(['restartTimeoutPassed', not('paused')]),
             target: 'Stopping',
             actions: ['recordObservation', 'noteStartTimedOut'],
             description: 'J.Starting.5 (§5.4 Starting 9) not started within restartTimeout: abort the start',
           },
           {
-            guard: 'flinkJobEnded',
+            guard: and(['flinkJobEnded', not('paused')]),
             target: 'Stopping',
             actions: ['recordObservation', 'beginStopForEndedJob'],
             description: 'J.Starting.6 the submitted job already ended in Flink: stop',
@@ -1440,7 +1440,7 @@ export const jobMachine = setup({
           },
           {
             ...stopWhenObserved(
-              'bootstrapFailed',
+              and([not('paused'), 'bootstrapFailed']),
               { reason: 'BootstrapFailed', restart: false },
               'J.Starting.8 the bootstrap Job failed: abort the start now rather than at the timeout (a snapshot without _metadata: say so, no restart by policy)',
             ),
@@ -1451,7 +1451,7 @@ export const jobMachine = setup({
             ],
           },
           {
-            guard: and(['inWaitingForCluster', 'clusterStarted']),
+            guard: and(['inWaitingForCluster', 'clusterStarted', not('paused')]),
             target: '.Launching',
             actions: 'recordObservation',
             description: 'J.Starting.9 the cluster is Started: launch (restartTimeout counts from here)',
@@ -1463,13 +1463,13 @@ export const jobMachine = setup({
               'J.Starting.10 (§5.4 Starting 8) wait until the cluster is healthy with enough slots',
           },
           {
-            guard: and(['inLaunchingIdle', 'bootstrapStale']),
+            guard: and(['inLaunchingIdle', 'bootstrapStale', not('paused')]),
             target: '.Launching.DeletingBootstrap',
             actions: 'recordObservation',
             description: 'J.Starting.11 a bootstrap Job of another submission exists: delete it first',
           },
           {
-            guard: and(['inLaunchingIdle', 'submissionNeeded']),
+            guard: and(['inLaunchingIdle', 'submissionNeeded', not('paused')]),
             target: '.Launching.Recording',
             actions: 'recordObservation',
             description:
@@ -1494,12 +1494,14 @@ export const jobMachine = setup({
           description: 'Submitting; aborted if the job does not run within restartTimeout.',
           entry: 'armRestartTimeout',
           initial: 'Idle',
-          invoke: waiter({
+          invoke: guardedWaiter({
             id: 'restartTimeout',
             deadline: (context) => context.deadlines.restartTimeoutAt,
             target: '#job.Stopping',
             then: 'noteStartTimedOut',
-            description: 'J.Starting.T1 (§5.4 Starting 9) restartTimeout reached: abort the start',
+            guard: 'notPaused',
+            description:
+              'J.Starting.T1 (§5.4 Starting 9) restartTimeout reached: abort the start (paused: lapses; J.Starting.5 takes it once resumed)',
           }),
           states: {
             Idle: { description: 'Waiting for the next observation to decide.' },

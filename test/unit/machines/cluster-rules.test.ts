@@ -901,6 +901,46 @@ const rows: Row[] = [
   },
   // Pause (ADR 0019): the rows that act are guarded; observation and deletion go on.
   {
+    rule: 'C.Starting.6',
+    name: 'paused while starting: the missing JobManager is not created, the start waits',
+    from: starting,
+    context: startingContext(),
+    event: clusterObserved(AT, { ...gone, jobs: [], paused: true }),
+    to: starting,
+  },
+  {
+    rule: 'C.Starting.6',
+    name: 'paused while starting: the start timeout passed does not restart the cluster',
+    from: starting,
+    context: startingContext({ deadlines: { startTimeoutAt: AT, unhealthyAt: null, scaleDownAt: null } }),
+    event: clusterObserved(AT, { jobManager: { pods: 1, ready: false }, paused: true }),
+    to: starting,
+    check: (c) => expect(c.stop).toBeNull(),
+  },
+  {
+    rule: 'C.Starting.T1',
+    name: 'paused: the start timeout waiter lapses',
+    from: starting,
+    context: startingContext({
+      observed: paused,
+      deadlines: { startTimeoutAt: AT, unhealthyAt: null, scaleDownAt: null },
+    }),
+    event: done('startTimeout', { at: AT }),
+    to: starting,
+  },
+  {
+    rule: 'C.Starting.3',
+    name: 'unpaused: the start timeout that passed meanwhile restarts the cluster',
+    from: starting,
+    context: startingContext({
+      observed: paused,
+      deadlines: { startTimeoutAt: AT, unhealthyAt: null, scaleDownAt: null },
+    }),
+    event: clusterObserved(AT, { jobManager: { pods: 1, ready: false } }),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'StartTimedOut', restart: true }),
+  },
+  {
     rule: 'C.Unknown.3',
     name: 'paused before it ever ran: stays Unknown, nothing is created',
     from: 'Unknown',
