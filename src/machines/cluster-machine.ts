@@ -674,6 +674,11 @@ export const clusterMachine = setup({
             actions: 'recordObservation',
             description: 'C.Unknown.3 (§5.3 Unknown 2) initialise and start; not while paused (ADR 0019)',
           },
+          {
+            actions: 'recordObservation',
+            description:
+              'C.Unknown.4 (ADR 0019) paused before it ever ran: observed (the status says paused), nothing created',
+          },
         ],
       },
     },

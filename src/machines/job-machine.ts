@@ -1372,6 +1372,11 @@ export const jobMachine = setup({
             description:
               'J.Unknown.4 (§5.4 Unknown 2) initialise (initial savepoint path) and start; not while paused (ADR 0019)',
           },
+          {
+            actions: 'recordObservation',
+            description:
+              'J.Unknown.5 (ADR 0019) paused before it ever ran: observed (the status says paused), nothing started',
+          },
         ],
       },
     },

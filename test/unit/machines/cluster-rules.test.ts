@@ -941,12 +941,13 @@ const rows: Row[] = [
     check: (c) => expect(c.stop).toMatchObject({ reason: 'StartTimedOut', restart: true }),
   },
   {
-    rule: 'C.Unknown.3',
-    name: 'paused before it ever ran: stays Unknown, nothing is created',
+    rule: 'C.Unknown.4',
+    name: 'paused before it ever ran: stays Unknown, nothing is created, the observation is recorded',
     from: 'Unknown',
     context: baseClusterContext(),
     event: clusterObserved(AT, { paused: true, jobManager: { pods: 0, ready: false } }),
     to: 'Unknown',
+    check: (c) => expect(c.observed?.paused).toBe(true),
   },
   {
     rule: 'C.Starting.P1',

@@ -1693,12 +1693,13 @@ const rows: Row[] = [
     to: { Starting: { Launching: 'Submitted' } },
   },
   {
-    rule: 'J.Unknown.4',
-    name: 'paused before it ever ran: stays Unknown, nothing is started',
+    rule: 'J.Unknown.5',
+    name: 'paused before it ever ran: stays Unknown, nothing is started, the observation is recorded',
     from: 'Unknown',
     context: baseJobContext(),
     event: jobObserved(AT, { paused: true }),
     to: 'Unknown',
+    check: (c) => expect(c.observed?.paused).toBe(true),
   },
   {
     rule: 'J.Starting.P1',
