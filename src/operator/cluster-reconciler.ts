@@ -151,12 +151,11 @@ export class ClusterReconciler {
   /**
    * A supervisor that cannot start writes no status, so the cluster would say nothing of it: its
    * Ready and SupervisorReady conditions say why, from the Deployment (supervisor-readiness.ts).
-   * Once it runs, SupervisorReady turns True (only if it was set: nothing is written otherwise)
-   * and the supervisor's own status takes over Ready.
+   * Nothing is written while it never failed; after a failure, SupervisorReady follows it (Unknown
+   * while its pod starts, True once it runs) and the supervisor's own status takes over Ready.
    */
   async #reportSupervisor(stored: CustomObject, running: V1Deployment): Promise<void> {
     const verdict = supervisorReadiness(running);
-    if (!verdict) return;
     const generation = stored.metadata.generation ?? 0;
     const conditions = new Conditions(
       storedConditions(stored.status),
@@ -164,14 +163,14 @@ export class ClusterReconciler {
       new Date(this.#o.clock.now()),
     );
     const recorded = conditions.get(CONDITION_TYPES.supervisorReady);
-    if (verdict.ready && (!recorded || recorded.status === 'True')) return;
+    if (verdict.ready !== false && (!recorded || recorded.status === 'True')) return;
     conditions.set(CONDITION_TYPES.supervisorReady, verdict.ready, verdict.reason, verdict.message);
-    if (!verdict.ready)
+    if (verdict.ready !== true)
       conditions.set(CONDITION_TYPES.ready, false, CONDITION_REASONS.supervisorNotStarted, verdict.message);
     const wrote = await writeStatusIfChanged(this.#o.resources, FLINK_CLUSTER, stored, {
       conditions: conditions.toArray(),
     });
-    if (wrote && !verdict.ready)
+    if (wrote && verdict.ready === false)
       recordEvent(
         this.#o.events,
         FLINK_CLUSTER,

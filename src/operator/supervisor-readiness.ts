@@ -6,8 +6,9 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 
 export interface SupervisorReadiness {
-  readonly ready: boolean;
-  /** The Deployment condition's reason (FailedCreate, ProgressDeadlineExceeded) or Running. */
+  /** 'Unknown' while its pod is being created or started (no failure known, none available). */
+  readonly ready: boolean | 'Unknown';
+  /** The Deployment condition's reason (FailedCreate, ProgressDeadlineExceeded), Running or Starting. */
   readonly reason: string;
   readonly message: string;
 }
@@ -15,8 +16,8 @@ export interface SupervisorReadiness {
 /** Messages from the API server can be long (a whole admission error): keep the condition readable. */
 const MAX_MESSAGE = 1000;
 
-/** The verdict on a supervisor Deployment; null while it is still starting (nothing known yet). */
-export function supervisorReadiness(deployment: V1Deployment): SupervisorReadiness | null {
+/** The verdict on a supervisor Deployment. */
+export function supervisorReadiness(deployment: V1Deployment): SupervisorReadiness {
   const name = deployment.metadata?.name ?? '';
   const conditions = deployment.status?.conditions ?? [];
   if ((deployment.status?.availableReplicas ?? 0) > 0)
@@ -42,5 +43,9 @@ export function supervisorReadiness(deployment: V1Deployment): SupervisorReadine
           MAX_MESSAGE,
         ),
     };
-  return null;
+  return {
+    ready: 'Unknown',
+    reason: 'Starting',
+    message: `supervisor Deployment ${name} is creating or starting its pod`,
+  };
 }

@@ -138,17 +138,24 @@ describe('ClusterReconciler', () => {
       world.events.events.filter((e) => e.reason === CONDITION_REASONS.supervisorNotStarted),
     ).toHaveLength(1);
 
+    // The ServiceAccount created: the pod is created, not yet available.
+    running.status = { availableReplicas: 0, conditions: [] };
+    await reconcile();
+    expect(byType(CONDITION_TYPES.supervisorReady)).toMatchObject({ status: 'Unknown', reason: 'Starting' });
+    expect(byType(CONDITION_TYPES.ready)?.message).toContain('is creating or starting its pod');
+
     running.status = { availableReplicas: 1, conditions: [] };
     await reconcile();
     expect(byType(CONDITION_TYPES.supervisorReady)).toMatchObject({ status: 'True', reason: 'Running' });
   });
 
-  it('writes no status for a supervisor that runs and never failed', async () => {
+  it('writes no status for a supervisor that starts or runs and never failed', async () => {
     const { world, reconcile } = setUp();
+    await reconcile();
+    const writes = world.resources.writes.length;
     await reconcile();
     const running = world.supervisorDeployments.stored.get(`${NAMESPACE}/supervisor-demo`);
     if (running) running.status = { availableReplicas: 1 };
-    const writes = world.resources.writes.length;
     await reconcile();
     expect(world.resources.writes).toHaveLength(writes);
   });

@@ -7,13 +7,13 @@ function deployment(status?: V1Deployment['status']): V1Deployment {
 }
 
 describe('supervisorReadiness', () => {
-  it('knows nothing yet while the Deployment is still starting', () => {
-    expect(supervisorReadiness(deployment())).toBeNull();
+  it('is Unknown (Starting) while the Deployment creates or starts its pod and nothing failed', () => {
+    expect(supervisorReadiness(deployment())).toMatchObject({ ready: 'Unknown', reason: 'Starting' });
     expect(
       supervisorReadiness(
         deployment({ conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }] }),
       ),
-    ).toBeNull();
+    ).toMatchObject({ ready: 'Unknown', reason: 'Starting' });
   });
 
   it("says why when the ReplicaSet cannot create the pod (the Deployment's ReplicaFailure)", () => {
