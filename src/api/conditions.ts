@@ -52,8 +52,8 @@ export const CONDITION_TYPES = {
   /**
    * A FlinkCluster's supervisor (written by the operator): False when its Deployment cannot create
    * or run the pod, the reason and message taken from the Deployment (FailedCreate: a missing
-   * ServiceAccount, a refused pod; ProgressDeadlineExceeded); True once it runs again. Absent while
-   * it never failed.
+   * ServiceAccount, a refused pod; ProgressDeadlineExceeded); then Unknown (Starting) while its
+   * pod starts and True once it runs (ADR 0019). Absent while it never failed.
    */
   supervisorReady: 'SupervisorReady',
 } as const;
