@@ -44,6 +44,18 @@ export const CONDITION_TYPES = {
    * RollingBack or RolledBack. Absent before the first gated upgrade (docs/upgrades.md).
    */
   upgradeHealthy: 'UpgradeHealthy',
+  /**
+   * True (Paused) while the annotation flinkvisor.io/paused is "true": the resource is observed and
+   * nothing is changed (ADR 0019). Absent when not paused.
+   */
+  reconciliationPaused: 'ReconciliationPaused',
+  /**
+   * A FlinkCluster's supervisor (written by the operator): False when its Deployment cannot create
+   * or run the pod, the reason and message taken from the Deployment (FailedCreate: a missing
+   * ServiceAccount, a refused pod; ProgressDeadlineExceeded); then Unknown (Starting) while its
+   * pod starts and True once it runs (ADR 0019). Absent while it never failed.
+   */
+  supervisorReady: 'SupervisorReady',
 } as const;
 export type ConditionType = (typeof CONDITION_TYPES)[keyof typeof CONDITION_TYPES];
 
@@ -72,7 +84,15 @@ export const CONDITION_REASONS = {
   snapshotUnavailable: 'SnapshotUnavailable',
   /** StateRestorable=False: the snapshot to restore has no `_metadata` (the bootstrap looked); stopped. */
   snapshotMissing: 'SnapshotMissing',
+  /** Ready=False on a FlinkCluster (and its FlinkDeployment): the supervisor Deployment runs no pod. */
+  supervisorNotStarted: 'SupervisorNotStarted',
+  /** ReconciliationPaused=True: the annotation flinkvisor.io/paused is "true". */
+  paused: 'Paused',
 } as const;
+
+/** The message of ReconciliationPaused=True. */
+export const PAUSED_MESSAGE =
+  'the annotation flinkvisor.io/paused is "true": observed, nothing is changed (no restart, scaling or periodic savepoint; TRIGGER_SAVEPOINT is still taken); remove it to resume from the observed state';
 
 export class Conditions {
   #list: Condition[];

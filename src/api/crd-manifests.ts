@@ -88,12 +88,20 @@ const clusterHealth: PrinterColumn = {
   description: 'Whether the JobManager answers.',
 };
 
-// Column names and order are the toolbox's, so scripts that read `kubectl get` output keep working.
+const paused: PrinterColumn = {
+  name: 'PAUSED',
+  type: 'boolean',
+  jsonPath: '.status.paused',
+  description: 'Reconciliation paused by the annotation flinkvisor.io/paused (ADR 0019).',
+};
+
+// Column names and order are the toolbox's, so scripts that read `kubectl get` output keep working;
+// columns Flinkvisor adds come after AGE.
 const KIND_DEFINITIONS: readonly KindDefinition[] = [
   {
     names: FLINK_DEPLOYMENT,
     resource: flinkDeploymentResource,
-    printerColumns: [resourceStatus, age],
+    printerColumns: [resourceStatus, age, paused],
   },
   {
     names: FLINK_CLUSTER,
@@ -133,6 +141,7 @@ const KIND_DEFINITIONS: readonly KindDefinition[] = [
         description: 'JobManager Service type.',
       },
       age,
+      paused,
     ],
     scale: {
       specReplicasPath: '.spec.taskManagers',
@@ -197,6 +206,7 @@ const KIND_DEFINITIONS: readonly KindDefinition[] = [
         description: 'When the latest savepoint completed.',
       },
       age,
+      paused,
     ],
     scale: {
       specReplicasPath: '.spec.jobParallelism',

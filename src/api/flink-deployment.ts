@@ -76,6 +76,7 @@ export const flinkDeploymentStatus = z
     conditions: commonStatusFields.conditions,
     resourceStatus: commonStatusFields.resourceStatus,
     timestamp: commonStatusFields.timestamp,
+    paused: commonStatusFields.paused,
     digest: z
       .object({
         cluster: z

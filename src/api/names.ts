@@ -80,6 +80,12 @@ export const ANNOTATIONS = {
    * The control API and CLI set it; the supervisor stamps it when absent or stale.
    */
   actionTimestamp: `${API_GROUP}/action-timestamp`,
+  /**
+   * `"true"` on a FlinkDeployment, FlinkCluster or FlinkJob: reconciliation is paused (ADR 0019).
+   * The supervisor keeps observing and changes nothing but a user's TRIGGER_SAVEPOINT; the operator
+   * writes no child of a paused FlinkDeployment or FlinkCluster.
+   */
+  paused: `${API_GROUP}/paused`,
 } as const;
 
 /**
@@ -119,6 +125,13 @@ export function hasRequestAnnotation(annotations: Readonly<Record<string, string
   return Boolean(
     annotations?.[ANNOTATIONS.requestedAction] || annotations?.[TOOLBOX_ANNOTATIONS.requestedAction],
   );
+}
+
+/** The object carries `flinkvisor.io/paused: "true"` (case-insensitive, ADR 0019). */
+export function isPausedObject(metadata: {
+  readonly annotations?: Record<string, string> | undefined;
+}): boolean {
+  return metadata.annotations?.[ANNOTATIONS.paused]?.trim().toLowerCase() === 'true';
 }
 
 export const REQUESTED_ACTIONS = ['START', 'STOP', 'TRIGGER_SAVEPOINT', 'FORGET_SAVEPOINT'] as const;

@@ -86,6 +86,12 @@ export const commonStatusFields = {
     .describe('Updated when the resource has converged to its spec, Updating while work is in flight.'),
   timestamp: timestamp('When the status last changed.').exactOptional(),
   machine: machineSnapshot,
+  paused: z
+    .boolean()
+    .exactOptional()
+    .describe(
+      'Reconciliation is paused by the annotation flinkvisor.io/paused: "true" (observed, nothing changed; ADR 0019).',
+    ),
 };
 
 export const digest = z.string().max(64).exactOptional();

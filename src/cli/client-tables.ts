@@ -10,10 +10,12 @@ type Row = Record<string, unknown>;
 const rows = (value: unknown): Row[] => (Array.isArray(value) ? (value as Row[]) : []);
 const col = (header: string, key: string): Column<Row> => ({ header, value: (r) => r[key] });
 const age = (now: number): Column<Row> => ({ header: 'AGE', value: (r) => formatAge(r['created'], now) });
+/** Reconciliation paused by the annotation flinkvisor.io/paused (ADR 0019). */
+const paused: Column<Row> = { header: 'PAUSED', value: (r) => r['paused'] === true };
 
 export function deploymentsTable(value: unknown, now: number): string {
   return renderTable(
-    [col('NAME', 'name'), col('RESOURCE-STATUS', 'resourceStatus'), col('JOBS', 'jobs'), age(now)],
+    [col('NAME', 'name'), col('RESOURCE-STATUS', 'resourceStatus'), col('JOBS', 'jobs'), age(now), paused],
     rows(value),
   );
 }
@@ -30,6 +32,7 @@ export function clustersTable(value: unknown, now: number): string {
       col('TASK-MANAGERS-REPLICAS', 'taskManagerReplicas'),
       col('TOTAL-TASK-SLOTS', 'totalTaskSlots'),
       age(now),
+      paused,
     ],
     rows(value),
   );
@@ -48,6 +51,7 @@ export function jobsTable(value: unknown, now: number): string {
       col('REQUESTED-JOB-PARALLELISM', 'requestedParallelism'),
       col('SAVEPOINT-PATH', 'savepointPath'),
       age(now),
+      paused,
     ],
     rows(value),
   );

@@ -52,6 +52,10 @@ function jsonSchema(schema: z.ZodType): Schema {
 }
 
 const nullableNumberOrString = { type: ['number', 'string', 'null'] };
+const PAUSED_PROPERTY = {
+  type: 'boolean',
+  description: 'Reconciliation paused by the annotation flinkvisor.io/paused (ADR 0019)',
+};
 
 function statsSchema(fields: Readonly<Record<string, readonly string[]>>, extra: Schema = {}): Schema {
   return {
@@ -176,6 +180,7 @@ function componentSchemas(): Record<string, Schema | JsonSchemaProps> {
           name: { type: 'string' },
           resourceStatus: { type: 'string' },
           jobs: { type: 'array', items: { type: 'string' } },
+          paused: PAUSED_PROPERTY,
         },
       },
     },
@@ -191,7 +196,8 @@ function componentSchemas(): Record<string, Schema | JsonSchemaProps> {
                 k,
                 { type: 'integer' },
               ]),
-            ),
+            )
+            .concat([['paused', PAUSED_PROPERTY]]),
         ),
       },
     },
@@ -209,6 +215,7 @@ function componentSchemas(): Record<string, Schema | JsonSchemaProps> {
           jobParallelism: { type: 'integer' },
           requestedParallelism: { type: 'integer' },
           savepointPath: { type: 'string' },
+          paused: PAUSED_PROPERTY,
         },
       },
     },

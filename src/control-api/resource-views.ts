@@ -135,7 +135,7 @@ export function deploymentSummary(obj: CustomObject): Record<string, unknown> {
     : [];
   return {
     name: obj.metadata.name ?? '',
-    ...pick(obj.status, ['resourceStatus']),
+    ...pick(obj.status, ['resourceStatus', 'paused']),
     jobs,
     ...deleting(obj),
     created: obj.metadata.creationTimestamp ?? null,
@@ -152,6 +152,7 @@ export function clusterSummary(obj: CustomObject): Record<string, unknown> {
       'taskManagers',
       'taskManagerReplicas',
       'totalTaskSlots',
+      'paused',
     ]),
     ...(typeof obj.spec?.['taskManagers'] === 'number'
       ? { requestedTaskManagers: obj.spec['taskManagers'] }
@@ -175,6 +176,7 @@ export function jobSummary(obj: CustomObject, clusterName: string): Record<strin
       'jobParallelism',
       'savepointPath',
       'savepointTimestamp',
+      'paused',
     ]),
     ...(typeof obj.spec?.['jobParallelism'] === 'number'
       ? { requestedParallelism: obj.spec['jobParallelism'] }

@@ -41,6 +41,7 @@ import {
   deletingUpdate,
   initialSharedContext,
   isDeletionObserved,
+  isPaused,
   isStaleObservation,
   notYetDeleting,
   notice,
@@ -59,6 +60,7 @@ import {
 } from './shared-context.ts';
 import type { MachineEvent, SharedContext } from './shared-context.ts';
 import {
+  PAUSED_REASON,
   beginStop,
   blocksFor,
   rejectRequest,
@@ -291,7 +293,7 @@ const STOP_MESSAGES: Record<ClusterStopReason, string> = {
   RestartRequested: 'START requested: restarting the cluster',
 };
 
-const { effect, waiter } = blocksFor<ClusterContext>();
+const { effect, waiter, guardedWaiter } = blocksFor<ClusterContext>();
 
 /** Scale TaskManagers towards the desired count: create missing pods, or remove idle surplus. */
 function scaleTaskManagers(id: 'addTaskManagers' | 'removeTaskManagers', removeIdleSurplus: boolean) {
@@ -344,6 +346,9 @@ export const clusterMachine = setup({
   },
   guards: {
     staleObservation: onObserved(isStaleObservation),
+    // Reconciliation paused (ADR 0019): every row that acts is guarded by not('paused').
+    paused: isPaused,
+    notPaused: (args) => !isPaused(args),
     deletionRequested: onObserved(isDeletionObserved),
     notYetDeleting,
     specChanged: onObserved((e, c) => c.specDigest !== null && e.observation.specDigest !== c.specDigest),
@@ -664,9 +669,15 @@ export const clusterMachine = setup({
             description: 'C.Unknown.2 a reset machine finds a running JobManager and Service: adopt them',
           },
           {
+            guard: not('paused'),
             target: 'Starting',
             actions: 'recordObservation',
-            description: 'C.Unknown.3 (§5.3 Unknown 2) initialise and start',
+            description: 'C.Unknown.3 (§5.3 Unknown 2) initialise and start; not while paused (ADR 0019)',
+          },
+          {
+            actions: 'recordObservation',
+            description:
+              'C.Unknown.4 (ADR 0019) paused before it ever ran: observed (the status says paused), nothing created',
           },
         ],
       },
@@ -675,14 +686,21 @@ export const clusterMachine = setup({
       description: 'Creating the JobManager and its Service; the fresh cluster must run no job.',
       entry: 'enterStarting',
       initial: 'Idle',
-      invoke: waiter({
+      invoke: guardedWaiter({
         id: 'startTimeout',
         deadline: (context) => context.deadlines.startTimeoutAt,
         target: 'Stopping',
         then: beginStop({ reason: 'StartTimedOut', restart: true }),
-        description: 'C.Starting.T1 not Started within taskTimeout: restart, say so',
+        guard: 'notPaused',
+        description:
+          'C.Starting.T1 not Started within taskTimeout: restart, say so (paused: lapses; C.Starting.3 takes it once resumed)',
       }),
       always: [
+        rejectRequest(
+          and(['paused', or(['pendingStart', 'pendingStop'])]),
+          PAUSED_REASON,
+          'C.Starting.P1 (ADR 0019) START or STOP while paused: rejected',
+        ),
         stopOnRequest(
           'pendingStop',
           { reason: 'Manual', restart: false },
@@ -703,23 +721,23 @@ export const clusterMachine = setup({
             'C.Starting.1 (§5.3 Starting 1) deleted: stop, then terminate',
           ),
           stopWhenObserved(
-            'specChanged',
+            and([not('paused'), 'specChanged']),
             { reason: 'SpecChanged', restart: true },
             'C.Starting.2 (§5.3 Starting 2) spec changed: restart',
           ),
           stopWhenObserved(
-            'startTimedOut',
+            and([not('paused'), 'startTimedOut']),
             { reason: 'StartTimedOut', restart: true },
             'C.Starting.3 not Started within taskTimeout (from entering Starting): restart, say so',
           ),
           {
-            guard: and(['inStartingIdle', 'jobManagerMissing']),
+            guard: and(['inStartingIdle', 'jobManagerMissing', not('paused')]),
             target: '.CreatingJobManager',
             actions: 'recordObservation',
             description: 'C.Starting.4 (§5.3 Starting 5) no JobManager pod: create it',
           },
           {
-            guard: and(['inStartingIdle', 'serviceMissing']),
+            guard: and(['inStartingIdle', 'serviceMissing', not('paused')]),
             target: '.CreatingService',
             actions: 'recordObservation',
             description: 'C.Starting.5 (§5.3 Starting 6) no JobManager Service: create it',
@@ -735,7 +753,7 @@ export const clusterMachine = setup({
             description: 'C.Starting.7 (§5.3 Starting 7) wait until the Flink REST API answers',
           },
           {
-            guard: and(['inStartingIdle', 'anyFlinkJobToCancel']),
+            guard: and(['inStartingIdle', 'anyFlinkJobToCancel', not('paused')]),
             target: '.CancellingJobs',
             actions: 'recordObservation',
             description: 'C.Starting.8 (§5.3 Starting 8) the fresh JobManager runs jobs: cancel all of them',
@@ -794,6 +812,11 @@ export const clusterMachine = setup({
       entry: 'enterStarted',
       initial: 'Idle',
       always: [
+        rejectRequest(
+          and(['paused', or(['pendingStart', 'pendingStop'])]),
+          PAUSED_REASON,
+          'C.Started.P1 (ADR 0019) START or STOP while paused: rejected',
+        ),
         stopOnRequest(
           'pendingStart',
           { reason: 'RestartRequested', restart: true },
@@ -819,17 +842,17 @@ export const clusterMachine = setup({
             'C.Started.1 (§5.3 Started 1) deleted: stop the jobs (with savepoints), terminate',
           ),
           stopWhenObserved(
-            'jobManagerLost',
+            and([not('paused'), 'jobManagerLost']),
             { reason: 'JobManagerLost', restart: true },
             'C.Started.2 (§5.3 Started 2) JobManager pod or Service missing or duplicated: restart',
           ),
           stopWhenObserved(
-            'specChanged',
+            and([not('paused'), 'specChanged']),
             { reason: 'SpecChanged', restart: true },
             'C.Started.3 (§5.3 Started 3) spec changed: restart',
           ),
           stopWhenObserved(
-            and(['restUnreachable', 'unhealthyDeadlinePassed']),
+            and(['restUnreachable', 'unhealthyDeadlinePassed', not('paused')]),
             { reason: 'Unhealthy', restart: true },
             'C.Started.4 (§5.3 Started 5) REST unreachable for taskTimeout (from the first failure): restart',
           ),
@@ -845,14 +868,14 @@ export const clusterMachine = setup({
             description: 'C.Started.6 still unreachable: wait (no scaling without the REST API)',
           },
           {
-            guard: and([not('startedBusy'), 'taskManagersMissing']),
+            guard: and([not('startedBusy'), 'taskManagersMissing', not('paused')]),
             target: '.AddingTaskManagers',
             actions: ['recordObservation', 'recordRescale'],
             description:
               'C.Started.7 (§5.3 Started 7, 8; §5.6) fewer TaskManager pods than desired: create them now',
           },
           {
-            guard: and([not('startedBusy'), 'taskManagersSurplus', 'scaleDownDue']),
+            guard: and([not('startedBusy'), 'taskManagersSurplus', 'scaleDownDue', not('paused')]),
             target: '.RemovingTaskManagers',
             actions: ['recordObservation', 'recordRescale'],
             description:
@@ -865,7 +888,7 @@ export const clusterMachine = setup({
             description: 'C.Started.9 (§5.6) more TaskManagers than desired: wait rescaleDelay from now',
           },
           {
-            guard: and([not('startedBusy'), 'unmanagedFlinkJobs']),
+            guard: and([not('startedBusy'), 'unmanagedFlinkJobs', not('paused')]),
             target: '.CancellingJobs',
             actions: 'recordObservation',
             description: 'C.Started.10 (§5.3 Started 10) Flink runs a job no FlinkJob owns: cancel it',
@@ -889,7 +912,7 @@ export const clusterMachine = setup({
               'C.Started.13 (HA, ADR 0011) another JobManager leads in the same epoch: a failover; Flink recovers the jobs, record it',
           },
           {
-            guard: and([not('startedBusy'), 'standbyMissing']),
+            guard: and([not('startedBusy'), 'standbyMissing', not('paused')]),
             target: '.RestoringJobManagers',
             actions: 'recordObservation',
             description:
@@ -904,23 +927,27 @@ export const clusterMachine = setup({
           description: 'The REST API does not answer; restart at unhealthyAt unless it recovers.',
           entry: 'enterUnreachable',
           exit: 'leaveUnreachable',
-          invoke: waiter({
+          invoke: guardedWaiter({
             id: 'unhealthyTimeout',
             deadline: (context) => context.deadlines.unhealthyAt,
             target: '#cluster.Stopping',
             then: beginStop({ reason: 'Unhealthy', restart: true }),
-            description: 'C.Started.T1 (§5.3 Started 5) still unreachable at unhealthyAt: restart, say so',
+            guard: 'notPaused',
+            description:
+              'C.Started.T1 (§5.3 Started 5) still unreachable at unhealthyAt: restart, say so (paused: lapses; C.Started.4 takes it once resumed)',
           }),
         },
         ScaleDownPending: {
           description: 'More TaskManagers than desired: idle ones go at scaleDownAt.',
           entry: 'armScaleDown',
-          invoke: waiter({
+          invoke: guardedWaiter({
             id: 'rescaleDelay',
             deadline: (context) => context.deadlines.scaleDownAt,
             target: 'RemovingTaskManagers',
             then: 'recordRescale',
-            description: 'C.Started.T2 (§5.6) rescaleDelay elapsed: remove idle TaskManagers',
+            guard: 'notPaused',
+            description:
+              'C.Started.T2 (§5.6) rescaleDelay elapsed: remove idle TaskManagers (paused: lapses; C.Started.8 takes it once resumed)',
           }),
         },
         RestoringJobManagers: {
@@ -965,6 +992,11 @@ export const clusterMachine = setup({
       entry: 'enterStopping',
       initial: 'WaitingForJobs',
       always: [
+        rejectRequest(
+          and(['paused', or(['pendingStart', 'pendingStop'])]),
+          PAUSED_REASON,
+          'C.Stopping.P1 (ADR 0019) START or STOP while paused: rejected',
+        ),
         {
           guard: and(['pendingStop', 'notYetDeleting']),
           actions: ['restopManually', 'acceptAction'],
@@ -1133,6 +1165,11 @@ export const clusterMachine = setup({
       entry: 'enterStopped',
       initial: 'Idle',
       always: [
+        rejectRequest(
+          and(['paused', or(['pendingStart', 'pendingStop'])]),
+          PAUSED_REASON,
+          'C.Stopped.P1 (ADR 0019) START or STOP while paused: rejected',
+        ),
         stopOnRequest(
           'pendingStart',
           { reason: 'RestartRequested', restart: true },
@@ -1153,7 +1190,7 @@ export const clusterMachine = setup({
             'C.Stopped.1 (§5.3 Stopped 1) deleted: terminate',
           ),
           {
-            guard: and([not('inStoppedDeletingResources'), 'resourcesPresent']),
+            guard: and([not('inStoppedDeletingResources'), 'resourcesPresent', not('paused')]),
             target: '.DeletingResources',
             actions: 'recordObservation',
             description: 'C.Stopped.2 (§5.3 Stopped 3) leftover pods or Service: delete them',

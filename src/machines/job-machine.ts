@@ -52,6 +52,7 @@ import {
   deletingUpdate,
   initialSharedContext,
   isDeletionObserved,
+  isPaused,
   isStaleObservation,
   notYetDeleting,
   notice,
@@ -70,6 +71,7 @@ import {
 } from './shared-context.ts';
 import type { MachineEvent, SharedContext } from './shared-context.ts';
 import {
+  PAUSED_REASON,
   beginStop,
   blocksFor,
   rejectRequest,
@@ -484,7 +486,7 @@ const RESUME_SAVEPOINTING: StateValue = { Started: { Savepointing: 'Awaiting' } 
 const RESUME_SAVEPOINT_STOP: StateValue = { Stopping: { SavepointStop: 'Awaiting' } };
 const RESUME_STOPPING: StateValue = { Stopping: 'Idle' };
 
-const { effect, waiter } = blocksFor<JobContext>();
+const { effect, waiter, guardedWaiter } = blocksFor<JobContext>();
 
 /** Delete the bootstrap Job of the current submission, then observe again from `target`. */
 function deleteBootstrap(target: string) {
@@ -539,6 +541,9 @@ export const jobMachine = setup({
     // Observation rules (OBSERVED rows).
     staleObservation: onObserved(isStaleObservation),
     deletionRequested: onObserved(isDeletionObserved),
+    // Reconciliation paused (ADR 0019): every row that acts is guarded by not('paused').
+    paused: isPaused,
+    notPaused: (args) => !isPaused(args),
     notYetDeleting,
     clusterTerminated: onObserved((e) => e.observation.cluster.state === 'Terminated'),
     clusterAway: onObserved((e) => CLUSTER_AWAY.has(e.observation.cluster.state)),
@@ -1361,9 +1366,16 @@ export const jobMachine = setup({
             description: 'J.Unknown.3 a reset machine finds its recorded job id running in Flink: adopt it',
           },
           {
+            guard: not('paused'),
             target: 'Starting',
             actions: ['recordObservation', 'initialise'],
-            description: 'J.Unknown.4 (§5.4 Unknown 2) initialise (initial savepoint path) and start',
+            description:
+              'J.Unknown.4 (§5.4 Unknown 2) initialise (initial savepoint path) and start; not while paused (ADR 0019)',
+          },
+          {
+            actions: 'recordObservation',
+            description:
+              'J.Unknown.5 (ADR 0019) paused before it ever ran: observed (the status says paused), nothing started',
           },
         ],
       },
@@ -1373,6 +1385,11 @@ export const jobMachine = setup({
       entry: 'enterStarting',
       initial: 'WaitingForCluster',
       always: [
+        rejectRequest(
+          and(['paused', or(['pendingStart', 'pendingStop'])]),
+          PAUSED_REASON,
+          'J.Starting.P1 (ADR 0019) START or STOP while paused: rejected (TRIGGER_SAVEPOINT is still taken)',
+        ),
         stopOnRequest(
           'pendingStop',
           { reason: 'Manual', restart: false },
@@ -1398,7 +1415,7 @@ export const jobMachine = setup({
             'J.Starting.2 (§5.4 Starting 2, 3) the cluster is stopping or stopped: abort the start',
           ),
           stopWhenObserved(
-            'parallelismZero',
+            and([not('paused'), 'parallelismZero']),
             { reason: 'Suspended', restart: false },
             'J.Starting.3 (§5.4 Starting 11) requested parallelism 0: suspended, no bootstrap Job',
           ),
@@ -1409,13 +1426,13 @@ export const jobMachine = setup({
             description: 'J.Starting.4 (§5.4 Starting 4) the cluster is starting: wait, no start timeout yet',
           },
           {
-            guard: 'restartTimeoutPassed',
+            guard: and(['restartTimeoutPassed', not('paused')]),
             target: 'Stopping',
             actions: ['recordObservation', 'noteStartTimedOut'],
             description: 'J.Starting.5 (§5.4 Starting 9) not started within restartTimeout: abort the start',
           },
           {
-            guard: 'flinkJobEnded',
+            guard: and(['flinkJobEnded', not('paused')]),
             target: 'Stopping',
             actions: ['recordObservation', 'beginStopForEndedJob'],
             description: 'J.Starting.6 the submitted job already ended in Flink: stop',
@@ -1428,7 +1445,7 @@ export const jobMachine = setup({
           },
           {
             ...stopWhenObserved(
-              'bootstrapFailed',
+              and([not('paused'), 'bootstrapFailed']),
               { reason: 'BootstrapFailed', restart: false },
               'J.Starting.8 the bootstrap Job failed: abort the start now rather than at the timeout (a snapshot without _metadata: say so, no restart by policy)',
             ),
@@ -1439,7 +1456,7 @@ export const jobMachine = setup({
             ],
           },
           {
-            guard: and(['inWaitingForCluster', 'clusterStarted']),
+            guard: and(['inWaitingForCluster', 'clusterStarted', not('paused')]),
             target: '.Launching',
             actions: 'recordObservation',
             description: 'J.Starting.9 the cluster is Started: launch (restartTimeout counts from here)',
@@ -1451,13 +1468,13 @@ export const jobMachine = setup({
               'J.Starting.10 (§5.4 Starting 8) wait until the cluster is healthy with enough slots',
           },
           {
-            guard: and(['inLaunchingIdle', 'bootstrapStale']),
+            guard: and(['inLaunchingIdle', 'bootstrapStale', not('paused')]),
             target: '.Launching.DeletingBootstrap',
             actions: 'recordObservation',
             description: 'J.Starting.11 a bootstrap Job of another submission exists: delete it first',
           },
           {
-            guard: and(['inLaunchingIdle', 'submissionNeeded']),
+            guard: and(['inLaunchingIdle', 'submissionNeeded', not('paused')]),
             target: '.Launching.Recording',
             actions: 'recordObservation',
             description:
@@ -1482,12 +1499,14 @@ export const jobMachine = setup({
           description: 'Submitting; aborted if the job does not run within restartTimeout.',
           entry: 'armRestartTimeout',
           initial: 'Idle',
-          invoke: waiter({
+          invoke: guardedWaiter({
             id: 'restartTimeout',
             deadline: (context) => context.deadlines.restartTimeoutAt,
             target: '#job.Stopping',
             then: 'noteStartTimedOut',
-            description: 'J.Starting.T1 (§5.4 Starting 9) restartTimeout reached: abort the start',
+            guard: 'notPaused',
+            description:
+              'J.Starting.T1 (§5.4 Starting 9) restartTimeout reached: abort the start (paused: lapses; J.Starting.5 takes it once resumed)',
           }),
           states: {
             Idle: { description: 'Waiting for the next observation to decide.' },
@@ -1530,6 +1549,11 @@ export const jobMachine = setup({
       entry: 'enterStarted',
       initial: 'Running',
       always: [
+        rejectRequest(
+          and(['paused', or(['pendingStart', 'pendingStop'])]),
+          PAUSED_REASON,
+          'J.Started.P1 (ADR 0019) START or STOP while paused: rejected (TRIGGER_SAVEPOINT is still taken)',
+        ),
         stopOnRequest(
           'pendingStop',
           { reason: 'Manual', restart: false },
@@ -1566,22 +1590,22 @@ export const jobMachine = setup({
             'J.Started.1 (§5.4 Started 1) deleted: stop (savepoint only with savepointOnDelete), terminate',
           ),
           stopWhenObserved(
-            'clusterNotStarted',
+            and([not('paused'), 'clusterNotStarted']),
             { reason: 'ClusterStopped', restart: false },
             'J.Started.2 (§5.4 Started 2, 3) the cluster is not Started: stop; resume when it is back',
           ),
           stopWhenObserved(
-            'clusterRestartedUnderJob',
+            and([not('paused'), 'clusterRestartedUnderJob']),
             { reason: 'ClusterStopped', restart: false },
             'J.Started.3 the cluster restarted under the job (new epoch, job not running): resume',
           ),
           stopWhenObserved(
-            'specChanged',
+            and([not('paused'), 'specChanged']),
             { reason: 'SpecChanged', restart: true },
             'J.Started.4 (§5.4 Started 6) bootstrap settings changed: stop (savepoint) and restart',
           ),
           stopWhenObserved(
-            'parallelismChanged',
+            and([not('paused'), 'parallelismChanged']),
             { reason: 'Rescale', restart: true },
             'J.Started.5 (§5.4 Started 7) parallelism changed: stop (savepoint) and resubmit',
           ),
@@ -1612,7 +1636,7 @@ export const jobMachine = setup({
               'J.Started.9 (§5.7) an in-flight savepoint passed its deadline: abandon it, keep running',
           },
           {
-            guard: and(['inRunning', 'periodicSavepointDue']),
+            guard: and(['inRunning', 'periodicSavepointDue', not('paused')]),
             target: '.Savepointing',
             actions: ['recordObservation', { type: 'requestSavepoint', params: { kind: 'periodic' } }],
             description: 'J.Started.10 (§5.4 Started 10, §5.7) savepointInterval elapsed: periodic savepoint',
@@ -1625,14 +1649,14 @@ export const jobMachine = setup({
               'J.Started.11 (§5.7) the savepoint status could not be read: poll it again, until its deadline',
           },
           {
-            guard: and(['upgradeUnhealthy', 'rollbackWanted']),
+            guard: and(['upgradeUnhealthy', 'rollbackWanted', not('paused')]),
             target: 'Stopping',
             actions: ['recordObservation', 'beginRollback'],
             description:
               'J.Started.12 the upgraded job restarted more than healthCheckMaxRestarts within healthCheckWindow, rollback on: stop it (no savepoint) and resubmit the last stable spec from the snapshot taken before the upgrade',
           },
           {
-            guard: 'upgradeUnhealthy',
+            guard: and(['upgradeUnhealthy', not('paused')]),
             actions: ['recordObservation', 'failUpgrade'],
             description:
               'J.Started.13 the same without rollback: say so (UpgradeHealthy=False) and leave the job as it is',
@@ -1653,12 +1677,14 @@ export const jobMachine = setup({
         Running: {
           description: 'Nothing in flight; the next periodic savepoint is awaited.',
           entry: 'scheduleSavepoint',
-          invoke: waiter({
+          invoke: guardedWaiter({
             id: 'savepointDue',
             deadline: (context) => context.deadlines.savepointDueAt,
             target: 'Savepointing',
             then: { type: 'requestSavepoint', params: { kind: 'periodic' } },
-            description: 'J.Started.T1 (§5.7) savepointInterval elapsed: periodic savepoint',
+            guard: 'notPaused',
+            description:
+              'J.Started.T1 (§5.7) savepointInterval elapsed: periodic savepoint (paused: lapses; J.Started.10 takes it once resumed)',
           }),
         },
         Savepointing: {
@@ -1761,6 +1787,11 @@ export const jobMachine = setup({
       entry: 'enterStopping',
       initial: 'Idle',
       always: [
+        rejectRequest(
+          and(['paused', or(['pendingStart', 'pendingStop'])]),
+          PAUSED_REASON,
+          'J.Stopping.P1 (ADR 0019) START or STOP while paused: rejected (TRIGGER_SAVEPOINT is still taken)',
+        ),
         {
           guard: 'pendingStop',
           actions: ['restopManually', 'acceptAction'],
@@ -2190,6 +2221,11 @@ export const jobMachine = setup({
       entry: 'enterStopped',
       initial: 'Idle',
       always: [
+        rejectRequest(
+          and(['paused', or(['pendingStart', 'pendingStop'])]),
+          PAUSED_REASON,
+          'J.Stopped.P1 (ADR 0019) START or STOP while paused: rejected (TRIGGER_SAVEPOINT is still taken)',
+        ),
         {
           guard: 'pendingStart',
           target: 'Starting',
@@ -2228,7 +2264,7 @@ export const jobMachine = setup({
             description: 'J.Stopped.2 (§5.4 Stopped 2) the cluster is terminated: stay',
           },
           {
-            guard: and([not('inStoppedDeletingBootstrap'), 'bootstrapPresent']),
+            guard: and([not('inStoppedDeletingBootstrap'), 'bootstrapPresent', not('paused')]),
             target: '.DeletingBootstrap',
             actions: 'recordObservation',
             description: 'J.Stopped.3 (§5.4 Stopped 3) delete a leftover bootstrap Job',
@@ -2239,41 +2275,41 @@ export const jobMachine = setup({
             description: 'J.Stopped.4 wait until the bootstrap Job is gone',
           },
           {
-            guard: and(['upgradeEndedUnhealthy', 'rollbackWanted']),
+            guard: and(['upgradeEndedUnhealthy', 'rollbackWanted', not('paused')]),
             target: 'Starting',
             actions: ['recordObservation', 'beginRollback'],
             description:
               'J.Stopped.5 the upgraded job failed, was lost, or did not start within healthCheckWindow, rollback on: resubmit the last stable spec from the snapshot taken before the upgrade',
           },
           {
-            guard: 'upgradeEndedUnhealthy',
+            guard: and(['upgradeEndedUnhealthy', not('paused')]),
             target: '.Idle',
             actions: ['recordObservation', 'failUpgrade'],
             description:
               'J.Stopped.6 the same without rollback: say so and stay stopped; no restart by policy with the spec that failed',
           },
           {
-            guard: 'failedUpgradeReplaced',
+            guard: and(['failedUpgradeReplaced', not('paused')]),
             target: 'Starting',
             actions: ['recordObservation', 'verifyReplacedSpec'],
             description:
               'J.Stopped.7 stopped by a failed upgrade, and the spec changed again: start the new spec (gated)',
           },
           {
-            guard: 'resumeAfterCluster',
+            guard: and(['resumeAfterCluster', not('paused')]),
             target: 'Starting',
             actions: ['recordObservation', 'clearSavepointIfClusterStartedWithout', 'resumeFromLastState'],
             description:
               'J.Stopped.8 (§5.4 Stopped 4, §14.6) stopped by its cluster, which is back: resume, any policy (last-state: from the newest recorded checkpoint within maxCheckpointAge when it is newer than the savepoint)',
           },
           {
-            guard: 'resumeAfterSuspension',
+            guard: and(['resumeAfterSuspension', not('paused')]),
             target: 'Starting',
             actions: 'recordObservation',
             description: 'J.Stopped.9 suspended by parallelism 0, now > 0: start',
           },
           {
-            guard: 'restartDue',
+            guard: and(['restartDue', not('paused')]),
             target: 'Starting',
             actions: ['recordObservation', 'noteRestartByPolicy'],
             description:
@@ -2305,12 +2341,14 @@ export const jobMachine = setup({
         },
         RestartPending: {
           description: 'The restart policy will restart the job at restartAt.',
-          invoke: waiter({
+          invoke: guardedWaiter({
             id: 'restartDelay',
             deadline: (context) => context.deadlines.restartAt,
             target: '#job.Starting',
             then: 'noteRestartByPolicy',
-            description: 'J.Stopped.T1 (§5.5) restartDelay elapsed: restart',
+            guard: 'notPaused',
+            description:
+              'J.Stopped.T1 (§5.5) restartDelay elapsed: restart (paused: lapses; J.Stopped.10 takes it once resumed)',
           }),
         },
       },

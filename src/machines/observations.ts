@@ -63,6 +63,11 @@ export interface JobManagerLeader {
 export interface ClusterObservation {
   /** metadata.deletionTimestamp is set. */
   readonly deletionRequested: boolean;
+  /**
+   * The FlinkCluster carries `flinkvisor.io/paused: "true"` (ADR 0019): observe, change nothing.
+   * Absent in observations made before pausing existed: not paused.
+   */
+  readonly paused?: boolean;
   /** specDigest() of spec.runtime + spec.jobManager + spec.taskManager (taskSlots included). */
   readonly specDigest: string;
   /**
@@ -140,6 +145,11 @@ export interface CompletedSnapshot {
 
 export interface JobObservation {
   readonly deletionRequested: boolean;
+  /**
+   * The FlinkJob, or the FlinkCluster it runs on, carries `flinkvisor.io/paused: "true"` (ADR
+   * 0019): observe, change nothing. Absent: not paused.
+   */
+  readonly paused?: boolean;
   /** specDigest() of the job's bootstrap/jar settings. */
   readonly specDigest: string;
   readonly cluster: ClusterView;

@@ -124,6 +124,23 @@ export function isStaleObservation(event: ObservedEventLike, context: SharedCont
   return context.lastObservedAt !== null && event.at === context.lastObservedAt;
 }
 
+/**
+ * Reconciliation is paused (ADR 0019): the observation being handled says so, or, for the events
+ * that carry none (a waiter firing, a request), the last one did. Guarded rows are the ones that
+ * act (start, stop, restart, scale, periodic savepoints); observing, deletion and a user's
+ * TRIGGER_SAVEPOINT go on.
+ */
+export function isPaused({
+  context,
+  event,
+}: {
+  context: { readonly observed: { readonly paused?: boolean } | null };
+  event: MachineEvent;
+}): boolean {
+  const observed = asObservedEvent<ObservedEventLike & { observation: { paused?: boolean } }>(event);
+  return (observed?.observation ?? context.observed)?.paused === true;
+}
+
 export function isDeletionObserved(event: ObservedEventLike): boolean {
   return event.observation.deletionRequested;
 }

@@ -66,6 +66,9 @@ export function rejectRequest<const TGuard extends GuardRef>(
   return { guard, actions: { type: 'rejectAction' as const, params: { reason } }, description };
 }
 
+/** Why START and STOP are rejected while reconciliation is paused (ADR 0019). */
+export const PAUSED_REASON = 'reconciliation is paused (annotation flinkvisor.io/paused)';
+
 /** The root ACTION_REQUESTED rows: `.Any.0` ignores a request already seen, `.Any.1` remembers it. */
 export function requestRows(descriptions: {
   readonly ignored: string;
@@ -131,6 +134,32 @@ export function blocksFor<TContext>() {
       src: 'waitUntil' as const,
       input: ({ context }: { context: TContext }) => ({ deadline: spec.deadline(context) }),
       onDone: {
+        target: spec.target,
+        actions: ['recordTime' as const, spec.then],
+        description: spec.description,
+      },
+    }),
+    /**
+     * A waiter taken only while `guard` passes: when it does not (a paused machine, ADR 0019), the
+     * wait lapses and the next observation decides, from its deadline in context.
+     */
+    guardedWaiter: <
+      const TId extends string,
+      const TThen extends ActionRef,
+      const TGuard extends GuardRef,
+    >(spec: {
+      readonly id: TId;
+      readonly deadline: (context: TContext) => number | null;
+      readonly target: string;
+      readonly then: TThen;
+      readonly guard: TGuard;
+      readonly description: string;
+    }) => ({
+      id: spec.id,
+      src: 'waitUntil' as const,
+      input: ({ context }: { context: TContext }) => ({ deadline: spec.deadline(context) }),
+      onDone: {
+        guard: spec.guard,
         target: spec.target,
         actions: ['recordTime' as const, spec.then],
         description: spec.description,

@@ -1,4 +1,12 @@
-import { FINALIZERS, FLINK_CLUSTER, FLINK_JOB, supervisorDeploymentName } from '../api/names.ts';
+import type { V1Deployment } from '@kubernetes/client-node';
+import { CONDITION_REASONS, CONDITION_TYPES, Conditions, storedConditions } from '../api/conditions.ts';
+import {
+  FINALIZERS,
+  FLINK_CLUSTER,
+  FLINK_JOB,
+  isPausedObject,
+  supervisorDeploymentName,
+} from '../api/names.ts';
 import { safeParseFlinkCluster } from '../api/parse.ts';
 import type { CustomObject } from '../kube/custom-resource-client.ts';
 import { addFinalizer, removeFinalizer } from '../kube/finalizers.ts';
@@ -17,6 +25,8 @@ import {
   supervisorDigest,
 } from './supervisor-deployment.ts';
 import type { SupervisorDeployments, SupervisorHost } from './supervisor-deployments.ts';
+import { supervisorReadiness } from './supervisor-readiness.ts';
+import { writeStatusIfChanged } from './status-writes.ts';
 
 /**
  * While the supervisor stops Flink (a savepoint, then the cancel) before it removes its finalizer,
@@ -69,6 +79,9 @@ export class ClusterReconciler {
       throw new TerminalError(parsed.error.message);
     }
     const wanted = supervisorDigest(parsed.value);
+    if (running) await this.#reportSupervisor(stored, running);
+    // Paused (ADR 0019): a running supervisor is not rolled to a new spec.supervisor.
+    if (running && isPausedObject(stored.metadata)) return {};
     if (running?.metadata?.annotations?.[SUPERVISOR_DIGEST_ANNOTATION] === wanted) return {};
     await this.#applySupervisor(stored);
     recordEvent(
@@ -133,6 +146,39 @@ export class ClusterReconciler {
       'supervisor started in the operator process (fleet mode)',
     );
     return {};
+  }
+
+  /**
+   * A supervisor that cannot start writes no status, so the cluster would say nothing of it: its
+   * Ready and SupervisorReady conditions say why, from the Deployment (supervisor-readiness.ts).
+   * Nothing is written while it never failed; after a failure, SupervisorReady follows it (Unknown
+   * while its pod starts, True once it runs) and the supervisor's own status takes over Ready.
+   */
+  async #reportSupervisor(stored: CustomObject, running: V1Deployment): Promise<void> {
+    const verdict = supervisorReadiness(running);
+    const generation = stored.metadata.generation ?? 0;
+    const conditions = new Conditions(
+      storedConditions(stored.status),
+      generation,
+      new Date(this.#o.clock.now()),
+    );
+    const recorded = conditions.get(CONDITION_TYPES.supervisorReady);
+    if (verdict.ready !== false && (!recorded || recorded.status === 'True')) return;
+    conditions.set(CONDITION_TYPES.supervisorReady, verdict.ready, verdict.reason, verdict.message);
+    if (verdict.ready !== true)
+      conditions.set(CONDITION_TYPES.ready, false, CONDITION_REASONS.supervisorNotStarted, verdict.message);
+    const wrote = await writeStatusIfChanged(this.#o.resources, FLINK_CLUSTER, stored, {
+      conditions: conditions.toArray(),
+    });
+    if (wrote && verdict.ready === false)
+      recordEvent(
+        this.#o.events,
+        FLINK_CLUSTER,
+        stored,
+        'Warning',
+        CONDITION_REASONS.supervisorNotStarted,
+        verdict.message,
+      );
   }
 
   async #applySupervisor(stored: CustomObject): Promise<void> {

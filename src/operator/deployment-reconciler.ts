@@ -1,6 +1,20 @@
-import { CONDITION_REASONS, CONDITION_TYPES, Conditions, storedConditions } from '../api/conditions.ts';
+import {
+  CONDITION_REASONS,
+  CONDITION_TYPES,
+  Conditions,
+  PAUSED_MESSAGE,
+  storedConditions,
+} from '../api/conditions.ts';
 import type { FlinkDeployment } from '../api/flink-deployment.ts';
-import { FINALIZERS, FLINK_CLUSTER, FLINK_DEPLOYMENT, FLINK_JOB, jobResourceName } from '../api/names.ts';
+import {
+  ANNOTATIONS,
+  FINALIZERS,
+  FLINK_CLUSTER,
+  FLINK_DEPLOYMENT,
+  FLINK_JOB,
+  isPausedObject,
+  jobResourceName,
+} from '../api/names.ts';
 import { safeParseFlinkDeployment } from '../api/parse.ts';
 import type { CustomObject } from '../kube/custom-resource-client.ts';
 import { addFinalizer, ALL_FINALIZERS, removeFinalizer } from '../kube/finalizers.ts';
@@ -97,12 +111,51 @@ export class DeploymentReconciler {
       rawSpec: (stored.spec ?? {}) as RawDeploymentSpec,
       recorded: (stored.status?.['digest'] ?? {}) as DeploymentDigests,
     };
+    // Paused (ADR 0019): the children are paused too and nothing else of them is written; the
+    // digests recorded stay those last propagated, so resuming propagates what changed meanwhile.
+    if (isPausedObject(stored.metadata)) {
+      const mirrored = await this.#mirrorPause(pass, true);
+      await this.#writeStatus(pass, pass.recorded.jobs ?? [], false, true);
+      return mirrored ? { requeueAfterMs: REQUEUE_AFTER_CHILDREN_CHANGED_MS } : {};
+    }
     let changed = await this.#syncCluster(pass);
     const jobDigestList: JobDigestEntry[] = [];
     if (await this.#syncJobs(pass, jobDigestList)) changed = true;
     if (await this.#deleteUndeclaredJobs(pass)) changed = true;
-    await this.#writeStatus(pass, jobDigestList, changed);
+    // Resumed: the specs are propagated first, then the children resume, from the new spec.
+    if (await this.#mirrorPause(pass, false)) changed = true;
+    await this.#writeStatus(pass, jobDigestList, changed, false);
     return changed ? { requeueAfterMs: REQUEUE_AFTER_CHILDREN_CHANGED_MS } : {};
+  }
+
+  /**
+   * The children's pause follows the deployment's: `flinkvisor.io/paused` is set on each existing
+   * child while the deployment is paused, and removed once it is not (a deployment owns its
+   * children's pause as it owns their spec). True when it wrote.
+   */
+  async #mirrorPause({ stored, cluster }: Pass, paused: boolean): Promise<boolean> {
+    const children = [
+      ...(cluster && isOwnedBy(cluster, stored) ? [{ kind: FLINK_CLUSTER, object: cluster }] : []),
+      ...this.#ownedJobs(stored).map((object) => ({ kind: FLINK_JOB, object })),
+    ];
+    let wrote = false;
+    for (const { kind, object } of children) {
+      if (object.metadata.deletionTimestamp || isPausedObject(object.metadata) === paused) continue;
+      await this.#o.resources.patch(kind, object.metadata.namespace ?? '', object.metadata.name ?? '', {
+        metadata: { annotations: { [ANNOTATIONS.paused]: paused ? 'true' : null } },
+      });
+      wrote = true;
+    }
+    if (wrote)
+      this.#event(
+        stored,
+        'Normal',
+        paused ? 'Paused' : 'Resumed',
+        paused
+          ? 'reconciliation paused: the FlinkCluster and FlinkJobs are paused, changes of the spec wait'
+          : 'reconciliation resumed: the children resume from the observed state',
+      );
+    return wrote;
   }
 
   #ownedJobs(stored: CustomObject): CustomObject[] {
@@ -191,24 +244,39 @@ export class DeploymentReconciler {
    * `timestamp` aside): `timestamp` is set by a write that happens, never by one that would not.
    */
   async #writeStatus(
-    { stored, deployment, cluster }: Pass,
+    { stored, deployment, cluster, recorded }: Pass,
     jobs: JobDigestEntry[],
     changed: boolean,
+    paused: boolean,
   ): Promise<void> {
     const now = this.#o.clock.now();
     const generation = stored.metadata.generation ?? 0;
     const clusterState = String(cluster?.status?.['supervisorStatus'] ?? 'Unknown');
+    // A supervisor that cannot start says why on the cluster (ClusterReconciler): say it here too.
+    const notStarted = storedConditions(cluster?.status).find(
+      (c) => c.type === CONDITION_TYPES.ready && c.reason === CONDITION_REASONS.supervisorNotStarted,
+    );
     const conditions = new Conditions(storedConditions(stored.status), generation, new Date(now)).set(
       CONDITION_TYPES.ready,
       !changed && clusterState === 'Started',
-      changed ? CONDITION_REASONS.updating : clusterState,
-      changed ? 'children created or updated' : `the cluster is ${clusterState}`,
+      changed ? CONDITION_REASONS.updating : (notStarted?.reason ?? clusterState),
+      changed
+        ? 'children created or updated'
+        : notStarted
+          ? `FlinkCluster ${cluster?.metadata.name ?? ''}: ${notStarted.message}`
+          : `the cluster is ${clusterState}`,
     );
+    if (paused)
+      conditions.set(CONDITION_TYPES.reconciliationPaused, true, CONDITION_REASONS.paused, PAUSED_MESSAGE);
+    else conditions.remove(CONDITION_TYPES.reconciliationPaused);
     const desired = {
       observedGeneration: generation,
       resourceStatus: changed ? 'Updating' : 'Updated',
-      digest: { cluster: clusterDigests(deployment), jobs },
+      digest: paused
+        ? { ...(recorded.cluster ? { cluster: recorded.cluster } : {}), jobs }
+        : { cluster: clusterDigests(deployment), jobs },
       conditions: conditions.toArray(),
+      paused,
     };
     await writeStatusIfChanged(this.#o.resources, FLINK_DEPLOYMENT, stored, desired, {
       timestamp: new Date(now).toISOString(),

@@ -3,7 +3,7 @@
 import type { V1ConfigMap, V1Job, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
-import { jobManagerServiceName, LABELS } from '../api/names.ts';
+import { isPausedObject, jobManagerServiceName, LABELS } from '../api/names.ts';
 import type { CustomObject } from '../kube/custom-resource-client.ts';
 import { samePodAddress } from '../kube/pod-address.ts';
 import type {
@@ -130,6 +130,7 @@ export function observeCluster(input: {
   const serviceName = jobManagerServiceName(cluster.metadata.name ?? '');
   return {
     deletionRequested: Boolean(cluster.metadata.deletionTimestamp),
+    paused: isPausedObject(cluster.metadata),
     specDigest: clusterSpecDigest(cluster),
     ...(input.storageCleanup === undefined ? {} : { storageCleanup: input.storageCleanup }),
     jobManager: {
@@ -191,6 +192,8 @@ export interface JobReading {
 export function observeJob(input: {
   readonly job: FlinkJob;
   readonly cluster: ClusterView;
+  /** The FlinkCluster the job runs on is paused: its jobs are held too (ADR 0019). */
+  readonly clusterPaused?: boolean;
   readonly taskTimeoutMs: number;
   readonly ownedJobId: string | null;
   readonly flink: FlinkRestObservation;
@@ -201,6 +204,7 @@ export function observeJob(input: {
   return {
     observation: {
       deletionRequested: Boolean(input.job.metadata.deletionTimestamp),
+      paused: isPausedObject(input.job.metadata) || input.clusterPaused === true,
       specDigest: jobSpecDigest(input.job),
       cluster: input.cluster,
       flinkJob: flinkJobOf(input.ownedJobId, input.flink),

@@ -2,7 +2,13 @@
 // snapshot and what the supervisor knows besides (the stored status, a spec that did not parse, a
 // requested action nobody could take, the last Flink job followed). Users read this with kubectl and
 // `kubectl wait`, so what it says must be true of the world, not only of the machine.
-import { CONDITION_REASONS, CONDITION_TYPES, Conditions, storedConditions } from '../api/conditions.ts';
+import {
+  CONDITION_REASONS,
+  CONDITION_TYPES,
+  Conditions,
+  PAUSED_MESSAGE,
+  storedConditions,
+} from '../api/conditions.ts';
 import type { StorageSpec } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import { taskManagerLabelSelector } from '../api/names.ts';
@@ -105,6 +111,11 @@ function readyMessage(report: ClusterReport | JobReport, state: string): string 
   return `${base} (last Flink job ${report.lastFlinkJob.id}${jobStatus ? ` ${jobStatus}` : ''})`;
 }
 
+/** The machine's last observation carried the paused annotation (ADR 0019). */
+function reportedPaused(report: ClusterReport | JobReport): boolean {
+  return report.snapshot.context.observed?.paused === true;
+}
+
 /** The conditions of a status computed from a machine snapshot. */
 export function reportConditions(report: ClusterReport | JobReport, resourceStatus: string): Condition[] {
   const context: ReportedContext = report.snapshot.context;
@@ -172,6 +183,9 @@ export function reportConditions(report: ClusterReport | JobReport, resourceStat
       );
     else if (checkpoints === null) conditions.remove(CONDITION_TYPES.checkpointsProgressing);
   }
+  if (reportedPaused(report))
+    conditions.set(CONDITION_TYPES.reconciliationPaused, true, CONDITION_REASONS.paused, PAUSED_MESSAGE);
+  else conditions.remove(CONDITION_TYPES.reconciliationPaused);
   const last = context.lastAction;
   const invalid = report.invalidAction;
   if (invalid && (!last || invalid.at >= last.at)) {
@@ -203,6 +217,7 @@ export function statusFromSnapshot(report: ClusterReport | JobReport): Record<st
         ? encodeClusterSnapshot(report.snapshot)
         : encodeJobSnapshot(report.snapshot)),
     timestamp: new Date(report.now).toISOString(),
+    paused: reportedPaused(report),
   };
   if (report.kind === 'cluster') {
     const c = report.snapshot.context;

@@ -5,6 +5,7 @@ import {
   FINALIZERS,
   FLINK_CLUSTER,
   FLINK_JOB,
+  isPausedObject,
   storageCleanupJobName,
   type KindNames,
 } from '../api/names.ts';
@@ -323,6 +324,7 @@ export class Supervisor {
       const reading = observeJob({
         job,
         cluster: view,
+        clusterPaused: isPausedObject(cluster.metadata),
         taskTimeoutMs: cluster.spec.supervisor.taskTimeout * 1000,
         ownedJobId: jobId,
         flink,

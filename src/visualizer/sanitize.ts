@@ -147,6 +147,7 @@ const CLUSTER_VIEW = {
 
 const JOB_OBSERVATION = {
   deletionRequested: true,
+  paused: true,
   specDigest: true,
   cluster: CLUSTER_VIEW,
   flinkJob: true,
@@ -164,6 +165,7 @@ const JOB_SUMMARY = { name: true, state: true, parallelism: true, jobId: true } 
 
 const CLUSTER_OBSERVATION = {
   deletionRequested: true,
+  paused: true,
   specDigest: true,
   jobManager: { pods: true, ready: true, leader: { id: true, pod: true } },
   jobManagerService: true,

@@ -80,6 +80,7 @@ beforeAll(async () => {
     taskSlots: 4,
     taskManagerReplicas: 2,
     totalTaskSlots: 8,
+    paused: true,
   });
   await patchStatus('FlinkJob', 'analytics-sessions', {
     resourceStatus: 'Updated',
@@ -110,7 +111,7 @@ describe('kubectl', () => {
       .map((b) => b.split('\n'));
     expect(blocks).toHaveLength(3);
     const [fd, fc, fj] = blocks;
-    expect(columnsOf(fd?.[0])).toEqual(['NAME', 'RESOURCE-STATUS', 'AGE']);
+    expect(columnsOf(fd?.[0])).toEqual(['NAME', 'RESOURCE-STATUS', 'AGE', 'PAUSED']);
     expect(columnsOf(fc?.[0])).toEqual([
       'NAME',
       'RESOURCE-STATUS',
@@ -122,6 +123,7 @@ describe('kubectl', () => {
       'TOTAL-TASK-SLOTS',
       'SERVICE-MODE',
       'AGE',
+      'PAUSED',
     ]);
     expect(columnsOf(fj?.[0])).toEqual([
       'NAME',
@@ -138,6 +140,7 @@ describe('kubectl', () => {
       'SAVEPOINT-PATH',
       'SAVEPOINT-AGE',
       'AGE',
+      'PAUSED',
     ]);
     expect(fd?.[1]).toMatch(/^flinkdeployment\.flinkvisor\.io\/demo\s/);
     expect(columnsOf(fc?.[1]).slice(0, 9)).toEqual([
@@ -151,6 +154,8 @@ describe('kubectl', () => {
       '8',
       'NodePort',
     ]);
+    // status.paused (ADR 0019), after AGE.
+    expect(columnsOf(fc?.[1]).at(-1)).toBe('true');
     expect(columnsOf(fj?.[1]).slice(0, 12)).toEqual([
       'flinkjob.flinkvisor.io/analytics-sessions',
       'Updated',

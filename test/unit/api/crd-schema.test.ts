@@ -168,7 +168,7 @@ describe('CustomResourceDefinitions', () => {
   it("have the toolbox's printer columns, pointing at fields that exist", () => {
     const columns = (i: number) =>
       manifests[i]!.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name);
-    expect(columns(0)).toEqual(['RESOURCE-STATUS', 'AGE']);
+    expect(columns(0)).toEqual(['RESOURCE-STATUS', 'AGE', 'PAUSED']);
     expect(columns(1)).toEqual([
       'RESOURCE-STATUS',
       'SUPERVISOR-STATUS',
@@ -179,6 +179,7 @@ describe('CustomResourceDefinitions', () => {
       'TOTAL-TASK-SLOTS',
       'SERVICE-MODE',
       'AGE',
+      'PAUSED',
     ]);
     expect(columns(2)).toEqual([
       'RESOURCE-STATUS',
@@ -194,6 +195,7 @@ describe('CustomResourceDefinitions', () => {
       'SAVEPOINT-PATH',
       'SAVEPOINT-AGE',
       'AGE',
+      'PAUSED',
     ]);
     for (const m of manifests) {
       const version = m.spec.versions[0]!;

@@ -5,6 +5,7 @@ import {
   crdName,
   FINALIZERS,
   FLINK_JOB,
+  isPausedObject,
   jobManagerServiceName,
   jobNameInCluster,
   jobResourceName,
@@ -34,9 +35,20 @@ describe('names', () => {
     });
     expect(ANNOTATIONS).toEqual({
       requestedAction: 'flinkvisor.io/requested-action',
+      paused: 'flinkvisor.io/paused',
       withoutSavepoint: 'flinkvisor.io/without-savepoint',
       actionTimestamp: 'flinkvisor.io/action-timestamp',
     });
+  });
+
+  it('reads the paused annotation: "true" in any case pauses, anything else or nothing does not', () => {
+    const meta = (value?: string) =>
+      value === undefined ? {} : { annotations: { [ANNOTATIONS.paused]: value } };
+    expect(isPausedObject(meta('true'))).toBe(true);
+    expect(isPausedObject(meta(' TRUE '))).toBe(true);
+    expect(isPausedObject(meta('false'))).toBe(false);
+    expect(isPausedObject(meta('yes'))).toBe(false);
+    expect(isPausedObject(meta())).toBe(false);
   });
 
   it('reads requested actions case-insensitively and reports unknown ones instead of throwing', () => {

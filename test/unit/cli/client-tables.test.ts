@@ -46,16 +46,26 @@ describe('client tables', () => {
         'TASK-MANAGERS-REPLICAS',
         'TOTAL-TASK-SLOTS',
         'AGE',
+        'PAUSED',
       ],
-      ['demo', 'Started', 'Updated', 'HEALTHY', '1', '1', '1', '2', '60m'],
+      ['demo', 'Started', 'Updated', 'HEALTHY', '1', '1', '1', '2', '60m', 'false'],
     ]);
   });
 
   it('lists jobs by their name in the cluster and their resource', () => {
     const text = jobsTable(
-      [{ name: 'speed', resource: 'demo-speed', supervisorStatus: 'Stopped', savepointPath: '' }],
+      [
+        {
+          name: 'speed',
+          resource: 'demo-speed',
+          supervisorStatus: 'Stopped',
+          savepointPath: '',
+          paused: true,
+        },
+      ],
       NOW,
     );
+    expect(lines(text)[0]?.at(-1)).toBe('PAUSED');
     expect(lines(text)[1]).toEqual([
       'speed',
       'demo-speed',
@@ -67,6 +77,7 @@ describe('client tables', () => {
       '<none>',
       '<none>',
       '<none>',
+      'true',
     ]);
   });
 

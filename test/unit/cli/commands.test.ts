@@ -159,7 +159,7 @@ describe('client commands against the control API', () => {
     // The memory store creates every object at 2026-11-20T10:00:00Z.
     const clock = new ManualClock(Date.parse('2026-11-20T13:00:00Z'));
     const table = await run(['clusters', 'list'], 'good', clock);
-    expect(table.stdout).toMatch(/\ndemo\s.*\s3h\n/);
+    expect(table.stdout).toMatch(/\ndemo\s.*\s3h\s+false\n/);
   });
 
   it('stops a job with --wait: a progress line per change on stderr, then exit 0', async () => {

@@ -13,6 +13,7 @@ import { machineRules } from '../../../src/machines/render-mermaid.ts';
 import {
   SECOND,
   T0,
+  clusterObservation,
   clusterObserved,
   clusterSnapshot,
   done,
@@ -48,6 +49,7 @@ const jobsStopped: Partial<ClusterObservation> = {
 };
 
 const starting = { Starting: 'Idle' };
+const paused = clusterObservation({ paused: true });
 const startingContext = (overrides: Partial<ClusterContext> = {}) =>
   runningClusterContext({
     deadlines: { startTimeoutAt: T0 + 300 * SECOND, unhealthyAt: null, scaleDownAt: null },
@@ -895,6 +897,163 @@ const rows: Row[] = [
     from: { Stopped: 'Idle' },
     context: runningClusterContext(),
     event: clusterObserved(AT, gone),
+    to: { Stopped: 'Idle' },
+  },
+  // Pause (ADR 0019): the rows that act are guarded; observation and deletion go on.
+  {
+    rule: 'C.Starting.6',
+    name: 'paused while starting: the missing JobManager is not created, the start waits',
+    from: starting,
+    context: startingContext(),
+    event: clusterObserved(AT, { ...gone, jobs: [], paused: true }),
+    to: starting,
+  },
+  {
+    rule: 'C.Starting.6',
+    name: 'paused while starting: the start timeout passed does not restart the cluster',
+    from: starting,
+    context: startingContext({ deadlines: { startTimeoutAt: AT, unhealthyAt: null, scaleDownAt: null } }),
+    event: clusterObserved(AT, { jobManager: { pods: 1, ready: false }, paused: true }),
+    to: starting,
+    check: (c) => expect(c.stop).toBeNull(),
+  },
+  {
+    rule: 'C.Starting.T1',
+    name: 'paused: the start timeout waiter lapses',
+    from: starting,
+    context: startingContext({
+      observed: paused,
+      deadlines: { startTimeoutAt: AT, unhealthyAt: null, scaleDownAt: null },
+    }),
+    event: done('startTimeout', { at: AT }),
+    to: starting,
+  },
+  {
+    rule: 'C.Starting.3',
+    name: 'unpaused: the start timeout that passed meanwhile restarts the cluster',
+    from: starting,
+    context: startingContext({
+      observed: paused,
+      deadlines: { startTimeoutAt: AT, unhealthyAt: null, scaleDownAt: null },
+    }),
+    event: clusterObserved(AT, { jobManager: { pods: 1, ready: false } }),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'StartTimedOut', restart: true }),
+  },
+  {
+    rule: 'C.Unknown.4',
+    name: 'paused before it ever ran: stays Unknown, nothing is created, the observation is recorded',
+    from: 'Unknown',
+    context: baseClusterContext(),
+    event: clusterObserved(AT, { paused: true, jobManager: { pods: 0, ready: false } }),
+    to: 'Unknown',
+    check: (c) => expect(c.observed?.paused).toBe(true),
+  },
+  {
+    rule: 'C.Starting.P1',
+    name: 'STOP while paused and starting: rejected',
+    from: starting,
+    context: startingContext({ observed: paused }),
+    event: requested('STOP', AT),
+    to: starting,
+    check: (c) => expect(c.lastAction).toMatchObject({ action: 'STOP', outcome: 'rejected' }),
+  },
+  {
+    rule: 'C.Started.P1',
+    name: 'START while paused: rejected, no restart',
+    from: { Started: 'Idle' },
+    context: runningClusterContext({ observed: paused }),
+    event: requested('START', AT),
+    to: { Started: 'Idle' },
+    check: (c) => {
+      expect(c.lastAction).toMatchObject({ action: 'START', outcome: 'rejected' });
+      expect(c.lastAction?.reason).toContain('flinkvisor.io/paused');
+    },
+  },
+  {
+    rule: 'C.Started.15',
+    name: 'paused: a spec change is not applied (no restart)',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, { specDigest: 'cluster-2', paused: true }),
+    to: { Started: 'Idle' },
+    check: (c) => expect(c.stop).toBeNull(),
+  },
+  {
+    rule: 'C.Started.3',
+    name: 'unpaused: the spec change observed now is applied',
+    from: { Started: 'Idle' },
+    context: runningClusterContext({ observed: paused }),
+    event: clusterObserved(AT, { specDigest: 'cluster-2' }),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop?.reason).toBe('SpecChanged'),
+  },
+  {
+    rule: 'C.Started.15',
+    name: 'paused: a lost JobManager is observed, not restarted',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, {
+      paused: true,
+      jobManager: { pods: 0, ready: false },
+      jobManagerService: false,
+    }),
+    to: { Started: 'Idle' },
+  },
+  {
+    rule: 'C.Started.15',
+    name: 'paused: missing TaskManagers are not created (no scaling)',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, { paused: true, taskManagers: { pods: 0, ready: 0 } }),
+    to: { Started: 'Idle' },
+  },
+  {
+    rule: 'C.Started.T1',
+    name: 'paused: the unhealthy waiter lapses',
+    from: { Started: 'Unreachable' },
+    context: runningClusterContext({
+      observed: paused,
+      deadlines: { startTimeoutAt: null, unhealthyAt: AT, scaleDownAt: null },
+    }),
+    event: done('unhealthyTimeout', { at: AT }),
+    to: { Started: 'Unreachable' },
+  },
+  {
+    rule: 'C.Started.T2',
+    name: 'paused: the rescaleDelay waiter lapses',
+    from: { Started: 'ScaleDownPending' },
+    context: runningClusterContext({
+      observed: paused,
+      deadlines: { startTimeoutAt: null, unhealthyAt: null, scaleDownAt: AT },
+    }),
+    event: done('rescaleDelay', { at: AT }),
+    to: { Started: 'ScaleDownPending' },
+  },
+  {
+    rule: 'C.Stopping.P1',
+    name: 'START while paused and stopping: rejected',
+    from: { Stopping: 'WaitingForJobs' },
+    context: { ...stoppingContext({ reason: 'Manual', restart: false }), observed: paused },
+    event: requested('START', AT),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'Manual', restart: false }),
+  },
+  {
+    rule: 'C.Stopped.P1',
+    name: 'START while paused and stopped: rejected',
+    from: { Stopped: 'Idle' },
+    context: runningClusterContext({ stopReason: 'Manual', observed: paused }),
+    event: requested('START', AT),
+    to: { Stopped: 'Idle' },
+    check: (c) => expect(c.lastAction).toMatchObject({ action: 'START', outcome: 'rejected' }),
+  },
+  {
+    rule: 'C.Stopped.3',
+    name: 'paused: leftover pods are not deleted',
+    from: { Stopped: 'Idle' },
+    context: runningClusterContext({ stopReason: 'Manual' }),
+    event: clusterObserved(AT, { paused: true }),
     to: { Stopped: 'Idle' },
   },
 ];

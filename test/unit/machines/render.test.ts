@@ -23,7 +23,7 @@ describe('Mermaid rendering', () => {
     const mermaid = renderMermaid(jobMachine);
     expect(mermaid).toContain('Stopping_Done --> Terminated : always 2 stopDeletes');
     expect(mermaid).toContain('Stopping_Done --> Starting : always 3 stopRestarts');
-    expect(mermaid).toContain('Started --> Stopping : always 0 pendingStop');
+    expect(mermaid).toContain('Started --> Stopping : always 1 pendingStop');
     type Node = { edges: { label: { text: string } }[]; children: Node[] };
     const edges = (node: Node): string[] => [
       ...node.edges.map((e) => e.label.text),

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FINALIZERS } from '../../../src/api/names.ts';
+import { CONDITION_REASONS, CONDITION_TYPES } from '../../../src/api/conditions.ts';
+import { ANNOTATIONS, FINALIZERS } from '../../../src/api/names.ts';
+import type { Condition } from '../../../src/api/status.ts';
 import { TerminalError } from '../../../src/kube/work-queue.ts';
 import {
   ClusterReconciler,
@@ -84,6 +86,78 @@ describe('ClusterReconciler', () => {
       world.supervisorDeployments.applied[1]?.metadata?.annotations?.[SUPERVISOR_DIGEST_ANNOTATION];
     expect(after).not.toBe(before);
     expect(world.events.events.map((e) => e.reason)).toEqual(['SupervisorCreated', 'SupervisorUpdated']);
+  });
+
+  it('paused: does not roll the supervisor Deployment to a new spec.supervisor; resumed, it does', async () => {
+    const { world, reconcile } = setUp();
+    await reconcile();
+    await world.resources.patch(FLINK_CLUSTER, NAMESPACE, 'demo', {
+      metadata: { annotations: { [ANNOTATIONS.paused]: 'true' } },
+      spec: { supervisor: { pollingInterval: 3 } },
+    });
+    await reconcile();
+    expect(world.supervisorDeployments.applied).toHaveLength(1);
+
+    await world.resources.patch(FLINK_CLUSTER, NAMESPACE, 'demo', {
+      metadata: { annotations: { [ANNOTATIONS.paused]: null } },
+    });
+    await reconcile();
+    expect(world.supervisorDeployments.applied).toHaveLength(2);
+  });
+
+  it('says why its supervisor cannot start (Ready and SupervisorReady from the Deployment), then that it runs', async () => {
+    const { world, reconcile } = setUp();
+    await reconcile();
+    const running = world.supervisorDeployments.stored.get(`${NAMESPACE}/supervisor-demo`);
+    if (!running) throw new Error('no supervisor Deployment');
+    const failure = 'serviceaccount "flinkvisor-supervisor" not found';
+    running.status = {
+      availableReplicas: 0,
+      conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: failure }],
+    };
+    await reconcile();
+    const conditionsOf = () =>
+      (mustGet(world, FLINK_CLUSTER, 'demo').status?.['conditions'] ?? []) as Condition[];
+    const byType = (type: string) => conditionsOf().find((c) => c.type === type);
+    expect(byType(CONDITION_TYPES.supervisorReady)).toMatchObject({
+      status: 'False',
+      reason: 'FailedCreate',
+    });
+    expect(byType(CONDITION_TYPES.ready)).toMatchObject({
+      status: 'False',
+      reason: CONDITION_REASONS.supervisorNotStarted,
+    });
+    expect(byType(CONDITION_TYPES.ready)?.message).toContain(failure);
+    expect(world.events.events.map((e) => e.reason)).toContain(CONDITION_REASONS.supervisorNotStarted);
+
+    // Nothing new: nothing written, no second event.
+    const writes = world.resources.writes.length;
+    await reconcile();
+    expect(world.resources.writes).toHaveLength(writes);
+    expect(
+      world.events.events.filter((e) => e.reason === CONDITION_REASONS.supervisorNotStarted),
+    ).toHaveLength(1);
+
+    // The ServiceAccount created: the pod is created, not yet available.
+    running.status = { availableReplicas: 0, conditions: [] };
+    await reconcile();
+    expect(byType(CONDITION_TYPES.supervisorReady)).toMatchObject({ status: 'Unknown', reason: 'Starting' });
+    expect(byType(CONDITION_TYPES.ready)?.message).toContain('is creating or starting its pod');
+
+    running.status = { availableReplicas: 1, conditions: [] };
+    await reconcile();
+    expect(byType(CONDITION_TYPES.supervisorReady)).toMatchObject({ status: 'True', reason: 'Running' });
+  });
+
+  it('writes no status for a supervisor that starts or runs and never failed', async () => {
+    const { world, reconcile } = setUp();
+    await reconcile();
+    const writes = world.resources.writes.length;
+    await reconcile();
+    const running = world.supervisorDeployments.stored.get(`${NAMESPACE}/supervisor-demo`);
+    if (running) running.status = { availableReplicas: 1 };
+    await reconcile();
+    expect(world.resources.writes).toHaveLength(writes);
   });
 
   it('keeps the supervisor running while it stops Flink, then deletes it and lets go', async () => {

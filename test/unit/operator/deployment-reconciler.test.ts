@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONDITION_REASONS } from '../../../src/api/conditions.ts';
-import { FINALIZERS, LABELS } from '../../../src/api/names.ts';
+import { ANNOTATIONS, FINALIZERS, isPausedObject, LABELS, type KindNames } from '../../../src/api/names.ts';
 import type { Condition } from '../../../src/api/status.ts';
 import { TerminalError } from '../../../src/kube/work-queue.ts';
 import {
@@ -48,6 +48,90 @@ function readyCondition(world: OperatorWorld): Condition | undefined {
 }
 
 describe('DeploymentReconciler', () => {
+  describe('pause (ADR 0019)', () => {
+    const pausedOf = (world: OperatorWorld, kind: KindNames, name: string) =>
+      isPausedObject(mustGet(world, kind, name).metadata);
+    const setPaused = (world: OperatorWorld, paused: boolean) =>
+      world.resources.patch(FLINK_DEPLOYMENT, NAMESPACE, 'demo', {
+        metadata: { annotations: { [ANNOTATIONS.paused]: paused ? 'true' : null } },
+      });
+
+    it('a deployment created paused creates no children and says it is paused', async () => {
+      const { world, reconcile } = setUp();
+      await setPaused(world, true);
+      await settle(world, reconcile);
+      expect(stored(world, FLINK_CLUSTER, 'demo')).toBeUndefined();
+      expect(stored(world, FLINK_JOB, 'demo-a')).toBeUndefined();
+      const status = mustGet(world, FLINK_DEPLOYMENT, 'demo').status;
+      expect(status?.['paused']).toBe(true);
+      expect(
+        (status?.['conditions'] as Condition[]).find((c) => c.type === 'ReconciliationPaused'),
+      ).toMatchObject({ status: 'True', reason: CONDITION_REASONS.paused });
+
+      await setPaused(world, false);
+      await settle(world, reconcile);
+      expect(stored(world, FLINK_CLUSTER, 'demo')).toBeDefined();
+      expect(stored(world, FLINK_JOB, 'demo-b')).toBeDefined();
+      const resumed = mustGet(world, FLINK_DEPLOYMENT, 'demo').status;
+      expect(resumed?.['paused']).toBe(false);
+      expect((resumed?.['conditions'] as Condition[]).map((c) => c.type)).not.toContain(
+        'ReconciliationPaused',
+      );
+    });
+
+    it('pauses its children, holds spec changes, and on resume propagates them and unpauses the children', async () => {
+      const { world, reconcile } = setUp();
+      await settle(world, reconcile);
+      await setPaused(world, true);
+      await world.resources.patch(FLINK_DEPLOYMENT, NAMESPACE, 'demo', {
+        spec: { cluster: { runtime: { image: 'flink:1.20.3' } } },
+      });
+      await settle(world, reconcile);
+      expect(pausedOf(world, FLINK_CLUSTER, 'demo')).toBe(true);
+      expect(pausedOf(world, FLINK_JOB, 'demo-a')).toBe(true);
+      expect(pausedOf(world, FLINK_JOB, 'demo-b')).toBe(true);
+      expect(mustGet(world, FLINK_CLUSTER, 'demo').spec?.['runtime']).toMatchObject({ image: 'flink:1.20' });
+      expect(world.events.events.map((e) => e.reason)).toContain('Paused');
+
+      await setPaused(world, false);
+      await settle(world, reconcile);
+      expect(mustGet(world, FLINK_CLUSTER, 'demo').spec?.['runtime']).toMatchObject({
+        image: 'flink:1.20.3',
+      });
+      expect(pausedOf(world, FLINK_CLUSTER, 'demo')).toBe(false);
+      expect(pausedOf(world, FLINK_JOB, 'demo-a')).toBe(false);
+      expect(world.events.events.map((e) => e.reason)).toContain('Resumed');
+    });
+
+    it("reports its cluster's supervisor that cannot start in its own Ready condition", async () => {
+      const { world, reconcile } = setUp();
+      await settle(world, reconcile);
+      await world.resources.patchStatus(FLINK_CLUSTER, NAMESPACE, 'demo', {
+        status: {
+          conditions: [
+            {
+              type: 'Ready',
+              status: 'False',
+              reason: CONDITION_REASONS.supervisorNotStarted,
+              message:
+                'supervisor Deployment supervisor-demo cannot create its pod: serviceaccount not found',
+              lastTransitionTime: '2026-01-01T00:00:00Z',
+              observedGeneration: 1,
+            },
+          ],
+        },
+      });
+      await settle(world, reconcile);
+      expect(readyCondition(world)).toMatchObject({
+        status: 'False',
+        reason: CONDITION_REASONS.supervisorNotStarted,
+      });
+      expect(readyCondition(world)?.message).toContain(
+        'FlinkCluster demo: supervisor Deployment supervisor-demo',
+      );
+    });
+  });
+
   it('adds its finalizer before anything else', async () => {
     const world = operatorWorld();
     world.resources.put(FLINK_DEPLOYMENT, NAMESPACE, deploymentObject('demo', ['a']));

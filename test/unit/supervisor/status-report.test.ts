@@ -7,6 +7,7 @@ import { initialClusterContext, type ClusterContext } from '../../../src/machine
 import { initialJobContext, type JobContext } from '../../../src/machines/job-machine.ts';
 import type { ActionOutcome } from '../../../src/machines/observations.ts';
 import type { MachineState } from '../../../src/machines/views.ts';
+import { clusterObservation, jobObservation } from '../machines/support.ts';
 import {
   invalidSpecPatch,
   reportedFlinkJob,
@@ -347,5 +348,52 @@ describe('a cluster status', () => {
     const envelope = { machine: 'job', version: 1, value: 'Unknown', context: { marker: true } };
     const status = statusFromSnapshot({ ...running(), envelope } as JobReport);
     expect(status['machine']).toBe(envelope);
+  });
+});
+
+describe('ReconciliationPaused (ADR 0019)', () => {
+  it('a paused job says so in a condition and in status.paused, and keeps its state', () => {
+    const context = jobContext({
+      jobId: JOB_ID,
+      lastFlinkState: 'RUNNING',
+      observed: jobObservation({ paused: true, flinkJob: 'RUNNING' }),
+    });
+    const status = statusFromSnapshot(jobReport({ Started: 'Running' }, context));
+    expect(status['paused']).toBe(true);
+    expect(status['supervisorStatus']).toBe('Started');
+    expect(condition(status, 'ReconciliationPaused')).toMatchObject({ status: 'True', reason: 'Paused' });
+    expect(condition(status, 'ReconciliationPaused')?.message).toContain('flinkvisor.io/paused');
+  });
+
+  it('a paused cluster says so too', () => {
+    const report = clusterReport({ Started: 'Idle' });
+    const paused = {
+      ...report,
+      snapshot: {
+        ...report.snapshot,
+        context: { ...report.snapshot.context, observed: clusterObservation({ paused: true }) },
+      },
+    };
+    const status = statusFromSnapshot(paused);
+    expect(status['paused']).toBe(true);
+    expect(condition(status, 'ReconciliationPaused')).toMatchObject({ status: 'True' });
+  });
+
+  it('resumed: the condition is removed and status.paused is false', () => {
+    const pausedStatus = statusFromSnapshot(
+      jobReport(
+        { Started: 'Running' },
+        jobContext({ jobId: JOB_ID, observed: jobObservation({ paused: true, flinkJob: 'RUNNING' }) }),
+      ),
+    );
+    const status = statusFromSnapshot(
+      jobReport(
+        { Started: 'Running' },
+        jobContext({ jobId: JOB_ID, observed: jobObservation({ flinkJob: 'RUNNING' }) }),
+        { stored: { conditions: pausedStatus['conditions'] } },
+      ),
+    );
+    expect(status['paused']).toBe(false);
+    expect(condition(status, 'ReconciliationPaused')).toBeUndefined();
   });
 });
