@@ -205,16 +205,22 @@ export class AutoscalerWatch {
         : {}),
     };
     if (!decided) return UNCHANGED;
-    const recommendationChanged =
-      (previous?.recommended ?? current) !== decision.recommended && decision.recommended !== 0;
+    // The advice is a parallelism other than the one running; holding (or not running) is none. An
+    // Event says each change of advice: a rescale recommended, another one, or none any more.
+    const advice = (rec: number, runs: number) => (rec !== 0 && rec !== runs ? rec : null);
+    const before = previous ? advice(previous.recommended, previous.current) : null;
+    const advised = advice(decision.recommended, current ?? 0);
+    if (before === advised) return { changed: true, notice: null };
+    const said = `(running at ${current ?? 0}, ${decision.reason}): ${decision.message}`;
     return {
       changed: true,
-      notice: recommendationChanged
-        ? {
-            reason: 'AutoscalerRecommendation',
-            message: `recommended parallelism ${decision.recommended} (running at ${current ?? 0}, ${decision.reason}): ${decision.message}`,
-          }
-        : null,
+      notice: {
+        reason: 'AutoscalerRecommendation',
+        message:
+          advised === null
+            ? `no rescale recommended any more ${said}`
+            : `recommended parallelism ${advised} ${said}`,
+      },
     };
   }
 }

@@ -79,10 +79,14 @@ describe('AutoscalerWatch (recommend mode)', () => {
   });
 
   it('stabilizes, collects a window, waits out the grace period, then recommends once, with one Event', async () => {
-    const flink = flinkAt(() => 0.95);
+    let busy = 0.95;
+    const flink = flinkAt(() => busy);
     const watch = new AutoscalerWatch(null);
     const timeline: string[] = [];
     const notices: string[] = [];
+    // Seen before Flink runs it: not running is no advice, and neither is the first decision at 4.
+    await watch.observe(pass(T0 - 5 * SECOND, { read: flink.read, flinkJob: 'CREATED' }));
+    expect(watch.status).toMatchObject({ reason: 'NotRunning', recommended: 0 });
     for (let t = 0; t <= 8 * MINUTE; t += 5 * SECOND) {
       const change = await watch.observe(pass(T0 + t, { read: flink.read }));
       if (change.changed)
@@ -114,6 +118,20 @@ describe('AutoscalerWatch (recommend mode)', () => {
       lastDecisionAt: new Date(T0 + 7 * MINUTE).toISOString(),
       metrics: { busiestVertex: 'Map', utilization: 0.95, sourceRecordsPerSecond: 1000 },
     });
+    // The load falls back to the target: the advice is withdrawn, in an Event too.
+    busy = 0.7;
+    for (let t = 8 * MINUTE + 5 * SECOND; t <= 15 * MINUTE; t += 15 * SECOND) {
+      const change = await watch.observe(pass(T0 + t, { read: flink.read }));
+      if (change.notice) notices.push(`${change.notice.reason}: ${change.notice.message}`);
+    }
+    expect(watch.status).toMatchObject({ reason: 'WithinTarget', recommended: 4 });
+    // As the window's mean falls, the advice follows it down (each change an Event), then is withdrawn.
+    expect(notices.at(-1)).toMatch(
+      /^AutoscalerRecommendation: no rescale recommended any more \(running at 4, WithinTarget\)/,
+    );
+    const advised = notices.slice(1, -1).map((n) => Number(/recommended parallelism (\d+)/.exec(n)?.[1]));
+    expect(advised).toEqual([...advised].sort((a, b) => b - a));
+    expect(advised.every((p) => p > 4 && p < 6)).toBe(true);
     // Nothing was applied, so nothing counts as a rescale.
     expect(watch.status?.rescales).toBeUndefined();
     expect(watch.status?.lastScaleUp).toBeUndefined();
