@@ -98,7 +98,7 @@ export const flinkDeploymentStatus = z
                     bootstrap: digest.describe('Digest of spec.bootstrap last propagated.'),
                     savepoint: digest.describe('Digest of spec.savepoint last propagated.'),
                     restart: digest.describe(
-                      'Digest of spec.restart, the parallelism bounds and the upgrade settings last propagated.',
+                      'Digest of spec.restart, the parallelism bounds, the upgrade settings and the autoscaler last propagated.',
                     ),
                   })
                   .describe('Digests of the job spec.'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { autoscalerSpec, autoscalerStatus } from './autoscaler.ts';
 import { withRules, type CrossFieldRule } from './cel-rules.ts';
 import {
   environmentFields,
@@ -239,6 +240,7 @@ const jobFields = {
   bootstrap: bootstrapSpec,
   savepoint: savepointSpec.prefault({}),
   restart: restartSpec.prefault({}),
+  autoscaler: autoscalerSpec.exactOptional(),
 };
 
 type JobFields = { minJobParallelism: number; maxJobParallelism: number };
@@ -391,6 +393,7 @@ export const flinkJobStatus = z
       .exactOptional()
       .describe('The last spec the job ran healthy with: what a rollback resubmits.'),
     restartPolicy: z.enum(RESTART_POLICIES).exactOptional().describe('restartPolicy in effect.'),
+    autoscaler: autoscalerStatus.exactOptional(),
     digest: z
       .object({
         bootstrap: digest.describe('Digest of spec.bootstrap at the last start.'),

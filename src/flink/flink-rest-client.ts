@@ -60,6 +60,7 @@ import {
   jobStatusResponseSchema,
   metricsSchema,
   resourceRequirementsSchema,
+  subtaskMetricsSchema,
   taskManagerDetailsSchema,
   taskManagersSchema,
   triggerResponseSchema,
@@ -74,6 +75,7 @@ import {
   type FlinkJobOverview,
   type FlinkJobStatus,
   type FlinkMetric,
+  type FlinkSubtaskMetric,
   type FlinkTaskManager,
   type FlinkTaskManagerDetails,
 } from './schemas.ts';
@@ -489,6 +491,23 @@ export class FlinkRestClient {
   ): Promise<FlinkMetric[]> {
     const path = `/jobs/${assertFlinkId(jobId, 'jobId')}/metrics`;
     return this.#get(metricsSchema, '/jobs/:jobid/metrics', path, call, { get: joinNames(names) });
+  }
+
+  /**
+   * `GET /jobs/:jobid/vertices/:vertexid/subtasks/metrics`: the named metrics of a vertex aggregated
+   * over its subtasks (all aggregations when none are named); without names, the ids it has.
+   */
+  async getSubtaskMetrics(
+    jobId: FlinkId,
+    vertexId: string,
+    query: { metrics?: readonly string[]; aggregations?: readonly ('min' | 'max' | 'sum' | 'avg')[] },
+    call: CallOptions = {},
+  ): Promise<FlinkSubtaskMetric[]> {
+    const path = `/jobs/${assertFlinkId(jobId, 'jobId')}/vertices/${assertFlinkId(vertexId, 'vertexId')}/subtasks/metrics`;
+    return this.#get(subtaskMetricsSchema, '/jobs/:jobid/vertices/:vertexid/subtasks/metrics', path, call, {
+      get: joinNames(query.metrics),
+      agg: joinNames(query.aggregations),
+    });
   }
 
   // ---- rescaling (adaptive scheduler) ------------------------------------------------------

@@ -77,6 +77,25 @@ export const aggregatedMetricsSchema = z.array(
 );
 export type FlinkAggregatedMetric = z.infer<typeof aggregatedMetricsSchema>[number];
 
+/**
+ * A subtask metric Flink could not measure (a busy time while the task is starting) is NaN, which
+ * Flink writes as the string "NaN": read as NaN here, for the caller to leave out, instead of failing
+ * the whole answer.
+ */
+const measured = z.union([num, z.string().transform((text) => Number(text))]);
+
+/** `/jobs/:jobid/vertices/:vertexid/subtasks/metrics`: aggregated over the subtasks; without `get`, the ids only. */
+export const subtaskMetricsSchema = z.array(
+  z.object({
+    id: z.string(),
+    min: measured.optional(),
+    max: measured.optional(),
+    avg: measured.optional(),
+    sum: measured.optional(),
+  }),
+);
+export type FlinkSubtaskMetric = z.infer<typeof subtaskMetricsSchema>[number];
+
 const resourceProfile = z.object({
   cpuCores: num.optional(),
   taskHeapMemory: num.optional(),
@@ -193,6 +212,12 @@ export const jobDetailsSchema = z.object({
       tasks: z.record(z.string(), num).optional(),
     }),
   ),
+  /** The job graph: which vertex reads which (sources read none). */
+  plan: z
+    .object({
+      nodes: z.array(z.object({ id: z.string(), inputs: z.array(z.object({ id: z.string() })).optional() })),
+    })
+    .optional(),
 });
 export type FlinkJobDetails = z.infer<typeof jobDetailsSchema>;
 

@@ -82,13 +82,14 @@ export function jobDigests(
   };
 }
 
-/** The upgrade settings of a job (docs/upgrades.md) that differ from their defaults. */
+/** The upgrade settings of a job (docs/upgrades.md) that differ from their defaults, and its autoscaler. */
 function upgradeFieldsOf(spec: FlinkDeployment['spec']['jobs'][number]['spec']): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   if (spec.upgradeMode !== 'savepoint') fields['upgradeMode'] = spec.upgradeMode;
   if (spec.drainOnStop) fields['drainOnStop'] = true;
   if (spec.maxCheckpointAge !== DEFAULT_MAX_CHECKPOINT_AGE_SECONDS)
     fields['maxCheckpointAge'] = spec.maxCheckpointAge;
+  if (spec.autoscaler !== undefined) fields['autoscaler'] = spec.autoscaler;
   return fields;
 }
 

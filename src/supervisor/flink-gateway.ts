@@ -13,6 +13,9 @@ import type {
 } from '../machines/observations.ts';
 import { checkpointSettings, checkpointStats } from './checkpoint-progress.ts';
 import type { CheckpointReader } from './checkpoint-watch.ts';
+import { readMetricsSample } from '../autoscaler/metrics-reader.ts';
+import { assertFlinkId } from '../flink/ids.ts';
+import type { MetricsSampleReader } from './autoscaler-watch.ts';
 
 /** What the pods say about Flink's slots now (observer.ts slotsExpectation). */
 export interface SlotsExpectation {
@@ -153,6 +156,18 @@ export function checkpointReader(
         await withTimeout(clock, timeoutMs, (signal) => client.getCheckpoints(jobId, { signal })),
       ),
   };
+}
+
+/** The autoscaler's metrics sample of a job (autoscaler-watch.ts), within the observation's short timeout. */
+export function metricsSampleReader(
+  client: FlinkRestClient,
+  timeoutMs: number,
+  clock: Clock = systemClock,
+): MetricsSampleReader {
+  return (jobId, at) =>
+    withTimeout(clock, timeoutMs, (signal) =>
+      readMetricsSample(client, assertFlinkId(jobId, 'jobId'), at, { signal }),
+    );
 }
 
 type SnapshotStats = NonNullable<NonNullable<FlinkCheckpointingStatistics['latest']>['completed']>;

@@ -9,6 +9,7 @@ import { restoreClusterActor, restoreJobActor } from '../machines/persistence.ts
 import type { MachineJournal } from '../visualizer/machine-journal.ts';
 import { storedCheckpointVerdict } from './checkpoint-progress.ts';
 import { CheckpointWatch } from './checkpoint-watch.ts';
+import { AutoscalerWatch, storedAutoscalerStatus } from './autoscaler-watch.ts';
 import type { clusterEffects, jobEffects } from './machine-effects.ts';
 import type { CrKind } from './notices.ts';
 import { withSaneActionTimes } from './requested-actions.ts';
@@ -92,6 +93,7 @@ export function restoreJobHost(
       ? { id: storedJobId, state: typeof storedJobStatus === 'string' ? storedJobStatus || null : null }
       : null,
     checkpoints: new CheckpointWatch(storedCheckpointVerdict(status)),
+    autoscaler: new AutoscalerWatch(storedAutoscalerStatus(status)),
   };
 }
 

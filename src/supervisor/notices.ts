@@ -6,6 +6,7 @@ import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import type { CustomObject } from '../kube/custom-resource-client.ts';
 import type { EventRecorder, EventSubject, EventType } from '../kube/event-recorder.ts';
 import { lifecycleState, type MachineState } from '../machines/views.ts';
+import type { AutoscalerNotice } from './autoscaler-watch.ts';
 import type { CheckpointNotice } from './checkpoint-progress.ts';
 import type { AnyHost, ReportedContext } from './resource-host.ts';
 import { storageAccessVerdict } from './storage-access.ts';
@@ -147,6 +148,12 @@ export class Notices {
     const fields = { job: raw.metadata.name, reason: notice.reason, message: notice.message };
     if (notice.type === 'Warning') this.#o.log.warn(fields, 'checkpoints not progressing');
     else this.#o.log.info(fields, 'checkpoints progressing again');
+  }
+
+  /** Says that the autoscaler's recommended parallelism changed (autoscaler-watch.ts says each change once). */
+  autoscaler(raw: CustomObject, notice: AutoscalerNotice): void {
+    this.event(FLINK_JOB, raw, 'Normal', notice.reason, notice.message);
+    this.#o.log.info({ job: raw.metadata.name, message: notice.message }, 'autoscaler recommendation');
   }
 
   /** The machine-state gauges: how many machines of each kind are in each lifecycle state. */

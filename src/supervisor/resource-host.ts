@@ -2,6 +2,7 @@ import type { Actor } from 'xstate';
 import type { clusterMachine } from '../machines/cluster-machine.ts';
 import type { jobMachine } from '../machines/job-machine.ts';
 import type { ActionOutcome, Notice, RequestedAction } from '../machines/observations.ts';
+import type { AutoscalerWatch } from './autoscaler-watch.ts';
 import type { CheckpointWatch } from './checkpoint-watch.ts';
 import type { StatusWriter } from './status-writer.ts';
 
@@ -52,6 +53,8 @@ export interface JobHost extends ResourceHost<'job', Actor<typeof jobMachine>> {
   lastFlinkJob: LastFlinkJob | null;
   /** Whether the Flink job's checkpoints complete (the CheckpointsProgressing condition). */
   readonly checkpoints: CheckpointWatch;
+  /** The autoscaler's latest decision (status.autoscaler), recommend mode. */
+  readonly autoscaler: AutoscalerWatch;
 }
 
 export type AnyHost = ClusterHost | JobHost;

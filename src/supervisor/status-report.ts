@@ -26,6 +26,7 @@ import {
   type MachineState,
 } from '../machines/views.ts';
 import type { CheckpointVerdict } from './checkpoint-progress.ts';
+import type { AutoscalerStatus } from '../api/autoscaler.ts';
 import type { InvalidAction, LastFlinkJob, ReportedContext } from './resource-host.ts';
 import { jobSpecDigest } from './spec-policies.ts';
 import { storageAccessVerdict } from './storage-access.ts';
@@ -67,6 +68,8 @@ export interface JobReport extends ReportFacts {
   readonly namespace?: string;
   /** CheckpointsProgressing (checkpoint-watch.ts): null removes it; absent keeps the stored one. */
   readonly checkpoints?: CheckpointVerdict | null;
+  /** status.autoscaler (autoscaler-watch.ts): null or absent, none. */
+  readonly autoscaler?: AutoscalerStatus | null;
 }
 
 function iso(ms: number | null | undefined): string | undefined {
@@ -280,6 +283,7 @@ export function statusFromSnapshot(report: ClusterReport | JobReport): Record<st
         }
       : {}),
     ...lastStableSpec(j, job, report.stored),
+    ...(report.autoscaler ? { autoscaler: report.autoscaler } : {}),
   };
 }
 

@@ -22,7 +22,7 @@ import { statusOnlyChange } from '../kube/status-only-change.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
 import type { JobContext } from '../machines/job-machine.ts';
 import { clusterView, jobSummary, type MachineState } from '../machines/views.ts';
-import { checkpointReader, FlinkClusterReader } from './flink-gateway.ts';
+import { checkpointReader, FlinkClusterReader, metricsSampleReader } from './flink-gateway.ts';
 import { clusterEffects, jobEffects } from './machine-effects.ts';
 import {
   clusterPods,
@@ -355,6 +355,27 @@ export class Supervisor {
       const checkpoints = await host.checkpoints.observe(jobId, reading.observation.flinkJob, now, reader);
       if (checkpoints.notice) this.#notices.checkpoints(jobRaw, checkpoints.notice);
       if (checkpoints.changed) await this.#writeStatus(host, jobRaw).catch(() => undefined);
+      // Recommend mode only (autoscaler-watch.ts): a decision is reported, never applied.
+      const autoscaling = await host.autoscaler.observe({
+        spec: job.spec.autoscaler,
+        jobId,
+        flinkJob: reading.observation.flinkJob,
+        parallelism: context.parallelism,
+        jobBounds: {
+          min: job.spec.minJobParallelism,
+          max: job.spec.maxJobParallelism,
+          slots: cluster.spec.maxTaskManagers * cluster.spec.taskManager.taskSlots,
+        },
+        checkpointsFailing: host.checkpoints.verdict?.progressing === false,
+        now,
+        read: metricsSampleReader(
+          this.#flinkClient(),
+          this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS,
+          this.#o.clock,
+        ),
+      });
+      if (autoscaling.notice) this.#notices.autoscaler(jobRaw, autoscaling.notice);
+      if (autoscaling.changed) await this.#writeStatus(host, jobRaw).catch(() => undefined);
       if (reading.observation.flinkJob === 'FAILED' && jobId)
         await this.#notices.flinkJobFailed(jobRaw, jobId, this.#flinkClient());
       if (isDone(host)) await this.#release(host, FLINK_JOB, jobRaw);
@@ -502,6 +523,7 @@ export class Supervisor {
       job: this.#parsedJobs.get(host.name),
       lastFlinkJob: host.lastFlinkJob,
       checkpoints: host.checkpoints.verdict,
+      autoscaler: host.autoscaler.status,
       storage: this.#cluster?.spec.storage,
       namespace: this.#o.namespace,
     });

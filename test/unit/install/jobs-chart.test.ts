@@ -189,6 +189,53 @@ describe('jobs in values', () => {
   );
 
   it(
+    "jobs[].autoscaler is spec.autoscaler with the seed chart's names; a number utilization becomes the string the CRD takes",
+    async () => {
+      const objects = await render(fileStorage, {
+        jobs: [
+          {
+            name: 'scaled',
+            jarPath: jar,
+            autoscaler: {
+              enabled: true,
+              mode: 'recommend',
+              targetUtilization: 0.7,
+              minParallelism: 1,
+              maxParallelism: 10,
+              metricsWindow: '5m',
+              stabilizationInterval: '1m',
+              scaleUpGracePeriod: '1m',
+              scaleDownGracePeriod: '3m',
+            },
+          },
+          { name: 'plain', jarPath: jar },
+        ],
+      });
+      const jobs = deployments(objects)[0]?.spec.jobs ?? [];
+      expect(jobs.find((j) => j.name === 'scaled')?.spec.autoscaler).toEqual({
+        enabled: true,
+        mode: 'recommend',
+        targetUtilization: '0.7',
+        targetUtilizationBoundary: '0.1',
+        minParallelism: 1,
+        maxParallelism: 10,
+        metricsWindow: '5m',
+        stabilizationInterval: '1m',
+        scaleUpGracePeriod: '1m',
+        scaleDownGracePeriod: '3m',
+        maxRescalesPerHour: 4,
+      });
+      expect(jobs.find((j) => j.name === 'plain')?.spec.autoscaler).toBeUndefined();
+      await expect(
+        render(fileStorage, {
+          jobs: [{ name: 'bad', jarPath: jar, autoscaler: { metricsWindow: '5 min' } }],
+        }),
+      ).rejects.toThrow(/metricsWindow/);
+    },
+    HELM_TEST_TIMEOUT_MS,
+  );
+
+  it(
     'groups jobs by cluster: the release name by default, jobs[].cluster to split, clusters.<name> to override',
     async () => {
       const objects = await render(fileStorage, {

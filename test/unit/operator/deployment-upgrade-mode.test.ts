@@ -51,4 +51,25 @@ describe('upgrade settings of a FlinkDeployment’s jobs', () => {
       drainOnStop: true,
     });
   });
+
+  it('an autoscaler is passed to the FlinkJob, and turning it on or switching its mode is propagated', async () => {
+    const world = operatorWorld();
+    const deployment = deploymentObject('demo', ['a'], [FINALIZERS.operator]);
+    const jobs = (deployment.spec as { jobs: { spec: Record<string, unknown> }[] }).jobs;
+    Object.assign(jobs[0]?.spec ?? {}, { autoscaler: { enabled: true, mode: 'recommend' } });
+    world.resources.put(FLINK_DEPLOYMENT, NAMESPACE, deployment);
+    const reconciler = new DeploymentReconciler(world);
+    for (let pass = 0; pass < 3; pass++) await reconciler.reconcile(NAMESPACE, 'demo');
+    expect(mustGet(world, FLINK_JOB, 'demo-a').spec).toMatchObject({
+      autoscaler: { enabled: true, mode: 'recommend' },
+    });
+
+    await world.resources.patch(FLINK_DEPLOYMENT, NAMESPACE, 'demo', {
+      spec: {
+        jobs: [{ ...jobs[0], spec: { ...jobs[0]?.spec, autoscaler: { enabled: true, mode: 'act' } } }],
+      },
+    });
+    for (let pass = 0; pass < 3; pass++) await reconciler.reconcile(NAMESPACE, 'demo');
+    expect(mustGet(world, FLINK_JOB, 'demo-a').spec).toMatchObject({ autoscaler: { mode: 'act' } });
+  });
 });

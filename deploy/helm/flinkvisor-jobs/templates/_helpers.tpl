@@ -240,6 +240,15 @@ added, then flinkConfiguration entries the user set win, then `spec` is merged o
 {{- if $gate -}}
 {{- $_ := set $spec "upgrade" $gate -}}
 {{- end -}}
+{{- with $job.autoscaler -}}
+{{- $as := deepCopy . -}}
+{{- range $k := list "targetUtilization" "targetUtilizationBoundary" -}}
+{{- if hasKey $as $k -}}
+{{- $_ := set $as $k (toString (get $as $k)) -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $spec "autoscaler" $as -}}
+{{- end -}}
 {{- if hasKey $job "parallelism" -}}
 {{- $_ := set $spec "jobParallelism" (int $job.parallelism) -}}
 {{- end -}}
