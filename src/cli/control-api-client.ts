@@ -2,18 +2,29 @@ import { Option, type Command } from 'commander';
 import type { RequestOptions } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { Agent, request, type Dispatcher } from 'undici';
-import { bearerTokenOf } from '../control-api/authn.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { bearerTokenOf, DEFAULT_TOKEN_AUDIENCE } from '../control-api/authn.ts';
 import { API_PREFIX } from '../control-api/routes.ts';
 import { loadKubeConfig } from '../kube/kubeconfig.ts';
 import { hostUrl } from '../kube/pod-address.ts';
 import { EXIT, ExitCodeError, UsageError } from './exit-codes.ts';
 import { OUTPUT_FORMATS, parseOutputFormat, type OutputFormat } from './output.ts';
-import type { CliContext } from './context.ts';
+import { clockOf, type CliContext } from './context.ts';
+import {
+  audienceTokenSource,
+  refusalOf,
+  requestAudienceToken,
+  serviceAccountOfToken,
+  serviceAccountOfUser,
+  whoAmI,
+  type ServiceAccountRef,
+} from './audience-token.ts';
 
 /**
  * The client side of the control API (ADR 0006) for the client commands: connection options,
- * the bearer token (from the kubeconfig by default), and one request function whose failures
- * carry the exit code of the HTTP status.
+ * the caller's credential (an audience-bound token for a ServiceAccount, else the kubeconfig's
+ * token, or a client certificate; ADR 0017), and one request function whose failures carry the
+ * exit code of the HTTP status.
  */
 
 export interface ControlApiTlsOptions {
@@ -26,7 +37,10 @@ export interface ControlApiTlsOptions {
 export interface ControlApiConnection {
   /** `https://localhost:4444`: scheme, host and port, without the /api/v1 prefix. */
   readonly baseUrl: string;
-  readonly token: string;
+  /** A fixed bearer token; none when a client certificate identifies the caller. */
+  readonly token?: string;
+  /** The token of each request (an audience-bound token, renewed); wins over `token`. */
+  readonly tokenSource?: () => Promise<string | undefined>;
   /** Sent as `?namespace=`; the server's default namespace when absent. */
   readonly namespace?: string;
   readonly tls?: ControlApiTlsOptions;
@@ -115,13 +129,16 @@ export class ControlApiClient {
     const url = new URL(`${API_PREFIX}${path}`, this.#connection.baseUrl);
     if (this.#connection.namespace) url.searchParams.set('namespace', this.#connection.namespace);
     const timeout = this.#connection.timeoutMs ?? 60_000;
+    const token = this.#connection.tokenSource
+      ? await this.#connection.tokenSource()
+      : this.#connection.token;
     let response: Dispatcher.ResponseData;
     try {
       response = await request(url, {
         method,
         dispatcher: this.#dispatcher,
         headers: {
-          authorization: `Bearer ${this.#connection.token}`,
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
@@ -167,6 +184,7 @@ export interface ClientOptions {
   port: string;
   namespace?: string;
   token?: string;
+  tokenAudience?: string;
   kubeconfig?: string;
   caFile?: string;
   certFile?: string;
@@ -185,13 +203,23 @@ export function withClientOptions(command: Command): Command {
       '-n, --namespace <namespace>',
       "namespace of the resources (default: the server's default namespace)",
     )
-    .option('--token <token>', "bearer token (default: the kubeconfig's current user)")
+    .option(
+      '--token <token>',
+      `bearer token (default: for a ServiceAccount user of the kubeconfig, a 10-minute token for audience "${DEFAULT_TOKEN_AUDIENCE}" from TokenRequest; else, or when that is refused, with a warning, the kubeconfig user's token)`,
+    )
+    .option(
+      '--token-audience <audience>',
+      `audience of the TokenRequest token (default "${DEFAULT_TOKEN_AUDIENCE}"); asks for one even when the kubeconfig token does not name a ServiceAccount (a SelfSubjectReview tells who the user is)`,
+    )
     .option(
       '--kubeconfig <file>',
       'kubeconfig to take the token from (default: $KUBECONFIG, else ~/.kube/config)',
     )
     .option('--ca-file <file>', 'PEM CA certificate(s) to verify the server with (default: the system CAs)')
-    .option('--cert-file <file>', 'PEM client certificate, for a server that requires one (mTLS)')
+    .option(
+      '--cert-file <file>',
+      'PEM client certificate: identifies you (CN: user, O: groups) to a server with a client CA; without --token no token is sent',
+    )
     .option('--key-file <file>', 'PEM key of the client certificate')
     .option('--insecure-skip-tls-verify', 'do not verify the server certificate (testing only)')
     .option('--plain-http', 'use plain HTTP (a server started without TLS, local environments only)')
@@ -202,7 +230,10 @@ export function withClientOptions(command: Command): Command {
 
 /** The bearer token of the kubeconfig's current user: a token, a token file, or an auth plugin's. */
 export async function tokenFromKubeConfig(path: string | undefined): Promise<string | undefined> {
-  const kubeConfig = loadKubeConfig(path);
+  return tokenOf(loadKubeConfig(path));
+}
+
+async function tokenOf(kubeConfig: KubeConfig): Promise<string | undefined> {
   const options: RequestOptions = {};
   await kubeConfig.applyToHTTPSOptions(options);
   const headers = (options.headers ?? {}) as Record<string, unknown>;
@@ -221,6 +252,70 @@ async function readPem(path: string | undefined, what: string): Promise<Buffer |
   }
 }
 
+/**
+ * The credential from the kubeconfig (ADR 0017): for a ServiceAccount user, a source of tokens bound
+ * to the control API's audience, falling back to the kubeconfig's token with one warning when the
+ * TokenRequest is refused; for other users, the kubeconfig's token.
+ */
+async function kubeconfigCredential(
+  opts: ClientOptions,
+  ctx: CliContext,
+): Promise<Pick<ControlApiConnection, 'token' | 'tokenSource'>> {
+  const path = opts.kubeconfig ?? ctx.env['KUBECONFIG'];
+  let kubeConfig: KubeConfig;
+  let token: string | undefined;
+  try {
+    kubeConfig = loadKubeConfig(path && !path.includes(':') ? path : undefined);
+    token = await tokenOf(kubeConfig);
+  } catch (err) {
+    throw new UsageError(
+      `no --token, and no token from the kubeconfig: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  const warn = (line: string) => void ctx.stderr.write(`${line}\n`);
+  const audience = opts.tokenAudience ?? DEFAULT_TOKEN_AUDIENCE;
+  let serviceAccount: ServiceAccountRef | undefined = serviceAccountOfToken(token);
+  if (!serviceAccount && opts.tokenAudience !== undefined) {
+    // Asked for an audience-bound token explicitly: find out whether the user is a ServiceAccount.
+    try {
+      const username = await whoAmI(kubeConfig);
+      serviceAccount = serviceAccountOfUser(username);
+      if (!serviceAccount) {
+        warn(
+          `warning: no token for audience "${audience}": the kubeconfig user "${username ?? ''}" is not a ServiceAccount (TokenRequest is for ServiceAccounts only); ` +
+            (token ? "sending the kubeconfig's token instead" : 'sending no token'),
+        );
+      }
+    } catch (err) {
+      warn(
+        `warning: no token for audience "${audience}": the SelfSubjectReview failed (${refusalOf(err)}); ` +
+          (token ? "sending the kubeconfig's token instead" : 'sending no token'),
+      );
+    }
+  }
+  if (serviceAccount) {
+    const sa = serviceAccount;
+    const clock = clockOf(ctx);
+    return {
+      ...(token ? { token } : {}),
+      tokenSource: audienceTokenSource({
+        serviceAccount: sa,
+        audience,
+        clock,
+        request: () => requestAudienceToken(kubeConfig, sa, audience, clock),
+        fallback: token,
+        warn,
+      }),
+    };
+  }
+  if (!token) {
+    throw new UsageError(
+      'no --token, and the kubeconfig user has no bearer token (give --token, or a client certificate with --cert-file and --key-file)',
+    );
+  }
+  return { token };
+}
+
 export async function connectionFrom(opts: ClientOptions, ctx: CliContext): Promise<ControlApiConnection> {
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
@@ -230,22 +325,12 @@ export async function connectionFrom(opts: ClientOptions, ctx: CliContext): Prom
   }
   if (Boolean(opts.certFile) !== Boolean(opts.keyFile))
     throw new UsageError('--cert-file and --key-file go together');
-  let token = opts.token;
-  if (!token) {
-    const kubeconfig = opts.kubeconfig ?? ctx.env['KUBECONFIG'];
-    try {
-      token = await tokenFromKubeConfig(kubeconfig && !kubeconfig.includes(':') ? kubeconfig : undefined);
-    } catch (err) {
-      throw new UsageError(
-        `no --token, and no token from the kubeconfig: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
-    if (!token) {
-      throw new UsageError(
-        'no --token, and the kubeconfig user has no bearer token (client certificates are not accepted)',
-      );
-    }
-  }
+  const credential =
+    opts.token !== undefined
+      ? { token: opts.token }
+      : opts.certFile && opts.tokenAudience === undefined
+        ? {} // the client certificate identifies the caller
+        : await kubeconfigCredential(opts, ctx);
   let tls: ControlApiTlsOptions | undefined;
   if (!opts.plainHttp) {
     const ca = await readPem(opts.caFile, 'CA file');
@@ -260,7 +345,7 @@ export async function connectionFrom(opts: ClientOptions, ctx: CliContext): Prom
   }
   return {
     baseUrl: hostUrl(opts.plainHttp ? 'http' : 'https', opts.host, port),
-    token,
+    ...credential,
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
     ...(tls ? { tls } : {}),
   };

@@ -3,7 +3,10 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../kube/clock.ts';
 import { HttpProblem, unauthorized } from './errors.ts';
 
-/** Who is calling, as the API server's TokenReview says; the input of every SubjectAccessReview. */
+/**
+ * Who is calling, as the API server's TokenReview or a verified client certificate says; the input
+ * of every SubjectAccessReview.
+ */
 export interface Caller {
   readonly username: string;
   readonly uid?: string;
@@ -21,7 +24,14 @@ export function bearerTokenOf(header: string | undefined): string | undefined {
 /** One TokenReview: the authenticated caller, or undefined when the API server refused the token. */
 export type TokenReviewer = (token: string, signal?: AbortSignal) => Promise<Caller | undefined>;
 
-/** TokenReview through the API server (needs `create tokenreviews`, see CONTROL_API_CLUSTER_RULES). */
+/** The audience of the tokens the control API accepts by default (and the CLI asks for). */
+export const DEFAULT_TOKEN_AUDIENCE = 'flinkvisor';
+
+/**
+ * TokenReview through the API server (needs `create tokenreviews`, see CONTROL_API_CLUSTER_RULES).
+ * With `audiences`, the API server authenticates only tokens issued for one of them; without, only
+ * tokens for the API server itself.
+ */
 export function kubernetesTokenReviewer(
   kubeConfig: KubeConfig,
   audiences?: readonly string[],
@@ -46,6 +56,30 @@ export function kubernetesTokenReviewer(
     };
   };
 }
+
+/**
+ * Asks each reviewer in turn until one accepts the token (ADR 0017: an audience-bound token first,
+ * then, when allowed, a token for the API server). A failing review is a failure, not a refusal:
+ * it is never covered up by the next reviewer.
+ */
+export function firstAccepting(...reviewers: readonly TokenReviewer[]): TokenReviewer {
+  return async (token, signal) => {
+    for (const review of reviewers) {
+      const caller = await review(token, signal);
+      if (caller) return caller;
+    }
+    return undefined;
+  };
+}
+
+/**
+ * What the TLS layer says about the client certificate of a connection: none was presented, one
+ * was verified against the client CA (and names a caller), or one was presented and refused.
+ */
+export type ClientCertificate =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'verified'; readonly caller: Caller }
+  | { readonly kind: 'refused'; readonly reason: string };
 
 export interface AuthenticatorOptions {
   readonly review: TokenReviewer;
@@ -78,12 +112,23 @@ export class Authenticator {
     this.#o = options;
   }
 
-  /** The caller of a request with this `Authorization` header; throws 401 or 503 problems. */
-  async authenticate(authorization: string | undefined): Promise<Caller> {
+  /**
+   * The caller of a request with this `Authorization` header and client certificate; throws 401
+   * or 503 problems. A bearer token, when sent, names the caller (a client certificate is then only
+   * the transport's gate); without one, a verified client certificate does (ADR 0017).
+   */
+  async authenticate(
+    authorization: string | undefined,
+    certificate: ClientCertificate = { kind: 'none' },
+  ): Promise<Caller> {
+    if (authorization === undefined && certificate.kind === 'verified') return certificate.caller;
     const token = bearerTokenOf(authorization);
     if (!token) {
+      if (authorization) throw unauthorized('the Authorization header is not "Bearer <token>"');
       throw unauthorized(
-        authorization ? 'the Authorization header is not "Bearer <token>"' : 'a bearer token is required',
+        certificate.kind === 'refused'
+          ? `the client certificate was not accepted (${certificate.reason}) and no bearer token was sent`
+          : 'a bearer token or a client certificate is required',
       );
     }
     const caller = await this.#review(token);

@@ -14,7 +14,15 @@ import { DNS_LABEL_PATTERN, jobManagerServiceName, jobResourceName } from '../ap
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import type { Clock } from '../kube/clock.ts';
 import { hostUrl } from '../kube/pod-address.ts';
-import { Authenticator, kubernetesTokenReviewer, type Caller, type TokenReviewer } from './authn.ts';
+import {
+  Authenticator,
+  DEFAULT_TOKEN_AUDIENCE,
+  firstAccepting,
+  kubernetesTokenReviewer,
+  type Caller,
+  type TokenReviewer,
+} from './authn.ts';
+import { clientCertificateOf } from './client-certificates.ts';
 import { authorize, kubernetesAccessReviewer, resourceAttributesFor, type AccessReviewer } from './authz.ts';
 import { badRequest, HttpProblem, notFound, problemFromKubernetes, toProblem } from './errors.ts';
 import type { HandlerDependencies } from './handler-context.ts';
@@ -31,16 +39,21 @@ import { matchRoute, type PathParams, type Route } from './routes.ts';
 
 /**
  * The control REST API (ADR 0006): the toolbox's routes under /api/v1 with plain JSON bodies and
- * honest status codes. Every request needs a bearer token (TokenReview) and is authorized with a
- * SubjectAccessReview for the resource it touches; TLS is the default, plain HTTP only when asked
- * for explicitly. It runs inside the operator; it reads no environment, everything comes in here.
+ * honest status codes. Every request needs a bearer token (TokenReview; audience-bound tokens, and
+ * API server tokens unless refused, ADR 0017) or a client certificate signed by the client CA, and is
+ * authorized with a SubjectAccessReview for the resource it touches; TLS is the default, plain HTTP
+ * only when asked for explicitly. It runs inside the operator; it reads no environment, everything
+ * comes in here.
  */
 
 export interface ControlApiTls {
   /** PEM of the serving certificate (chain) and its key. */
   readonly cert: string | Buffer;
   readonly key: string | Buffer;
-  /** PEM of the CA(s) client certificates must be signed by. */
+  /**
+   * PEM of the CA(s) client certificates are verified against. The server then asks every client
+   * for a certificate; a verified one identifies a caller who sends no token (CN: user, O: groups).
+   */
   readonly clientCa?: string | Buffer;
   /** Refuse TLS connections without a client certificate signed by clientCa (mTLS). */
   readonly requireClientCertificate: boolean;
@@ -68,8 +81,14 @@ export interface ControlApiOptions {
   readonly flinkUrl?: (namespace: string, cluster: string) => string | Promise<string>;
   readonly log: Logger;
   readonly clock: Clock;
-  /** Audiences tokens must be issued for (TokenReview spec.audiences); the API server's by default. */
+  /** Audiences of the audience-bound tokens it accepts (TokenReview spec.audiences); `flinkvisor` by default. */
   readonly audiences?: readonly string[];
+  /**
+   * Also accept tokens issued for the API server itself (default true, for callers whose
+   * credentials cannot get an audience-bound token: OIDC users, static tokens); false accepts
+   * audience-bound tokens only (ADR 0017).
+   */
+  readonly acceptApiServerTokens?: boolean;
   /** How long an accepted token is trusted without a new TokenReview (default 10 s). */
   readonly tokenCacheTtlMs?: number;
   readonly maxBodyBytes?: number;
@@ -112,6 +131,9 @@ function checkOptions(o: ControlApiOptions): void {
     throw new ControlApiConfigError(
       'requireClientCertificate needs clientCa, the CA client certificates are checked against',
     );
+  }
+  if (o.audiences?.length === 0) {
+    throw new ControlApiConfigError('audiences: name at least one token audience');
   }
   if (o.namespaces !== 'all') {
     if (o.namespaces.length === 0) throw new ControlApiConfigError('namespaces: name at least one, or "all"');
@@ -234,6 +256,13 @@ function requestMetrics(registry: Registry | undefined): RequestMetrics | undefi
   };
 }
 
+/** Audience-bound tokens first; then, unless refused, tokens for the API server (ADR 0017). */
+function tokenReviewerFor(o: ControlApiOptions): TokenReviewer {
+  const audienceBound = kubernetesTokenReviewer(o.kubeConfig, o.audiences ?? [DEFAULT_TOKEN_AUDIENCE]);
+  if (o.acceptApiServerTokens === false) return audienceBound;
+  return firstAccepting(audienceBound, kubernetesTokenReviewer(o.kubeConfig));
+}
+
 export async function startControlApi(o: ControlApiOptions): Promise<ControlApi> {
   checkOptions(o);
   const log = o.log;
@@ -241,7 +270,7 @@ export async function startControlApi(o: ControlApiOptions): Promise<ControlApi>
   const served = o.namespaces === 'all' ? undefined : new Set(o.namespaces);
   const store = o.resources ?? new KubernetesCustomResourceClient(o.kubeConfig);
   const authenticator = new Authenticator({
-    review: o.tokenReviewer ?? kubernetesTokenReviewer(o.kubeConfig, o.audiences),
+    review: o.tokenReviewer ?? tokenReviewerFor(o),
     clock: o.clock,
     ...(o.tokenCacheTtlMs === undefined ? {} : { acceptedTtlMs: o.tokenCacheTtlMs }),
   });
@@ -316,7 +345,10 @@ export async function startControlApi(o: ControlApiOptions): Promise<ControlApi>
     let user: string | undefined;
     let status: number;
     try {
-      const caller = await authenticator.authenticate(req.headers.authorization);
+      const caller = await authenticator.authenticate(
+        req.headers.authorization,
+        o.tls?.clientCa ? clientCertificateOf(req.socket) : { kind: 'none' },
+      );
       user = caller.username;
       const match = matchRoute(method, url.pathname);
       if (match.kind === 'not-found') throw notFound(`no route ${method} ${url.pathname}`, 'NoSuchRoute');
@@ -402,7 +434,13 @@ export async function startControlApi(o: ControlApiOptions): Promise<ControlApi>
     {
       port,
       tls: Boolean(o.tls),
-      mtls: Boolean(o.tls?.requireClientCertificate),
+      clientCertificates: o.tls?.clientCa
+        ? o.tls.requireClientCertificate
+          ? 'required'
+          : 'accepted'
+        : 'off',
+      audiences: [...(o.audiences ?? [DEFAULT_TOKEN_AUDIENCE])],
+      apiServerTokens: o.acceptApiServerTokens !== false,
       namespaces: o.namespaces === 'all' ? 'all' : [...o.namespaces],
     },
     'control API listening',

@@ -33,7 +33,15 @@ export interface OperatorProcessOptions {
    */
   readonly embeddedSupervisors?: (registry: Registry) => ClosableSupervisorHost;
   /** The control REST API (every replica serves it); off when absent. */
-  readonly api?: { host: string; port: number; tls?: ControlApiTls; insecureHttp?: boolean };
+  readonly api?: {
+    host: string;
+    port: number;
+    tls?: ControlApiTls;
+    insecureHttp?: boolean;
+    /** Audiences of the tokens it accepts, and whether API server tokens count too (ADR 0017). */
+    audiences?: readonly string[];
+    acceptApiServerTokens?: boolean;
+  };
 }
 
 export interface RunningOperator {
@@ -103,6 +111,10 @@ export async function startOperatorProcess(o: OperatorProcessOptions): Promise<R
         port: o.api.port,
         ...(o.api.tls ? { tls: o.api.tls } : {}),
         ...(o.api.insecureHttp ? { insecureHttp: true } : {}),
+        ...(o.api.audiences ? { audiences: o.api.audiences } : {}),
+        ...(o.api.acceptApiServerTokens === undefined
+          ? {}
+          : { acceptApiServerTokens: o.api.acceptApiServerTokens }),
         flinkClient: (baseUrl) =>
           new FlinkRestClient({ baseUrl, dispatcher: createFlinkDispatcher(baseUrl) }),
         log: o.log.child({ component: 'control-api' }),

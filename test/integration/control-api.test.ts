@@ -360,12 +360,16 @@ describe('security', () => {
       client: { cert: certs.clientCert, key: certs.clientKey },
     });
     expect(ok.status).toBe(200);
-    // A client certificate is a second gate, not an identity: the token is still required.
+    // Without a token the certificate names the caller (CN "client", no RBAC: 403); with one, the
+    // token does (ADR 0017).
     const tokenless = await call(mtls, 'GET', '/clusters', {
       token: null,
       client: { cert: certs.clientCert, key: certs.clientKey },
     });
-    expect(tokenless.status).toBe(401);
+    expect(tokenless.status).toBe(403);
+    expect(tokenless.body.message).toBe(
+      `user "client" may not list flinkclusters.flinkvisor.io in namespace "${ns}"`,
+    );
   });
 
   it('answers 404 for a namespace it does not serve', async () => {

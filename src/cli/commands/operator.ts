@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { keepApiConnectionsAlive, loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { readControlApiTls } from '../../control-api/tls-files.ts';
+import { DEFAULT_TOKEN_AUDIENCE } from '../../control-api/authn.ts';
 import { startOperatorProcess } from '../../operator/operator-process.ts';
 import { systemClock } from '../../kube/clock.ts';
 import { EmbeddedSupervisors, embeddedSupervisorSettings } from '../../supervisor/embedded-supervisors.ts';
@@ -25,6 +26,8 @@ interface OperatorRunOptions {
   apiClientCa?: string;
   apiRequireClientCertificate?: boolean;
   apiInsecureHttp?: boolean;
+  apiTokenAudience: string[];
+  apiTokenAudienceOnly?: boolean;
   embeddedSupervisors?: boolean;
 }
 
@@ -58,8 +61,24 @@ export function registerOperatorCommands(program: Command, ctx: CliContext): voi
     .option('--api-port <port>', 'control REST API port (0: off)', '4444')
     .option('--api-tls-cert <file>', 'PEM certificate of the control API')
     .option('--api-tls-key <file>', 'PEM key of the control API')
-    .option('--api-client-ca <file>', 'CA whose client certificates the API accepts')
-    .option('--api-require-client-certificate', 'refuse callers without a client certificate (mTLS)')
+    .option(
+      '--api-client-ca <file>',
+      'CA whose client certificates identify callers (CN: user, O: groups; authorized like tokens)',
+    )
+    .option(
+      '--api-require-client-certificate',
+      'refuse connections without a client certificate signed by --api-client-ca (mTLS)',
+    )
+    .option(
+      '--api-token-audience <audience>',
+      `audience of the bound tokens the API accepts (repeat for several; default ${DEFAULT_TOKEN_AUDIENCE})`,
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .option(
+      '--api-token-audience-only',
+      'refuse tokens issued for the API server itself: only audience-bound tokens (or client certificates) authenticate',
+    )
     .option(
       '--api-insecure-http',
       'serve the API over plain HTTP (tokens are still required); for local use only',
@@ -117,6 +136,8 @@ export function registerOperatorCommands(program: Command, ctx: CliContext): voi
                 port: apiPort,
                 ...(tls ? { tls } : {}),
                 ...(opts.apiInsecureHttp ? { insecureHttp: true } : {}),
+                ...(opts.apiTokenAudience.length > 0 ? { audiences: opts.apiTokenAudience } : {}),
+                acceptApiServerTokens: !opts.apiTokenAudienceOnly,
               },
             }
           : {}),

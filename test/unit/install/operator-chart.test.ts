@@ -291,7 +291,17 @@ describe('the control API', () => {
         '--api-port=4444',
         '--api-tls-cert=/etc/flinkvisor/api-tls/tls.crt',
         '--api-tls-key=/etc/flinkvisor/api-tls/tls.key',
+        '--api-token-audience=flinkvisor',
       ]);
+      const audienceOnly = await render({
+        api: {
+          tls: { secretName: 'api-tls' },
+          authentication: { tokenAudience: 'flink-control', audienceOnly: true },
+        },
+      });
+      expect(operatorArgs(audienceOnly)).toEqual(
+        expect.arrayContaining(['--api-token-audience=flink-control', '--api-token-audience-only']),
+      );
     },
     HELM_TEST_TIMEOUT_MS,
   );
