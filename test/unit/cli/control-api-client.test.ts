@@ -112,6 +112,22 @@ describe('the token', () => {
     expect(conn).toEqual({ baseUrl: 'http://localhost:5555', token: 'env-token', namespace: 'ns' });
   });
 
+  it('sends no token with a client certificate and no --token; a ServiceAccount user gets an audience-bound token source', async () => {
+    const ctx = { env: {}, stdout: process.stdout, stderr: process.stderr };
+    const cert = join(dir, 'client.crt');
+    await writeFile(cert, 'not read until connecting');
+    const withCert = await connectionFrom(options({ certFile: cert, keyFile: cert }), ctx);
+    expect(withCert.token).toBeUndefined();
+    expect(withCert.tokenSource).toBeUndefined();
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const saToken = `${part({ alg: 'RS256' })}.${part({ sub: 'system:serviceaccount:ns:sa' })}.sig`;
+    const sa = join(dir, 'sa.yaml');
+    await writeFile(sa, kubeconfig(`token: ${saToken}`));
+    const fromSa = await connectionFrom(options({ kubeconfig: sa }), ctx);
+    expect(fromSa.token).toBe(saToken);
+    expect(typeof fromSa.tokenSource).toBe('function');
+  });
+
   it('refuses contradicting options', async () => {
     const ctx = { env: {}, stdout: process.stdout, stderr: process.stderr };
     await expect(connectionFrom(options({ token: 't', port: 'x' }), ctx)).rejects.toThrow(UsageError);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Authenticator, bearerTokenOf, type Caller } from '../../../src/control-api/authn.ts';
+import { Authenticator, bearerTokenOf, firstAccepting, type Caller } from '../../../src/control-api/authn.ts';
 import { HttpProblem } from '../../../src/control-api/errors.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 
@@ -85,5 +85,47 @@ describe('Authenticator', () => {
     expect((err as HttpProblem).error).toBe('AuthenticationUnavailable');
     fail = false;
     await expect(authn.authenticate('Bearer t')).resolves.toEqual(ALICE);
+  });
+});
+
+describe('audiences and client certificates', () => {
+  it('asks the next reviewer only when one refuses; a failing review is not covered up', async () => {
+    const audienceBound = reviewer({ bound: ALICE });
+    const apiServer = reviewer({ plain: { username: 'bob', groups: [] } });
+    const review = firstAccepting(audienceBound.review, apiServer.review);
+    await expect(review('bound')).resolves.toEqual(ALICE);
+    await expect(review('plain')).resolves.toEqual({ username: 'bob', groups: [] });
+    await expect(review('neither')).resolves.toBeUndefined();
+    expect(audienceBound.asked).toEqual(['bound', 'plain', 'neither']);
+    expect(apiServer.asked).toEqual(['plain', 'neither']);
+    const failing = firstAccepting(async () => {
+      throw new Error('TokenReview timed out');
+    }, apiServer.review);
+    await expect(failing('plain')).rejects.toThrow('TokenReview timed out');
+  });
+
+  it('takes a verified certificate as the caller when no Authorization header is sent; a token wins', async () => {
+    const r = reviewer({ good: ALICE });
+    const authn = new Authenticator({ review: r.review, clock: new ManualClock() });
+    const carol = { username: 'carol', groups: ['ops', 'system:authenticated'] };
+    const verified = { kind: 'verified', caller: carol } as const;
+    await expect(authn.authenticate(undefined, verified)).resolves.toEqual(carol);
+    await expect(authn.authenticate('Bearer good', verified)).resolves.toEqual(ALICE);
+    const wrong = await authn.authenticate('Bearer nope', verified).catch((e: unknown) => e);
+    expect((wrong as HttpProblem).status).toBe(401);
+    expect(r.asked).toEqual(['good', 'nope']);
+  });
+
+  it('answers 401 naming why a certificate was refused, or that a credential is needed', async () => {
+    const authn = new Authenticator({ review: reviewer({}).review, clock: new ManualClock() });
+    const refused = await authn
+      .authenticate(undefined, { kind: 'refused', reason: 'not signed by the trusted client CA: x' })
+      .catch((e: unknown) => e);
+    expect((refused as HttpProblem).status).toBe(401);
+    expect((refused as HttpProblem).message).toBe(
+      'the client certificate was not accepted (not signed by the trusted client CA: x) and no bearer token was sent',
+    );
+    const none = await authn.authenticate(undefined).catch((e: unknown) => e);
+    expect((none as HttpProblem).message).toBe('a bearer token or a client certificate is required');
   });
 });
