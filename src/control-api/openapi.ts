@@ -23,7 +23,7 @@ type Schema = Record<string, unknown>;
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Invalid request: the body or a name is invalid; `fields` names the offending fields',
-  401: 'No bearer token, or the Kubernetes API did not accept it (TokenReview)',
+  401: 'No credential, a token the Kubernetes API did not accept (TokenReview), or a client certificate the client CA did not sign',
   403: "The caller's RBAC does not allow the action (SubjectAccessReview)",
   404: 'The resource (or the namespace, or the Flink object) does not exist',
   405: 'The path exists, with other methods (see the Allow header)',
@@ -373,10 +373,10 @@ export function openApiDocument(routes: readonly RouteDefinition[] = ROUTES): Sc
       title: 'Flinkvisor control API',
       version: FLINKVISOR_VERSION,
       description:
-        'Drive FlinkDeployments, FlinkClusters and FlinkJobs, and read their Flink JobManagers. Command routes only record the request (annotations, spec, scale); the supervisor carries it out. Every request needs a Kubernetes bearer token and is authorized with a SubjectAccessReview for the resource it touches.',
+        'Drive FlinkDeployments, FlinkClusters and FlinkJobs, and read their Flink JobManagers. Command routes only record the request (annotations, spec, scale); the supervisor carries it out. Every request needs a Kubernetes bearer token (for the audience flinkvisor, or, unless the server is audience-only, for the API server) or a client certificate signed by the client CA, and is authorized with a SubjectAccessReview for the resource it touches.',
     },
     servers: [{ url: '/' }],
-    security: [{ bearer: [] }],
+    security: [{ bearer: [] }, { clientCertificate: [] }],
     tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
     paths,
     components: {
@@ -385,7 +385,12 @@ export function openApiDocument(routes: readonly RouteDefinition[] = ROUTES): Sc
           type: 'http',
           scheme: 'bearer',
           description:
-            'A Kubernetes token (a ServiceAccount token, an OIDC id token, ...), reviewed with TokenReview',
+            'A Kubernetes token reviewed with TokenReview: bound to the audience flinkvisor (TokenRequest), or, unless the server is audience-only, for the API server (a ServiceAccount token, an OIDC id token, ...)',
+        },
+        clientCertificate: {
+          type: 'mutualTLS',
+          description:
+            'A client certificate signed by the client CA (--api-client-ca), sent without a token: CN is the user name, O the groups',
         },
       },
       schemas: componentSchemas(),
