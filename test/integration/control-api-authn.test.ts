@@ -19,10 +19,14 @@ import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { Agent, request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { crdManifests } from '../../src/api/crd-manifests.ts';
 import { API_GROUP, API_VERSION, FLINK_CLUSTER } from '../../src/api/names.ts';
 import { EXIT, exitCodeFor } from '../../src/cli/exit-codes.ts';
+import { freePort } from '../../src/devenv/free-port.ts';
+import { ManagedProcess } from '../../src/devenv/managed-process.ts';
+import { PROJECT_ROOT } from '../../src/devenv/node-agent-process.ts';
+import { waitFor } from '../../src/devenv/wait-for.ts';
 import { buildProgram } from '../../src/cli/program.ts';
 import { startControlApi, type ControlApi } from '../../src/control-api/control-api-server.ts';
 import { createFlinkDispatcher } from '../../src/flink/dispatcher.ts';
@@ -128,10 +132,16 @@ async function makeCertificates(): Promise<typeof pem> {
 
 type Subject = { kind: 'ServiceAccount' | 'Group'; name: string };
 
-async function bind(name: string, rules: V1PolicyRule[], subject: Subject, cluster = false): Promise<void> {
+async function bind(
+  name: string,
+  rules: V1PolicyRule[],
+  subject: Subject,
+  cluster = false,
+  namespace = ns,
+): Promise<void> {
   const roleKind = cluster ? 'ClusterRole' : 'Role';
   const bindingKind = cluster ? 'ClusterRoleBinding' : 'RoleBinding';
-  const metadata = cluster ? { name: `${ns}-${name}` } : { name, namespace: ns };
+  const metadata = cluster ? { name: `${ns}-${name}` } : { name, namespace };
   await applyObjects(admin, [
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: roleKind, metadata, rules } as never,
     {
@@ -445,5 +455,85 @@ describe('the CLI', () => {
     const stopped = await cli(strict, ['cluster', 'stop', '--cluster-name', CLUSTER, ...files]);
     expect(stopped.code).toBe(EXIT.forbidden);
     expect(stopped.failure).toContain('user "cert-reader" may not patch');
+  });
+});
+
+describe('the operator process', () => {
+  // `flinkvisor operator run` as the chart starts it, with another audience and audience-only: the
+  // flags reach the server. It watches a namespace of its own, without clusters to reconcile.
+  let watched: string;
+  let operator: ManagedProcess | undefined;
+  let url: string;
+
+  beforeAll(async () => {
+    watched = await createTestNamespace(admin, 'capi-authn-op');
+    await bind('flink-reader', [READ], { kind: 'ServiceAccount', name: 'flink-reader' }, false, watched);
+    await bind('flink-cert-readers', [READ], { kind: 'Group', name: 'flink-cert-readers' }, false, watched);
+    const port = await freePort();
+    url = `https://127.0.0.1:${port}/api/v1/clusters?namespace=${watched}`;
+    operator = ManagedProcess.start({
+      name: 'operator',
+      command: process.execPath,
+      args: [
+        join(PROJECT_ROOT, 'src/cli/main.ts'),
+        'operator',
+        'run',
+        `--namespaces=${watched}`,
+        `--kubeconfig=${inject('controlPlane').kubeconfigPath}`,
+        '--bind-address=127.0.0.1',
+        `--monitoring-port=${await freePort()}`,
+        `--api-port=${port}`,
+        `--api-tls-cert=${join(dir, 'server.crt')}`,
+        `--api-tls-key=${join(dir, 'server.key')}`,
+        `--api-client-ca=${join(dir, 'ca.crt')}`,
+        '--api-token-audience=flink-control',
+        '--api-token-audience-only',
+      ],
+      env: { ...process.env, LOG_LEVEL: 'info', POD_NAMESPACE: watched },
+      cwd: PROJECT_ROOT,
+      logFile: join(dir, 'operator.log'),
+    });
+    await waitFor(
+      'the operator to serve the control API',
+      async () => {
+        const dispatcher = new Agent({ connect: { ca: pem.ca } });
+        try {
+          return (await request(url, { dispatcher })).statusCode === 401 ? true : undefined;
+        } catch {
+          return undefined;
+        } finally {
+          await dispatcher.close();
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+  });
+
+  afterAll(async () => {
+    await operator?.stop();
+    if (watched) await deleteTestNamespace(admin, watched);
+  });
+
+  async function get(credential: { token?: string; cert?: Buffer; key?: Buffer }): Promise<number> {
+    const dispatcher = new Agent({
+      connect: { ca: pem.ca, ...(credential.cert ? { cert: credential.cert, key: credential.key } : {}) },
+    });
+    try {
+      const headers = credential.token ? { authorization: `Bearer ${credential.token}` } : undefined;
+      const response = await request(url, { dispatcher, ...(headers ? { headers } : {}) });
+      await response.body.text();
+      return response.statusCode;
+    } finally {
+      await dispatcher.close();
+    }
+  }
+
+  it('accepts tokens for its configured audience and certificates only: --api-token-audience(-only), --api-client-ca', async () => {
+    expect(await get({ token: await tokenFor('flink-reader', ['flink-control']) })).toBe(200);
+    expect(await get({ token: await tokenFor('flink-reader', ['flinkvisor']) })).toBe(401);
+    expect(await get({ token: await tokenFor('flink-reader') })).toBe(401);
+    expect(await get({ cert: pem.reader, key: pem.readerKey })).toBe(200);
+    expect(await get({ cert: pem.stranger, key: pem.strangerKey })).toBe(401);
+    expect(await get({})).toBe(401);
   });
 });
