@@ -1,4 +1,4 @@
-import { AuthenticationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AuthenticationV1Api, type KubeConfig, type V1TokenReviewStatus } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import type { Clock } from '../kube/clock.ts';
 import { HttpProblem, unauthorized } from './errors.ts';
@@ -45,15 +45,29 @@ export function kubernetesTokenReviewer(
         spec: { token, ...(audiences && audiences.length > 0 ? { audiences: [...audiences] } : {}) },
       },
     });
-    const status = review.status;
-    if (!status?.authenticated || !status.user?.username) return undefined;
-    const user = status.user;
-    return {
-      username: user.username ?? '',
-      ...(user.uid ? { uid: user.uid } : {}),
-      groups: user.groups ?? [],
-      ...(user.extra ? { extra: user.extra } : {}),
-    };
+    return callerOfTokenReview(review.status, audiences);
+  };
+}
+
+/**
+ * The caller a TokenReview status names, or undefined. When audiences were asked for, the status
+ * must name one of them: an authenticator that is not audience-aware answers none, and its
+ * "authenticated" then means valid for the API server, not for us (TokenReviewStatus.audiences).
+ */
+export function callerOfTokenReview(
+  status: V1TokenReviewStatus | undefined,
+  audiences?: readonly string[],
+): Caller | undefined {
+  if (!status?.authenticated || !status.user?.username) return undefined;
+  if (audiences && audiences.length > 0 && !status.audiences?.some((a) => audiences.includes(a))) {
+    return undefined;
+  }
+  const user = status.user;
+  return {
+    username: user.username ?? '',
+    ...(user.uid ? { uid: user.uid } : {}),
+    groups: user.groups ?? [],
+    ...(user.extra ? { extra: user.extra } : {}),
   };
 }
 

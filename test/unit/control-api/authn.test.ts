@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Authenticator, bearerTokenOf, firstAccepting, type Caller } from '../../../src/control-api/authn.ts';
+import {
+  Authenticator,
+  bearerTokenOf,
+  callerOfTokenReview,
+  firstAccepting,
+  type Caller,
+} from '../../../src/control-api/authn.ts';
 import { HttpProblem } from '../../../src/control-api/errors.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 
@@ -127,5 +133,20 @@ describe('audiences and client certificates', () => {
     );
     const none = await authn.authenticate(undefined).catch((e: unknown) => e);
     expect((none as HttpProblem).message).toBe('a bearer token or a client certificate is required');
+  });
+});
+
+describe('a TokenReview answer', () => {
+  const user = { username: 'system:serviceaccount:ns:sa', uid: 'u1', groups: ['system:serviceaccounts'] };
+
+  it('names the caller only when authenticated for one of the audiences asked for', () => {
+    const bound = { authenticated: true, user, audiences: ['flinkvisor'] };
+    expect(callerOfTokenReview(bound, ['flinkvisor'])).toEqual(user);
+    // An authenticator that is not audience-aware answers no audience: valid for the API server only.
+    expect(callerOfTokenReview({ authenticated: true, user }, ['flinkvisor'])).toBeUndefined();
+    expect(callerOfTokenReview({ ...bound, audiences: ['other'] }, ['flinkvisor'])).toBeUndefined();
+    expect(callerOfTokenReview({ authenticated: true, user })).toEqual(user);
+    expect(callerOfTokenReview({ authenticated: false, user }, undefined)).toBeUndefined();
+    expect(callerOfTokenReview(undefined)).toBeUndefined();
   });
 });
