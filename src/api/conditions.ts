@@ -70,6 +70,11 @@ export const CONDITION_REASONS = {
   updating: 'Updating',
   settled: 'Settled',
   clusterNotFound: 'ClusterNotFound',
+  /**
+   * Ready=False on a FlinkDeployment: a FlinkCluster or FlinkJob of the name it would create exists
+   * and is not its own (ADR 0021); it is left alone and nothing is created.
+   */
+  notOwned: 'NotOwned',
   /** CheckpointsProgressing=True: a checkpoint completed within the stall bound. */
   checkpointsCompleting: 'CheckpointsCompleting',
   /** CheckpointsProgressing=False: none completed within the bound, and none failed. */

@@ -11,6 +11,7 @@ import {
   seconds,
   serviceAccount,
 } from './common.ts';
+import { disruptionBudgetSpec } from './disruption-budget.ts';
 import { annotations, resourceRequirements } from './kubernetes-types.ts';
 import { metricsSpec } from './metrics.ts';
 import { nameRules, resourceEnvelope } from './resource.ts';
@@ -261,6 +262,7 @@ export const flinkClusterSpec = withRules(
       storage: storageSpec.exactOptional(),
       stateBackend: stateBackendSpec.exactOptional(),
       metrics: metricsSpec.exactOptional(),
+      disruptionBudget: disruptionBudgetSpec.exactOptional(),
       autoClean: z
         .boolean()
         .default(false)

@@ -35,6 +35,13 @@ export const SUPERVISOR_RULES: V1PolicyRule[] = [
   // them, or a new cluster of the same name would recover their jobs (ADR 0012).
   { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'delete'] },
   { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+  // The PodDisruptionBudgets of its Flink pods (ADR 0021): watched, created, kept in step with the
+  // TaskManager count (update), removed when the spec turns them off.
+  {
+    apiGroups: ['policy'],
+    resources: ['poddisruptionbudgets'],
+    verbs: ['list', 'watch', 'create', 'update', 'delete'],
+  },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
   // Its cluster's NetworkPolicy, server-side applied before the Flink pods (`--network-policy`,

@@ -48,6 +48,8 @@ export function clusterDigests(deployment: FlinkDeployment): ClusterDigests {
       taskManager: cluster.taskManager,
       min: cluster.minTaskManagers,
       max: cluster.maxTaskManagers,
+      // Absent is left out, as above: the budgets follow the TaskManagers, a change restarts nothing.
+      disruptionBudget: cluster.disruptionBudget,
     }),
     supervisor: specDigest(cluster.supervisor),
   };

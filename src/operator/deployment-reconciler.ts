@@ -70,6 +70,12 @@ interface DeploymentDigests {
   jobs?: JobDigestEntry[];
 }
 
+/** A child's name taken by an object this deployment did not create. */
+interface ForeignChild {
+  readonly kind: string;
+  readonly object: CustomObject;
+}
+
 /** One pass over one FlinkDeployment, with what it read. */
 interface Pass {
   readonly stored: CustomObject;
@@ -118,6 +124,11 @@ export class DeploymentReconciler {
       await this.#writeStatus(pass, pass.recorded.jobs ?? [], false, true);
       return mirrored ? { requeueAfterMs: REQUEUE_AFTER_CHILDREN_CHANGED_MS } : {};
     }
+    const foreign = this.#foreignChildren(pass);
+    if (foreign.length > 0) {
+      await this.#reportNotOwned(pass, foreign);
+      return {};
+    }
     let changed = await this.#syncCluster(pass);
     const jobDigestList: JobDigestEntry[] = [];
     if (await this.#syncJobs(pass, jobDigestList)) changed = true;
@@ -156,6 +167,60 @@ export class DeploymentReconciler {
           : 'reconciliation resumed: the children resume from the observed state',
       );
     return wrote;
+  }
+
+  /**
+   * The children this deployment would make that exist already and are not its own (no
+   * ownerReference with its uid): made by hand, by another tool, or by an earlier FlinkDeployment
+   * of the same name still being garbage-collected. They are never adopted: writing our spec into
+   * a FlinkCluster someone else runs, or adding our jobs to it, would change what they run.
+   */
+  #foreignChildren({ stored, deployment, cluster }: Pass): ForeignChild[] {
+    const namespace = stored.metadata.namespace ?? '';
+    const name = stored.metadata.name ?? '';
+    const jobs = deployment.spec.jobs
+      .map((job) => findObject(this.#o.cache.jobs(), namespace, jobResourceName(name, job.name)))
+      .filter((job): job is CustomObject => job !== undefined);
+    return [
+      ...(cluster ? [{ kind: FLINK_CLUSTER.kind, object: cluster }] : []),
+      ...jobs.map((object) => ({ kind: FLINK_JOB.kind, object })),
+    ].filter((child) => !isOwnedBy(child.object, stored));
+  }
+
+  /**
+   * Ready=False (NotOwned) naming each foreign child and who owns it, and nothing else written:
+   * not the children, not our own jobs (they would run on a cluster that is not ours). A Warning
+   * event goes with the status write, so it is said once, not on every pass. Once the foreign
+   * objects are gone (or the deployment renamed), the next pass creates the children as usual.
+   */
+  async #reportNotOwned({ stored }: Pass, foreign: readonly ForeignChild[]): Promise<void> {
+    const owners = (child: CustomObject) => {
+      const refs = child.metadata.ownerReferences ?? [];
+      return refs.length === 0
+        ? 'no owner'
+        : `owned by ${refs.map((r) => `${r.kind} ${r.name} (uid ${r.uid})`).join(', ')}`;
+    };
+    const message = `${foreign
+      .map(({ kind, object }) => `${kind} ${object.metadata.name ?? ''} exists (${owners(object)})`)
+      .join(
+        '; ',
+      )}: not created by this FlinkDeployment, so it is left alone and nothing is created; delete it or rename the deployment`;
+    const generation = stored.metadata.generation ?? 0;
+    const now = this.#o.clock.now();
+    const conditions = new Conditions(storedConditions(stored.status), generation, new Date(now)).set(
+      CONDITION_TYPES.ready,
+      false,
+      CONDITION_REASONS.notOwned,
+      message.slice(0, 1024),
+    );
+    const written = await writeStatusIfChanged(
+      this.#o.resources,
+      FLINK_DEPLOYMENT,
+      stored,
+      { observedGeneration: generation, resourceStatus: 'Unknown', conditions: conditions.toArray() },
+      { timestamp: new Date(now).toISOString() },
+    );
+    if (written) this.#event(stored, 'Warning', CONDITION_REASONS.notOwned, message);
   }
 
   #ownedJobs(stored: CustomObject): CustomObject[] {

@@ -10,7 +10,9 @@ interface SharedCache<T> {
   users: number;
 }
 
-type SharedSet = { [K in keyof SupervisorCaches]: SharedCache<CacheItem<SupervisorCaches[K]>> };
+type SharedSet = {
+  [K in keyof SupervisorCaches]: SharedCache<CacheItem<NonNullable<SupervisorCaches[K]>>>;
+};
 type CacheItem<C> = C extends Cache<infer T> ? T : never;
 
 export interface NamespaceCachesOptions {
@@ -56,6 +58,7 @@ export class NamespaceCaches {
       services: view(set.services, owned, release),
       batchJobs: view(set.batchJobs, owned, release),
       savepoints: view(set.savepoints, () => true, release),
+      ...(set.disruptionBudgets ? { disruptionBudgets: view(set.disruptionBudgets, owned, release) } : {}),
     };
   }
 
@@ -79,6 +82,7 @@ export class NamespaceCaches {
         services: shared(caches.services),
         batchJobs: shared(caches.batchJobs),
         savepoints: shared(caches.savepoints),
+        ...(caches.disruptionBudgets ? { disruptionBudgets: shared(caches.disruptionBudgets) } : {}),
       } as SharedSet;
       this.#sets.set(namespace, set);
     }

@@ -2,14 +2,16 @@ import {
   BatchV1Api,
   CoreV1Api,
   KubernetesObjectApi,
+  PolicyV1Api,
   type KubeConfig,
   type V1ConfigMap,
   type V1Job,
   type V1NetworkPolicy,
   type V1Pod,
+  type V1PodDisruptionBudget,
   type V1Service,
 } from '@kubernetes/client-node';
-import { isAlreadyExists, isNotFound } from '../kube/errors.ts';
+import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.ts';
 
 /** The field manager of the supervisor's server-side applies. */
 export const SUPERVISOR_FIELD_MANAGER = 'flinkvisor-supervisor';
@@ -43,6 +45,14 @@ export interface OwnedObjectWriter {
    * it renders none.
    */
   applyNetworkPolicy?(policy: V1NetworkPolicy): Promise<void>;
+  /**
+   * The cluster's PodDisruptionBudgets (disruption-budgets.ts). Optional: a writer without them
+   * (the simulator's) keeps no budgets. Replacing is preconditioned on the body's resourceVersion
+   * and says false when another write came first (the next pass decides again).
+   */
+  createPodDisruptionBudget?(pdb: V1PodDisruptionBudget): Promise<'created' | 'exists'>;
+  replacePodDisruptionBudget?(pdb: V1PodDisruptionBudget): Promise<boolean>;
+  deletePodDisruptionBudget?(name: string): Promise<void>;
 }
 
 /**
@@ -52,6 +62,7 @@ export interface OwnedObjectWriter {
 export class OwnedObjects implements OwnedObjectWriter {
   readonly #core: CoreV1Api;
   readonly #batch: BatchV1Api;
+  readonly #policy: PolicyV1Api;
   readonly #namespace: string;
 
   readonly #kubeConfig: KubeConfig;
@@ -60,6 +71,7 @@ export class OwnedObjects implements OwnedObjectWriter {
     this.#kubeConfig = kubeConfig;
     this.#core = kubeConfig.makeApiClient(CoreV1Api);
     this.#batch = kubeConfig.makeApiClient(BatchV1Api);
+    this.#policy = kubeConfig.makeApiClient(PolicyV1Api);
     this.#namespace = namespace;
   }
 
@@ -113,6 +125,38 @@ export class OwnedObjects implements OwnedObjectWriter {
       true,
       'application/apply-patch+yaml',
     );
+  }
+
+  async createPodDisruptionBudget(pdb: V1PodDisruptionBudget): Promise<'created' | 'exists'> {
+    try {
+      await this.#policy.createNamespacedPodDisruptionBudget({ namespace: this.#namespace, body: pdb });
+      return 'created';
+    } catch (err) {
+      if (isAlreadyExists(err)) return 'exists';
+      throw err;
+    }
+  }
+
+  async replacePodDisruptionBudget(pdb: V1PodDisruptionBudget): Promise<boolean> {
+    try {
+      await this.#policy.replaceNamespacedPodDisruptionBudget({
+        name: pdb.metadata?.name ?? '',
+        namespace: this.#namespace,
+        body: pdb,
+      });
+      return true;
+    } catch (err) {
+      if (isConflict(err) || isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async deletePodDisruptionBudget(name: string): Promise<void> {
+    try {
+      await this.#policy.deleteNamespacedPodDisruptionBudget({ name, namespace: this.#namespace });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
   }
 
   async readConfigMap(name: string): Promise<V1ConfigMap | undefined> {

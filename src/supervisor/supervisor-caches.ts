@@ -1,9 +1,11 @@
 import {
   BatchV1Api,
   CoreV1Api,
+  PolicyV1Api,
   type KubeConfig,
   type V1Job,
   type V1Pod,
+  type V1PodDisruptionBudget,
   type V1Service,
 } from '@kubernetes/client-node';
 import {
@@ -47,6 +49,11 @@ export interface SupervisorCaches {
   readonly batchJobs: Cache<V1Job>;
   /** The FlinkSavepoints of the namespace: its jobs' records and requests. */
   readonly savepoints: Cache<CustomObject>;
+  /**
+   * The PodDisruptionBudgets it owns (disruption-budgets.ts). Optional: without it (the
+   * simulator's caches) the supervisor keeps no budgets.
+   */
+  readonly disruptionBudgets?: Cache<V1PodDisruptionBudget>;
 }
 
 export interface CacheScope {
@@ -70,6 +77,7 @@ export function informerCaches(
   const { namespace: ns, clusterName, resources, onError } = scope;
   const core = kc.makeApiClient(CoreV1Api);
   const batch = kc.makeApiClient(BatchV1Api);
+  const policy = kc.makeApiClient(PolicyV1Api);
   const ownedSelector =
     clusterName === undefined
       ? `${LABELS.managedBy}=${MANAGED_BY}`
@@ -121,6 +129,13 @@ export function informerCaches(
       path: `/apis/batch/v1/namespaces/${ns}/jobs`,
       labelSelector: ownedSelector,
       list: (s) => batch.listNamespacedJob({ namespace: ns, ...s }),
+      onError,
+    }),
+    disruptionBudgets: new Informer<V1PodDisruptionBudget>({
+      kubeConfig: kc,
+      path: `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets`,
+      labelSelector: ownedSelector,
+      list: (s) => policy.listNamespacedPodDisruptionBudget({ namespace: ns, ...s }),
       onError,
     }),
   };

@@ -152,7 +152,7 @@ function createSupervisorMetrics(
     }),
     apiWrites: new Counter({
       name: `${p}_api_writes_total`,
-      help: 'Writes to the Kubernetes API server by the supervisor (status, metadata).',
+      help: 'Writes to the Kubernetes API server by the supervisor (status, metadata, disruptionBudget).',
       labelNames: ['kind', ...extra],
       registers: [registry],
     }),

@@ -22,6 +22,7 @@ import { statusOnlyChange } from '../kube/status-only-change.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
 import type { JobContext } from '../machines/job-machine.ts';
 import { clusterView, jobSummary, type MachineState } from '../machines/views.ts';
+import { desiredDisruptionBudgets, syncDisruptionBudgets } from './disruption-budgets.ts';
 import { checkpointReader, FlinkClusterReader, metricsSampleReader } from './flink-gateway.ts';
 import { clusterEffects, jobEffects } from './machine-effects.ts';
 import {
@@ -131,6 +132,7 @@ export class Supervisor {
     services.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     batchJobs.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     savepoints.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
+    this.#caches.disruptionBudgets?.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     const onJob = (j: JobRaw, old?: JobRaw) => {
       if (statusOnlyChange(j, old)) return;
       if (j.spec?.clusterName === options.clusterName || old?.spec?.clusterName === options.clusterName)
@@ -201,8 +203,16 @@ export class Supervisor {
   }
 
   #allCaches() {
-    const { clusters, jobs, pods, services, batchJobs, savepoints } = this.#caches;
-    return [clusters, jobs, pods, services, batchJobs, savepoints];
+    const { clusters, jobs, pods, services, batchJobs, savepoints, disruptionBudgets } = this.#caches;
+    return [
+      clusters,
+      jobs,
+      pods,
+      services,
+      batchJobs,
+      savepoints,
+      ...(disruptionBudgets ? [disruptionBudgets] : []),
+    ];
   }
 
   #pollIntervalMs(): number {
@@ -296,6 +306,7 @@ export class Supervisor {
     await this.#takeRequestedAction(clusterHost, raw, now);
     clusterHost.actor.send({ type: 'OBSERVED', at: now, policy: clusterPolicy(cluster), observation });
     const view = clusterView(clusterHost.actor.getSnapshot());
+    await this.#syncDisruptionBudgets(cluster, clusterHost.actor.getSnapshot().context.desiredTaskManagers);
 
     const seen = new Set<string>();
     for (const jobRaw of jobsRaw) {
@@ -395,6 +406,44 @@ export class Supervisor {
     }
     this.#notices.machineStates(this.#hosts.all());
     return { requeueAfterMs: this.#pollIntervalMs() };
+  }
+
+  /**
+   * The cluster's PodDisruptionBudgets follow its spec and the TaskManagers it wants now, outside
+   * the machines: a budget acts only on evictions, never on what the machines do. Written only
+   * when they differ from the watch cache. A failure (an install whose supervisor may not write
+   * budgets yet) is logged and retried next pass; it never holds the machines back.
+   */
+  async #syncDisruptionBudgets(cluster: FlinkCluster, taskManagers: number): Promise<void> {
+    const cache = this.#caches.disruptionBudgets;
+    const o = this.#objects;
+    if (
+      !cache ||
+      !o.createPodDisruptionBudget ||
+      !o.replacePodDisruptionBudget ||
+      !o.deletePodDisruptionBudget
+    )
+      return;
+    const writer = {
+      createPodDisruptionBudget: o.createPodDisruptionBudget.bind(o),
+      replacePodDisruptionBudget: o.replacePodDisruptionBudget.bind(o),
+      deletePodDisruptionBudget: o.deletePodDisruptionBudget.bind(o),
+    };
+    try {
+      const sync = await syncDisruptionBudgets(
+        writer,
+        desiredDisruptionBudgets(cluster, taskManagers),
+        cache.list(),
+        this.#o.clusterName,
+      );
+      const writes = sync.created + sync.replaced + sync.deleted;
+      if (writes > 0) {
+        this.#o.metrics.apiWrites.inc({ kind: 'disruptionBudget' }, writes);
+        this.#notices.log('disruption budgets written', { ...sync, taskManagers });
+      }
+    } catch (err) {
+      this.#o.log.warn({ err: String(err) }, 'disruption budgets not written; retrying next pass');
+    }
   }
 
   async #withoutCluster(jobsRaw: JobRaw[]): Promise<void> {

@@ -2,6 +2,7 @@
 // nothing changes, it writes nothing. (A status compare that counted key order once made it
 // rewrite the FlinkDeployment's status about 60 times a second: the API server returns keys in
 // its own order, so every pass looked changed, and every write woke the watch again.)
+// And a FlinkCluster of a deployment's child's name that it did not create is never adopted.
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crdManifests } from '../../src/api/crd-manifests.ts';
@@ -114,5 +115,41 @@ describe('the operator at rest', () => {
     expect(await versions()).toEqual(before);
     const status = (await client.get(FLINK_DEPLOYMENT, ns, 'rest'))?.status ?? {};
     expect(status['timestamp']).toEqual(expect.any(String));
+  });
+});
+
+describe('a FlinkCluster of the same name that Flinkvisor did not create', () => {
+  it('is never adopted: the FlinkDeployment says so in a condition, and nothing is changed', async () => {
+    const spec = deployment('theirs').spec;
+    const theirs = await client.create(FLINK_CLUSTER, ns, {
+      apiVersion: 'flinkvisor.io/v1',
+      kind: 'FlinkCluster',
+      metadata: { name: 'theirs', labels: { team: 'b' } },
+      spec: { ...spec.cluster, taskManagers: 3 },
+    });
+    await client.create(FLINK_DEPLOYMENT, ns, deployment('theirs'));
+    const condition = await waitFor(
+      'Ready=False NotOwned on the FlinkDeployment',
+      async () => {
+        const conditions = ((await client.get(FLINK_DEPLOYMENT, ns, 'theirs'))?.status?.['conditions'] ??
+          []) as { type: string; status: string; reason: string; message: string }[];
+        return conditions.find((c) => c.type === 'Ready' && c.reason === 'NotOwned');
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(condition.status).toBe('False');
+    expect(condition.message).toContain('FlinkCluster theirs exists (no owner)');
+    // A few more passes' worth of time: the cluster is as its owner made it, and no job joined it.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const after = await client.get(FLINK_CLUSTER, ns, 'theirs');
+    // Its spec, labels and owners are its own (the operator still supervises it as the standalone
+    // FlinkCluster it is: that finalizer is the operator's for any cluster, not the deployment's).
+    expect(after?.metadata.generation).toBe(theirs.metadata.generation);
+    expect(after?.spec).toEqual(theirs.spec);
+    expect(after?.metadata.labels).toEqual({ team: 'b' });
+    expect(after?.metadata.ownerReferences).toBeUndefined();
+    const jobs = (await client.list(FLINK_JOB, ns)).items.map((j) => j.metadata.name);
+    expect(jobs.filter((j) => j?.startsWith('theirs-'))).toEqual([]);
+    expect(events).toContain('NotOwned');
   });
 });

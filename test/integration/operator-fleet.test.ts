@@ -5,7 +5,7 @@
 // cluster's status, and no supervisor Deployment is created; deleting the cluster stops that
 // supervisor and releases its Lease; the operator's /metrics carry its series with the cluster
 // label.
-import { AppsV1Api, CoordinationV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoordinationV1Api, PolicyV1Api } from '@kubernetes/client-node';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +103,22 @@ describe('fleet mode: the operator hosts the supervisors', () => {
       { timeoutMs: 60_000, intervalMs: 250 },
     );
     for (const c of statuses) expect(c?.metadata.finalizers).toContain(FINALIZERS.supervisor);
+    // Each hosted supervisor keeps its cluster's TaskManager disruption budget (ADR 0021), owned by it.
+    const budgets = await waitFor(
+      'the TaskManager disruption budgets of both clusters',
+      async () => {
+        const items = (
+          await admin.makeApiClient(PolicyV1Api).listNamespacedPodDisruptionBudget({ namespace: ns })
+        ).items;
+        return items.length === 2 ? items : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(budgets.map((b) => b.metadata?.name).sort()).toEqual(['taskmanager-alpha', 'taskmanager-beta']);
+    for (const b of budgets)
+      expect(b.metadata?.ownerReferences?.[0]?.uid).toBe(
+        statuses.find((c) => `taskmanager-${c?.metadata.name}` === b.metadata?.name)?.metadata.uid,
+      );
     const deployments = await admin.makeApiClient(AppsV1Api).listNamespacedDeployment({ namespace: ns });
     expect(deployments.items.map((d) => d.metadata?.name)).not.toContain(supervisorDeploymentName('alpha'));
     expect(deployments.items).toEqual([]);

@@ -15,7 +15,9 @@ import {
 import { operatorWorld, type OperatorWorld } from '../../support/operator-fakes.ts';
 import {
   addSupervisorFinalizer,
+  clusterObject,
   deploymentObject,
+  jobObject,
   FLINK_CLUSTER,
   FLINK_DEPLOYMENT,
   FLINK_JOB,
@@ -268,6 +270,64 @@ describe('DeploymentReconciler', () => {
     expect(stored(world, FLINK_JOB, 'demo-b')).toBeUndefined();
     expect(stored(world, FLINK_JOB, 'demo-a')).toBeDefined();
     expect(world.events.events.map((e) => e.reason)).toContain('JobDeleted');
+  });
+
+  it('never adopts a FlinkCluster of its name it did not create: Ready=False NotOwned, nothing written to it, no job created', async () => {
+    const { world, reconcile } = setUp(['a']);
+    const foreign = world.resources.put(FLINK_CLUSTER, NAMESPACE, clusterObject('demo'));
+    const before = structuredClone(foreign);
+    world.resources.writes.length = 0;
+
+    expect(await reconcile()).toEqual({});
+
+    // The only write is the deployment's own status; the foreign cluster is as it was.
+    expect(world.resources.writes.map((w) => `${w.op} ${w.kind} ${w.name}`)).toEqual([
+      'patchStatus FlinkDeployment demo',
+    ]);
+    expect(mustGet(world, FLINK_CLUSTER, 'demo')).toEqual(before);
+    expect(stored(world, FLINK_JOB, 'demo-a')).toBeUndefined();
+    const ready = readyCondition(world);
+    expect(ready).toMatchObject({ status: 'False', reason: CONDITION_REASONS.notOwned });
+    expect(ready?.message).toContain('FlinkCluster demo exists (no owner)');
+    expect(world.events.events.filter((e) => e.reason === 'NotOwned')).toHaveLength(1);
+
+    // Said once: a second pass writes nothing and records no second event.
+    world.resources.writes.length = 0;
+    await reconcile();
+    expect(world.resources.writes).toEqual([]);
+    expect(world.events.events.filter((e) => e.reason === 'NotOwned')).toHaveLength(1);
+
+    // Its deletion leaves the foreign cluster alone too.
+    await world.resources.delete(FLINK_DEPLOYMENT, NAMESPACE, 'demo');
+    await reconcile();
+    expect(stored(world, FLINK_CLUSTER, 'demo')?.metadata.deletionTimestamp).toBeUndefined();
+  });
+
+  it('once the foreign FlinkCluster is gone, creates its own as usual', async () => {
+    const { world, reconcile } = setUp(['a']);
+    world.resources.put(FLINK_CLUSTER, NAMESPACE, clusterObject('demo'));
+    await reconcile();
+    await world.resources.delete(FLINK_CLUSTER, NAMESPACE, 'demo');
+    await settle(world, reconcile);
+    const owner = mustGet(world, FLINK_DEPLOYMENT, 'demo');
+    expect(mustGet(world, FLINK_CLUSTER, 'demo').metadata.ownerReferences?.[0]?.uid).toBe(owner.metadata.uid);
+    expect(stored(world, FLINK_JOB, 'demo-a')).toBeDefined();
+  });
+
+  it('never adopts a FlinkJob of a declared name it did not create, either', async () => {
+    const { world, reconcile } = setUp(['a']);
+    await settle(world, reconcile);
+    await world.resources.delete(FLINK_JOB, NAMESPACE, 'demo-a');
+    const foreign = world.resources.put(FLINK_JOB, NAMESPACE, jobObject('demo-a', 'elsewhere'));
+    world.resources.writes.length = 0;
+
+    await reconcile();
+
+    expect(world.resources.writes.map((w) => `${w.op} ${w.kind} ${w.name}`)).toEqual([
+      'patchStatus FlinkDeployment demo',
+    ]);
+    expect(mustGet(world, FLINK_JOB, 'demo-a')).toEqual(foreign);
+    expect(readyCondition(world)?.message).toContain('FlinkJob demo-a exists (no owner)');
   });
 
   it('on deletion, deletes the children, waits for them, then removes its finalizer', async () => {
