@@ -104,12 +104,12 @@ describe('the control API and its OpenAPI document (schemathesis)', () => {
         'headers = { Authorization = "Bearer ${FLINKVISOR_CONFORMANCE_TOKEN}" }',
         '[checks.not_a_server_error]',
         'expected-statuses = ["2xx", "3xx", "4xx", "502", "503", "504"]',
-        // A new resource's spec must also pass its cross-field rules (CEL, in the document as
-        // x-kubernetes-validations, which JSON Schema generators do not follow) and parse*()'s
-        // rules on map keys (label and annotation names) and integer bounds, not in the document
-        // yet: a schema-valid spec may be a 400 there. Every other check still runs on these three.
+        // A spec, new or merged from a patch, must also pass its cross-field rules (CEL, in the
+        // document as x-kubernetes-validations, which JSON Schema generators do not follow) and
+        // parse*()'s rules on map keys (label and annotation names) and integer bounds, not in the
+        // document yet: a schema-valid spec may be a 400 there. All other checks run on these six.
         '[[operations]]',
-        'include-operation-id-regex = "^create(Deployment|Cluster|Job)$"',
+        'include-operation-id-regex = "^(create|update)(Deployment|Cluster|Job)$"',
         'checks.positive_data_acceptance.enabled = false',
         '',
       ].join('\n'),
