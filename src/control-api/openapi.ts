@@ -3,7 +3,7 @@ import { toStructuralSchema, type JsonSchemaProps } from '../api/crd-schema.ts';
 import { flinkClusterSpec } from '../api/flink-cluster.ts';
 import { flinkDeploymentSpec } from '../api/flink-deployment.ts';
 import { flinkJobSpec } from '../api/flink-job.ts';
-import { API_GROUP } from '../api/names.ts';
+import { API_GROUP, DNS_LABEL_PATTERN } from '../api/names.ts';
 import { FLINKVISOR_VERSION } from '../version.ts';
 import { JOB_MANAGER_STATS_SOURCES, JOB_STATS_SOURCES, TASK_MANAGER_STATS_SOURCES } from './flink-stats.ts';
 import { clusterScaleBody, emptyBody, jobScaleBody, startStopBody } from './request-bodies.ts';
@@ -37,6 +37,26 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
 };
 
 const COMMON_ERRORS = [401, 403, 500, 503];
+
+/**
+ * What the server accepts in each path parameter (checkParams in control-api-server.ts): the
+ * names of Kubernetes objects are DNS labels, a TaskManager id is Flink's, without '/' or blanks.
+ * Anything else is a 400 before the request goes further.
+ */
+const PARAM_SCHEMA: Readonly<Record<PathParam, Schema>> = {
+  deployment: { type: 'string', pattern: DNS_LABEL_PATTERN, maxLength: 63 },
+  cluster: { type: 'string', pattern: DNS_LABEL_PATTERN, maxLength: 63 },
+  job: { type: 'string', pattern: DNS_LABEL_PATTERN, maxLength: 63 },
+  taskmanager: { type: 'string', pattern: '^[^/\\s]+$', maxLength: 256 },
+  savepoint: { type: 'string', minLength: 1 },
+};
+
+/** The namespace query parameter: a DNS label, or empty for the server's default namespace. */
+const NAMESPACE_SCHEMA: Schema = {
+  type: 'string',
+  pattern: `^(${DNS_LABEL_PATTERN.slice(1, -1)})?$`,
+  maxLength: 63,
+};
 
 const PARAM_TEXT: Readonly<Record<PathParam, string>> = {
   deployment: 'Name of the FlinkDeployment',
@@ -308,24 +328,27 @@ function requestBody(route: RouteDefinition): Schema | undefined {
 }
 
 function operation(route: RouteDefinition): Schema {
+  const pathParams = pathParamsOf(route.path);
+  // A name in the path or the namespace is checked before anything else: 400 when it is none.
+  const checksNames = pathParams.length > 0 || route.authorization !== 'authenticated';
   const errors = [
-    ...new Set([...route.errors, ...COMMON_ERRORS, ...(route.body === 'none' ? [] : [400])]),
+    ...new Set([...route.errors, ...COMMON_ERRORS, ...(route.body === 'none' && !checksNames ? [] : [400])]),
   ].sort();
   const body = requestBody(route);
-  const parameters: Schema[] = pathParamsOf(route.path).map((name) => ({
+  const parameters: Schema[] = pathParams.map((name) => ({
     name,
     in: 'path',
     required: true,
     description: PARAM_TEXT[name],
-    schema: { type: 'string' },
+    schema: PARAM_SCHEMA[name],
   }));
   if (route.authorization !== 'authenticated') {
     parameters.push({
       name: 'namespace',
       in: 'query',
       required: false,
-      description: "The namespace; the server's default namespace when absent",
-      schema: { type: 'string' },
+      description: "The namespace; the server's default namespace when absent or empty",
+      schema: NAMESPACE_SCHEMA,
     });
   }
   return {

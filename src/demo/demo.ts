@@ -29,6 +29,8 @@ export interface DemoOptions {
   readonly progress: Progress;
   readonly write: (text: string) => void;
   readonly timeoutMs: number;
+  /** The URL of the leading supervisor's state visualizer, or why there is none (the CLI's `visualize`). */
+  readonly visualizerUrl: (kc: KubeConfig, namespace: string, cluster: string) => Promise<string>;
 }
 
 export interface DemoResult {
@@ -36,7 +38,20 @@ export interface DemoResult {
   readonly kc: KubeConfig;
   /** From applying the FlinkDeployment to both jobs RUNNING. */
   readonly deploymentToRunningMs: number;
-  readonly totalMs: number;
+  /** When the demo began (Date.now()): the exit summary counts the whole run from here. */
+  readonly startedAt: number;
+  /** From the start until the demo was ready. */
+  readonly readyMs: number;
+}
+
+/** A word as a POSIX shell reads it back: printed commands paste as they are. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The CLI of this checkout, as the running Node (24+) starts it: `flinkvisor` in printed commands. */
+export function flinkvisorCommand(): string[] {
+  return [process.execPath, join(PROJECT_ROOT, 'bin', 'flinkvisor.js')];
 }
 
 interface Demo {
@@ -135,6 +150,15 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     ).items[0];
     const operators = (await core.listNamespacedPod({ namespace: OPERATOR_NAMESPACE })).items;
     const stateObjects = await store.client.listObjects(store.bucket, '');
+    const clusterName = demo.metadata.name;
+    const visualizer = await o.visualizerUrl(kc, ns, clusterName);
+    const operatorIp = operators[0]?.status?.podIP ?? '127.0.0.1';
+    const command = (...words: string[]) => `  $ ${words.map(shellWord).join(' ')}`;
+    const kubectlCmd = (...args: string[]) => command(kubectl, '--kubeconfig', kubeconfig, ...args);
+    const flinkvisor = (...args: string[]) => command(...flinkvisorCommand(), ...args);
+    // The operator serves the control API without TLS here (--api-insecure-http): --plain-http;
+    // the token is the kubeconfig's (the admin user), as for kubectl.
+    const controlApi = ['-n', ns, '--host', operatorIp, '--plain-http', '--kubeconfig', kubeconfig];
     o.write(
       [
         '',
@@ -144,14 +168,23 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         `Flink state (S3 API):    ${store.endpoint}/${store.bucket}  (${stateObjects.length} objects: checkpoints and savepoints)`,
         `Flinkvisor operator:     ${operators.map((p) => hostUrl('http', p.status?.podIP ?? '?', 8080, '/metrics')).join('  ')}`,
         `control API (token!):    ${operators.map((p) => hostUrl('http', p.status?.podIP ?? '?', 4444, '/api/v1/clusters')).join('  ')}`,
-        `kubectl:                 ${kubectl} --kubeconfig ${kubeconfig} get fd,fc,fj -n ${ns}`,
-        `try:                     ${kubectl} --kubeconfig ${kubeconfig} -n ${ns} annotate fj demo-cars flinkvisor.io/requested-action=STOP`,
+        `state machines:          ${visualizer}`,
+        `environment directory:   ${environment.dir}  (removed on exit)`,
+        '',
+        'kubectl and flinkvisor as they run here (each line pastes into a shell as printed):',
+        kubectlCmd('get', 'fd,fc,fj', '-n', ns),
+        ...(jm?.metadata?.name ? [kubectlCmd('-n', ns, 'logs', jm.metadata.name, '--tail=5')] : []),
+        flinkvisor('clusters', 'list', ...controlApi),
+        flinkvisor('jobs', 'list', '--cluster-name', clusterName, ...controlApi),
+        flinkvisor('visualize', clusterName, '-n', ns, '--kubeconfig', kubeconfig),
+        `try (stops demo-cars with a savepoint; START runs it again):`,
+        kubectlCmd('-n', ns, 'annotate', 'fj', 'demo-cars', 'flinkvisor.io/requested-action=STOP'),
         '',
         `applied the FlinkDeployment → both jobs RUNNING in ${formatDuration(deploymentToRunningMs)}; demo ready in ${formatDuration(Date.now() - started)}`,
         '',
       ].join('\n'),
     );
-    return { environment, kc, deploymentToRunningMs, totalMs: Date.now() - started };
+    return { environment, kc, deploymentToRunningMs, startedAt: started, readyMs: Date.now() - started };
   } catch (err) {
     await environment.stop();
     throw err;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.ts';
 import { httpsGet } from './https-probe.ts';
+import { createKubeletPki, type KubeletPki } from './kubelet-pki.ts';
 import { ManagedProcess } from './managed-process.ts';
 import type { DevenvAssets } from './prepare.ts';
 import type { Progress } from './progress.ts';
@@ -34,6 +35,8 @@ export interface ControlPlane {
   readonly adminToken: string;
   /** kubeconfig for the admin user (system:masters). */
   readonly kubeconfigPath: string;
+  /** Certificates for the API server → node agent link (`kubectl logs`); the node agent serves with them. */
+  readonly kubeletPki: KubeletPki;
   readonly processes: readonly ManagedProcess[];
   stop(): Promise<void>;
 }
@@ -116,6 +119,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const saPub = join(pki, 'sa.pub');
     await writeFile(saKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     await writeFile(saPub, publicKey.export({ type: 'spki', format: 'pem' }));
+    const kubeletPki = await createKubeletPki(pki);
     const adminToken = randomBytes(24).toString('hex');
     await writeFile(join(pki, 'tokens.csv'), `${adminToken},admin,admin-uid,"system:masters"\n`, {
       mode: 0o600,
@@ -138,6 +142,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
         `--service-account-key-file=${saPub}`,
         `--service-account-signing-key-file=${saKey}`,
+        // `kubectl logs` and friends: the API server calls the node agent (our kubelet) at the Node's
+        // InternalIP (127.0.0.1; the Hostname is no DNS name here) with mutual TLS (see kubelet-pki.ts).
+        '--kubelet-preferred-address-types=InternalIP',
+        `--kubelet-certificate-authority=${kubeletPki.caFile}`,
+        `--kubelet-client-certificate=${kubeletPki.apiserverClientCertFile}`,
+        `--kubelet-client-key=${kubeletPki.apiserverClientKeyFile}`,
         '--profiling=false',
         '--v=1',
       ],
@@ -229,7 +239,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         ]),
       );
     }
-    return { dir, server, caFile, adminToken, kubeconfigPath, processes, stop };
+    return { dir, server, caFile, adminToken, kubeconfigPath, kubeletPki, processes, stop };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from './control-plane.ts';
@@ -18,6 +18,7 @@ export interface LocalEnvironment {
   readonly controlPlane: ControlPlane;
   readonly nodeAgent: NodeAgentHandle;
   readonly objectStore: ObjectStore;
+  /** Stops every process, then removes the environment's directory (unless keepDir). */
   stop(): Promise<void>;
 }
 
@@ -27,6 +28,8 @@ export interface LocalEnvironmentOptions {
   readonly progress: Progress;
   readonly sources?: ArtifactSources;
   readonly baseDir?: string;
+  /** Keep the environment's directory (logs, etcd data) after stop, for debugging (default: removed). */
+  readonly keepDir?: boolean;
 }
 
 export async function startLocalEnvironment(options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
@@ -53,6 +56,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     });
   } catch (err) {
     await controlPlane.stop();
+    if (!options.keepDir) await rm(dir, { recursive: true, force: true });
     throw err;
   }
   try {
@@ -66,6 +70,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
   } catch (err) {
     await objectStore.stop();
     await controlPlane.stop();
+    if (!options.keepDir) await rm(dir, { recursive: true, force: true });
     throw err;
   }
   return {
@@ -78,6 +83,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
       await nodeAgent.stop();
       await objectStore.stop();
       await controlPlane.stop();
+      if (!options.keepDir) await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -22,7 +22,10 @@ export interface NodeAgentHandle {
 }
 
 export interface StartNodeAgentOptions {
-  readonly controlPlane: Pick<ControlPlane, 'kubeconfigPath' | 'server' | 'caFile' | 'adminToken'>;
+  readonly controlPlane: Pick<
+    ControlPlane,
+    'kubeconfigPath' | 'server' | 'caFile' | 'adminToken' | 'kubeletPki'
+  >;
   readonly dir: string;
   readonly nodeName?: string;
   readonly cacheDir?: string;
@@ -61,6 +64,12 @@ export async function startNodeAgent(options: StartNodeAgentOptions): Promise<No
       '--node-name',
       nodeName,
       '--exit-with-parent',
+      '--kubelet-serving-cert',
+      options.controlPlane.kubeletPki.servingCertFile,
+      '--kubelet-serving-key',
+      options.controlPlane.kubeletPki.servingKeyFile,
+      '--kubelet-client-ca',
+      options.controlPlane.kubeletPki.caFile,
       ...(options.cacheDir ? ['--cache-dir', options.cacheDir] : []),
     ],
     env: options.env ?? process.env,

@@ -16,6 +16,7 @@ import { Informer } from '../kube/informer.ts';
 import { mergePatch } from '../kube/patch-options.ts';
 import { renderHostsFile, serviceAddresses } from './hosts-table.ts';
 import type { ImageMap } from './image-resolver.ts';
+import { startKubeletApi, type KubeletApi } from './kubelet-api.ts';
 import { NodeRegistration } from './node-registration.ts';
 import { PodWorker } from './pod-worker.ts';
 import { ServiceAccountIdentity } from './service-account-identity.ts';
@@ -50,6 +51,8 @@ export interface NodeAgentOptions {
   readonly baseEnv: Readonly<Record<string, string>>;
   readonly kubeletVersion: string;
   readonly restartBackoff?: { initialMs: number; maxMs: number };
+  /** Serve the kubelet API (container logs) for the API server, with these PEMs; none: no API. */
+  readonly kubeletApi?: { readonly cert: Buffer; readonly key: Buffer; readonly clientCa: Buffer };
   readonly log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -72,6 +75,7 @@ export class NodeAgent {
   /** Every running pod's own hosts file. */
   readonly #hostsFiles = new Map<string, { namespace: string; ip: string; file: string; podName: string }>();
   #stopping = false;
+  #kubeletApi: KubeletApi | undefined;
 
   constructor(options: NodeAgentOptions) {
     this.#o = options;
@@ -87,6 +91,7 @@ export class NodeAgent {
       agentDir: options.dir,
       capacity: { cpu: '64', memory: '256Gi', pods: '250' },
       kubeletVersion: options.kubeletVersion,
+      kubeletPort: () => this.#kubeletApi?.port,
     });
     this.#identity = new ServiceAccountIdentity({
       kubeConfig: kc,
@@ -122,6 +127,12 @@ export class NodeAgent {
   async start(): Promise<void> {
     for (const d of [this.podsDir, this.#hostsDir, this.#pidsDir, join(this.#o.dir, 'shared')])
       await mkdir(d, { recursive: true });
+    if (this.#o.kubeletApi)
+      this.#kubeletApi = await startKubeletApi({
+        ...this.#o.kubeletApi,
+        locate: (namespace, name) => this.#locatePod(namespace, name),
+        log: this.#o.log,
+      });
     await this.#registration.register();
     this.#registration.startHeartbeat((err) =>
       this.#o.log('node lease renewal failed', { err: String(err) }),
@@ -148,6 +159,21 @@ export class NodeAgent {
       });
     await this.#pods.start();
     this.#o.log('node agent ready', { node: this.#o.nodeName, dir: this.#o.dir });
+  }
+
+  /** The pod of this name bound to this node now (the informer's view), for the kubelet API. */
+  #locatePod(namespace: string, name: string) {
+    const pod = this.#pods
+      .list()
+      .find((p) => p.metadata?.namespace === namespace && p.metadata.name === name);
+    if (!pod) return undefined;
+    const worker = this.#workers.get(`${namespace}/${name}`);
+    const current = worker && worker.uid === pod.metadata?.uid ? worker : undefined;
+    return {
+      dir: join(this.podsDir, `${namespace}_${name}_${pod.metadata?.uid}`),
+      containers: [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.name),
+      running: (container: string) => current?.containerRunning(container) ?? false,
+    };
   }
 
   #sources(): VolumeSources {
@@ -314,6 +340,7 @@ export class NodeAgent {
     this.#slices.stop();
     this.#registration.stop();
     this.#identity.stop();
+    await this.#kubeletApi?.close();
     await Promise.all([...this.#workers.values()].map((w) => w.terminate(graceSeconds, false)));
     this.#workers.clear();
   }

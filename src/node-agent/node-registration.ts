@@ -19,6 +19,8 @@ export interface NodeRegistrationOptions {
   readonly capacity: { cpu: string; memory: string; pods: string };
   readonly leaseDurationSeconds?: number;
   readonly kubeletVersion: string;
+  /** Where the kubelet API listens on hostIp, if it runs: the API server proxies `kubectl logs` there. */
+  readonly kubeletPort?: () => number | undefined;
 }
 
 function readyConditions(now: Date) {
@@ -96,6 +98,8 @@ export class NodeRegistration {
               { type: 'InternalIP', address: o.hostIp },
               { type: 'Hostname', address: o.nodeName },
             ],
+            // The wire name is `Port` (a patch body is sent as written, not renamed by the client).
+            daemonEndpoints: { kubeletEndpoint: { Port: o.kubeletPort?.() ?? 0 } },
             nodeInfo: {
               architecture: 'amd64',
               operatingSystem: 'linux',

@@ -2,6 +2,7 @@ import type { V1Container, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManagedProcess } from '../devenv/managed-process.ts';
+import { recordRunStart } from './container-logs.ts';
 import { containerEnvironment } from './container-env.ts';
 import { planLaunch, type LaunchPlan } from './container-launch.ts';
 import { resolveImage, type ImageMap } from './image-resolver.ts';
@@ -282,6 +283,11 @@ export class PodWorker {
     const started = this.#deps.now();
     const previous =
       slot.record.phase.kind === 'terminated' ? slot.record.phase : slot.record.lastTermination;
+    // Where this run's output begins: `kubectl logs` shows one run, `--previous` the one before.
+    await recordRunStart(logFile).catch((err: unknown) =>
+      this.#deps.log('container log run not recorded', { pod: this.key, err: String(err) }),
+    );
+    if (this.#terminating || this.#stopped) return 1;
     const proc = ManagedProcess.start({
       name: `${this.key}/${slot.spec.name}`,
       command: plan.command,
@@ -408,6 +414,15 @@ export class PodWorker {
 
   async cleanup(): Promise<void> {
     await rm(join(this.#podDir, 'volumes'), { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  /** Whether the named container's process runs now. */
+  containerRunning(name: string): boolean {
+    return this.#slots.some((s) => s.spec.name === name && s.process?.running === true);
+  }
+
+  get containerNames(): string[] {
+    return this.#slots.map((s) => s.spec.name);
   }
 
   get initializing(): boolean {

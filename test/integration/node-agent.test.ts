@@ -5,11 +5,14 @@ import {
   RbacAuthorizationV1Api,
   type V1Container,
 } from '@kubernetes/client-node';
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/devenv/node-agent-process.ts';
+import { CommandFailedError, runCommand } from '../../src/devenv/run-command.ts';
 import { waitFor } from '../../src/devenv/wait-for.ts';
+import { devenvAssets } from '../support/devenv.ts';
 import { adminKubeConfig, createTestNamespace, deleteTestNamespace } from '../support/kube.ts';
 import { isRunningReady, waitForPod } from '../support/pods.ts';
 
@@ -249,5 +252,109 @@ describe('the node agent', () => {
       return p?.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull' ? [p] : undefined;
     });
     expect(pod?.status?.phase).toBe('Pending');
+  });
+
+  describe('kubectl logs through the API server (the agent serves the kubelet containerLogs API)', () => {
+    const kubectl = async (...args: string[]) =>
+      runCommand(
+        (await devenvAssets()).kubernetes.paths.kubectl,
+        ['--kubeconfig', inject('controlPlane').kubeconfigPath, '-n', namespace, ...args],
+        { timeoutMs: 30_000 },
+      );
+    const runsIn = (text: string) => [...new Set([...text.matchAll(/^run (\d+) /gm)].map((m) => m[1]))];
+
+    beforeAll(async () => {
+      await core.createNamespacedPod({
+        namespace,
+        body: {
+          metadata: { name: 'log-runs' },
+          spec: {
+            restartPolicy: 'Always',
+            containers: [{ name: 'main', image: 'node:26', command: ['node', fixture('log-runs.mjs')] }],
+          },
+        },
+      });
+      // The second run has begun: there is a previous one to show.
+      await waitForPod(kc, namespace, 'log-runs running its second run', (pods) => {
+        const s = pods.find((p) => p.metadata?.name === 'log-runs')?.status?.containerStatuses?.[0];
+        return (s?.restartCount ?? 0) >= 1 && s?.state?.running ? pods : undefined;
+      });
+    });
+
+    it('shows the current run; --previous the whole run before it; --tail its last lines', async () => {
+      const nodes = await core.readNode({ name: inject('nodeAgent').nodeName });
+      expect(nodes.status?.daemonEndpoints?.kubeletEndpoint?.Port).toBeGreaterThan(0);
+      const previous = (await kubectl('logs', 'log-runs', '--previous')).stdout;
+      const current = (await kubectl('logs', 'log-runs')).stdout;
+      expect(runsIn(previous)).toHaveLength(1);
+      expect(runsIn(current)).toHaveLength(1);
+      expect(runsIn(current)).not.toEqual(runsIn(previous));
+      const [previousRun] = runsIn(previous);
+      expect(previous).toContain(`run ${previousRun} begins\nrun ${previousRun} line 1\n`);
+      expect(previous).toContain(`run ${previousRun} line 15\nrun ${previousRun} ends\n`);
+      const tail = (await kubectl('logs', 'log-runs', '--previous', '--tail=2')).stdout;
+      expect(tail).toBe(`run ${previousRun} line 15\nrun ${previousRun} ends\n`);
+    });
+
+    it('-f streams the running container until it exits', async () => {
+      const kubectlPath = (await devenvAssets()).kubernetes.paths.kubectl;
+      const follow = spawn(kubectlPath, [
+        '--kubeconfig',
+        inject('controlPlane').kubeconfigPath,
+        '-n',
+        namespace,
+        'logs',
+        '-f',
+        'log-runs',
+      ]);
+      let out = '';
+      follow.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+      const exited = new Promise<number | null>((resolve) => follow.on('exit', (code) => resolve(code)));
+      const timeout = setTimeout(() => follow.kill('SIGKILL'), 30_000);
+      try {
+        // The follower saw the run it attached to through to its last line, then ended by itself.
+        expect(await exited).toBe(0);
+        const runs = runsIn(out);
+        expect(runs).toHaveLength(1);
+        expect(out).toContain(`run ${runs[0]} ends\n`);
+        expect(out).toContain(`run ${runs[0]} begins\n`);
+      } finally {
+        clearTimeout(timeout);
+        follow.kill('SIGKILL');
+      }
+    });
+
+    it('--previous of a container that never restarted is a clear error', async () => {
+      await core.createNamespacedPod({
+        namespace,
+        body: {
+          metadata: { name: 'log-once' },
+          spec: {
+            containers: [
+              {
+                name: 'main',
+                image: 'node:26',
+                command: ['node', '-e', 'console.log("hello"); setInterval(() => {}, 1000)'],
+              },
+            ],
+          },
+        },
+      });
+      await waitForPod(kc, namespace, 'log-once running', (pods) =>
+        pods.find((p) => p.metadata?.name === 'log-once')?.status?.containerStatuses?.[0]?.state?.running
+          ? pods
+          : undefined,
+      );
+      await waitFor(
+        'log-once to print',
+        async () => ((await kubectl('logs', 'log-once')).stdout === 'hello\n' ? true : undefined),
+        { timeoutMs: 20_000, intervalMs: 250 },
+      );
+      const err = await kubectl('logs', 'log-once', '--previous').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CommandFailedError);
+      expect((err as CommandFailedError).outputTail).toMatch(
+        /previous terminated container "main" in pod "log-once" not found/,
+      );
+    });
   });
 });

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { runDemo } from '../../demo/demo.ts';
 import { defaultCacheDir } from '../../devenv/prepare.ts';
-import { consoleProgress } from '../../devenv/progress.ts';
+import { consoleProgress, formatDuration } from '../../devenv/progress.ts';
 import type { CliContext } from '../context.ts';
+import { DEFAULT_DEBUG_PORT } from '../../visualizer/debug-server.ts';
+import { findLeadingSupervisor, kubeSupervisorLookup, visualizerUrl } from './visualize.ts';
 
 export function registerDemoCommands(program: Command, ctx: CliContext): void {
   program
@@ -21,6 +23,18 @@ export function registerDemoCommands(program: Command, ctx: CliContext): void {
         progress: consoleProgress((line) => write(`${line}\n`)),
         write,
         timeoutMs: Number(opts.timeout) * 1000,
+        visualizerUrl: async (kc, namespace, cluster) => {
+          try {
+            const leader = await findLeadingSupervisor(
+              kubeSupervisorLookup(kc, namespace, cluster),
+              { namespace, cluster },
+              Date.now(),
+            );
+            return visualizerUrl(leader.podIP ?? '127.0.0.1', DEFAULT_DEBUG_PORT);
+          } catch (err) {
+            return `(none: ${err instanceof Error ? err.message : String(err)})`;
+          }
+        },
       });
       if (!opts.exitAfterSuccess) {
         write('running; press Ctrl-C to stop everything\n');
@@ -31,6 +45,7 @@ export function registerDemoCommands(program: Command, ctx: CliContext): void {
       }
       write('stopping the local environment ...\n');
       await result.environment.stop();
-      write(`done (demo ran ${Math.round(result.totalMs / 1000)}s)\n`);
+      // The whole run, from start to now: the time spent running until Ctrl-C included.
+      write(`done (demo ran ${formatDuration(Date.now() - result.startedAt)})\n`);
     });
 }

@@ -89,6 +89,15 @@ export function registerDevenvCommands(program: Command, ctx: CliContext): void 
     .option('--cache-dir <dir>', 'cache directory', defaultCacheDir(ctx.env))
     .option('--flink-image <image=line...>', 'extra image to Flink line mappings, e.g. my/flink:7=1.20', [])
     .option('--exit-with-parent', 'stop every pod and exit when the process that started the agent is gone')
+    .option(
+      '--kubelet-serving-cert <file>',
+      'serve the kubelet API (container logs, for `kubectl logs`) on 127.0.0.1 with this certificate',
+    )
+    .option('--kubelet-serving-key <file>', 'the key of --kubelet-serving-cert')
+    .option(
+      '--kubelet-client-ca <file>',
+      "CA of the API server's client certificate (the only accepted client)",
+    )
     .action(
       async (opts: {
         kubeconfig: string;
@@ -97,6 +106,9 @@ export function registerDevenvCommands(program: Command, ctx: CliContext): void 
         cacheDir: string;
         flinkImage: string[];
         exitWithParent?: boolean;
+        kubeletServingCert?: string;
+        kubeletServingKey?: string;
+        kubeletClientCa?: string;
       }) => {
         const log = createLogger({ name: 'node-agent', level: ctx.env['LOG_LEVEL'] ?? 'info' });
         const assets = await prepareDevenv({
@@ -115,6 +127,19 @@ export function registerDevenvCommands(program: Command, ctx: CliContext): void 
           if (!image || !line) throw new UsageError(`--flink-image expects image=line, got ${m}`);
           flinkImages[image] = line;
         }
+        const tlsFiles = [opts.kubeletServingCert, opts.kubeletServingKey, opts.kubeletClientCa];
+        if (tlsFiles.some((f) => f !== undefined) && !tlsFiles.every((f) => f !== undefined))
+          throw new UsageError(
+            '--kubelet-serving-cert, --kubelet-serving-key and --kubelet-client-ca go together',
+          );
+        const kubeletApi =
+          opts.kubeletServingCert && opts.kubeletServingKey && opts.kubeletClientCa
+            ? {
+                cert: await readFile(opts.kubeletServingCert),
+                key: await readFile(opts.kubeletServingKey),
+                clientCa: await readFile(opts.kubeletClientCa),
+              }
+            : undefined;
         const pick = (k: string) => (ctx.env[k] !== undefined ? { [k]: ctx.env[k] as string } : {});
         const agent = new NodeAgent({
           kubeConfig: kc,
@@ -133,6 +158,7 @@ export function registerDevenvCommands(program: Command, ctx: CliContext): void 
             ...pick('TZ'),
           },
           kubeletVersion: `v${KUBERNETES_VERSION}`,
+          ...(kubeletApi ? { kubeletApi } : {}),
           log: (message, fields) => log.info(fields ?? {}, message),
         });
         await agent.start();

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { keepApiConnectionsAlive, loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { createLogger } from '../../observability/logger.ts';
@@ -10,6 +9,7 @@ import { systemClock } from '../../kube/clock.ts';
 import { EmbeddedSupervisors, embeddedSupervisorSettings } from '../../supervisor/embedded-supervisors.ts';
 import { UsageError } from '../exit-codes.ts';
 import type { CliContext } from '../context.ts';
+import { processIdentity } from '../../kube/holder-identity.ts';
 
 interface OperatorRunOptions {
   namespaces?: string;
@@ -121,7 +121,7 @@ export function registerOperatorCommands(program: Command, ctx: CliContext): voi
       const kubeConfig = loadKubeConfig(opts.kubeconfig ?? ctx.env['KUBECONFIG']);
       // Fleet mode renews a Lease per cluster every 2 s: reuse connections rather than handshake each time.
       if (opts.embeddedSupervisors) keepApiConnectionsAlive(kubeConfig);
-      const identity = opts.identity ?? `${ctx.env['POD_NAME'] ?? hostname()}_${randomUUID().slice(0, 8)}`;
+      const identity = opts.identity ?? processIdentity(ctx.env['POD_NAME'] ?? hostname());
       const running = await startOperatorProcess({
         kubeConfig,
         namespaces,

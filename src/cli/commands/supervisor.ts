@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { startSupervisorProcess } from '../../supervisor/supervisor-process.ts';
 import type { CliContext } from '../context.ts';
+import { processIdentity } from '../../kube/holder-identity.ts';
 
 interface SupervisorRunOptions {
   namespace: string;
@@ -66,9 +66,7 @@ export function registerSupervisorCommands(program: Command, ctx: CliContext): v
         kubeConfig: loadKubeConfig(opts.kubeconfig ?? ctx.env['KUBECONFIG']),
         namespace: opts.namespace,
         clusterName: opts.clusterName,
-        // One identity per process (client-go's hostname_uuid): a container restarted after kill -9 is a new
-        // candidate and waits out the lease like any other, instead of resuming the dead one's lease.
-        identity: opts.identity ?? `${ctx.env['POD_NAME'] ?? hostname()}_${randomUUID().slice(0, 8)}`,
+        identity: opts.identity ?? processIdentity(ctx.env['POD_NAME'] ?? hostname()),
         log,
         monitoring: { host: opts.bindAddress ?? ctx.env['POD_IP'] ?? '0.0.0.0', port },
         ...(opts.flinkUrl ? { flinkUrl: opts.flinkUrl } : {}),

@@ -16,6 +16,7 @@ import { canonicalPodAddress, hostUrl } from '../../kube/pod-address.ts';
 import type { LeaseRecord } from '../../kube/lease-store.ts';
 import { supervisorLeaseName } from '../../supervisor/supervisor-process.ts';
 import { DEFAULT_DEBUG_PORT } from '../../visualizer/debug-server.ts';
+import { podNameOfIdentity } from '../../kube/holder-identity.ts';
 import { UsageError } from '../exit-codes.ts';
 import { clockOf, type CliContext } from '../context.ts';
 
@@ -71,18 +72,18 @@ export async function findLeadingSupervisor(
       `Lease ${leaseName} expired at ${new Date(expiresAt).toISOString()} (holder ${lease.holderIdentity}): no supervisor leads right now`,
     );
   }
-  const pod = await lookup.pod(lease.holderIdentity);
+  // The holder is `<pod>_<process suffix>` (see holder-identity.ts).
+  const podName = podNameOfIdentity(lease.holderIdentity);
+  const pod = await lookup.pod(podName);
   if (pod === undefined) {
     throw new NoLeadingSupervisorError(
-      `the Lease holder "${lease.holderIdentity}" is not a pod in namespace ${where.namespace}`,
+      `the Lease holder "${lease.holderIdentity}" is not a pod in namespace ${where.namespace} (no pod ${podName})`,
     );
   }
   if (pod.status?.phase !== 'Running') {
-    throw new NoLeadingSupervisorError(
-      `supervisor pod ${lease.holderIdentity} is ${pod.status?.phase ?? 'not running'}`,
-    );
+    throw new NoLeadingSupervisorError(`supervisor pod ${podName} is ${pod.status?.phase ?? 'not running'}`);
   }
-  return { pod: lease.holderIdentity, podIP: pod.status.podIP };
+  return { pod: podName, podIP: pod.status.podIP };
 }
 
 /** 127.0.0.0/8 and ::1 (also IPv4-mapped): addresses this host reaches without a port-forward. */

@@ -78,7 +78,7 @@ describe('the OpenAPI document', () => {
         {
           operationId: string;
           responses: Record<string, unknown>;
-          parameters: { name: string; in: string }[];
+          parameters: { name: string; in: string; schema?: { pattern?: string; maxLength?: number } }[];
           requestBody?: unknown;
         }
       >
@@ -104,6 +104,26 @@ describe('the OpenAPI document', () => {
     expect(doc.security).toEqual([{ bearer: [] }, { clientCertificate: [] }]);
     expect(doc.components.securitySchemes['clientCertificate']).toMatchObject({ type: 'mutualTLS' });
     expect(doc.components.securitySchemes['bearer']).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('says what a name in the path or the namespace must be, and documents the 400 for one that is not', () => {
+    const op = doc.paths[`${API_PREFIX}/clusters/{cluster}/jobs/{job}/status`]?.['get'];
+    const schemaOf = (name: string) => op?.parameters.find((p) => p.name === name)?.schema;
+    for (const name of ['cluster', 'job']) {
+      const pattern = new RegExp(schemaOf(name)?.pattern ?? '');
+      expect(pattern.test('orders-1'), name).toBe(true);
+      expect(pattern.test('Orders'), name).toBe(false);
+      expect(schemaOf(name)?.maxLength, name).toBe(63);
+    }
+    // The namespace may be empty (the server's default) or a DNS label.
+    const namespace = new RegExp(schemaOf('namespace')?.pattern ?? '');
+    expect(['', 'flink-prod'].map((v) => namespace.test(v))).toEqual([true, true]);
+    expect(['Prod', 'a/b', '-a'].map((v) => namespace.test(v))).toEqual([false, false, false]);
+    expect(Object.keys(op?.responses ?? {})).toContain('400');
+    // A route that names nothing cannot answer 400.
+    expect(Object.keys(doc.paths[`${API_PREFIX}/openapi.json`]?.['get']?.responses ?? {})).not.toContain(
+      '400',
+    );
   });
 
   it('has every schema it refers to', () => {

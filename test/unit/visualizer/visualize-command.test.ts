@@ -12,6 +12,7 @@ import {
 } from '../../../src/cli/commands/visualize.ts';
 import type { SupervisorLookup } from '../../../src/cli/commands/visualize.ts';
 import { buildProgram } from '../../../src/cli/program.ts';
+import { podNameOfIdentity, processIdentity } from '../../../src/kube/holder-identity.ts';
 import type { LeaseRecord } from '../../../src/kube/lease-store.ts';
 
 const NOW = 1_700_000_000_000;
@@ -45,6 +46,18 @@ describe('findLeadingSupervisor', () => {
       NOW,
     );
     expect(leader).toEqual({ pod: 'supervisor-demo-abc', podIP: '127.0.0.9' });
+  });
+
+  it("finds the pod from a holder identity with the process's suffix (pod_uuid)", async () => {
+    const leader = await findLeadingSupervisor(
+      lookup(lease({ holderIdentity: processIdentity('supervisor-demo-abc') }), {
+        'supervisor-demo-abc': runningPod,
+      }),
+      where,
+      NOW,
+    );
+    expect(leader).toEqual({ pod: 'supervisor-demo-abc', podIP: '127.0.0.9' });
+    expect(podNameOfIdentity('supervisor-demo-abc_d0a03fd4')).toBe('supervisor-demo-abc');
   });
 
   it('says why there is nobody to connect to', async () => {
