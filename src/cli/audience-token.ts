@@ -3,7 +3,7 @@ import type { Clock } from '../kube/clock.ts';
 import { kubeMessageOf, statusCodeOf } from '../kube/errors.ts';
 
 /**
- * The CLI's token for the control API (ADR 0017): rather than the user's own API server token, a
+ * The CLI's token for the control API (ADR 0022): rather than the user's own API server token, a
  * short-lived token bound to the control API's audience, asked for with TokenRequest
  * (`create serviceaccounts/token`) for the ServiceAccount the kubeconfig user is. A token bound to
  * `flinkvisor` is worthless against the API server, so the control API never holds a credential

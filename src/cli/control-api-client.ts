@@ -23,7 +23,7 @@ import {
 /**
  * The client side of the control API (ADR 0006) for the client commands: connection options,
  * the caller's credential (an audience-bound token for a ServiceAccount, else the kubeconfig's
- * token, or a client certificate; ADR 0017), and one request function whose failures carry the
+ * token, or a client certificate; ADR 0022), and one request function whose failures carry the
  * exit code of the HTTP status.
  */
 
@@ -253,7 +253,7 @@ async function readPem(path: string | undefined, what: string): Promise<Buffer |
 }
 
 /**
- * The credential from the kubeconfig (ADR 0017): for a ServiceAccount user, a source of tokens bound
+ * The credential from the kubeconfig (ADR 0022): for a ServiceAccount user, a source of tokens bound
  * to the control API's audience, falling back to the kubeconfig's token with one warning when the
  * TokenRequest is refused; for other users, the kubeconfig's token.
  */

@@ -72,7 +72,7 @@ export function callerOfTokenReview(
 }
 
 /**
- * Asks each reviewer in turn until one accepts the token (ADR 0017: an audience-bound token first,
+ * Asks each reviewer in turn until one accepts the token (ADR 0022: an audience-bound token first,
  * then, when allowed, a token for the API server). A failing review is a failure, not a refusal:
  * it is never covered up by the next reviewer.
  */
@@ -129,7 +129,7 @@ export class Authenticator {
   /**
    * The caller of a request with this `Authorization` header and client certificate; throws 401
    * or 503 problems. A bearer token, when sent, names the caller (a client certificate is then only
-   * the transport's gate); without one, a verified client certificate does (ADR 0017).
+   * the transport's gate); without one, a verified client certificate does (ADR 0022).
    */
   async authenticate(
     authorization: string | undefined,

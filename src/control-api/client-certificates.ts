@@ -5,7 +5,7 @@ import type { ClientCertificate } from './authn.ts';
 /**
  * The identity of a verified client certificate, as the Kubernetes API server reads one: the
  * subject's common name (CN) is the user name, its organizations (O) the groups, and every such
- * caller is in `system:authenticated` (ADR 0017). The client CA is therefore as powerful as an
+ * caller is in `system:authenticated` (ADR 0022). The client CA is therefore as powerful as an
  * API server's client CA for what the control API does: it may name any user and any group.
  */
 

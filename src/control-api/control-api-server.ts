@@ -40,7 +40,7 @@ import { matchRoute, type PathParams, type Route } from './routes.ts';
 /**
  * The control REST API (ADR 0006): the toolbox's routes under /api/v1 with plain JSON bodies and
  * honest status codes. Every request needs a bearer token (TokenReview; audience-bound tokens, and
- * API server tokens unless refused, ADR 0017) or a client certificate signed by the client CA, and is
+ * API server tokens unless refused, ADR 0022) or a client certificate signed by the client CA, and is
  * authorized with a SubjectAccessReview for the resource it touches; TLS is the default, plain HTTP
  * only when asked for explicitly. It runs inside the operator; it reads no environment, everything
  * comes in here.
@@ -86,7 +86,7 @@ export interface ControlApiOptions {
   /**
    * Also accept tokens issued for the API server itself (default true, for callers whose
    * credentials cannot get an audience-bound token: OIDC users, static tokens); false accepts
-   * audience-bound tokens only (ADR 0017).
+   * audience-bound tokens only (ADR 0022).
    */
   readonly acceptApiServerTokens?: boolean;
   /** How long an accepted token is trusted without a new TokenReview (default 10 s). */
@@ -256,7 +256,7 @@ function requestMetrics(registry: Registry | undefined): RequestMetrics | undefi
   };
 }
 
-/** Audience-bound tokens first; then, unless refused, tokens for the API server (ADR 0017). */
+/** Audience-bound tokens first; then, unless refused, tokens for the API server (ADR 0022). */
 function tokenReviewerFor(o: ControlApiOptions): TokenReviewer {
   const audienceBound = kubernetesTokenReviewer(o.kubeConfig, o.audiences ?? [DEFAULT_TOKEN_AUDIENCE]);
   if (o.acceptApiServerTokens === false) return audienceBound;

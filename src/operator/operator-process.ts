@@ -38,7 +38,7 @@ export interface OperatorProcessOptions {
     port: number;
     tls?: ControlApiTls;
     insecureHttp?: boolean;
-    /** Audiences of the tokens it accepts, and whether API server tokens count too (ADR 0017). */
+    /** Audiences of the tokens it accepts, and whether API server tokens count too (ADR 0022). */
     audiences?: readonly string[];
     acceptApiServerTokens?: boolean;
   };

@@ -1,4 +1,4 @@
-// How callers authenticate to the control API (ADR 0017), against the shared real control plane:
+// How callers authenticate to the control API (ADR 0022), against the shared real control plane:
 // tokens bound to the `flinkvisor` audience (TokenRequest), tokens for the API server itself, and
 // client certificates made here with openssl (CN: user, O: groups). Each way must lead to the same
 // SubjectAccessReview: a read-only identity reads (200) and may not STOP (403); no credential is

@@ -361,7 +361,7 @@ describe('security', () => {
     });
     expect(ok.status).toBe(200);
     // Without a token the certificate names the caller (CN "client", no RBAC: 403); with one, the
-    // token does (ADR 0017).
+    // token does (ADR 0022).
     const tokenless = await call(mtls, 'GET', '/clusters', {
       token: null,
       client: { cert: certs.clientCert, key: certs.clientKey },

@@ -100,7 +100,7 @@ describe('the OpenAPI document', () => {
       expect(pathParams).toEqual([...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]));
       expect(Boolean(op?.requestBody)).toBe(route.body !== 'none');
     }
-    // Either a token or a client certificate (ADR 0017).
+    // Either a token or a client certificate (ADR 0022).
     expect(doc.security).toEqual([{ bearer: [] }, { clientCertificate: [] }]);
     expect(doc.components.securitySchemes['clientCertificate']).toMatchObject({ type: 'mutualTLS' });
     expect(doc.components.securitySchemes['bearer']).toMatchObject({ type: 'http', scheme: 'bearer' });
