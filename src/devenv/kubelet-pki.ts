@@ -1,6 +1,5 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCommand } from './run-command.ts';
+import { OpensslCertificates } from './openssl-certificates.ts';
 
 /**
  * The certificates of the API server ↔ node agent link, as a cluster's kubelet PKI has them:
@@ -18,53 +17,20 @@ export interface KubeletPki {
   readonly apiserverClientKeyFile: string;
 }
 
-const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-
 /** Writes the CA and both certificates into `dir` with the openssl command. */
 export async function createKubeletPki(dir: string): Promise<KubeletPki> {
-  const openssl = (args: string[]) => runCommand('openssl', args, { cwd: dir, timeoutMs: 30_000 });
-  await openssl([
-    'req',
-    '-x509',
-    ...EC_KEY,
-    '-keyout',
-    'kubelet-ca.key',
-    '-out',
-    'kubelet-ca.crt',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=flinkvisor-kubelet-ca',
-  ]);
-  const sign = async (name: string, subject: string, extensions: string) => {
-    await writeFile(join(dir, `${name}.ext`), extensions);
-    await openssl(['req', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
-    await openssl([
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'kubelet-ca.crt',
-      '-CAkey',
-      'kubelet-ca.key',
-      '-CAcreateserial',
-      '-days',
-      '1',
-      '-out',
-      `${name}.crt`,
-      '-extfile',
-      `${name}.ext`,
-    ]);
-  };
-  await sign(
+  const certificates = new OpensslCertificates(dir);
+  await certificates.ca('kubelet-ca', 'flinkvisor-kubelet-ca');
+  await certificates.sign(
     'kubelet-serving',
     '/CN=flinkvisor-node-agent',
+    'kubelet-ca',
     'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
   );
-  await sign(
+  await certificates.sign(
     'apiserver-kubelet-client',
     '/CN=kube-apiserver-kubelet-client',
+    'kubelet-ca',
     'extendedKeyUsage=clientAuth\n',
   );
   return {

@@ -11,12 +11,10 @@ import {
   RbacAuthorizationV1Api,
   type V1PolicyRule,
 } from '@kubernetes/client-node';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -24,6 +22,7 @@ import { crdManifests } from '../../src/api/crd-manifests.ts';
 import { API_GROUP, API_VERSION, FLINK_CLUSTER } from '../../src/api/names.ts';
 import { EXIT, exitCodeFor } from '../../src/cli/exit-codes.ts';
 import { freePort } from '../../src/devenv/free-port.ts';
+import { OpensslCertificates } from '../../src/devenv/openssl-certificates.ts';
 import { ManagedProcess } from '../../src/devenv/managed-process.ts';
 import { PROJECT_ROOT } from '../../src/devenv/node-agent-process.ts';
 import { waitFor } from '../../src/devenv/wait-for.ts';
@@ -38,7 +37,6 @@ import { systemClock } from '../../src/kube/clock.ts';
 import { installCrds } from '../../src/kube/crd-install.ts';
 import { adminKubeConfig, createTestNamespace, deleteTestNamespace } from '../support/kube.ts';
 
-const run = promisify(execFile);
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(CoreV1Api);
 
@@ -59,48 +57,11 @@ const cleanups: (() => Promise<unknown>)[] = [];
 
 // ---- certificates (made at test time; no key is ever committed)
 
-async function openssl(args: string[]): Promise<void> {
-  await run('openssl', args, { cwd: dir });
-}
-
 async function makeCertificates(): Promise<typeof pem> {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  for (const ca of ['ca', 'stranger-ca']) {
-    await openssl([
-      'req',
-      '-x509',
-      ...ec,
-      '-keyout',
-      `${ca}.key`,
-      '-out',
-      `${ca}.crt`,
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${ca}`,
-    ]);
-  }
-  const sign = async (name: string, subject: string, ca: string, ext: string) => {
-    await writeFile(join(dir, `${name}.ext`), ext);
-    await openssl(['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
-    await openssl([
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      `${ca}.crt`,
-      '-CAkey',
-      `${ca}.key`,
-      '-CAcreateserial',
-      '-days',
-      '1',
-      '-out',
-      `${name}.crt`,
-      '-extfile',
-      `${name}.ext`,
-    ]);
-  };
+  const certificates = new OpensslCertificates(dir);
+  for (const ca of ['ca', 'stranger-ca']) await certificates.ca(ca);
+  const sign = (name: string, subject: string, ca: string, ext: string) =>
+    certificates.sign(name, subject, ca, ext);
   await sign('server', '/CN=server', 'ca', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
   // The reader's rights come from its group (O) only: a certificate's groups must reach the review.
   await sign(

@@ -10,13 +10,12 @@ import {
   RbacAuthorizationV1Api,
   type V1PolicyRule,
 } from '@kubernetes/client-node';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { OpensslCertificates } from '../../src/devenv/openssl-certificates.ts';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +34,6 @@ import { installCrds } from '../../src/kube/crd-install.ts';
 import { mergePatch } from '../../src/kube/patch-options.ts';
 import { adminKubeConfig, createTestNamespace, deleteTestNamespace } from '../support/kube.ts';
 
-const run = promisify(execFile);
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(CoreV1Api);
 const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
@@ -69,48 +67,10 @@ const JOB_SPEC = {
 
 // ---- certificates
 
-async function openssl(args: string[]): Promise<void> {
-  await run('openssl', args, { cwd: dir });
-}
-
 async function makeCertificates(): Promise<typeof certs> {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  const sign = async (name: string, ca: string, ext: string) => {
-    await writeFile(join(dir, `${name}.ext`), ext);
-    await openssl(['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
-    await openssl([
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      `${ca}.crt`,
-      '-CAkey',
-      `${ca}.key`,
-      '-CAcreateserial',
-      '-days',
-      '1',
-      '-out',
-      `${name}.crt`,
-      '-extfile',
-      `${name}.ext`,
-    ]);
-  };
-  for (const ca of ['ca', 'stranger-ca']) {
-    await openssl([
-      'req',
-      '-x509',
-      ...ec,
-      '-keyout',
-      `${ca}.key`,
-      '-out',
-      `${ca}.crt`,
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${ca}`,
-    ]);
-  }
+  const certificates = new OpensslCertificates(dir);
+  for (const ca of ['ca', 'stranger-ca']) await certificates.ca(ca);
+  const sign = (name: string, ca: string, ext: string) => certificates.sign(name, `/CN=${name}`, ca, ext);
   await sign('server', 'ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   await sign('client', 'ca', 'extendedKeyUsage=clientAuth\n');
   await sign('stranger', 'stranger-ca', 'extendedKeyUsage=clientAuth\n');
