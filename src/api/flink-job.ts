@@ -394,6 +394,20 @@ export const flinkJobStatus = z
       .describe('The last spec the job ran healthy with: what a rollback resubmits.'),
     restartPolicy: z.enum(RESTART_POLICIES).exactOptional().describe('restartPolicy in effect.'),
     autoscaler: autoscalerStatus.exactOptional(),
+    lastFailure: z
+      .object({
+        jobId: z.string().max(64).describe('The Flink job that failed or restarted.'),
+        exception: z
+          .string()
+          .max(1024)
+          .describe("Flink's root exception and its deepest cause, first lines, credentials censored."),
+        time: timestamp('When Flink recorded the exception (the JobManager clock).'),
+        restarts: z.int().min(0).exactOptional().describe("Flink's restart count of the job when read."),
+      })
+      .exactOptional()
+      .describe(
+        "Flink's own word on the job's latest failure or restart (its exception history): also said in a FlinkJobFailed or FlinkJobRestarting Event.",
+      ),
     digest: z
       .object({
         bootstrap: digest.describe('Digest of spec.bootstrap at the last start.'),

@@ -72,6 +72,24 @@ function redactInline(value: string): string {
   );
 }
 
+/** `key=value` and `key: value` where the key names a secret (a configuration dump in a message). */
+const KEY_VALUE_SECRETS =
+  /\b([\w.-]*(?:secret|password|passwd|token|private[._-]?key|api[._-]?key)[\w.-]*)(\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;"'}\]]+)/gi;
+/** `scheme://user:password@host` */
+const URL_USERINFO = /(\/\/)[^/\s:@]+:[^/\s@]+@/g;
+
+/**
+ * Free text (a Flink exception, a tool's output) with the credentials it may quote censored: bearer
+ * and basic credentials, token and password query parameters, `key=value` pairs whose key names a
+ * secret, the user info of URLs, and PEM blocks.
+ */
+export function redactText(text: string): string {
+  return redactInline(text)
+    .replace(KEY_VALUE_SECRETS, (_m: string, key: string, sep: string) => `${key}${sep}${CENSOR}`)
+    .replace(URL_USERINFO, `$1${CENSOR}@`)
+    .replace(/-----BEGIN [^-]+-----[\s\S]*?(-----END [^-]+-----|$)/g, CENSOR);
+}
+
 /**
  * A copy of `value` with secrets censored at any depth (objects, arrays, errors), cycle-safe and
  * depth-bounded; the input is never mutated. Errors are serialized first (as pino would) so their

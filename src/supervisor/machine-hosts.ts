@@ -1,3 +1,4 @@
+import { FailureWatch } from './flink-failures.ts';
 import type { FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import { FLINK_CLUSTER, FLINK_JOB } from '../api/names.ts';
@@ -94,6 +95,7 @@ export function restoreJobHost(
       : null,
     checkpoints: new CheckpointWatch(storedCheckpointVerdict(status)),
     autoscaler: new AutoscalerWatch(storedAutoscalerStatus(status)),
+    failures: new FailureWatch(status['lastFailure']),
   };
 }
 

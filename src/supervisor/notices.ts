@@ -2,16 +2,15 @@ import type { V1Job } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { StorageSpec } from '../api/flink-cluster.ts';
 import { API_GROUP_VERSION, FLINK_CLUSTER, FLINK_JOB } from '../api/names.ts';
-import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import type { CustomObject } from '../kube/custom-resource-client.ts';
 import type { EventRecorder, EventSubject, EventType } from '../kube/event-recorder.ts';
 import { lifecycleState, type MachineState } from '../machines/views.ts';
 import type { AutoscalerNotice } from './autoscaler-watch.ts';
+import type { FlinkFailure } from './flink-failures.ts';
 import type { CheckpointNotice } from './checkpoint-progress.ts';
 import type { AnyHost, ReportedContext } from './resource-host.ts';
 import { storageAccessVerdict } from './storage-access.ts';
 import type { SupervisorMetrics } from './supervisor-metrics.ts';
-import { systemClock, withTimeout, type Clock } from '../kube/clock.ts';
 
 const LIFECYCLE_STATES = ['Unknown', 'Starting', 'Started', 'Stopping', 'Stopped', 'Terminated'] as const;
 
@@ -42,8 +41,6 @@ export interface NoticesOptions {
   readonly metrics: SupervisorMetrics;
   /** The cluster's state storage, to name where refused credentials came from. */
   readonly storage?: () => StorageSpec | undefined;
-  /** Bounds the read of a failed job's exceptions (the system clock when absent). */
-  readonly clock?: Clock;
 }
 
 /**
@@ -52,7 +49,6 @@ export interface NoticesOptions {
  */
 export class Notices {
   readonly #o: NoticesOptions;
-  readonly #reportedFailures = new Set<string>();
   readonly #stuckBootstraps = new Set<string>();
 
   constructor(options: NoticesOptions) {
@@ -119,27 +115,17 @@ export class Notices {
     this.#o.log.warn({ job: raw.metadata.name, bootstrap: bootstrap?.metadata?.name }, message);
   }
 
-  /** Says why Flink failed a job (its root exception), once per job id: people should not need the JobManager log. */
-  async flinkJobFailed(raw: CustomObject, jobId: string, flink: FlinkRestClient): Promise<void> {
-    if (this.#reportedFailures.has(jobId)) return;
-    this.#reportedFailures.add(jobId);
-    let cause = 'no exception recorded';
-    try {
-      const exceptions = await withTimeout(this.#o.clock ?? systemClock, 3000, (signal) =>
-        flink.getJobExceptions(jobId, { maxExceptions: 1, signal }),
-      );
-      const root = exceptions.entries[0];
-      if (root)
-        cause = (root.stacktrace ?? root.exceptionName ?? cause)
-          .split('\n')
-          .slice(0, 3)
-          .join(' ')
-          .slice(0, 900);
-    } catch (err) {
-      cause = `the exception history could not be read: ${String(err)}`;
-    }
-    this.event(FLINK_JOB, raw, 'Warning', 'FlinkJobFailed', `Flink job ${jobId} failed: ${cause}`);
-    this.#o.log.warn({ job: raw.metadata.name, jobId, cause }, 'flink job failed');
+  /** Says Flink's own word on a failure or restart of the job (flink-failures.ts reads each once). */
+  flinkJobFailure(raw: CustomObject, failure: FlinkFailure, failed: boolean): void {
+    const restarts = failure.restarts === undefined ? '' : ` (${failure.restarts} restart(s) so far)`;
+    const message = failed
+      ? `Flink job ${failure.jobId} failed: ${failure.exception}`
+      : `Flink job ${failure.jobId} is restarting${restarts}: ${failure.exception}`;
+    this.event(FLINK_JOB, raw, 'Warning', failed ? 'FlinkJobFailed' : 'FlinkJobRestarting', message);
+    this.#o.log.warn(
+      { job: raw.metadata.name, jobId: failure.jobId, exception: failure.exception },
+      'flink job failure',
+    );
   }
 
   /** Says that a job's checkpoints stopped completing, or resumed (checkpoint-watch.ts says each change once). */

@@ -1,3 +1,4 @@
+import type { FailureWatch } from './flink-failures.ts';
 import type { Actor } from 'xstate';
 import type { clusterMachine } from '../machines/cluster-machine.ts';
 import type { jobMachine } from '../machines/job-machine.ts';
@@ -55,6 +56,8 @@ export interface JobHost extends ResourceHost<'job', Actor<typeof jobMachine>> {
   readonly checkpoints: CheckpointWatch;
   /** The autoscaler's latest decision (status.autoscaler), recommend mode. */
   readonly autoscaler: AutoscalerWatch;
+  /** Flink's latest root exception and restart count (status.lastFailure). */
+  readonly failures: FailureWatch;
 }
 
 export type AnyHost = ClusterHost | JobHost;

@@ -265,12 +265,49 @@ export class SavepointHistory {
     for (const flight of flights) {
       const adopted = [...objects.values()].find((o) => triggerIdOf(o) === flight.triggerId);
       const name = adopted?.metadata.name ?? savepointResourceName(jobName, flight.triggerId);
-      let object = objects.get(name);
-      if (!object) object = await this.#create(savepointObject(job, this.#o.clusterName, flight));
-      if (object && stateOf(object) === undefined)
-        object = await this.#patchStatus(object, pendingStatus(flight, new Date(now).toISOString()));
+      let object = await this.#recordFlight(job, flight, objects.get(name), now);
+      // A conflict: the watch lags (it may be re-listing for a while). Decided again from the object
+      // as stored, or a savepoint completing meanwhile would find its record out of date (seed 16).
+      if (object === null)
+        object = await this.#recordFlight(
+          job,
+          flight,
+          await this.#o.resources.get(FLINK_SAVEPOINT, this.#o.namespace, name),
+          now,
+        );
       if (object) objects.set(name, object);
     }
+  }
+
+  /** The record of one trigger in flight, made or re-opened; null after a conflict. */
+  async #recordFlight(
+    job: FlinkJob,
+    flight: SavepointInFlight,
+    current: CustomObject | undefined,
+    now: number,
+  ): Promise<CustomObject | null | undefined> {
+    const object = current ?? (await this.#create(savepointObject(job, this.#o.clusterName, flight)));
+    if (!object) return undefined;
+    // Abandoned, yet its trigger id is in flight again: trigger ids follow the persisted intent, so
+    // an intent whose status write never landed (a crash, a lost leadership) is taken again under
+    // the same id by the next one, perhaps of another kind (simulator seed 16). Its record is
+    // this savepoint's again: its kind decides what retention and a deletion do with it.
+    const reopen = stateOf(object) === 'Abandoned';
+    let updated = object;
+    if (reopen && object.spec?.['kind'] !== flight.kind) {
+      const patched = await this.#patchSpec(updated, { kind: flight.kind });
+      if (!patched) return null;
+      updated = patched;
+    }
+    if (stateOf(updated) === undefined || reopen) {
+      const patched = await this.#patchStatus(updated, {
+        ...pendingStatus(flight, new Date(now).toISOString()),
+        message: null,
+      });
+      if (!patched) return null;
+      updated = patched;
+    }
+    return updated;
   }
 
   /** One step of a user's request (savepoint-requests.ts); `objects` is updated with what was written. */
@@ -338,6 +375,26 @@ export class SavepointHistory {
       this.#o.written();
     } catch (err) {
       if (!isConflict(err) && !isNotFound(err)) throw err;
+    }
+  }
+
+  /** A merge patch of the object's spec at its resourceVersion; undefined after a conflict. */
+  async #patchSpec(object: CustomObject, spec: Record<string, unknown>): Promise<CustomObject | undefined> {
+    try {
+      const updated = await this.#o.resources.patch(
+        FLINK_SAVEPOINT,
+        this.#o.namespace,
+        object.metadata.name ?? '',
+        {
+          metadata: { resourceVersion: object.metadata.resourceVersion ?? '' },
+          spec,
+        },
+      );
+      this.#o.written();
+      return updated;
+    } catch (err) {
+      if (isConflict(err) || isNotFound(err)) return undefined;
+      throw err;
     }
   }
 

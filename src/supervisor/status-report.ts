@@ -27,6 +27,7 @@ import {
 } from '../machines/views.ts';
 import type { CheckpointVerdict } from './checkpoint-progress.ts';
 import type { AutoscalerStatus } from '../api/autoscaler.ts';
+import type { FlinkFailure } from './flink-failures.ts';
 import type { InvalidAction, LastFlinkJob, ReportedContext } from './resource-host.ts';
 import { jobSpecDigest } from './spec-policies.ts';
 import { storageAccessVerdict } from './storage-access.ts';
@@ -70,6 +71,8 @@ export interface JobReport extends ReportFacts {
   readonly checkpoints?: CheckpointVerdict | null;
   /** status.autoscaler (autoscaler-watch.ts): null or absent, none. */
   readonly autoscaler?: AutoscalerStatus | null;
+  /** status.lastFailure (flink-failures.ts): Flink's latest root exception; null or absent, none. */
+  readonly lastFailure?: FlinkFailure | null;
 }
 
 function iso(ms: number | null | undefined): string | undefined {
@@ -284,6 +287,7 @@ export function statusFromSnapshot(report: ClusterReport | JobReport): Record<st
       : {}),
     ...lastStableSpec(j, job, report.stored),
     ...(report.autoscaler ? { autoscaler: report.autoscaler } : {}),
+    ...(report.lastFailure ? { lastFailure: report.lastFailure } : {}),
   };
 }
 

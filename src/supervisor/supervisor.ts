@@ -47,6 +47,7 @@ import { statusFromSnapshot, type ReportFacts } from './status-report.ts';
 import { writeInvalidSpecWithoutMachine, writeJobWithoutCluster } from './unsupervised-status.ts';
 import { StatusSupersededError } from './status-writer.ts';
 import { FresherReads } from './fresher-reads.ts';
+import { flinkFailureReads } from './flink-failures.ts';
 import { informerCaches, type CacheScope, type JobRaw, type SupervisorCaches } from './supervisor-caches.ts';
 import { crKindOf, Notices, type CrKind } from './notices.ts';
 
@@ -387,8 +388,16 @@ export class Supervisor {
       });
       if (autoscaling.notice) this.#notices.autoscaler(jobRaw, autoscaling.notice);
       if (autoscaling.changed) await this.#writeStatus(host, jobRaw).catch(() => undefined);
-      if (reading.observation.flinkJob === 'FAILED' && jobId)
-        await this.#notices.flinkJobFailed(jobRaw, jobId, this.#flinkClient());
+      // Flink's own word on a failure or restart, read once per episode (flink-failures.ts).
+      const failure = await host.failures.observe(
+        jobId,
+        reading.observation.flinkJob,
+        flinkFailureReads(this.#flinkClient(), this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS, this.#o.clock),
+      );
+      if (failure) {
+        this.#notices.flinkJobFailure(jobRaw, failure, reading.observation.flinkJob === 'FAILED');
+        await this.#writeStatus(host, jobRaw).catch(() => undefined);
+      }
       if (isDone(host)) await this.#release(host, FLINK_JOB, jobRaw);
     }
     for (const { name } of this.#hosts.jobs()) {
@@ -573,6 +582,7 @@ export class Supervisor {
       lastFlinkJob: host.lastFlinkJob,
       checkpoints: host.checkpoints.verdict,
       autoscaler: host.autoscaler.status,
+      lastFailure: host.failures.last,
       storage: this.#cluster?.spec.storage,
       namespace: this.#o.namespace,
     });

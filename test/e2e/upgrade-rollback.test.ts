@@ -129,6 +129,18 @@ describe(`an upgrade whose job fails at start (Flink ${e2eFlink().version})`, ()
     const off = (await readResource(s.kc, JOBS, ns, `${cluster}-off`))?.status ?? {};
     expect((off['upgrade'] as { phase: string }).phase).toBe('Failed');
     expect(submissionOf(off)).toBe(offSubmission);
+    // Flink's own word on the failure, in status and an Event, not only in the JobManager's log.
+    const lastFailure = off['lastFailure'] as { jobId: string; exception: string; time: string } | undefined;
+    expect(lastFailure?.exception).toMatch(/Exception|Error/);
+    expect(Date.parse(lastFailure?.time ?? '')).toBeGreaterThan(0);
+    const offEvents = (
+      await s.kc
+        .makeApiClient(CoreV1Api)
+        .listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${cluster}-off` })
+    ).items;
+    const said = offEvents.filter((e) => e.reason === 'FlinkJobFailed' || e.reason === 'FlinkJobRestarting');
+    expect(said.length).toBeGreaterThan(0);
+    expect(said.some((e) => e.message?.includes(lastFailure?.exception ?? '-'))).toBe(true);
     const flink = await flinkRest(s, ns, cluster);
     const jobs = (await flinkJson<{ jobs: { id: string; status: string }[] }>(`${flink}/jobs`)).jobs;
     const alive = jobs.filter((j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.status)).map((j) => j.id);

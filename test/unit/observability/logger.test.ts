@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, redactDeep } from '../../../src/observability/logger.ts';
+import { createLogger, redactDeep, redactText } from '../../../src/observability/logger.ts';
 
 function memoryLogger() {
   const lines: string[] = [];
@@ -92,5 +92,24 @@ describe('the logger redacts secrets at any depth', () => {
     expect(out).not.toContain(SECRET);
     expect(out).toContain('Bearer [redacted]');
     expect(out).toContain('watch=1&token=[redacted]&x=1');
+  });
+});
+
+describe('redactText', () => {
+  it('censors the credentials free text may quote, and leaves the rest as it was', () => {
+    const text = [
+      'java.io.IOException: config s3.secret-key=abc123 fs.s3a.secret.key: "x y" password=hunter2;',
+      'GET http://alice:pa55@store:9000/b Authorization: Bearer eyJhbGciOi.x.y ?token=t0k',
+      '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY----- end',
+    ].join(' ');
+    const out = redactText(text);
+    for (const secret of ['abc123', 'x y', 'hunter2', 'pa55', 'eyJhbGciOi', 't0k', 'MIIB'])
+      expect(out).not.toContain(secret);
+    expect(out).toContain('s3.secret-key=[redacted]');
+    expect(out).toContain('http://[redacted]@store:9000/b');
+    expect(out).toContain('[redacted] end');
+    const plain =
+      'org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy';
+    expect(redactText(plain)).toBe(plain);
   });
 });

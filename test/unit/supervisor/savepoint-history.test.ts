@@ -164,6 +164,38 @@ describe('SavepointHistory', () => {
     expect(resources.writes.length).toBe(writes);
   });
 
+  it('re-opens an Abandoned record whose trigger id is in flight again, with the new kind, and completes it', async () => {
+    // An upgrade intent whose status write never landed: its record was made, then abandoned.
+    await history.recordFlights(flinkJob(), periodic(3));
+    await sync(idle);
+    expect(named(3)?.status).toMatchObject({ state: 'Abandoned' });
+    // The next intent (a STOP) is taken under the same trigger id.
+    const stop: Context = {
+      ...idle,
+      stop: {
+        reason: 'Manual',
+        restart: false,
+        delete: false,
+        withoutSavepoint: false,
+        clearSavepointPath: false,
+        triggerId: trigger(3),
+        savepointDeadline: 0,
+        savepointAbandoned: false,
+        cancelDeadline: null,
+        savepointOutcome: 'Unread',
+        checkpoint: null,
+        checkpointConfirmed: false,
+        asked: false,
+      } as unknown as NonNullable<Context['stop']>,
+    };
+    await history.recordFlights(flinkJob(), stop);
+    expect(named(3)?.spec?.['kind']).toBe('stop');
+    expect(named(3)?.status).toMatchObject({ state: 'Pending', triggerId: trigger(3) });
+    expect(named(3)?.status?.['message']).toBeUndefined();
+    await sync({ ...idle, savepointPath: 's3://b/sp/stopped', savepointAt: clock.now() });
+    expect(named(3)?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/stopped' });
+  });
+
   it('names stop, upgrade and deletion savepoints by the stop intent', async () => {
     const stop = (reason: string, restart: boolean, del: boolean, n: number): Context => ({
       ...idle,
