@@ -628,6 +628,15 @@ export const jobMachine = setup({
         e.observation.bootstrap !== 'absent' &&
         (c.jobId === null || e.observation.bootstrapJobId !== c.jobId),
     ),
+    // Submitted (its bootstrap Job succeeded), yet unknown to Flink: without HA nothing recovers it.
+    submissionLost: onObserved(
+      (e, c) =>
+        c.jobId !== null &&
+        e.observation.bootstrap === 'succeeded' &&
+        e.observation.bootstrapJobId === c.jobId &&
+        e.observation.flinkJob === 'NOT_FOUND' &&
+        e.observation.cluster.highAvailability !== true,
+    ),
     submissionNeeded: onObserved(
       (e) =>
         e.observation.bootstrap === 'absent' &&
@@ -731,6 +740,7 @@ export const jobMachine = setup({
     // Where we are (sub-states that are busy with an effect must not start another one).
     inWaitingForCluster: stateIn('#job.Starting.WaitingForCluster'),
     inLaunchingIdle: stateIn('#job.Starting.Launching.Idle'),
+    inLaunchingSubmitted: stateIn('#job.Starting.Launching.Submitted'),
     inRunning: stateIn('#job.Started.Running'),
     inStoppingIdle: stateIn('#job.Stopping.Idle'),
     inStoppingDeletingBootstrap: stateIn('#job.Stopping.DeletingBootstrap'),
@@ -1487,7 +1497,14 @@ export const jobMachine = setup({
             description:
               'J.Starting.13 our bootstrap Job exists (for example after a restore): wait for the job',
           },
-          { actions: 'recordObservation', description: 'J.Starting.14 otherwise: wait' },
+          {
+            guard: and(['inLaunchingSubmitted', 'submissionLost', not('paused')]),
+            target: 'Stopped',
+            actions: ['recordObservation', 'recordJobEnded'],
+            description:
+              'J.Starting.14 (§14.21) Flink answers 404 for the job id its bootstrap Job submitted, without HA (the JobManager restarted since): lost, handled by restartPolicy, not at restartTimeout',
+          },
+          { actions: 'recordObservation', description: 'J.Starting.15 otherwise: wait' },
         ],
       },
       states: {

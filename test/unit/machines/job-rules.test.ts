@@ -382,11 +382,33 @@ const rows: Row[] = [
     to: { Starting: { Launching: 'Submitted' } },
   },
   {
-    rule: 'J.Starting.14',
+    rule: 'J.Starting.15',
     name: 'submitted, waiting',
     from: { Starting: { Launching: 'Submitted' } },
     context: baseJobContext({ jobId: JOB_ID }),
     event: jobObserved(AT, { bootstrap: 'active', bootstrapJobId: JOB_ID, flinkJob: 'NOT_FOUND' }),
+    to: { Starting: { Launching: 'Submitted' } },
+  },
+  {
+    rule: 'J.Starting.14',
+    name: 'submitted, the bootstrap Job succeeded, Flink does not know the job (no HA): lost',
+    from: { Starting: { Launching: 'Submitted' } },
+    context: baseJobContext({ jobId: JOB_ID }),
+    event: jobObserved(AT, { bootstrap: 'succeeded', bootstrapJobId: JOB_ID, flinkJob: 'NOT_FOUND' }),
+    to: { Stopped: 'Idle' },
+    check: (c) => expect(c.stopReason).toBe('Lost'),
+  },
+  {
+    rule: 'J.Starting.15',
+    name: 'submitted, the bootstrap Job succeeded, Flink does not know the job with HA: a standby may recover it, wait',
+    from: { Starting: { Launching: 'Submitted' } },
+    context: baseJobContext({ jobId: JOB_ID }),
+    event: jobObserved(AT, {
+      bootstrap: 'succeeded',
+      bootstrapJobId: JOB_ID,
+      flinkJob: 'NOT_FOUND',
+      cluster: clusterView({ highAvailability: true }),
+    }),
     to: { Starting: { Launching: 'Submitted' } },
   },
   {
@@ -1646,7 +1668,7 @@ const rows: Row[] = [
     to: { Starting: 'WaitingForCluster' },
   },
   {
-    rule: 'J.Starting.14',
+    rule: 'J.Starting.15',
     name: 'paused while waiting for the cluster: a Started cluster does not launch the job',
     from: { Starting: 'WaitingForCluster' },
     context: baseJobContext(),
@@ -1655,7 +1677,7 @@ const rows: Row[] = [
     check: (c) => expect(c.deadlines.restartTimeoutAt).toBeNull(),
   },
   {
-    rule: 'J.Starting.14',
+    rule: 'J.Starting.15',
     name: 'paused while launching: no job id is recorded, nothing is submitted',
     from: launching,
     context: baseJobContext({ submission: 3 }),
@@ -1664,7 +1686,7 @@ const rows: Row[] = [
     check: (c) => expect(c.submission).toBe(3),
   },
   {
-    rule: 'J.Starting.14',
+    rule: 'J.Starting.15',
     name: 'paused: restartTimeout passed, a failed bootstrap: no stop, no restart',
     from: { Starting: { Launching: 'Submitted' } },
     context: baseJobContext({
