@@ -3,8 +3,9 @@
 # runs `operator run`, a supervisor `supervisor run` and a bootstrap Job `bootstrap run`.
 #
 # The CLI runs from its TypeScript sources: Node 24+ strips the types itself (the sources use
-# erasable syntax only). The one build step is the lean supervisor bundle (dist/supervisor.mjs, what
-# `supervisor run` runs; docs/performance.md): the e2e suite's pods run the same bundle.
+# erasable syntax only). The one build step is the lean bundles (dist/supervisor.mjs and
+# dist/operator.mjs, what `supervisor run` and `operator run` run; docs/performance.md): the e2e
+# suite's pods run the same bundles.
 #
 # Base images are pinned by tag: the machines this file was written on have no registry access to
 # resolve digests. Pin `NODE_IMAGE` by digest (node:26.10.0-trixie-slim@sha256:...) in your mirror.
@@ -16,13 +17,13 @@ WORKDIR /opt/flinkvisor
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-# 2. The lean supervisor bundle, built with the locked esbuild (a devDependency) from the same sources.
+# 2. The lean bundles, built with the locked esbuild (a devDependency) from the same sources.
 FROM ${NODE_IMAGE} AS bundle
 WORKDIR /opt/flinkvisor
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src/ ./src/
-RUN node src/devenv/supervisor-bundle.ts
+RUN node src/devenv/lean-bundles.ts
 
 # 3. The Flink example jobs a bootstrap can run by jarPath: /opt/flinkvisor/examples/<line>/<job>.jar
 #    (the checksums are those of the jars the local environment verified against Maven Central).
@@ -40,7 +41,7 @@ ADD --checksum=sha256:6cad045dfec9f83a288719a5448f81e101795ff12fc3b6f77e35e61a9c
     https://repo.maven.apache.org/maven2/org/apache/flink/flink-examples-streaming/2.3.0/flink-examples-streaming-2.3.0-WordCount.jar \
     /examples/2.3/WordCount.jar
 
-# 4. The runtime: Node, the production node_modules, the sources, the supervisor bundle, the
+# 4. The runtime: Node, the production node_modules, the sources, the lean bundles, the
 #    examples; nothing else. (The supervisor's memory settings are in the environment the operator
 #    gives its Deployment: src/operator/supervisor-memory.ts.)
 FROM ${NODE_IMAGE} AS runtime

@@ -14,16 +14,32 @@
 // verb and resource over the window. The baselines, measured in the same run: a bare Node process
 // and the operator with no cluster. The marginal cost per cluster is the least-squares slope of
 // RSS over the number of clusters.
-// Run: npm run bench:fleet [-- --clusters 10,50,100 --jobs 4 --window 60 --settle 20]
-import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
+//
+// `--mode operator` measures the operator alone, as the charts run it by default (a supervisor
+// Deployment per cluster, no embedded supervisors): the steps apply FlinkDeployments of J jobs
+// each, a step is done when the operator has made every FlinkCluster, FlinkJob and supervisor
+// Deployment of them (no controllers run, so no supervisor pod starts), and then the operator's
+// RSS, CPU and the API-server requests are measured at rest as above.
+// Run: npm run bench:fleet [-- --clusters 10,50,100 --jobs 4 --window 60 --settle 20 --mode fleet|operator
+//   --operator-memory-limit 512Mi]
+import { AppsV1Api, BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crdManifests } from '../src/api/crd-manifests.ts';
-import { API_GROUP, API_VERSION, FLINK_CLUSTER, FLINK_JOB, LABELS } from '../src/api/names.ts';
+import {
+  API_GROUP,
+  API_VERSION,
+  FLINK_CLUSTER,
+  FLINK_DEPLOYMENT,
+  FLINK_JOB,
+  LABELS,
+  supervisorDeploymentName,
+} from '../src/api/names.ts';
 import { startControlPlane } from '../src/devenv/control-plane.ts';
 import { DEFAULT_ARTIFACT_SOURCES } from '../src/devenv/flink-distribution.ts';
+import { ensureLeanBundles } from '../src/devenv/lean-bundles.ts';
 import { freePort } from '../src/devenv/free-port.ts';
 import { httpsGet } from '../src/devenv/https-probe.ts';
 import { allocateLoopbackAddress, type LoopbackLease } from '../src/devenv/loopback-addresses.ts';
@@ -36,6 +52,7 @@ import { installCrds } from '../src/kube/crd-install.ts';
 import { KubernetesCustomResourceClient } from '../src/kube/custom-resource-client.ts';
 import { loadKubeConfig } from '../src/kube/kubeconfig.ts';
 import { jsonPatch, mergePatch } from '../src/kube/patch-options.ts';
+import { supervisorMemoryEnv } from '../src/operator/supervisor-memory.ts';
 import { FLINK_JOB_ID_LABEL } from '../src/supervisor/resource-builders.ts';
 import { median } from './supervisor-resident.ts';
 import { SimulatedFlink } from './simulated-flink.ts';
@@ -52,7 +69,12 @@ const windowSeconds = Number(argValue('--window') ?? 60);
 const settleSeconds = Number(argValue('--settle') ?? 20);
 /** Clusters applied at once within a step: each batch is left to start before the next is applied. */
 const batchSize = Number(argValue('--batch') ?? 10);
-const POLL_SECONDS = 5; // the product default of spec.supervisor.pollingInterval
+/** fleet: the operator hosts every supervisor; operator: the operator alone, supervisors as Deployments. */
+const mode = argValue('--mode') ?? 'fleet';
+if (mode !== 'fleet' && mode !== 'operator') throw new Error(`--mode ${mode}: fleet or operator`);
+const POLL_SECONDS = 5;
+/** The operator's memory limit (the chart's default unless given): it runs with the settings the chart derives from it. */
+const OPERATOR_MEMORY_LIMIT = argValue('--operator-memory-limit') ?? '512Mi'; // the product default of spec.supervisor.pollingInterval
 const NS = 'fleet';
 const SLOTS = Math.max(1, jobsPerCluster);
 
@@ -63,11 +85,14 @@ const assets = await prepareDevenv({
   sources: DEFAULT_ARTIFACT_SOURCES,
   progress,
 });
+// The operator runs its lean bundle (bin/flinkvisor.js → dist/operator.mjs), as the image does.
+await ensureLeanBundles();
 // etcd and kube-apiserver only: no scheduler, no controllers, no kubelet (this script plays them).
 const controlPlane = await startControlPlane({ assets, progress, controllers: false });
 const kc = loadKubeConfig(controlPlane.kubeconfigPath);
 const core = kc.makeApiClient(CoreV1Api);
 const batchApi = kc.makeApiClient(BatchV1Api);
+const apps = kc.makeApiClient(AppsV1Api);
 const resources = new KubernetesCustomResourceClient(kc);
 const dir = await mkdtemp(join(tmpdir(), 'flinkvisor-fleet-bench-'));
 const hostsFile = join(dir, 'hosts');
@@ -136,6 +161,38 @@ function clusterManifest(name: string) {
       supervisor: { image: 'flinkvisor:unused-in-fleet-mode', pollingInterval: POLL_SECONDS },
     },
   };
+}
+
+/** The same cluster and jobs, as one FlinkDeployment (`--mode operator`). */
+function deploymentManifest(name: string) {
+  return {
+    apiVersion: `${API_GROUP}/${API_VERSION}`,
+    kind: FLINK_DEPLOYMENT.kind,
+    metadata: { name, namespace: NS },
+    spec: {
+      cluster: clusterManifest(name).spec,
+      jobs: Array.from({ length: jobsPerCluster }, (_, j) => {
+        const { clusterName: _cluster, ...spec } = jobManifest(name, `j${j + 1}`).spec;
+        return { name: `j${j + 1}`, spec };
+      }),
+    },
+  };
+}
+
+/** FlinkDeployments whose FlinkCluster, FlinkJobs and supervisor Deployment the operator has made. */
+async function expandedDeployments(names: readonly string[]): Promise<number> {
+  const clusters = new Set((await resources.list(FLINK_CLUSTER, NS)).items.map((c) => c.metadata?.name));
+  const jobs = new Map<string, number>();
+  for (const j of (await resources.list(FLINK_JOB, NS)).items) {
+    const cluster = String(j.spec?.['clusterName']);
+    jobs.set(cluster, (jobs.get(cluster) ?? 0) + 1);
+  }
+  const supervisors = new Set(
+    (await apps.listNamespacedDeployment({ namespace: NS })).items.map((d) => d.metadata?.name),
+  );
+  return names.filter(
+    (n) => clusters.has(n) && jobs.get(n) === jobsPerCluster && supervisors.has(supervisorDeploymentName(n)),
+  ).length;
 }
 
 function jobManifest(cluster: string, job: string) {
@@ -350,12 +407,13 @@ try {
     name: 'operator',
     command: process.execPath,
     args: [
-      '--import',
-      join(PROJECT_ROOT, 'src/node-agent/dns-preload.ts'),
+      // The fleet's supervisors reach their simulated Flinks by name through the hosts file; the
+      // operator alone reaches no Flink (and a .ts preload would load Node's type stripper too).
+      ...(mode === 'fleet' ? ['--import', join(PROJECT_ROOT, 'src/node-agent/dns-preload.ts')] : []),
       join(PROJECT_ROOT, 'bin/flinkvisor.js'),
       'operator',
       'run',
-      '--embedded-supervisors',
+      ...(mode === 'fleet' ? ['--embedded-supervisors'] : []),
       `--namespaces=${NS}`,
       `--kubeconfig=${controlPlane.kubeconfigPath}`,
       '--identity=fleet-bench-operator',
@@ -363,7 +421,17 @@ try {
       `--monitoring-port=${metricsPort}`,
       '--api-port=0',
     ],
-    env: { ...process.env, LOG_LEVEL: 'warn', POD_NAMESPACE: NS, FLINKVISOR_HOSTS_FILE: hostsFile },
+    env: {
+      ...process.env,
+      // The memory settings the chart gives the operator container for its default limit (the fleet
+      // outgrows that limit: docs/performance.md says to raise it, so the fleet runs unbounded).
+      ...(mode === 'operator'
+        ? Object.fromEntries(supervisorMemoryEnv(OPERATOR_MEMORY_LIMIT).map((e) => [e.name, e.value ?? '']))
+        : {}),
+      LOG_LEVEL: 'warn',
+      POD_NAMESPACE: NS,
+      FLINKVISOR_HOSTS_FILE: hostsFile,
+    },
     cwd: PROJECT_ROOT,
     logFile: join(dir, 'operator.log'),
   });
@@ -385,26 +453,36 @@ try {
     const added: string[] = [];
     for (let i = names.length; i < target; i++) {
       const name = `c${String(i + 1).padStart(3, '0')}`;
+      added.push(name);
+      // The operator alone reads no Flink: only the fleet's supervisors need one each.
+      if (mode === 'operator') continue;
       const lease = await allocateLoopbackAddress({ ports: [8081] });
       addresses.push(lease);
       flinks.set(name, await SimulatedFlink.start(lease.address, 8081, SLOTS));
       hostLines.push(`${lease.address} jobmanager-${name}.${NS} jobmanager-${name}.${NS}.svc`);
-      added.push(name);
     }
     await writeFile(hostsFile, `${hostLines.join('\n')}\n`);
     const applyAt = Date.now();
     for (let b = 0; b < added.length; b += batchSize) {
       const batch = added.slice(b, b + batchSize);
       for (const name of batch) {
+        if (mode === 'operator') {
+          await resources.create(FLINK_DEPLOYMENT, NS, deploymentManifest(name));
+          continue;
+        }
         await resources.create(FLINK_CLUSTER, NS, clusterManifest(name));
         for (let j = 1; j <= jobsPerCluster; j++)
           await resources.create(FLINK_JOB, NS, jobManifest(name, `j${j}`));
       }
       await waitFor(
-        `the ${batch.length * jobsPerCluster} jobs of ${batch[0]}..${batch.at(-1)} Started`,
+        mode === 'fleet'
+          ? `the ${batch.length * jobsPerCluster} jobs of ${batch[0]}..${batch.at(-1)} Started`
+          : `the FlinkDeployments ${batch[0]}..${batch.at(-1)} expanded`,
         async () => {
           if (!operator?.running)
             throw new Error(`the operator exited: ${JSON.stringify(operator?.exitStatus)}`);
+          if (mode === 'operator')
+            return (await expandedDeployments(batch)) === batch.length ? true : undefined;
           return (await startedJobs(batch)) === batch.length * jobsPerCluster ? true : undefined;
         },
         { timeoutMs: 10 * 60_000, intervalMs: 500 },
@@ -459,11 +537,13 @@ try {
     return perMinute(n);
   };
   const lines = [
-    `fleet mode (operator run --embedded-supervisors), ${jobsPerCluster} jobs per cluster, polling interval ${POLL_SECONDS} s,`,
+    mode === 'fleet'
+      ? `fleet mode (operator run --embedded-supervisors), ${jobsPerCluster} jobs per cluster, polling interval ${POLL_SECONDS} s,`
+      : `the operator alone (operator run; a supervisor Deployment per cluster, none running), FlinkDeployments of ${jobsPerCluster} jobs, memory limit ${OPERATOR_MEMORY_LIMIT} (NODE_OPTIONS ${supervisorMemoryEnv(OPERATOR_MEMORY_LIMIT)[0]?.value ?? ''}),`,
     `simulated Flink REST per cluster, settle ${settleSeconds} s, window ${windowSeconds} s; Node ${process.version}`,
     `  bare Node process                   ${bare.toFixed(1)} MiB`,
     `  apiserver requests below: per minute at rest, over the run's no-cluster baseline (kube-apiserver's own and the operator's Lease)`,
-    `  clusters  jobs  all Started   operator RSS  vs no cluster  vs bare  CPU at rest  writes/min (Leases aside)  Lease writes/min  reads/min  event-loop lag max/p99`,
+    `  clusters  jobs    step done   operator RSS  vs no cluster  vs bare  CPU at rest  writes/min (Leases aside)  Lease writes/min  reads/min  event-loop lag max/p99`,
   ];
   for (const r of results)
     lines.push(

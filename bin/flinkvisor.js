@@ -2,12 +2,15 @@
 // Installed entry point. Node 24+ runs the TypeScript sources directly (type stripping), so the
 // image and a checkout run the same files: there is no separate build output to drift.
 //
-// One exception, for memory: `supervisor run` runs the lean supervisor bundle (dist/supervisor.mjs,
-// built from src/cli/supervisor-main.ts by the image's bundle stage, `npm run build:supervisor` and
-// every local environment) when it is there, and the sources otherwise. docs/performance.md has the figures.
+// The exception, for memory: the long-running roles, `supervisor run` and `operator run`, run their
+// lean bundles (dist/supervisor.mjs, dist/operator.mjs, built from src/cli/supervisor-main.ts and
+// src/cli/operator-main.ts by the image's bundle stage, `npm run build:bundles` and every local
+// environment) when they are there, and the sources otherwise. docs/performance.md has the figures.
 import { existsSync } from 'node:fs';
 
+const LEAN_BUNDLES = { supervisor: 'supervisor.mjs', operator: 'operator.mjs' };
 const [command, subcommand] = process.argv.slice(2);
-const bundle = new URL('../dist/supervisor.mjs', import.meta.url);
-if (command === 'supervisor' && subcommand === 'run' && existsSync(bundle)) await import(bundle.href);
+const lean = subcommand === 'run' && Object.hasOwn(LEAN_BUNDLES, command) ? LEAN_BUNDLES[command] : undefined;
+const bundle = lean && new URL(`../dist/${lean}`, import.meta.url);
+if (bundle && existsSync(bundle)) await import(bundle.href);
 else await import('../src/cli/main.ts');

@@ -6,7 +6,7 @@ import { ManagedProcess } from './managed-process.ts';
 import type { Progress } from './progress.ts';
 import { silentProgress } from './progress.ts';
 import { httpsGet } from './https-probe.ts';
-import { ensureSupervisorBundle } from './supervisor-bundle.ts';
+import { ensureLeanBundles } from './lean-bundles.ts';
 import { waitFor } from './wait-for.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -48,8 +48,8 @@ export async function startNodeAgent(options: StartNodeAgentOptions): Promise<No
   const nodeName = options.nodeName ?? 'flinkvisor-node';
   const progress = options.progress ?? silentProgress;
   await mkdir(options.dir, { recursive: true });
-  // Supervisor pods run the lean bundle, as the image's do: rebuilt now if any source changed.
-  await progress.step('bundle the supervisor', () => ensureSupervisorBundle(PROJECT_ROOT));
+  // Supervisor and operator pods run the lean bundles, as the image's do: rebuilt now if any source changed.
+  await progress.step('bundle the supervisor and the operator', () => ensureLeanBundles(PROJECT_ROOT));
   const proc = ManagedProcess.start({
     name: 'node-agent',
     command: process.execPath,

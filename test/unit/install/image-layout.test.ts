@@ -119,7 +119,7 @@ describe('the Dockerfile', () => {
 });
 
 describe('the runtime layout', () => {
-  it('holds the production dependencies, the CLI sources, the supervisor bundle and the example jobs, and nothing else', async () => {
+  it('holds the production dependencies, the CLI sources, the lean bundles and the example jobs, and nothing else', async () => {
     const root = layout.hostPath(layout.workdir);
     expect((await readdir(root)).sort()).toEqual([
       'bin',
@@ -130,6 +130,10 @@ describe('the runtime layout', () => {
       'src',
     ]);
     expect((await readdir(join(root, 'dist'))).sort()).toEqual([
+      'operator.mjs',
+      'operator.mjs.LEGAL.txt',
+      'operator.mjs.inputs.json',
+      'operator.mjs.map',
       'page.html',
       'page.js',
       'supervisor.mjs',
@@ -179,7 +183,7 @@ describe('the runtime layout', () => {
     expect(await flinkvisor('bootstrap', 'run', '--help')).toContain('--jar-path');
   }, 120_000);
 
-  it('runs `supervisor run` from the bundle alone: without the sources and node_modules it still starts, the rest of the CLI does not', async () => {
+  it('runs `supervisor run` and `operator run` from their bundles alone: without the sources and node_modules they still start, the rest of the CLI does not', async () => {
     const root = layout.hostPath(layout.workdir);
     const aside = `${root}-aside`;
     await mkdir(aside);
@@ -187,6 +191,7 @@ describe('the runtime layout', () => {
     await rename(join(root, 'node_modules'), join(aside, 'node_modules'));
     try {
       expect(await flinkvisor('supervisor', 'run', '--help')).toContain('--cluster-name');
+      expect(await flinkvisor('operator', 'run', '--help')).toContain('--embedded-supervisors');
       await expect(flinkvisor('bootstrap', 'run', '--help')).rejects.toThrow();
     } finally {
       await rename(join(aside, 'src'), join(root, 'src'));

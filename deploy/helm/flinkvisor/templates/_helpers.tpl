@@ -82,3 +82,20 @@ app.kubernetes.io/component: operator
 {{- fail "api.tls.clientCa needs api.tls.secretName (ca.crt is read from that Secret)" -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+Node's options for the operator container, as the operator gives each supervisor its own
+(src/operator/supervisor-memory.ts): a small young generation, and V8's old space ending 64 MiB
+below the memory limit (Mi or Gi limits; none with another form), so the collector works harder
+near the limit instead of the kernel killing the pod.
+*/}}
+{{- define "flinkvisor.operatorNodeOptions" -}}
+{{- $limit := toString (dig "limits" "memory" "" .Values.operator.resources) -}}
+{{- $mib := 0 -}}
+{{- if regexMatch "^[0-9]+Mi$" $limit -}}
+{{- $mib = trimSuffix "Mi" $limit | atoi -}}
+{{- else if regexMatch "^[0-9]+Gi$" $limit -}}
+{{- $mib = mul (trimSuffix "Gi" $limit | atoi) 1024 -}}
+{{- end -}}
+--max-semi-space-size=2{{ if gt $mib 0 }} --max-old-space-size={{ max 32 (sub $mib 64) }}{{ end }}
+{{- end -}}

@@ -1,16 +1,22 @@
-// The lean supervisor bundle: src/cli/supervisor-main.ts and everything it imports, dependencies
-// included, in one minified ES module (dist/supervisor.mjs), which bin/flinkvisor.js runs for
-// `supervisor run`. One module instead of hundreds of files (@kubernetes/client-node alone is
-// thousands) is what brings the supervisor's resident memory down (docs/performance.md).
-// Built by the image's bundle stage and `npm run build:supervisor`, and before every local
-// environment starts its node agent, so the e2e suite runs the bundle the image ships.
+// The lean bundles: a long-running role's entry (src/cli/supervisor-main.ts, src/cli/operator-main.ts)
+// and everything it imports, dependencies included, in one minified ES module (dist/supervisor.mjs,
+// dist/operator.mjs), which bin/flinkvisor.js runs for `supervisor run` and `operator run`. One
+// module instead of hundreds of files (@kubernetes/client-node alone is thousands) is what brings
+// a supervisor's and the operator's resident memory down (docs/performance.md).
+// Built by the image's bundle stage and `npm run build:bundles`, and before every local
+// environment starts its node agent, so the e2e suite runs the bundles the image ships.
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 
-export const SUPERVISOR_BUNDLE = join('dist', 'supervisor.mjs');
+/** Each lean bundle: its entry and the module built from it, relative to the project's root. */
+export const LEAN_BUNDLES = {
+  supervisor: { entry: join('src', 'cli', 'supervisor-main.ts'), outfile: join('dist', 'supervisor.mjs') },
+  operator: { entry: join('src', 'cli', 'operator-main.ts'), outfile: join('dist', 'operator.mjs') },
+} as const;
+export type LeanBundle = keyof typeof LEAN_BUNDLES;
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -36,21 +42,21 @@ const builtinsByRequire: Plugin = {
   },
 };
 
-/**
- * Builds `<root>/dist/supervisor.mjs`, its source map, its licences and the list of the files it was
- * built from (`supervisor.mjs.inputs.json`, for supervisorBundleIsFresh). Each is written aside
- * and renamed into place, the bundle last, so a process starting meanwhile never reads half a file.
- */
 /** The state visualizer's page, read at run time from beside the module that serves it. */
 const VISUALIZER_PAGE_FILES = ['page.html', 'page.js'];
 
-export async function buildSupervisorBundle(root: string = PROJECT_ROOT): Promise<string> {
+/**
+ * Builds a bundle (`<root>/dist/<name>.mjs`), its source map, its licences and the list of the files
+ * it was built from (`<name>.mjs.inputs.json`, for leanBundleIsFresh). Each is written aside and
+ * renamed into place, the bundle last, so a process starting meanwhile never reads half a file.
+ */
+export async function buildLeanBundle(name: LeanBundle, root: string = PROJECT_ROOT): Promise<string> {
   // esbuild is a devDependency: imported here, on demand, so the production CLI never needs it.
   const { build } = await import('esbuild');
-  const outfile = join(root, SUPERVISOR_BUNDLE);
+  const outfile = join(root, LEAN_BUNDLES[name].outfile);
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [join(root, 'src', 'cli', 'supervisor-main.ts')],
+    entryPoints: [join(root, LEAN_BUNDLES[name].entry)],
     outfile,
     write: false,
     metafile: true,
@@ -62,7 +68,7 @@ export async function buildSupervisorBundle(root: string = PROJECT_ROOT): Promis
     // map names the sources (Node reads it with --enable-source-maps).
     minify: true,
     sourcemap: 'linked',
-    // Licence comments go to supervisor.mjs.LEGAL.txt: one non-ASCII character among them (a
+    // Licence comments go to <name>.mjs.LEGAL.txt: one non-ASCII character among them (a
     // contributor's name) would make V8 hold the whole 3 MB source as two-byte characters.
     legalComments: 'external',
     charset: 'ascii',
@@ -74,8 +80,8 @@ export async function buildSupervisorBundle(root: string = PROJECT_ROOT): Promis
     },
   });
   // The state visualizer reads its page from files beside its module (src/visualizer/page.ts,
-  // `new URL('./page.html', import.meta.url)`): in the bundle that module is supervisor.mjs, so
-  // the files go beside it, and count as inputs.
+  // `new URL('./page.html', import.meta.url)`): in a bundle that module is the bundle, so the files
+  // go beside it, and count as inputs.
   const pageFiles = await Promise.all(
     VISUALIZER_PAGE_FILES.map(async (name) => ({
       path: join(dirname(outfile), name),
@@ -112,8 +118,8 @@ export async function buildSupervisorBundle(root: string = PROJECT_ROOT): Promis
  * lock file (npm gives installed files a fixed old mtime, so an upgrade shows only there) and this
  * builder. Unreadable or missing means stale.
  */
-export async function supervisorBundleIsFresh(root: string = PROJECT_ROOT): Promise<boolean> {
-  const outfile = join(root, SUPERVISOR_BUNDLE);
+export async function leanBundleIsFresh(name: LeanBundle, root: string = PROJECT_ROOT): Promise<boolean> {
+  const outfile = join(root, LEAN_BUNDLES[name].outfile);
   try {
     const built = (await stat(outfile)).mtimeMs;
     const listed = JSON.parse(await readFile(`${outfile}.inputs.json`, 'utf8')) as unknown;
@@ -130,13 +136,25 @@ export async function supervisorBundleIsFresh(root: string = PROJECT_ROOT): Prom
   }
 }
 
-/** The bundle, built unless it is fresh (a local environment starting: a rebuild costs seconds). */
-export async function ensureSupervisorBundle(root: string = PROJECT_ROOT): Promise<string> {
-  return (await supervisorBundleIsFresh(root)) ? join(root, SUPERVISOR_BUNDLE) : buildSupervisorBundle(root);
+/** A bundle, built unless it is fresh (a local environment starting: a rebuild costs seconds). */
+export async function ensureLeanBundle(name: LeanBundle, root: string = PROJECT_ROOT): Promise<string> {
+  return (await leanBundleIsFresh(name, root))
+    ? join(root, LEAN_BUNDLES[name].outfile)
+    : buildLeanBundle(name, root);
+}
+
+/** Every lean bundle, each built unless it is fresh. */
+export async function ensureLeanBundles(root: string = PROJECT_ROOT): Promise<string[]> {
+  const built: string[] = [];
+  for (const name of Object.keys(LEAN_BUNDLES) as LeanBundle[])
+    built.push(await ensureLeanBundle(name, root));
+  return built;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const started = performance.now();
-  const outfile = await buildSupervisorBundle();
-  process.stdout.write(`${outfile} (${Math.round(performance.now() - started)} ms)\n`);
+  for (const name of Object.keys(LEAN_BUNDLES) as LeanBundle[]) {
+    const started = performance.now();
+    const outfile = await buildLeanBundle(name);
+    process.stdout.write(`${outfile} (${Math.round(performance.now() - started)} ms)\n`);
+  }
 }

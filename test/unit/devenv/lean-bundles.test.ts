@@ -1,5 +1,5 @@
-// The lean supervisor bundle, built by esbuild from a small stand-in project: what it runs, what it
-// leaves out of memory, and when a local environment rebuilds it.
+// The lean bundles, built by esbuild from a small stand-in project: what they run, what they leave
+// out of memory, and when a local environment rebuilds them.
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,11 +7,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../../src/devenv/node-agent-process.ts';
 import { runCommand } from '../../../src/devenv/run-command.ts';
 import {
-  buildSupervisorBundle,
-  ensureSupervisorBundle,
-  SUPERVISOR_BUNDLE,
-  supervisorBundleIsFresh,
-} from '../../../src/devenv/supervisor-bundle.ts';
+  buildLeanBundle,
+  ensureLeanBundle,
+  ensureLeanBundles,
+  LEAN_BUNDLES,
+  leanBundleIsFresh,
+} from '../../../src/devenv/lean-bundles.ts';
 
 const NODE = join(PROJECT_ROOT, 'node_modules', '.bin', 'node');
 // Stands for src/cli/supervisor-main.ts: an ES import of node:http, a licence comment and a string
@@ -22,6 +23,10 @@ import { greeting } from './greeting.ts';
 import { page } from '../visualizer/page.ts';
 const undici = process.moduleLoadList.includes('NativeModule internal/deps/undici/undici');
 console.log(JSON.stringify({ status: STATUS_CODES[404], greeting, undici, page: page() }));
+`;
+// Stands for src/cli/operator-main.ts: it shares a module with the supervisor's entry.
+const OPERATOR_ENTRY = `import { greeting } from './greeting.ts';
+console.log(JSON.stringify({ role: 'operator', greeting }));
 `;
 // Stands for src/visualizer/page.ts: it reads its page from files beside its module.
 const PAGE = `import { readFileSync } from 'node:fs';
@@ -34,6 +39,7 @@ beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'flinkvisor-bundle-'));
   await mkdir(join(root, 'src', 'cli'), { recursive: true });
   await writeFile(join(root, 'src', 'cli', 'supervisor-main.ts'), ENTRY);
+  await writeFile(join(root, 'src', 'cli', 'operator-main.ts'), OPERATOR_ENTRY);
   await writeFile(
     join(root, 'src', 'cli', 'greeting.ts'),
     "export const greeting: string = 'hello → world';\n",
@@ -54,10 +60,10 @@ async function touch(path: string, seconds = 60): Promise<void> {
   await utimes(path, later, later);
 }
 
-describe('buildSupervisorBundle', () => {
+describe('buildLeanBundle', () => {
   it('bundles the entry and its imports into one ASCII-only module, licences and map beside it', async () => {
-    const outfile = await buildSupervisorBundle(root);
-    expect(outfile).toBe(join(root, SUPERVISOR_BUNDLE));
+    const outfile = await buildLeanBundle('supervisor', root);
+    expect(outfile).toBe(join(root, LEAN_BUNDLES.supervisor.outfile));
     const { stdout } = await runCommand(NODE, [outfile], { cwd: root, timeoutMs: 30_000 });
     const ran = JSON.parse(stdout) as { status: string; greeting: string; undici: boolean; page: string };
     // The visualizer's page files travel beside the bundle, where its module now is.
@@ -84,29 +90,52 @@ describe('buildSupervisorBundle', () => {
   }, 60_000);
 });
 
-describe('ensureSupervisorBundle', () => {
+describe('ensureLeanBundle', () => {
   it('rebuilds only when a source, the lock file or nothing at all says the bundle is stale', async () => {
-    expect(await supervisorBundleIsFresh(root)).toBe(false);
-    const outfile = await ensureSupervisorBundle(root);
-    expect(await supervisorBundleIsFresh(root)).toBe(true);
+    expect(await leanBundleIsFresh('supervisor', root)).toBe(false);
+    const outfile = await ensureLeanBundle('supervisor', root);
+    expect(await leanBundleIsFresh('supervisor', root)).toBe(true);
     const built = await readFile(outfile, 'utf8');
 
     await writeFile(join(root, 'src', 'cli', 'greeting.ts'), "export const greeting: string = 'changed';\n");
     await touch(join(root, 'src', 'cli', 'greeting.ts'));
-    expect(await supervisorBundleIsFresh(root)).toBe(false);
-    await ensureSupervisorBundle(root);
+    expect(await leanBundleIsFresh('supervisor', root)).toBe(false);
+    await ensureLeanBundle('supervisor', root);
     const rebuilt = await readFile(outfile, 'utf8');
     expect(rebuilt).not.toBe(built);
     expect(rebuilt).toContain('changed');
 
     // A dependency upgraded: npm gives its files an old fixed mtime; only the lock file is newer.
     await touch(outfile, 60);
-    expect(await supervisorBundleIsFresh(root)).toBe(true);
+    expect(await leanBundleIsFresh('supervisor', root)).toBe(true);
     await touch(join(root, 'package-lock.json'), 120);
-    expect(await supervisorBundleIsFresh(root)).toBe(false);
+    expect(await leanBundleIsFresh('supervisor', root)).toBe(false);
 
-    await ensureSupervisorBundle(root);
+    await ensureLeanBundle('supervisor', root);
     await rm(`${outfile}.inputs.json`);
-    expect(await supervisorBundleIsFresh(root)).toBe(false);
+    expect(await leanBundleIsFresh('supervisor', root)).toBe(false);
+  }, 60_000);
+});
+
+describe('ensureLeanBundles', () => {
+  it('builds each role its own bundle from its own entry; a change to a shared module makes both stale', async () => {
+    const [supervisor, operator] = await ensureLeanBundles(root);
+    expect([supervisor, operator]).toEqual([
+      join(root, LEAN_BUNDLES.supervisor.outfile),
+      join(root, LEAN_BUNDLES.operator.outfile),
+    ]);
+    const { stdout } = await runCommand(NODE, [operator ?? ''], { cwd: root, timeoutMs: 30_000 });
+    expect(JSON.parse(stdout)).toEqual({ role: 'operator', greeting: 'hello → world' });
+    // Its own entry, not the supervisor's (the visualizer's page files go beside every bundle).
+    expect(JSON.parse(await readFile(`${operator}.inputs.json`, 'utf8'))).toEqual([
+      'src/cli/greeting.ts',
+      'src/cli/operator-main.ts',
+      'src/visualizer/page.html',
+      'src/visualizer/page.js',
+    ]);
+    expect(await leanBundleIsFresh('operator', root)).toBe(true);
+    await touch(join(root, 'src', 'cli', 'greeting.ts'));
+    expect(await leanBundleIsFresh('operator', root)).toBe(false);
+    expect(await leanBundleIsFresh('supervisor', root)).toBe(false);
   }, 60_000);
 });
