@@ -321,21 +321,41 @@ interface AtRest {
   readonly startSeconds?: number;
   /** The operator's event-loop lag, max and p99 (its own /metrics, Node's monitorEventLoopDelay). */
   readonly lagMs: { max: number; p99: number };
+  readonly heap: { used: number; total: number; external: number };
 }
 
 let metricsUrl = '';
-async function eventLoopLagMs(): Promise<{ max: number; p99: number }> {
+/** A sample of the operator's own /metrics (Node's default metrics, prefixed), or NaN when absent. */
+async function operatorMetrics(): Promise<(name: string) => number> {
   const text = await (await fetch(metricsUrl)).text();
-  const value = (name: string) =>
+  return (name) =>
     Number(
       text
         .split('\n')
-        .find((l) => l.startsWith(`${name} `))
-        ?.split(' ')[1] ?? NaN,
-    ) * 1000;
+        .find(
+          (l) => l.startsWith(`flinkvisor_operator_${name} `) || l.startsWith(`flinkvisor_operator_${name}{`),
+        )
+        ?.split(' ')
+        .at(-1) ?? NaN,
+    );
+}
+
+async function eventLoopLagMs(): Promise<{ max: number; p99: number }> {
+  const value = await operatorMetrics();
   return {
-    max: value('flinkvisor_operator_nodejs_eventloop_lag_max_seconds'),
-    p99: value('flinkvisor_operator_nodejs_eventloop_lag_p99_seconds'),
+    max: value('nodejs_eventloop_lag_max_seconds') * 1000,
+    p99: value('nodejs_eventloop_lag_p99_seconds') * 1000,
+  };
+}
+
+/** Where the operator's memory is: V8's heap in use and reserved, and memory outside it (buffers, strings held by C++), MiB. */
+async function heapMiB(): Promise<{ used: number; total: number; external: number }> {
+  const value = await operatorMetrics();
+  const mib = (n: number) => n / 2 ** 20;
+  return {
+    used: mib(value('nodejs_heap_size_used_bytes')),
+    total: mib(value('nodejs_heap_size_total_bytes')),
+    external: mib(value('nodejs_external_memory_bytes')),
   };
 }
 
@@ -356,9 +376,11 @@ async function measureAtRest(pid: number, clusters: number, startSeconds?: numbe
   const cpu1 = await cpuSeconds(pid);
   const requests = diff(before, await apiserverRequests());
   const lagMs = await eventLoopLagMs();
+  const heap = await heapMiB();
   kubeletPaused = false;
   return {
     lagMs,
+    heap,
     clusters,
     rssMiB: median(samples),
     cpuPercent: ((cpu1 - cpu0) / windowSeconds) * 100,
@@ -543,11 +565,11 @@ try {
     `simulated Flink REST per cluster, settle ${settleSeconds} s, window ${windowSeconds} s; Node ${process.version}`,
     `  bare Node process                   ${bare.toFixed(1)} MiB`,
     `  apiserver requests below: per minute at rest, over the run's no-cluster baseline (kube-apiserver's own and the operator's Lease)`,
-    `  clusters  jobs    step done   operator RSS  vs no cluster  vs bare  CPU at rest  writes/min (Leases aside)  Lease writes/min  reads/min  event-loop lag max/p99`,
+    `  clusters  jobs    step done   operator RSS  vs no cluster  vs bare  CPU at rest  writes/min (Leases aside)  Lease writes/min  reads/min  event-loop lag max/p99  V8 heap used/total, external`,
   ];
   for (const r of results)
     lines.push(
-      `  ${String(r.clusters).padStart(8)}  ${String(r.clusters * jobsPerCluster).padStart(4)}  ${(r.startSeconds === undefined ? '-' : `${r.startSeconds.toFixed(1)} s`).padStart(11)}   ${r.rssMiB.toFixed(1).padStart(7)} MiB  ${`+${(r.rssMiB - baseRss).toFixed(1)}`.padStart(9)} MiB  ${(r.rssMiB / bare).toFixed(2).padStart(6)}x  ${r.cpuPercent.toFixed(1).padStart(8)} %   ${writesOf(r, false).toFixed(1).padStart(24)}  ${writesOf(r, true).toFixed(1).padStart(16)}  ${readsOf(r).toFixed(1).padStart(9)}  ${r.lagMs.max.toFixed(0)}/${r.lagMs.p99.toFixed(0)} ms`,
+      `  ${String(r.clusters).padStart(8)}  ${String(r.clusters * jobsPerCluster).padStart(4)}  ${(r.startSeconds === undefined ? '-' : `${r.startSeconds.toFixed(1)} s`).padStart(11)}   ${r.rssMiB.toFixed(1).padStart(7)} MiB  ${`+${(r.rssMiB - baseRss).toFixed(1)}`.padStart(9)} MiB  ${(r.rssMiB / bare).toFixed(2).padStart(6)}x  ${r.cpuPercent.toFixed(1).padStart(8)} %   ${writesOf(r, false).toFixed(1).padStart(24)}  ${writesOf(r, true).toFixed(1).padStart(16)}  ${readsOf(r).toFixed(1).padStart(9)}  ${r.lagMs.max.toFixed(0)}/${r.lagMs.p99.toFixed(0)} ms  ${r.heap.used.toFixed(1)}/${r.heap.total.toFixed(1)}, ${r.heap.external.toFixed(1)} MiB`,
     );
   lines.push(
     `  marginal memory per supervised cluster (least-squares slope of RSS over ${supervised.map((r) => r.clusters).join(', ')} clusters): ${perCluster.toFixed(2)} MiB`,

@@ -136,6 +136,11 @@ export class Informer<T extends KubernetesObject> {
   }
 
   #apply(phase: string, obj: T): void {
+    // managedFields (server-side apply's record of who set what) are about as large as the fields
+    // they describe and nothing here reads them: the cache holds objects without them, as
+    // controller-runtime's caches do. An update sent from a cached object that lacks them leaves
+    // the server's record as it is.
+    if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
     const key = objectKey(obj);
     const old = this.#cache.get(key);
     if (phase === 'DELETED') {

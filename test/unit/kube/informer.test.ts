@@ -126,3 +126,30 @@ describe('the informer after a watch fails', () => {
     },
   );
 });
+
+describe('the informer cache', () => {
+  it('holds listed and watched objects without their managedFields, and still sees every change', async () => {
+    const managed = (rv: string) => ({
+      ...job(rv),
+      metadata: {
+        ...job(rv).metadata,
+        managedFields: [
+          { manager: 'flinkvisor', operation: 'Apply', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } },
+        ],
+      },
+    });
+    const updates: string[] = [];
+    const t = informerOn({
+      lists: () => [managed('1')],
+      script: (_n, emit) => emit('MODIFIED', managed('2')),
+      stopAfterWatches: 1,
+    });
+    t.informer.on('update', (obj) => updates.push(obj.metadata?.resourceVersion ?? ''));
+    await t.informer.start();
+    expect(t.informer.get('ns/job')?.metadata?.managedFields).toBeUndefined();
+    await until(() => updates.length > 0);
+    expect(updates).toEqual(['2']);
+    expect(t.informer.get('ns/job')).toMatchObject({ metadata: { resourceVersion: '2' } });
+    expect(t.informer.get('ns/job')?.metadata?.managedFields).toBeUndefined();
+  });
+});
