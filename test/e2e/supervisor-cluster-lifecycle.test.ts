@@ -40,7 +40,20 @@ const flinkUnderTest = e2eFlink();
 beforeAll(async () => {
   s = await startSupervisedEnvironment();
   await supervisedNamespace(s.kc, ns);
-  await createResource(s.kc, flinkClusterManifest(ns, cluster, { taskSlots: 2, taskTimeout: TASK_TIMEOUT }));
+  await createResource(
+    s.kc,
+    flinkClusterManifest(ns, cluster, {
+      taskSlots: 2,
+      taskTimeout: TASK_TIMEOUT,
+      // The example jobs checkpoint nothing, so Flink's default is not to restart a task that
+      // failed: with a restart strategy, a lost TaskManager is Flink's to recover (ADR 0021's test).
+      flinkConfiguration: {
+        'restart-strategy.type': 'fixed-delay',
+        'restart-strategy.fixed-delay.attempts': '10',
+        'restart-strategy.fixed-delay.delay': '2 s',
+      },
+    }),
+  );
   await createResource(
     s.kc,
     flinkJobManifest(ns, cluster, 'always', s.stateDir, { restartPolicy: 'Always', restartDelay: 3 }),
