@@ -132,6 +132,10 @@ describe('a supervisor whose TaskManager is evicted', () => {
     await passes(t.supervisor, 3);
     expect(disrupted()).toHaveLength(1);
     expect(taskManagers().map((p) => p.metadata?.name)).toEqual([replacements[0]?.metadata?.name]);
+    // At rest, while the gone pod's disruption is still reported: no write.
+    const writes = t.resources.writes.length;
+    await passes(t.supervisor, 3);
+    expect(t.resources.writes.slice(writes)).toEqual([]);
 
     // A new leader restores the machine from status: nothing said again, nothing else created.
     const created = t.objects.calls.filter((c) => c.startsWith('create pod')).length;
