@@ -351,6 +351,26 @@ export const flinkClusterStatus = z
         'With jobManager.replicas > 1: how often leadership moved to another JobManager since the cluster started (the running jobs were recovered, not resubmitted).',
       ),
     lastFailoverTimestamp: timestamp('When leadership last moved to another JobManager.').exactOptional(),
+    lastDisruption: z
+      .object({
+        pod: z.string().max(253).describe('The pod Kubernetes took away.'),
+        role: z.enum(['jobmanager', 'taskmanager']).describe('Its role in the cluster.'),
+        reason: z
+          .string()
+          .max(128)
+          .describe(
+            "The reason of its DisruptionTarget condition: EvictionByEvictionAPI (a node drain, an autoscaler's scale-down), DeletionByTaintManager, DeletionByPodGC, PreemptionByScheduler or TerminationByKubelet.",
+          ),
+        message: z.string().max(2048).describe('What happened and what follows.'),
+        timestamp: timestamp('When Kubernetes marked the pod for disruption.').exactOptional(),
+      })
+      .exactOptional()
+      .describe('The last pod of the cluster Kubernetes took away (evicted, its node drained or gone).'),
+    podDisruptions: z
+      .int()
+      .min(0)
+      .exactOptional()
+      .describe('How many pods of the cluster Kubernetes took away since the supervisor first ran it.'),
     cleanup: z
       .object({
         highAvailabilityConfigMaps: z

@@ -4,12 +4,13 @@
 // §5.3, numbered in the descriptions), requested actions accepted or rejected by eventless rows,
 // effects as invoked actors with explicit ids, durable waits as deadlines awaited by `waitUntil`.
 import { and, assign, not, or, setup, stateIn } from 'xstate';
-import { isTerminalFlinkState } from './observations.ts';
+import { compareDisruptions, isTerminalFlinkState } from './observations.ts';
 import type {
   ClusterEvent,
   ClusterObservation,
   ClusterObservedEvent,
   JobManagerLeader,
+  PodDisruption,
 } from './observations.ts';
 import {
   DEFAULT_CLUSTER_POLICY,
@@ -151,6 +152,12 @@ export interface ClusterContext extends SharedContext {
   readonly jobManagerLeaderId: string | null;
   readonly jobManagerFailovers: number;
   readonly lastFailoverAt: number | null;
+  /**
+   * The newest disruption of one of the cluster's pods recorded (evicted, node drained or gone:
+   * ADR 0021), and how many were recorded; disruptions at or before it are not said again.
+   */
+  readonly lastDisruption: PodDisruption | null;
+  readonly podDisruptions: number;
   /** While a deletion cleans up after Flink (null before, and outside deletions). */
   readonly cleanup: ClusterCleanup | null;
   readonly policy: ClusterPolicy;
@@ -179,6 +186,8 @@ export function initialClusterContext(input: ClusterMachineInput): ClusterContex
     jobManagerLeaderId: null,
     jobManagerFailovers: 0,
     lastFailoverAt: null,
+    lastDisruption: null,
+    podDisruptions: 0,
     cleanup: null,
     ...initialSharedContext(input.at),
     policy,
@@ -275,6 +284,41 @@ function leaderUpdate(
   if (leader === null) return {};
   if (context.jobManagerLeaderId !== null && context.jobManagerLeaderId !== leader.id) return {};
   return { jobManagerLeader: leaderName(leader), jobManagerLeaderId: leader.id };
+}
+
+/** The oldest disruption the observation reports that is newer than the last one recorded. */
+function nextDisruption(observation: ClusterObservation, last: PodDisruption | null): PodDisruption | null {
+  const newer = (observation.disruptions ?? []).filter(
+    (d) => last === null || compareDisruptions(d, last) > 0,
+  );
+  return [...newer].sort(compareDisruptions)[0] ?? null;
+}
+
+/** Kubernetes' reasons of a `DisruptionTarget` condition, as status and Events say them. */
+const DISRUPTION_CAUSES: Record<string, string> = {
+  EvictionByEvictionAPI: 'was evicted through the eviction API (a node drain or an autoscaler scale-down)',
+  DeletionByTaintManager:
+    'was deleted by the taint manager (its node is tainted NoExecute: not ready, unreachable or being removed)',
+  DeletionByPodGC: 'was deleted by the pod garbage collector (its node is gone)',
+  PreemptionByScheduler: 'was preempted by the scheduler for a pod of higher priority',
+  TerminationByKubelet: 'was terminated by the kubelet (node pressure or a node shutdown)',
+};
+
+/** What happens next, by the pod's role and the cluster's HA. */
+function disruptionOutcome(disruption: PodDisruption, policy: ClusterPolicy): string {
+  if (disruption.role === 'taskmanager')
+    return 'the supervisor replaces it; Flink restarts the affected tasks by the job restart strategy';
+  return highAvailability(policy)
+    ? 'a standby JobManager takes over the jobs; the supervisor replaces the pod'
+    : 'without HA the cluster restarts; its jobs resume from their latest savepoint or checkpoint by their policy';
+}
+
+/** What status and the Event say about a disruption. */
+export function disruptionMessage(disruption: PodDisruption, policy: ClusterPolicy): string {
+  const role = disruption.role === 'taskmanager' ? 'TaskManager' : 'JobManager';
+  const cause = DISRUPTION_CAUSES[disruption.reason] ?? `was disrupted (${disruption.reason})`;
+  const detail = disruption.message === '' ? '' : ` (${disruption.message})`;
+  return `${role} pod ${disruption.pod} ${cause}${detail}: ${disruptionOutcome(disruption, policy)}`;
 }
 
 function resourcesPresent(observation: ClusterObservation): boolean {
@@ -378,6 +422,7 @@ export const clusterMachine = setup({
         leader.id !== c.jobManagerLeaderId
       );
     }),
+    podDisrupted: onObserved((e, c) => nextDisruption(e.observation, c.lastDisruption) !== null),
     unhealthyDeadlinePassed: onObserved((e, c) => passed(c.deadlines.unhealthyAt, e.at)),
     taskManagersMissing: onObserved(
       (e) => e.observation.taskManagers.pods < desiredTaskManagers(e.policy, e.observation.jobs),
@@ -494,6 +539,17 @@ export const clusterMachine = setup({
           `JobManager leadership moved from ${context.jobManagerLeader ?? 'none'} to ${to ?? 'none'} (epoch ${context.epoch}): Flink recovers the running jobs with the same job ids; nothing is cancelled or resubmitted`,
           context.now,
         ),
+      };
+    }),
+    recordDisruption: assign(({ context, event }) => {
+      const observed = observedEvent(event);
+      const disruption = observed && nextDisruption(observed.observation, context.lastDisruption);
+      if (!observed || !disruption) return {};
+      const reason = disruption.role === 'taskmanager' ? 'TaskManagerDisrupted' : 'JobManagerDisrupted';
+      return {
+        lastDisruption: disruption,
+        podDisruptions: context.podDisruptions + 1,
+        notice: notice(reason, disruptionMessage(disruption, observed.policy), context.now),
       };
     }),
     enterStarting: assign(({ context }) => ({
@@ -841,84 +897,90 @@ export const clusterMachine = setup({
             { reason: 'Deleted', restart: false },
             'C.Started.1 (§5.3 Started 1) deleted: stop the jobs (with savepoints), terminate',
           ),
+          {
+            guard: 'podDisrupted',
+            actions: ['recordObservation', 'recordDisruption'],
+            description:
+              'C.Started.2 (ADR 0021) Kubernetes is taking a pod away (evicted, node drained or gone): record which and why, say it once; the next observation replaces it',
+          },
           stopWhenObserved(
             and([not('paused'), 'jobManagerLost']),
             { reason: 'JobManagerLost', restart: true },
-            'C.Started.2 (§5.3 Started 2) JobManager pod or Service missing or duplicated: restart',
+            'C.Started.3 (§5.3 Started 2) JobManager pod or Service missing or duplicated: restart',
           ),
           stopWhenObserved(
             and([not('paused'), 'specChanged']),
             { reason: 'SpecChanged', restart: true },
-            'C.Started.3 (§5.3 Started 3) spec changed: restart',
+            'C.Started.4 (§5.3 Started 3) spec changed: restart',
           ),
           stopWhenObserved(
             and(['restUnreachable', 'unhealthyDeadlinePassed', not('paused')]),
             { reason: 'Unhealthy', restart: true },
-            'C.Started.4 (§5.3 Started 5) REST unreachable for taskTimeout (from the first failure): restart',
+            'C.Started.5 (§5.3 Started 5) REST unreachable for taskTimeout (from the first failure): restart',
           ),
           {
             guard: and(['restUnreachable', not('inUnreachable')]),
             target: '.Unreachable',
             actions: 'recordObservation',
-            description: 'C.Started.5 (§5.3 Started 5) REST stopped answering: start the health timeout',
+            description: 'C.Started.6 (§5.3 Started 5) REST stopped answering: start the health timeout',
           },
           {
             guard: 'restUnreachable',
             actions: 'recordObservation',
-            description: 'C.Started.6 still unreachable: wait (no scaling without the REST API)',
+            description: 'C.Started.7 still unreachable: wait (no scaling without the REST API)',
           },
           {
             guard: and([not('startedBusy'), 'taskManagersMissing', not('paused')]),
             target: '.AddingTaskManagers',
             actions: ['recordObservation', 'recordRescale'],
             description:
-              'C.Started.7 (§5.3 Started 7, 8; §5.6) fewer TaskManager pods than desired: create them now',
+              'C.Started.8 (§5.3 Started 7, 8; §5.6) fewer TaskManager pods than desired: create them now',
           },
           {
             guard: and([not('startedBusy'), 'taskManagersSurplus', 'scaleDownDue', not('paused')]),
             target: '.RemovingTaskManagers',
             actions: ['recordObservation', 'recordRescale'],
             description:
-              'C.Started.8 (§5.3 Started 8; §5.6) surplus for rescaleDelay: remove idle TaskManagers',
+              'C.Started.9 (§5.3 Started 8; §5.6) surplus for rescaleDelay: remove idle TaskManagers',
           },
           {
             guard: and([not('startedBusy'), 'taskManagersSurplus', not('inScaleDownPending')]),
             target: '.ScaleDownPending',
             actions: 'recordObservation',
-            description: 'C.Started.9 (§5.6) more TaskManagers than desired: wait rescaleDelay from now',
+            description: 'C.Started.10 (§5.6) more TaskManagers than desired: wait rescaleDelay from now',
           },
           {
             guard: and([not('startedBusy'), 'unmanagedFlinkJobs', not('paused')]),
             target: '.CancellingJobs',
             actions: 'recordObservation',
-            description: 'C.Started.10 (§5.3 Started 10) Flink runs a job no FlinkJob owns: cancel it',
+            description: 'C.Started.11 (§5.3 Started 10) Flink runs a job no FlinkJob owns: cancel it',
           },
           {
             guard: 'inUnreachable',
             target: '.Idle',
             actions: 'recordObservation',
-            description: 'C.Started.11 the REST API answers again: healthy',
+            description: 'C.Started.12 the REST API answers again: healthy',
           },
           {
             guard: and(['inScaleDownPending', not('taskManagersSurplus')]),
             target: '.Idle',
             actions: ['recordObservation', 'disarmScaleDown'],
-            description: 'C.Started.12 (§5.6) the surplus is gone before rescaleDelay: keep the TaskManagers',
+            description: 'C.Started.13 (§5.6) the surplus is gone before rescaleDelay: keep the TaskManagers',
           },
           {
             guard: 'leaderChanged',
             actions: ['recordObservation', 'recordFailover'],
             description:
-              'C.Started.13 (HA, ADR 0011) another JobManager leads in the same epoch: a failover; Flink recovers the jobs, record it',
+              'C.Started.14 (HA, ADR 0011) another JobManager leads in the same epoch: a failover; Flink recovers the jobs, record it',
           },
           {
             guard: and([not('startedBusy'), 'standbyMissing', not('paused')]),
             target: '.RestoringJobManagers',
             actions: 'recordObservation',
             description:
-              'C.Started.14 (HA, ADR 0011) fewer JobManager pods than replicas but one left: recreate the standbys',
+              'C.Started.15 (HA, ADR 0011) fewer JobManager pods than replicas but one left: recreate the standbys',
           },
-          { actions: 'recordObservation', description: 'C.Started.15 otherwise: steady' },
+          { actions: 'recordObservation', description: 'C.Started.16 otherwise: steady' },
         ],
       },
       states: {
@@ -934,7 +996,7 @@ export const clusterMachine = setup({
             then: beginStop({ reason: 'Unhealthy', restart: true }),
             guard: 'notPaused',
             description:
-              'C.Started.T1 (§5.3 Started 5) still unreachable at unhealthyAt: restart, say so (paused: lapses; C.Started.4 takes it once resumed)',
+              'C.Started.T1 (§5.3 Started 5) still unreachable at unhealthyAt: restart, say so (paused: lapses; C.Started.5 takes it once resumed)',
           }),
         },
         ScaleDownPending: {
@@ -947,7 +1009,7 @@ export const clusterMachine = setup({
             then: 'recordRescale',
             guard: 'notPaused',
             description:
-              'C.Started.T2 (§5.6) rescaleDelay elapsed: remove idle TaskManagers (paused: lapses; C.Started.8 takes it once resumed)',
+              'C.Started.T2 (§5.6) rescaleDelay elapsed: remove idle TaskManagers (paused: lapses; C.Started.9 takes it once resumed)',
           }),
         },
         RestoringJobManagers: {

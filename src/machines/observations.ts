@@ -60,6 +60,29 @@ export interface JobManagerLeader {
   readonly pod: string | null;
 }
 
+/** Which of the cluster's pods a disruption took. */
+export type DisruptedRole = 'jobmanager' | 'taskmanager';
+
+/**
+ * A pod of the cluster that Kubernetes is taking away, as its `DisruptionTarget` condition says:
+ * evicted through the eviction API (a node drain, an autoscaler's scale-down), deleted because its
+ * node is tainted or gone, preempted, or terminated by the kubelet.
+ */
+export interface PodDisruption {
+  readonly pod: string;
+  readonly role: DisruptedRole;
+  /** The condition's reason (EvictionByEvictionAPI, DeletionByTaintManager, DeletionByPodGC, …). */
+  readonly reason: string;
+  readonly message: string;
+  /** When the condition was set (epoch ms, second resolution): what orders disruptions. */
+  readonly at: number;
+}
+
+/** Orders disruptions by when they happened, then by pod name (two evictions in one second). */
+export function compareDisruptions(a: PodDisruption, b: PodDisruption): number {
+  return a.at - b.at || (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0);
+}
+
 export interface ClusterObservation {
   /** metadata.deletionTimestamp is set. */
   readonly deletionRequested: boolean;
@@ -90,6 +113,11 @@ export interface ClusterObservation {
    * from observations made before it existed: 'absent'.
    */
   readonly storageCleanup?: StorageCleanupObservation;
+  /**
+   * Pods of the cluster being disrupted now, or seen disrupted shortly before they went
+   * (pod-disruptions.ts); absent from observations made before it existed: none.
+   */
+  readonly disruptions?: readonly PodDisruption[];
 }
 
 /** The storage-cleanup Job of the cluster (at most one; its name is deterministic). */

@@ -174,6 +174,18 @@ const clusterContextSchema = z.object({
   jobManagerLeaderId: z.string().nullable().default(null),
   jobManagerFailovers: count.default(0),
   lastFailoverAt: nullableMs.default(null),
+  // Added with pod disruptions (ADR 0021): older snapshots recorded none.
+  lastDisruption: z
+    .object({
+      pod: z.string(),
+      role: z.enum(['jobmanager', 'taskmanager']),
+      reason: z.string(),
+      message: z.string(),
+      at: epochMs,
+    })
+    .nullable()
+    .default(null),
+  podDisruptions: count.default(0),
   // Added with autoClean (ADR 0012): older snapshots were never cleaning up.
   cleanup: z
     .object({

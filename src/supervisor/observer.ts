@@ -14,6 +14,7 @@ import type {
   JobManagerLeader,
   JobObservation,
   JobSummary,
+  PodDisruption,
   StorageCleanupObservation,
 } from '../machines/observations.ts';
 import { decodeJobEnvelope } from '../machines/persistence.ts';
@@ -125,6 +126,8 @@ export function observeCluster(input: {
   readonly leader?: JobManagerLeader | null;
   /** The storage-cleanup Job of a deletion (readStorageCleanup). */
   readonly storageCleanup?: StorageCleanupObservation;
+  /** Pods of the cluster Kubernetes is taking away (pod-disruptions.ts). */
+  readonly disruptions?: readonly PodDisruption[];
 }): ClusterObservation {
   const { cluster, pods } = input;
   const serviceName = jobManagerServiceName(cluster.metadata.name ?? '');
@@ -133,6 +136,7 @@ export function observeCluster(input: {
     paused: isPausedObject(cluster.metadata),
     specDigest: clusterSpecDigest(cluster),
     ...(input.storageCleanup === undefined ? {} : { storageCleanup: input.storageCleanup }),
+    ...(input.disruptions?.length ? { disruptions: input.disruptions } : {}),
     jobManager: {
       pods: pods.jobManagers.length,
       ready: jobManagerReady(pods),

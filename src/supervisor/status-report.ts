@@ -13,7 +13,7 @@ import type { StorageSpec } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import { taskManagerLabelSelector } from '../api/names.ts';
 import type { Condition } from '../api/status.ts';
-import type { ClusterCleanup, ClusterContext } from '../machines/cluster-machine.ts';
+import { disruptionMessage, type ClusterCleanup, type ClusterContext } from '../machines/cluster-machine.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
 import type { JobContext } from '../machines/job-machine.ts';
 import { isTerminalFlinkState } from '../machines/observations.ts';
@@ -241,6 +241,19 @@ export function statusFromSnapshot(report: ClusterReport | JobReport): Record<st
       ...(c.jobManagerLeader ? { jobManagerLeader: c.jobManagerLeader } : {}),
       ...(c.jobManagerFailovers > 0 ? { jobManagerFailovers: c.jobManagerFailovers } : {}),
       ...(c.lastFailoverAt ? { lastFailoverTimestamp: iso(c.lastFailoverAt) } : {}),
+      // The last pod Kubernetes took away (ADR 0021): which, why, and what follows.
+      ...(c.lastDisruption
+        ? {
+            lastDisruption: {
+              pod: c.lastDisruption.pod,
+              role: c.lastDisruption.role,
+              reason: c.lastDisruption.reason,
+              message: disruptionMessage(c.lastDisruption, c.policy),
+              ...(c.lastDisruption.at > 0 ? { timestamp: iso(c.lastDisruption.at) } : {}),
+            },
+            podDisruptions: c.podDisruptions,
+          }
+        : {}),
       ...(c.cleanup ? { cleanup: cleanupStatus(c.cleanup) } : {}),
     };
   }

@@ -1,3 +1,4 @@
+import type { V1Pod } from '@kubernetes/client-node';
 import { highAvailabilityEnabled, type FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import {
@@ -34,6 +35,7 @@ import {
   referencedSavepoints,
   slotsExpectation,
 } from './observer.ts';
+import { DisruptedPods } from './pod-disruptions.ts';
 import { PromptPasses } from './prompt-passes.ts';
 import { HostRegistry } from './host-registry.ts';
 import { OwnedObjects, type OwnedObjectWriter } from './owned-objects.ts';
@@ -75,6 +77,7 @@ export class Supervisor {
   #cluster: FlinkCluster | undefined;
   readonly #parsedJobs = new Map<string, FlinkJob>();
   #flink: { url: string; client: FlinkRestClient } | undefined;
+  readonly #disruptedPods = new DisruptedPods();
   readonly #flinkReads = new FlinkClusterReader(
     () => this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS,
     () => this.#o.clock,
@@ -129,7 +132,13 @@ export class Supervisor {
       if (!statusOnlyChange(c, old)) enqueue();
     };
     clusters.on('add', enqueue).on('update', onCluster).on('delete', enqueue);
-    pods.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
+    pods
+      .on('add', enqueue)
+      .on('update', enqueue)
+      .on('delete', (pod: V1Pod) => {
+        this.#disruptedPods.deleted(pod, options.clock.now());
+        enqueue();
+      });
     services.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     batchJobs.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
     savepoints.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
@@ -303,6 +312,7 @@ export class Supervisor {
       storageCleanup: readStorageCleanup(
         this.#caches.batchJobs.get(this.#key(storageCleanupJobName(this.#o.clusterName))),
       ),
+      disruptions: this.#disruptedPods.observe(this.#caches.pods.list(), now),
     });
     await this.#takeRequestedAction(clusterHost, raw, now);
     clusterHost.actor.send({ type: 'OBSERVED', at: now, policy: clusterPolicy(cluster), observation });

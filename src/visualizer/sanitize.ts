@@ -173,6 +173,7 @@ const CLUSTER_OBSERVATION = {
   flink: { reachable: true, slotsTotal: true, jobs: [{ id: true, state: true }] },
   jobs: [JOB_SUMMARY],
   storageCleanup: true,
+  disruptions: [{ pod: true, role: true, reason: true, message: true, at: true }],
 } as const satisfies Record<keyof ClusterObservation, Shape>;
 
 /** The job context fields worth seeing (idSeed is left out: it only feeds id derivation). */
@@ -248,6 +249,8 @@ const CLUSTER_CONTEXT = {
   jobManagerLeaderId: true,
   jobManagerFailovers: true,
   lastFailoverAt: true,
+  lastDisruption: { pod: true, role: true, reason: true, message: true, at: true },
+  podDisruptions: true,
   cleanup: { deadline: true, configMaps: true, configMapsRemoved: true, storage: true },
   pendingAction: REQUEST,
   lastAction: OUTCOME,

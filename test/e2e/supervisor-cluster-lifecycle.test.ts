@@ -19,6 +19,7 @@ import {
   readResource,
   requestAction,
   signalGroups,
+  statusOf,
   startSupervisedEnvironment,
   supervisedNamespace,
   waitForClusterRemoved,
@@ -39,7 +40,20 @@ const flinkUnderTest = e2eFlink();
 beforeAll(async () => {
   s = await startSupervisedEnvironment();
   await supervisedNamespace(s.kc, ns);
-  await createResource(s.kc, flinkClusterManifest(ns, cluster, { taskSlots: 2, taskTimeout: TASK_TIMEOUT }));
+  await createResource(
+    s.kc,
+    flinkClusterManifest(ns, cluster, {
+      taskSlots: 2,
+      taskTimeout: TASK_TIMEOUT,
+      // The example jobs checkpoint nothing, so Flink's default is not to restart a task that
+      // failed: with a restart strategy, a lost TaskManager is Flink's to recover (ADR 0021's test).
+      flinkConfiguration: {
+        'restart-strategy.type': 'fixed-delay',
+        'restart-strategy.fixed-delay.attempts': '10',
+        'restart-strategy.fixed-delay.delay': '2 s',
+      },
+    }),
+  );
   await createResource(
     s.kc,
     flinkJobManifest(ns, cluster, 'always', s.stateDir, { restartPolicy: 'Always', restartDelay: 3 }),
@@ -85,6 +99,49 @@ describe(`a cluster with two jobs through failures and restarts (Flink ${flinkUn
       'one TaskManager',
       (st) => st['taskManagers'] === 1 && st['taskManagerReplicas'] === 1,
     );
+  });
+
+  it('ADR 0021: a TaskManager evicted through the eviction API (a drain) is said once, with why, and replaced; both jobs run on', async () => {
+    const jobIds = await Promise.all(
+      [always, never].map(async (j) => String((await readResource(s.kc, JOBS, ns, j))?.status?.['jobId'])),
+    );
+    const [tm] = await clusterPods(s.kc, ns, cluster, 'taskmanager');
+    const evictedPod = tm?.metadata?.name ?? '';
+    const core = s.kc.makeApiClient(CoreV1Api);
+    // POST pods/{name}/eviction, as `kubectl drain` does (the budget allows one TaskManager to go).
+    await core.createNamespacedPodEviction({
+      name: evictedPod,
+      namespace: ns,
+      body: { metadata: { name: evictedPod, namespace: ns } },
+    });
+    const said = await clusterStatus('the eviction in status', (st) => {
+      const last = st['lastDisruption'] as Record<string, unknown> | undefined;
+      return last?.['pod'] === evictedPod;
+    });
+    expect(statusOf(said)['lastDisruption']).toMatchObject({
+      role: 'taskmanager',
+      reason: 'EvictionByEvictionAPI',
+      message: expect.stringContaining('evicted through the eviction API'),
+    });
+    const replacement = await waitFor(
+      'a ready replacement TaskManager',
+      async () =>
+        (await clusterPods(s.kc, ns, cluster, 'taskmanager')).find(
+          (p) =>
+            p.metadata?.name !== evictedPod &&
+            (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+        ),
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    expect(replacement.metadata?.name).not.toBe(evictedPod);
+    // Flink restarts the tasks on the new TaskManager: the same Flink jobs, not resubmitted.
+    for (const id of jobIds) await waitForTasksRunning(s, ns, cluster, id);
+    for (const [i, j] of [always, never].entries())
+      expect((await readResource(s.kc, JOBS, ns, j))?.status?.['jobId']).toBe(jobIds[i]);
+    const events = (
+      await core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${cluster}` })
+    ).items.filter((e) => e.reason === 'TaskManagerDisrupted' && (e.message ?? '').includes(evictedPod));
+    expect(events.map((e) => e.count ?? 1)).toEqual([1]);
   });
 
   it('31 (our semantics, ADR 0002): a manual STOP stays stopped even with restartPolicy Always', async () => {

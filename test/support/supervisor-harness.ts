@@ -161,5 +161,6 @@ export function setup(
     flink,
     events,
     objects,
+    caches,
   };
 }

@@ -8,7 +8,7 @@ import type {
   ClusterContext,
   ClusterStopIntent,
 } from '../../../src/machines/cluster-machine.ts';
-import type { ClusterObservation } from '../../../src/machines/observations.ts';
+import type { ClusterObservation, PodDisruption } from '../../../src/machines/observations.ts';
 import { machineRules } from '../../../src/machines/render-mermaid.ts';
 import {
   SECOND,
@@ -24,6 +24,16 @@ import {
 } from './support.ts';
 
 const AT = T0 + 1000;
+
+function evicted(pod: string, at: number): PodDisruption {
+  return {
+    pod,
+    role: 'taskmanager',
+    reason: 'EvictionByEvictionAPI',
+    message: 'Eviction API: evicting',
+    at,
+  };
+}
 
 function stop(overrides: Partial<ClusterStopIntent> = {}): ClusterStopIntent {
   return {
@@ -353,6 +363,78 @@ const rows: Row[] = [
   },
   {
     rule: 'C.Started.2',
+    name: 'a TaskManager evicted by a drain: recorded and said, nothing replaced in this step',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, {
+      taskManagers: { pods: 0, ready: 0 },
+      disruptions: [evicted('taskmanager-a-1-0', T0)],
+    }),
+    to: { Started: 'Idle' },
+    check: (c) => {
+      expect(c.lastDisruption).toEqual(evicted('taskmanager-a-1-0', T0));
+      expect(c.podDisruptions).toBe(1);
+      expect(c.notice?.reason).toBe('TaskManagerDisrupted');
+      expect(c.notice?.message).toContain(
+        'TaskManager pod taskmanager-a-1-0 was evicted through the eviction API',
+      );
+      expect(c.notice?.message).toContain('the supervisor replaces it');
+    },
+  },
+  {
+    rule: 'C.Started.2',
+    name: 'two pods of one drain: the older first, then the other; neither again',
+    from: { Started: 'Idle' },
+    context: runningClusterContext({ lastDisruption: evicted('taskmanager-a-1-0', T0), podDisruptions: 1 }),
+    event: clusterObserved(AT, {
+      taskManagers: { pods: 0, ready: 0 },
+      disruptions: [evicted('taskmanager-a-1-1', T0), evicted('taskmanager-a-1-0', T0)],
+    }),
+    to: { Started: 'Idle' },
+    check: (c) => {
+      expect(c.lastDisruption?.pod).toBe('taskmanager-a-1-1');
+      expect(c.podDisruptions).toBe(2);
+    },
+  },
+  {
+    rule: 'C.Started.2',
+    name: 'the single JobManager deleted for its gone node: said with the restart that follows',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, {
+      jobManager: { pods: 0, ready: false },
+      flink: { reachable: false },
+      disruptions: [
+        { ...evicted('jobmanager-a-1-0', T0), role: 'jobmanager', reason: 'DeletionByPodGC', message: '' },
+      ],
+    }),
+    to: { Started: 'Idle' },
+    check: (c) => {
+      expect(c.stop).toBeNull();
+      expect(c.notice?.reason).toBe('JobManagerDisrupted');
+      expect(c.notice?.message).toBe(
+        'JobManager pod jobmanager-a-1-0 was deleted by the pod garbage collector (its node is gone): without HA the cluster restarts; its jobs resume from their latest savepoint or checkpoint by their policy',
+      );
+    },
+  },
+  {
+    rule: 'C.Started.8',
+    name: 'a disruption already recorded (a new leader sees the pod still terminating): the pod is replaced, nothing said again',
+    from: { Started: 'Idle' },
+    context: runningClusterContext({ lastDisruption: evicted('taskmanager-a-1-0', T0), podDisruptions: 1 }),
+    event: clusterObserved(AT, {
+      taskManagers: { pods: 0, ready: 0 },
+      disruptions: [evicted('taskmanager-a-1-0', T0)],
+    }),
+    to: { Started: 'AddingTaskManagers' },
+    starts: ['addTaskManagers'],
+    check: (c) => {
+      expect(c.podDisruptions).toBe(1);
+      expect(c.notice).toBeNull();
+    },
+  },
+  {
+    rule: 'C.Started.3',
     name: 'JobManager pod gone',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -361,7 +443,7 @@ const rows: Row[] = [
     check: (c) => expect(c.stop).toMatchObject({ reason: 'JobManagerLost', restart: true }),
   },
   {
-    rule: 'C.Started.2',
+    rule: 'C.Started.3',
     name: 'HA: every JobManager pod gone: restart as without HA',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -374,7 +456,7 @@ const rows: Row[] = [
     check: (c) => expect(c.stop).toMatchObject({ reason: 'JobManagerLost', restart: true }),
   },
   {
-    rule: 'C.Started.2',
+    rule: 'C.Started.3',
     name: 'without HA, two JobManager pods are one too many: restart',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -382,7 +464,7 @@ const rows: Row[] = [
     to: { Stopping: 'WaitingForJobs' },
   },
   {
-    rule: 'C.Started.2',
+    rule: 'C.Started.3',
     name: 'JobManager Service gone',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -390,7 +472,7 @@ const rows: Row[] = [
     to: { Stopping: 'WaitingForJobs' },
   },
   {
-    rule: 'C.Started.3',
+    rule: 'C.Started.4',
     name: 'spec changed',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -399,7 +481,7 @@ const rows: Row[] = [
     check: (c) => expect(c.stop?.reason).toBe('SpecChanged'),
   },
   {
-    rule: 'C.Started.4',
+    rule: 'C.Started.5',
     name: 'unreachable for taskTimeout',
     from: { Started: 'Unreachable' },
     context: runningClusterContext({
@@ -411,7 +493,7 @@ const rows: Row[] = [
     check: (c) => expect(c.stop).toMatchObject({ reason: 'Unhealthy', restart: true }),
   },
   {
-    rule: 'C.Started.5',
+    rule: 'C.Started.6',
     name: 'REST stops answering',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -424,7 +506,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'C.Started.6',
+    rule: 'C.Started.7',
     name: 'still unreachable',
     from: { Started: 'Unreachable' },
     context: runningClusterContext({
@@ -435,7 +517,7 @@ const rows: Row[] = [
     to: { Started: 'Unreachable' },
   },
   {
-    rule: 'C.Started.7',
+    rule: 'C.Started.8',
     name: 'TaskManagers missing',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -448,7 +530,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'C.Started.8',
+    rule: 'C.Started.9',
     name: 'surplus for rescaleDelay: remove idle TaskManagers',
     from: { Started: 'ScaleDownPending' },
     context: runningClusterContext({
@@ -460,7 +542,7 @@ const rows: Row[] = [
     check: (c) => expect(c.deadlines.scaleDownAt).toBeNull(),
   },
   {
-    rule: 'C.Started.9',
+    rule: 'C.Started.10',
     name: 'surplus: wait rescaleDelay',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -470,7 +552,7 @@ const rows: Row[] = [
     check: (c) => expect(c.deadlines.scaleDownAt).toBe(AT + 60 * SECOND),
   },
   {
-    rule: 'C.Started.10',
+    rule: 'C.Started.11',
     name: 'unmanaged Flink job',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -488,7 +570,7 @@ const rows: Row[] = [
     starts: ['cancelFlinkJobs'],
   },
   {
-    rule: 'C.Started.11',
+    rule: 'C.Started.12',
     name: 'REST answers again',
     from: { Started: 'Unreachable' },
     context: runningClusterContext({
@@ -503,7 +585,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'C.Started.12',
+    rule: 'C.Started.13',
     name: 'surplus gone before rescaleDelay',
     from: { Started: 'ScaleDownPending' },
     context: runningClusterContext({
@@ -514,7 +596,7 @@ const rows: Row[] = [
     check: (c) => expect(c.deadlines.scaleDownAt).toBeNull(),
   },
   {
-    rule: 'C.Started.13',
+    rule: 'C.Started.14',
     name: 'HA: another JobManager process leads in the same epoch: record the failover, restart nothing',
     from: { Started: 'Idle' },
     context: runningClusterContext({ jobManagerLeader: 'jobmanager-a-1-0', jobManagerLeaderId: 'lock-0' }),
@@ -538,7 +620,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'C.Started.14',
+    rule: 'C.Started.15',
     name: 'HA: a standby JobManager pod is gone: recreate it, the cluster stays Started',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -547,7 +629,7 @@ const rows: Row[] = [
     starts: ['ensureJobManager'],
   },
   {
-    rule: 'C.Started.15',
+    rule: 'C.Started.16',
     name: 'HA: the first leader seen is recorded, as no failover',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -563,7 +645,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'C.Started.15',
+    rule: 'C.Started.16',
     name: 'HA: the same leader process, whose pod is known only now: named after its pod',
     from: { Started: 'Idle' },
     context: runningClusterContext({ jobManagerLeader: 'lock-0', jobManagerLeaderId: 'lock-0' }),
@@ -576,7 +658,7 @@ const rows: Row[] = [
     check: (c) => expect(c).toMatchObject({ jobManagerLeader: 'jobmanager-a-1-0', jobManagerFailovers: 0 }),
   },
   {
-    rule: 'C.Started.15',
+    rule: 'C.Started.16',
     name: 'HA: the same leader process, or none known for a moment: no failover',
     from: { Started: 'Idle' },
     context: runningClusterContext({ jobManagerLeader: 'jobmanager-a-1-0', jobManagerLeaderId: 'lock-0' }),
@@ -589,7 +671,7 @@ const rows: Row[] = [
     check: (c) => expect(c).toMatchObject({ jobManagerLeaderId: 'lock-0', jobManagerFailovers: 0 }),
   },
   {
-    rule: 'C.Started.15',
+    rule: 'C.Started.16',
     name: 'steady',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -971,7 +1053,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'C.Started.15',
+    rule: 'C.Started.16',
     name: 'paused: a spec change is not applied (no restart)',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -980,7 +1062,7 @@ const rows: Row[] = [
     check: (c) => expect(c.stop).toBeNull(),
   },
   {
-    rule: 'C.Started.3',
+    rule: 'C.Started.4',
     name: 'unpaused: the spec change observed now is applied',
     from: { Started: 'Idle' },
     context: runningClusterContext({ observed: paused }),
@@ -989,7 +1071,7 @@ const rows: Row[] = [
     check: (c) => expect(c.stop?.reason).toBe('SpecChanged'),
   },
   {
-    rule: 'C.Started.15',
+    rule: 'C.Started.16',
     name: 'paused: a lost JobManager is observed, not restarted',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -1001,7 +1083,7 @@ const rows: Row[] = [
     to: { Started: 'Idle' },
   },
   {
-    rule: 'C.Started.15',
+    rule: 'C.Started.16',
     name: 'paused: missing TaskManagers are not created (no scaling)',
     from: { Started: 'Idle' },
     context: runningClusterContext(),

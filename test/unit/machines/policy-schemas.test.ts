@@ -175,6 +175,17 @@ describe('persisted policies', () => {
     });
   });
 
+  it('restore a cluster snapshot written before pod disruptions were recorded as one that recorded none', () => {
+    const envelope = persistedCluster(PERSISTED_CLUSTER_POLICY);
+    const context = envelope.context as Record<string, unknown>;
+    delete context['lastDisruption'];
+    delete context['podDisruptions'];
+    const decoded = decodeClusterEnvelope(envelope, UID);
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok) return;
+    expect(decoded.state.context).toMatchObject({ lastDisruption: null, podDisruptions: 0 });
+  });
+
   it('restore a cluster snapshot written before autoClean as one that cleans no storage and is not cleaning up', () => {
     const { autoClean: _added, ...policy } = PERSISTED_CLUSTER_POLICY;
     const envelope = persistedCluster(policy);
