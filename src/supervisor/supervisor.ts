@@ -40,7 +40,13 @@ import { PromptPasses } from './prompt-passes.ts';
 import { HostRegistry } from './host-registry.ts';
 import { OwnedObjects, type OwnedObjectWriter } from './owned-objects.ts';
 import { readStorageCleanup } from './storage-cleanup.ts';
-import { savepointFlink, supervisorSavepointHistory, type SavepointHistory } from './savepoint-history.ts';
+import {
+  savepointFlink,
+  supervisorSavepointHistory,
+  type SavepointHistory,
+  type SavepointSearches,
+} from './savepoint-history.ts';
+import { readSavepointSearch, savepointSearchJob } from './savepoint-search.ts';
 import { pendingTriggersOf } from './savepoint-records.ts';
 import { takeRequestedAction } from './requested-actions.ts';
 import { isDone, type AnyHost, type ReportedContext } from './resource-host.ts';
@@ -367,7 +373,12 @@ export class Supervisor {
         },
       });
       const context = host.actor.getSnapshot().context;
-      await this.#history.sync({ job, context, flinkReachable: flink.reachable });
+      await this.#history.sync({
+        job,
+        context,
+        flinkReachable: flink.reachable,
+        searches: this.#savepointSearches(cluster, job, context.policy.savepointTargetPath),
+      });
       // Report only, read only when due (checkpoint-progress.ts): never a restart for it.
       const reader = checkpointReader(
         this.#flinkClient(),
@@ -433,6 +444,23 @@ export class Supervisor {
    * when they differ from the watch cache. A failure (an install whose supervisor may not write
    * budgets yet) is logged and retried next pass; it never holds the machines back.
    */
+  /** The Jobs that look for a forgotten savepoint's files (ADR 0023), for one job of the cluster. */
+  #savepointSearches(cluster: FlinkCluster, job: FlinkJob, directory: string | null): SavepointSearches {
+    return {
+      directory,
+      observe: (name) =>
+        readSavepointSearch(this.#caches.batchJobs.get(this.#key(name)), this.#caches.pods.list()),
+      start: async (request) => {
+        if ((await this.#objects.createJob(savepointSearchJob(cluster, job, request))) === 'created')
+          this.#o.log.info(
+            { cluster: this.#o.clusterName, savepoint: request.savepointName, directory: request.directory },
+            'savepoint search started: Flink forgot the trigger',
+          );
+      },
+      finish: (name) => this.#objects.deleteJob(name),
+    };
+  }
+
   async #syncDisruptionBudgets(cluster: FlinkCluster, taskManagers: number): Promise<void> {
     const cache = this.#caches.disruptionBudgets;
     const o = this.#objects;

@@ -1,0 +1,163 @@
+// The Job that looks for a savepoint's files when Flink forgot its answer (docs/adr/0023-savepoint-search.md).
+// Like the storage cleanup (ADR 0012), it runs the supervisor's image as the Flink pods'
+// ServiceAccount and with their storage credentials, so the supervisor itself never reads a Secret
+// or holds storage credentials; it reports what it found in its termination message, which the
+// supervisor reads from the pod's status.
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { FlinkCluster } from '../api/flink-cluster.ts';
+import type { FlinkJob } from '../api/flink-job.ts';
+import { FLINK_JOB, LABELS, savepointSearchJobName } from '../api/names.ts';
+import { ownerReference } from '../api/owner-references.ts';
+import { storageCredentialEnv } from '../api/storage.ts';
+import { parseSearchReport, type FoundSavepoint } from '../storage/savepoint-search.ts';
+import { parseS3Uri, S3UriError } from '../storage/s3-uri.ts';
+import {
+  flinkvisorContainerSecurityContext,
+  flinkvisorPodSecurityContext,
+  scratchSpace,
+} from './pod-security.ts';
+import { clusterLabels } from './resource-builders.ts';
+import { storageRegion } from './storage-cleanup.ts';
+
+/** Where the search writes its report; Kubernetes' default terminationMessagePath. */
+export const SEARCH_REPORT_PATH = '/dev/termination-log';
+/** A finished search Job goes after this long even if no supervisor reads it (it can run again). */
+const FINISHED_TTL_SECONDS = 600;
+const SEARCH_BACKOFF_LIMIT = 2;
+/**
+ * The search takes savepoints written this long before the trigger was recorded: the object store's
+ * clock and the supervisor's may differ. A savepoint of the job older than its record is unrecorded
+ * files either way (every trigger has its record before Flink is asked).
+ */
+export const SEARCH_CLOCK_MARGIN_MS = 60_000;
+
+/** What one search looks for (persisted in the record's `status.search` before the Job is made). */
+export interface SearchRequest {
+  /** The FlinkSavepoint it is for. */
+  readonly savepointName: string;
+  /** The job's savepoint target directory (an S3 URI). */
+  readonly directory: string;
+  readonly jobId: string;
+  /** ISO time: savepoints whose `_metadata` is older are not this trigger's. */
+  readonly since: string;
+}
+
+/** Whether the files of a savepoint under `directory` can be searched for: S3 storage only. */
+export function searchable(directory: string | null | undefined): directory is string {
+  if (!directory) return false;
+  try {
+    parseS3Uri(directory);
+    return true;
+  } catch (err) {
+    if (err instanceof S3UriError) return false;
+    throw err;
+  }
+}
+
+/**
+ * The Job `spsearch-…`: lists the target directory for the job's savepoints written since the
+ * trigger. Retries twice within taskTimeout; owned by the FlinkJob (the garbage collector removes it
+ * with the job) and removed by its TTL once finished.
+ */
+export function savepointSearchJob(cluster: FlinkCluster, job: FlinkJob, request: SearchRequest): V1Job {
+  const clusterName = cluster.metadata.name ?? '';
+  const s = cluster.spec.supervisor;
+  const endpoint =
+    cluster.spec.flinkConfiguration?.['s3.endpoint'] ?? cluster.spec.storage?.s3?.endpoint ?? undefined;
+  const labels = { ...clusterLabels(clusterName, 'savepoint-search'), [LABELS.job]: job.metadata.name ?? '' };
+  const scratch = scratchSpace(undefined);
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: savepointSearchJobName(request.savepointName),
+      namespace: cluster.metadata.namespace ?? 'default',
+      labels,
+      ownerReferences: [ownerReference(FLINK_JOB, job)],
+    },
+    spec: {
+      backoffLimit: SEARCH_BACKOFF_LIMIT,
+      activeDeadlineSeconds: s.taskTimeout,
+      ttlSecondsAfterFinished: FINISHED_TTL_SECONDS,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          // The Flink pods' identity: what may write the savepoints may list them. It never calls
+          // the API server: no API token.
+          serviceAccountName: cluster.spec.jobManager.serviceAccount,
+          automountServiceAccountToken: false,
+          securityContext: flinkvisorPodSecurityContext(),
+          containers: [
+            {
+              name: 'search',
+              image: s.image,
+              imagePullPolicy: s.pullPolicy,
+              args: [
+                'storage',
+                'find-savepoints',
+                ...(endpoint ? [`--endpoint=${endpoint}`] : []),
+                `--region=${storageRegion(cluster)}`,
+                `--directory=${request.directory}`,
+                `--job-id=${request.jobId}`,
+                `--since=${request.since}`,
+                `--report=${SEARCH_REPORT_PATH}`,
+              ],
+              terminationMessagePath: SEARCH_REPORT_PATH,
+              terminationMessagePolicy: 'File',
+              env: [...scratch.env, ...storageCredentialEnv(cluster.spec.storage)],
+              volumeMounts: scratch.mounts,
+              securityContext: flinkvisorContainerSecurityContext(),
+              resources: {
+                requests: { cpu: '50m', memory: '128Mi' },
+                limits: { cpu: '500m', memory: '256Mi' },
+              },
+            },
+          ],
+          volumes: scratch.volumes,
+          ...(s.pullSecrets ? { imagePullSecrets: [{ name: s.pullSecrets }] } : {}),
+        },
+      },
+    },
+  };
+}
+
+/** What the supervisor knows of one search. */
+export type SearchObservation =
+  | { readonly state: 'absent' }
+  | { readonly state: 'running' }
+  | { readonly state: 'found'; readonly savepoints: readonly FoundSavepoint[] }
+  | { readonly state: 'failed'; readonly message: string };
+
+/**
+ * The search Job's outcome: its pod that succeeded reports the savepoints in its termination
+ * message. A Job that succeeded without a readable report (the pod already gone) is run again:
+ * `absent` makes the history delete and recreate it.
+ */
+export function readSavepointSearch(job: V1Job | undefined, pods: readonly V1Pod[]): SearchObservation {
+  if (!job || job.metadata?.labels?.[LABELS.role] !== 'savepoint-search') return { state: 'absent' };
+  if (job.metadata.deletionTimestamp) return { state: 'running' };
+  const status = job.status;
+  if ((status?.succeeded ?? 0) > 0) {
+    const name = job.metadata.name;
+    for (const pod of pods) {
+      if (
+        pod.metadata?.labels?.['job-name'] !== name &&
+        pod.metadata?.labels?.['batch.kubernetes.io/job-name'] !== name
+      )
+        continue;
+      if (pod.status?.phase !== 'Succeeded') continue;
+      const terminated = pod.status.containerStatuses?.find((c) => c.name === 'search')?.state?.terminated;
+      const report = parseSearchReport(terminated?.message);
+      if (report) return { state: 'found', savepoints: report.savepoints };
+    }
+    return { state: 'failed', message: 'the search succeeded but its report could not be read' };
+  }
+  const failed = status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+  if (failed)
+    return {
+      state: 'failed',
+      message: `the search Job failed (${failed.reason ?? 'Failed'}${failed.message ? `: ${failed.message}` : ''}); its pod's logs say why`,
+    };
+  return { state: 'running' };
+}
