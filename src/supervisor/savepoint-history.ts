@@ -290,6 +290,16 @@ export class SavepointHistory {
       await searches.start({ savepointName: name, ...place });
       return;
     }
+    // Another savepoint of the same Flink job still waits for Flink's answer (one in flight): its
+    // files may be among those found, and are its own once it completes. Decided once it has.
+    const awaited = [...objects.values()].some(
+      (o) =>
+        o !== object &&
+        stateOf(o) === 'Pending' &&
+        !pendingSearchOf(o) &&
+        o.status?.['jobId'] === place.jobId,
+    );
+    if (observation.state === 'found' && awaited) return;
     const status = searchedStatus(observation, claimed, place);
     if (!status) return;
     const updated = await this.#patchStatus(object, status);

@@ -25,11 +25,13 @@ export const SEARCH_REPORT_PATH = '/dev/termination-log';
 const FINISHED_TTL_SECONDS = 600;
 const SEARCH_BACKOFF_LIMIT = 2;
 /**
- * The search takes savepoints written this long before the trigger was recorded: the object store's
- * clock and the supervisor's may differ. A savepoint of the job older than its record is unrecorded
- * files either way (every trigger has its record before Flink is asked).
+ * The search takes savepoints written up to this long before the trigger was recorded: the record's
+ * time is the supervisor's clock, the files' the object store's, and the two may differ by minutes
+ * (the simulator skews a supervisor's clock by up to 5). A wider window costs nothing in safety:
+ * every trigger has its record before Flink is asked, so an unrecorded savepoint of the same Flink
+ * job (its id is in the directory's name) is lost files either way.
  */
-export const SEARCH_CLOCK_MARGIN_MS = 60_000;
+export const SEARCH_CLOCK_MARGIN_MS = 600_000;
 
 /** What one search looks for (persisted in the record's `status.search` before the Job is made). */
 export interface SearchRequest {
@@ -130,34 +132,60 @@ export type SearchObservation =
   | { readonly state: 'failed'; readonly message: string };
 
 /**
- * The search Job's outcome: its pod that succeeded reports the savepoints in its termination
- * message. A Job that succeeded without a readable report (the pod already gone) is run again:
- * `absent` makes the history delete and recreate it.
+ * How long a succeeded search may go without its pod's report in view, on this supervisor's clock:
+ * the pods' watch may show the pod after the Jobs' watch showed the Job succeeded. Not measured from
+ * the Job's completionTime: that is the API server's clock, and a supervisor's may be ahead.
  */
-export function readSavepointSearch(job: V1Job | undefined, pods: readonly V1Pod[]): SearchObservation {
-  if (!job || job.metadata?.labels?.[LABELS.role] !== 'savepoint-search') return { state: 'absent' };
-  if (job.metadata.deletionTimestamp) return { state: 'running' };
-  const status = job.status;
-  if ((status?.succeeded ?? 0) > 0) {
-    const name = job.metadata.name;
-    for (const pod of pods) {
-      if (
-        pod.metadata?.labels?.['job-name'] !== name &&
-        pod.metadata?.labels?.['batch.kubernetes.io/job-name'] !== name
-      )
-        continue;
-      if (pod.status?.phase !== 'Succeeded') continue;
-      const terminated = pod.status.containerStatuses?.find((c) => c.name === 'search')?.state?.terminated;
-      const report = parseSearchReport(terminated?.message);
-      if (report) return { state: 'found', savepoints: report.savepoints };
-    }
-    return { state: 'failed', message: 'the search succeeded but its report could not be read' };
+export const REPORT_LAG_MS = 30_000;
+
+/** The report of a search Job's pod that succeeded; undefined while none is in view. */
+function reportOf(name: string | undefined, pods: readonly V1Pod[]): readonly FoundSavepoint[] | undefined {
+  for (const pod of pods) {
+    const labels = pod.metadata?.labels ?? {};
+    if (labels['job-name'] !== name && labels['batch.kubernetes.io/job-name'] !== name) continue;
+    if (pod.status?.phase !== 'Succeeded') continue;
+    const terminated = pod.status.containerStatuses?.find((c) => c.name === 'search')?.state?.terminated;
+    const report = parseSearchReport(terminated?.message);
+    if (report) return report.savepoints;
   }
-  const failed = status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
-  if (failed)
-    return {
-      state: 'failed',
-      message: `the search Job failed (${failed.reason ?? 'Failed'}${failed.message ? `: ${failed.message}` : ''}); its pod's logs say why`,
-    };
-  return { state: 'running' };
+  return undefined;
+}
+
+/**
+ * The search Jobs' outcomes as one supervisor sees them: a pod that succeeded reports the
+ * savepoints in its termination message. A Job that succeeded is read once its pod is in view; one
+ * whose report stays out of view for REPORT_LAG_MS (its pod deleted, a kubelet that keeps no
+ * termination message) failed, and says so.
+ */
+export class SavepointSearchReader {
+  /** When this supervisor first saw each succeeded Job without its report. */
+  readonly #unreportedSince = new Map<string, number>();
+
+  read(job: V1Job | undefined, pods: readonly V1Pod[], now: number): SearchObservation {
+    const name = job?.metadata?.name ?? '';
+    if (!job || job.metadata?.labels?.[LABELS.role] !== 'savepoint-search') {
+      this.#unreportedSince.delete(name);
+      return { state: 'absent' };
+    }
+    if (job.metadata.deletionTimestamp) return { state: 'running' };
+    const status = job.status;
+    if ((status?.succeeded ?? 0) > 0) {
+      const savepoints = reportOf(name, pods);
+      if (savepoints) {
+        this.#unreportedSince.delete(name);
+        return { state: 'found', savepoints };
+      }
+      const since = Math.min(this.#unreportedSince.get(name) ?? now, now);
+      this.#unreportedSince.set(name, since);
+      if (now - since < REPORT_LAG_MS) return { state: 'running' };
+      return { state: 'failed', message: "the search succeeded but its pod's report could not be read" };
+    }
+    const failed = status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+    if (failed)
+      return {
+        state: 'failed',
+        message: `the search Job failed (${failed.reason ?? 'Failed'}${failed.message ? `: ${failed.message}` : ''}); its pod's logs say why`,
+      };
+    return { state: 'running' };
+  }
 }

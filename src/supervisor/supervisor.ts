@@ -46,8 +46,9 @@ import {
   type SavepointHistory,
   type SavepointSearches,
 } from './savepoint-history.ts';
-import { readSavepointSearch, savepointSearchJob } from './savepoint-search.ts';
-import { pendingTriggersOf } from './savepoint-records.ts';
+import { SavepointSearchReader, savepointSearchJob } from './savepoint-search.ts';
+import { pendingSearchOf, pendingTriggersOf } from './savepoint-records.ts';
+import { savepointsOfJob } from '../api/flink-savepoint.ts';
 import { takeRequestedAction } from './requested-actions.ts';
 import { isDone, type AnyHost, type ReportedContext } from './resource-host.ts';
 import { clusterPolicy, jobPolicy } from './spec-policies.ts';
@@ -81,6 +82,7 @@ export class Supervisor {
   readonly #queue: WorkQueue;
   readonly #hosts: HostRegistry;
   #cluster: FlinkCluster | undefined;
+  readonly #searchReader = new SavepointSearchReader();
   readonly #parsedJobs = new Map<string, FlinkJob>();
   #flink: { url: string; client: FlinkRestClient } | undefined;
   readonly #disruptedPods = new DisruptedPods();
@@ -419,7 +421,13 @@ export class Supervisor {
         this.#notices.flinkJobFailure(jobRaw, failure, reading.observation.flinkJob === 'FAILED');
         await this.#writeStatus(host, jobRaw).catch(() => undefined);
       }
-      if (isDone(host)) await this.#release(host, FLINK_JOB, jobRaw);
+      // A savepoint whose files are being looked for (ADR 0023) is recorded before the FlinkJob
+      // goes: it may be the one taken on deletion, which is kept after the job. Bounded by the
+      // search Job's deadline (taskTimeout).
+      const searching = savepointsOfJob(this.#caches.savepoints.list(), name).some(
+        (o) => pendingSearchOf(o) !== undefined,
+      );
+      if (isDone(host) && !searching) await this.#release(host, FLINK_JOB, jobRaw);
     }
     for (const { name } of this.#hosts.jobs()) {
       if (!seen.has(name)) {
@@ -449,7 +457,11 @@ export class Supervisor {
     return {
       directory,
       observe: (name) =>
-        readSavepointSearch(this.#caches.batchJobs.get(this.#key(name)), this.#caches.pods.list()),
+        this.#searchReader.read(
+          this.#caches.batchJobs.get(this.#key(name)),
+          this.#caches.pods.list(),
+          this.#o.clock.now(),
+        ),
       start: async (request) => {
         if ((await this.#objects.createJob(savepointSearchJob(cluster, job, request))) === 'created')
           this.#o.log.info(
