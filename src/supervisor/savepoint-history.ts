@@ -311,6 +311,8 @@ export class SavepointHistory {
       this.#event(updated, 'Normal', 'SavepointFound', `found in storage: ${String(status['path'])}`);
     } else if (observation.state === 'failed') {
       this.#event(updated, 'Warning', 'SavepointSearchFailed', String(status['message']));
+      // Its pod's logs say more: the Job stays for its TTL.
+      return;
     }
     await searches.finish(jobName);
   }

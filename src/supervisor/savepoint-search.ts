@@ -106,7 +106,8 @@ export function savepointSearchJob(cluster: FlinkCluster, job: FlinkJob, request
                 `--report=${SEARCH_REPORT_PATH}`,
               ],
               terminationMessagePath: SEARCH_REPORT_PATH,
-              terminationMessagePolicy: 'File',
+              // A failure's message is the end of its log (the S3 error), read into the record's.
+              terminationMessagePolicy: 'FallbackToLogsOnError',
               env: [...scratch.env, ...storageCredentialEnv(cluster.spec.storage)],
               volumeMounts: scratch.mounts,
               securityContext: flinkvisorContainerSecurityContext(),
@@ -138,14 +139,22 @@ export type SearchObservation =
  */
 export const REPORT_LAG_MS = 30_000;
 
+/** The termination messages of the search Job's pods in `phase`. */
+function messagesOf(name: string, pods: readonly V1Pod[], phase: 'Succeeded' | 'Failed'): string[] {
+  return pods
+    .filter((pod) => {
+      const labels = pod.metadata?.labels ?? {};
+      const ours = labels['job-name'] === name || labels['batch.kubernetes.io/job-name'] === name;
+      return ours && pod.status?.phase === phase;
+    })
+    .map((pod) => pod.status?.containerStatuses?.find((c) => c.name === 'search')?.state?.terminated?.message)
+    .filter((m): m is string => typeof m === 'string' && m !== '');
+}
+
 /** The report of a search Job's pod that succeeded; undefined while none is in view. */
-function reportOf(name: string | undefined, pods: readonly V1Pod[]): readonly FoundSavepoint[] | undefined {
-  for (const pod of pods) {
-    const labels = pod.metadata?.labels ?? {};
-    if (labels['job-name'] !== name && labels['batch.kubernetes.io/job-name'] !== name) continue;
-    if (pod.status?.phase !== 'Succeeded') continue;
-    const terminated = pod.status.containerStatuses?.find((c) => c.name === 'search')?.state?.terminated;
-    const report = parseSearchReport(terminated?.message);
+function reportOf(name: string, pods: readonly V1Pod[]): readonly FoundSavepoint[] | undefined {
+  for (const message of messagesOf(name, pods, 'Succeeded')) {
+    const report = parseSearchReport(message);
     if (report) return report.savepoints;
   }
   return undefined;
@@ -161,8 +170,7 @@ export class SavepointSearchReader {
   /** When this supervisor first saw each succeeded Job without its report. */
   readonly #unreportedSince = new Map<string, number>();
 
-  read(job: V1Job | undefined, pods: readonly V1Pod[], now: number): SearchObservation {
-    const name = job?.metadata?.name ?? '';
+  read(name: string, job: V1Job | undefined, pods: readonly V1Pod[], now: number): SearchObservation {
     if (!job || job.metadata?.labels?.[LABELS.role] !== 'savepoint-search') {
       this.#unreportedSince.delete(name);
       return { state: 'absent' };
@@ -178,14 +186,18 @@ export class SavepointSearchReader {
       const since = Math.min(this.#unreportedSince.get(name) ?? now, now);
       this.#unreportedSince.set(name, since);
       if (now - since < REPORT_LAG_MS) return { state: 'running' };
+      this.#unreportedSince.delete(name);
       return { state: 'failed', message: "the search succeeded but its pod's report could not be read" };
     }
     const failed = status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
-    if (failed)
+    if (failed) {
+      // The end of the last failed run's log (FallbackToLogsOnError): the S3 error, say.
+      const said = messagesOf(name, pods, 'Failed').at(-1)?.trim().split('\n').at(-1)?.slice(0, 300);
       return {
         state: 'failed',
-        message: `the search Job failed (${failed.reason ?? 'Failed'}${failed.message ? `: ${failed.message}` : ''}); its pod's logs say why`,
+        message: `the search Job failed (${failed.reason ?? 'Failed'}${failed.message ? `: ${failed.message}` : ''})${said ? `: ${said}` : ''}; its pod's logs say more`,
       };
+    }
     return { state: 'running' };
   }
 }

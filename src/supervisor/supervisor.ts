@@ -458,6 +458,7 @@ export class Supervisor {
       directory,
       observe: (name) =>
         this.#searchReader.read(
+          name,
           this.#caches.batchJobs.get(this.#key(name)),
           this.#caches.pods.list(),
           this.#o.clock.now(),

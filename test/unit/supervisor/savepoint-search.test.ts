@@ -93,6 +93,7 @@ describe('savepoint search Job', () => {
       '--report=/dev/termination-log',
     ]);
     expect(container?.terminationMessagePath).toBe('/dev/termination-log');
+    expect(container?.terminationMessagePolicy).toBe('FallbackToLogsOnError');
     expect(container?.env).toEqual([
       { name: 'TMPDIR', value: '/flinkvisor-scratch' },
       { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'creds', key: 'a' } } },
@@ -157,12 +158,17 @@ describe('SavepointSearchReader', () => {
   it('reads the savepoints its succeeded pod reports', () => {
     const reader = new SavepointSearchReader();
     const report = renderSearchReport({ savepoints: found, truncated: false });
-    expect(reader.read(job({ succeeded: 1 }), [pod(report)], 0)).toEqual({
+    expect(reader.read('spsearch-1', job({ succeeded: 1 }), [pod(report)], 0)).toEqual({
       state: 'found',
       savepoints: found,
     });
     expect(
-      reader.read(job({ succeeded: 1 }), [pod(renderSearchReport({ savepoints: [], truncated: false }))], 0),
+      reader.read(
+        'spsearch-1',
+        job({ succeeded: 1 }),
+        [pod(renderSearchReport({ savepoints: [], truncated: false }))],
+        0,
+      ),
     ).toEqual({
       state: 'found',
       savepoints: [],
@@ -171,14 +177,21 @@ describe('SavepointSearchReader', () => {
 
   it('is absent without a Job, running while it runs or is deleted', () => {
     const reader = new SavepointSearchReader();
-    expect(reader.read(undefined, [], 0)).toEqual({ state: 'absent' });
+    expect(reader.read('spsearch-1', undefined, [], 0)).toEqual({ state: 'absent' });
     expect(
-      reader.read({ metadata: { name: 'spsearch-1', labels: { [LABELS.role]: 'bootstrap' } } }, [], 0),
+      reader.read(
+        'spsearch-1',
+        { metadata: { name: 'spsearch-1', labels: { [LABELS.role]: 'bootstrap' } } },
+        [],
+        0,
+      ),
     ).toEqual({
       state: 'absent',
     });
-    expect(reader.read(job({ active: 1 }), [], 0)).toEqual({ state: 'running' });
-    expect(reader.read(job({ succeeded: 1 }, { deletionTimestamp: new Date(0) }), [], 0)).toEqual({
+    expect(reader.read('spsearch-1', job({ active: 1 }), [], 0)).toEqual({ state: 'running' });
+    expect(
+      reader.read('spsearch-1', job({ succeeded: 1 }, { deletionTimestamp: new Date(0) }), [], 0),
+    ).toEqual({
       state: 'running',
     });
   });
@@ -186,23 +199,34 @@ describe('SavepointSearchReader', () => {
   it('waits for the pod of a succeeded Job to come into view, then fails saying why', () => {
     const reader = new SavepointSearchReader();
     const start = 1_000_000;
-    expect(reader.read(job({ succeeded: 1 }), [], start)).toEqual({ state: 'running' });
-    expect(reader.read(job({ succeeded: 1 }), [pod(undefined)], start + REPORT_LAG_MS - 1)).toEqual({
+    expect(reader.read('spsearch-1', job({ succeeded: 1 }), [], start)).toEqual({ state: 'running' });
+    expect(
+      reader.read('spsearch-1', job({ succeeded: 1 }), [pod(undefined)], start + REPORT_LAG_MS - 1),
+    ).toEqual({
       state: 'running',
     });
     // A clock stepped back does not make the wait longer than measured.
-    expect(reader.read(job({ succeeded: 1 }), [], start - 5_000)).toEqual({ state: 'running' });
-    const late = reader.read(job({ succeeded: 1 }), [], start + REPORT_LAG_MS);
+    expect(reader.read('spsearch-1', job({ succeeded: 1 }), [], start - 5_000)).toEqual({ state: 'running' });
+    const late = reader.read('spsearch-1', job({ succeeded: 1 }), [], start + REPORT_LAG_MS);
     expect(late.state).toBe('failed');
   });
 
-  it('reports a failed Job with its reason', () => {
+  it("reports a failed Job with its reason and the end of its last pod's log", () => {
     const reader = new SavepointSearchReader();
+    const log = 'listing s3://b/sp\nS3 403 AccessDenied: Access Denied (request 42)\n';
     const failed = reader.read(
+      'spsearch-1',
       job({ failed: 3, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] }),
-      [],
+      [pod(log, 'Failed')],
       0,
     );
-    expect(failed).toEqual({ state: 'failed', message: expect.stringContaining('BackoffLimitExceeded') });
+    expect(failed).toEqual({
+      state: 'failed',
+      message: expect.stringContaining('BackoffLimitExceeded'),
+    });
+    expect(failed.state === 'failed' && failed.message).toContain(
+      'S3 403 AccessDenied: Access Denied (request 42)',
+    );
+    expect(failed.state === 'failed' && failed.message).not.toContain('listing');
   });
 });
