@@ -14,6 +14,7 @@ export const SAVEPOINT_FORMATS = ['canonical', 'native'] as const;
 export const SAVEPOINT_STATES = ['Pending', 'Completed', 'Failed', 'Abandoned'] as const;
 /** Disposal of the files: Pending (requested or waiting for a JobManager), Failed (retried). */
 export const DISPOSAL_STATES = ['Pending', 'Failed'] as const;
+export const SEARCH_STATES = ['Pending', 'Found', 'NotFound', 'Failed'] as const;
 
 export const flinkSavepointSpec = z
   .object({
@@ -65,6 +66,20 @@ export const flinkSavepointStatus = z
       })
       .exactOptional()
       .describe('Disposal of the files in progress; the object is deleted once they are gone.'),
+    search: z
+      .object({
+        state: z
+          .enum(SEARCH_STATES)
+          .describe('Pending (the search Job runs), Found, NotFound or Failed (see message).'),
+        directory: z.string().max(2048).exactOptional().describe('The target directory searched.'),
+        jobId: z.string().max(64).exactOptional().describe('Flink job id whose savepoints are looked for.'),
+        since: timestamp('Savepoints written before this are not this one.').exactOptional(),
+        message: z.string().max(1024).exactOptional().describe('Why the search failed.'),
+      })
+      .exactOptional()
+      .describe(
+        'Flink forgot the trigger (a JobManager restart): the files are looked for in the target directory (ADR 0023).',
+      ),
   })
   .describe('The savepoint as the supervisor saw it.');
 

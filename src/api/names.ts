@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Names of the Flinkvisor API: group, version, kinds, finalizers, annotations, labels and the
  * default names of the objects derived from a resource. Everything that spells one of these strings
@@ -162,7 +163,14 @@ export const LABELS = {
 } as const;
 
 export const MANAGED_BY = 'flinkvisor';
-export const ROLES = ['jobmanager', 'taskmanager', 'supervisor', 'bootstrap', 'cleanup'] as const;
+export const ROLES = [
+  'jobmanager',
+  'taskmanager',
+  'supervisor',
+  'bootstrap',
+  'cleanup',
+  'savepoint-search',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Label and annotation keys under this prefix are reserved for Flinkvisor (rejected in specs). */
@@ -233,6 +241,16 @@ export function bootstrapJobName(flinkJobName: string): string {
  */
 export function savepointResourceName(flinkJobName: string, triggerId: string): string {
   return `${flinkJobName}-sp-${triggerId.slice(0, 12)}`;
+}
+
+/**
+ * `spsearch-<16 hex of the record's name hashed>`: the Job that looks for the files of the savepoint
+ * a FlinkSavepoint records when Flink forgot its answer (ADR 0023). A function of the record's name,
+ * so a supervisor that crashes at any instant finds the same Job again; short enough for the label
+ * the Job controller puts its name in, whatever the record's name.
+ */
+export function savepointSearchJobName(savepointName: string): string {
+  return `spsearch-${createHash('sha256').update(savepointName).digest('hex').slice(0, 16)}`;
 }
 
 /** The Job that removes a deleted cluster's state directories (autoClean): `clean-<cluster>`. */

@@ -16,6 +16,8 @@ export type ContainerPhase =
       readonly startedAt: number;
       readonly finishedAt: number;
       readonly signal?: number;
+      /** The container's termination message (terminationMessagePath), if it wrote one. */
+      readonly message?: string;
     };
 
 export interface ContainerRecord {
@@ -57,6 +59,7 @@ function toState(phase: ContainerPhase): V1ContainerState {
           startedAt: iso(phase.startedAt),
           finishedAt: iso(phase.finishedAt),
           ...(phase.signal !== undefined ? { signal: phase.signal } : {}),
+          ...(phase.message !== undefined ? { message: phase.message } : {}),
         },
       };
   }

@@ -9,6 +9,11 @@ import { resolveImage, type ImageMap } from './image-resolver.ts';
 import { computePodStatus, type ContainerPhase, type ContainerRecord, type PodRecord } from './pod-status.ts';
 import { runProbe } from './probes.ts';
 import { containerMounts, materializeVolumes, type VolumeSources } from './volumes.ts';
+import {
+  readTerminationMessage,
+  resetTerminationMessage,
+  terminationMessageMount,
+} from './termination-message.ts';
 import type { PodIdentity } from './service-account-identity.ts';
 
 /** What a pod worker needs from the node agent. */
@@ -187,7 +192,10 @@ export class PodWorker {
           runtime,
           containerDir,
           podIp: this.#ip.address,
-          mounts: containerMounts(slot.spec, volumeDirs),
+          mounts: [
+            ...containerMounts(slot.spec, volumeDirs),
+            terminationMessageMount(slot.spec, containerDir),
+          ],
           env,
           baseEnv: this.#deps.baseEnv,
           hostsFile,
@@ -287,6 +295,10 @@ export class PodWorker {
     await recordRunStart(logFile).catch((err: unknown) =>
       this.#deps.log('container log run not recorded', { pod: this.key, err: String(err) }),
     );
+    const containerDir = join(this.#podDir, 'containers', slot.spec.name);
+    await resetTerminationMessage(containerDir).catch((err: unknown) =>
+      this.#deps.log('termination message not reset', { pod: this.key, err: String(err) }),
+    );
     if (this.#terminating || this.#stopped) return 1;
     const proc = ManagedProcess.start({
       name: `${this.key}/${slot.spec.name}`,
@@ -311,6 +323,7 @@ export class PodWorker {
     this.#stopProbes(slot);
     slot.process = undefined;
     const code = exit.code ?? (exit.signal ? 128 + signalNumber(exit.signal) : 1);
+    const message = await readTerminationMessage(slot.spec, containerDir, code, logFile);
     const terminated: ContainerPhase = {
       kind: 'terminated',
       exitCode: code,
@@ -318,6 +331,7 @@ export class PodWorker {
       startedAt: started,
       finishedAt: this.#deps.now(),
       ...(exit.signal ? { signal: signalNumber(exit.signal) } : {}),
+      ...(message !== undefined ? { message } : {}),
     };
     const willRestart =
       !this.#terminating &&

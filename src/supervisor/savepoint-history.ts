@@ -20,6 +20,7 @@ import {
   LABELS,
   MANAGED_BY,
   savepointResourceName,
+  savepointSearchJobName,
 } from '../api/names.ts';
 import { ownerReference } from '../api/owner-references.ts';
 import { FlinkNotFoundError } from '../flink/errors.ts';
@@ -34,8 +35,11 @@ import {
   pendingStatus,
   recordOf,
   resolvedStatus,
+  pendingSearchOf,
   savepointObject,
   savepointsInFlight,
+  searchedStatus,
+  type SearchPlace,
   stateOf,
   type SavepointInFlight,
   triggerIdOf,
@@ -43,6 +47,12 @@ import {
 } from './savepoint-records.ts';
 import { nextRequestStep, type RequestStep } from './savepoint-requests.ts';
 import { planRetention } from './savepoint-retention.ts';
+import {
+  SEARCH_CLOCK_MARGIN_MS,
+  searchable,
+  type SearchObservation,
+  type SearchRequest,
+} from './savepoint-search.ts';
 import type { SupervisorOptions } from './supervisor-options.ts';
 
 /**
@@ -114,6 +124,21 @@ export interface JobSavepoints {
   >;
   /** Whether the JobManager answered this pass: disposal waits for it. */
   readonly flinkReachable: boolean;
+  /**
+   * The job's savepoint target directory and the Jobs that look for a forgotten savepoint's files
+   * there (ADR 0023); without them such a savepoint is Abandoned.
+   */
+  readonly searches?: SavepointSearches;
+}
+
+/** The search Jobs of one job (savepoint-search.ts), as the supervisor runs them. */
+export interface SavepointSearches {
+  /** Where the job's savepoints go: searched only on S3. */
+  readonly directory: string | null;
+  observe(jobName: string): SearchObservation;
+  start(request: SearchRequest): Promise<void>;
+  /** Removes a search Job whose outcome is recorded (its TTL would, later). */
+  finish(jobName: string): Promise<void>;
 }
 
 /** Flink says this when the files of a savepoint are not there (any more). */
@@ -158,7 +183,7 @@ export class SavepointHistory {
     }
   }
 
-  async #sync({ job, context, flinkReachable }: JobSavepoints): Promise<void> {
+  async #sync({ job, context, flinkReachable, searches }: JobSavepoints): Promise<void> {
     const jobName = job.metadata.name ?? '';
     const now = this.#o.clock.now();
     const objects = new Map(
@@ -179,6 +204,11 @@ export class SavepointHistory {
       const triggerId = triggerIdOf(object);
       const state = stateOf(object);
       if (!triggerId || inFlight.has(triggerId) || (state !== undefined && state !== 'Pending')) continue;
+      const place = pendingSearchOf(object);
+      if (place) {
+        if (searches) await this.#followSearch(object, place, claimed, objects, searches);
+        continue;
+      }
       const jobId = object.status?.['jobId'];
       const verdict: FlinkVerdict = !(typeof jobId === 'string' && jobId)
         ? { state: 'UNKNOWN' }
@@ -189,7 +219,20 @@ export class SavepointHistory {
       const requested = object.status?.['requestTimestamp'];
       const requestedAt = typeof requested === 'string' ? Date.parse(requested) : undefined;
       const latest = { path: context.savepointPath, at: context.savepointAt };
-      const status = resolvedStatus(verdict, latest, requestedAt, claimed, completedAt);
+      const searchIn =
+        searches &&
+        searchable(searches.directory) &&
+        typeof jobId === 'string' &&
+        jobId &&
+        requestedAt !== undefined &&
+        Number.isFinite(requestedAt)
+          ? {
+              directory: searches.directory,
+              jobId,
+              since: new Date(requestedAt - SEARCH_CLOCK_MARGIN_MS).toISOString(),
+            }
+          : undefined;
+      const status = resolvedStatus(verdict, latest, requestedAt, claimed, completedAt, searchIn);
       if (!status) continue;
       const updated = await this.#patchStatus(object, {
         ...(state === undefined ? { triggerId, requestTimestamp: completedAt } : {}),
@@ -227,6 +270,51 @@ export class SavepointHistory {
       const object = objects.get(name);
       if (object) await this.#dispose(object, reason, flinkReachable, now);
     }
+  }
+
+  /**
+   * A record whose files are looked for: its search Job is made (again, when it is gone), and once
+   * it reports, the record gets its outcome and the Job is removed.
+   */
+  async #followSearch(
+    object: CustomObject,
+    place: SearchPlace,
+    claimed: Set<string>,
+    objects: Map<string, CustomObject>,
+    searches: SavepointSearches,
+  ): Promise<void> {
+    const name = object.metadata.name ?? '';
+    const jobName = savepointSearchJobName(name);
+    const observation = searches.observe(jobName);
+    if (observation.state === 'absent') {
+      await searches.start({ savepointName: name, ...place });
+      return;
+    }
+    // Another savepoint of the same Flink job still waits for Flink's answer (one in flight): its
+    // files may be among those found, and are its own once it completes. Decided once it has.
+    const awaited = [...objects.values()].some(
+      (o) =>
+        o !== object &&
+        stateOf(o) === 'Pending' &&
+        !pendingSearchOf(o) &&
+        o.status?.['jobId'] === place.jobId,
+    );
+    if (observation.state === 'found' && awaited) return;
+    const status = searchedStatus(observation, claimed, place);
+    if (!status) return;
+    const updated = await this.#patchStatus(object, status);
+    if (!updated) return;
+    objects.set(name, updated);
+    if (status['state'] === 'Completed') {
+      claimed.add(String(status['path']));
+      this.#o.log('savepoint found in storage', { name, path: status['path'] });
+      this.#event(updated, 'Normal', 'SavepointFound', `found in storage: ${String(status['path'])}`);
+    } else if (observation.state === 'failed') {
+      this.#event(updated, 'Warning', 'SavepointSearchFailed', String(status['message']));
+      // Its pod's logs say more: the Job stays for its TTL.
+      return;
+    }
+    await searches.finish(jobName);
   }
 
   /**
@@ -299,10 +387,13 @@ export class SavepointHistory {
       if (!patched) return null;
       updated = patched;
     }
-    if (stateOf(updated) === undefined || reopen) {
+    // A search begun for this trigger while it was out of flight (it is taken again under the
+    // same id): Flink knows it again, so its answer decides, not the search.
+    if (stateOf(updated) === undefined || reopen || pendingSearchOf(updated)) {
       const patched = await this.#patchStatus(updated, {
         ...pendingStatus(flight, new Date(now).toISOString()),
         message: null,
+        search: null,
       });
       if (!patched) return null;
       updated = patched;

@@ -19,6 +19,7 @@ import { ownerReference } from '../api/owner-references.ts';
 import type { CustomObject } from '../kube/custom-resource-client.ts';
 import type { JobContext } from '../machines/job-machine.ts';
 import type { SavepointRecord } from './savepoint-retention.ts';
+import type { SearchObservation } from './savepoint-search.ts';
 
 /** A savepoint the machine has a trigger id for and no outcome yet. */
 export interface SavepointInFlight {
@@ -152,6 +153,7 @@ export function resolvedStatus(
   requestedAt: number | undefined,
   claimedPaths: ReadonlySet<string>,
   completedAt: string,
+  searchIn?: SearchPlace,
 ): Record<string, unknown> | null {
   if (verdict.state === 'IN_PROGRESS') return null;
   if (verdict.state === 'COMPLETED')
@@ -166,12 +168,72 @@ export function resolvedStatus(
   // Flink may still know: asked again next pass. A savepoint the machine abandoned because Flink
   // did not answer is often completed meanwhile; abandoning its record then lost it (K2).
   if (verdict.state === 'UNREACHABLE') return null;
+  // Flink forgot the trigger (a JobManager restart without HA): the savepoint may have completed
+  // before, and then its files are in the target directory, named by nothing else. Looked for
+  // there (ADR 0023); the search is recorded before its Job is made (write-ahead), the record
+  // stays Pending meanwhile.
+  if (searchIn) return { search: { state: 'Pending', ...searchIn } };
   return {
     state: 'Abandoned',
     // Flink keeps trigger answers in memory only: after a JobManager restart it cannot say whether
     // the savepoint completed before (its files would then be in the target directory, unnamed).
     message:
       'the savepoint did not complete in time or failed, or Flink forgot it (a JobManager restart) before its answer was read; the FlinkJob events say why',
+  };
+}
+
+/** Where the files of a forgotten savepoint may be: its job's target directory, written since `since`. */
+export interface SearchPlace {
+  readonly directory: string;
+  readonly jobId: string;
+  readonly since: string;
+}
+
+/** A record's `status.search` while its files are being looked for. */
+export function pendingSearchOf(o: CustomObject): SearchPlace | undefined {
+  const search = o.status?.['search'] as Record<string, unknown> | undefined | null;
+  if (search?.['state'] !== 'Pending') return undefined;
+  const { directory, jobId, since } = search;
+  if (typeof directory !== 'string' || typeof jobId !== 'string' || typeof since !== 'string')
+    return undefined;
+  return { directory, jobId, since };
+}
+
+/**
+ * The outcome of a record whose files were looked for (`null` while the search runs). The oldest
+ * savepoint found that no other record claims is this one's: every trigger has its record before
+ * Flink is asked, so a savepoint of the job written since this one was requested and recorded
+ * nowhere is this trigger's, or one of another lost trigger, which its own search finds next.
+ */
+export function searchedStatus(
+  observation: SearchObservation,
+  claimedPaths: ReadonlySet<string>,
+  place: SearchPlace,
+): Record<string, unknown> | null {
+  if (observation.state === 'absent' || observation.state === 'running') return null;
+  if (observation.state === 'failed')
+    return {
+      state: 'Abandoned',
+      message:
+        `Flink forgot the trigger (a JobManager restart) and the files in ${place.directory} could not be searched: ${observation.message}`.slice(
+          0,
+          4096,
+        ),
+      search: { state: 'Failed', message: observation.message.slice(0, 1024) },
+    };
+  const found = observation.savepoints.find((s) => !claimedPaths.has(s.path));
+  if (found)
+    return {
+      state: 'Completed',
+      path: found.path,
+      completionTimestamp: found.completedAt,
+      message: 'Flink forgot the trigger (a JobManager restart); the savepoint was found in storage',
+      search: { state: 'Found' },
+    };
+  return {
+    state: 'Abandoned',
+    message: `Flink forgot the trigger (a JobManager restart) and no unrecorded savepoint of the job written since it was requested is in ${place.directory}: it did not complete`,
+    search: { state: 'NotFound' },
   };
 }
 

@@ -58,7 +58,7 @@ export function s3Paths(paths: readonly (string | null | undefined)[]): string[]
 }
 
 /** The region the cleanup signs for: the one Flink's S3A client is given, else us-east-1. */
-function region(cluster: FlinkCluster): string {
+export function storageRegion(cluster: FlinkCluster): string {
   return cluster.spec.flinkConfiguration?.['s3.endpoint.region'] ?? 'us-east-1';
 }
 
@@ -109,7 +109,7 @@ export function storageCleanupJob(
                 'storage',
                 'clean',
                 ...(endpoint ? [`--endpoint=${endpoint}`] : []),
-                `--region=${region(cluster)}`,
+                `--region=${storageRegion(cluster)}`,
                 ...input.directories.map((d) => `--uri=${d}`),
                 ...input.keep.map((k) => `--keep=${k}`),
               ],

@@ -40,8 +40,15 @@ import { PromptPasses } from './prompt-passes.ts';
 import { HostRegistry } from './host-registry.ts';
 import { OwnedObjects, type OwnedObjectWriter } from './owned-objects.ts';
 import { readStorageCleanup } from './storage-cleanup.ts';
-import { savepointFlink, supervisorSavepointHistory, type SavepointHistory } from './savepoint-history.ts';
-import { pendingTriggersOf } from './savepoint-records.ts';
+import {
+  savepointFlink,
+  supervisorSavepointHistory,
+  type SavepointHistory,
+  type SavepointSearches,
+} from './savepoint-history.ts';
+import { SavepointSearchReader, savepointSearchJob } from './savepoint-search.ts';
+import { pendingSearchOf, pendingTriggersOf } from './savepoint-records.ts';
+import { savepointsOfJob } from '../api/flink-savepoint.ts';
 import { takeRequestedAction } from './requested-actions.ts';
 import { isDone, type AnyHost, type ReportedContext } from './resource-host.ts';
 import { clusterPolicy, jobPolicy } from './spec-policies.ts';
@@ -75,6 +82,7 @@ export class Supervisor {
   readonly #queue: WorkQueue;
   readonly #hosts: HostRegistry;
   #cluster: FlinkCluster | undefined;
+  readonly #searchReader = new SavepointSearchReader();
   readonly #parsedJobs = new Map<string, FlinkJob>();
   #flink: { url: string; client: FlinkRestClient } | undefined;
   readonly #disruptedPods = new DisruptedPods();
@@ -367,7 +375,12 @@ export class Supervisor {
         },
       });
       const context = host.actor.getSnapshot().context;
-      await this.#history.sync({ job, context, flinkReachable: flink.reachable });
+      await this.#history.sync({
+        job,
+        context,
+        flinkReachable: flink.reachable,
+        searches: this.#savepointSearches(cluster, job, context.policy.savepointTargetPath),
+      });
       // Report only, read only when due (checkpoint-progress.ts): never a restart for it.
       const reader = checkpointReader(
         this.#flinkClient(),
@@ -408,7 +421,13 @@ export class Supervisor {
         this.#notices.flinkJobFailure(jobRaw, failure, reading.observation.flinkJob === 'FAILED');
         await this.#writeStatus(host, jobRaw).catch(() => undefined);
       }
-      if (isDone(host)) await this.#release(host, FLINK_JOB, jobRaw);
+      // A savepoint whose files are being looked for (ADR 0023) is recorded before the FlinkJob
+      // goes: it may be the one taken on deletion, which is kept after the job. Bounded by the
+      // search Job's deadline (taskTimeout).
+      const searching = savepointsOfJob(this.#caches.savepoints.list(), name).some(
+        (o) => pendingSearchOf(o) !== undefined,
+      );
+      if (isDone(host) && !searching) await this.#release(host, FLINK_JOB, jobRaw);
     }
     for (const { name } of this.#hosts.jobs()) {
       if (!seen.has(name)) {
@@ -433,6 +452,28 @@ export class Supervisor {
    * when they differ from the watch cache. A failure (an install whose supervisor may not write
    * budgets yet) is logged and retried next pass; it never holds the machines back.
    */
+  /** The Jobs that look for a forgotten savepoint's files (ADR 0023), for one job of the cluster. */
+  #savepointSearches(cluster: FlinkCluster, job: FlinkJob, directory: string | null): SavepointSearches {
+    return {
+      directory,
+      observe: (name) =>
+        this.#searchReader.read(
+          name,
+          this.#caches.batchJobs.get(this.#key(name)),
+          this.#caches.pods.list(),
+          this.#o.clock.now(),
+        ),
+      start: async (request) => {
+        if ((await this.#objects.createJob(savepointSearchJob(cluster, job, request))) === 'created')
+          this.#o.log.info(
+            { cluster: this.#o.clusterName, savepoint: request.savepointName, directory: request.directory },
+            'savepoint search started: Flink forgot the trigger',
+          );
+      },
+      finish: (name) => this.#objects.deleteJob(name),
+    };
+  }
+
   async #syncDisruptionBudgets(cluster: FlinkCluster, taskManagers: number): Promise<void> {
     const cache = this.#caches.disruptionBudgets;
     const o = this.#objects;

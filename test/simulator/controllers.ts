@@ -1,6 +1,8 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../../src/api/names.ts';
 import { FLINK_JOB_ID_LABEL } from '../../src/supervisor/resource-builders.ts';
+import { matchSavepoints, renderSearchReport } from '../../src/storage/savepoint-search.ts';
+import { parseS3Uri } from '../../src/storage/s3-uri.ts';
 import type { ControllerHooks, SimApiServer } from './apiserver.ts';
 import type { SimFlink } from './flink.ts';
 import type { Prng } from './prng.ts';
@@ -60,8 +62,64 @@ export function worldControllers(
       (o as V1Job).status = { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] };
     });
   };
+  /**
+   * A savepoint search Job (ADR 0023): its pod lists the durable storage as S3 would (each
+   * savepoint's `_metadata`, written when it completed) and reports in its termination message.
+   */
+  const runSearch = (name: string) => {
+    const job = server.core.batchJobs.get(name) as V1Job | undefined;
+    if (!job || job.metadata?.deletionTimestamp || job.status?.succeeded) return;
+    const directory = argument(job, 'directory') ?? '';
+    const location = parseS3Uri(directory);
+    const listed = [...flink.storage.values()]
+      .filter((sp) => sp.location.startsWith(`${directory.replace(/\/+$/, '')}/`))
+      .map((sp) => ({
+        key: `${location.prefix}${sp.location.slice(directory.replace(/\/+$/, '').length + 1)}/_metadata`,
+        lastModified: new Date(sp.completedAt),
+      }));
+    const found = matchSavepoints(
+      listed,
+      location.prefix,
+      directory.replace(/\/+$/, ''),
+      argument(job, 'job-id') ?? '',
+      new Date(argument(job, 'since') ?? 0),
+    );
+    const labels = { ...(job.spec?.template?.metadata?.labels ?? {}), 'job-name': name };
+    server.createCore('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `${name}-run`, labels },
+      status: {
+        phase: 'Succeeded',
+        containerStatuses: [
+          {
+            name: 'search',
+            image: 'flinkvisor:latest',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: {
+              terminated: {
+                exitCode: 0,
+                message: renderSearchReport({ savepoints: found, truncated: false }),
+              },
+            },
+          },
+        ],
+      },
+    } as V1Pod);
+    server.updateCore('batchJobs', name, (o) => {
+      (o as V1Job).status = {
+        succeeded: 1,
+        completionTime: new Date(clock.now()),
+        conditions: [{ type: 'Complete', status: 'True' }],
+      };
+    });
+  };
+  const isSearch = (job: V1Job | undefined) => job?.metadata?.labels?.[LABELS.role] === 'savepoint-search';
   return {
     podCreated: (name) => {
+      if (role(name) === 'savepoint-search') return;
       clock.schedule(prng.int(300, 2000), () => {
         const pod = server.core.pods.get(name);
         if (!pod || pod.metadata?.deletionTimestamp) return;
@@ -89,10 +147,16 @@ export function worldControllers(
       });
     },
     jobCreated: (name) => {
-      clock.schedule(prng.int(500, 2500), () => attemptBootstrap(name, 1));
+      const search = isSearch(server.core.batchJobs.get(name) as V1Job | undefined);
+      clock.schedule(prng.int(500, 2500), () => (search ? runSearch(name) : attemptBootstrap(name, 1)));
     },
     jobDeleting: (name) => {
-      clock.schedule(prng.int(300, 1500), () => server.removeCore('batchJobs', name));
+      clock.schedule(prng.int(300, 1500), () => {
+        // The garbage collector takes a Job's pods with it (Foreground: the pods first).
+        for (const pod of server.pods())
+          if (pod.metadata?.labels?.['job-name'] === name) server.removeCore('pods', pod.metadata.name ?? '');
+        server.removeCore('batchJobs', name);
+      });
     },
   };
 }

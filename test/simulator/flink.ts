@@ -159,7 +159,9 @@ export class SimFlink {
         op.state = 'FAILED';
         return;
       }
-      const location = `${target.replace(/\/$/, '')}/savepoint-${jobId.slice(0, 6)}-${++this.#savepoints}`;
+      // Flink's name: savepoint-<first 6 hex of the job id>-<12 hex>.
+      const suffix = (++this.#savepoints).toString(16).padStart(12, '0');
+      const location = `${target.replace(/\/$/, '')}/savepoint-${jobId.slice(0, 6)}-${suffix}`;
       op.state = 'COMPLETED';
       op.location = location;
       const stored: StoredSavepoint = {

@@ -25,7 +25,8 @@ export function jobObject(name: string, savepointIntervalSeconds: number): Custo
       savepoint: {
         savepointMode: 'Automatic',
         savepointInterval: savepointIntervalSeconds,
-        savepointTargetPath: 'file:///savepoints',
+        // On S3: a savepoint whose answer Flink forgot is looked for there (ADR 0023).
+        savepointTargetPath: 's3://sim-state/savepoints',
       },
       jobParallelism: 1,
       // A JobManager restart without HA loses the job: resubmit it (Never would leave it stopped).

@@ -1,6 +1,6 @@
 // Every pod Flinkvisor creates, from the charts (the operator Deployment; each FlinkDeployment the
 // jobs chart renders, expanded as the operator does) and from the supervisor and operator builders
-// (supervisor Deployment, JobManagers, TaskManagers, bootstrap and cleanup Jobs), checked for the
+// (supervisor Deployment, JobManagers, TaskManagers, bootstrap, cleanup and savepoint search Jobs), checked for the
 // least-privilege settings of ADR 0018: non-root, no privilege escalation, no capabilities, the
 // RuntimeDefault seccomp profile, a read-only root file system where the program allows it, and
 // an API token only where the pod talks to the API server.
@@ -15,6 +15,7 @@ import { clusterFromDeployment, jobFromDeployment } from '../../../src/operator/
 import { supervisorDeployment } from '../../../src/operator/supervisor-deployment.ts';
 import { bootstrapJob, jobManagerPods, taskManagerPod } from '../../../src/supervisor/resource-builders.ts';
 import { storageCleanupJob } from '../../../src/supervisor/storage-cleanup.ts';
+import { savepointSearchJob } from '../../../src/supervisor/savepoint-search.ts';
 import { validFixtures } from '../../fixtures/crds/corpus.ts';
 import { chartHelm, HELM_SETUP_TIMEOUT_MS, HELM_TEST_TIMEOUT_MS } from './chart-helm.ts';
 
@@ -126,14 +127,21 @@ describe('the pods of a FlinkCluster', () => {
     expect(findings('taskmanager', taskManagerPod(ha, 1, 1, 0).spec, flinkHa)).toEqual([]);
   });
 
-  it('the bootstrap and the cleanup Job: non-root, read-only root with a scratch emptyDir as TMPDIR, no token', () => {
+  it('the bootstrap, the cleanup and the savepoint search Job: non-root, read-only root with a scratch emptyDir as TMPDIR, no token', () => {
     const input = { jobId: 'a'.repeat(32), submission: 1, parallelism: 1, allowPrivateNetworks: false };
     const bootstrap = bootstrapJob(job, { ...input, savepointPath: null }).spec?.template.spec;
     const cleanup = storageCleanupJob(ha, { directories: ['file:///flink-data/ha'], keep: [] }).spec?.template
       .spec;
+    const search = savepointSearchJob(ha, job, {
+      savepointName: 'j-sp-0123456789ab',
+      directory: 's3://state/savepoints',
+      jobId: 'a'.repeat(32),
+      since: '2026-12-07T10:00:00.000Z',
+    }).spec?.template.spec;
     for (const [what, spec] of [
       ['bootstrap', bootstrap],
       ['cleanup', cleanup],
+      ['savepoint-search', search],
     ] as const) {
       expect(findings(what, spec, {})).toEqual([]);
       const container = spec?.containers[0];

@@ -54,6 +54,23 @@ describe('the deterministic fault simulator', () => {
     }
   }, 120_000);
 
+  it('replays clean the seeds of K2: a savepoint Flink completed and forgot with a JobManager restart is found in storage', async () => {
+    // 100043 and 100081 (default runs), 100045 (short run): Flink completed the savepoint, its
+    // answer was not stored in time (a hung Flink, a crash, a leader change), then the JobManager
+    // restarted without HA and forgot the trigger. The search Job (ADR 0023) finds the files; in
+    // 100045 the FlinkJob is deleted meanwhile, and its finalizer waits for the search.
+    for (const [seed, steps] of [
+      [100043, {}],
+      [100081, {}],
+      [100045, SHORT],
+    ] as const) {
+      const result = await runSeed({ seed, ...steps });
+      expect(result.violations, replayCommand(seed)).toEqual([]);
+      expect(result.jobManagerRestarts, `seed ${seed}`).toBeGreaterThan(0);
+      expect(result.savepointsCompleted, `seed ${seed}`).toBeGreaterThan(0);
+    }
+  }, 120_000);
+
   it('replays clean the seeds of a status decided before the watch moved on, of a restore from a lagging cache and of savepoints completed between passes', async () => {
     // 7072 (short run): a status decided from generation 1 waited in the writer's queue through a
     // slow API server and landed after generation 2 was observed (observedGeneration 2 -> 1).

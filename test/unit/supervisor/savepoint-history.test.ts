@@ -16,6 +16,9 @@ import {
   type SavepointFlink,
 } from '../../../src/supervisor/savepoint-history.ts';
 import type { FlinkVerdict } from '../../../src/supervisor/savepoint-records.ts';
+import type { SavepointSearches } from '../../../src/supervisor/savepoint-history.ts';
+import type { SearchObservation, SearchRequest } from '../../../src/supervisor/savepoint-search.ts';
+import { savepointSearchJobName } from '../../../src/api/names.ts';
 import { InMemoryCustomResources } from '../../support/in-memory-custom-resources.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 
@@ -38,6 +41,25 @@ class FakeFlink implements SavepointFlink {
   }
   async disposalStatus() {
     return this.disposalOutcome;
+  }
+}
+
+/** Search Jobs as the supervisor runs them: started, observed, finished. */
+class FakeSearches implements SavepointSearches {
+  directory: string | null = 's3://bkt/sp';
+  readonly started: SearchRequest[] = [];
+  readonly finished: string[] = [];
+  readonly outcomes = new Map<string, SearchObservation>();
+  observe(jobName: string): SearchObservation {
+    return this.outcomes.get(jobName) ?? { state: 'absent' };
+  }
+  async start(request: SearchRequest): Promise<void> {
+    this.started.push(request);
+    this.outcomes.set(savepointSearchJobName(request.savepointName), { state: 'running' });
+  }
+  async finish(jobName: string): Promise<void> {
+    this.finished.push(jobName);
+    this.outcomes.delete(jobName);
   }
 }
 
@@ -514,6 +536,142 @@ describe('SavepointHistory', () => {
         message: 'the supervisor refused the savepoint: the job is not running',
       });
       expect(events.events.map((e) => e.reason)).toContain('SavepointRequestRefused');
+    });
+  });
+
+  describe('a savepoint Flink forgot (a JobManager restart without HA): looked for in storage (ADR 0023)', () => {
+    const record = (n: number) => savepointResourceName('demo-a', trigger(n));
+    const searchJob = (n: number) => savepointSearchJobName(record(n));
+
+    it('records the search before its Job is made, then the savepoint found, and removes the Job', async () => {
+      const searches = new FakeSearches();
+      await sync(periodic(1));
+      const requestedAt = clock.now();
+      await clock.advance(60_000);
+      // The machine no longer has it in flight; Flink (restarted) does not know the trigger.
+      await history.sync({ job: flinkJob(), context: idle, flinkReachable: true, searches });
+      expect(named(1)?.status).toMatchObject({
+        state: 'Pending',
+        search: {
+          state: 'Pending',
+          directory: 's3://bkt/sp',
+          jobId: JOB_ID,
+          since: new Date(requestedAt - 600_000).toISOString(),
+        },
+      });
+      // Write-ahead: no Job until the search is on record; the next pass makes it.
+      expect(searches.started).toEqual([]);
+      await history.sync({ job: flinkJob(), context: idle, flinkReachable: true, searches });
+      expect(searches.started).toEqual([
+        {
+          savepointName: record(1),
+          directory: 's3://bkt/sp',
+          jobId: JOB_ID,
+          since: new Date(requestedAt - 600_000).toISOString(),
+        },
+      ]);
+      // Running: nothing changes, nothing is asked of Flink.
+      const writes = resources.writes.length;
+      await history.sync({ job: flinkJob(), context: idle, flinkReachable: true, searches });
+      expect(resources.writes.length).toBe(writes);
+      expect(searches.started).toHaveLength(1);
+      // A repeat after a crash finds the Job again (a function of the record's name): not twice.
+      const path = `s3://b/sp/savepoint-${JOB_ID.slice(0, 6)}-0123456789ab`;
+      searches.outcomes.set(searchJob(1), {
+        state: 'found',
+        savepoints: [{ path, completedAt: new Date(requestedAt + 2_000).toISOString() }],
+      });
+      await history.sync({ job: flinkJob(), context: idle, flinkReachable: true, searches });
+      expect(named(1)?.status).toMatchObject({
+        state: 'Completed',
+        path,
+        completionTimestamp: new Date(requestedAt + 2_000).toISOString(),
+        search: { state: 'Found' },
+      });
+      expect(searches.finished).toEqual([searchJob(1)]);
+      expect(events.events.map((e) => e.reason)).toContain('SavepointFound');
+    });
+
+    it('takes the oldest savepoint found that no record claims; none left: Abandoned, saying so', async () => {
+      const searches = new FakeSearches();
+      await takeSavepoint(1);
+      const pass = (context: Context) =>
+        history.sync({ job: flinkJob(), context, flinkReachable: true, searches });
+      await pass(periodic(2, { savepointPath: 's3://b/sp/savepoint-1' }));
+      await pass(periodic(3, { savepointPath: 's3://b/sp/savepoint-1' }));
+      await clock.advance(60_000);
+      const after = { ...idle, savepointPath: 's3://b/sp/savepoint-1', savepointAt: 0 };
+      await history.sync({ job: flinkJob(), context: after, flinkReachable: true, searches });
+      await history.sync({ job: flinkJob(), context: after, flinkReachable: true, searches });
+      expect(searches.started.map((r) => r.savepointName)).toEqual([record(2), record(3)]);
+      const found = [
+        { path: 's3://b/sp/savepoint-1', completedAt: '2026-01-01T00:00:00.000Z' },
+        { path: 's3://b/sp/savepoint-x', completedAt: '2026-01-01T00:01:00.000Z' },
+      ];
+      searches.outcomes.set(searchJob(2), { state: 'found', savepoints: found });
+      searches.outcomes.set(searchJob(3), { state: 'found', savepoints: found });
+      await history.sync({ job: flinkJob(), context: after, flinkReachable: true, searches });
+      // savepoint-1 is claimed by its record: the first takes the other, the second finds none.
+      expect(named(2)?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/savepoint-x' });
+      expect(named(3)?.status).toMatchObject({ state: 'Abandoned', search: { state: 'NotFound' } });
+      expect(String(named(3)?.status?.['message'])).toMatch(/no unrecorded savepoint .* it did not complete/);
+    });
+
+    it('waits while another savepoint of the same Flink job is in flight: its files are its own', async () => {
+      const searches = new FakeSearches();
+      await sync(periodic(1));
+      await clock.advance(60_000);
+      await history.sync({ job: flinkJob(), context: idle, flinkReachable: true, searches });
+      await history.sync({ job: flinkJob(), context: idle, flinkReachable: true, searches });
+      const newer = { path: 's3://b/sp/savepoint-newer', completedAt: new Date(clock.now()).toISOString() };
+      searches.outcomes.set(searchJob(1), { state: 'found', savepoints: [newer] });
+      // Savepoint 2 is in flight and its files are already there.
+      await history.sync({ job: flinkJob(), context: periodic(2), flinkReachable: true, searches });
+      expect(named(1)?.status).toMatchObject({ state: 'Pending', search: { state: 'Pending' } });
+      // It completes: its record claims the files; the forgotten one did not complete.
+      flink.verdicts.set(trigger(2), { state: 'COMPLETED', location: newer.path });
+      await history.sync({ job: flinkJob(), context: idle, flinkReachable: true, searches });
+      expect(named(2)?.status).toMatchObject({ state: 'Completed', path: newer.path });
+      await history.sync({ job: flinkJob(), context: idle, flinkReachable: true, searches });
+      expect(named(1)?.status).toMatchObject({ state: 'Abandoned', search: { state: 'NotFound' } });
+    });
+
+    it('a search that failed abandons the record with the reason and a Warning; file storage is not searched', async () => {
+      const searches = new FakeSearches();
+      await sync(periodic(1));
+      await clock.advance(60_000);
+      await history.sync({ job: flinkJob(), context: idle, flinkReachable: true, searches });
+      await history.sync({ job: flinkJob(), context: idle, flinkReachable: true, searches });
+      searches.outcomes.set(searchJob(1), {
+        state: 'failed',
+        message: 'the search Job failed (DeadlineExceeded)',
+      });
+      await history.sync({ job: flinkJob(), context: idle, flinkReachable: true, searches });
+      expect(named(1)?.status).toMatchObject({ state: 'Abandoned', search: { state: 'Failed' } });
+      expect(String(named(1)?.status?.['message'])).toContain('DeadlineExceeded');
+      expect(events.events.filter((e) => e.reason === 'SavepointSearchFailed')).toHaveLength(2);
+      // Its pod's logs say more: the Job stays (for its TTL).
+      expect(searches.finished).toEqual([]);
+
+      const onFiles = new FakeSearches();
+      onFiles.directory = 'file:///flink-data/savepoints';
+      await sync(periodic(2));
+      await clock.advance(60_000);
+      await history.sync({ job: flinkJob(), context: idle, flinkReachable: true, searches: onFiles });
+      expect(named(2)?.status).toMatchObject({ state: 'Abandoned' });
+      expect(named(2)?.status?.['search']).toBeUndefined();
+      expect(onFiles.started).toEqual([]);
+    });
+
+    it("a trigger taken again under the same id while its files were looked for is Flink's to answer again", async () => {
+      const searches = new FakeSearches();
+      await sync(periodic(1));
+      await clock.advance(60_000);
+      await history.sync({ job: flinkJob(), context: idle, flinkReachable: true, searches });
+      expect(named(1)?.status).toMatchObject({ search: { state: 'Pending' } });
+      await history.recordFlights(flinkJob(), periodic(1));
+      expect(named(1)?.status).toMatchObject({ state: 'Pending' });
+      expect(named(1)?.status?.['search']).toBeUndefined();
     });
   });
 });

@@ -1,0 +1,203 @@
+// The Job that looks for a savepoint's files when Flink forgot its answer (docs/adr/0023-savepoint-search.md).
+// Like the storage cleanup (ADR 0012), it runs the supervisor's image as the Flink pods'
+// ServiceAccount and with their storage credentials, so the supervisor itself never reads a Secret
+// or holds storage credentials; it reports what it found in its termination message, which the
+// supervisor reads from the pod's status.
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { FlinkCluster } from '../api/flink-cluster.ts';
+import type { FlinkJob } from '../api/flink-job.ts';
+import { FLINK_JOB, LABELS, savepointSearchJobName } from '../api/names.ts';
+import { ownerReference } from '../api/owner-references.ts';
+import { storageCredentialEnv } from '../api/storage.ts';
+import { parseSearchReport, type FoundSavepoint } from '../storage/savepoint-search.ts';
+import { parseS3Uri, S3UriError } from '../storage/s3-uri.ts';
+import {
+  flinkvisorContainerSecurityContext,
+  flinkvisorPodSecurityContext,
+  scratchSpace,
+} from './pod-security.ts';
+import { clusterLabels } from './resource-builders.ts';
+import { storageRegion } from './storage-cleanup.ts';
+
+/** Where the search writes its report; Kubernetes' default terminationMessagePath. */
+export const SEARCH_REPORT_PATH = '/dev/termination-log';
+/** A finished search Job goes after this long even if no supervisor reads it (it can run again). */
+const FINISHED_TTL_SECONDS = 600;
+const SEARCH_BACKOFF_LIMIT = 2;
+/**
+ * The search takes savepoints written up to this long before the trigger was recorded: the record's
+ * time is the supervisor's clock, the files' the object store's, and the two may differ by minutes
+ * (the simulator skews a supervisor's clock by up to 5). A wider window costs nothing in safety:
+ * every trigger has its record before Flink is asked, so an unrecorded savepoint of the same Flink
+ * job (its id is in the directory's name) is lost files either way.
+ */
+export const SEARCH_CLOCK_MARGIN_MS = 600_000;
+
+/** What one search looks for (persisted in the record's `status.search` before the Job is made). */
+export interface SearchRequest {
+  /** The FlinkSavepoint it is for. */
+  readonly savepointName: string;
+  /** The job's savepoint target directory (an S3 URI). */
+  readonly directory: string;
+  readonly jobId: string;
+  /** ISO time: savepoints whose `_metadata` is older are not this trigger's. */
+  readonly since: string;
+}
+
+/** Whether the files of a savepoint under `directory` can be searched for: S3 storage only. */
+export function searchable(directory: string | null | undefined): directory is string {
+  if (!directory) return false;
+  try {
+    parseS3Uri(directory);
+    return true;
+  } catch (err) {
+    if (err instanceof S3UriError) return false;
+    throw err;
+  }
+}
+
+/**
+ * The Job `spsearch-…`: lists the target directory for the job's savepoints written since the
+ * trigger. Retries twice within taskTimeout; owned by the FlinkJob (the garbage collector removes it
+ * with the job) and removed by its TTL once finished.
+ */
+export function savepointSearchJob(cluster: FlinkCluster, job: FlinkJob, request: SearchRequest): V1Job {
+  const clusterName = cluster.metadata.name ?? '';
+  const s = cluster.spec.supervisor;
+  const endpoint =
+    cluster.spec.flinkConfiguration?.['s3.endpoint'] ?? cluster.spec.storage?.s3?.endpoint ?? undefined;
+  const labels = { ...clusterLabels(clusterName, 'savepoint-search'), [LABELS.job]: job.metadata.name ?? '' };
+  const scratch = scratchSpace(undefined);
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: savepointSearchJobName(request.savepointName),
+      namespace: cluster.metadata.namespace ?? 'default',
+      labels,
+      ownerReferences: [ownerReference(FLINK_JOB, job)],
+    },
+    spec: {
+      backoffLimit: SEARCH_BACKOFF_LIMIT,
+      activeDeadlineSeconds: s.taskTimeout,
+      ttlSecondsAfterFinished: FINISHED_TTL_SECONDS,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          // The Flink pods' identity: what may write the savepoints may list them. It never calls
+          // the API server: no API token.
+          serviceAccountName: cluster.spec.jobManager.serviceAccount,
+          automountServiceAccountToken: false,
+          securityContext: flinkvisorPodSecurityContext(),
+          containers: [
+            {
+              name: 'search',
+              image: s.image,
+              imagePullPolicy: s.pullPolicy,
+              args: [
+                'storage',
+                'find-savepoints',
+                ...(endpoint ? [`--endpoint=${endpoint}`] : []),
+                `--region=${storageRegion(cluster)}`,
+                `--directory=${request.directory}`,
+                `--job-id=${request.jobId}`,
+                `--since=${request.since}`,
+                `--report=${SEARCH_REPORT_PATH}`,
+              ],
+              terminationMessagePath: SEARCH_REPORT_PATH,
+              // A failure's message is the end of its log (the S3 error), read into the record's.
+              terminationMessagePolicy: 'FallbackToLogsOnError',
+              env: [...scratch.env, ...storageCredentialEnv(cluster.spec.storage)],
+              volumeMounts: scratch.mounts,
+              securityContext: flinkvisorContainerSecurityContext(),
+              resources: {
+                requests: { cpu: '50m', memory: '128Mi' },
+                limits: { cpu: '500m', memory: '256Mi' },
+              },
+            },
+          ],
+          volumes: scratch.volumes,
+          ...(s.pullSecrets ? { imagePullSecrets: [{ name: s.pullSecrets }] } : {}),
+        },
+      },
+    },
+  };
+}
+
+/** What the supervisor knows of one search. */
+export type SearchObservation =
+  | { readonly state: 'absent' }
+  | { readonly state: 'running' }
+  | { readonly state: 'found'; readonly savepoints: readonly FoundSavepoint[] }
+  | { readonly state: 'failed'; readonly message: string };
+
+/**
+ * How long a succeeded search may go without its pod's report in view, on this supervisor's clock:
+ * the pods' watch may show the pod after the Jobs' watch showed the Job succeeded. Not measured from
+ * the Job's completionTime: that is the API server's clock, and a supervisor's may be ahead.
+ */
+export const REPORT_LAG_MS = 30_000;
+
+/** The termination messages of the search Job's pods in `phase`. */
+function messagesOf(name: string, pods: readonly V1Pod[], phase: 'Succeeded' | 'Failed'): string[] {
+  return pods
+    .filter((pod) => {
+      const labels = pod.metadata?.labels ?? {};
+      const ours = labels['job-name'] === name || labels['batch.kubernetes.io/job-name'] === name;
+      return ours && pod.status?.phase === phase;
+    })
+    .map((pod) => pod.status?.containerStatuses?.find((c) => c.name === 'search')?.state?.terminated?.message)
+    .filter((m): m is string => typeof m === 'string' && m !== '');
+}
+
+/** The report of a search Job's pod that succeeded; undefined while none is in view. */
+function reportOf(name: string, pods: readonly V1Pod[]): readonly FoundSavepoint[] | undefined {
+  for (const message of messagesOf(name, pods, 'Succeeded')) {
+    const report = parseSearchReport(message);
+    if (report) return report.savepoints;
+  }
+  return undefined;
+}
+
+/**
+ * The search Jobs' outcomes as one supervisor sees them: a pod that succeeded reports the
+ * savepoints in its termination message. A Job that succeeded is read once its pod is in view; one
+ * whose report stays out of view for REPORT_LAG_MS (its pod deleted, a kubelet that keeps no
+ * termination message) failed, and says so.
+ */
+export class SavepointSearchReader {
+  /** When this supervisor first saw each succeeded Job without its report. */
+  readonly #unreportedSince = new Map<string, number>();
+
+  read(name: string, job: V1Job | undefined, pods: readonly V1Pod[], now: number): SearchObservation {
+    if (!job || job.metadata?.labels?.[LABELS.role] !== 'savepoint-search') {
+      this.#unreportedSince.delete(name);
+      return { state: 'absent' };
+    }
+    if (job.metadata.deletionTimestamp) return { state: 'running' };
+    const status = job.status;
+    if ((status?.succeeded ?? 0) > 0) {
+      const savepoints = reportOf(name, pods);
+      if (savepoints) {
+        this.#unreportedSince.delete(name);
+        return { state: 'found', savepoints };
+      }
+      const since = Math.min(this.#unreportedSince.get(name) ?? now, now);
+      this.#unreportedSince.set(name, since);
+      if (now - since < REPORT_LAG_MS) return { state: 'running' };
+      this.#unreportedSince.delete(name);
+      return { state: 'failed', message: "the search succeeded but its pod's report could not be read" };
+    }
+    const failed = status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+    if (failed) {
+      // The end of the last failed run's log (FallbackToLogsOnError): the S3 error, say.
+      const said = messagesOf(name, pods, 'Failed').at(-1)?.trim().split('\n').at(-1)?.slice(0, 300);
+      return {
+        state: 'failed',
+        message: `the search Job failed (${failed.reason ?? 'Failed'}${failed.message ? `: ${failed.message}` : ''})${said ? `: ${said}` : ''}; its pod's logs say more`,
+      };
+    }
+    return { state: 'running' };
+  }
+}
