@@ -157,6 +157,7 @@ export const AUTOSCALER_REASONS = [
   'ScaleDownBlockedCatchingUp',
   'IneffectiveScaleUp',
   'RescaleLimit',
+  'Rescaling',
 ] as const;
 export type AutoscalerReason = (typeof AUTOSCALER_REASONS)[number];
 
@@ -215,6 +216,15 @@ export const autoscalerStatus = z
           .describe(
             'spec.jobParallelism when it was set: once the spec asks for another parallelism (kubectl scale), the spec wins.',
           ),
+        from: z.int().min(0).exactOptional().describe('The parallelism the job ran at when it was decided.'),
+        reason: z
+          .enum(['ScaleUp', 'ScaleDown'])
+          .exactOptional()
+          .describe('The decision that set it (status.autoscaler.reason then).'),
+        message: z.string().max(1024).exactOptional().describe('The decision in words, with its numbers.'),
+        decidedAt: timestamp(
+          'When it was decided (and recorded, before the job was rescaled).',
+        ).exactOptional(),
       })
       .exactOptional()
       .describe(

@@ -40,6 +40,8 @@ import type {
   PersistInput,
   ReadSnapshotsInput,
   ReadSnapshotsOutput,
+  RescaleInPlaceInput,
+  RescaleInPlaceOutput,
   StopWithSavepointInput,
   TriggerOutput,
   TriggerSavepointInput,
@@ -171,6 +173,17 @@ export interface JobStableSpec {
   readonly parallelism: number;
 }
 
+/**
+ * A rescale in place (adaptive scheduler) in flight: recorded before Flink is asked, so a restore
+ * asks again (the same requirements) and awaits it, never asks twice for different ones.
+ */
+export interface JobRescale {
+  readonly from: number;
+  readonly to: number;
+  /** Given up then (taskTimeout from the start): the rescale goes through the upgrade mode. */
+  readonly deadline: number;
+}
+
 export interface JobDeadlines {
   /** Starting.Launching: abort the start (restartTimeout from entering Launching). */
   readonly restartTimeoutAt: number | null;
@@ -222,6 +235,13 @@ export interface JobContext extends SharedContext {
   readonly upgrade: JobUpgradeCheck | null;
   /** The last spec that ran healthy (null before the first run). */
   readonly stableSpec: JobStableSpec | null;
+  /** The rescale in place in flight (Started.Rescaling), or null. */
+  readonly rescale: JobRescale | null;
+  /**
+   * A parallelism Flink could not rescale this submission to in place: a change to it goes
+   * through the upgrade mode instead (cleared by the next submission).
+   */
+  readonly inPlaceRefused: number | null;
   /** Last policy seen (deadlines computed on entering a state use it). */
   readonly policy: JobPolicy;
   /** Last observation; not persisted. */
@@ -255,6 +275,8 @@ export function initialJobContext(input: JobMachineInput): JobContext {
     restoredFrom: null,
     upgrade: null,
     stableSpec: null,
+    rescale: null,
+    inPlaceRefused: null,
     ...initialSharedContext(input.at),
     policy: input.policy ?? DEFAULT_JOB_POLICY,
     observed: null,
@@ -336,6 +358,13 @@ function jobTimesRebased(context: JobContext, step: number): Partial<JobContext>
           },
     upgrade:
       context.upgrade === null ? null : { ...context.upgrade, until: rebased(context.upgrade.until, step) },
+    rescale:
+      context.rescale === null
+        ? null
+        : {
+            ...context.rescale,
+            deadline: rebased(context.rescale.deadline, step) ?? context.rescale.deadline,
+          },
   };
 }
 
@@ -485,6 +514,7 @@ const RESUME_LAUNCHING: StateValue = { Starting: { Launching: 'Idle' } };
 const RESUME_SAVEPOINTING: StateValue = { Started: { Savepointing: 'Awaiting' } };
 const RESUME_SAVEPOINT_STOP: StateValue = { Stopping: { SavepointStop: 'Awaiting' } };
 const RESUME_STOPPING: StateValue = { Stopping: 'Idle' };
+const RESUME_RESCALING: StateValue = { Started: { Rescaling: 'Applying' } };
 
 const { effect, waiter, guardedWaiter } = blocksFor<JobContext>();
 
@@ -536,6 +566,7 @@ export const jobMachine = setup({
     stopWithSavepoint: notProvided<EffectOutput, StopWithSavepointInput>('stopWithSavepoint'),
     readSnapshots: notProvided<ReadSnapshotsOutput, ReadSnapshotsInput>('readSnapshots'),
     cancelJob: notProvided<EffectOutput, CancelJobInput>('cancelJob'),
+    rescaleInPlace: notProvided<RescaleInPlaceOutput, RescaleInPlaceInput>('rescaleInPlace'),
   },
   guards: {
     // Observation rules (OBSERVED rows).
@@ -569,8 +600,21 @@ export const jobMachine = setup({
     ),
     parallelismZero: onObserved((e) => effectiveParallelism(e.policy) === 0),
     parallelismChanged: onObserved(
-      (e, c) => effectiveParallelism(e.policy) !== c.parallelism && !askingForRolledBackSpec(e, c),
+      (e, c) =>
+        effectiveParallelism(e.policy) !== c.parallelism &&
+        c.rescale?.to !== effectiveParallelism(e.policy) &&
+        !askingForRolledBackSpec(e, c),
     ),
+    // In place through the adaptive scheduler, unless Flink refused this parallelism in place already.
+    adaptiveRescale: onObserved(
+      (e, c) =>
+        e.policy.adaptiveScheduler === true &&
+        c.parallelism > 0 &&
+        effectiveParallelism(e.policy) > 0 &&
+        c.inPlaceRefused !== effectiveParallelism(e.policy),
+    ),
+    flinkJobRunning: onObserved((e) => e.observation.flinkJob === 'RUNNING'),
+    rescaleApplied: ({ event }) => outputOf<RescaleInPlaceOutput>(event)?.applied === true,
     specChanged: onObserved(
       (e, c) =>
         c.specDigest !== null && e.observation.specDigest !== c.specDigest && !askingForRolledBackSpec(e, c),
@@ -742,6 +786,7 @@ export const jobMachine = setup({
     inLaunchingIdle: stateIn('#job.Starting.Launching.Idle'),
     inLaunchingSubmitted: stateIn('#job.Starting.Launching.Submitted'),
     inRunning: stateIn('#job.Started.Running'),
+    inRescaling: stateIn('#job.Started.Rescaling'),
     inStoppingIdle: stateIn('#job.Stopping.Idle'),
     inStoppingDeletingBootstrap: stateIn('#job.Stopping.DeletingBootstrap'),
     inSavepointStop: stateIn('#job.Stopping.SavepointStop'),
@@ -1000,6 +1045,7 @@ export const jobMachine = setup({
           context.now,
         ),
         parallelism: stable?.parallelism ?? effectiveParallelism(context.policy),
+        inPlaceRefused: null,
         specDigest: stable?.specDigest ?? context.observed?.specDigest ?? context.specDigest,
         clusterEpoch: context.observed?.cluster.epoch ?? context.clusterEpoch,
         upgrade:
@@ -1130,6 +1176,46 @@ export const jobMachine = setup({
         ),
       };
     }),
+    beginRescale: assign(({ context }) => {
+      const to = effectiveParallelism(context.policy);
+      return {
+        rescale: {
+          from: context.parallelism,
+          to,
+          deadline: context.now + seconds(context.policy.taskTimeoutSeconds),
+        },
+        notice: notice(
+          'Rescaling',
+          `rescaling job ${context.jobId ?? ''} in place from parallelism ${context.parallelism} to ${to} (adaptive scheduler: no savepoint, no resubmission)`,
+          context.now,
+        ),
+      };
+    }),
+    finishRescale: assign(({ context }) => ({
+      parallelism: context.rescale?.to ?? context.parallelism,
+      rescale: null,
+      inPlaceRefused: null,
+      notice: notice(
+        'Rescaled',
+        `job ${context.jobId ?? ''} runs at parallelism ${context.rescale?.to ?? context.parallelism}, rescaled in place from ${context.rescale?.from ?? context.parallelism}`,
+        context.now,
+      ),
+    })),
+    refuseInPlace: assign(({ context, event }, params: { why: string }) => {
+      const output = outputOf<RescaleInPlaceOutput>(event);
+      const why = output?.applied === false ? output.reason : params.why;
+      const to = context.rescale?.to ?? effectiveParallelism(context.policy);
+      return {
+        rescale: null,
+        inPlaceRefused: to,
+        notice: notice(
+          'RescaleInPlaceFailed',
+          `parallelism ${to} could not be reached in place (${why}): rescaling through upgradeMode ${upgradeModeOf(context.policy)}`,
+          context.now,
+        ),
+      };
+    }),
+    dropRescale: assign(() => ({ rescale: null })),
     forgetSavepoint: assign(({ context }) => ({
       savepointPath: null,
       checkpointRestore: null,
@@ -1564,6 +1650,8 @@ export const jobMachine = setup({
     Started: {
       description: 'The Flink job runs: savepoints, spec changes, rescale, failures.',
       entry: 'enterStarted',
+      // A rescale in place left unfinished (the job stops under it) is over: a restart submits anew.
+      exit: 'dropRescale',
       initial: 'Running',
       always: [
         rejectRequest(
@@ -1582,13 +1670,14 @@ export const jobMachine = setup({
           'J.Started.A2 (§5.4 Started 9) START: restart (withoutSavepoint: stop and start stateless)',
         ),
         {
-          guard: and(['pendingTriggerSavepoint', not('savepointInFlight')]),
+          guard: and(['pendingTriggerSavepoint', not('savepointInFlight'), not('inRescaling')]),
           target: '.Savepointing',
           actions: [{ type: 'requestSavepoint', params: { kind: 'manual' } }, 'acceptAction'],
-          description: 'J.Started.A3 (§5.4 Started 9, §5.7) TRIGGER_SAVEPOINT: take a savepoint',
+          description:
+            'J.Started.A3 (§5.4 Started 9, §5.7) TRIGGER_SAVEPOINT: take a savepoint (after a rescale in place in flight)',
         },
         rejectRequest(
-          'pendingTriggerSavepoint',
+          and(['pendingTriggerSavepoint', 'savepointInFlight']),
           'a savepoint is already in flight',
           'J.Started.A4 (§4) TRIGGER_SAVEPOINT while a savepoint is in flight: rejected',
         ),
@@ -1622,9 +1711,9 @@ export const jobMachine = setup({
             'J.Started.4 (§5.4 Started 6) bootstrap settings changed: stop (savepoint) and restart',
           ),
           stopWhenObserved(
-            and([not('paused'), 'parallelismChanged']),
+            and([not('paused'), 'parallelismChanged', not('adaptiveRescale')]),
             { reason: 'Rescale', restart: true },
-            'J.Started.5 (§5.4 Started 7) parallelism changed: stop (savepoint) and resubmit',
+            'J.Started.5 (§5.4 Started 7) parallelism changed, not in place (no adaptive scheduler, or Flink refused it): stop by the upgrade mode and resubmit',
           ),
           {
             guard: 'flinkJobRecovering',
@@ -1685,8 +1774,21 @@ export const jobMachine = setup({
               'J.Started.14 the upgraded job ran healthCheckWindow, RUNNING, within healthCheckMaxRestarts: its spec becomes the stable one',
           },
           {
+            guard: and([
+              not('paused'),
+              'parallelismChanged',
+              'adaptiveRescale',
+              'inRunning',
+              'flinkJobRunning',
+            ]),
+            target: '.Rescaling',
+            actions: ['recordObservation', 'beginRescale'],
+            description:
+              'J.Started.15 (ADR 0017) parallelism changed, adaptive scheduler: rescale in place (the target recorded first; no savepoint, same job id); a savepoint in flight finishes first',
+          },
+          {
             actions: ['recordObservation', 'followClusterEpoch'],
-            description: 'J.Started.15 otherwise: keep running (an adopted cluster may bring a new epoch)',
+            description: 'J.Started.16 otherwise: keep running (an adopted cluster may bring a new epoch)',
           },
         ],
       },
@@ -1703,6 +1805,65 @@ export const jobMachine = setup({
             description:
               'J.Started.T1 (§5.7) savepointInterval elapsed: periodic savepoint (paused: lapses; J.Started.10 takes it once resumed)',
           }),
+        },
+        Rescaling: {
+          description:
+            'A rescale in place (adaptive scheduler): recorded first, then PUT resource-requirements, awaited until the job runs at it; given up at taskTimeout for the upgrade mode.',
+          initial: 'Recording',
+          invoke: waiter({
+            id: 'rescaleTimeout',
+            deadline: (context) => context.rescale?.deadline ?? context.now,
+            target: 'Running',
+            then: { type: 'refuseInPlace', params: { why: 'it did not complete within taskTimeout' } },
+            description:
+              'J.Started.T3 the job did not run at the new parallelism within taskTimeout: rescale through the upgrade mode',
+          }),
+          states: {
+            Recording: {
+              description: 'Write-ahead: the target parallelism is persisted before Flink is asked.',
+              meta: { resumeAs: 'job.Started.Rescaling.Applying' },
+              invoke: writeAhead(RESUME_RESCALING, 'Applying', {
+                target: '#job.Started.Running',
+                actions: 'dropRescale',
+                description:
+                  'J.Started.R4 the target could not be persisted: not asked; the next observation tries again',
+              }),
+            },
+            Applying: {
+              description:
+                'PUT /jobs/:id/resource-requirements (again after a restore: it sets, not adds), then poll until the job runs at it.',
+              invoke: {
+                id: 'rescaleInPlace',
+                src: 'rescaleInPlace',
+                input: ({ context }) => ({
+                  jobId: context.jobId ?? '',
+                  from: context.rescale?.from ?? context.parallelism,
+                  to: context.rescale?.to ?? context.parallelism,
+                }),
+                onDone: [
+                  {
+                    guard: 'rescaleApplied',
+                    target: '#job.Started.Running',
+                    actions: ['recordTime', 'finishRescale'],
+                    description:
+                      'J.Started.R1 the job runs at the new parallelism: rescaled in place (same job id, no savepoint)',
+                  },
+                  {
+                    target: '#job.Started.Running',
+                    actions: ['recordTime', { type: 'refuseInPlace', params: { why: 'Flink refused it' } }],
+                    description:
+                      'J.Started.R2 Flink cannot rescale this job in place (no resource-requirements endpoint before 1.18, or its scheduler refused): rescale through the upgrade mode',
+                  },
+                ],
+                onError: {
+                  target: '#job.Started.Running',
+                  actions: { type: 'refuseInPlace', params: { why: 'the request failed' } },
+                  description:
+                    'J.Started.R3 the request failed for good (not a transient Flink error, which is retried): rescale through the upgrade mode',
+                },
+              },
+            },
+          },
         },
         Savepointing: {
           description: 'A savepoint is in flight (trigger id recorded first); abandoned at its deadline.',

@@ -127,6 +127,9 @@ const jobContextSchema = z.object({
     .nullable()
     .default(null),
   stableSpec: z.object({ specDigest: z.string(), parallelism: count }).nullable().default(null),
+  // Added with the autoscaler's act mode (absent in older snapshots: no rescale in place in flight).
+  rescale: z.object({ from: count, to: count, deadline: epochMs }).nullable().default(null),
+  inPlaceRefused: count.nullable().default(null),
   pendingAction: requestedAction.nullable(),
   lastAction: actionOutcome.nullable(),
   // Added with K3's fix (absent in older snapshots: no request answered as superseded).

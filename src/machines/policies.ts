@@ -65,6 +65,18 @@ export const JobPolicySchema = z.object({
   healthCheckMaxRestarts: count.optional(),
   /** An upgrade that fails its health gate redeploys the last stable spec. Absent: false. */
   rollback: z.boolean().optional(),
+  /**
+   * Act mode of the autoscaler: the parallelism it set, in effect instead of jobParallelism
+   * (status.autoscaler.parallelism, recorded before the job is rescaled; ADR 0017). Absent or null:
+   * none, jobParallelism is in effect.
+   */
+  autoscalerParallelism: count.min(1).nullable().optional(),
+  /**
+   * The cluster runs Flink's adaptive scheduler (`jobmanager.scheduler: adaptive`): a parallelism
+   * change is tried in place first (PUT resource-requirements), without a savepoint or a
+   * resubmission. Absent: false.
+   */
+  adaptiveScheduler: z.boolean().optional(),
 });
 
 /** What a FlinkCluster's spec says about TaskManagers, rescaling and timeouts. */
@@ -132,6 +144,8 @@ export const DEFAULT_JOB_POLICY: JobPolicy = {
   healthCheckWindowSeconds: 0,
   healthCheckMaxRestarts: 0,
   rollback: false,
+  autoscalerParallelism: null,
+  adaptiveScheduler: false,
 };
 
 /** The checkpoint age bound when a policy has none (the CRD's default of maxCheckpointAge). */
@@ -179,9 +193,13 @@ export function clampCount(value: number, min: number, max: number): number {
   return Math.min(upper, Math.max(lower, wholeNonNegative(value)));
 }
 
-/** The parallelism a job runs with: clamp(jobParallelism, min, max). 0 means suspended. */
+/**
+ * The parallelism a job runs with: clamp(jobParallelism, min, max), or the autoscaler's in its
+ * stead (act mode). 0 means suspended: a suspension wins over the autoscaler.
+ */
 export function effectiveParallelism(policy: JobPolicy): number {
-  return clampCount(policy.jobParallelism, policy.minJobParallelism, policy.maxJobParallelism);
+  const requested = policy.jobParallelism === 0 ? 0 : (policy.autoscalerParallelism ?? policy.jobParallelism);
+  return clampCount(requested, policy.minJobParallelism, policy.maxJobParallelism);
 }
 
 /**

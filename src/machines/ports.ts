@@ -158,6 +158,27 @@ export interface CancelJobInput {
   readonly jobId: string;
 }
 
+/**
+ * In place, through Flink's adaptive scheduler: PUT /jobs/:jobId/resource-requirements with the
+ * upper bound `to` for each vertex that runs at the job parallelism `from` (a vertex the program
+ * pinned keeps its own), then poll GET /jobs/:jobId until those vertices run at `to` with every
+ * task RUNNING. Idempotent (the PUT sets, not adds): a restore sends it again. Flink's transient
+ * errors are retried until the state's deadline aborts the call.
+ */
+export interface RescaleInPlaceInput {
+  readonly jobId: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * applied: the job runs at `to`, same job id, no savepoint. Not applied: Flink cannot rescale this
+ * job in place (a version without the endpoint, a scheduler that refuses it), said in `reason`.
+ */
+export type RescaleInPlaceOutput =
+  | { readonly applied: true; readonly at?: number }
+  | { readonly applied: false; readonly reason: string; readonly at?: number };
+
 /** A placeholder actor: the supervisor provides the real one; a forgotten one fails loudly. */
 export function notProvided<TOutput, TInput>(id: string) {
   return fromPromise<TOutput, TInput>(async () => {

@@ -67,7 +67,9 @@ export function jobSummary(name: string, job: MachineState<JobContext>): JobSumm
       ? effectiveParallelism(job.context.policy)
       : state === 'Stopped'
         ? 0
-        : job.context.parallelism;
+        : // A rescale in place holds the slots of the larger parallelism until it is done: the
+          // TaskManagers a scale-up needs are added first, a scale-down frees them once Flink runs smaller.
+          Math.max(job.context.parallelism, job.context.rescale?.to ?? 0);
   return { name, state, parallelism, jobId: job.context.jobId };
 }
 

@@ -1,8 +1,10 @@
-// The supervisor's autoscaler for one FlinkJob, recommend mode: samples the running job's metrics
-// every SAMPLE_INTERVAL_MS once the stabilization interval is over (metrics-reader.ts), takes the
+// The supervisor's autoscaler for one FlinkJob: samples the running job's metrics every
+// SAMPLE_INTERVAL_MS once the stabilization interval is over (metrics-reader.ts), takes the
 // decision (decide.ts) on each pass, and hands the status report status.autoscaler and the notice
-// an Event deserves. It never changes the job: applying a decision (act mode) is not built yet, so
-// a spec asking for act mode is answered in recommend mode, and the status says so.
+// an Event deserves. Recommend mode stops there. Act mode records a rescale as the override
+// status.autoscaler.parallelism (parallelism-override.ts) and changes nothing else: the job
+// machine rescales once that status is stored (write-ahead), and until the job runs at it no other
+// decision is taken, so one decision is one rescale whoever leads.
 import {
   autoscalerSettings,
   autoscalerStatus,
@@ -30,6 +32,8 @@ export interface AutoscalerInput {
   readonly flinkJob: FlinkJobObservation;
   /** Parallelism the job runs at (status.jobParallelism). */
   readonly parallelism: number;
+  /** spec.jobParallelism: the basis of an override, which a new one replaces (kubectl scale). */
+  readonly requested: number;
   /** spec.minJobParallelism and spec.maxJobParallelism, and the cluster's maxTaskManagers × taskSlots. */
   readonly jobBounds: { readonly min: number; readonly max: number; readonly slots: number };
   readonly checkpointsFailing: boolean;
@@ -88,14 +92,19 @@ function storedMemory(stored: AutoscalerStatus | null): AutoscalerMemory {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+type Override = NonNullable<AutoscalerStatus['parallelism']>;
+
 export class AutoscalerWatch {
   #status: AutoscalerStatus | null;
   #memory: AutoscalerMemory;
   #run: Run | null = null;
+  /** Act mode's parallelism (status.autoscaler.parallelism), or null. */
+  #override: Override | null;
 
   constructor(stored: AutoscalerStatus | null) {
     this.#status = stored;
     this.#memory = storedMemory(stored);
+    this.#override = stored?.parallelism ?? null;
   }
 
   /** status.autoscaler to report; null: none (the autoscaler is not enabled). */
@@ -111,16 +120,30 @@ export class AutoscalerWatch {
       const had = this.#status !== null;
       this.#status = null;
       this.#memory = EMPTY_MEMORY;
+      this.#override = null;
       return had ? { changed: true, notice: null } : UNCHANGED;
     }
-    const settings = { ...autoscalerSettings(spec), mode: 'recommend' as const };
+    const settings = autoscalerSettings(spec);
     const { now } = input;
+    // Recommend mode sets nothing; a new spec.jobParallelism replaces what act mode set.
+    if (this.#override && (settings.mode !== 'act' || this.#override.basis !== input.requested))
+      this.#override = null;
     if (input.jobId === null || input.flinkJob !== 'RUNNING') {
       this.#run = null;
       return this.#report(spec.mode, null, now, {
         recommended: 0,
         reason: 'NotRunning',
         message: 'the job is not running: nothing to measure',
+      });
+    }
+    const applying = this.#override;
+    if (applying && applying.value !== input.parallelism) {
+      // Decided and recorded; the job machine rescales. Nothing is measured or decided meanwhile.
+      this.#run = null;
+      return this.#report(spec.mode, input.parallelism, now, {
+        recommended: applying.value,
+        reason: 'Rescaling',
+        message: `rescaling from ${input.parallelism} to ${applying.value}${applying.reason ? ` (${applying.reason}${applying.decidedAt ? ` decided at ${applying.decidedAt}` : ''})` : ''}`,
       });
     }
     if (this.#run?.jobId !== input.jobId || this.#run.parallelism !== input.parallelism)
@@ -161,6 +184,15 @@ export class AutoscalerWatch {
       memory: this.#memory,
     });
     this.#memory = decision.memory;
+    if (settings.mode === 'act' && (decision.reason === 'ScaleUp' || decision.reason === 'ScaleDown'))
+      this.#override = {
+        value: decision.recommended,
+        basis: input.requested,
+        from: input.parallelism,
+        reason: decision.reason,
+        message: decision.message.slice(0, 1024),
+        decidedAt: iso(now),
+      };
     return this.#report(spec.mode, input.parallelism, now, decision);
   }
 
@@ -172,19 +204,18 @@ export class AutoscalerWatch {
   ): AutoscalerChange {
     const previous = this.#status;
     const decided = previous?.reason !== decision.reason || previous.recommended !== decision.recommended;
+    const override = this.#override;
+    const overrideChanged = JSON.stringify(previous?.parallelism ?? null) !== JSON.stringify(override);
     const memory = this.#memory;
     const last = memory.lastScaleUp;
-    const message =
-      asked === 'act'
-        ? `${decision.message} (mode act is not available yet: recommending only)`
-        : decision.message;
     const at = decided ? iso(now) : previous.lastDecisionAt;
     this.#status = {
-      mode: 'recommend',
+      mode: asked,
       current: current ?? 0,
       recommended: decision.recommended,
       reason: decision.reason,
-      message: message.slice(0, 1024),
+      message: decision.message.slice(0, 1024),
+      ...(override ? { parallelism: override } : {}),
       ...(decision.metrics ? { metrics: decision.metrics } : {}),
       ...(at ? { lastDecisionAt: at } : {}),
       ...(memory.rescales.length > 0 ? { rescales: memory.rescales.map(iso) } : {}),
@@ -204,7 +235,9 @@ export class AutoscalerWatch {
         ? { scaleUpBlockedUntil: iso(memory.scaleUpBlockedUntil) }
         : {}),
     };
-    if (!decided) return UNCHANGED;
+    if (!decided && !overrideChanged) return UNCHANGED;
+    if (asked === 'act')
+      return { changed: true, notice: decided ? this.#actNotice(previous, current) : null };
     // The advice is a parallelism other than the one running; holding (or not running) is none. An
     // Event says each change of advice: a rescale recommended, another one, or none any more.
     const advice = (rec: number, runs: number) => (rec !== 0 && rec !== runs ? rec : null);
@@ -222,5 +255,22 @@ export class AutoscalerWatch {
             : `recommended parallelism ${advised} ${said}`,
       },
     };
+  }
+
+  /** Act mode says each rescale it records, and each one done (the job runs at it). */
+  #actNotice(previous: AutoscalerStatus | null, current: number | null): AutoscalerNotice | null {
+    const status = this.#status;
+    if (!status) return null;
+    if (status.reason === 'ScaleUp' || status.reason === 'ScaleDown')
+      return {
+        reason: 'AutoscalerRescale',
+        message: `rescaling from ${current ?? 0} to ${status.recommended} (${status.reason}): ${status.message}`,
+      };
+    if (previous?.reason === 'Rescaling' && status.reason !== 'Rescaling' && status.reason !== 'NotRunning')
+      return {
+        reason: 'AutoscalerRescaled',
+        message: `the job runs at parallelism ${current ?? 0} the autoscaler set`,
+      };
+    return null;
   }
 }

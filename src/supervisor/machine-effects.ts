@@ -28,6 +28,8 @@ import type {
   ReadSnapshotsOutput,
   RemoveHighAvailabilityConfigMapsInput,
   RemoveHighAvailabilityConfigMapsOutput,
+  RescaleInPlaceInput,
+  RescaleInPlaceOutput,
   ScaleTaskManagersInput,
   StartStorageCleanupInput,
   ScaleTaskManagersOutput,
@@ -38,6 +40,7 @@ import type {
 } from '../machines/ports.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
 import { readSnapshots, taskManagerHost } from './flink-gateway.ts';
+import { rescaleInPlace } from './rescale-in-place.ts';
 import { canonicalPodAddress } from '../kube/pod-address.ts';
 import { submittedSpec } from './spec-policies.ts';
 import { clusterNetworkPolicy, type NetworkPolicySettings } from './network-policy.ts';
@@ -458,5 +461,18 @@ export function jobEffects(deps: JobEffectDeps) {
       }
       return { at: deps.clock.now() };
     }),
+    rescaleInPlace: fromPromise<RescaleInPlaceOutput, RescaleInPlaceInput>(({ input, signal }) =>
+      rescaleInPlace(
+        deps.flink(),
+        input,
+        {
+          clock: deps.clock,
+          pollIntervalMs: deps.pollIntervalMs,
+          flinkTimeoutMs: deps.flinkTimeoutMs ?? 3000,
+          log: deps.log,
+        },
+        signal,
+      ),
+    ),
   };
 }

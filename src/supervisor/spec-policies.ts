@@ -1,6 +1,7 @@
 import type { FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import { defaultSavepointTargetPath } from '../api/storage.ts';
+import { parallelismOverride } from '../autoscaler/parallelism-override.ts';
 import { specDigest } from '../machines/ids.ts';
 import type { ClusterPolicy, JobPolicy } from '../machines/policies.ts';
 
@@ -33,6 +34,7 @@ export function jobPolicy(job: FlinkJob, cluster: FlinkCluster | undefined): Job
           job.metadata.name ?? '',
         )
       : null);
+  const override = parallelismOverride(s, job.status?.autoscaler);
   return {
     savepointMode: s.savepoint.savepointMode,
     savepointIntervalSeconds: s.savepoint.savepointInterval,
@@ -52,7 +54,15 @@ export function jobPolicy(job: FlinkJob, cluster: FlinkCluster | undefined): Job
     healthCheckWindowSeconds: s.upgrade.healthCheckWindow,
     healthCheckMaxRestarts: s.upgrade.maxRestarts,
     rollback: s.upgrade.rollback,
+    // Read from status as stored: the override is acted on only once it is recorded (write-ahead).
+    ...(override === null ? {} : { autoscalerParallelism: override }),
+    ...(adaptiveScheduler(cluster) ? { adaptiveScheduler: true } : {}),
   };
+}
+
+/** The cluster runs Flink's adaptive scheduler: its jobs can be rescaled in place. */
+export function adaptiveScheduler(cluster: FlinkCluster | undefined): boolean {
+  return cluster?.spec.flinkConfiguration?.['jobmanager.scheduler']?.trim().toLowerCase() === 'adaptive';
 }
 
 /** What restarts the cluster when it changes: runtime, JobManager, TaskManager (not their number). */

@@ -390,12 +390,14 @@ export class Supervisor {
       const checkpoints = await host.checkpoints.observe(jobId, reading.observation.flinkJob, now, reader);
       if (checkpoints.notice) this.#notices.checkpoints(jobRaw, checkpoints.notice);
       if (checkpoints.changed) await this.#writeStatus(host, jobRaw).catch(() => undefined);
-      // Recommend mode only (autoscaler-watch.ts): a decision is reported, never applied.
+      // The decision is reported; in act mode a rescale is recorded as status.autoscaler.parallelism,
+      // which the job machine acts on from the stored status (jobPolicy), never before it is written.
       const autoscaling = await host.autoscaler.observe({
         spec: job.spec.autoscaler,
         jobId,
         flinkJob: reading.observation.flinkJob,
         parallelism: context.parallelism,
+        requested: job.spec.jobParallelism,
         jobBounds: {
           min: job.spec.minJobParallelism,
           max: job.spec.maxJobParallelism,

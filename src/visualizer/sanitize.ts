@@ -222,6 +222,8 @@ const JOB_CONTEXT = {
     reason: true,
   },
   stableSpec: { specDigest: true, parallelism: true },
+  rescale: { from: true, to: true, deadline: true },
+  inPlaceRefused: true,
   pendingAction: REQUEST,
   lastAction: OUTCOME,
   previousAction: OUTCOME,

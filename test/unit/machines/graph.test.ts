@@ -45,7 +45,9 @@ function effectEvents(snapshot: Snapshot): unknown[] {
                 },
               },
             ]
-          : [{ at: (snapshot.context as { now: number }).now + LATE }];
+          : id === 'rescaleInPlace'
+            ? [{ applied: true }, { applied: false, reason: 'x' }]
+            : [{ at: (snapshot.context as { now: number }).now + LATE }];
     return [
       ...outputs.map((output) => ({ type: `xstate.done.actor.${id}`, output })),
       { type: `xstate.error.actor.${id}`, error: new Error('x') },
@@ -87,6 +89,8 @@ function jobEvents(snapshot: Snapshot): unknown[] {
     { savepointMode: 'Manual' },
     { upgradeMode: 'last-state' },
     { upgradeMode: 'stateless' },
+    // ADR 0017: a new parallelism in place through the adaptive scheduler.
+    { jobParallelism: 4, adaptiveScheduler: true },
   ];
   const events: unknown[] = [];
   for (const at of [context.now + 1000, context.now + LATE]) {

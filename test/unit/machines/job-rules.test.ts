@@ -531,6 +531,117 @@ const rows: Row[] = [
     check: (c) => expect(c.stop).toMatchObject({ reason: 'Rescale', restart: true }),
   },
   {
+    rule: 'J.Started.5',
+    name: 'parallelism changed on the adaptive scheduler, but Flink refused it in place already: the upgrade mode',
+    from: { Started: 'Running' },
+    context: runningJobContext({ inPlaceRefused: 4 }),
+    event: jobObserved(AT, { flinkJob: 'RUNNING' }, { jobParallelism: 4, adaptiveScheduler: true }),
+    to: { Stopping: 'Idle' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'Rescale', restart: true }),
+  },
+  {
+    rule: 'J.Started.15',
+    name: 'parallelism changed on the adaptive scheduler: rescale in place, the target recorded first',
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: jobObserved(AT, { flinkJob: 'RUNNING' }, { jobParallelism: 4, adaptiveScheduler: true }),
+    to: { Started: { Rescaling: 'Recording' } },
+    starts: ['persist'],
+    check: (c) => {
+      expect(c.rescale).toEqual({ from: 2, to: 4, deadline: AT + 300 * SECOND });
+      expect(c.parallelism).toBe(2);
+      expect(c.jobId).toBe('a1b2c3d4e5f60718293a4b5c6d7e8f90');
+      expect(c.stop).toBeNull();
+      expect(c.notice?.reason).toBe('Rescaling');
+    },
+  },
+  {
+    rule: 'J.Started.15',
+    name: "the autoscaler's parallelism (act mode) in place of the spec's",
+    from: { Started: 'Running' },
+    context: runningJobContext(),
+    event: jobObserved(
+      AT,
+      { flinkJob: 'RUNNING' },
+      { jobParallelism: 2, autoscalerParallelism: 3, adaptiveScheduler: true },
+    ),
+    to: { Started: { Rescaling: 'Recording' } },
+    check: (c) => expect(c.rescale?.to).toBe(3),
+  },
+  {
+    rule: 'J.Started.16',
+    name: 'a rescale in place in flight toward the asked parallelism: no second one, no stop',
+    from: { Started: { Rescaling: 'Applying' } },
+    context: runningJobContext({ rescale: { from: 2, to: 4, deadline: AT + 300 * SECOND } }),
+    event: jobObserved(AT, { flinkJob: 'RESTARTING' }, { jobParallelism: 4, adaptiveScheduler: true }),
+    to: { Started: { Rescaling: 'Applying' } },
+  },
+  {
+    rule: 'J.Started.16',
+    name: 'parallelism changed on the adaptive scheduler while a savepoint is in flight: it finishes first',
+    from: { Started: { Savepointing: 'Awaiting' } },
+    context: runningJobContext({ savepoint: inFlight }),
+    event: jobObserved(AT, { flinkJob: 'RUNNING' }, { jobParallelism: 4, adaptiveScheduler: true }),
+    to: { Started: { Savepointing: 'Awaiting' } },
+  },
+  {
+    rule: 'J.Started.R4',
+    name: 'the rescale target could not be persisted: not asked',
+    from: { Started: { Rescaling: 'Recording' } },
+    context: runningJobContext({ rescale: { from: 2, to: 4, deadline: AT + 300 * SECOND } }),
+    event: failed('persist'),
+    to: { Started: 'Running' },
+    check: (c) => expect(c.rescale).toBeNull(),
+  },
+  {
+    rule: 'J.Started.R1',
+    name: 'rescaled in place: the new parallelism, same job id, no savepoint',
+    from: { Started: { Rescaling: 'Applying' } },
+    context: runningJobContext({ rescale: { from: 2, to: 4, deadline: AT + 300 * SECOND } }),
+    event: done('rescaleInPlace', { applied: true, at: AT }),
+    to: { Started: 'Running' },
+    check: (c) => {
+      expect(c.parallelism).toBe(4);
+      expect(c.rescale).toBeNull();
+      expect(c.jobId).toBe('a1b2c3d4e5f60718293a4b5c6d7e8f90');
+      expect(c.notice?.reason).toBe('Rescaled');
+    },
+  },
+  {
+    rule: 'J.Started.R2',
+    name: 'Flink cannot rescale in place: remembered, so the next observation takes the upgrade mode',
+    from: { Started: { Rescaling: 'Applying' } },
+    context: runningJobContext({ rescale: { from: 2, to: 4, deadline: AT + 300 * SECOND } }),
+    event: done('rescaleInPlace', { applied: false, reason: 'Flink 1.17.2 has no endpoint', at: AT }),
+    to: { Started: 'Running' },
+    check: (c) => {
+      expect(c.parallelism).toBe(2);
+      expect(c.inPlaceRefused).toBe(4);
+      expect(c.notice?.message).toMatch(/Flink 1.17.2 has no endpoint/);
+    },
+  },
+  {
+    rule: 'J.Started.R3',
+    name: 'the request failed for good: the upgrade mode',
+    from: { Started: { Rescaling: 'Applying' } },
+    context: runningJobContext({ rescale: { from: 2, to: 4, deadline: AT + 300 * SECOND } }),
+    event: failed('rescaleInPlace'),
+    to: { Started: 'Running' },
+    check: (c) => expect(c.inPlaceRefused).toBe(4),
+  },
+  {
+    rule: 'J.Started.T3',
+    name: 'the rescale in place did not complete within taskTimeout: the upgrade mode',
+    from: { Started: { Rescaling: 'Applying' } },
+    context: runningJobContext({ rescale: { from: 2, to: 4, deadline: AT } }),
+    event: done('rescaleTimeout', { at: AT }),
+    to: { Started: 'Running' },
+    check: (c) => {
+      expect(c.inPlaceRefused).toBe(4);
+      expect(c.notice?.message).toMatch(/within taskTimeout/);
+    },
+  },
+  {
     rule: 'J.Started.6',
     name: 'HA: 404 while a standby takes over: wait for the recovery, keep the job id, submit nothing',
     from: { Started: 'Running' },
@@ -676,7 +787,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'J.Started.15',
+    rule: 'J.Started.16',
     name: 'gated upgrade still inside its window: wait',
     from: { Started: 'Running' },
     context: runningJobContext({
@@ -689,7 +800,7 @@ const rows: Row[] = [
     check: (c) => expect(c.upgrade?.phase).toBe('Verifying'),
   },
   {
-    rule: 'J.Started.15',
+    rule: 'J.Started.16',
     name: 'rolled back: the FlinkJob still asking for the failed spec is no change',
     from: { Started: 'Running' },
     context: runningJobContext({
@@ -706,7 +817,7 @@ const rows: Row[] = [
     check: (c) => expect(c.stop).toBeNull(),
   },
   {
-    rule: 'J.Started.15',
+    rule: 'J.Started.16',
     name: 'an adopted cluster brings a new epoch while the job runs: follow it',
     from: { Started: 'Running' },
     context: runningJobContext(),
@@ -715,7 +826,7 @@ const rows: Row[] = [
     check: (c) => expect(c.clusterEpoch).toBe(7),
   },
   {
-    rule: 'J.Started.15',
+    rule: 'J.Started.16',
     name: 'running, nothing due',
     from: { Started: 'Running' },
     context: runningJobContext({ enteredAt: T0 }),
@@ -724,7 +835,7 @@ const rows: Row[] = [
     check: (c) => expect(c.lastFlinkState).toBe('RESTARTING'),
   },
   {
-    rule: 'J.Started.15',
+    rule: 'J.Started.16',
     name: 'HA: the recovered job runs again under its id: the wait is over',
     from: { Started: 'Running' },
     context: runningJobContext({ recoverUntil: AT + 10 * SECOND }),
@@ -1764,7 +1875,7 @@ const rows: Row[] = [
     check: (c) => expect(c.savepoint?.kind).toBe('manual'),
   },
   {
-    rule: 'J.Started.15',
+    rule: 'J.Started.16',
     name: 'paused: a spec change is not applied (no restart)',
     from: { Started: 'Running' },
     context: runningJobContext(),
@@ -1785,7 +1896,7 @@ const rows: Row[] = [
     check: (c) => expect(c.stop).toMatchObject({ reason: 'SpecChanged', restart: true }),
   },
   {
-    rule: 'J.Started.15',
+    rule: 'J.Started.16',
     name: 'paused: no rescale',
     from: { Started: 'Running' },
     context: runningJobContext(),
@@ -1793,7 +1904,7 @@ const rows: Row[] = [
     to: { Started: 'Running' },
   },
   {
-    rule: 'J.Started.15',
+    rule: 'J.Started.16',
     name: 'paused: no periodic savepoint',
     from: { Started: 'Running' },
     context: runningJobContext({ enteredAt: T0 }),

@@ -58,6 +58,8 @@ const ADDED_JOB_POLICY_KEYS: readonly string[] = [
   'healthCheckWindowSeconds',
   'healthCheckMaxRestarts',
   'rollback',
+  'autoscalerParallelism',
+  'adaptiveScheduler',
 ];
 
 function persistedJob(policy: unknown): PersistedEnvelope {

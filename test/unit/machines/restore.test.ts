@@ -194,6 +194,19 @@ const jobScripts: Script<JobContext>[] = [
       }),
     jobObs({ flinkJob: 'FINISHED' }),
   ],
+  // ADR 0017: a rescale in place through the adaptive scheduler, recorded before it is asked.
+  [
+    jobObs(),
+    jobObs(),
+    jobObs({ flinkJob: 'NOT_FOUND' }),
+    effect('persist'),
+    effect('createBootstrap'),
+    ours({ bootstrap: 'active', flinkJob: 'RUNNING' }),
+    ours({ bootstrap: 'active', flinkJob: 'RUNNING' }, { jobParallelism: 3, adaptiveScheduler: true }),
+    effect('persist'),
+    ours({ bootstrap: 'active', flinkJob: 'RUNNING' }, { jobParallelism: 3, adaptiveScheduler: true }),
+    effect('rescaleInPlace', { applied: true }),
+  ],
 ];
 
 const empty: Partial<ClusterObservation> = {
@@ -254,6 +267,7 @@ const JOB_WAITERS: Record<string, (c: JobContext) => number | null> = {
   savepointStopTimeout: (c) => c.stop?.savepointDeadline ?? null,
   cancelTimeout: (c) => c.stop?.cancelDeadline ?? null,
   restartDelay: (c) => c.deadlines.restartAt,
+  rescaleTimeout: (c) => c.rescale?.deadline ?? null,
 };
 const CLUSTER_WAITERS: Record<string, (c: ClusterContext) => number | null> = {
   startTimeout: (c) => c.deadlines.startTimeoutAt,
@@ -263,7 +277,8 @@ const CLUSTER_WAITERS: Record<string, (c: ClusterContext) => number | null> = {
   cleanupTimeout: (c) => c.cleanup?.deadline ?? null,
 };
 /** Effects that only read (poll a recorded trigger id): restarting them after a restore is the point. */
-const POLLERS = new Set(['awaitSavepoint']);
+// rescaleInPlace sends its PUT again: it sets the recorded requirements, never adds (ADR 0017).
+const POLLERS = new Set(['awaitSavepoint', 'rescaleInPlace']);
 
 function expectedDeadlines<T>(
   machine: AnyStateMachine,
@@ -306,6 +321,7 @@ describe('persist, restore, re-deliver: job machine', () => {
         'stopWithSavepoint',
         'cancelJob',
         'readSnapshots',
+        'rescaleInPlace',
       ]) {
         effects.set(src, 'hold');
       }
@@ -330,9 +346,17 @@ describe('persist, restore, re-deliver: job machine', () => {
       // Only read-only pollers restart.
       expect(effects.calls.filter((call) => !POLLERS.has(call.src))).toEqual([]);
       for (const call of effects.calls) {
-        expect(call.input).toMatchObject({
-          triggerId: context.savepoint?.triggerId ?? context.stop?.triggerId,
-        });
+        // The recorded target, asked again (never a second one).
+        if (call.src === 'rescaleInPlace')
+          expect(call.input).toEqual({
+            jobId: context.jobId,
+            from: context.rescale?.from,
+            to: context.rescale?.to,
+          });
+        else
+          expect(call.input).toMatchObject({
+            triggerId: context.savepoint?.triggerId ?? context.stop?.triggerId,
+          });
       }
 
       // A terminated machine is done: the supervisor releases the resource and sends nothing more.

@@ -272,6 +272,7 @@ const JOB_EFFECTS = [
   'stopWithSavepoint',
   'cancelJob',
   'readSnapshots',
+  'rescaleInPlace',
 ] as const;
 
 const CLUSTER_EFFECTS = [

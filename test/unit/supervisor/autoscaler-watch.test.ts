@@ -17,7 +17,7 @@ const spec = (fields: Partial<AutoscalerSpec> = {}): AutoscalerSpec =>
   autoscalerSpec.parse({ enabled: true, mode: 'recommend', ...fields });
 
 /** A job whose one scalable vertex is `busy()` busy; counts the reads. */
-function flinkAt(busy: () => number | null) {
+function flinkAt(busy: () => number | null, parallelism = () => 4) {
   const reads: number[] = [];
   return {
     reads,
@@ -33,13 +33,14 @@ function flinkAt(busy: () => number | null) {
             source: true,
             busy: 0.1,
             backPressure: 0,
-            recordsOutPerSecond: 1000,
+            // Throughput follows the parallelism: a scale-up helps.
+            recordsOutPerSecond: 250 * parallelism(),
             pendingRecords: null,
           },
           {
             id: 'map',
             name: 'Map',
-            parallelism: 4,
+            parallelism: parallelism(),
             source: false,
             busy: busy(),
             backPressure: 0,
@@ -61,6 +62,7 @@ function pass(
     jobId: JOB,
     flinkJob: 'RUNNING',
     parallelism: 4,
+    requested: 4,
     jobBounds: { min: 0, max: 32, slots: 64 },
     checkpointsFailing: false,
     now,
@@ -166,14 +168,6 @@ describe('AutoscalerWatch (recommend mode)', () => {
     expect(watch.status).toMatchObject({ reason: 'NotRunning', current: 0, recommended: 0 });
   });
 
-  it('answers a spec asking for act mode in recommend mode, and says so', async () => {
-    const flink = flinkAt(() => 0.7);
-    const watch = new AutoscalerWatch(null);
-    await watch.observe(pass(T0, { spec: spec({ mode: 'act' }), read: flink.read }));
-    expect(watch.status?.mode).toBe('recommend');
-    expect(watch.status?.message).toMatch(/mode act is not available yet: recommending only/);
-  });
-
   it('bounds the recommendation by the autoscaler, the job and the cluster slots', async () => {
     const flink = flinkAt(() => 1);
     const watch = new AutoscalerWatch(null);
@@ -207,5 +201,132 @@ describe('AutoscalerWatch (recommend mode)', () => {
     expect(watch.status).toMatchObject({ reason: 'IneffectiveScaleUp', recommended: 4 });
     expect(watch.status?.rescales).toEqual(stored.autoscaler.rescales);
     expect(storedAutoscalerStatus({ autoscaler: { mode: 'sideways' } })).toBeNull();
+  });
+});
+
+describe('AutoscalerWatch (act mode)', () => {
+  const act = (fields: Partial<AutoscalerSpec> = {}) => spec({ mode: 'act', ...fields });
+  /** Just after the scale-up is decided (stabilization 1m, window 5m, grace 1m). */
+  const DECIDED = 7 * MINUTE + 15 * SECOND;
+
+  /** Passes every 15 s over [from, to); returns the reasons written and the Events said. */
+  async function run(
+    watch: AutoscalerWatch,
+    from: number,
+    to: number,
+    input: (t: number) => Partial<AutoscalerInput> & Pick<AutoscalerInput, 'read'>,
+  ) {
+    const timeline: string[] = [];
+    const notices: string[] = [];
+    for (let t = from; t < to; t += 15 * SECOND) {
+      const change = await watch.observe(pass(T0 + t, input(t)));
+      if (change.changed)
+        timeline.push(`${t / SECOND}s ${watch.status?.reason} ${watch.status?.recommended}`);
+      if (change.notice) notices.push(`${change.notice.reason}: ${change.notice.message}`);
+    }
+    return { timeline, notices };
+  }
+
+  it('records the rescale (target, basis, reason) once, decides nothing until the job runs at it, then starts over', async () => {
+    const flink = flinkAt(() => 0.95);
+    const watch = new AutoscalerWatch(null);
+    const first = await run(watch, 0, DECIDED, () => ({ spec: act(), read: flink.read }));
+    expect(first.timeline.at(-1)).toBe('420s ScaleUp 6');
+    expect(watch.status).toMatchObject({
+      mode: 'act',
+      reason: 'ScaleUp',
+      parallelism: {
+        value: 6,
+        basis: 4,
+        from: 4,
+        reason: 'ScaleUp',
+        decidedAt: new Date(T0 + 7 * MINUTE).toISOString(),
+      },
+      rescales: [new Date(T0 + 7 * MINUTE).toISOString()],
+      lastScaleUp: { from: 4, to: 6 },
+    });
+    expect(watch.status?.parallelism?.message).toMatch(/busiest vertex Map at 95%/);
+    expect(first.notices).toEqual([
+      expect.stringMatching(/^AutoscalerRescale: rescaling from 4 to 6 \(ScaleUp\)/),
+    ]);
+    // The job machine has not rescaled yet (the job still runs at 4): no sample, no second decision.
+    const reads = flink.reads.length;
+    const waiting = await run(watch, DECIDED, 12 * MINUTE, () => ({ spec: act(), read: flink.read }));
+    expect(waiting.timeline).toEqual(['435s Rescaling 6']);
+    expect(flink.reads.length).toBe(reads);
+    expect(watch.status?.rescales).toHaveLength(1);
+    // It runs at 6: said once, and the guardrails start over at the new parallelism.
+    const after = await run(watch, 12 * MINUTE, 13 * MINUTE, () => ({
+      spec: act(),
+      read: flink.read,
+      parallelism: 6,
+    }));
+    expect(after.timeline).toEqual(['720s Stabilizing 6']);
+    expect(after.notices).toEqual(['AutoscalerRescaled: the job runs at parallelism 6 the autoscaler set']);
+    expect(watch.status?.parallelism).toMatchObject({ value: 6, basis: 4 });
+  });
+
+  it('a new leader restored from the stored status waits for the recorded rescale: one decision, one rescale', async () => {
+    const flink = flinkAt(() => 0.95);
+    const leader = new AutoscalerWatch(null);
+    await run(leader, 0, 8 * MINUTE, () => ({ spec: act(), read: flink.read }));
+    const stored = JSON.parse(JSON.stringify({ autoscaler: leader.status })) as Record<string, unknown>;
+    const next = new AutoscalerWatch(storedAutoscalerStatus(stored));
+    const reads = flink.reads.length;
+    const { timeline } = await run(next, 8 * MINUTE, 20 * MINUTE, () => ({ spec: act(), read: flink.read }));
+    expect(timeline).toEqual([]);
+    expect(next.status?.reason).toBe('Rescaling');
+    expect(flink.reads.length).toBe(reads);
+    expect(next.status?.rescales).toHaveLength(1);
+    expect(next.status?.parallelism).toEqual(leader.status?.parallelism);
+  });
+
+  it('at most maxRescalesPerHour: a second scale-up within the hour waits (RescaleLimit)', async () => {
+    let parallelism = 4;
+    const flink = flinkAt(
+      () => 0.95,
+      () => parallelism,
+    );
+    const watch = new AutoscalerWatch(null);
+    await run(watch, 0, 8 * MINUTE, () => ({ spec: act({ maxRescalesPerHour: 1 }), read: flink.read }));
+    parallelism = 6;
+    const { timeline } = await run(watch, 8 * MINUTE, 30 * MINUTE, () => ({
+      spec: act({ maxRescalesPerHour: 1 }),
+      read: flink.read,
+      parallelism: 6,
+    }));
+    expect(timeline.at(-1)).toMatch(/RescaleLimit 6$/);
+    expect(watch.status?.parallelism?.value).toBe(6);
+    expect(watch.status?.rescales).toHaveLength(1);
+  });
+
+  it('kubectl scale (a new spec.jobParallelism) and recommend mode drop the override', async () => {
+    const flink = flinkAt(() => 0.95);
+    const scaled = new AutoscalerWatch(null);
+    await run(scaled, 0, 8 * MINUTE, () => ({ spec: act(), read: flink.read }));
+    const change = await scaled.observe(
+      pass(T0 + 8 * MINUTE, { spec: act(), read: flink.read, requested: 2 }),
+    );
+    expect(change.changed).toBe(true);
+    expect(scaled.status?.parallelism).toBeUndefined();
+    expect(scaled.status?.reason).toBe('Stabilizing');
+
+    const switched = new AutoscalerWatch(null);
+    await run(switched, 0, 8 * MINUTE, () => ({ spec: act(), read: flink.read }));
+    await switched.observe(pass(T0 + 8 * MINUTE, { read: flink.read }));
+    expect(switched.status).toMatchObject({ mode: 'recommend' });
+    expect(switched.status?.parallelism).toBeUndefined();
+  });
+
+  it('recommend mode reports the decision act mode takes, and records nothing', async () => {
+    const recommending = new AutoscalerWatch(null);
+    const acting = new AutoscalerWatch(null);
+    const flink = flinkAt(() => 0.95);
+    const r = await run(recommending, 0, DECIDED, () => ({ read: flink.read }));
+    const a = await run(acting, 0, DECIDED, () => ({ spec: act(), read: flink.read }));
+    expect(r.timeline).toEqual(a.timeline);
+    expect(recommending.status?.parallelism).toBeUndefined();
+    expect(recommending.status?.rescales).toBeUndefined();
+    expect(acting.status?.parallelism?.value).toBe(recommending.status?.recommended);
   });
 });

@@ -115,6 +115,8 @@ describe('what-if', () => {
     'healthCheckWindowSeconds',
     'healthCheckMaxRestarts',
     'rollback',
+    'autoscalerParallelism',
+    'adaptiveScheduler',
   ];
   it.each(JOB_KEYS.filter((key) => !LATER_JOB_KEYS.includes(key)))('needs the job policy field %s', (key) => {
     const { [key]: _missing, ...policy } = JOB_POLICY;
