@@ -42,7 +42,7 @@ export const autoscalerSpec = withRules(
         .enum(AUTOSCALER_MODES)
         .default('act')
         .describe(
-          'act: the supervisor rescales the job (through its upgrade mode); recommend: it computes and reports each decision (status.autoscaler, Events, metrics) and changes nothing.',
+          "act: the supervisor rescales the job (in place on Flink's adaptive scheduler, else through its upgrade mode), recording the parallelism in status.autoscaler.parallelism and leaving spec.jobParallelism as it is; recommend: it computes and reports each decision (status.autoscaler, Events) and changes nothing.",
         ),
       targetUtilization: z
         .string()

@@ -211,13 +211,16 @@ describe(`a cluster and its job, driven through their lifecycle (Flink ${flinkUn
   });
 
   it('21, 20: scaling the job stops it with a savepoint and resubmits it with the new parallelism after the cluster grew', async () => {
-    await waitForTasksRunning(s, ns, cluster, statusJobId(await readResource(s.kc, JOBS, ns, job)));
+    const before = statusJobId(await readResource(s.kc, JOBS, ns, job));
+    await waitForTasksRunning(s, ns, cluster, before);
     await kubectl(s, ['scale', 'flinkjob', job, '-n', ns, '--replicas=3']);
     const scaled = await job_(
       'running at parallelism 3',
       (st) => st['jobParallelism'] === 3 && st['jobStatus'] === 'RUNNING',
     );
+    // Without the adaptive scheduler (ADR 0017): one savepoint, one resubmission (a new job id) from it.
     expect(String(scaled.status?.['savepointPath'])).not.toBe('');
+    expect(statusJobId(scaled)).not.toBe(before);
     const fc = await cluster_(
       '2 TaskManagers',
       (st) => st['taskManagers'] === 2 && st['taskManagerReplicas'] === 2,
