@@ -90,9 +90,9 @@ describe(`a cluster whose TaskManagers are set by hand (Flink ${flinkUnderTest.v
       mode: 'act',
       minParallelism: 2,
       maxParallelism: 4,
-      // The shortest window that holds two samples (one every 15 s): CI time.
+      // A short window that holds two samples or more (one every 15 s): CI time.
       stabilizationInterval: '2s',
-      metricsWindow: '15s',
+      metricsWindow: '30s',
       scaleDownGracePeriod: '1h',
     };
     await createResource(s.kc, manifest);
