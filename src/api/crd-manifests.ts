@@ -101,7 +101,17 @@ const KIND_DEFINITIONS: readonly KindDefinition[] = [
   {
     names: FLINK_DEPLOYMENT,
     resource: flinkDeploymentResource,
-    printerColumns: [resourceStatus, age, paused],
+    printerColumns: [
+      resourceStatus,
+      age,
+      paused,
+      {
+        name: 'READY',
+        type: 'string',
+        jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+        description: 'The Ready condition: True when the cluster runs and the children are as declared.',
+      },
+    ],
   },
   {
     names: FLINK_CLUSTER,
@@ -207,6 +217,12 @@ const KIND_DEFINITIONS: readonly KindDefinition[] = [
       },
       age,
       paused,
+      {
+        name: 'RESTARTS',
+        type: 'integer',
+        jsonPath: '.status.restarts',
+        description: "Flink's restart count of the job, as read at its latest failure.",
+      },
     ],
     scale: {
       specReplicasPath: '.spec.jobParallelism',

@@ -408,6 +408,13 @@ export const flinkJobStatus = z
       .describe(
         "Flink's own word on the job's latest failure or restart (its exception history): also said in a FlinkJobFailed or FlinkJobRestarting Event.",
       ),
+    restarts: z
+      .int()
+      .min(0)
+      .exactOptional()
+      .describe(
+        "Flink's restart count (numRestarts) of the job in jobId, or of the last job once it stopped, as read at the latest failure the supervisor saw (lastFailure); 0 while none was seen.",
+      ),
     digest: z
       .object({
         bootstrap: digest.describe('Digest of spec.bootstrap at the last start.'),

@@ -137,6 +137,16 @@ export function judgeScale(request: ScaleRequest, s: StatusView): Verdict {
   return { state: done ? 'done' : 'waiting', line: status };
 }
 
+/**
+ * Pause or resume (ADR 0019): done once the status says what the annotation asks (status.paused,
+ * written by the supervisor, or the operator for a FlinkDeployment, at its next pass).
+ */
+export function judgePause(paused: boolean, s: StatusView): Verdict {
+  const line =
+    s['paused'] === true ? 'paused' : s['paused'] === false ? 'not paused' : 'paused not reported yet';
+  return { state: s['paused'] === paused ? 'done' : 'waiting', line };
+}
+
 export interface WaitOptions {
   readonly timeoutMs: number;
   readonly intervalMs?: number;

@@ -3,13 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import {
   judgeAction,
+  judgePause,
   judgeScale,
   waitUntilDone,
   type ResourceKind,
   type StatusView,
   type WaitOptions,
 } from './action-wait.ts';
-import { actionLine, statusTable } from './client-tables.ts';
+import { actionLine, pauseLine, statusTable } from './client-tables.ts';
 import {
   withClient,
   withClientOptions,
@@ -176,6 +177,57 @@ export async function runScale(
       ...clockOptions(ctx),
     },
   );
+}
+
+export interface PauseCall {
+  /** The resource's path: `<path>/pause`, `<path>/resume` and `<path>/status` are its routes. */
+  readonly path: string;
+  readonly paused: boolean;
+  readonly what: string;
+}
+
+/** Pause or resume (ADR 0019); with `--wait`, wait until the status says so. */
+export async function runPause(
+  ctx: CliContext,
+  client: ControlApiClient,
+  format: OutputFormat,
+  call: PauseCall,
+  flags: WaitFlags,
+): Promise<void> {
+  const limit = flags.wait ? timeoutMs(flags) : 0;
+  const answer = await client.request('PUT', `${call.path}/${call.paused ? 'pause' : 'resume'}`, {});
+  print(ctx, format, answer, () => pauseLine(answer));
+  if (!flags.wait) return;
+  await waitUntilDone(
+    call.what,
+    () => client.request<StatusView>('GET', `${call.path}/status`),
+    (s) => judgePause(call.paused, s),
+    {
+      timeoutMs: limit,
+      progress: (line) => ctx.stderr.write(`${line}\n`),
+      ...clockOptions(ctx),
+    },
+  );
+}
+
+/** `<parent> pause|resume`, with the options `named` gives a command of `parent`. */
+export function registerPauseCommands<O extends ClientOptions>(
+  parent: Command,
+  ctx: CliContext,
+  named: (parent: Command, name: string, description: string) => Command,
+  target: (o: O) => { path: string; what: string },
+  noun: string,
+): void {
+  for (const paused of [true, false]) {
+    const description = paused
+      ? `pause reconciliation of the ${noun} (annotation flinkvisor.io/paused): it is observed, not acted on`
+      : `resume reconciliation of the ${noun}, from what is observed then`;
+    clientAction<O & WaitFlags>(
+      withWaitOptions(named(parent, paused ? 'pause' : 'resume', description)),
+      ctx,
+      (client, format, o) => runPause(ctx, client, format, { ...target(o), paused }, o),
+    );
+  }
 }
 
 export async function printStatus(

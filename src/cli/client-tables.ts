@@ -15,7 +15,14 @@ const paused: Column<Row> = { header: 'PAUSED', value: (r) => r['paused'] === tr
 
 export function deploymentsTable(value: unknown, now: number): string {
   return renderTable(
-    [col('NAME', 'name'), col('RESOURCE-STATUS', 'resourceStatus'), col('JOBS', 'jobs'), age(now), paused],
+    [
+      col('NAME', 'name'),
+      col('RESOURCE-STATUS', 'resourceStatus'),
+      col('JOBS', 'jobs'),
+      age(now),
+      paused,
+      col('READY', 'ready'),
+    ],
     rows(value),
   );
 }
@@ -45,13 +52,16 @@ export function jobsTable(value: unknown, now: number): string {
       col('RESOURCE', 'resource'),
       col('SUPERVISOR-STATUS', 'supervisorStatus'),
       col('RESOURCE-STATUS', 'resourceStatus'),
+      col('CLUSTER-HEALTH', 'clusterHealth'),
       col('JOB-STATUS', 'jobStatus'),
       col('JOB-ID', 'jobId'),
       col('JOB-PARALLELISM', 'jobParallelism'),
       col('REQUESTED-JOB-PARALLELISM', 'requestedParallelism'),
       col('SAVEPOINT-PATH', 'savepointPath'),
+      { header: 'SAVEPOINT-AGE', value: (r) => formatAge(r['savepointTimestamp'], now) },
       age(now),
       paused,
+      col('RESTARTS', 'restarts'),
     ],
     rows(value),
   );
@@ -69,8 +79,11 @@ export function statusTable(value: unknown): string {
   )}`;
 }
 
-/** Flink's job details: the job, then its vertices. */
-export function jobDetailsTable(value: unknown): string {
+/**
+ * Flink's job details: the job, then its vertices, then the FlinkJob's status.lastFailure (Flink's
+ * root exception and restart count) when the status has one.
+ */
+export function jobDetailsTable(value: unknown, status?: unknown): string {
   const details = (value ?? {}) as Row;
   const head = renderFields(
     Object.fromEntries(
@@ -87,6 +100,24 @@ export function jobDetailsTable(value: unknown): string {
       col('DURATION', 'duration'),
     ],
     rows(details['vertices']),
+  )}${lastFailureBlock(status)}`;
+}
+
+function lastFailureBlock(status: unknown): string {
+  const failure = ((status ?? {}) as Row)['lastFailure'];
+  if (failure === null || typeof failure !== 'object') return '';
+  const f = failure as Row;
+  return `\n${renderTable<[string, unknown]>(
+    [
+      { header: 'LAST-FAILURE', value: ([k]) => k },
+      { header: 'VALUE', value: ([, v]) => v },
+    ],
+    [
+      ['time', f['time']],
+      ['jobId', f['jobId']],
+      ['restarts', f['restarts']],
+      ['exception', f['exception']],
+    ],
   )}`;
 }
 
@@ -141,4 +172,12 @@ export function actionLine(value: unknown): string {
   const a = (value ?? {}) as Row;
   const without = a['withoutSavepoint'] === true ? ' (without savepoint)' : '';
   return `${formatCell(a['kind']).toLowerCase()}/${formatCell(a['name'])}: ${formatCell(a['action'])} requested${without}\n`;
+}
+
+/** One line for a pause or resume: `flinkjob/demo-a paused`, `… already paused`. */
+export function pauseLine(value: unknown): string {
+  const p = (value ?? {}) as Row;
+  const state = p['paused'] === true ? 'paused' : 'resumed';
+  const already = p['changed'] === false ? (p['paused'] === true ? 'already paused' : 'not paused') : state;
+  return `${formatCell(p['kind']).toLowerCase()}/${formatCell(p['name'])} ${already}\n`;
 }

@@ -192,6 +192,18 @@ function componentSchemas(): Record<string, Schema | JsonSchemaProps> {
         },
       },
     },
+    PauseChange: {
+      ...ref,
+      description: 'The annotation flinkvisor.io/paused after the request (ADR 0019)',
+      properties: {
+        ...ref.properties,
+        paused: PAUSED_PROPERTY,
+        changed: {
+          type: 'boolean',
+          description: 'False when the annotation already said so: nothing was written',
+        },
+      },
+    },
     DeploymentList: {
       type: 'array',
       items: {
@@ -201,6 +213,7 @@ function componentSchemas(): Record<string, Schema | JsonSchemaProps> {
           resourceStatus: { type: 'string' },
           jobs: { type: 'array', items: { type: 'string' } },
           paused: PAUSED_PROPERTY,
+          ready: { type: 'string', description: 'Status of the Ready condition: True, False or Unknown' },
         },
       },
     },
@@ -230,12 +243,18 @@ function componentSchemas(): Record<string, Schema | JsonSchemaProps> {
           resource: { type: 'string', description: 'The FlinkJob name' },
           supervisorStatus: { type: 'string' },
           resourceStatus: { type: 'string' },
+          clusterHealth: { type: 'string' },
           jobStatus: { type: 'string' },
           jobId: { type: 'string' },
           jobParallelism: { type: 'integer' },
           requestedParallelism: { type: 'integer' },
           savepointPath: { type: 'string' },
+          savepointTimestamp: { type: 'string', description: 'When the latest savepoint completed' },
           paused: PAUSED_PROPERTY,
+          restarts: {
+            type: 'integer',
+            description: "Flink's restart count of the job, as read at its latest failure (status.restarts)",
+          },
         },
       },
     },

@@ -129,6 +129,13 @@ function deleting(obj: CustomObject): Record<string, unknown> {
   return obj.metadata.deletionTimestamp ? { deleting: true } : {};
 }
 
+/** The status of the Ready condition (True, False, Unknown), the READY column of `kubectl get fd`. */
+function readyOf(obj: CustomObject): Record<string, unknown> {
+  const conditions = Array.isArray(obj.status?.['conditions']) ? (obj.status['conditions'] as unknown[]) : [];
+  const ready = conditions.map(record).find((c) => c?.['type'] === 'Ready')?.['status'];
+  return typeof ready === 'string' ? { ready } : {};
+}
+
 export function deploymentSummary(obj: CustomObject): Record<string, unknown> {
   const jobs = Array.isArray(obj.spec?.['jobs'])
     ? (obj.spec['jobs'] as { name?: unknown }[]).map((j) => String(j.name ?? ''))
@@ -136,6 +143,7 @@ export function deploymentSummary(obj: CustomObject): Record<string, unknown> {
   return {
     name: obj.metadata.name ?? '',
     ...pick(obj.status, ['resourceStatus', 'paused']),
+    ...readyOf(obj),
     jobs,
     ...deleting(obj),
     created: obj.metadata.creationTimestamp ?? null,
@@ -171,12 +179,14 @@ export function jobSummary(obj: CustomObject, clusterName: string): Record<strin
     ...pick(obj.status, [
       'supervisorStatus',
       'resourceStatus',
+      'clusterHealth',
       'jobStatus',
       'jobId',
       'jobParallelism',
       'savepointPath',
       'savepointTimestamp',
       'paused',
+      'restarts',
     ]),
     ...(typeof obj.spec?.['jobParallelism'] === 'number'
       ? { requestedParallelism: obj.spec['jobParallelism'] }

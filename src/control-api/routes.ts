@@ -57,6 +57,7 @@ export type ResponseSchema =
   | 'ActionAccepted'
   | 'ClusterScale'
   | 'JobScale'
+  | 'PauseChange'
   | 'FlinkJobDetails'
   | 'JobStats'
   | 'JobManagerStats'
@@ -148,6 +149,30 @@ export const ROUTES = [
     success: { status: 202, schema: 'ResourceRef' },
     errors: [404],
   },
+  {
+    operationId: 'pauseDeployment',
+    method: 'PUT',
+    path: '/deployments/{deployment}/pause',
+    tag: 'deployments',
+    summary:
+      'Pause reconciliation of a FlinkDeployment and its children: set the annotation flinkvisor.io/paused (ADR 0019)',
+    authorization: { verb: 'patch', resource: fd, object: 'deployment' },
+    body: 'empty',
+    success: { status: 200, schema: 'PauseChange' },
+    errors: [400, 404, 409, 413, 415],
+  },
+  {
+    operationId: 'resumeDeployment',
+    method: 'PUT',
+    path: '/deployments/{deployment}/resume',
+    tag: 'deployments',
+    summary:
+      'Resume reconciliation of a FlinkDeployment and its children: remove the annotation flinkvisor.io/paused',
+    authorization: { verb: 'patch', resource: fd, object: 'deployment' },
+    body: 'empty',
+    success: { status: 200, schema: 'PauseChange' },
+    errors: [400, 404, 409, 413, 415],
+  },
   // ---- clusters
   {
     operationId: 'listClusters',
@@ -237,6 +262,30 @@ export const ROUTES = [
     authorization: { verb: 'update', resource: fc, subresource: 'scale', object: 'cluster' },
     body: 'clusterScale',
     success: { status: 200, schema: 'ClusterScale' },
+    errors: [400, 404, 409, 413, 415],
+  },
+  {
+    operationId: 'pauseCluster',
+    method: 'PUT',
+    path: '/clusters/{cluster}/pause',
+    tag: 'clusters',
+    summary:
+      'Pause reconciliation of a FlinkCluster and its jobs: set the annotation flinkvisor.io/paused (ADR 0019)',
+    authorization: { verb: 'patch', resource: fc, object: 'cluster' },
+    body: 'empty',
+    success: { status: 200, schema: 'PauseChange' },
+    errors: [400, 404, 409, 413, 415],
+  },
+  {
+    operationId: 'resumeCluster',
+    method: 'PUT',
+    path: '/clusters/{cluster}/resume',
+    tag: 'clusters',
+    summary:
+      'Resume reconciliation of a FlinkCluster and its jobs: remove the annotation flinkvisor.io/paused',
+    authorization: { verb: 'patch', resource: fc, object: 'cluster' },
+    body: 'empty',
+    success: { status: 200, schema: 'PauseChange' },
     errors: [400, 404, 409, 413, 415],
   },
   // ---- jobs
@@ -352,6 +401,28 @@ export const ROUTES = [
     authorization: { verb: 'update', resource: fj, subresource: 'scale', object: 'job' },
     body: 'jobScale',
     success: { status: 200, schema: 'JobScale' },
+    errors: [400, 404, 409, 413, 415],
+  },
+  {
+    operationId: 'pauseJob',
+    method: 'PUT',
+    path: '/clusters/{cluster}/jobs/{job}/pause',
+    tag: 'jobs',
+    summary: 'Pause reconciliation of a FlinkJob: set the annotation flinkvisor.io/paused (ADR 0019)',
+    authorization: { verb: 'patch', resource: fj, object: 'job' },
+    body: 'empty',
+    success: { status: 200, schema: 'PauseChange' },
+    errors: [400, 404, 409, 413, 415],
+  },
+  {
+    operationId: 'resumeJob',
+    method: 'PUT',
+    path: '/clusters/{cluster}/jobs/{job}/resume',
+    tag: 'jobs',
+    summary: 'Resume reconciliation of a FlinkJob: remove the annotation flinkvisor.io/paused',
+    authorization: { verb: 'patch', resource: fj, object: 'job' },
+    body: 'empty',
+    success: { status: 200, schema: 'PauseChange' },
     errors: [400, 404, 409, 413, 415],
   },
   // ---- savepoints

@@ -301,7 +301,22 @@ export function statusFromSnapshot(report: ClusterReport | JobReport): Record<st
     ...lastStableSpec(j, job, report.stored),
     ...(report.autoscaler ? { autoscaler: report.autoscaler } : {}),
     ...(report.lastFailure ? { lastFailure: report.lastFailure } : {}),
+    ...reportedRestarts(j.jobId ?? report.lastFlinkJob?.id ?? null, report.lastFailure),
   };
+}
+
+/**
+ * status.restarts: Flink's restart count of the job the status names (the running one, else the
+ * last one), from its latest failure the failure watch read; 0 for a job it saw no failure of. It
+ * is derived, never read on its own: no REST call and no status write while the job runs.
+ */
+export function reportedRestarts(
+  jobId: string | null,
+  failure: FlinkFailure | null | undefined,
+): { restarts?: number } {
+  if (jobId === null) return {};
+  if (failure?.jobId !== jobId) return { restarts: 0 };
+  return failure.restarts === undefined ? {} : { restarts: failure.restarts };
 }
 
 /**

@@ -93,7 +93,23 @@ beforeAll(async () => {
     restartPolicy: 'OnlyIfFailed',
     savepointMode: 'Automatic',
     savepointPath: 's3://flink-state/savepoints/analytics-sessions/savepoint-ecc967-0123456789ab',
-    savepointTimestamp: new Date().toISOString(),
+    savepointTimestamp: new Date(Date.now() - 3 * 3600_000).toISOString(),
+    paused: false,
+    restarts: 2,
+  });
+  await patchStatus('FlinkDeployment', 'demo', {
+    resourceStatus: 'Updated',
+    paused: false,
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'Started',
+        message: 'the cluster is Started',
+        lastTransitionTime: new Date().toISOString(),
+        observedGeneration: 1,
+      },
+    ],
   });
 });
 afterAll(async () => {
@@ -111,7 +127,7 @@ describe('kubectl', () => {
       .map((b) => b.split('\n'));
     expect(blocks).toHaveLength(3);
     const [fd, fc, fj] = blocks;
-    expect(columnsOf(fd?.[0])).toEqual(['NAME', 'RESOURCE-STATUS', 'AGE', 'PAUSED']);
+    expect(columnsOf(fd?.[0])).toEqual(['NAME', 'RESOURCE-STATUS', 'AGE', 'PAUSED', 'READY']);
     expect(columnsOf(fc?.[0])).toEqual([
       'NAME',
       'RESOURCE-STATUS',
@@ -141,8 +157,12 @@ describe('kubectl', () => {
       'SAVEPOINT-AGE',
       'AGE',
       'PAUSED',
+      'RESTARTS',
     ]);
     expect(fd?.[1]).toMatch(/^flinkdeployment\.flinkvisor\.io\/demo\s/);
+    // The Ready condition's status, read by a JSONPath filter over status.conditions.
+    const fdRow = columnsOf(fd?.[1]);
+    expect([fdRow[1], fdRow.at(-2), fdRow.at(-1)]).toEqual(['Updated', 'false', 'True']);
     expect(columnsOf(fc?.[1]).slice(0, 9)).toEqual([
       'flinkcluster.flinkvisor.io/analytics',
       'Updated',
@@ -170,6 +190,11 @@ describe('kubectl', () => {
       'Automatic',
       's3://flink-state/savepoints/analytics-sessions/savepoint-ecc967-0123456789ab',
     ]);
+    // At a glance: the savepoint's age (a date column over status.savepointTimestamp), paused, and
+    // Flink's restart count.
+    const [savepointAge, , jobPaused, restarts] = columnsOf(fj?.[1]).slice(12);
+    expect(savepointAge).toBe('3h');
+    expect([jobPaused, restarts]).toEqual(['false', '2']);
   });
 
   it('scale fj X --replicas=3 changes spec.jobParallelism', async () => {

@@ -6,6 +6,7 @@ import {
   print,
   printStatus,
   readSpecFile,
+  registerPauseCommands,
   runAction,
   runScale,
   withWaitOptions,
@@ -28,7 +29,10 @@ interface ScaleOptions extends ClusterOptions, WaitFlags {
   taskManagers: string;
 }
 
-/** `clusters list` and `cluster create|update|delete|status|start|stop|scale` (flinkctl, §8). */
+/**
+ * `clusters list` and `cluster create|update|delete|status|start|stop|scale` (flinkctl, §8), and
+ * `cluster pause|resume` (ADR 0019).
+ */
 export function registerClustersCommands(program: Command, ctx: CliContext): void {
   const clusters = program.command('clusters').description('FlinkClusters, through the control API');
   clientAction(clientCommand(clusters, 'list', 'list the FlinkClusters'), ctx, async (client, format) => {
@@ -111,6 +115,13 @@ export function registerClustersCommands(program: Command, ctx: CliContext): voi
         ),
     );
   }
+  registerPauseCommands<ClusterOptions>(
+    cluster,
+    ctx,
+    (_parent, name, description) => named(name, description),
+    (o) => ({ path: path(o), what: `flinkcluster/${o.clusterName}` }),
+    'FlinkCluster and its jobs',
+  );
   clientAction<ScaleOptions>(
     withWaitOptions(
       named('scale', 'set the number of TaskManagers (spec.taskManagers)').requiredOption(

@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
-import { clientAction, clientCommand, print, printStatus, readSpecFile } from '../client-commands.ts';
+import {
+  clientAction,
+  clientCommand,
+  print,
+  printStatus,
+  readSpecFile,
+  registerPauseCommands,
+} from '../client-commands.ts';
 import { deploymentsTable, writeLine } from '../client-tables.ts';
 import { clockOf, type CliContext } from '../context.ts';
 import { apiPath, type ClientOptions } from '../control-api-client.ts';
@@ -11,7 +18,10 @@ interface DeploymentSpecOptions extends DeploymentOptions {
   deploymentSpec: string;
 }
 
-/** `deployments list` and `deployment create|update|delete|status` (the toolbox's flinkctl, §8). */
+/**
+ * `deployments list` and `deployment create|update|delete|status` (the toolbox's flinkctl, §8), and
+ * `deployment pause|resume` (ADR 0019).
+ */
 export function registerDeploymentsCommands(program: Command, ctx: CliContext): void {
   const deployments = program.command('deployments').description('FlinkDeployments, through the control API');
   clientAction(
@@ -76,5 +86,16 @@ export function registerDeploymentsCommands(program: Command, ctx: CliContext): 
     ),
     ctx,
     (client, format, o) => printStatus(ctx, client, format, `${path(o)}/status`),
+  );
+  registerPauseCommands<DeploymentOptions>(
+    deployment,
+    ctx,
+    (parent, name, description) =>
+      clientCommand(parent, name, description).requiredOption(
+        '--deployment-name <name>',
+        'the FlinkDeployment',
+      ),
+    (o) => ({ path: path(o), what: `flinkdeployment/${o.deploymentName}` }),
+    'FlinkDeployment, its FlinkCluster and FlinkJobs',
   );
 }

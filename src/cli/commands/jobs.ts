@@ -6,6 +6,7 @@ import {
   print,
   printStatus,
   readSpecFile,
+  registerPauseCommands,
   runAction,
   runScale,
   withWaitOptions,
@@ -44,7 +45,10 @@ export function jobCommand(parent: Command, name: string, description: string): 
     );
 }
 
-/** `jobs list` and `job create|update|delete|status|details|metrics|start|stop|scale` (flinkctl, §8). */
+/**
+ * `jobs list` and `job create|update|delete|status|details|metrics|start|stop|scale` (flinkctl, §8),
+ * and `job pause|resume` (ADR 0019).
+ */
 export function registerJobsCommands(program: Command, ctx: CliContext): void {
   const jobs = program.command('jobs').description('FlinkJobs of a cluster, through the control API');
   clientAction<ClusterOptions>(
@@ -98,11 +102,17 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
     (client, format, o) => printStatus(ctx, client, format, `${jobPath(o)}/status`),
   );
   clientAction<JobOptions>(
-    jobCommand(job, 'details', "show the running Flink job's details"),
+    jobCommand(job, 'details', "show the running Flink job's details, and its latest failure"),
     ctx,
     async (client, format, o) => {
       const details = await client.request('GET', `${jobPath(o)}/details`);
-      print(ctx, format, details, () => jobDetailsTable(details));
+      // For people, Flink's own word on the latest failure too (status.lastFailure); the JSON and
+      // YAML outputs stay Flink's answer as it is.
+      const status =
+        format === 'table'
+          ? await client.request('GET', `${jobPath(o)}/status`).catch(() => undefined)
+          : undefined;
+      print(ctx, format, details, () => jobDetailsTable(details, status));
     },
   );
   clientAction<JobOptions>(
@@ -145,6 +155,13 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
         ),
     );
   }
+  registerPauseCommands<JobOptions>(
+    job,
+    ctx,
+    jobCommand,
+    (o) => ({ path: jobPath(o), what: `job ${o.clusterName}/${o.jobName}` }),
+    'FlinkJob',
+  );
   clientAction<ScaleOptions>(
     withWaitOptions(
       jobCommand(

@@ -168,7 +168,7 @@ describe('CustomResourceDefinitions', () => {
   it("have the toolbox's printer columns, pointing at fields that exist", () => {
     const columns = (i: number) =>
       manifests[i]!.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name);
-    expect(columns(0)).toEqual(['RESOURCE-STATUS', 'AGE', 'PAUSED']);
+    expect(columns(0)).toEqual(['RESOURCE-STATUS', 'AGE', 'PAUSED', 'READY']);
     expect(columns(1)).toEqual([
       'RESOURCE-STATUS',
       'SUPERVISOR-STATUS',
@@ -196,13 +196,16 @@ describe('CustomResourceDefinitions', () => {
       'SAVEPOINT-AGE',
       'AGE',
       'PAUSED',
+      'RESTARTS',
     ]);
     for (const m of manifests) {
       const version = m.spec.versions[0]!;
       const paths = new Set([...schemaNodes(version.schema.openAPIV3Schema)].map((n) => n.path));
       for (const column of version.additionalPrinterColumns) {
         if (column.jsonPath === '.metadata.creationTimestamp') continue;
-        expect(paths, `${m.spec.names.kind} column ${column.name}`).toContain(column.jsonPath);
+        // A filter over a list (`conditions[?(@.type=="Ready")]`) points at the list's items.
+        const path = column.jsonPath.replace(/\[\?\(.*?\)\]/g, '[]');
+        expect(paths, `${m.spec.names.kind} column ${column.name}`).toContain(path);
       }
       const scale = version.subresources.scale;
       if (scale) for (const p of Object.values(scale)) expect(paths).toContain(p);

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   actionLine,
   clustersTable,
+  deploymentsTable,
   jobDetailsTable,
   jobsTable,
+  pauseLine,
   statsTable,
   statusTable,
   taskManagersTable,
@@ -65,7 +67,7 @@ describe('client tables', () => {
       ],
       NOW,
     );
-    expect(lines(text)[0]?.at(-1)).toBe('PAUSED');
+    expect(lines(text)[0]?.slice(-2)).toEqual(['PAUSED', 'RESTARTS']);
     expect(lines(text)[1]).toEqual([
       'speed',
       'demo-speed',
@@ -77,8 +79,93 @@ describe('client tables', () => {
       '<none>',
       '<none>',
       '<none>',
+      '<none>',
+      '<none>',
       'true',
+      '<none>',
     ]);
+  });
+
+  it('shows at a glance a job its state, health, savepoint age, restarts and pause', () => {
+    const text = jobsTable(
+      [
+        {
+          name: 'speed',
+          resource: 'demo-speed',
+          supervisorStatus: 'Started',
+          resourceStatus: 'Updated',
+          clusterHealth: 'HEALTHY',
+          jobStatus: 'RUNNING',
+          jobId: 'ecc96795e1565d8bf48b39d98f6e909a',
+          jobParallelism: 2,
+          requestedParallelism: 2,
+          savepointPath: 's3://state/sp-1',
+          savepointTimestamp: '2026-11-20T11:15:00Z',
+          paused: false,
+          restarts: 4,
+          created: '2026-11-18T12:00:00Z',
+        },
+      ],
+      NOW,
+    );
+    const [header, row] = lines(text);
+    const cells = Object.fromEntries((header ?? []).map((h, i) => [h, row?.[i]]));
+    expect(cells).toEqual({
+      NAME: 'speed',
+      RESOURCE: 'demo-speed',
+      'SUPERVISOR-STATUS': 'Started',
+      'RESOURCE-STATUS': 'Updated',
+      'CLUSTER-HEALTH': 'HEALTHY',
+      'JOB-STATUS': 'RUNNING',
+      'JOB-ID': 'ecc96795e1565d8bf48b39d98f6e909a',
+      'JOB-PARALLELISM': '2',
+      'REQUESTED-JOB-PARALLELISM': '2',
+      'SAVEPOINT-PATH': 's3://state/sp-1',
+      'SAVEPOINT-AGE': '45m',
+      AGE: '2d',
+      PAUSED: 'false',
+      RESTARTS: '4',
+    });
+  });
+
+  it('lists deployments with the status of their Ready condition', () => {
+    const text = deploymentsTable(
+      [{ name: 'demo', resourceStatus: 'Updated', jobs: ['cars'], paused: true, ready: 'False' }],
+      NOW,
+    );
+    expect(lines(text)).toEqual([
+      ['NAME', 'RESOURCE-STATUS', 'JOBS', 'AGE', 'PAUSED', 'READY'],
+      ['demo', 'Updated', 'cars', '<none>', 'true', 'False'],
+    ]);
+  });
+
+  it("shows job details with the FlinkJob's last failure from its status", () => {
+    const details = { jid: 'j1', name: 'TopSpeedWindowing', state: 'RESTARTING', vertices: [] };
+    const status = {
+      lastFailure: {
+        jobId: 'j1',
+        exception: 'java.lang.RuntimeException: boom (Caused by: java.io.IOException: disk)',
+        time: '2026-11-20T11:59:00.000Z',
+        restarts: 3,
+      },
+    };
+    const blocks = jobDetailsTable(details, status).split('\n\n');
+    expect(lines(blocks.at(-1) ?? '')).toEqual([
+      ['LAST-FAILURE', 'VALUE'],
+      ['time', '2026-11-20T11:59:00.000Z'],
+      ['jobId', 'j1'],
+      ['restarts', '3'],
+      ['exception', 'java.lang.RuntimeException: boom (Caused by: java.io.IOException: disk)'],
+    ]);
+    expect(jobDetailsTable(details, {})).not.toContain('LAST-FAILURE');
+  });
+
+  it('says what a pause or resume did in one line', () => {
+    const ref = { kind: 'FlinkJob', name: 'demo-speed' };
+    expect(pauseLine({ ...ref, paused: true, changed: true })).toBe('flinkjob/demo-speed paused\n');
+    expect(pauseLine({ ...ref, paused: true, changed: false })).toBe('flinkjob/demo-speed already paused\n');
+    expect(pauseLine({ ...ref, paused: false, changed: true })).toBe('flinkjob/demo-speed resumed\n');
+    expect(pauseLine({ ...ref, paused: false, changed: false })).toBe('flinkjob/demo-speed not paused\n');
   });
 
   it('shows a status as fields, then its conditions, and no digests', () => {

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exitCodeFor, EXIT } from '../../../src/cli/exit-codes.ts';
 import { buildProgram } from '../../../src/cli/program.ts';
-import { ANNOTATIONS, FLINK_CLUSTER, FLINK_JOB } from '../../../src/api/names.ts';
+import { ANNOTATIONS, FLINK_CLUSTER, FLINK_DEPLOYMENT, FLINK_JOB } from '../../../src/api/names.ts';
 import { startControlApi, type ControlApi } from '../../../src/control-api/control-api-server.ts';
 import { systemClock, type Clock } from '../../../src/kube/clock.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
@@ -243,5 +243,82 @@ describe('client commands against the control API', () => {
     const result = await run(['cluster', 'scale', '--cluster-name', 'demo', '--task-managers', '3']);
     expect(result.stdout).toBe('flinkcluster/demo scaled to 3 TaskManagers\n');
     expect((await store.get(FLINK_CLUSTER, NS, 'demo'))?.spec?.['taskManagers']).toBe(3);
+  });
+});
+
+describe('pause and resume (ADR 0019)', () => {
+  const job = ['--cluster-name', 'demo', '--job-name', 'speed'];
+  const pausedAnnotation = async (kind: typeof FLINK_JOB, name: string) =>
+    (await store.get(kind, NS, name))?.metadata.annotations?.[ANNOTATIONS.paused];
+  const annotationWrites = () => store.writes.filter((w) => w.op === 'patch').length;
+
+  it('pauses and resumes a job through the annotation, writing nothing when it already says so', async () => {
+    const paused = await run(['job', 'pause', ...job]);
+    expect(paused).toMatchObject({ code: 0, stdout: 'flinkjob/demo-speed paused\n' });
+    expect(await pausedAnnotation(FLINK_JOB, 'demo-speed')).toBe('true');
+    const writes = annotationWrites();
+    expect((await run(['job', 'pause', ...job])).stdout).toBe('flinkjob/demo-speed already paused\n');
+    expect(annotationWrites()).toBe(writes);
+    const json = await run(['job', 'resume', ...job, '-o', 'json']);
+    expect(JSON.parse(json.stdout)).toEqual({
+      kind: 'FlinkJob',
+      namespace: NS,
+      name: 'demo-speed',
+      paused: false,
+      changed: true,
+    });
+    expect(await pausedAnnotation(FLINK_JOB, 'demo-speed')).toBeUndefined();
+  });
+
+  it('waits with --wait until the status says paused', async () => {
+    // Plays the supervisor: status.paused follows the annotation at its next pass.
+    const timer = setInterval(() => {
+      const obj = store.objects.get(`${FLINK_CLUSTER.plural}/${NS}/demo`);
+      if (!obj) return;
+      const paused = obj.metadata.annotations?.[ANNOTATIONS.paused] === 'true';
+      if (obj.status?.['paused'] !== paused)
+        store.put(FLINK_CLUSTER, NS, { ...obj, status: { ...obj.status, paused } });
+    }, 150);
+    try {
+      const result = await run(['cluster', 'pause', '--cluster-name', 'demo', '--wait', '--timeout', '20']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe('flinkcluster/demo paused\n');
+      expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^flinkcluster\/demo: paused \(\d+s\)$/);
+      expect((await store.get(FLINK_CLUSTER, NS, 'demo'))?.status?.['paused']).toBe(true);
+    } finally {
+      clearInterval(timer);
+    }
+  });
+
+  it('pauses a FlinkDeployment, and refuses (5) a child of one: its pause follows the deployment', async () => {
+    store.put(FLINK_DEPLOYMENT, NS, { metadata: { name: 'shop' }, spec: { jobs: [] } });
+    store.put(FLINK_JOB, NS, {
+      metadata: {
+        name: 'shop-orders',
+        ownerReferences: [
+          {
+            apiVersion: 'flinkvisor.io/v1',
+            kind: 'FlinkDeployment',
+            name: 'shop',
+            uid: 'u1',
+            controller: true,
+          },
+        ],
+      },
+      spec: { clusterName: 'shop' },
+    });
+    const deployment = await run(['deployment', 'pause', '--deployment-name', 'shop']);
+    expect(deployment.stdout).toBe('flinkdeployment/shop paused\n');
+    expect(await pausedAnnotation(FLINK_DEPLOYMENT, 'shop')).toBe('true');
+    const child = await run(['job', 'resume', '--cluster-name', 'shop', '--job-name', 'orders']);
+    expect(child.code).toBe(EXIT.conflict);
+    expect(child.stderr).toContain('belongs to FlinkDeployment shop');
+    expect(child.stderr).toContain('resume the deployment instead');
+  });
+
+  it('needs the patch permission (8), and a resource that exists (4)', async () => {
+    expect((await run(['job', 'pause', ...job], 'reader')).code).toBe(EXIT.forbidden);
+    expect(await pausedAnnotation(FLINK_JOB, 'demo-speed')).toBeUndefined();
+    expect((await run(['cluster', 'resume', '--cluster-name', 'ghost'])).code).toBe(EXIT.notFound);
   });
 });

@@ -18,6 +18,13 @@ const TABLE: Record<string, string> = {
   deleteCluster: 'delete flinkclusters <cluster>',
   startCluster: 'patch flinkclusters <cluster>',
   stopCluster: 'patch flinkclusters <cluster>',
+  // Pausing writes an annotation: the permission kubectl annotate needs (ADR 0019).
+  pauseDeployment: 'patch flinkdeployments <deployment>',
+  resumeDeployment: 'patch flinkdeployments <deployment>',
+  pauseCluster: 'patch flinkclusters <cluster>',
+  resumeCluster: 'patch flinkclusters <cluster>',
+  pauseJob: 'patch flinkjobs <job>',
+  resumeJob: 'patch flinkjobs <job>',
   scaleCluster: 'update flinkclusters/scale <cluster>',
   listJobs: 'list flinkjobs',
   createJob: 'create flinkjobs',

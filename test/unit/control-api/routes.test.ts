@@ -41,10 +41,19 @@ const SAVEPOINT_ROUTES = [
   'DELETE /clusters/{cluster}/jobs/{job}/savepoints/{savepoint}',
 ];
 
+// Pause and resume (ADR 0019): the annotation flinkvisor.io/paused.
+const PAUSE_ROUTES = [
+  '/deployments/{deployment}',
+  '/clusters/{cluster}',
+  '/clusters/{cluster}/jobs/{job}',
+].flatMap((path) => [`PUT ${path}/pause`, `PUT ${path}/resume`]);
+
 describe('the route table', () => {
-  it('has every route of the toolbox (§7), plus the OpenAPI document and the FlinkSavepoint routes, and nothing else', () => {
+  it('has every route of the toolbox (§7), plus the OpenAPI document, the FlinkSavepoint and the pause routes, and nothing else', () => {
     const ours = ROUTES.map((r) => `${r.method} ${r.path}`);
-    expect([...ours].sort()).toEqual([...TOOLBOX_ROUTES, ...SAVEPOINT_ROUTES, 'GET /openapi.json'].sort());
+    expect([...ours].sort()).toEqual(
+      [...TOOLBOX_ROUTES, ...SAVEPOINT_ROUTES, ...PAUSE_ROUTES, 'GET /openapi.json'].sort(),
+    );
   });
 
   it('has unique operation ids and one route per method and path', () => {
@@ -78,6 +87,13 @@ describe('the route table', () => {
         'stopJob',
         'scaleJob',
         'triggerSavepoint',
+        // `{}` or nothing: an unknown field is refused, not ignored.
+        'pauseDeployment',
+        'resumeDeployment',
+        'pauseCluster',
+        'resumeCluster',
+        'pauseJob',
+        'resumeJob',
       ].sort(),
     );
     for (const route of ROUTES.filter((r) => r.body === 'spec'))

@@ -397,3 +397,37 @@ describe('ReconciliationPaused (ADR 0019)', () => {
     expect(condition(status, 'ReconciliationPaused')).toBeUndefined();
   });
 });
+
+describe('restarts (status.restarts, the RESTARTS column)', () => {
+  const failure = (jobId: string, restarts?: number) => ({
+    jobId,
+    exception: 'java.lang.RuntimeException: boom',
+    time: '2026-11-20T09:59:00.000Z',
+    ...(restarts === undefined ? {} : { restarts }),
+  });
+
+  it("is Flink's count read at the running job's latest failure", () => {
+    const status = statusFromSnapshot({ ...running(), lastFailure: failure(JOB_ID, 3) });
+    expect(status['restarts']).toBe(3);
+  });
+
+  it('is 0 for a job without a failure seen, and for a new job after an earlier one failed', () => {
+    expect(statusFromSnapshot(running())['restarts']).toBe(0);
+    const earlier = 'b'.repeat(32);
+    expect(statusFromSnapshot({ ...running(), lastFailure: failure(earlier, 7) })['restarts']).toBe(0);
+  });
+
+  it('names the last Flink job once the job stopped, and is absent before any job ran', () => {
+    const stopped = jobReport({ Stopped: 'Idle' }, jobContext({ jobId: null, lastFlinkState: 'FAILED' }), {
+      lastFlinkJob: { id: JOB_ID, state: 'FAILED' },
+      lastFailure: failure(JOB_ID, 5),
+    });
+    expect(statusFromSnapshot(stopped)['restarts']).toBe(5);
+    const fresh = jobReport({ Stopped: 'Idle' }, jobContext());
+    expect(statusFromSnapshot(fresh)).not.toHaveProperty('restarts');
+  });
+
+  it('is left out when Flink could not say its count at the failure', () => {
+    expect(statusFromSnapshot({ ...running(), lastFailure: failure(JOB_ID) })).not.toHaveProperty('restarts');
+  });
+});
