@@ -198,7 +198,7 @@ async function read(plural: string, name: string) {
   return (await admin
     .makeApiClient(CustomObjectsApi)
     .getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: ns, plural, name })) as {
-    metadata: { annotations?: Record<string, string> };
+    metadata: { annotations?: Record<string, string>; resourceVersion: string; uid: string };
     spec: Record<string, unknown>;
   };
 }
@@ -416,6 +416,80 @@ describe('resources through the API server', () => {
     const job = await call(api, 'PUT', '/clusters/alpha/jobs/speed/scale', { body: { parallelism: 2 } });
     expect(job.status).toBe(200);
     expect((await read(FLINK_JOB.plural, 'alpha-speed')).spec['jobParallelism']).toBe(2);
+  });
+
+  it('pauses and resumes through the annotation (ADR 0019), with the patch permission; a FlinkDeployment child through its deployment', async () => {
+    const pausedOf = async (plural: string, name: string) =>
+      (await read(plural, name)).metadata.annotations?.[ANNOTATIONS.paused];
+    const job = '/clusters/alpha/jobs/speed';
+    const paused = await call(api, 'PUT', `${job}/pause`, { body: {} });
+    expect(paused).toEqual({
+      status: 200,
+      body: { kind: 'FlinkJob', namespace: ns, name: 'alpha-speed', paused: true, changed: true },
+    });
+    expect(await pausedOf(FLINK_JOB.plural, 'alpha-speed')).toBe('true');
+    // Said already: nothing is written (the resourceVersion stays).
+    const before = (await read(FLINK_JOB.plural, 'alpha-speed')).metadata.resourceVersion;
+    expect((await call(api, 'PUT', `${job}/pause`)).body['changed']).toBe(false);
+    expect((await read(FLINK_JOB.plural, 'alpha-speed')).metadata.resourceVersion).toBe(before);
+    expect((await call(api, 'PUT', `${job}/resume`, { body: {} })).body).toMatchObject({
+      paused: false,
+      changed: true,
+    });
+    expect(await pausedOf(FLINK_JOB.plural, 'alpha-speed')).toBeUndefined();
+
+    // The reader may get the cluster, not patch it: the SubjectAccessReview says no.
+    const denied = await call(api, 'PUT', '/clusters/alpha/pause', { token: tokens.reader, body: {} });
+    expect(denied.status).toBe(403);
+    expect(denied.body.message).toContain('may not patch flinkclusters.flinkvisor.io "alpha"');
+    expect(await pausedOf(FLINK_CLUSTER.plural, 'alpha')).toBeUndefined();
+    expect((await call(api, 'PUT', '/clusters/alpha/pause', { body: { now: true } })).status).toBe(400);
+    expect((await call(api, 'PUT', '/clusters/alpha/pause')).status).toBe(200);
+    expect(await pausedOf(FLINK_CLUSTER.plural, 'alpha')).toBe('true');
+    expect((await call(api, 'PUT', '/clusters/alpha/resume')).status).toBe(200);
+    expect(await pausedOf(FLINK_CLUSTER.plural, 'alpha')).toBeUndefined();
+    expect((await call(api, 'PUT', '/clusters/ghost/resume')).status).toBe(404);
+
+    // A FlinkDeployment's children follow its pause: they are paused through it.
+    const created = await call(api, 'POST', '/deployments/shop', {
+      body: { cluster: CLUSTER_SPEC, jobs: [{ name: 'orders', spec: JOB_SPEC }] },
+    });
+    expect(created.status).toBe(201);
+    expect((await call(api, 'PUT', '/deployments/shop/pause')).body).toMatchObject({
+      paused: true,
+      changed: true,
+    });
+    expect(await pausedOf('flinkdeployments', 'shop')).toBe('true');
+    const deployment = await read('flinkdeployments', 'shop');
+    await admin.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+      group: API_GROUP,
+      version: API_VERSION,
+      namespace: ns,
+      plural: FLINK_JOB.plural,
+      body: {
+        apiVersion: `${API_GROUP}/${API_VERSION}`,
+        kind: 'FlinkJob',
+        metadata: {
+          name: 'shop-orders',
+          ownerReferences: [
+            {
+              apiVersion: `${API_GROUP}/${API_VERSION}`,
+              kind: 'FlinkDeployment',
+              name: 'shop',
+              uid: deployment.metadata.uid,
+              controller: true,
+            },
+          ],
+        },
+        spec: { ...JOB_SPEC, clusterName: 'shop' },
+      },
+    });
+    const child = await call(api, 'PUT', '/clusters/shop/jobs/orders/resume');
+    expect(child.status).toBe(409);
+    expect(child.body.error).toBe('OwnedByDeployment');
+    expect(child.body.message).toContain('belongs to FlinkDeployment shop');
+    expect((await call(api, 'PUT', '/deployments/shop/resume')).body).toMatchObject({ paused: false });
+    expect((await call(api, 'DELETE', '/deployments/shop')).status).toBe(202);
   });
 
   it('answers the Flink proxies with 404 for a missing cluster and 503 when its JobManager cannot be reached', async () => {

@@ -7,7 +7,13 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exitCodeFor, EXIT } from '../../../src/cli/exit-codes.ts';
 import { buildProgram } from '../../../src/cli/program.ts';
-import { ANNOTATIONS, FLINK_CLUSTER, FLINK_DEPLOYMENT, FLINK_JOB } from '../../../src/api/names.ts';
+import {
+  ANNOTATIONS,
+  FLINK_CLUSTER,
+  FLINK_DEPLOYMENT,
+  FLINK_JOB,
+  type KindNames,
+} from '../../../src/api/names.ts';
 import { startControlApi, type ControlApi } from '../../../src/control-api/control-api-server.ts';
 import { systemClock, type Clock } from '../../../src/kube/clock.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
@@ -248,7 +254,7 @@ describe('client commands against the control API', () => {
 
 describe('pause and resume (ADR 0019)', () => {
   const job = ['--cluster-name', 'demo', '--job-name', 'speed'];
-  const pausedAnnotation = async (kind: typeof FLINK_JOB, name: string) =>
+  const pausedAnnotation = async (kind: KindNames, name: string) =>
     (await store.get(kind, NS, name))?.metadata.annotations?.[ANNOTATIONS.paused];
   const annotationWrites = () => store.writes.filter((w) => w.op === 'patch').length;
 
