@@ -71,13 +71,17 @@ export function parseBody(kind: BodyKind, value: unknown): ParsedBody {
       }
       return { kind: 'spec', spec: value as Record<string, unknown> };
     case 'startStop':
-      return { kind: 'startStop', value: parseWith(startStopBody, value ?? {}, 'the request') };
+      return {
+        kind: 'startStop',
+        value: parseWith(startStopBody, value === undefined ? {} : value, 'the request'),
+      };
     case 'clusterScale':
       return { kind: 'clusterScale', value: parseWith(clusterScaleBody, value, 'the request') };
     case 'jobScale':
       return { kind: 'jobScale', value: parseWith(jobScaleBody, value, 'the request') };
     case 'empty':
-      parseWith(emptyBody, value ?? {}, 'the request');
+      // No body is `{}`; a JSON `null` is a body, and not an object (schemathesis, ST201).
+      parseWith(emptyBody, value === undefined ? {} : value, 'the request');
       return { kind: 'empty' };
   }
 }

@@ -52,10 +52,15 @@ describe('request bodies', () => {
       expect(problem(() => parseBody('spec', bad)).status).toBe(400);
   });
 
-  it('savepoint trigger: nothing or {}', () => {
+  it('savepoint trigger, pause, resume: nothing or {}', () => {
     expect(parseBody('empty', undefined)).toEqual({ kind: 'empty' });
     expect(parseBody('empty', {})).toEqual({ kind: 'empty' });
     expect(problem(() => parseBody('empty', { target: 'x' })).status).toBe(400);
+  });
+
+  it('a JSON null is a body that is not an object, not the absence of one', () => {
+    expect(problem(() => parseBody('empty', null)).status).toBe(400);
+    expect(problem(() => parseBody('startStop', null)).status).toBe(400);
   });
 });
 
