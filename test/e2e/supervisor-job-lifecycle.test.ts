@@ -318,6 +318,64 @@ describe(`a cluster and its job, driven through their lifecycle (Flink ${flinkUn
     );
   });
 
+  it('ADR 0019: paused, the job is observed, not acted on (STOP rejected, Flink keeps running it, a spec change waits) but TRIGGER_SAVEPOINT is taken; resumed, it runs the new spec', async () => {
+    const running = statusJobId(await readResource(s.kc, JOBS, ns, job));
+    await waitForTasksRunning(s, ns, cluster, running);
+    const flink = await flinkRest(s, ns, cluster);
+    const flinkState = async (id: string) =>
+      (await flinkJson<{ state: string }>(`${flink}/jobs/${id}`)).state;
+    await patchResource(s.kc, JOBS, ns, job, {
+      metadata: { annotations: { 'flinkvisor.io/paused': 'true' } },
+    });
+    await job_(
+      'paused',
+      (st) => st['paused'] === true && conditionOf(st, 'ReconciliationPaused')?.status === 'True',
+    );
+
+    await requestAction(s.kc, JOBS, ns, job, 'STOP');
+    const rejected = await job_('STOP rejected', (st) => {
+      const processed = conditionOf(st, 'ActionProcessed');
+      return processed?.status === 'False' && processed.message.startsWith('STOP');
+    });
+    expect(conditionOf(rejected.status ?? {}, 'ActionProcessed')?.message).toContain('flinkvisor.io/paused');
+    expect(rejected.status).toMatchObject({
+      supervisorStatus: 'Started',
+      jobId: running,
+      jobStatus: 'RUNNING',
+    });
+    expect(await flinkState(running)).toBe('RUNNING');
+
+    // A user's savepoint is still taken: it is how state is secured before touching a paused job.
+    const before = String(rejected.status?.['savepointPath'] ?? '');
+    await requestAction(s.kc, JOBS, ns, job, 'TRIGGER_SAVEPOINT');
+    const saved = await job_(
+      'a savepoint taken while paused',
+      (st) => String(st['savepointPath'] ?? '') !== before && String(st['savepointPath'] ?? '') !== '',
+    );
+    expect(saved.status).toMatchObject({ jobId: running, paused: true });
+
+    // A bootstrap change restarts a job (28); paused, it is observed and waits.
+    await patchResource(s.kc, JOBS, ns, job, { spec: { bootstrap: { arguments: [] } } });
+    const generation = Number((await readResource(s.kc, JOBS, ns, job))?.metadata.generation ?? 0);
+    await job_('the change observed', (st) => Number(st['observedGeneration'] ?? 0) >= generation);
+    // Two polling intervals (2 s each): a pass that acted would have begun the stop by then.
+    await new Promise((r) => setTimeout(r, 4_000));
+    const held = await readResource(s.kc, JOBS, ns, job);
+    expect(held?.status).toMatchObject({ supervisorStatus: 'Started', jobId: running, paused: true });
+    expect(await flinkState(running)).toBe('RUNNING');
+
+    // Resumed from what is observed: the changed spec is applied (a savepoint, then the new job).
+    await patchResource(s.kc, JOBS, ns, job, { metadata: { annotations: { 'flinkvisor.io/paused': null } } });
+    const resumed = await job_(
+      'resubmitted with the new spec',
+      (st) =>
+        st['paused'] === false && st['jobStatus'] === 'RUNNING' && statusJobId({ status: st }) !== running,
+      120_000,
+    );
+    expect(conditionOf(resumed.status ?? {}, 'ReconciliationPaused')).toBeUndefined();
+    expect(await flinkState(running)).toBe('FINISHED'); // stopped with a savepoint, not cancelled
+  });
+
   it('24, 29, 32: a finishing job goes to Stopped with parallelism 0 and is not restarted by OnlyIfFailed; parallelism 0 never bootstraps', async () => {
     await createResource(
       s.kc,
@@ -379,6 +437,19 @@ describe(`a cluster and its job, driven through their lifecycle (Flink ${flinkUn
     expect(path).toBeDefined();
   });
 });
+
+function conditionOf(
+  status: Record<string, unknown>,
+  type: string,
+): { status: string; reason: string; message: string } | undefined {
+  const conditions = (status['conditions'] ?? []) as {
+    type: string;
+    status: string;
+    reason: string;
+    message: string;
+  }[];
+  return conditions.find((c) => c.type === type);
+}
 
 function statusJobId(r: { status?: Record<string, unknown> } | undefined): string {
   return String(r?.status?.['jobId'] ?? '');
