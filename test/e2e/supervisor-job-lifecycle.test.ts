@@ -303,21 +303,6 @@ describe(`a cluster and its job, driven through their lifecycle (Flink ${flinkUn
     );
   });
 
-  it('28: a bootstrap change restarts the job; a restart-policy change does not', async () => {
-    const before = await readResource(s.kc, JOBS, ns, job);
-    await patchResource(s.kc, JOBS, ns, job, { spec: { restart: { restartDelay: 7 } } });
-    await new Promise((r) => setTimeout(r, 8_000));
-    expect(statusJobId(await readResource(s.kc, JOBS, ns, job))).toBe(statusJobId(before));
-    await patchResource(s.kc, JOBS, ns, job, {
-      spec: { bootstrap: { arguments: ['--output', '/dev/null'] } },
-    });
-    await job_(
-      'resubmitted',
-      (st) => st['jobStatus'] === 'RUNNING' && st['jobId'] !== statusJobId(before),
-      180_000,
-    );
-  });
-
   it('ADR 0019: paused, the job is observed, not acted on (STOP rejected, Flink keeps running it, a spec change waits) but TRIGGER_SAVEPOINT is taken; resumed, it runs the new spec', async () => {
     const running = statusJobId(await readResource(s.kc, JOBS, ns, job));
     await waitForTasksRunning(s, ns, cluster, running);
@@ -354,8 +339,11 @@ describe(`a cluster and its job, driven through their lifecycle (Flink ${flinkUn
     );
     expect(saved.status).toMatchObject({ jobId: running, paused: true });
 
-    // A bootstrap change restarts a job (28); paused, it is observed and waits.
-    await patchResource(s.kc, JOBS, ns, job, { spec: { bootstrap: { arguments: [] } } });
+    // A bootstrap change restarts a job (28); paused, it is observed and waits. The main class named
+    // is the jar's own: the change restarts the same program.
+    await patchResource(s.kc, JOBS, ns, job, {
+      spec: { bootstrap: { className: 'org.apache.flink.streaming.examples.windowing.TopSpeedWindowing' } },
+    });
     const generation = Number((await readResource(s.kc, JOBS, ns, job))?.metadata.generation ?? 0);
     await job_('the change observed', (st) => Number(st['observedGeneration'] ?? 0) >= generation);
     // Two polling intervals (2 s each): a pass that acted would have begun the stop by then.
@@ -374,6 +362,21 @@ describe(`a cluster and its job, driven through their lifecycle (Flink ${flinkUn
     );
     expect(conditionOf(resumed.status ?? {}, 'ReconciliationPaused')).toBeUndefined();
     expect(await flinkState(running)).toBe('FINISHED'); // stopped with a savepoint, not cancelled
+  });
+
+  it('28: a bootstrap change restarts the job; a restart-policy change does not', async () => {
+    const before = await readResource(s.kc, JOBS, ns, job);
+    await patchResource(s.kc, JOBS, ns, job, { spec: { restart: { restartDelay: 7 } } });
+    await new Promise((r) => setTimeout(r, 8_000));
+    expect(statusJobId(await readResource(s.kc, JOBS, ns, job))).toBe(statusJobId(before));
+    await patchResource(s.kc, JOBS, ns, job, {
+      spec: { bootstrap: { arguments: ['--output', '/dev/null'] } },
+    });
+    await job_(
+      'resubmitted',
+      (st) => st['jobStatus'] === 'RUNNING' && st['jobId'] !== statusJobId(before),
+      180_000,
+    );
   });
 
   it('24, 29, 32: a finishing job goes to Stopped with parallelism 0 and is not restarted by OnlyIfFailed; parallelism 0 never bootstraps', async () => {
