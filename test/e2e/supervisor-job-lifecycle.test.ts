@@ -361,7 +361,16 @@ describe(`a cluster and its job, driven through their lifecycle (Flink ${flinkUn
       120_000,
     );
     expect(conditionOf(resumed.status ?? {}, 'ReconciliationPaused')).toBeUndefined();
-    expect(await flinkState(running)).toBe('FINISHED'); // stopped with a savepoint, not cancelled
+    // Flink's job details lag by up to web.refresh-interval (3 s, see 33): the end state is awaited.
+    const ended = await waitFor(
+      'Flink to list the paused-then-upgraded job as ended',
+      async () => {
+        const state = await flinkState(running);
+        return state === 'RUNNING' ? undefined : state;
+      },
+      { timeoutMs: 15_000 },
+    );
+    expect(ended).toBe('FINISHED'); // stopped with a savepoint, not cancelled
   });
 
   it('28: a bootstrap change restarts the job; a restart-policy change does not', async () => {
