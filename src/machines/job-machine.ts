@@ -1419,13 +1419,28 @@ export const jobMachine = setup({
       savepoint: null,
       deadlines: { ...NO_DEADLINES, restartAt: context.now + seconds(context.policy.restartDelaySeconds) },
     })),
-    noteRestartByPolicy: assign(({ context }) => ({
-      notice: notice(
-        'RestartedByPolicy',
-        `restartPolicy ${context.policy.restartPolicy}: restarting after ${context.stopReason ?? 'stop'}`,
-        context.now,
-      ),
-    })),
+    // A restart by policy after the cluster was restarted without savepoint (START withoutSavepoint)
+    // since the job last ran there starts without state too, as the user asked of every job of the
+    // cluster: a job that stopped by failure or loss meanwhile, not by the cluster, would otherwise
+    // restore the savepoint the user chose to leave behind.
+    noteRestartByPolicy: assign(({ context }) => {
+      const cluster = context.observed?.cluster;
+      const restartedWithout =
+        cluster?.startWithoutSavepoint === true &&
+        context.clusterEpoch !== null &&
+        cluster.epoch !== context.clusterEpoch &&
+        (context.savepointPath !== null || context.checkpointRestore !== null);
+      return {
+        ...(restartedWithout ? { savepointPath: null, checkpointRestore: null } : {}),
+        notice: notice(
+          'RestartedByPolicy',
+          `restartPolicy ${context.policy.restartPolicy}: restarting after ${context.stopReason ?? 'stop'}${
+            restartedWithout ? ', without savepoint: the cluster was started without savepoint since' : ''
+          }`,
+          context.now,
+        ),
+      };
+    }),
   },
 }).createMachine({
   id: 'job',
@@ -2491,7 +2506,7 @@ export const jobMachine = setup({
             target: 'Starting',
             actions: ['recordObservation', 'noteRestartByPolicy'],
             description:
-              'J.Stopped.10 (§5.4 Stopped 13, §5.5) restartDelay elapsed and the policy allows it: restart',
+              'J.Stopped.10 (§5.4 Stopped 13, §5.5) restartDelay elapsed and the policy allows it: restart (without savepoint when its cluster was started without savepoint since the job ran)',
           },
           {
             guard: and([not('inRestartPending'), 'restartAllowedNow']),

@@ -1721,6 +1721,35 @@ const rows: Row[] = [
   },
   {
     rule: 'J.Stopped.10',
+    name: 'restart by policy after its cluster was started without savepoint (new epoch): without state',
+    from: { Stopped: 'RestartPending' },
+    context: stopped({ stopReason: 'Lost', clusterEpoch: 1 }),
+    event: jobObserved(
+      T0 + 60 * SECOND,
+      { cluster: clusterView({ epoch: 2, startWithoutSavepoint: true }) },
+      { restartPolicy: 'Always' },
+    ),
+    to: { Starting: 'WaitingForCluster' },
+    check: (c) => {
+      expect(c.savepointPath).toBeNull();
+      expect(c.notice?.message).toContain('without savepoint');
+    },
+  },
+  {
+    rule: 'J.Stopped.10',
+    name: 'restart by policy in the epoch the job ran in: from its savepoint, whatever the cluster started with',
+    from: { Stopped: 'RestartPending' },
+    context: stopped({ stopReason: 'Lost', clusterEpoch: 2 }),
+    event: jobObserved(
+      T0 + 60 * SECOND,
+      { cluster: clusterView({ epoch: 2, startWithoutSavepoint: true }) },
+      { restartPolicy: 'Always' },
+    ),
+    to: { Starting: 'WaitingForCluster' },
+    check: (c) => expect(c.savepointPath).toBe('s3://savepoints/sp-0'),
+  },
+  {
+    rule: 'J.Stopped.10',
     name: 'restartDelay elapsed, OnlyIfFailed and failed',
     from: { Stopped: 'RestartPending' },
     context: stopped({ stopReason: 'Failed' }),
