@@ -8,16 +8,10 @@ import type { FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import { FLINK_JOB, LABELS, savepointSearchJobName } from '../api/names.ts';
 import { ownerReference } from '../api/owner-references.ts';
-import { storageCredentialEnv } from '../api/storage.ts';
 import { parseSearchReport, type FoundSavepoint } from '../storage/savepoint-search.ts';
 import { parseS3Uri, S3UriError } from '../storage/s3-uri.ts';
-import {
-  flinkvisorContainerSecurityContext,
-  flinkvisorPodSecurityContext,
-  scratchSpace,
-} from './pod-security.ts';
 import { clusterLabels } from './resource-builders.ts';
-import { storageRegion } from './storage-cleanup.ts';
+import { storageToolJob } from './storage-tool-job.ts';
 
 /** Where the search writes its report; Kubernetes' default terminationMessagePath. */
 export const SEARCH_REPORT_PATH = '/dev/termination-log';
@@ -62,67 +56,26 @@ export function searchable(directory: string | null | undefined): directory is s
  * with the job) and removed by its TTL once finished.
  */
 export function savepointSearchJob(cluster: FlinkCluster, job: FlinkJob, request: SearchRequest): V1Job {
-  const clusterName = cluster.metadata.name ?? '';
-  const s = cluster.spec.supervisor;
-  const endpoint =
-    cluster.spec.flinkConfiguration?.['s3.endpoint'] ?? cluster.spec.storage?.s3?.endpoint ?? undefined;
-  const labels = { ...clusterLabels(clusterName, 'savepoint-search'), [LABELS.job]: job.metadata.name ?? '' };
-  const scratch = scratchSpace(undefined);
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: {
-      name: savepointSearchJobName(request.savepointName),
-      namespace: cluster.metadata.namespace ?? 'default',
-      labels,
-      ownerReferences: [ownerReference(FLINK_JOB, job)],
+  return storageToolJob(cluster, {
+    name: savepointSearchJobName(request.savepointName),
+    labels: {
+      ...clusterLabels(cluster.metadata.name ?? '', 'savepoint-search'),
+      [LABELS.job]: job.metadata.name ?? '',
     },
-    spec: {
-      backoffLimit: SEARCH_BACKOFF_LIMIT,
-      activeDeadlineSeconds: s.taskTimeout,
-      ttlSecondsAfterFinished: FINISHED_TTL_SECONDS,
-      template: {
-        metadata: { labels },
-        spec: {
-          restartPolicy: 'Never',
-          // The Flink pods' identity: what may write the savepoints may list them. It never calls
-          // the API server: no API token.
-          serviceAccountName: cluster.spec.jobManager.serviceAccount,
-          automountServiceAccountToken: false,
-          securityContext: flinkvisorPodSecurityContext(),
-          containers: [
-            {
-              name: 'search',
-              image: s.image,
-              imagePullPolicy: s.pullPolicy,
-              args: [
-                'storage',
-                'find-savepoints',
-                ...(endpoint ? [`--endpoint=${endpoint}`] : []),
-                `--region=${storageRegion(cluster)}`,
-                `--directory=${request.directory}`,
-                `--job-id=${request.jobId}`,
-                `--since=${request.since}`,
-                `--report=${SEARCH_REPORT_PATH}`,
-              ],
-              terminationMessagePath: SEARCH_REPORT_PATH,
-              // A failure's message is the end of its log (the S3 error), read into the record's.
-              terminationMessagePolicy: 'FallbackToLogsOnError',
-              env: [...scratch.env, ...storageCredentialEnv(cluster.spec.storage)],
-              volumeMounts: scratch.mounts,
-              securityContext: flinkvisorContainerSecurityContext(),
-              resources: {
-                requests: { cpu: '50m', memory: '128Mi' },
-                limits: { cpu: '500m', memory: '256Mi' },
-              },
-            },
-          ],
-          volumes: scratch.volumes,
-          ...(s.pullSecrets ? { imagePullSecrets: [{ name: s.pullSecrets }] } : {}),
-        },
-      },
-    },
-  };
+    owner: ownerReference(FLINK_JOB, job),
+    container: 'search',
+    command: [
+      'find-savepoints',
+      `--directory=${request.directory}`,
+      `--job-id=${request.jobId}`,
+      `--since=${request.since}`,
+      `--report=${SEARCH_REPORT_PATH}`,
+    ],
+    backoffLimit: SEARCH_BACKOFF_LIMIT,
+    ttlSecondsAfterFinished: FINISHED_TTL_SECONDS,
+    // A failure's message is the end of its log (the S3 error), read into the record's.
+    report: { terminationMessagePath: SEARCH_REPORT_PATH, terminationMessagePolicy: 'FallbackToLogsOnError' },
+  });
 }
 
 /** What the supervisor knows of one search. */

@@ -7,14 +7,10 @@ import type { V1Job } from '@kubernetes/client-node';
 import type { FlinkCluster } from '../api/flink-cluster.ts';
 import { LABELS, FLINK_CLUSTER, storageCleanupJobName } from '../api/names.ts';
 import { ownerReference } from '../api/owner-references.ts';
-import { storageCredentialEnv, storageDirectories } from '../api/storage.ts';
+import { storageDirectories } from '../api/storage.ts';
 import type { StorageCleanupObservation } from '../machines/observations.ts';
-import {
-  flinkvisorContainerSecurityContext,
-  flinkvisorPodSecurityContext,
-  scratchSpace,
-} from './pod-security.ts';
 import { clusterLabels } from './resource-builders.ts';
+import { storageToolJob } from './storage-tool-job.ts';
 
 /**
  * The labels Flink's Kubernetes HA services put on every ConfigMap of a cluster id. Flink 1.20 adds
@@ -57,11 +53,6 @@ export function s3Paths(paths: readonly (string | null | undefined)[]): string[]
   return [...new Set(paths.filter((p): p is string => typeof p === 'string' && /^s3[ap]?:\/\//i.test(p)))];
 }
 
-/** The region the cleanup signs for: the one Flink's S3A client is given, else us-east-1. */
-export function storageRegion(cluster: FlinkCluster): string {
-  return cluster.spec.flinkConfiguration?.['s3.endpoint.region'] ?? 'us-east-1';
-}
-
 /** Bound of one cleanup run; the supervisor waits at most taskTimeout in all. */
 const CLEANUP_BACKOFF_LIMIT = 2;
 
@@ -75,59 +66,18 @@ export function storageCleanupJob(
   input: { readonly directories: readonly string[]; readonly keep: readonly string[] },
 ): V1Job {
   const name = cluster.metadata.name ?? '';
-  const s = cluster.spec.supervisor;
-  const endpoint = cluster.spec.storage?.s3?.endpoint;
-  const labels = clusterLabels(name, 'cleanup');
-  const scratch = scratchSpace(undefined);
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: {
-      name: storageCleanupJobName(name),
-      namespace: cluster.metadata.namespace ?? 'default',
-      labels,
-      ownerReferences: [ownerReference(FLINK_CLUSTER, cluster)],
-    },
-    spec: {
-      backoffLimit: CLEANUP_BACKOFF_LIMIT,
-      activeDeadlineSeconds: s.taskTimeout,
-      template: {
-        metadata: { labels },
-        spec: {
-          restartPolicy: 'Never',
-          // The Flink pods' identity: what may write the state may remove it (IRSA and the like,
-          // whose webhooks project their own token). It never calls the API server: no API token.
-          serviceAccountName: cluster.spec.jobManager.serviceAccount,
-          automountServiceAccountToken: false,
-          securityContext: flinkvisorPodSecurityContext(),
-          containers: [
-            {
-              name: 'cleanup',
-              image: s.image,
-              imagePullPolicy: s.pullPolicy,
-              args: [
-                'storage',
-                'clean',
-                ...(endpoint ? [`--endpoint=${endpoint}`] : []),
-                `--region=${storageRegion(cluster)}`,
-                ...input.directories.map((d) => `--uri=${d}`),
-                ...input.keep.map((k) => `--keep=${k}`),
-              ],
-              env: [...scratch.env, ...storageCredentialEnv(cluster.spec.storage)],
-              volumeMounts: scratch.mounts,
-              securityContext: flinkvisorContainerSecurityContext(),
-              resources: {
-                requests: { cpu: '50m', memory: '128Mi' },
-                limits: { cpu: '500m', memory: '256Mi' },
-              },
-            },
-          ],
-          volumes: scratch.volumes,
-          ...(s.pullSecrets ? { imagePullSecrets: [{ name: s.pullSecrets }] } : {}),
-        },
-      },
-    },
-  };
+  return storageToolJob(cluster, {
+    name: storageCleanupJobName(name),
+    labels: clusterLabels(name, 'cleanup'),
+    owner: ownerReference(FLINK_CLUSTER, cluster),
+    container: 'cleanup',
+    command: [
+      'clean',
+      ...input.directories.map((d) => `--uri=${d}`),
+      ...input.keep.map((k) => `--keep=${k}`),
+    ],
+    backoffLimit: CLEANUP_BACKOFF_LIMIT,
+  });
 }
 
 /** What the cluster machine is told about the cleanup Job. */
