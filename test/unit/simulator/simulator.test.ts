@@ -96,7 +96,7 @@ describe('the deterministic fault simulator', () => {
     // after a partition restored the job machines from an older status, cancelled the Flink job the
     // last leader had started since as unmanaged, and wrote the old Stopping state over the newer
     // one: the job ended Stopped although its last request was START or a spec update.
-    for (const seed of [1000162, 1000236, 1000304, 1005051]) {
+    for (const seed of [1000162, 1000236, 1000304, 1001201, 1005051, 1005557, 1005610]) {
       const result = await runSeed({ seed });
       expect(result.violations, replayCommand(seed)).toEqual([]);
       expect(result.processStarts, `seed ${seed}`).toBeGreaterThan(2);
