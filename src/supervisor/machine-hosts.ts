@@ -120,7 +120,7 @@ function hostBase(
     initialResourceVersion: () => f.rawOf(kind, name)?.metadata.resourceVersion,
     onWrite: f.statusWritten,
   });
-  writer.seed(raw.status);
+  writer.seed(raw.status, raw.metadata.resourceVersion);
   return {
     name,
     uid,

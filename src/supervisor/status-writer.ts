@@ -74,6 +74,8 @@ export class StatusWriter {
   /** The machine snapshot as this writer last stored or first read it (comparable form). */
   #ownMachine: string | undefined;
   #resourceVersion: string | undefined;
+  /** The resourceVersion of the object the machine was restored from (`seed`). */
+  #seededVersion: string | undefined;
   #chain: Promise<void> = Promise.resolve();
   #gone = false;
   writes = 0;
@@ -87,10 +89,17 @@ export class StatusWriter {
     return this.#lastWritten;
   }
 
-  /** Seeds the "already stored" state from the object read at start, so an unchanged status is not rewritten. */
-  seed(status: Record<string, unknown> | undefined): void {
+  /**
+   * Seeds the "already stored" state from the object read at start, so an unchanged status is not
+   * rewritten. `resourceVersion` is that object's: until this writer has written, its writes are
+   * preconditioned on it, not on the cache's version, so a status decided from a newer object
+   * re-reads first and a machine restored from an older copy than the cache holds by then is
+   * refused (superseded), never written over what was stored since (the simulator's finding K12).
+   */
+  seed(status: Record<string, unknown> | undefined, resourceVersion?: string): void {
     if (status && this.#lastWritten === undefined) this.#lastWritten = comparableStatus(status);
     this.#ownMachine ??= comparableMachine(status);
+    this.#seededVersion ??= resourceVersion;
   }
 
   /** Resolves once every submitted status is stored or has failed (a clean shutdown waits for it). */
@@ -120,7 +129,7 @@ export class StatusWriter {
     let status = pending.status;
     let comparable = comparableStatus(status);
     if (comparable === this.#lastWritten) return;
-    let rv = this.#resourceVersion ?? this.#o.initialResourceVersion();
+    let rv = this.#resourceVersion ?? this.#seededVersion ?? this.#o.initialResourceVersion();
     // A write preconditioned on a version newer than the one the status was decided from would
     // land an old decision (observedGeneration going back): our own write since (the informer has
     // not caught up), or the watch having moved on while this status waited in the queue (a retry
@@ -144,6 +153,8 @@ export class StatusWriter {
             );
           }
           rv = fresh.metadata.resourceVersion ?? '';
+          // The stored machine is still ours at this version: a later write may start from it.
+          this.#seededVersion = rv;
           if (pending.decide) {
             status = pending.decide(fresh);
             comparable = comparableStatus(status);

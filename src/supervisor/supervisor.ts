@@ -274,7 +274,11 @@ export class Supervisor {
     // A cluster machine that threw waits out its backoff: nothing acts meanwhile (machine-failures.ts).
     const heldUntil = this.#hosts.clusterHeld(this.#o.clusterName, now);
     if (heldUntil !== undefined) return { requeueAfterMs: heldUntil - now };
-    const clusterHost = this.#hosts.ensureCluster(cluster, raw, () => this.#clusterEffects());
+    const clusterHost = this.#hosts.ensureCluster(
+      cluster,
+      await this.#restoreSource(FLINK_CLUSTER, raw, this.#hosts.cluster),
+      () => this.#clusterEffects(),
+    );
     clusterHost.invalidSpec = null;
     const pods = clusterPods(this.#caches.pods.list());
     const flink = await this.#flinkReads.observe(this.#flinkClient(), {
@@ -298,10 +302,10 @@ export class Supervisor {
         this.#hosts.jobHeld(jobRaw.metadata.name ?? '', now)
       )
         continue;
-      this.#parsedJobs.set(jobRaw.metadata.name ?? '', parsedJob.value);
-      this.#hosts.ensureJob(parsedJob.value, cluster, jobRaw, () =>
-        this.#jobEffects(jobRaw.metadata.name ?? ''),
-      );
+      const name = jobRaw.metadata.name ?? '';
+      this.#parsedJobs.set(name, parsedJob.value);
+      const source = await this.#restoreSource(FLINK_JOB, jobRaw, this.#hosts.job(name));
+      this.#hosts.ensureJob(parsedJob.value, cluster, source, () => this.#jobEffects(name));
     }
     const observation = observeCluster({
       cluster,
@@ -347,7 +351,9 @@ export class Supervisor {
         await this.#addFinalizer(FLINK_JOB, jobRaw);
         continue;
       }
-      const host = this.#hosts.ensureJob(job, cluster, jobRaw, () => this.#jobEffects(name));
+      // A machine dropped in this pass (superseded) is restored from the stored object, like any other.
+      const source = await this.#restoreSource(FLINK_JOB, jobRaw, this.#hosts.job(name));
+      const host = this.#hosts.ensureJob(job, cluster, source, () => this.#jobEffects(name));
       host.invalidSpec = null;
       const jobId = host.actor.getSnapshot().context.jobId;
       const bootstrap = this.#caches.batchJobs.get(this.#key(bootstrapJobName(name)));
@@ -574,11 +580,32 @@ export class Supervisor {
 
   /** The object as the watch cache holds it, or as read since when the cache lags (fresher-reads.ts). */
   #rawOf(kind: CrKind, name: string): CustomObject | undefined {
-    const cached =
-      kind === FLINK_CLUSTER
-        ? this.#caches.clusters.get(this.#key(name))
-        : this.#caches.jobs.get(this.#key(name));
-    return this.#fresher.pick(`${kind.kind}/${this.#key(name)}`, cached);
+    return this.#fresher.pick(`${kind.kind}/${this.#key(name)}`, this.#cachedOf(kind, name));
+  }
+
+  #cachedOf(kind: CrKind, name: string): CustomObject | undefined {
+    return kind === FLINK_CLUSTER
+      ? this.#caches.clusters.get(this.#key(name))
+      : this.#caches.jobs.get(this.#key(name));
+  }
+
+  /**
+   * The object a machine is restored from: `raw` while its host lives, else the object as stored,
+   * read from the API server. The watch cache may lag behind status (a watch re-listing after a
+   * partition, a slow API server): a machine restored from an older status decides on a past that
+   * is no longer true. A new leader's job machine owned the Flink job of an earlier submission, the
+   * cluster machine took the one the last leader had started since for unmanaged and cancelled it,
+   * and the job machine wrote its old state over the newer one (the simulator's finding K12). The
+   * read stands in for the cached object until the cache moves (fresher-reads.ts). A failed read
+   * fails the pass: nothing is restored from what may be the past.
+   */
+  async #restoreSource(kind: CrKind, raw: CustomObject, host: AnyHost | undefined): Promise<CustomObject> {
+    if (host && host.uid === (raw.metadata.uid ?? '')) return raw;
+    const name = raw.metadata.name ?? '';
+    const stored = await this.#resources.get(kind, this.#o.namespace, name);
+    if (!stored || stored.metadata.uid !== raw.metadata.uid) return raw;
+    this.#fresher.remember(`${kind.kind}/${this.#key(name)}`, stored, this.#cachedOf(kind, name));
+    return stored;
   }
 
   #onSnapshot(host: AnyHost): void {
@@ -663,11 +690,11 @@ export class Supervisor {
    */
   #superseded(host: AnyHost, err: StatusSupersededError): void {
     const kind = crKindOf(host);
-    const cached =
-      kind === FLINK_CLUSTER
-        ? this.#caches.clusters.get(this.#key(host.name))
-        : this.#caches.jobs.get(this.#key(host.name));
-    this.#fresher.remember(`${kind.kind}/${this.#key(host.name)}`, err.current, cached);
+    this.#fresher.remember(
+      `${kind.kind}/${this.#key(host.name)}`,
+      err.current,
+      this.#cachedOf(kind, host.name),
+    );
     this.#o.log.warn({ kind: host.kind, name: host.name, err: err.message }, 'status superseded; restoring');
     this.#hosts.drop(host);
     if (this.#leading) this.#queue.add(QUEUE_KEY);

@@ -91,6 +91,18 @@ describe('the deterministic fault simulator', () => {
     expect(long.faults['apiserver-restart']).toBeGreaterThan(0);
   }, 120_000);
 
+  it('replays clean the seeds of K12: a new leader restores its machines from the stored objects, not a lagging cache', async () => {
+    // Each broke `converges` before the fix (default runs): a new leader whose watch still lagged
+    // after a partition restored the job machines from an older status, cancelled the Flink job the
+    // last leader had started since as unmanaged, and wrote the old Stopping state over the newer
+    // one: the job ended Stopped although its last request was START or a spec update.
+    for (const seed of [1000162, 1000236, 1000304, 1001201, 1005051, 1005557, 1005610]) {
+      const result = await runSeed({ seed });
+      expect(result.violations, replayCommand(seed)).toEqual([]);
+      expect(result.processStarts, `seed ${seed}`).toBeGreaterThan(2);
+    }
+  }, 120_000);
+
   it('replays a seed bit for bit, and another seed differs', async () => {
     const first = await runSeed({ seed: 13, ...SHORT });
     const again = await runSeed({ seed: 13, ...SHORT });

@@ -148,6 +148,26 @@ describe('StatusWriter', () => {
     expect(writer.writes).toBe(0);
   });
 
+  it('a machine restored from an older object than the cache holds now is never written under the newer resourceVersion (K12)', async () => {
+    const store = new InMemoryCustomResources();
+    // The machine is restored from a lagging copy: the stop of submission 1, in flight.
+    const older = { machine: { value: 'Stopping', context: { submission: 1 } } };
+    const v1 = store.put(FLINK_JOB, NS, { metadata: { name: 'job' }, status: older });
+    // Since then the last leader stopped it, started submission 2, and the spec changed.
+    const newer = { machine: { value: 'Started', context: { submission: 2 } } };
+    await store.replaceStatus(FLINK_JOB, NS, 'job', v1.metadata.resourceVersion ?? '', newer);
+    const v3 = await store.patch(FLINK_JOB, NS, 'job', { spec: { parallelism: 2 } });
+    // The cache the pass reads has caught up (a read made since): the status is decided from it.
+    const writer = writerFor(store, v3.metadata.resourceVersion);
+    writer.seed(older, v1.metadata.resourceVersion);
+    const stale = { machine: { value: 'Stopping', context: { submission: 1 } }, observedGeneration: 2 };
+    await expect(writer.submit(stale, () => stale, v3.metadata.resourceVersion)).rejects.toBeInstanceOf(
+      StatusSupersededError,
+    );
+    expect((await store.get(FLINK_JOB, NS, 'job'))?.status).toEqual(newer);
+    expect(writer.writes).toBe(0);
+  });
+
   it('after a conflict, writes nothing when the fresh object already holds the decided status', async () => {
     const store = new InMemoryCustomResources();
     const stored = store.put(FLINK_JOB, NS, { metadata: { name: 'job' }, status: { jobStatus: 'RUNNING' } });
