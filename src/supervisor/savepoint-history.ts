@@ -45,6 +45,7 @@ import {
   triggerIdOf,
   type FlinkVerdict,
 } from './savepoint-records.ts';
+import { FresherReads } from './fresher-reads.ts';
 import { nextRequestStep, type RequestStep } from './savepoint-requests.ts';
 import { planRetention } from './savepoint-retention.ts';
 import {
@@ -165,9 +166,32 @@ type Disposal = {
 export class SavepointHistory {
   readonly #o: SavepointHistoryOptions;
   #lastFailure: string | undefined;
+  /** The records as this history last wrote them, until the watch cache shows them (K14). */
+  readonly #written = new FresherReads();
 
   constructor(options: SavepointHistoryOptions) {
     this.#o = options;
+  }
+
+  /**
+   * Whether the files of one of the job's savepoints are being looked for (ADR 0023), as this
+   * history knows it: its own writes count before the watch cache shows them. Read from the cache
+   * alone, a search recorded in this very pass was not there yet, and the FlinkJob was released
+   * with its stop savepoint's record unresolved (the simulator's finding K14, seed 1000669).
+   */
+  searching(jobName: string): boolean {
+    return savepointsOfJob(this.#o.savepoints(), jobName).some(
+      (cached) =>
+        pendingSearchOf(this.#written.pick(cached.metadata.name ?? '', cached) ?? cached) !== undefined,
+    );
+  }
+
+  /** `updated` was written: it stands for the cached record until the cache moves past it. */
+  #wrote(updated: CustomObject): CustomObject {
+    const name = updated.metadata.name ?? '';
+    const cached = this.#o.savepoints().find((o) => o.metadata.name === name);
+    this.#written.remember(name, updated, cached);
+    return updated;
   }
 
   /** Makes the job's FlinkSavepoints agree with its machine; never throws (the next pass repeats it). */
@@ -482,7 +506,7 @@ export class SavepointHistory {
         },
       );
       this.#o.written();
-      return updated;
+      return this.#wrote(updated);
     } catch (err) {
       if (isConflict(err) || isNotFound(err)) return undefined;
       throw err;
@@ -500,7 +524,7 @@ export class SavepointHistory {
         metadata: { resourceVersion: object.metadata.resourceVersion ?? '', ...metadata },
       });
       this.#o.written();
-      return updated;
+      return this.#wrote(updated);
     } catch (err) {
       if (isConflict(err) || isNotFound(err)) return undefined;
       throw err;
@@ -623,7 +647,7 @@ export class SavepointHistory {
         { metadata: { resourceVersion: object.metadata.resourceVersion ?? '' }, status },
       );
       this.#o.written();
-      return updated;
+      return this.#wrote(updated);
     } catch (err) {
       // Changed since the watch showed it: the next pass decides again from the new object.
       if (isConflict(err) || isNotFound(err)) return undefined;

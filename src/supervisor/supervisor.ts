@@ -47,8 +47,7 @@ import {
   type SavepointSearches,
 } from './savepoint-history.ts';
 import { SavepointSearchReader, savepointSearchJob } from './savepoint-search.ts';
-import { pendingSearchOf, pendingTriggersOf } from './savepoint-records.ts';
-import { savepointsOfJob } from '../api/flink-savepoint.ts';
+import { pendingTriggersOf } from './savepoint-records.ts';
 import { takeRequestedAction } from './requested-actions.ts';
 import { isDone, type AnyHost, type ReportedContext } from './resource-host.ts';
 import { clusterPolicy, jobPolicy } from './spec-policies.ts';
@@ -431,11 +430,9 @@ export class Supervisor {
       }
       // A savepoint whose files are being looked for (ADR 0023) is recorded before the FlinkJob
       // goes: it may be the one taken on deletion, which is kept after the job. Bounded by the
-      // search Job's deadline (taskTimeout).
-      const searching = savepointsOfJob(this.#caches.savepoints.list(), name).some(
-        (o) => pendingSearchOf(o) !== undefined,
-      );
-      if (isDone(host) && !searching) await this.#release(host, FLINK_JOB, jobRaw);
+      // search Job's deadline (taskTimeout). Asked of the history, which counts the search it has
+      // just recorded before the watch cache shows it (K14).
+      if (isDone(host) && !this.#history.searching(name)) await this.#release(host, FLINK_JOB, jobRaw);
     }
     for (const { name } of this.#hosts.jobs()) {
       if (!seen.has(name)) {

@@ -663,6 +663,44 @@ describe('SavepointHistory', () => {
       expect(onFiles.started).toEqual([]);
     });
 
+    it('counts the search it has just recorded before the watch cache shows it: the FlinkJob is not released meanwhile (K14)', async () => {
+      const searches = new FakeSearches();
+      let lagging: CustomObject[] | undefined;
+      const lagged = new SavepointHistory({
+        namespace: NS,
+        clusterName: 'demo',
+        clock,
+        resources,
+        events,
+        flink,
+        savepoints: () => (lagging ?? stored()).map((o) => structuredClone(o)),
+        written: () => undefined,
+        log: () => undefined,
+      });
+      const pass = (context: Context) =>
+        lagged.sync({ job: flinkJob(), context, flinkReachable: true, searches });
+      await pass(periodic(1));
+      expect(lagged.searching('demo-a')).toBe(false);
+      // The watch stops here (an API server that hangs): it keeps showing the record Pending.
+      lagging = stored().map((o) => structuredClone(o));
+      await clock.advance(60_000);
+      await pass(idle);
+      expect(named(1)?.status).toMatchObject({ state: 'Pending', search: { state: 'Pending' } });
+      expect(lagging.some((o) => o.status?.['search'])).toBe(false);
+      expect(lagged.searching('demo-a')).toBe(true);
+      // The next pass, still on the lagging cache, decides from the old record; its write conflicts.
+      await pass(idle);
+      expect(lagged.searching('demo-a')).toBe(true);
+      // The watch catches up; the search finds nothing: no longer searching.
+      lagging = undefined;
+      expect(lagged.searching('demo-a')).toBe(true);
+      await pass(idle);
+      searches.outcomes.set(searchJob(1), { state: 'found', savepoints: [] });
+      await pass(idle);
+      expect(named(1)?.status).toMatchObject({ state: 'Abandoned', search: { state: 'NotFound' } });
+      expect(lagged.searching('demo-a')).toBe(false);
+    });
+
     it("a trigger taken again under the same id while its files were looked for is Flink's to answer again", async () => {
       const searches = new FakeSearches();
       await sync(periodic(1));
