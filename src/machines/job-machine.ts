@@ -673,14 +673,23 @@ export const jobMachine = setup({
         (c.jobId === null || e.observation.bootstrapJobId !== c.jobId),
     ),
     // Submitted (its bootstrap Job succeeded), yet unknown to Flink: without HA nothing recovers it.
-    submissionLost: onObserved(
-      (e, c) =>
+    // Flink's 404 counts only when the bootstrap Job was already seen succeeded in an earlier
+    // observation: Flink's answer in the same one may predate the submission (a slow Flink read
+    // begun before the bootstrap Job submitted, answered after it succeeded: simulator finding
+    // K15, seed 1000560, where the next submission ran beside this one). A pass's Flink read
+    // begins after the previous pass, so after the submit answered. After a restore (no earlier
+    // observation) it waits one pass.
+    submissionLost: onObserved((e, c) => {
+      const submitted = (o: JobObservation | null) =>
+        o !== null && o.bootstrap === 'succeeded' && o.bootstrapJobId === c.jobId;
+      return (
         c.jobId !== null &&
-        e.observation.bootstrap === 'succeeded' &&
-        e.observation.bootstrapJobId === c.jobId &&
+        submitted(e.observation) &&
+        submitted(c.observed) &&
         e.observation.flinkJob === 'NOT_FOUND' &&
-        e.observation.cluster.highAvailability !== true,
-    ),
+        e.observation.cluster.highAvailability !== true
+      );
+    }),
     submissionNeeded: onObserved(
       (e) =>
         e.observation.bootstrap === 'absent' &&
@@ -1603,7 +1612,7 @@ export const jobMachine = setup({
             target: 'Stopped',
             actions: ['recordObservation', 'recordJobEnded'],
             description:
-              'J.Starting.14 (§14.21) Flink answers 404 for the job id its bootstrap Job submitted, without HA (the JobManager restarted since): lost, handled by restartPolicy, not at restartTimeout',
+              'J.Starting.14 (§14.21) Flink answers 404 for the job id its bootstrap Job submitted, already seen succeeded in an earlier observation (so asked after the submit), without HA (the JobManager restarted since): lost, handled by restartPolicy, not at restartTimeout',
           },
           { actions: 'recordObservation', description: 'J.Starting.15 otherwise: wait' },
         ],

@@ -391,12 +391,27 @@ const rows: Row[] = [
   },
   {
     rule: 'J.Starting.14',
-    name: 'submitted, the bootstrap Job succeeded, Flink does not know the job (no HA): lost',
+    name: 'submitted, the bootstrap Job seen succeeded before, Flink does not know the job (no HA): lost',
     from: { Starting: { Launching: 'Submitted' } },
-    context: baseJobContext({ jobId: JOB_ID }),
+    context: baseJobContext({
+      jobId: JOB_ID,
+      observed: jobObservation({ bootstrap: 'succeeded', bootstrapJobId: JOB_ID, flinkJob: 'NOT_FOUND' }),
+    }),
     event: jobObserved(AT, { bootstrap: 'succeeded', bootstrapJobId: JOB_ID, flinkJob: 'NOT_FOUND' }),
     to: { Stopped: 'Idle' },
     check: (c) => expect(c.stopReason).toBe('Lost'),
+  },
+  {
+    rule: 'J.Starting.15',
+    name: "the bootstrap Job first seen succeeded with Flink's 404 in the same observation: that answer may predate the submit (K15), wait",
+    from: { Starting: { Launching: 'Submitted' } },
+    context: baseJobContext({
+      jobId: JOB_ID,
+      observed: jobObservation({ bootstrap: 'active', bootstrapJobId: JOB_ID, flinkJob: 'NOT_FOUND' }),
+    }),
+    event: jobObserved(AT, { bootstrap: 'succeeded', bootstrapJobId: JOB_ID, flinkJob: 'NOT_FOUND' }),
+    to: { Starting: { Launching: 'Submitted' } },
+    check: (c) => expect(c.stopReason).not.toBe('Lost'),
   },
   {
     rule: 'J.Starting.15',
