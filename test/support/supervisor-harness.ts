@@ -148,7 +148,22 @@ export function setup(
   const jobStatus = () => stored(FLINK_JOB, 'minimal-wordcount')?.status ?? {};
   const condition = (type: string) =>
     ((jobStatus()['conditions'] ?? []) as Condition[]).find((c) => c.type === type);
+  /**
+   * A second supervisor on the same world, for a takeover, and what stops both leaders and both
+   * supervisors (a test's cleanup).
+   */
+  const successor = () => {
+    const second = { leadership: new AbortController(), supervisor: newSupervisor() };
+    const stopBoth = () => {
+      leadership.abort();
+      second.leadership.abort();
+      supervisor.stop();
+      second.supervisor.stop();
+    };
+    return { second, stopBoth };
+  };
   return {
+    successor,
     clock,
     resources,
     supervisor,

@@ -18,13 +18,8 @@ afterEach(() => cleanup?.());
 describe('a leader takeover on a lagging watch cache', () => {
   it('restores the machines from the stored status: the Flink job the last leader started since is kept, not cancelled', async () => {
     const t = setup();
-    const second = { leadership: new AbortController(), supervisor: t.newSupervisor() };
-    cleanup = () => {
-      t.leadership.abort();
-      second.leadership.abort();
-      t.supervisor.stop();
-      second.supervisor.stop();
-    };
+    const { second, stopBoth } = t.successor();
+    cleanup = stopBoth;
     await t.supervisor.start();
     void t.supervisor.lead(t.leadership.signal);
     for (let i = 0; i < 3; i++) {

@@ -84,13 +84,8 @@ describe('a supervisor whose TaskManager is evicted', () => {
 
   it('says which pod went and why once (status and Event), replaces it, and a new leader says nothing again', async () => {
     const t = setup();
-    const second = { leadership: new AbortController(), supervisor: t.newSupervisor() };
-    cleanup = () => {
-      t.leadership.abort();
-      second.leadership.abort();
-      t.supervisor.stop();
-      second.supervisor.stop();
-    };
+    const { second, stopBoth } = t.successor();
+    cleanup = stopBoth;
     const clusterStatus = () => t.stored(FLINK_CLUSTER, 'minimal')?.status ?? {};
     const taskManagers = () =>
       t.caches.pods.list().filter((p) => p.metadata?.labels?.[LABELS.role] === 'taskmanager');

@@ -13,13 +13,8 @@ afterEach(() => cleanup?.());
 describe('a leader takeover', () => {
   it('does not announce again what the previous leader announced: no second ActionAccepted, notice or transition Event', async () => {
     const t = setup();
-    const second = { leadership: new AbortController(), supervisor: t.newSupervisor() };
-    cleanup = () => {
-      t.leadership.abort();
-      second.leadership.abort();
-      t.supervisor.stop();
-      second.supervisor.stop();
-    };
+    const { second, stopBoth } = t.successor();
+    cleanup = stopBoth;
     await t.supervisor.start();
     void t.supervisor.lead(t.leadership.signal);
     await t.settle();
