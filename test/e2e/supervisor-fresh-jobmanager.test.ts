@@ -69,11 +69,17 @@ const clusterState = async () =>
 describe(`a fresh JobManager that already runs a job (Flink ${flinkUnderTest.version})`, () => {
   it('8: the job is cancelled before the cluster enters Started, without restarting the JobManager', async () => {
     await deploySupervisor(s.kc, ns, cluster);
-    // As soon as the supervisor has created the JobManager pod, take the supervisor away: its JVM
-    // needs seconds to answer, so the cluster is still Starting.
+    // As soon as the supervisor has created the JobManager pod and said Starting, take the
+    // supervisor away: the JVM needs seconds to answer, so the cluster is still Starting. The pod
+    // may show before the status does (creating it is idempotent, so it is not written ahead; on a
+    // loaded machine the status write comes later): wait for both.
     await waitFor(
-      'the JobManager pod',
-      async () => ((await clusterPods(s.kc, ns, cluster, 'jobmanager')).length > 0 ? true : undefined),
+      'the JobManager pod, and the cluster Starting',
+      async () =>
+        (await clusterPods(s.kc, ns, cluster, 'jobmanager')).length > 0 &&
+        (await clusterState()) === 'Starting'
+          ? true
+          : undefined,
       { timeoutMs: 120_000, intervalMs: 100 },
     );
     await scaleSupervisor(0);
