@@ -212,6 +212,11 @@ export interface JobContext extends SharedContext {
   /** Latest completed savepoint: the next start restores from it. */
   readonly savepointPath: string | null;
   readonly savepointAt: number | null;
+  /**
+   * The trigger id whose savepoint savepointPath is (null: a path not taken by a trigger, such as
+   * initialSavepointPath). Only that trigger's FlinkSavepoint may be completed with the path (K16).
+   */
+  readonly savepointTriggerId: string | null;
   readonly lastSavepointRequestAt: number | null;
   readonly stop: JobStopIntent | null;
   readonly stopReason: JobStopReason | null;
@@ -263,6 +268,7 @@ export function initialJobContext(input: JobMachineInput): JobContext {
     savepoint: null,
     savepointPath: input.savepointPath ?? null,
     savepointAt: null,
+    savepointTriggerId: null,
     lastSavepointRequestAt: null,
     stop: null,
     stopReason: null,
@@ -937,6 +943,7 @@ export const jobMachine = setup({
     }),
     initialise: assign(({ context }) => ({
       savepointPath: context.savepointPath ?? context.policy.initialSavepointPath,
+      savepointTriggerId: context.savepointPath === null ? null : context.savepointTriggerId,
     })),
     adoptJob: assign(({ context }) => ({
       parallelism: effectiveParallelism(context.policy),
@@ -1159,12 +1166,14 @@ export const jobMachine = setup({
         },
       };
     }),
-    recordSavepoint: assign(({ context, event }) => {
+    recordSavepoint: assign(({ context, event }, params: { of: 'savepoint' | 'stop' }) => {
       const output = outputOf<AwaitSavepointOutput>(event);
       if (output?.status !== 'COMPLETED') return {};
+      const triggerId = params.of === 'stop' ? context.stop?.triggerId : context.savepoint?.triggerId;
       return {
         savepointPath: output.location,
         savepointAt: context.now,
+        savepointTriggerId: triggerId ?? null,
         savepoint: null,
         checkpointRestore: null,
         stop: context.stop?.triggerId
@@ -1380,6 +1389,7 @@ export const jobMachine = setup({
       return {
         savepointPath: savepoint.path,
         savepointAt: context.now,
+        savepointTriggerId: context.stop?.triggerId ?? null,
         checkpointRestore: null,
         stop:
           context.stop === null
@@ -1412,7 +1422,7 @@ export const jobMachine = setup({
       const chosen = context.policy.initialSavepointPath;
       const asked = context.stopReason === 'SnapshotUnavailable' || context.stopReason === 'SnapshotMissing';
       if (!asked || !chosen || context.pendingAction?.withoutSavepoint) return {};
-      return { savepointPath: chosen, checkpointRestore: null };
+      return { savepointPath: chosen, savepointTriggerId: null, checkpointRestore: null };
     }),
     markSavepointLost: assign(({ context }) => ({
       stop:
@@ -1948,7 +1958,7 @@ export const jobMachine = setup({
                   {
                     guard: 'savepointCompleted',
                     target: '#job.Started.Running',
-                    actions: ['recordTime', 'recordSavepoint'],
+                    actions: ['recordTime', { type: 'recordSavepoint', params: { of: 'savepoint' } }],
                     description: 'J.Started.S1 the savepoint completed: remember its path',
                   },
                   {
@@ -2244,7 +2254,7 @@ export const jobMachine = setup({
                 {
                   guard: 'savepointCompleted',
                   target: 'Idle',
-                  actions: ['recordTime', 'recordSavepoint'],
+                  actions: ['recordTime', { type: 'recordSavepoint', params: { of: 'savepoint' } }],
                   description: 'J.Stopping.F1 the savepoint completed: remember it, then stop',
                 },
                 {
@@ -2332,7 +2342,7 @@ export const jobMachine = setup({
                   {
                     guard: 'savepointCompleted',
                     target: '#job.Stopping.Done',
-                    actions: ['recordTime', 'recordSavepoint'],
+                    actions: ['recordTime', { type: 'recordSavepoint', params: { of: 'stop' } }],
                     description: 'J.Stopping.S1 stopped with a savepoint: remember its path',
                   },
                   {

@@ -84,6 +84,8 @@ const jobContextSchema = z.object({
     .nullable(),
   savepointPath: z.string().nullable(),
   savepointAt: nullableMs,
+  // Added with K16's fix (absent in older snapshots: the path's trigger is not known).
+  savepointTriggerId: z.string().nullable().default(null),
   lastSavepointRequestAt: nullableMs,
   stop: z
     .object({

@@ -121,7 +121,14 @@ export interface JobSavepoints {
   readonly job: FlinkJob;
   readonly context: Pick<
     JobContext,
-    'savepoint' | 'stop' | 'jobId' | 'savepointPath' | 'savepointAt' | 'lastAction' | 'pendingAction'
+    | 'savepoint'
+    | 'stop'
+    | 'jobId'
+    | 'savepointPath'
+    | 'savepointAt'
+    | 'savepointTriggerId'
+    | 'lastAction'
+    | 'pendingAction'
   >;
   /** Whether the JobManager answered this pass: disposal waits for it. */
   readonly flinkReachable: boolean;
@@ -242,7 +249,7 @@ export class SavepointHistory {
       const completedAt = new Date(context.savepointAt ?? now).toISOString();
       const requested = object.status?.['requestTimestamp'];
       const requestedAt = typeof requested === 'string' ? Date.parse(requested) : undefined;
-      const latest = { path: context.savepointPath, at: context.savepointAt };
+      const latest = { path: context.savepointPath, triggerId: context.savepointTriggerId };
       const searchIn =
         searches &&
         searchable(searches.directory) &&
@@ -256,7 +263,7 @@ export class SavepointHistory {
               since: new Date(requestedAt - SEARCH_CLOCK_MARGIN_MS).toISOString(),
             }
           : undefined;
-      const status = resolvedStatus(verdict, latest, requestedAt, claimed, completedAt, searchIn);
+      const status = resolvedStatus(verdict, triggerId, latest, completedAt, searchIn);
       if (!status) continue;
       const updated = await this.#patchStatus(object, {
         ...(state === undefined ? { triggerId, requestTimestamp: completedAt } : {}),

@@ -142,16 +142,17 @@ export type FlinkVerdict =
 
 /**
  * The outcome of a Pending record whose trigger the machine no longer has in flight. Flink's own
- * answer wins; without one (it forgets triggers after minutes and on restart), the machine's latest
- * savepoint path is this one's when no other record claims it; otherwise it never completed.
+ * answer wins; without one (it forgets triggers after minutes and on restart, or does not answer),
+ * the machine's latest savepoint path is this one's only when the machine recorded it for this
+ * trigger id: a path of another trigger (a stop-with-savepoint completed after this one while
+ * Flink answered 5xx) would leave this savepoint's own files named by no record (K16).
  * `null`: still in progress on Flink's side (the machine gave up waiting, Flink may still finish),
  * or Flink could not be asked this time.
  */
 export function resolvedStatus(
   verdict: FlinkVerdict,
-  latest: { readonly path: string | null; readonly at: number | null },
-  requestedAt: number | undefined,
-  claimedPaths: ReadonlySet<string>,
+  triggerId: string,
+  latest: { readonly path: string | null; readonly triggerId: string | null },
   completedAt: string,
   searchIn?: SearchPlace,
 ): Record<string, unknown> | null {
@@ -159,12 +160,8 @@ export function resolvedStatus(
   if (verdict.state === 'COMPLETED')
     return { state: 'Completed', path: verdict.location, completionTimestamp: completedAt };
   if (verdict.state === 'FAILED') return { state: 'Failed', message: verdict.message.slice(0, 4096) };
-  // A latest savepoint recorded before this one was requested (an older one, or one from before
-  // the records existed) is not its outcome.
-  const recordedSince = requestedAt === undefined || latest.at === null || latest.at >= requestedAt;
-  const latestPath = latest.path;
-  if (latestPath && recordedSince && !claimedPaths.has(latestPath))
-    return { state: 'Completed', path: latestPath, completionTimestamp: completedAt };
+  if (latest.path && latest.triggerId === triggerId)
+    return { state: 'Completed', path: latest.path, completionTimestamp: completedAt };
   // Flink may still know: asked again next pass. A savepoint the machine abandoned because Flink
   // did not answer is often completed meanwhile; abandoning its record then lost it (K2).
   if (verdict.state === 'UNREACHABLE') return null;

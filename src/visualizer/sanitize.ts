@@ -188,6 +188,7 @@ const JOB_CONTEXT = {
   savepoint: { triggerId: true, kind: true, requestedAt: true, deadline: true },
   savepointPath: true,
   savepointAt: true,
+  savepointTriggerId: true,
   lastSavepointRequestAt: true,
   stop: {
     reason: true,

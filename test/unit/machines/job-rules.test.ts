@@ -889,6 +889,8 @@ const rows: Row[] = [
     check: (c) => {
       expect(c.savepointPath).toBe('s3://savepoints/sp-1');
       expect(c.savepointAt).toBe(AT);
+      // The path is this trigger's: only its record takes it (K16).
+      expect(c.savepointTriggerId).toBe(inFlight.triggerId);
       expect(c.savepoint).toBeNull();
     },
   },
@@ -1153,7 +1155,10 @@ const rows: Row[] = [
     context: stopping({}, { savepoint: inFlight }),
     event: done('awaitSavepoint', { status: 'COMPLETED', location: 's3://savepoints/sp-9' }),
     to: { Stopping: 'Idle' },
-    check: (c) => expect(c.savepointPath).toBe('s3://savepoints/sp-9'),
+    check: (c) => {
+      expect(c.savepointPath).toBe('s3://savepoints/sp-9');
+      expect(c.savepointTriggerId).toBe(inFlight.triggerId);
+    },
   },
   {
     rule: 'J.Stopping.F2',
@@ -1207,6 +1212,7 @@ const rows: Row[] = [
     to: { Stopping: 'Idle' },
     check: (c) => {
       expect(c.savepointPath).toBe('s3://savepoints/new');
+      expect(c.savepointTriggerId).toBe('e'.repeat(32));
       expect(c.stop?.savepointOutcome).toBe('Completed');
     },
   },
@@ -1455,6 +1461,7 @@ const rows: Row[] = [
     to: { Stopped: 'Idle' },
     check: (c) => {
       expect(c.savepointPath).toBe('s3://savepoints/final');
+      expect(c.savepointTriggerId).toBe('e'.repeat(32));
       expect(c.jobId).toBeNull();
       expect(c.stopReason).toBe('Manual');
     },

@@ -123,6 +123,18 @@ describe('the deterministic fault simulator', () => {
     expect(result.violations, replayCommand(1000560)).toEqual([]);
   }, 120_000);
 
+  it("replays clean the seeds of K16: a savepoint record takes only its own trigger's path", async () => {
+    // 1000404 broke `savepoint-not-lost` before the fix: a spec change stopped the job while a
+    // periodic savepoint was in flight, Flink completed both and answered 5xx, and the periodic
+    // record was completed with the stop's path (the machine's latest), leaving its own files
+    // named by no record. 1000906 and 1000933 (at c40728d) replay clean since by timing.
+    for (const seed of [1000404, 1000906, 1000933]) {
+      const result = await runSeed({ seed });
+      expect(result.violations, replayCommand(seed)).toEqual([]);
+      expect(result.savepointsCompleted, `seed ${seed}`).toBeGreaterThan(0);
+    }
+  }, 120_000);
+
   it('replays a seed bit for bit, and another seed differs', async () => {
     const first = await runSeed({ seed: 13, ...SHORT });
     const again = await runSeed({ seed: 13, ...SHORT });

@@ -88,9 +88,17 @@ const idle: Context = {
   jobId: JOB_ID,
   savepointPath: null,
   savepointAt: null,
+  savepointTriggerId: null,
   lastAction: null,
   pendingAction: null,
 };
+/** The machine recorded `path` as the outcome of trigger n. */
+const completedBy = (n: number, path: string, at: number | null = null): Context => ({
+  ...idle,
+  savepointPath: path,
+  savepointAt: at,
+  savepointTriggerId: trigger(n),
+});
 const periodic = (n: number, extra: Partial<Context> = {}): Context => ({
   ...idle,
   savepoint: { triggerId: trigger(n), kind: 'periodic', requestedAt: 0, deadline: 0 },
@@ -117,7 +125,7 @@ describe('SavepointHistory', () => {
     const previous = n > 1 ? `s3://b/sp/savepoint-${n - 1}` : null;
     await sync(periodic(n, { savepointPath: previous }), job);
     await clock.advance(60_000);
-    const completed = { ...idle, savepointPath: `s3://b/sp/savepoint-${n}`, savepointAt: clock.now() };
+    const completed = completedBy(n, `s3://b/sp/savepoint-${n}`, clock.now());
     await sync(completed, job, flinkReachable);
   }
 
@@ -170,11 +178,11 @@ describe('SavepointHistory', () => {
     expect(named(1)?.status).toMatchObject({ state: 'Pending', triggerId: trigger(1) });
     await clock.advance(60_000);
     // The next pass sees it completed: the record gets its path.
-    await sync({ ...idle, savepointPath: 's3://b/sp/savepoint-1', savepointAt: clock.now() }, job);
+    await sync(completedBy(1, 's3://b/sp/savepoint-1', clock.now()), job);
     expect(named(1)?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/savepoint-1' });
     await history.recordFlights(job, periodic(2, { savepointPath: 's3://b/sp/savepoint-1' }));
     await clock.advance(60_000);
-    const second = { ...idle, savepointPath: 's3://b/sp/savepoint-2', savepointAt: clock.now() };
+    const second = completedBy(2, 's3://b/sp/savepoint-2', clock.now());
     await sync(second, job);
     await sync(second, job);
     expect(flink.disposals).toEqual(['s3://b/sp/savepoint-1']);
@@ -214,7 +222,7 @@ describe('SavepointHistory', () => {
     expect(named(3)?.spec?.['kind']).toBe('stop');
     expect(named(3)?.status).toMatchObject({ state: 'Pending', triggerId: trigger(3) });
     expect(named(3)?.status?.['message']).toBeUndefined();
-    await sync({ ...idle, savepointPath: 's3://b/sp/stopped', savepointAt: clock.now() });
+    await sync(completedBy(3, 's3://b/sp/stopped', clock.now()));
     expect(named(3)?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/stopped' });
   });
 
@@ -276,10 +284,38 @@ describe('SavepointHistory', () => {
     expect(named(1)?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/late' });
   });
 
+  it("never completes a record with another trigger's path while Flink answers 5xx (K16, seed 1000404)", async () => {
+    // A periodic savepoint was in flight when a spec change stopped the job with a savepoint.
+    await sync(periodic(1));
+    const stopping: Context = {
+      ...idle,
+      stop: {
+        reason: 'Rescale',
+        restart: true,
+        delete: false,
+        triggerId: trigger(2),
+        savepointOutcome: 'Unread',
+      } as unknown as Context['stop'],
+    };
+    // Flink answers 5xx from now on; it completes both savepoints meanwhile.
+    flink.verdicts.set(trigger(1), { state: 'UNREACHABLE' });
+    flink.verdicts.set(trigger(2), { state: 'UNREACHABLE' });
+    await sync(stopping);
+    // The machine's latest path is the stop's.
+    const stopped = completedBy(2, 's3://b/sp/stopped', clock.now());
+    await sync(stopped);
+    expect(named(2)?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/stopped' });
+    expect(named(1)?.status?.['state']).toBe('Pending');
+    // Flink answers again: the periodic savepoint's own files are named by its record.
+    flink.verdicts.set(trigger(1), { state: 'COMPLETED', location: 's3://b/sp/periodic' });
+    await sync(stopped);
+    expect(named(1)?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/periodic' });
+  });
+
   it('abandons a trigger that ended without a new savepoint path', async () => {
     await takeSavepoint(1);
     await sync(periodic(2, { savepointPath: 's3://b/sp/savepoint-1' }));
-    await sync({ ...idle, savepointPath: 's3://b/sp/savepoint-1' });
+    await sync(completedBy(1, 's3://b/sp/savepoint-1'));
     expect(named(2)?.status).toMatchObject({ state: 'Abandoned' });
   });
 
@@ -296,7 +332,7 @@ describe('SavepointHistory', () => {
     await sync(periodic(1));
     const object = named(1)!;
     delete object.status; // as if the status write never happened
-    await sync({ ...idle, savepointPath: 's3://b/sp/savepoint-1', savepointAt: clock.now() });
+    await sync(completedBy(1, 's3://b/sp/savepoint-1', clock.now()));
     expect(named(1)?.status).toMatchObject({
       state: 'Completed',
       triggerId: trigger(1),
@@ -309,7 +345,7 @@ describe('SavepointHistory', () => {
     const job = flinkJob({ maxCount: 3 });
     for (let n = 1; n <= 12; n++) {
       await takeSavepoint(n, job);
-      await sync({ ...idle, savepointPath: `s3://b/sp/savepoint-${n}`, savepointAt: clock.now() }, job);
+      await sync(completedBy(n, `s3://b/sp/savepoint-${n}`, clock.now()), job);
     }
     expect(stored().map((o) => o.status?.['path'])).toEqual([
       's3://b/sp/savepoint-10',
@@ -324,7 +360,7 @@ describe('SavepointHistory', () => {
     const job = flinkJob({ maxCount: 1 });
     await takeSavepoint(1, job);
     await takeSavepoint(2, job, false);
-    const latest = { ...idle, savepointPath: 's3://b/sp/savepoint-2', savepointAt: clock.now() };
+    const latest = completedBy(2, 's3://b/sp/savepoint-2', clock.now());
     expect(named(1)?.status?.['disposal']).toMatchObject({
       state: 'Pending',
       message: expect.stringContaining('waiting for a JobManager'),
@@ -348,7 +384,7 @@ describe('SavepointHistory', () => {
     const job = flinkJob({ maxCount: 1 });
     await takeSavepoint(1, job);
     await takeSavepoint(2, job);
-    const latest = { ...idle, savepointPath: 's3://b/sp/savepoint-2', savepointAt: clock.now() };
+    const latest = completedBy(2, 's3://b/sp/savepoint-2', clock.now());
     flink.disposalOutcome = { state: 'FAILED', message: 'java.io.IOException: Access Denied' };
     await sync(latest, job); // requested
     await sync(latest, job); // failed
@@ -373,7 +409,7 @@ describe('SavepointHistory', () => {
     const job = flinkJob({ maxCount: 1 });
     await takeSavepoint(1, job);
     await takeSavepoint(2, job);
-    const latest = { ...idle, savepointPath: 's3://b/sp/savepoint-2', savepointAt: clock.now() };
+    const latest = completedBy(2, 's3://b/sp/savepoint-2', clock.now());
     flink.disposalOutcome = {
       state: 'FAILED',
       message: "java.io.FileNotFoundException: Cannot find meta data file '_metadata' in directory",
@@ -386,7 +422,7 @@ describe('SavepointHistory', () => {
   it('disposes on request but refuses the savepoint the job restores next', async () => {
     await takeSavepoint(1);
     await takeSavepoint(2);
-    const latest = { ...idle, savepointPath: 's3://b/sp/savepoint-2', savepointAt: clock.now() };
+    const latest = completedBy(2, 's3://b/sp/savepoint-2', clock.now());
     for (const n of [1, 2]) {
       const object = named(n) as CustomObject;
       object.spec = { ...object.spec, dispose: true };
@@ -414,7 +450,7 @@ describe('SavepointHistory', () => {
     };
     await sync(deleting);
     expect(named(7)?.metadata.ownerReferences).toHaveLength(1);
-    await sync({ ...idle, savepointPath: 's3://b/sp/savepoint-7', savepointAt: clock.now() });
+    await sync(completedBy(7, 's3://b/sp/savepoint-7', clock.now()));
     expect(named(7)?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/savepoint-7' });
     expect(named(7)?.metadata.ownerReferences).toEqual([]);
     expect(events.events.map((e) => [e.subject.kind, e.reason])).toContainEqual([
@@ -423,7 +459,7 @@ describe('SavepointHistory', () => {
     ]);
     // Released records are out of the job's retention, even with a policy.
     const writes = resources.writes.length;
-    await sync({ ...idle, savepointPath: 's3://b/sp/savepoint-7' }, flinkJob({ maxCount: 1 }));
+    await sync(completedBy(7, 's3://b/sp/savepoint-7'), flinkJob({ maxCount: 1 }));
     expect(resources.writes.length).toBe(writes);
   });
 
@@ -475,7 +511,7 @@ describe('SavepointHistory', () => {
       ]);
       expect(named(9)).toBeUndefined(); // no second record for the same savepoint
       await sync(
-        { ...manual, savepoint: null, savepointPath: 's3://b/sp/m', savepointAt: clock.now() },
+        { ...manual, ...completedBy(9, 's3://b/sp/m', clock.now()), lastAction: manual.lastAction },
         job(),
       );
       expect(mine()?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/m' });
@@ -494,7 +530,7 @@ describe('SavepointHistory', () => {
       expect(mine()?.status).toMatchObject({ state: 'Pending', triggerId: trigger(9), jobId: JOB_ID });
       expect(named(9)).toBeUndefined();
       await sync(
-        { ...manual, savepoint: null, savepointPath: 's3://b/sp/m', savepointAt: clock.now() },
+        { ...manual, ...completedBy(9, 's3://b/sp/m', clock.now()), lastAction: manual.lastAction },
         job(),
       );
       expect(mine()?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/m' });
@@ -600,7 +636,7 @@ describe('SavepointHistory', () => {
       await pass(periodic(2, { savepointPath: 's3://b/sp/savepoint-1' }));
       await pass(periodic(3, { savepointPath: 's3://b/sp/savepoint-1' }));
       await clock.advance(60_000);
-      const after = { ...idle, savepointPath: 's3://b/sp/savepoint-1', savepointAt: 0 };
+      const after = completedBy(1, 's3://b/sp/savepoint-1', 0);
       await history.sync({ job: flinkJob(), context: after, flinkReachable: true, searches });
       await history.sync({ job: flinkJob(), context: after, flinkReachable: true, searches });
       expect(searches.started.map((r) => r.savepointName)).toEqual([record(2), record(3)]);
