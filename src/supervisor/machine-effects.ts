@@ -293,6 +293,11 @@ export interface JobEffectDeps {
    * abandoned) and whose outcome is not known yet: their FlinkSavepoint records are still Pending.
    */
   readonly abandonedTriggers?: (jobId: string) => readonly string[];
+  /**
+   * Makes the FlinkSavepoint records of the machine's savepoints in flight, throwing when one is
+   * not stored: no trigger is sent that no record names (write-ahead, K13).
+   */
+  readonly recordTriggers?: () => Promise<void>;
   readonly log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -376,6 +381,7 @@ export function jobEffects(deps: JobEffectDeps) {
           });
         if (status?.state === 'IN_PROGRESS') throw new SavepointStillInProgressError(other);
       }
+      await deps.recordTriggers?.();
       try {
         await deps.flink().triggerSavepoint(
           input.jobId,
@@ -399,6 +405,7 @@ export function jobEffects(deps: JobEffectDeps) {
       return { at: deps.clock.now() };
     }),
     stopWithSavepoint: fromPromise<EffectOutput, StopWithSavepointInput>(async ({ input, signal }) => {
+      await deps.recordTriggers?.();
       await deps.flink().stopJobWithSavepoint(
         input.jobId,
         {

@@ -359,19 +359,37 @@ export class SavepointHistory {
     context: Pick<JobContext, 'savepoint' | 'stop' | 'jobId' | 'lastAction' | 'pendingAction'>,
   ): Promise<void> {
     try {
-      const jobName = job.metadata.name ?? '';
-      const now = this.#o.clock.now();
-      const objects = new Map(
-        savepointsOfJob(this.#o.savepoints(), jobName).map((o) => [o.metadata.name ?? '', o] as const),
-      );
-      // A manual savepoint a user's FlinkSavepoint asked for: that request becomes its record
-      // (adopting its trigger id), as in `sync`, rather than a second object.
-      const step = nextRequestStep(jobName, [...objects.values()], context, false);
-      if (step.kind === 'adopt') await this.#takeRequestStep(job, step, objects, now);
-      await this.#recordFlights(job, savepointsInFlight(context), objects, now);
+      await this.requireRecords(job, context);
     } catch (err) {
       this.#o.log('savepoint record not written ahead', { job: job.metadata.name, err: String(err) });
     }
+  }
+
+  /**
+   * The records of the savepoints in flight, made when missing; throws when one is not stored.
+   * The trigger effects call it before asking Flink: a leader that lost its lease between persisting
+   * a trigger id and writing its record left a flight the next leader would send unrecorded, and
+   * nothing makes a record for a trigger no longer in flight (K13).
+   */
+  async requireRecords(
+    job: FlinkJob,
+    context: Pick<JobContext, 'savepoint' | 'stop' | 'jobId' | 'lastAction' | 'pendingAction'>,
+  ): Promise<void> {
+    const jobName = job.metadata.name ?? '';
+    const now = this.#o.clock.now();
+    const objects = new Map(
+      savepointsOfJob(this.#o.savepoints(), jobName).map((o) => [o.metadata.name ?? '', o] as const),
+    );
+    // A manual savepoint a user's FlinkSavepoint asked for: that request becomes its record
+    // (adopting its trigger id), as in `sync`, rather than a second object.
+    const step = nextRequestStep(jobName, [...objects.values()], context, false);
+    if (step.kind === 'adopt') await this.#takeRequestStep(job, step, objects, now);
+    const flights = savepointsInFlight(context);
+    await this.#recordFlights(job, flights, objects, now);
+    const recorded = new Set([...objects.values()].map(triggerIdOf));
+    const missing = flights.filter((f) => !recorded.has(f.triggerId)).map((f) => f.triggerId);
+    if (missing.length > 0)
+      throw new Error(`no FlinkSavepoint record stored for trigger ${missing.join(', ')}`);
   }
 
   async #recordFlights(

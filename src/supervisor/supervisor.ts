@@ -571,6 +571,7 @@ export class Supervisor {
       pollIntervalMs: this.#pollIntervalMs(),
       flinkTimeoutMs: this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS,
       abandonedTriggers: (jobId) => pendingTriggersOf(this.#caches.savepoints.list(), name, jobId),
+      recordTriggers: () => this.#recordTriggers(name),
       log: (m, f) => this.#notices.log(m, { job: name, ...f }),
     });
   }
@@ -705,6 +706,14 @@ export class Supervisor {
     await this.#writeStatus(host, raw, envelope);
     const job = this.#parsedJobs.get(name);
     if (job) await this.#history.recordFlights(job, envelope.context as unknown as JobContext);
+  }
+
+  /** The records of the job's savepoints in flight, before a trigger is sent (savepoint-history.ts). */
+  async #recordTriggers(name: string): Promise<void> {
+    const job = this.#parsedJobs.get(name);
+    const host = this.#hosts.job(name);
+    if (!job || !host) throw new Error(`FlinkJob ${name} is not supervised`);
+    await this.#history.requireRecords(job, host.actor.getSnapshot().context);
   }
 
   // ---------------------------------------------------------------- metadata

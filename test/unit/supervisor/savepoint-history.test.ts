@@ -194,6 +194,21 @@ describe('SavepointHistory', () => {
     expect(resources.writes.length).toBe(writes);
   });
 
+  it('requires the record before a trigger is sent: a record that cannot be stored fails the send (K13)', async () => {
+    // The API server hangs: the write-ahead record of the persisted trigger id is not stored.
+    const create = resources.create.bind(resources);
+    resources.create = async () => {
+      throw new Error('the API server did not answer');
+    };
+    await history.recordFlights(flinkJob(), periodic(1)); // says so, never throws
+    await expect(history.requireRecords(flinkJob(), periodic(1))).rejects.toThrow(/did not answer/);
+    expect(named(1)).toBeUndefined();
+    // Once it answers, the record is made and the trigger may go.
+    resources.create = create;
+    await history.requireRecords(flinkJob(), periodic(1));
+    expect(named(1)?.status).toMatchObject({ state: 'Pending', triggerId: trigger(1) });
+  });
+
   it('re-opens an Abandoned record whose trigger id is in flight again, with the new kind, and completes it', async () => {
     // An upgrade intent whose status write never landed: its record was made, then abandoned.
     await history.recordFlights(flinkJob(), periodic(3));

@@ -18,7 +18,12 @@ import { ManualClock } from '../../support/manual-clock.ts';
 /** Flink's answer for each savepoint trigger id it was asked about (absent: 404). */
 type Operations = Record<string, 'IN_PROGRESS' | 'COMPLETED'>;
 
-function trigger(error: Error | undefined, abandoned: readonly string[] = [], operations: Operations = {}) {
+function trigger(
+  error: Error | undefined,
+  abandoned: readonly string[] = [],
+  operations: Operations = {},
+  recordTriggers: () => Promise<void> = async () => undefined,
+) {
   const posted: string[] = [];
   const flink = {
     triggerSavepoint: async (_jobId: string, request: { triggerId: string }) => {
@@ -41,6 +46,7 @@ function trigger(error: Error | undefined, abandoned: readonly string[] = [], op
     allowPrivateNetworks: false,
     pollIntervalMs: 1000,
     abandonedTriggers: () => abandoned,
+    recordTriggers,
     log: () => undefined,
   });
   const actor = createActor(effects.triggerSavepoint, {
@@ -67,6 +73,14 @@ describe('the savepoint trigger effect', () => {
       FlinkBadRequestError,
     );
     await expect(trigger(undefined)).resolves.toEqual({ at: 1000 });
+  });
+
+  it('sends no trigger whose FlinkSavepoint record could not be stored (K13)', async () => {
+    const unrecorded = trigger(undefined, [], {}, async () => {
+      throw new Error('no FlinkSavepoint record stored');
+    });
+    await expect(unrecorded).rejects.toThrow(/no FlinkSavepoint record/);
+    expect(unrecorded.posted).toEqual([]);
   });
 
   it('sends no new trigger while a savepoint the machine stopped waiting for is still in progress at Flink (K6)', async () => {
