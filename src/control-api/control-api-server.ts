@@ -35,7 +35,8 @@ import {
   type CustomObject,
   type CustomResourceClient,
 } from '../kube/custom-resource-client.ts';
-import { matchRoute, type PathParams, type Route } from './routes.ts';
+import { matchRoute, type PathParams } from './route-matching.ts';
+import type { Route } from './routes.ts';
 
 /**
  * The control REST API (ADR 0006): the toolbox's routes under /api/v1 with plain JSON bodies and

@@ -3,7 +3,7 @@ import type { Clock } from '../kube/clock.ts';
 import type { Caller } from './authn.ts';
 import type { ParsedBody } from './request-bodies.ts';
 import type { CustomObject, CustomResourceClient } from '../kube/custom-resource-client.ts';
-import type { PathParams } from './routes.ts';
+import type { PathParams } from './route-matching.ts';
 
 /** One authenticated, authorized request, as a handler sees it. */
 export interface RequestContext {

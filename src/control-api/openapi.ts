@@ -7,14 +7,8 @@ import { API_GROUP, DNS_LABEL_PATTERN } from '../api/names.ts';
 import { FLINKVISOR_VERSION } from '../version.ts';
 import { JOB_MANAGER_STATS_SOURCES, JOB_STATS_SOURCES, TASK_MANAGER_STATS_SOURCES } from './flink-stats.ts';
 import { clusterScaleBody, emptyBody, jobScaleBody, startStopBody } from './request-bodies.ts';
-import {
-  API_PREFIX,
-  pathParamsOf,
-  ROUTES,
-  type BodyKind,
-  type PathParam,
-  type RouteDefinition,
-} from './routes.ts';
+import { API_PREFIX, ROUTES, type BodyKind, type PathParam, type RouteDefinition } from './routes.ts';
+import { pathParamsOf } from './route-matching.ts';
 
 // The OpenAPI 3.1 document of the control API, built from the route table, the request-body
 // schemas and the resource schemas of src/api: it cannot drift from what the server does.

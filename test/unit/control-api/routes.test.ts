@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matchRoute, pathParamsOf, ROUTES } from '../../../src/control-api/routes.ts';
+import { matchRoute, pathParamsOf } from '../../../src/control-api/route-matching.ts';
+import { ROUTES } from '../../../src/control-api/routes.ts';
 
 // Every route of the toolbox's control API (docs/rules.md §7), method and path.
 const TOOLBOX_ROUTES = [
