@@ -14,7 +14,6 @@ import { savepointsOfJob } from '../api/flink-savepoint.ts';
 import {
   ANNOTATIONS,
   hasRequestAnnotation,
-  API_GROUP_VERSION,
   FLINK_JOB,
   FLINK_SAVEPOINT,
   LABELS,
@@ -23,12 +22,10 @@ import {
   savepointSearchJobName,
 } from '../api/names.ts';
 import { ownerReference } from '../api/owner-references.ts';
-import { FlinkNotFoundError } from '../flink/errors.ts';
-import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
-import { systemClock, withTimeout, type Clock } from '../kube/clock.ts';
+import type { Clock } from '../kube/clock.ts';
 import type { CustomObject, CustomResourceClient } from '../kube/custom-resource-client.ts';
-import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.ts';
-import type { EventRecorder, EventType } from '../kube/event-recorder.ts';
+import { isConflict, isNotFound } from '../kube/errors.ts';
+import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { JobContext } from '../machines/job-machine.ts';
 import {
   agrees,
@@ -45,7 +42,8 @@ import {
   triggerIdOf,
   type FlinkVerdict,
 } from './savepoint-records.ts';
-import { FresherReads } from './fresher-reads.ts';
+import { SavepointRecordWrites } from './savepoint-record-writes.ts';
+import type { SavepointFlink } from './savepoint-flink.ts';
 import { nextRequestStep, type RequestStep } from './savepoint-requests.ts';
 import { planRetention } from './savepoint-retention.ts';
 import {
@@ -55,54 +53,6 @@ import {
   type SearchRequest,
 } from './savepoint-search.ts';
 import type { SupervisorOptions } from './supervisor-options.ts';
-
-/**
- * Flink's answers about savepoints and their disposal. A savepoint's `UNKNOWN`: Flink does not know
- * the id (404); `UNREACHABLE`: it could not be asked. A disposal's `UNKNOWN`: Flink forgot it.
- */
-export interface SavepointFlink {
-  savepointStatus(jobId: string, triggerId: string): Promise<FlinkVerdict>;
-  dispose(path: string): Promise<string>;
-  disposalStatus(
-    triggerId: string,
-  ): Promise<{ state: 'IN_PROGRESS' | 'COMPLETED' | 'UNKNOWN' } | { state: 'FAILED'; message: string }>;
-}
-
-/** The Flink REST calls of the history, each bounded by `timeoutMs`. */
-export function savepointFlink(
-  client: () => FlinkRestClient,
-  timeoutMs: number,
-  clock: Clock = systemClock,
-): SavepointFlink {
-  const bounded = <T>(call: (c: { signal: AbortSignal }) => Promise<T>) =>
-    withTimeout(clock, timeoutMs, (signal) => call({ signal }));
-  return {
-    async savepointStatus(jobId, triggerId) {
-      try {
-        const status = await bounded((c) => client().getSavepointStatus(jobId, triggerId, c));
-        if (status.state === 'FAILED')
-          return { state: 'FAILED', message: status.failure.message || status.failure.className || 'failed' };
-        return status;
-      } catch (err) {
-        return err instanceof FlinkNotFoundError ? { state: 'UNKNOWN' } : { state: 'UNREACHABLE' };
-      }
-    },
-    async dispose(path) {
-      return (await bounded((c) => client().disposeSavepoint(path, c))).triggerId;
-    },
-    async disposalStatus(triggerId) {
-      try {
-        const status = await bounded((c) => client().getSavepointDisposalStatus(triggerId, c));
-        if (status.state === 'FAILED')
-          return { state: 'FAILED', message: status.failure.message || status.failure.className || 'failed' };
-        return status;
-      } catch (err) {
-        // A JobManager that restarted forgot the disposal: it is requested again.
-        return err instanceof FlinkNotFoundError ? { state: 'UNKNOWN' } : { state: 'IN_PROGRESS' };
-      }
-    },
-  };
-}
 
 export interface SavepointHistoryOptions {
   readonly namespace: string;
@@ -174,10 +124,11 @@ export class SavepointHistory {
   readonly #o: SavepointHistoryOptions;
   #lastFailure: string | undefined;
   /** The records as this history last wrote them, until the watch cache shows them (K14). */
-  readonly #written = new FresherReads();
+  readonly #writes: SavepointRecordWrites;
 
   constructor(options: SavepointHistoryOptions) {
     this.#o = options;
+    this.#writes = new SavepointRecordWrites(options);
   }
 
   /**
@@ -188,17 +139,8 @@ export class SavepointHistory {
    */
   searching(jobName: string): boolean {
     return savepointsOfJob(this.#o.savepoints(), jobName).some(
-      (cached) =>
-        pendingSearchOf(this.#written.pick(cached.metadata.name ?? '', cached) ?? cached) !== undefined,
+      (cached) => pendingSearchOf(this.#writes.latest(cached)) !== undefined,
     );
-  }
-
-  /** `updated` was written: it stands for the cached record until the cache moves past it. */
-  #wrote(updated: CustomObject): CustomObject {
-    const name = updated.metadata.name ?? '';
-    const cached = this.#o.savepoints().find((o) => o.metadata.name === name);
-    this.#written.remember(name, updated, cached);
-    return updated;
   }
 
   /** Makes the job's FlinkSavepoints agree with its machine; never throws (the next pass repeats it). */
@@ -265,7 +207,7 @@ export class SavepointHistory {
           : undefined;
       const status = resolvedStatus(verdict, triggerId, latest, completedAt, searchIn);
       if (!status) continue;
-      const updated = await this.#patchStatus(object, {
+      const updated = await this.#writes.patchStatus(object, {
         ...(state === undefined ? { triggerId, requestTimestamp: completedAt } : {}),
         ...status,
       });
@@ -285,7 +227,7 @@ export class SavepointHistory {
     const history = job.spec.savepoint.history;
     const plan = planRetention([...objects.values()].map(recordOf), history, context.savepointPath, now);
     for (const { name, reason } of plan.forget) {
-      await this.#delete(name);
+      await this.#writes.delete(name);
       this.#o.log('savepoint record forgotten', { job: jobName, name, reason });
     }
     for (const { name, message } of plan.refused) {
@@ -294,8 +236,8 @@ export class SavepointHistory {
       const disposal: Disposal = { state: 'Failed', reason: 'requested', message };
       if (agrees(object.status?.['disposal'] as Record<string, unknown> | undefined, { ...disposal }))
         continue;
-      if (await this.#patchStatus(object, { disposal }))
-        this.#event(object, 'Warning', 'SavepointDisposalRefused', message);
+      if (await this.#writes.patchStatus(object, { disposal }))
+        this.#writes.event(object, 'Warning', 'SavepointDisposalRefused', message);
     }
     for (const { name, reason } of plan.dispose) {
       const object = objects.get(name);
@@ -333,15 +275,15 @@ export class SavepointHistory {
     if (observation.state === 'found' && awaited) return;
     const status = searchedStatus(observation, claimed, place);
     if (!status) return;
-    const updated = await this.#patchStatus(object, status);
+    const updated = await this.#writes.patchStatus(object, status);
     if (!updated) return;
     objects.set(name, updated);
     if (status['state'] === 'Completed') {
       claimed.add(String(status['path']));
       this.#o.log('savepoint found in storage', { name, path: status['path'] });
-      this.#event(updated, 'Normal', 'SavepointFound', `found in storage: ${String(status['path'])}`);
+      this.#writes.event(updated, 'Normal', 'SavepointFound', `found in storage: ${String(status['path'])}`);
     } else if (observation.state === 'failed') {
-      this.#event(updated, 'Warning', 'SavepointSearchFailed', String(status['message']));
+      this.#writes.event(updated, 'Warning', 'SavepointSearchFailed', String(status['message']));
       // Its pod's logs say more: the Job stays for its TTL.
       return;
     }
@@ -423,7 +365,7 @@ export class SavepointHistory {
     current: CustomObject | undefined,
     now: number,
   ): Promise<CustomObject | null | undefined> {
-    const object = current ?? (await this.#create(savepointObject(job, this.#o.clusterName, flight)));
+    const object = current ?? (await this.#writes.create(savepointObject(job, this.#o.clusterName, flight)));
     if (!object) return undefined;
     // Abandoned, yet its trigger id is in flight again: trigger ids follow the persisted intent, so
     // an intent whose status write never landed (a crash, a lost leadership) is taken again under
@@ -432,14 +374,14 @@ export class SavepointHistory {
     const reopen = stateOf(object) === 'Abandoned';
     let updated = object;
     if (reopen && object.spec?.['kind'] !== flight.kind) {
-      const patched = await this.#patchSpec(updated, { kind: flight.kind });
+      const patched = await this.#writes.patchSpec(updated, { kind: flight.kind });
       if (!patched) return null;
       updated = patched;
     }
     // A search begun for this trigger while it was out of flight (it is taken again under the
     // same id): Flink knows it again, so its answer decides, not the search.
     if (stateOf(updated) === undefined || reopen || pendingSearchOf(updated)) {
-      const patched = await this.#patchStatus(updated, {
+      const patched = await this.#writes.patchStatus(updated, {
         ...pendingStatus(flight, new Date(now).toISOString()),
         message: null,
         search: null,
@@ -465,11 +407,11 @@ export class SavepointHistory {
       return updated;
     };
     if (step.kind === 'fail') {
-      if (keep(await this.#patchStatus(request, { state: 'Failed', message: step.message })))
-        this.#event(request, 'Warning', 'SavepointRequestRefused', step.message);
+      if (keep(await this.#writes.patchStatus(request, { state: 'Failed', message: step.message })))
+        this.#writes.event(request, 'Warning', 'SavepointRequestRefused', step.message);
     } else if (step.kind === 'stamp') {
       const requestTimestamp = new Date(now).toISOString();
-      const stamped = keep(await this.#patchStatus(request, { state: 'Pending', requestTimestamp }));
+      const stamped = keep(await this.#writes.patchStatus(request, { state: 'Pending', requestTimestamp }));
       if (stamped && !hasRequestAnnotation(job.metadata.annotations)) await this.#requestSavepoint(job, now);
     } else if (step.kind === 'annotate') {
       await this.#requestSavepoint(job, step.at);
@@ -486,13 +428,13 @@ export class SavepointHistory {
       const current =
         owned && request.metadata.labels?.[LABELS.job] === jobName
           ? request
-          : await this.#patchObject(request, {
+          : await this.#writes.patchObject(request, {
               labels,
               ...(owned ? {} : { ownerReferences: [...owners, ownerReference(FLINK_JOB, job)] }),
             });
       if (current)
         keep(
-          await this.#patchStatus(current, {
+          await this.#writes.patchStatus(current, {
             triggerId: step.triggerId,
             ...(step.jobId ? { jobId: step.jobId } : {}),
           }),
@@ -518,44 +460,6 @@ export class SavepointHistory {
     }
   }
 
-  /** A merge patch of the object's spec at its resourceVersion; undefined after a conflict. */
-  async #patchSpec(object: CustomObject, spec: Record<string, unknown>): Promise<CustomObject | undefined> {
-    try {
-      const updated = await this.#o.resources.patch(
-        FLINK_SAVEPOINT,
-        this.#o.namespace,
-        object.metadata.name ?? '',
-        {
-          metadata: { resourceVersion: object.metadata.resourceVersion ?? '' },
-          spec,
-        },
-      );
-      this.#o.written();
-      return this.#wrote(updated);
-    } catch (err) {
-      if (isConflict(err) || isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
-  /** A merge patch of the object's metadata at its resourceVersion; undefined after a conflict. */
-  async #patchObject(
-    object: CustomObject,
-    metadata: Record<string, unknown>,
-  ): Promise<CustomObject | undefined> {
-    try {
-      const name = object.metadata.name ?? '';
-      const updated = await this.#o.resources.patch(FLINK_SAVEPOINT, this.#o.namespace, name, {
-        metadata: { resourceVersion: object.metadata.resourceVersion ?? '', ...metadata },
-      });
-      this.#o.written();
-      return this.#wrote(updated);
-    } catch (err) {
-      if (isConflict(err) || isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
   /**
    * The savepoint taken on deletion outlives its FlinkJob: once completed, its owner reference is
    * removed (before the job's finalizer is), so the garbage collector leaves it, to be restored
@@ -570,10 +474,15 @@ export class SavepointHistory {
       kept.length === owners.length
     )
       return undefined;
-    const released = await this.#patchObject(object, { ownerReferences: kept });
+    const released = await this.#writes.patchObject(object, { ownerReferences: kept });
     if (released) {
       const path = String(object.status?.['path']);
-      this.#event(object, 'Normal', 'SavepointReleased', `kept after the FlinkJob is deleted: ${path}`);
+      this.#writes.event(
+        object,
+        'Normal',
+        'SavepointReleased',
+        `kept after the FlinkJob is deleted: ${path}`,
+      );
     }
     return released;
   }
@@ -584,7 +493,7 @@ export class SavepointHistory {
     const disposal = (object.status?.['disposal'] ?? {}) as Disposal;
     const attempts = disposal.attempts ?? 0;
     if (typeof path !== 'string' || !path) {
-      await this.#delete(name);
+      await this.#writes.delete(name);
       return;
     }
     if (!reachable) {
@@ -593,15 +502,20 @@ export class SavepointHistory {
         reason: disposal.reason ?? reason,
         message: WAITING_MESSAGE,
       };
-      if (!agrees(disposal, { ...waiting })) await this.#patchStatus(object, { disposal: waiting });
+      if (!agrees(disposal, { ...waiting })) await this.#writes.patchStatus(object, { disposal: waiting });
       return;
     }
     if (disposal.triggerId) {
       const outcome = await this.#o.flink.disposalStatus(disposal.triggerId);
       if (outcome.state === 'IN_PROGRESS') return;
       if (outcome.state === 'COMPLETED' || (outcome.state === 'FAILED' && FILES_GONE.test(outcome.message))) {
-        await this.#delete(name);
-        this.#event(object, 'Normal', 'SavepointDisposed', `disposed ${path} (${disposal.reason ?? reason})`);
+        await this.#writes.delete(name);
+        this.#writes.event(
+          object,
+          'Normal',
+          'SavepointDisposed',
+          `disposed ${path} (${disposal.reason ?? reason})`,
+        );
         return;
       }
       const failed: Disposal = {
@@ -612,8 +526,8 @@ export class SavepointHistory {
             ? outcome.message.slice(0, 4096)
             : 'disposal forgotten by Flink; retried',
       };
-      if ((await this.#patchStatus(object, { disposal: failed })) && outcome.state === 'FAILED')
-        this.#event(
+      if ((await this.#writes.patchStatus(object, { disposal: failed })) && outcome.state === 'FAILED')
+        this.#writes.event(
           object,
           'Warning',
           'SavepointDisposalFailed',
@@ -625,7 +539,7 @@ export class SavepointHistory {
     if (disposal.state === 'Failed' && last !== null && now < last + disposalRetryDelayMs(attempts)) return;
     // Write-ahead: the attempt is on record before Flink is asked. Flink takes no trigger id for a
     // disposal, so a crash before the id is recorded asks again, which finds the files gone.
-    const attempt = await this.#patchStatus(object, {
+    const attempt = await this.#writes.patchStatus(object, {
       disposal: {
         state: 'Pending',
         reason: disposal.reason ?? reason,
@@ -638,73 +552,12 @@ export class SavepointHistory {
     if (!attempt) return;
     try {
       const triggerId = await this.#o.flink.dispose(path);
-      await this.#patchStatus(attempt, { disposal: { triggerId } });
+      await this.#writes.patchStatus(attempt, { disposal: { triggerId } });
     } catch (err) {
       const message = `disposal request failed: ${String(err)}`.slice(0, 4096);
-      if (await this.#patchStatus(attempt, { disposal: { state: 'Failed', message } }))
-        this.#event(object, 'Warning', 'SavepointDisposalFailed', `disposing ${path}: ${message}`);
+      if (await this.#writes.patchStatus(attempt, { disposal: { state: 'Failed', message } }))
+        this.#writes.event(object, 'Warning', 'SavepointDisposalFailed', `disposing ${path}: ${message}`);
     }
-  }
-
-  async #create(object: CustomObject): Promise<CustomObject | undefined> {
-    const name = object.metadata.name ?? '';
-    try {
-      const created = await this.#o.resources.create(FLINK_SAVEPOINT, this.#o.namespace, object);
-      this.#o.written();
-      return created;
-    } catch (err) {
-      // Created by an earlier pass the watch has not shown yet.
-      if (isAlreadyExists(err)) return this.#o.resources.get(FLINK_SAVEPOINT, this.#o.namespace, name);
-      throw err;
-    }
-  }
-
-  /** A merge patch of the status at the object's resourceVersion; undefined after a conflict. */
-  async #patchStatus(
-    object: CustomObject,
-    status: Record<string, unknown>,
-  ): Promise<CustomObject | undefined> {
-    try {
-      const updated = await this.#o.resources.patchStatus(
-        FLINK_SAVEPOINT,
-        this.#o.namespace,
-        object.metadata.name ?? '',
-        { metadata: { resourceVersion: object.metadata.resourceVersion ?? '' }, status },
-      );
-      this.#o.written();
-      return this.#wrote(updated);
-    } catch (err) {
-      // Changed since the watch showed it: the next pass decides again from the new object.
-      if (isConflict(err) || isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
-  async #delete(name: string): Promise<void> {
-    try {
-      await this.#o.resources.delete(FLINK_SAVEPOINT, this.#o.namespace, name);
-      this.#o.written();
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-
-  #event(object: CustomObject, type: EventType, reason: string, message: string): void {
-    const subject = (kind: string, name: string, uid: string | undefined) => ({
-      apiVersion: API_GROUP_VERSION,
-      kind,
-      namespace: this.#o.namespace,
-      name,
-      ...(uid ? { uid } : {}),
-    });
-    const job = object.metadata.ownerReferences?.find((r) => r.kind === FLINK_JOB.kind);
-    void this.#o.events.record(
-      subject(FLINK_SAVEPOINT.kind, object.metadata.name ?? '', object.metadata.uid),
-      type,
-      reason,
-      message,
-    );
-    if (job) void this.#o.events.record(subject(FLINK_JOB.kind, job.name, job.uid), type, reason, message);
   }
 }
 

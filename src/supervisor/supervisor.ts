@@ -40,8 +40,8 @@ import { PromptPasses } from './prompt-passes.ts';
 import { HostRegistry } from './host-registry.ts';
 import { OwnedObjects, type OwnedObjectWriter } from './owned-objects.ts';
 import { readStorageCleanup } from './storage-cleanup.ts';
+import { savepointFlink } from './savepoint-flink.ts';
 import {
-  savepointFlink,
   supervisorSavepointHistory,
   type SavepointHistory,
   type SavepointSearches,

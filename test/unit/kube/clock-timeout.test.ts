@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { withTimeout } from '../../../src/kube/clock.ts';
 import type { FlinkRestClient } from '../../../src/flink/flink-rest-client.ts';
 import { FlinkClusterReader, readSnapshots } from '../../../src/supervisor/flink-gateway.ts';
-import { savepointFlink } from '../../../src/supervisor/savepoint-history.ts';
+import { savepointFlink } from '../../../src/supervisor/savepoint-flink.ts';
 import { ManualClock, flush } from '../../support/manual-clock.ts';
 
 /** A call that answers only when its signal aborts (a JobManager that went silent). */

@@ -13,8 +13,8 @@ import {
   disposalRetryDelayMs,
   SavepointHistory,
   type JobSavepoints,
-  type SavepointFlink,
 } from '../../../src/supervisor/savepoint-history.ts';
+import type { SavepointFlink } from '../../../src/supervisor/savepoint-flink.ts';
 import type { FlinkVerdict } from '../../../src/supervisor/savepoint-records.ts';
 import type { SavepointSearches } from '../../../src/supervisor/savepoint-history.ts';
 import type { SearchObservation, SearchRequest } from '../../../src/supervisor/savepoint-search.ts';
