@@ -8,7 +8,6 @@ import type {
   CancelOutcome,
   DeleteJarOutcome,
   TriggeredOperation,
-  FlinkException,
   JobExceptions,
   AggregatedMetricsQuery,
 } from './client-types.ts';
@@ -22,7 +21,9 @@ import {
 } from './errors.ts';
 import { FlinkHttpTransport, type FlinkTransportRequest, type HttpMethod } from './http-transport.ts';
 import { assertFlinkId, type FlinkId } from './ids.ts';
+import { exceptionHistoryOf } from './job-exceptions.ts';
 import { jarIdFromUploadPath, jarUploadBody } from './jar-upload.ts';
+import { abortable } from './abortable.ts';
 import {
   interpretOperation,
   type CheckpointStatus,
@@ -107,47 +108,6 @@ const enc = encodeURIComponent;
 
 function joinNames(names: readonly string[] | undefined): string | undefined {
   return names && names.length > 0 ? names.join(',') : undefined;
-}
-
-/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
-
-function toException(e: {
-  exceptionName?: string | undefined;
-  stacktrace?: string | undefined;
-  timestamp?: number | undefined;
-  taskName?: string | null | undefined;
-  endpoint?: string | null | undefined;
-  location?: string | null | undefined;
-  taskManagerId?: string | null | undefined;
-  failureLabels?: Record<string, string> | undefined;
-}): FlinkException {
-  return {
-    exceptionName: e.exceptionName,
-    stacktrace: e.stacktrace,
-    timestamp: e.timestamp,
-    taskName: e.taskName ?? undefined,
-    endpoint: e.endpoint ?? e.location ?? undefined,
-    taskManagerId: e.taskManagerId ?? undefined,
-    failureLabels: e.failureLabels ?? {},
-  };
 }
 
 export class FlinkRestClient {
@@ -475,13 +435,7 @@ export class FlinkRestClient {
     const data = await this.#get(jobExceptionsSchema, '/jobs/:jobid/exceptions', path, options, {
       maxExceptions: options.maxExceptions,
     });
-    return {
-      truncated: data.exceptionHistory.truncated,
-      entries: data.exceptionHistory.entries.map((e) => ({
-        ...toException(e),
-        concurrentExceptions: e.concurrentExceptions.map(toException),
-      })),
-    };
+    return exceptionHistoryOf(data);
   }
 
   async getJobMetrics(
