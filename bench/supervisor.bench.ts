@@ -121,10 +121,15 @@ try {
     { timeoutMs: 120_000, intervalMs: 500 },
   );
   const flinkUrl = await flinkRest(s, ns, 'b');
-  const supervisor = async (name: string, entry: string, env: Record<string, string> = {}) => {
+  const supervisor = async (
+    name: string,
+    entry: string,
+    env: Record<string, string> = {},
+    nodeFlags: readonly string[] = [],
+  ) => {
     const port = await freePort();
     const debugPort = await freePort();
-    const args = [entry, 'supervisor', 'run', `--namespace=${ns}`, '--cluster-name=b'];
+    const args = [...nodeFlags, entry, 'supervisor', 'run', `--namespace=${ns}`, '--cluster-name=b'];
     args.push(`--kubeconfig=${s.env.controlPlane.kubeconfigPath}`, `--flink-url=${flinkUrl}`);
     args.push(`--port=${port}`, '--bind-address=127.0.0.1', `--identity=bench-${name.replace(/\W+/g, '-')}`);
     args.push(`--debug-port=${debugPort}`, '--debug-address=127.0.0.1');
@@ -138,6 +143,9 @@ try {
     await supervisor('sources (src/cli/main.ts)', 'src/cli/main.ts'),
     await supervisor('bundle (dist/supervisor.mjs)', 'bin/flinkvisor.js'),
     await supervisor('bundle + memory settings (shipped)', 'bin/flinkvisor.js', shipped),
+    // V8's lite mode (no optimizing compiler, feedback allocated lazily) is refused in NODE_OPTIONS:
+    // it can only be a flag of the node command itself.
+    await supervisor('shipped + node --lite-mode', 'bin/flinkvisor.js', shipped, ['--lite-mode']),
   ];
   const resident: ResidentMeasurement[] = [];
   for (const v of variants)
