@@ -21,7 +21,15 @@ export function jobManagerDrainGraceSeconds(taskTimeoutSeconds: number): number 
  * FINISHED, CANCELED and FAILED end a job; SUSPENDED is what a JobManager that loses leadership
  * leaves, and never happens without HA.
  */
-const NOT_ENDED = ['INITIALIZING', 'CREATED', 'RUNNING', 'FAILING', 'CANCELLING', 'RESTARTING', 'RECONCILING'];
+const NOT_ENDED = [
+  'INITIALIZING',
+  'CREATED',
+  'RUNNING',
+  'FAILING',
+  'CANCELLING',
+  'RESTARTING',
+  'RECONCILING',
+];
 
 /**
  * The hook's script, for bash (the Flink image has bash and no curl): reads `/jobs/overview` from

@@ -38,7 +38,10 @@ describe('the JobManager pod of a cluster without HA', () => {
   });
 
   it('HA clusters and TaskManagers keep 30 s and no hook', () => {
-    const ha = cluster(120, { jobManager: { replicas: 2 }, storage: { scheme: 'file', baseDir: '/flink-data' } });
+    const ha = cluster(120, {
+      jobManager: { replicas: 2 },
+      storage: { scheme: 'file', baseDir: '/flink-data' },
+    });
     const pod = jobManagerPod(ha, 3, 0);
     expect(pod.spec?.terminationGracePeriodSeconds).toBe(30);
     expect(pod.spec?.containers[0]?.lifecycle).toBeUndefined();
