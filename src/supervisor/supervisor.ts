@@ -1,5 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { highAvailabilityEnabled, type FlinkCluster } from '../api/flink-cluster.ts';
+import { hostUrl } from '../kube/pod-address.ts';
+import { FLINK_PORTS } from './resource-builders.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import {
   bootstrapJobName,
@@ -35,7 +37,7 @@ import {
   referencedSavepoints,
   slotsExpectation,
 } from './observer.ts';
-import { DisruptedPods } from './pod-disruptions.ts';
+import { DisruptedPods, drainingJobManager } from './pod-disruptions.ts';
 import { PromptPasses } from './prompt-passes.ts';
 import { HostRegistry } from './host-registry.ts';
 import { OwnedObjects, type OwnedObjectWriter } from './owned-objects.ts';
@@ -85,6 +87,11 @@ export class Supervisor {
   readonly #parsedJobs = new Map<string, FlinkJob>();
   #flink: { url: string; client: FlinkRestClient } | undefined;
   readonly #disruptedPods = new DisruptedPods();
+  /**
+   * The IP of the only JobManager pod while it is being drained and still runs (ADR 0021): Flink is
+   * read through it, since a terminating pod has left the Service's ready endpoints. Set by each pass.
+   */
+  #drainingJobManagerIp: string | undefined;
   readonly #flinkReads = new FlinkClusterReader(
     () => this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS,
     () => this.#o.clock,
@@ -237,7 +244,11 @@ export class Supervisor {
   }
 
   #flinkClient(): FlinkRestClient {
-    const url = this.#o.flinkUrl ?? `http://jobmanager-${this.#o.clusterName}.${this.#o.namespace}:8081`;
+    const url =
+      this.#o.flinkUrl ??
+      (this.#drainingJobManagerIp === undefined
+        ? `http://jobmanager-${this.#o.clusterName}.${this.#o.namespace}:8081`
+        : hostUrl('http', this.#drainingJobManagerIp, FLINK_PORTS.ui));
     if (!this.#flink || this.#flink.url !== url) this.#flink = { url, client: this.#o.flinkClient(url) };
     return this.#flink.client;
   }
@@ -280,8 +291,11 @@ export class Supervisor {
     );
     clusterHost.invalidSpec = null;
     const pods = clusterPods(this.#caches.pods.list());
+    const draining = drainingJobManager(this.#caches.pods.list(), highAvailabilityEnabled(cluster.spec));
+    this.#drainingJobManagerIp = draining?.status?.podIP;
     const flink = await this.#flinkReads.observe(this.#flinkClient(), {
       ...slotsExpectation(pods, cluster, now),
+      ...(draining ? { jobManagerReady: true } : {}),
       taskCounts: this.#hosts
         .jobs()
         .some((h) => h.actor.getSnapshot().context.upgrade?.phase === 'Verifying'),
@@ -324,6 +338,7 @@ export class Supervisor {
         this.#caches.batchJobs.get(this.#key(storageCleanupJobName(this.#o.clusterName))),
       ),
       disruptions: this.#disruptedPods.observe(this.#caches.pods.list(), now),
+      jobManagerDraining: draining !== undefined,
     });
     await this.#takeRequestedAction(clusterHost, raw, now);
     clusterHost.actor.send({ type: 'OBSERVED', at: now, policy: clusterPolicy(cluster), observation });
