@@ -151,22 +151,20 @@ describe(`a drain of a single JobManager's node (Flink ${flinkUnderTest.version}
     expect(clusterAfter['lastDisruption']).toMatchObject({ pod: jmName, reason: 'EvictionByEvictionAPI' });
 
     // The next epoch: a new JobManager, the job running again from the drain's savepoint.
-    const resumed = await waitForStatus(
-      s.kc,
-      JOBS,
-      ns,
-      job,
-      'running again in the next epoch',
-      (st) =>
-        st['supervisorStatus'] === 'Started' && st['jobStatus'] === 'RUNNING' && st['jobId'] !== firstJobId,
-      240_000,
+    const epochOf = async () =>
+      (statusOf(await readResource(s.kc, CLUSTERS, ns, cluster))['machine'] as { context: { epoch: number } })
+        .context.epoch;
+    const resumed = await waitFor(
+      'the job running again in the next epoch',
+      async () => {
+        const st = statusOf(await readResource(s.kc, JOBS, ns, job));
+        const again = st['supervisorStatus'] === 'Started' && st['jobStatus'] === 'RUNNING';
+        return again && (await epochOf()) > epochBefore ? st : undefined;
+      },
+      { timeoutMs: 240_000, intervalMs: 500 },
     );
     const resumedMs = Date.now() - t0;
-    const epochAfter = (
-      statusOf(await readResource(s.kc, CLUSTERS, ns, cluster))['machine'] as { context: { epoch: number } }
-    ).context.epoch;
-    expect(epochAfter).toBeGreaterThan(epochBefore);
-    const newJobId = String(statusOf(resumed)['jobId']);
+    const newJobId = String(resumed['jobId']);
     const flink = await flinkRest(s, ns, cluster);
     const checkpoints = await flinkJson<{
       latest?: { restored?: { external_path?: string; is_savepoint?: boolean } };
