@@ -5,6 +5,7 @@
 // the JVM exits; the next epoch's JobManager is created and the job resumes from that savepoint.
 // Not in the default e2e run (vitest.config.ts excludes it): `npm run test:e2e:drain`; its
 // timing is published in docs/reliability.md.
+import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_GROUP, API_VERSION, FLINK_SAVEPOINT, LABELS } from '../../src/api/names.ts';
 import { waitFor } from '../../src/devenv/wait-for.ts';
@@ -103,7 +104,15 @@ describe(`a drain of a single JobManager's node (Flink ${flinkUnderTest.version}
       while (watching && (seen.savepointCompletedMs === undefined || seen.podGoneMs === undefined)) {
         const [records, pods] = await Promise.all([
           savepointRecords().catch(() => []),
-          clusterPods(s.kc, ns, cluster, 'jobmanager').catch(() => undefined),
+          // Every JobManager pod, terminating ones too (clusterPods leaves those out).
+          s.kc
+            .makeApiClient(CoreV1Api)
+            .listNamespacedPod({
+              namespace: ns,
+              labelSelector: `${LABELS.cluster}=${cluster},${LABELS.role}=jobmanager`,
+            })
+            .then((list) => list.items)
+            .catch(() => undefined),
         ]);
         if (
           seen.savepointCompletedMs === undefined &&
