@@ -142,17 +142,19 @@ async function removeSeries(metric: RemovableMetric, match: Record<string, strin
 
 /** The autoscaler's metrics of all the supervisors of one registry: `more` are their own labels. */
 type SharedAutoscalerMetrics = Omit<AutoscalerMetrics, 'forgetJob'> & {
-  forgetJob(namespace: string, job: string, gaugesOnly?: boolean, more?: Record<string, string>): Promise<void>;
+  forgetJob(
+    namespace: string,
+    job: string,
+    gaugesOnly?: boolean,
+    more?: Record<string, string>,
+  ): Promise<void>;
 };
 
 /**
  * The autoscaler's series, labelled by the FlinkJob's namespace and name (and, in fleet mode, its
  * cluster: `extra` then holds `cluster`, the namespace being the job's own).
  */
-function createAutoscalerMetrics(
-  registry: Registry,
-  extra: readonly string[],
-): SharedAutoscalerMetrics {
+function createAutoscalerMetrics(registry: Registry, extra: readonly string[]): SharedAutoscalerMetrics {
   const p = `${SUPERVISOR_METRICS_PREFIX}_autoscaler`;
   const labelNames = ['namespace', 'job', ...extra];
   const gauge = (name: string, help: string) =>
