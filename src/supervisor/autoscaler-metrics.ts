@@ -22,9 +22,13 @@ export async function recordAutoscalerPass(
   metrics.recommendedParallelism.set(labels, after.recommended);
   const utilization = after.metrics?.utilization;
   if (utilization !== undefined) metrics.utilization.set(labels, utilization);
-  if (before?.reason !== after.reason || before.recommended !== after.recommended)
-    metrics.decisions.inc({ ...labels, reason: after.reason });
+  if (autoscalerDecided(before, after)) metrics.decisions.inc({ ...labels, reason: after.reason });
   const set = after.parallelism;
   if (set?.decidedAt !== undefined && set.decidedAt !== before?.parallelism?.decidedAt)
     metrics.rescales.inc({ ...labels, direction: set.value > (set.from ?? 0) ? 'up' : 'down' });
+}
+
+/** Whether a pass took a new decision: the reason or the recommended parallelism changed. */
+export function autoscalerDecided(before: AutoscalerStatus | null, after: AutoscalerStatus): boolean {
+  return before?.reason !== after.reason || before.recommended !== after.recommended;
 }

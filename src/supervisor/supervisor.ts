@@ -24,7 +24,7 @@ import type { PersistedEnvelope } from '../machines/envelope.ts';
 import type { JobContext } from '../machines/job-machine.ts';
 import { clusterView, jobSummary, type MachineState } from '../machines/views.ts';
 import { desiredDisruptionBudgets, syncDisruptionBudgets } from './disruption-budgets.ts';
-import { recordAutoscalerPass } from './autoscaler-metrics.ts';
+import { autoscalerDecided, recordAutoscalerPass } from './autoscaler-metrics.ts';
 import { checkpointReader, FlinkClusterReader, metricsSampleReader } from './flink-gateway.ts';
 import { clusterEffects, jobEffects } from './machine-effects.ts';
 import {
@@ -424,6 +424,16 @@ export class Supervisor {
         autoscaledBefore,
         host.autoscaler.status,
       );
+      const decided = host.autoscaler.status;
+      if (decided && autoscalerDecided(autoscaledBefore, decided))
+        this.#o.journal?.noteAutoscalerDecision(name, {
+          mode: decided.mode,
+          reason: decided.reason,
+          current: decided.current,
+          recommended: decided.recommended,
+          message: decided.message,
+          ...(decided.metrics?.utilization === undefined ? {} : { utilization: decided.metrics.utilization }),
+        });
       if (autoscaling.notice) this.#notices.autoscaler(jobRaw, autoscaling.notice);
       if (autoscaling.changed) await this.#writeStatus(host, jobRaw).catch(() => undefined);
       // Flink's own word on a failure or restart, read once per episode (flink-failures.ts).

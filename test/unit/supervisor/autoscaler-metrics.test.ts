@@ -16,7 +16,11 @@ const status = (fields: Partial<AutoscalerStatus> = {}): AutoscalerStatus => ({
   ...fields,
 });
 
-const override = (value: number, from: number, decidedAt: string): AutoscalerStatus['parallelism'] => ({
+const override = (
+  value: number,
+  from: number,
+  decidedAt: string,
+): NonNullable<AutoscalerStatus['parallelism']> => ({
   value,
   basis: 2,
   from,
@@ -64,13 +68,10 @@ describe('the autoscaler decision metrics', () => {
   it('counts each rescale act mode records once, by direction, and not again while it is applied', async () => {
     const registry = new Registry();
     const { autoscaler } = supervisorMetrics(registry);
-    const up = status({
-      reason: 'ScaleUp',
-      recommended: 4,
-      parallelism: override(4, 2, '2026-12-07T12:00:00Z'),
-    });
+    const upOverride = override(4, 2, '2026-12-07T12:00:00Z');
+    const up = status({ reason: 'ScaleUp', recommended: 4, parallelism: upOverride });
     const rescaling = { ...up, reason: 'Rescaling' as const };
-    const done = status({ current: 4, recommended: 4, parallelism: up.parallelism });
+    const done = status({ current: 4, recommended: 4, parallelism: upOverride });
     const down = status({
       current: 4,
       recommended: 3,
