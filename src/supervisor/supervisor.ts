@@ -26,6 +26,7 @@ import type { PersistedEnvelope } from '../machines/envelope.ts';
 import type { JobContext } from '../machines/job-machine.ts';
 import { clusterView, jobSummary, type MachineState } from '../machines/views.ts';
 import { desiredDisruptionBudgets, syncDisruptionBudgets } from './disruption-budgets.ts';
+import { autoscalerDecided, recordAutoscalerPass } from './autoscaler-metrics.ts';
 import { checkpointReader, FlinkClusterReader, metricsSampleReader } from './flink-gateway.ts';
 import { clusterEffects, jobEffects } from './machine-effects.ts';
 import {
@@ -412,6 +413,7 @@ export class Supervisor {
       if (checkpoints.changed) await this.#writeStatus(host, jobRaw).catch(() => undefined);
       // The decision is reported; in act mode a rescale is recorded as status.autoscaler.parallelism,
       // which the job machine acts on from the stored status (jobPolicy), never before it is written.
+      const autoscaledBefore = host.autoscaler.status;
       const autoscaling = await host.autoscaler.observe({
         spec: job.spec.autoscaler,
         jobId,
@@ -431,6 +433,22 @@ export class Supervisor {
           this.#o.clock,
         ),
       });
+      await recordAutoscalerPass(
+        this.#o.metrics.autoscaler,
+        { namespace: this.#o.namespace, name },
+        autoscaledBefore,
+        host.autoscaler.status,
+      );
+      const decided = host.autoscaler.status;
+      if (decided && autoscalerDecided(autoscaledBefore, decided))
+        this.#o.journal?.noteAutoscalerDecision(name, {
+          mode: decided.mode,
+          reason: decided.reason,
+          current: decided.current,
+          recommended: decided.recommended,
+          message: decided.message,
+          ...(decided.metrics?.utilization === undefined ? {} : { utilization: decided.metrics.utilization }),
+        });
       if (autoscaling.notice) this.#notices.autoscaler(jobRaw, autoscaling.notice);
       if (autoscaling.changed) await this.#writeStatus(host, jobRaw).catch(() => undefined);
       // Flink's own word on a failure or restart, read once per episode (flink-failures.ts).
@@ -453,6 +471,7 @@ export class Supervisor {
       if (!seen.has(name)) {
         this.#hosts.forgetJob(name);
         this.#parsedJobs.delete(name);
+        await this.#o.metrics.autoscaler.forgetJob(this.#o.namespace, name);
         this.#o.journal?.forget('job', name);
       }
     }
