@@ -79,6 +79,20 @@ export function savepointTriggerId(identity: IdentitySeed, counter: number): str
   return hash128(`flinkvisor/savepoint/${identity.uid}/${identity.idSeed}/${counter}`);
 }
 
+/** A key as JSON: the same few field names come back in every status, quoted once each. */
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    if (quotedKeys.size >= QUOTED_KEYS) quotedKeys.clear();
+    quoted = JSON.stringify(key);
+    quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
+const QUOTED_KEYS = 4096;
+const quotedKeys = new Map<string, string>();
+
 /** JSON with object keys sorted, so that key order never counts as a change. Arrays keep order. */
 export function stableStringify(value: unknown): string {
   if (value === undefined) return 'null';
@@ -93,7 +107,7 @@ export function stableStringify(value: unknown): string {
     const item = record[key];
     if (item === undefined) continue;
     if (text.length > 1) text += ',';
-    text += `${JSON.stringify(key)}:${stableStringify(item)}`;
+    text += `${quotedKey(key)}:${stableStringify(item)}`;
   }
   return `${text}}`;
 }
