@@ -12,7 +12,7 @@ import {
   storageCleanupJobName,
   type KindNames,
 } from '../api/names.ts';
-import { safeParseFlinkCluster, safeParseFlinkJob } from '../api/parse.ts';
+import { safeParseFlinkCluster, safeParseFlinkJob, type ParseResult } from '../api/parse.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import {
   KubernetesCustomResourceClient,
@@ -86,6 +86,12 @@ export class Supervisor {
   #cluster: FlinkCluster | undefined;
   readonly #searchReader = new SavepointSearchReader();
   readonly #parsedJobs = new Map<string, FlinkJob>();
+  /**
+   * Parse results by the cached object they were parsed from: an informer replaces an object on
+   * every change and never edits one, so the same object parses the same, and a pass (every poll
+   * interval, and twice a job per pass) need not validate an unchanged spec again.
+   */
+  readonly #parses = new WeakMap<CustomObject, unknown>();
   #flink: { url: string; client: FlinkRestClient } | undefined;
   readonly #disruptedPods = new DisruptedPods();
   /**
@@ -256,6 +262,17 @@ export class Supervisor {
 
   #key = (name: string): string => `${this.#o.namespace}/${name}`;
 
+  #parse<T extends FlinkCluster | FlinkJob>(
+    raw: CustomObject,
+    parse: (value: unknown) => ParseResult<T>,
+  ): ParseResult<T> {
+    const known = this.#parses.get(raw) as ParseResult<T> | undefined;
+    if (known) return known;
+    const result = parse(raw);
+    this.#parses.set(raw, result);
+    return result;
+  }
+
   // ---------------------------------------------------------------- the pass
 
   async #reconcile(): Promise<ReconcileResult> {
@@ -270,7 +287,7 @@ export class Supervisor {
       await this.#withoutCluster(jobsRaw);
       return { requeueAfterMs: this.#pollIntervalMs() };
     }
-    const parsed = safeParseFlinkCluster(raw);
+    const parsed = this.#parse(raw, safeParseFlinkCluster);
     if (!parsed.ok) {
       const host = this.#hosts.cluster?.uid === (raw.metadata.uid ?? '') ? this.#hosts.cluster : undefined;
       await this.#reportInvalid(FLINK_CLUSTER, raw, parsed.error.message, host);
@@ -307,7 +324,7 @@ export class Supervisor {
     // machines that threw and wait out their backoff.
     const unsupervisedJobs: JobRaw[] = [];
     for (const jobRaw of jobsRaw) {
-      const parsedJob = safeParseFlinkJob(jobRaw);
+      const parsedJob = this.#parse(jobRaw, safeParseFlinkJob);
       if (!parsedJob.ok || this.#hosts.jobHeld(jobRaw.metadata.name ?? '', now))
         unsupervisedJobs.push(jobRaw);
       if (
@@ -350,7 +367,7 @@ export class Supervisor {
     for (const jobRaw of jobsRaw) {
       const name = jobRaw.metadata.name ?? '';
       seen.add(name);
-      const parsedJob = safeParseFlinkJob(jobRaw);
+      const parsedJob = this.#parse(jobRaw, safeParseFlinkJob);
       if (!parsedJob.ok) {
         const existing = this.#hosts.job(name);
         const host = existing?.uid === (jobRaw.metadata.uid ?? '') ? existing : undefined;
