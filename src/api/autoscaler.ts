@@ -17,6 +17,10 @@ export const UTILIZATION_PATTERN = '^(0?\\.[0-9]*[1-9][0-9]*|1(\\.0*)?)$';
 /** A fraction in [0, 1): 0, 0.1, .05. */
 const BOUNDARY_PATTERN = '^(0|0?\\.[0-9]+)$';
 
+/** The shortest metricsWindow that holds two samples (autoscaler-watch.ts samples every 15 s). */
+export const MIN_METRICS_WINDOW = '30s';
+const MIN_METRICS_WINDOW_MS = 30_000;
+
 /** Milliseconds of a duration string (DURATION_PATTERN), or null when it is not one. */
 export function parseDuration(text: string): number | null {
   const m = new RegExp(DURATION_PATTERN).exec(text);
@@ -98,10 +102,12 @@ export const autoscalerSpec = withRules(
       check: (a) => a.maxParallelism === undefined || a.minParallelism <= a.maxParallelism,
     },
     {
-      rule: "!has(self.metricsWindow) || self.metricsWindow.matches('[1-9]')",
-      message: 'autoscaler.metricsWindow must be longer than 0s',
+      // A decision needs two samples within the window, and they are taken every 15 s: a shorter
+      // window never holds two, and the autoscaler would collect metrics for ever.
+      rule: `!has(self.metricsWindow) || duration(self.metricsWindow) >= duration('${MIN_METRICS_WINDOW}')`,
+      message: `autoscaler.metricsWindow must be at least ${MIN_METRICS_WINDOW}: a decision needs two metric samples in the window, and they are taken every 15s`,
       fieldPath: '.metricsWindow',
-      check: (a) => (parseDuration(a.metricsWindow) ?? 0) > 0,
+      check: (a) => (parseDuration(a.metricsWindow) ?? 0) >= MIN_METRICS_WINDOW_MS,
     },
   ],
 );

@@ -84,6 +84,7 @@ export type ClusterStopReason =
   | 'Deleted'
   | 'SpecChanged'
   | 'JobManagerLost'
+  | 'JobManagerDrained'
   | 'Unhealthy'
   | 'StartTimedOut'
   | 'RestartRequested';
@@ -273,6 +274,20 @@ function jobManagerLost(observation: ClusterObservation, policy: ClusterPolicy):
 }
 
 /**
+ * Without HA, the only JobManager is being drained while Flink still answers through it (ADR 0021):
+ * its preStop hook holds the JVM while a job runs, so the jobs can stop with savepoints first.
+ */
+function jobManagerDraining(observation: ClusterObservation, policy: ClusterPolicy): boolean {
+  return (
+    !highAvailability(policy) &&
+    observation.jobManager.draining === true &&
+    observation.jobManager.pods === 0 &&
+    observation.jobManagerService &&
+    observation.flink.reachable
+  );
+}
+
+/**
  * The leader an observation records without a failover: the first one seen in the epoch, or the
  * same process again, whose pod may only now be known (Flink publishes its addresses after it won
  * the lock). A different process is a failover, which only the leaderChanged row records.
@@ -308,8 +323,11 @@ const DISRUPTION_CAUSES: Record<string, string> = {
 function disruptionOutcome(disruption: PodDisruption, policy: ClusterPolicy): string {
   if (disruption.role === 'taskmanager')
     return 'the supervisor replaces it; Flink restarts the affected tasks by the job restart strategy';
-  return highAvailability(policy)
-    ? 'a standby JobManager takes over the jobs; the supervisor replaces the pod'
+  if (highAvailability(policy))
+    return 'a standby JobManager takes over the jobs; the supervisor replaces the pod';
+  // An eviction deletes the pod gracefully: its preStop hook holds the JVM for the savepoints.
+  return disruption.reason === 'EvictionByEvictionAPI'
+    ? 'without HA the jobs stop with savepoints while its preStop hook holds the JobManager (within taskTimeout), then the cluster restarts and they resume from them'
     : 'without HA the cluster restarts; its jobs resume from their latest savepoint or checkpoint by their policy';
 }
 
@@ -332,6 +350,8 @@ const STOP_MESSAGES: Record<ClusterStopReason, string> = {
   Deleted: 'the FlinkCluster is being deleted: stopping the jobs (with savepoints), then removing everything',
   SpecChanged: 'runtime, jobManager or taskManager changed: restarting the cluster',
   JobManagerLost: 'the JobManager pod or its Service is missing or duplicated: restarting the cluster',
+  JobManagerDrained:
+    'the only JobManager pod is being drained (evicted): stopping the jobs (with savepoints) while Flink still answers, then restarting the cluster',
   Unhealthy: 'the Flink REST API did not answer within taskTimeout: restarting the cluster',
   StartTimedOut: 'the cluster did not start within taskTimeout: restarting it',
   RestartRequested: 'START requested: restarting the cluster',
@@ -407,6 +427,7 @@ export const clusterMachine = setup({
     anyFlinkJobToCancel: onObserved((e) => flinkJobsToCancel(e.observation, new Set()).length > 0),
     flinkJobsStillRunning: onObserved((e) => flinkJobsStillRunning(e.observation)),
     jobManagerLost: onObserved((e) => jobManagerLost(e.observation, e.policy)),
+    jobManagerDraining: onObserved((e) => jobManagerDraining(e.observation, e.policy)),
     standbyMissing: onObserved(
       (e) =>
         highAvailability(e.policy) &&
@@ -904,83 +925,88 @@ export const clusterMachine = setup({
               'C.Started.2 (ADR 0021) Kubernetes is taking a pod away (evicted, node drained or gone): record which and why, say it once; the next observation replaces it',
           },
           stopWhenObserved(
+            and([not('paused'), 'jobManagerDraining']),
+            { reason: 'JobManagerDrained', restart: true },
+            'C.Started.3 (ADR 0021) the only JobManager (no HA) is being drained and Flink still answers through it: stop the jobs (with savepoints) while its preStop hook holds the JVM, then restart',
+          ),
+          stopWhenObserved(
             and([not('paused'), 'jobManagerLost']),
             { reason: 'JobManagerLost', restart: true },
-            'C.Started.3 (§5.3 Started 2) JobManager pod or Service missing or duplicated: restart',
+            'C.Started.4 (§5.3 Started 2) JobManager pod or Service missing or duplicated: restart',
           ),
           stopWhenObserved(
             and([not('paused'), 'specChanged']),
             { reason: 'SpecChanged', restart: true },
-            'C.Started.4 (§5.3 Started 3) spec changed: restart',
+            'C.Started.5 (§5.3 Started 3) spec changed: restart',
           ),
           stopWhenObserved(
             and(['restUnreachable', 'unhealthyDeadlinePassed', not('paused')]),
             { reason: 'Unhealthy', restart: true },
-            'C.Started.5 (§5.3 Started 5) REST unreachable for taskTimeout (from the first failure): restart',
+            'C.Started.6 (§5.3 Started 5) REST unreachable for taskTimeout (from the first failure): restart',
           ),
           {
             guard: and(['restUnreachable', not('inUnreachable')]),
             target: '.Unreachable',
             actions: 'recordObservation',
-            description: 'C.Started.6 (§5.3 Started 5) REST stopped answering: start the health timeout',
+            description: 'C.Started.7 (§5.3 Started 5) REST stopped answering: start the health timeout',
           },
           {
             guard: 'restUnreachable',
             actions: 'recordObservation',
-            description: 'C.Started.7 still unreachable: wait (no scaling without the REST API)',
+            description: 'C.Started.8 still unreachable: wait (no scaling without the REST API)',
           },
           {
             guard: and([not('startedBusy'), 'taskManagersMissing', not('paused')]),
             target: '.AddingTaskManagers',
             actions: ['recordObservation', 'recordRescale'],
             description:
-              'C.Started.8 (§5.3 Started 7, 8; §5.6) fewer TaskManager pods than desired: create them now',
+              'C.Started.9 (§5.3 Started 7, 8; §5.6) fewer TaskManager pods than desired: create them now',
           },
           {
             guard: and([not('startedBusy'), 'taskManagersSurplus', 'scaleDownDue', not('paused')]),
             target: '.RemovingTaskManagers',
             actions: ['recordObservation', 'recordRescale'],
             description:
-              'C.Started.9 (§5.3 Started 8; §5.6) surplus for rescaleDelay: remove idle TaskManagers',
+              'C.Started.10 (§5.3 Started 8; §5.6) surplus for rescaleDelay: remove idle TaskManagers',
           },
           {
             guard: and([not('startedBusy'), 'taskManagersSurplus', not('inScaleDownPending')]),
             target: '.ScaleDownPending',
             actions: 'recordObservation',
-            description: 'C.Started.10 (§5.6) more TaskManagers than desired: wait rescaleDelay from now',
+            description: 'C.Started.11 (§5.6) more TaskManagers than desired: wait rescaleDelay from now',
           },
           {
             guard: and([not('startedBusy'), 'unmanagedFlinkJobs', not('paused')]),
             target: '.CancellingJobs',
             actions: 'recordObservation',
-            description: 'C.Started.11 (§5.3 Started 10) Flink runs a job no FlinkJob owns: cancel it',
+            description: 'C.Started.12 (§5.3 Started 10) Flink runs a job no FlinkJob owns: cancel it',
           },
           {
             guard: 'inUnreachable',
             target: '.Idle',
             actions: 'recordObservation',
-            description: 'C.Started.12 the REST API answers again: healthy',
+            description: 'C.Started.13 the REST API answers again: healthy',
           },
           {
             guard: and(['inScaleDownPending', not('taskManagersSurplus')]),
             target: '.Idle',
             actions: ['recordObservation', 'disarmScaleDown'],
-            description: 'C.Started.13 (§5.6) the surplus is gone before rescaleDelay: keep the TaskManagers',
+            description: 'C.Started.14 (§5.6) the surplus is gone before rescaleDelay: keep the TaskManagers',
           },
           {
             guard: 'leaderChanged',
             actions: ['recordObservation', 'recordFailover'],
             description:
-              'C.Started.14 (HA, ADR 0011) another JobManager leads in the same epoch: a failover; Flink recovers the jobs, record it',
+              'C.Started.15 (HA, ADR 0011) another JobManager leads in the same epoch: a failover; Flink recovers the jobs, record it',
           },
           {
             guard: and([not('startedBusy'), 'standbyMissing', not('paused')]),
             target: '.RestoringJobManagers',
             actions: 'recordObservation',
             description:
-              'C.Started.15 (HA, ADR 0011) fewer JobManager pods than replicas but one left: recreate the standbys',
+              'C.Started.16 (HA, ADR 0011) fewer JobManager pods than replicas but one left: recreate the standbys',
           },
-          { actions: 'recordObservation', description: 'C.Started.16 otherwise: steady' },
+          { actions: 'recordObservation', description: 'C.Started.17 otherwise: steady' },
         ],
       },
       states: {
@@ -996,7 +1022,7 @@ export const clusterMachine = setup({
             then: beginStop({ reason: 'Unhealthy', restart: true }),
             guard: 'notPaused',
             description:
-              'C.Started.T1 (§5.3 Started 5) still unreachable at unhealthyAt: restart, say so (paused: lapses; C.Started.5 takes it once resumed)',
+              'C.Started.T1 (§5.3 Started 5) still unreachable at unhealthyAt: restart, say so (paused: lapses; C.Started.6 takes it once resumed)',
           }),
         },
         ScaleDownPending: {
@@ -1009,7 +1035,7 @@ export const clusterMachine = setup({
             then: 'recordRescale',
             guard: 'notPaused',
             description:
-              'C.Started.T2 (§5.6) rescaleDelay elapsed: remove idle TaskManagers (paused: lapses; C.Started.9 takes it once resumed)',
+              'C.Started.T2 (§5.6) rescaleDelay elapsed: remove idle TaskManagers (paused: lapses; C.Started.10 takes it once resumed)',
           }),
         },
         RestoringJobManagers: {

@@ -102,6 +102,13 @@ export interface ClusterObservation {
     readonly pods: number;
     readonly ready: boolean;
     readonly leader?: JobManagerLeader | null;
+    /**
+     * Without HA: the only JobManager pod is being taken away for a disruption (it carries
+     * `DisruptionTarget`, a drain's eviction) and still runs, its preStop hook holding the JVM while
+     * a job runs (ADR 0021); `pods` and `ready` leave it out, and Flink is read through its IP.
+     * Absent otherwise, and from observations made before it existed.
+     */
+    readonly draining?: boolean;
   };
   readonly jobManagerService: boolean;
   /** TaskManager pods that exist (not Failed/Succeeded) and how many are Ready. */

@@ -147,6 +147,7 @@ const clusterStopReason = z.enum([
   'Deleted',
   'SpecChanged',
   'JobManagerLost',
+  'JobManagerDrained',
   'Unhealthy',
   'StartTimedOut',
   'RestartRequested',

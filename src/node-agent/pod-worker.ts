@@ -8,6 +8,7 @@ import { planLaunch, type LaunchPlan } from './container-launch.ts';
 import { resolveImage, type ImageMap } from './image-resolver.ts';
 import { computePodStatus, type ContainerPhase, type ContainerRecord, type PodRecord } from './pod-status.ts';
 import { runProbe } from './probes.ts';
+import { PRESTOP_EXTENSION_MS, preStopCommand, runExecHook } from './lifecycle-hooks.ts';
 import { containerMounts, materializeVolumes, type VolumeSources } from './volumes.ts';
 import {
   readTerminationMessage,
@@ -69,6 +70,8 @@ export class PodWorker {
   #setupError: { reason: string; message: string } | undefined;
   #startedAt: number;
   #terminating = false;
+  /** Kills the preStop hooks of a graceful deletion when the pod is force-deleted meanwhile. */
+  readonly #hooksAbort = new AbortController();
   #stopped = false;
   #statusChain: Promise<void> = Promise.resolve();
   #lastStatus: string | undefined;
@@ -398,7 +401,12 @@ export class PodWorker {
     if (ip) await ip.release();
   }
 
-  /** SIGTERM every container, SIGKILL after the grace period; then, if asked, the final delete. */
+  /**
+   * As the kubelet does: run the running containers' preStop hooks (a graceful deletion of the pod
+   * only: not the node agent's own shutdown, which leaves the pods in the API),
+   * then SIGTERM every container, SIGKILL once the grace period is spent (with 2 s more when a hook
+   * used it up); then, if asked, the final delete.
+   */
   async terminate(graceSeconds: number, finalizeDeletion: boolean): Promise<void> {
     if (this.#terminating) return;
     this.#terminating = true;
@@ -406,7 +414,11 @@ export class PodWorker {
       if (slot.restartTimer) clearTimeout(slot.restartTimer);
       this.#stopProbes(slot);
     }
-    await Promise.all(this.#slots.map((s) => s.process?.stop(graceSeconds * 1000)));
+    const deadline = this.#deps.now() + graceSeconds * 1000;
+    const hooked = finalizeDeletion && graceSeconds > 0 ? await this.#runPreStopHooks(deadline) : false;
+    const left = deadline - this.#deps.now();
+    const graceMs = hooked ? Math.max(left, PRESTOP_EXTENSION_MS) : Math.max(left, 0);
+    await Promise.all(this.#slots.map((s) => s.process?.stop(graceMs)));
     this.#publish();
     await this.#statusChain;
     this.#stopped = true;
@@ -420,9 +432,32 @@ export class PodWorker {
     }
   }
 
+  /** Runs the preStop hooks of the running containers at once, each bounded by `deadline`; whether any ran. */
+  async #runPreStopHooks(deadline: number): Promise<boolean> {
+    const hooks = this.#slots.flatMap((slot) => {
+      const command = preStopCommand(slot.spec);
+      return !slot.init && command && slot.plan && slot.process?.running
+        ? [{ slot, command, plan: slot.plan }]
+        : [];
+    });
+    await Promise.all(
+      hooks.map(async ({ slot, command, plan }) => {
+        const outcome = await runExecHook(command, {
+          env: plan.env,
+          cwd: plan.cwd,
+          timeoutMs: deadline - this.#deps.now(),
+          signal: this.#hooksAbort.signal,
+        });
+        this.#deps.log('preStop hook ended', { pod: this.key, container: slot.spec.name, ...outcome });
+      }),
+    );
+    return hooks.length > 0;
+  }
+
   /** The pod object is gone (force delete): end its processes at once. */
   async kill(): Promise<void> {
     this.#stopped = true;
+    this.#hooksAbort.abort();
     await this.terminate(0, false);
   }
 

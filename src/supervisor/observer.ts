@@ -128,6 +128,8 @@ export function observeCluster(input: {
   readonly storageCleanup?: StorageCleanupObservation;
   /** Pods of the cluster Kubernetes is taking away (pod-disruptions.ts). */
   readonly disruptions?: readonly PodDisruption[];
+  /** The only JobManager pod is being drained and still runs (pod-disruptions.ts drainingJobManager). */
+  readonly jobManagerDraining?: boolean;
 }): ClusterObservation {
   const { cluster, pods } = input;
   const serviceName = jobManagerServiceName(cluster.metadata.name ?? '');
@@ -141,6 +143,7 @@ export function observeCluster(input: {
       pods: pods.jobManagers.length,
       ready: jobManagerReady(pods),
       ...(input.leader === undefined ? {} : { leader: input.leader }),
+      ...(input.jobManagerDraining ? { draining: true } : {}),
     },
     jobManagerService: input.services.some((s) => s.metadata?.name === serviceName),
     taskManagers: { pods: pods.taskManagers.length, ready: pods.taskManagers.filter(isReadyPod).length },

@@ -7,6 +7,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../api/names.ts';
 import { compareDisruptions, type DisruptedRole, type PodDisruption } from '../machines/observations.ts';
+import { isLivePod } from './machine-effects.ts';
 
 export const DISRUPTION_TARGET = 'DisruptionTarget';
 
@@ -64,4 +65,26 @@ export class DisruptedPods {
     }
     return [...byPod.values()].sort(compareDisruptions);
   }
+}
+
+/**
+ * Without HA: the only JobManager pod, when Kubernetes is taking it away for a disruption (a drain's
+ * eviction) and its JobManager container still runs, its preStop hook holding the JVM while a job
+ * runs (ADR 0021). The supervisor then reads Flink through this pod's IP: a terminating pod has
+ * left the Service's ready endpoints. Undefined while a live JobManager pod exists, with several
+ * candidates, or without an IP.
+ */
+export function drainingJobManager(pods: readonly V1Pod[], highAvailability: boolean): V1Pod | undefined {
+  if (highAvailability) return undefined;
+  const jobManagers = pods.filter((p) => roleOf(p) === 'jobmanager');
+  if (jobManagers.some(isLivePod)) return undefined;
+  const draining = jobManagers.filter(
+    (p) =>
+      p.metadata?.deletionTimestamp &&
+      p.status?.phase === 'Running' &&
+      p.status.podIP &&
+      podDisruptionOf(p) !== null &&
+      (p.status.containerStatuses ?? []).some((c) => c.name === 'jobmanager' && c.state?.running),
+  );
+  return draining.length === 1 ? draining[0] : undefined;
 }

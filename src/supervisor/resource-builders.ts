@@ -25,6 +25,11 @@ import { metricsPodAdditions } from '../api/metrics.ts';
 import { derivedFlinkConfiguration, storageCredentialEnv } from '../api/storage.ts';
 import { BOOTSTRAP_EXIT } from '../bootstrap/exit-codes.ts';
 import {
+  DEFAULT_GRACE_SECONDS,
+  jobManagerDrainGraceSeconds,
+  jobManagerDrainLifecycle,
+} from './jobmanager-drain-hook.ts';
+import {
   flinkContainerSecurityContext,
   flinkPodSecurityContext,
   flinkvisorContainerSecurityContext,
@@ -231,7 +236,7 @@ function flinkPod(
         ? { topologySpreadConstraints: [...podSpec.topologySpreadConstraints] }
         : {}),
       ...(podSpec.priorityClassName ? { priorityClassName: podSpec.priorityClassName } : {}),
-      terminationGracePeriodSeconds: 30,
+      terminationGracePeriodSeconds: DEFAULT_GRACE_SECONDS,
     },
   };
 }
@@ -311,7 +316,27 @@ export function jobManagerPod(cluster: FlinkCluster, epoch: number, index = 0): 
     },
   );
   pod.metadata = { ...pod.metadata, name: jobManagerPodName(cluster, epoch, index) };
-  return withHighAvailability(pod, cluster, 'jobmanager');
+  return withHighAvailability(withDrainHold(pod, cluster), cluster, 'jobmanager');
+}
+
+/**
+ * A single JobManager (no HA) holds a graceful deletion while the supervisor stops its jobs with
+ * savepoints (ADR 0021): a preStop hook that waits while Flink lists a job not ended, and a grace
+ * period of taskTimeout + 30 s. With HA the standby takes over: the pod stays as built.
+ */
+function withDrainHold(pod: V1Pod, cluster: FlinkCluster): V1Pod {
+  if (highAvailabilityEnabled(cluster.spec)) return pod;
+  const [main, ...others] = pod.spec?.containers ?? [];
+  if (!main) return pod;
+  const grace = jobManagerDrainGraceSeconds(cluster.spec.supervisor.taskTimeout);
+  return {
+    ...pod,
+    spec: {
+      ...pod.spec,
+      containers: [{ ...main, lifecycle: jobManagerDrainLifecycle(grace, FLINK_PORTS.ui) }, ...others],
+      terminationGracePeriodSeconds: grace,
+    },
+  };
 }
 
 /**

@@ -29,7 +29,22 @@ export interface SupervisorMetrics {
   readonly flinkRequestDuration: LabeledHistogram<'route' | 'method'>;
   readonly apiWrites: LabeledCounter<'kind'>;
   readonly machineFailures: LabeledCounter<'machine'>;
+  /** The autoscaler's decisions per FlinkJob (autoscaler-metrics.ts keeps them). */
+  readonly autoscaler: AutoscalerMetrics;
   observeFlinkRequest(event: FlinkRequestEvent): void;
+}
+
+/** The labels of one FlinkJob's autoscaler series. */
+export type AutoscalerLabel = 'namespace' | 'job';
+
+export interface AutoscalerMetrics {
+  readonly currentParallelism: LabeledGauge<AutoscalerLabel>;
+  readonly recommendedParallelism: LabeledGauge<AutoscalerLabel>;
+  readonly utilization: LabeledGauge<AutoscalerLabel>;
+  readonly decisions: LabeledCounter<AutoscalerLabel | 'reason'>;
+  readonly rescales: LabeledCounter<AutoscalerLabel | 'direction'>;
+  /** Drops one job's series (the job is gone, or its autoscaler is off); with `gaugesOnly`, its gauges only. */
+  forgetJob(namespace: string, job: string, gaugesOnly?: boolean): Promise<void>;
 }
 
 /** The labels that tell the supervisors hosted by one process (fleet mode) apart. */
@@ -56,15 +71,15 @@ export function fleetSupervisorMetrics(registry: Registry): FleetSupervisorMetri
   const leader = registry.getSingleMetric(`${SUPERVISOR_METRICS_PREFIX}_leader`) as Gauge<ClusterLabel>;
   const all = registry
     .getMetricsAsArray()
-    .filter((m) => m.name.startsWith(`${SUPERVISOR_METRICS_PREFIX}_`)) as unknown as {
-    get(): Promise<{ values: { labels: Record<string, string | number> }[] }>;
-    remove(labels: Record<string, string | number>): void;
-  }[];
+    .filter((m) => m.name.startsWith(`${SUPERVISOR_METRICS_PREFIX}_`)) as unknown as RemovableMetric[];
   return {
     forCluster(namespace, cluster) {
       const own = { namespace, cluster };
       const counter = (c: LabeledCounter<string>): LabeledCounter<string> => ({
         inc: (labels, value) => c.inc({ ...labels, ...own }, value),
+      });
+      const gauge = (g: LabeledGauge<string>): LabeledGauge<string> => ({
+        set: (labels, value) => g.set({ ...labels, ...own }, value),
       });
       const histogram = (h: LabeledHistogram<string>): LabeledHistogram<string> => ({
         observe: (labels, value) => h.observe({ ...labels, ...own }, value),
@@ -82,25 +97,100 @@ export function fleetSupervisorMetrics(registry: Registry): FleetSupervisorMetri
         flinkRequestDuration: histogram(shared.flinkRequestDuration),
         apiWrites: counter(shared.apiWrites),
         machineFailures: counter(shared.machineFailures),
+        autoscaler: {
+          currentParallelism: gauge(shared.autoscaler.currentParallelism),
+          recommendedParallelism: gauge(shared.autoscaler.recommendedParallelism),
+          utilization: gauge(shared.autoscaler.utilization),
+          decisions: counter(shared.autoscaler.decisions),
+          rescales: counter(shared.autoscaler.rescales),
+          forgetJob: (jobNamespace, job, gaugesOnly) =>
+            shared.autoscaler.forgetJob(jobNamespace, job, gaugesOnly, { cluster }),
+        },
         observeFlinkRequest(event) {
           shared.observeFlinkRequest(event, own);
         },
       };
     },
     async forget(namespace, cluster) {
-      // prom-client removes a series by its full label set only: find this cluster's series first
-      // (a histogram lists each bucket, `le` being its own label, not one to remove by).
-      for (const metric of all) {
-        const seen = new Set<string>();
-        for (const { labels } of (await metric.get()).values) {
-          if (labels['namespace'] !== namespace || labels['cluster'] !== cluster) continue;
-          const own = Object.fromEntries(Object.entries(labels).filter(([k]) => k !== 'le'));
-          const key = JSON.stringify(own);
-          if (seen.has(key)) continue;
-          seen.add(key);
-          metric.remove(own);
-        }
-      }
+      for (const metric of all) await removeSeries(metric, { namespace, cluster });
+    },
+  };
+}
+
+/** What removing series by some of their labels needs of a prom-client metric. */
+interface RemovableMetric {
+  get(): Promise<{ values: { labels: Record<string, string | number> }[] }>;
+  remove(labels: Record<string, string | number>): void;
+}
+
+/**
+ * Removes every series whose labels include `match`. prom-client removes a series by its full label
+ * set only: the matching series are found first (a histogram lists each bucket, `le` being its own
+ * label, not one to remove by).
+ */
+async function removeSeries(metric: RemovableMetric, match: Record<string, string>): Promise<void> {
+  const seen = new Set<string>();
+  for (const { labels } of (await metric.get()).values) {
+    if (Object.entries(match).some(([k, v]) => labels[k] !== v)) continue;
+    const own = Object.fromEntries(Object.entries(labels).filter(([k]) => k !== 'le'));
+    const key = JSON.stringify(own);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    metric.remove(own);
+  }
+}
+
+/** The autoscaler's metrics of all the supervisors of one registry: `more` are their own labels. */
+type SharedAutoscalerMetrics = Omit<AutoscalerMetrics, 'forgetJob'> & {
+  forgetJob(
+    namespace: string,
+    job: string,
+    gaugesOnly?: boolean,
+    more?: Record<string, string>,
+  ): Promise<void>;
+};
+
+/**
+ * The autoscaler's series, labelled by the FlinkJob's namespace and name (and, in fleet mode, its
+ * cluster: `extra` then holds `cluster`, the namespace being the job's own).
+ */
+function createAutoscalerMetrics(registry: Registry, extra: readonly string[]): SharedAutoscalerMetrics {
+  const p = `${SUPERVISOR_METRICS_PREFIX}_autoscaler`;
+  const labelNames = ['namespace', 'job', ...extra];
+  const gauge = (name: string, help: string) =>
+    new Gauge({ name: `${p}_${name}`, help, labelNames, registers: [registry] });
+  const currentParallelism = gauge('current_parallelism', 'Parallelism the autoscaled job runs at.');
+  const recommendedParallelism = gauge(
+    'recommended_parallelism',
+    'Parallelism the autoscaler decided (equal to the current one while it holds; 0 while the job does not run).',
+  );
+  const utilization = gauge(
+    'utilization',
+    "Busy-time fraction of the job's busiest scalable vertex over the metrics window, as the latest decision read it.",
+  );
+  const decisions = new Counter({
+    name: `${p}_decisions_total`,
+    help: 'Autoscaler decisions by reason, counted each time the reason or the recommended parallelism changes.',
+    labelNames: [...labelNames, 'reason'],
+    registers: [registry],
+  });
+  const rescales = new Counter({
+    name: `${p}_rescales_total`,
+    help: 'Rescales the autoscaler recorded in act mode, by direction (up, down).',
+    labelNames: [...labelNames, 'direction'],
+    registers: [registry],
+  });
+  const gauges = [currentParallelism, recommendedParallelism, utilization] as unknown as RemovableMetric[];
+  const counters = [decisions, rescales] as unknown as RemovableMetric[];
+  return {
+    currentParallelism,
+    recommendedParallelism,
+    utilization,
+    decisions,
+    rescales,
+    async forgetJob(namespace, job, gaugesOnly = false, more = {}) {
+      for (const metric of gaugesOnly ? gauges : [...gauges, ...counters])
+        await removeSeries(metric, { namespace, job, ...more });
     },
   };
 }
@@ -108,7 +198,8 @@ export function fleetSupervisorMetrics(registry: Registry): FleetSupervisorMetri
 function createSupervisorMetrics(
   registry: Registry,
   extra: readonly ClusterLabel[],
-): SupervisorMetrics & {
+): Omit<SupervisorMetrics, 'autoscaler'> & {
+  readonly autoscaler: SharedAutoscalerMetrics;
   observeFlinkRequest(event: FlinkRequestEvent, labels?: Record<string, string>): void;
 } {
   const p = SUPERVISOR_METRICS_PREFIX;
@@ -150,6 +241,10 @@ function createSupervisorMetrics(
       labelNames: ['machine', ...extra],
       registers: [registry],
     }),
+    autoscaler: createAutoscalerMetrics(
+      registry,
+      extra.filter((label) => label !== 'namespace'),
+    ),
     apiWrites: new Counter({
       name: `${p}_api_writes_total`,
       help: 'Writes to the Kubernetes API server by the supervisor (status, metadata, disruptionBudget).',

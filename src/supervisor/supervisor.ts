@@ -1,5 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { highAvailabilityEnabled, type FlinkCluster } from '../api/flink-cluster.ts';
+import { hostUrl } from '../kube/pod-address.ts';
+import { FLINK_PORTS } from './resource-builders.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import {
   bootstrapJobName,
@@ -10,7 +12,7 @@ import {
   storageCleanupJobName,
   type KindNames,
 } from '../api/names.ts';
-import { safeParseFlinkCluster, safeParseFlinkJob } from '../api/parse.ts';
+import { safeParseFlinkCluster, safeParseFlinkJob, type ParseResult } from '../api/parse.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import {
   KubernetesCustomResourceClient,
@@ -24,6 +26,7 @@ import type { PersistedEnvelope } from '../machines/envelope.ts';
 import type { JobContext } from '../machines/job-machine.ts';
 import { clusterView, jobSummary, type MachineState } from '../machines/views.ts';
 import { desiredDisruptionBudgets, syncDisruptionBudgets } from './disruption-budgets.ts';
+import { autoscalerDecided, recordAutoscalerPass } from './autoscaler-metrics.ts';
 import { checkpointReader, FlinkClusterReader, metricsSampleReader } from './flink-gateway.ts';
 import { clusterEffects, jobEffects } from './machine-effects.ts';
 import {
@@ -35,7 +38,7 @@ import {
   referencedSavepoints,
   slotsExpectation,
 } from './observer.ts';
-import { DisruptedPods } from './pod-disruptions.ts';
+import { DisruptedPods, drainingJobManager } from './pod-disruptions.ts';
 import { PromptPasses } from './prompt-passes.ts';
 import { HostRegistry } from './host-registry.ts';
 import { OwnedObjects, type OwnedObjectWriter } from './owned-objects.ts';
@@ -83,8 +86,19 @@ export class Supervisor {
   #cluster: FlinkCluster | undefined;
   readonly #searchReader = new SavepointSearchReader();
   readonly #parsedJobs = new Map<string, FlinkJob>();
+  /**
+   * Parse results by the cached object they were parsed from: an informer replaces an object on
+   * every change and never edits one, so the same object parses the same, and a pass (every poll
+   * interval, and twice a job per pass) need not validate an unchanged spec again.
+   */
+  readonly #parses = new WeakMap<CustomObject, unknown>();
   #flink: { url: string; client: FlinkRestClient } | undefined;
   readonly #disruptedPods = new DisruptedPods();
+  /**
+   * The IP of the only JobManager pod while it is being drained and still runs (ADR 0021): Flink is
+   * read through it, since a terminating pod has left the Service's ready endpoints. Set by each pass.
+   */
+  #drainingJobManagerIp: string | undefined;
   readonly #flinkReads = new FlinkClusterReader(
     () => this.#o.flinkTimeoutMs ?? FLINK_TIMEOUT_MS,
     () => this.#o.clock,
@@ -237,12 +251,27 @@ export class Supervisor {
   }
 
   #flinkClient(): FlinkRestClient {
-    const url = this.#o.flinkUrl ?? `http://jobmanager-${this.#o.clusterName}.${this.#o.namespace}:8081`;
+    const url =
+      this.#o.flinkUrl ??
+      (this.#drainingJobManagerIp === undefined
+        ? `http://jobmanager-${this.#o.clusterName}.${this.#o.namespace}:8081`
+        : hostUrl('http', this.#drainingJobManagerIp, FLINK_PORTS.ui));
     if (!this.#flink || this.#flink.url !== url) this.#flink = { url, client: this.#o.flinkClient(url) };
     return this.#flink.client;
   }
 
   #key = (name: string): string => `${this.#o.namespace}/${name}`;
+
+  #parse<T extends FlinkCluster | FlinkJob>(
+    raw: CustomObject,
+    parse: (value: unknown) => ParseResult<T>,
+  ): ParseResult<T> {
+    const known = this.#parses.get(raw) as ParseResult<T> | undefined;
+    if (known) return known;
+    const result = parse(raw);
+    this.#parses.set(raw, result);
+    return result;
+  }
 
   // ---------------------------------------------------------------- the pass
 
@@ -258,7 +287,7 @@ export class Supervisor {
       await this.#withoutCluster(jobsRaw);
       return { requeueAfterMs: this.#pollIntervalMs() };
     }
-    const parsed = safeParseFlinkCluster(raw);
+    const parsed = this.#parse(raw, safeParseFlinkCluster);
     if (!parsed.ok) {
       const host = this.#hosts.cluster?.uid === (raw.metadata.uid ?? '') ? this.#hosts.cluster : undefined;
       await this.#reportInvalid(FLINK_CLUSTER, raw, parsed.error.message, host);
@@ -280,8 +309,11 @@ export class Supervisor {
     );
     clusterHost.invalidSpec = null;
     const pods = clusterPods(this.#caches.pods.list());
+    const draining = drainingJobManager(this.#caches.pods.list(), highAvailabilityEnabled(cluster.spec));
+    this.#drainingJobManagerIp = draining?.status?.podIP;
     const flink = await this.#flinkReads.observe(this.#flinkClient(), {
       ...slotsExpectation(pods, cluster, now),
+      ...(draining ? { jobManagerReady: true } : {}),
       taskCounts: this.#hosts
         .jobs()
         .some((h) => h.actor.getSnapshot().context.upgrade?.phase === 'Verifying'),
@@ -292,7 +324,7 @@ export class Supervisor {
     // machines that threw and wait out their backoff.
     const unsupervisedJobs: JobRaw[] = [];
     for (const jobRaw of jobsRaw) {
-      const parsedJob = safeParseFlinkJob(jobRaw);
+      const parsedJob = this.#parse(jobRaw, safeParseFlinkJob);
       if (!parsedJob.ok || this.#hosts.jobHeld(jobRaw.metadata.name ?? '', now))
         unsupervisedJobs.push(jobRaw);
       if (
@@ -324,6 +356,7 @@ export class Supervisor {
         this.#caches.batchJobs.get(this.#key(storageCleanupJobName(this.#o.clusterName))),
       ),
       disruptions: this.#disruptedPods.observe(this.#caches.pods.list(), now),
+      jobManagerDraining: draining !== undefined,
     });
     await this.#takeRequestedAction(clusterHost, raw, now);
     clusterHost.actor.send({ type: 'OBSERVED', at: now, policy: clusterPolicy(cluster), observation });
@@ -334,7 +367,7 @@ export class Supervisor {
     for (const jobRaw of jobsRaw) {
       const name = jobRaw.metadata.name ?? '';
       seen.add(name);
-      const parsedJob = safeParseFlinkJob(jobRaw);
+      const parsedJob = this.#parse(jobRaw, safeParseFlinkJob);
       if (!parsedJob.ok) {
         const existing = this.#hosts.job(name);
         const host = existing?.uid === (jobRaw.metadata.uid ?? '') ? existing : undefined;
@@ -397,6 +430,7 @@ export class Supervisor {
       if (checkpoints.changed) await this.#writeStatus(host, jobRaw).catch(() => undefined);
       // The decision is reported; in act mode a rescale is recorded as status.autoscaler.parallelism,
       // which the job machine acts on from the stored status (jobPolicy), never before it is written.
+      const autoscaledBefore = host.autoscaler.status;
       const autoscaling = await host.autoscaler.observe({
         spec: job.spec.autoscaler,
         jobId,
@@ -416,6 +450,22 @@ export class Supervisor {
           this.#o.clock,
         ),
       });
+      await recordAutoscalerPass(
+        this.#o.metrics.autoscaler,
+        { namespace: this.#o.namespace, name },
+        autoscaledBefore,
+        host.autoscaler.status,
+      );
+      const decided = host.autoscaler.status;
+      if (decided && autoscalerDecided(autoscaledBefore, decided))
+        this.#o.journal?.noteAutoscalerDecision(name, {
+          mode: decided.mode,
+          reason: decided.reason,
+          current: decided.current,
+          recommended: decided.recommended,
+          message: decided.message,
+          ...(decided.metrics?.utilization === undefined ? {} : { utilization: decided.metrics.utilization }),
+        });
       if (autoscaling.notice) this.#notices.autoscaler(jobRaw, autoscaling.notice);
       if (autoscaling.changed) await this.#writeStatus(host, jobRaw).catch(() => undefined);
       // Flink's own word on a failure or restart, read once per episode (flink-failures.ts).
@@ -438,6 +488,7 @@ export class Supervisor {
       if (!seen.has(name)) {
         this.#hosts.forgetJob(name);
         this.#parsedJobs.delete(name);
+        await this.#o.metrics.autoscaler.forgetJob(this.#o.namespace, name);
         this.#o.journal?.forget('job', name);
       }
     }

@@ -7,7 +7,7 @@ import type { InspectionEvent, StateValue } from 'xstate';
 import type { LifecycleState } from '../machines/observations.ts';
 import { lifecycleState } from '../machines/views.ts';
 import { RingBuffer } from './ring-buffer.ts';
-import { sanitizeContext, statePath, summarizeEvent } from './sanitize.ts';
+import { sanitizeContext, scrubText, statePath, summarizeEvent } from './sanitize.ts';
 import type { EventSummary, MachineKind } from './sanitize.ts';
 
 export type { EventSummary, MachineKind } from './sanitize.ts';
@@ -24,6 +24,20 @@ export interface TransitionRecord {
   readonly to: string;
   /** States entered and left again within the same step (eventless rows), in order. */
   readonly via: readonly string[];
+}
+
+/** The event type of an autoscaler decision in a job's timeline (not a machine event). */
+export const AUTOSCALER_DECISION = 'AUTOSCALER_DECISION';
+
+/** One autoscaler decision as a job's timeline shows it (status.autoscaler after the change). */
+export interface AutoscalerDecisionNote {
+  readonly mode: string;
+  readonly reason: string;
+  readonly current: number;
+  readonly recommended: number;
+  readonly message: string;
+  /** Busy-time fraction of the busiest scalable vertex, when the decision read one. */
+  readonly utilization?: number;
 }
 
 /** A deadline the machine waits for (waiters in context), for countdowns. */
@@ -204,6 +218,42 @@ export class MachineJournal {
         via: via.filter((path) => path !== from),
       });
     }
+    this.#changed();
+  }
+
+  /**
+   * Adds an autoscaler decision to a job's timeline (the supervisor notes each change of the
+   * reason or the recommended parallelism): the decision is not a machine event and keeps the
+   * state, so its record goes from the current state to itself. A job the journal has not seen yet
+   * gets none (its machine's first snapshot comes first).
+   */
+  noteAutoscalerDecision(name: string, decision: AutoscalerDecisionNote): void {
+    const entry = this.#entries.get(key('job', name));
+    if (entry === undefined) return;
+    const change =
+      decision.recommended !== 0 && decision.recommended !== decision.current
+        ? ` ${decision.current} → ${decision.recommended}`
+        : '';
+    entry.seq += 1;
+    entry.transitions.push({
+      seq: entry.seq,
+      at: this.#now(),
+      event: {
+        type: AUTOSCALER_DECISION,
+        label: `autoscaler ${decision.reason}${change}`,
+        fields: {
+          mode: decision.mode,
+          reason: decision.reason,
+          current: decision.current,
+          recommended: decision.recommended,
+          ...(decision.utilization === undefined ? {} : { utilization: decision.utilization }),
+          message: scrubText(decision.message),
+        },
+      },
+      from: entry.view.path,
+      to: entry.view.path,
+      via: [],
+    });
     this.#changed();
   }
 

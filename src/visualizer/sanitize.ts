@@ -167,7 +167,7 @@ const CLUSTER_OBSERVATION = {
   deletionRequested: true,
   paused: true,
   specDigest: true,
-  jobManager: { pods: true, ready: true, leader: { id: true, pod: true } },
+  jobManager: { pods: true, ready: true, leader: { id: true, pod: true }, draining: true },
   jobManagerService: true,
   taskManagers: { pods: true, ready: true },
   flink: { reachable: true, slotsTotal: true, jobs: [{ id: true, state: true }] },

@@ -1,14 +1,10 @@
-// The counting job of the upgrade e2e tests (test/fixtures/jobs/counting/CountingJob.java): compiled
-// with the machine's JDK against the lib jars of the Flink distribution it runs on, into the
-// per-user cache, keyed by the Flink version and a digest of the source (never committed).
-import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+// The counting job of the upgrade e2e tests (test/fixtures/jobs/counting/CountingJob.java), compiled
+// into the per-user cache (java-job.ts), and the lines it prints.
 import { join } from 'node:path';
-import { ensureCacheEntry } from '../../src/devenv/cache-entry.ts';
 import type { FlinkDistribution } from '../../src/devenv/flink-distribution.ts';
 import { PROJECT_ROOT } from '../../src/devenv/node-agent-process.ts';
 import type { Progress } from '../../src/devenv/progress.ts';
-import { runCommand, ToolMissingError } from '../../src/devenv/run-command.ts';
+import { javaJobJar } from './java-job.ts';
 
 export const COUNTING_JOB_SOURCE = join(
   PROJECT_ROOT,
@@ -19,12 +15,6 @@ export const COUNTING_JOB_SOURCE = join(
   'CountingJob.java',
 );
 export const COUNTING_JOB_CLASS = 'CountingJob';
-const JAR_NAME = 'counting-job.jar';
-
-/** A JDK tool: $JAVA_HOME/bin/<tool>, else the one on PATH. */
-function jdkTool(env: NodeJS.ProcessEnv, tool: 'javac' | 'jar'): string {
-  return env['JAVA_HOME'] ? join(env['JAVA_HOME'], 'bin', tool) : tool;
-}
 
 /** The path of the counting job's jar for `distribution`, built once per source digest and Flink version. */
 export async function countingJobJar(
@@ -33,50 +23,18 @@ export async function countingJobJar(
   progress: Progress,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string> {
-  const source = await readFile(COUNTING_JOB_SOURCE);
-  const digest = createHash('sha256').update(source).digest('hex').slice(0, 16);
-  const version = distribution.release.version;
-  const dir = await ensureCacheEntry({
-    cacheDir,
-    key: `counting-job-${version}-${digest}`,
-    label: `compile the counting job against Flink ${version}`,
-    progress,
-    build: async (staging) => {
-      const classes = join(staging, 'classes');
-      const lib = join(distribution.home, 'lib');
-      const classpath = (await readdir(lib)).filter((f) => f.endsWith('.jar')).map((f) => join(lib, f));
-      try {
-        // Java 11 bytecode: the oldest Java either Flink line runs on.
-        await runCommand(jdkTool(env, 'javac'), [
-          '--release',
-          '11',
-          '-cp',
-          classpath.join(':'),
-          '-d',
-          classes,
-          COUNTING_JOB_SOURCE,
-        ]);
-        await runCommand(jdkTool(env, 'jar'), [
-          '--create',
-          '--file',
-          join(staging, JAR_NAME),
-          '--main-class',
-          COUNTING_JOB_CLASS,
-          '-C',
-          classes,
-          '.',
-        ]);
-      } catch (err) {
-        if (err instanceof ToolMissingError) {
-          throw new ToolMissingError(
-            'a JDK (javac and jar, Java 11 or newer) is needed to compile the counting job of the upgrade tests',
-          );
-        }
-        throw err;
-      }
+  return javaJobJar(
+    {
+      name: 'counting-job',
+      source: COUNTING_JOB_SOURCE,
+      mainClass: COUNTING_JOB_CLASS,
+      purpose: 'the counting job of the upgrade tests',
     },
-  });
-  return join(dir, JAR_NAME);
+    distribution,
+    cacheDir,
+    progress,
+    env,
+  );
 }
 
 /** One line the counting job printed. */

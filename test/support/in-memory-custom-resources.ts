@@ -30,6 +30,8 @@ export interface RecordedWrite {
 export class InMemoryCustomResources implements CustomResourceClient {
   readonly objects = new Map<string, CustomObject>();
   readonly writes: RecordedWrite[] = [];
+  /** Whether `writes` records each write (with a copy of its body); a long simulation does not read it. */
+  recordWrites = true;
   #version = 1;
   #uid = 1;
   /** Called before each patch: tests change the object behind the writer's back. */
@@ -41,6 +43,10 @@ export class InMemoryCustomResources implements CustomResourceClient {
   nextVersion: () => number = () => this.#version++;
   /** The time deletionTimestamp is set to. */
   now: () => Date = () => new Date('2026-11-20T10:00:00Z');
+
+  #record(write: () => RecordedWrite): void {
+    if (this.recordWrites) this.writes.push(write());
+  }
 
   #key(kind: KindNames, namespace: string, name: string): string {
     return `${kind.plural}/${namespace}/${name}`;
@@ -109,7 +115,7 @@ export class InMemoryCustomResources implements CustomResourceClient {
 
   async create(kind: KindNames, namespace: string, object: CustomObject): Promise<CustomObject> {
     const name = object.metadata.name ?? '';
-    this.writes.push({ op: 'create', kind: kind.kind, name, body: structuredClone(object) });
+    this.#record(() => ({ op: 'create', kind: kind.kind, name, body: structuredClone(object) }));
     if (this.objects.has(this.#key(kind, namespace, name))) {
       throw apiError(409, 'AlreadyExists', `${kind.plural}.flinkvisor.io "${name}" already exists`);
     }
@@ -123,7 +129,7 @@ export class InMemoryCustomResources implements CustomResourceClient {
     patch: Record<string, unknown>,
   ): Promise<CustomObject> {
     this.beforePatch?.(kind, name);
-    this.writes.push({ op: 'patch', kind: kind.kind, name, body: structuredClone(patch) });
+    this.#record(() => ({ op: 'patch', kind: kind.kind, name, body: structuredClone(patch) }));
     return this.#merge(kind, namespace, name, patch, 'object');
   }
 
@@ -133,7 +139,7 @@ export class InMemoryCustomResources implements CustomResourceClient {
     name: string,
     patch: { metadata?: { resourceVersion?: string }; status: Record<string, unknown> },
   ): Promise<CustomObject> {
-    this.writes.push({ op: 'patchStatus', kind: kind.kind, name, body: structuredClone(patch) });
+    this.#record(() => ({ op: 'patchStatus', kind: kind.kind, name, body: structuredClone(patch) }));
     return this.#merge(kind, namespace, name, patch, 'status');
   }
 
@@ -144,10 +150,13 @@ export class InMemoryCustomResources implements CustomResourceClient {
     resourceVersion: string,
     status: Record<string, unknown>,
   ): Promise<CustomObject> {
-    this.writes.push({ op: 'replaceStatus', kind: kind.kind, name, body: structuredClone(status) });
+    this.#record(() => ({ op: 'replaceStatus', kind: kind.kind, name, body: structuredClone(status) }));
     const current = this.#current(kind, namespace, name);
     this.#precondition(current, resourceVersion);
-    return this.#store(kind, namespace, { ...structuredClone(current), status: structuredClone(status) });
+    // The old status is not copied only to be replaced (the key keeps its place).
+    const next = structuredClone({ ...current, status: {} });
+    next.status = structuredClone(status);
+    return this.#store(kind, namespace, next);
   }
 
   async jsonPatch(
@@ -157,7 +166,7 @@ export class InMemoryCustomResources implements CustomResourceClient {
     operations: object[],
   ): Promise<CustomObject> {
     this.beforePatch?.(kind, name);
-    this.writes.push({ op: 'jsonPatch', kind: kind.kind, name, body: structuredClone(operations) });
+    this.#record(() => ({ op: 'jsonPatch', kind: kind.kind, name, body: structuredClone(operations) }));
     const current = this.#current(kind, namespace, name);
     const next = structuredClone(current) as unknown as Record<string, unknown>;
     for (const op of operations as { op: string; path: string; value?: unknown }[]) {
@@ -214,7 +223,7 @@ export class InMemoryCustomResources implements CustomResourceClient {
   }
 
   async delete(kind: KindNames, namespace: string, name: string): Promise<void> {
-    this.writes.push({ op: 'delete', kind: kind.kind, name });
+    this.#record(() => ({ op: 'delete', kind: kind.kind, name }));
     const current = this.#current(kind, namespace, name);
     if ((current.metadata.finalizers ?? []).length > 0) {
       if (!current.metadata.deletionTimestamp)
@@ -231,7 +240,7 @@ export class InMemoryCustomResources implements CustomResourceClient {
   async scale(kind: KindNames, namespace: string, name: string, replicas: number): Promise<void> {
     const field = kind === FLINK_CLUSTER ? 'taskManagers' : kind === FLINK_JOB ? 'jobParallelism' : undefined;
     if (!field) throw apiError(404, 'NotFound', 'the server could not find the requested resource');
-    this.writes.push({ op: 'scale', kind: kind.kind, name, body: replicas });
+    this.#record(() => ({ op: 'scale', kind: kind.kind, name, body: replicas }));
     this.#merge(kind, namespace, name, { spec: { [field]: replicas } }, 'object');
   }
 }

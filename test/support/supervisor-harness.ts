@@ -116,6 +116,8 @@ export function setup(
   });
   const flink = fakeFlink();
   flink.jobs.set(JOB_ID, 'RUNNING');
+  /** The URLs the supervisor made Flink clients for, in order (the Service, or a drained pod's IP). */
+  const flinkUrls: string[] = [];
   const events = new MemoryEventRecorder();
   const objects = recordingObjects(caches.pods);
   /** A supervisor on this world: the first, or a new leader taking over after it. */
@@ -128,7 +130,10 @@ export function setup(
       log: pino({ level: process.env.HARNESS_LOG ?? 'silent' }),
       events,
       metrics: supervisorMetrics(createRegistry('test', false)),
-      flinkClient: () => flink.client,
+      flinkClient: (url) => {
+        flinkUrls.push(url);
+        return flink.client;
+      },
       pollIntervalMs: POLL_MS,
       resources,
       caches: () => caches,
@@ -174,6 +179,7 @@ export function setup(
     jobStatus,
     condition,
     flink,
+    flinkUrls,
     events,
     objects,
     caches,

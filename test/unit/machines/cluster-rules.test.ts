@@ -418,7 +418,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'C.Started.8',
+    rule: 'C.Started.9',
     name: 'a disruption already recorded (a new leader sees the pod still terminating): the pod is replaced, nothing said again',
     from: { Started: 'Idle' },
     context: runningClusterContext({ lastDisruption: evicted('taskmanager-a-1-0', T0), podDisruptions: 1 }),
@@ -434,7 +434,67 @@ const rows: Row[] = [
     },
   },
   {
+    rule: 'C.Started.2',
+    name: 'the single JobManager evicted by a drain: said with the savepoints its preStop hook waits for',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, {
+      jobManager: { pods: 0, ready: false, draining: true },
+      disruptions: [{ ...evicted('jobmanager-a-1', T0), role: 'jobmanager' }],
+    }),
+    to: { Started: 'Idle' },
+    check: (c) => {
+      expect(c.stop).toBeNull();
+      expect(c.notice?.reason).toBe('JobManagerDisrupted');
+      expect(c.notice?.message).toContain(
+        'without HA the jobs stop with savepoints while its preStop hook holds',
+      );
+    },
+  },
+  {
     rule: 'C.Started.3',
+    name: 'the single JobManager is being drained and Flink answers through it: stop the jobs with savepoints, restart',
+    from: { Started: 'Idle' },
+    context: runningClusterContext({
+      lastDisruption: { ...evicted('jobmanager-a-1', T0), role: 'jobmanager' },
+    }),
+    event: clusterObserved(AT, {
+      jobManager: { pods: 0, ready: false, draining: true },
+      disruptions: [{ ...evicted('jobmanager-a-1', T0), role: 'jobmanager' }],
+    }),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => {
+      expect(c.stop).toMatchObject({ reason: 'JobManagerDrained', restart: true, withoutSavepoint: false });
+      expect(c.notice?.reason).toBe('JobManagerDrained');
+    },
+  },
+  {
+    rule: 'C.Started.4',
+    name: 'the single JobManager is being drained but Flink no longer answers: a lost JobManager (no savepoint possible)',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(AT, {
+      jobManager: { pods: 0, ready: false, draining: true },
+      flink: { reachable: false },
+    }),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'JobManagerLost', restart: true }),
+  },
+  {
+    rule: 'C.Started.4',
+    name: 'HA: a draining flag does not hold the cluster (a standby takes over); every JobManager gone is lost',
+    from: { Started: 'Idle' },
+    context: runningClusterContext(),
+    event: clusterObserved(
+      AT,
+      { jobManager: { pods: 0, ready: false, draining: true } },
+      { jobManagerReplicas: 2 },
+    ),
+    to: { Stopping: 'WaitingForJobs' },
+    check: (c) => expect(c.stop).toMatchObject({ reason: 'JobManagerLost', restart: true }),
+  },
+  {
+    rule: 'C.Started.4',
     name: 'JobManager pod gone',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -443,7 +503,7 @@ const rows: Row[] = [
     check: (c) => expect(c.stop).toMatchObject({ reason: 'JobManagerLost', restart: true }),
   },
   {
-    rule: 'C.Started.3',
+    rule: 'C.Started.4',
     name: 'HA: every JobManager pod gone: restart as without HA',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -456,7 +516,7 @@ const rows: Row[] = [
     check: (c) => expect(c.stop).toMatchObject({ reason: 'JobManagerLost', restart: true }),
   },
   {
-    rule: 'C.Started.3',
+    rule: 'C.Started.4',
     name: 'without HA, two JobManager pods are one too many: restart',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -464,7 +524,7 @@ const rows: Row[] = [
     to: { Stopping: 'WaitingForJobs' },
   },
   {
-    rule: 'C.Started.3',
+    rule: 'C.Started.4',
     name: 'JobManager Service gone',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -472,7 +532,7 @@ const rows: Row[] = [
     to: { Stopping: 'WaitingForJobs' },
   },
   {
-    rule: 'C.Started.4',
+    rule: 'C.Started.5',
     name: 'spec changed',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -481,7 +541,7 @@ const rows: Row[] = [
     check: (c) => expect(c.stop?.reason).toBe('SpecChanged'),
   },
   {
-    rule: 'C.Started.5',
+    rule: 'C.Started.6',
     name: 'unreachable for taskTimeout',
     from: { Started: 'Unreachable' },
     context: runningClusterContext({
@@ -493,7 +553,7 @@ const rows: Row[] = [
     check: (c) => expect(c.stop).toMatchObject({ reason: 'Unhealthy', restart: true }),
   },
   {
-    rule: 'C.Started.6',
+    rule: 'C.Started.7',
     name: 'REST stops answering',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -506,7 +566,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'C.Started.7',
+    rule: 'C.Started.8',
     name: 'still unreachable',
     from: { Started: 'Unreachable' },
     context: runningClusterContext({
@@ -517,7 +577,7 @@ const rows: Row[] = [
     to: { Started: 'Unreachable' },
   },
   {
-    rule: 'C.Started.8',
+    rule: 'C.Started.9',
     name: 'TaskManagers missing',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -530,7 +590,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'C.Started.9',
+    rule: 'C.Started.10',
     name: 'surplus for rescaleDelay: remove idle TaskManagers',
     from: { Started: 'ScaleDownPending' },
     context: runningClusterContext({
@@ -542,7 +602,7 @@ const rows: Row[] = [
     check: (c) => expect(c.deadlines.scaleDownAt).toBeNull(),
   },
   {
-    rule: 'C.Started.10',
+    rule: 'C.Started.11',
     name: 'surplus: wait rescaleDelay',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -552,7 +612,7 @@ const rows: Row[] = [
     check: (c) => expect(c.deadlines.scaleDownAt).toBe(AT + 60 * SECOND),
   },
   {
-    rule: 'C.Started.11',
+    rule: 'C.Started.12',
     name: 'unmanaged Flink job',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -570,7 +630,7 @@ const rows: Row[] = [
     starts: ['cancelFlinkJobs'],
   },
   {
-    rule: 'C.Started.12',
+    rule: 'C.Started.13',
     name: 'REST answers again',
     from: { Started: 'Unreachable' },
     context: runningClusterContext({
@@ -585,7 +645,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'C.Started.13',
+    rule: 'C.Started.14',
     name: 'surplus gone before rescaleDelay',
     from: { Started: 'ScaleDownPending' },
     context: runningClusterContext({
@@ -596,7 +656,7 @@ const rows: Row[] = [
     check: (c) => expect(c.deadlines.scaleDownAt).toBeNull(),
   },
   {
-    rule: 'C.Started.14',
+    rule: 'C.Started.15',
     name: 'HA: another JobManager process leads in the same epoch: record the failover, restart nothing',
     from: { Started: 'Idle' },
     context: runningClusterContext({ jobManagerLeader: 'jobmanager-a-1-0', jobManagerLeaderId: 'lock-0' }),
@@ -620,7 +680,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'C.Started.15',
+    rule: 'C.Started.16',
     name: 'HA: a standby JobManager pod is gone: recreate it, the cluster stays Started',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -629,7 +689,7 @@ const rows: Row[] = [
     starts: ['ensureJobManager'],
   },
   {
-    rule: 'C.Started.16',
+    rule: 'C.Started.17',
     name: 'HA: the first leader seen is recorded, as no failover',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -645,7 +705,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'C.Started.16',
+    rule: 'C.Started.17',
     name: 'HA: the same leader process, whose pod is known only now: named after its pod',
     from: { Started: 'Idle' },
     context: runningClusterContext({ jobManagerLeader: 'lock-0', jobManagerLeaderId: 'lock-0' }),
@@ -658,7 +718,7 @@ const rows: Row[] = [
     check: (c) => expect(c).toMatchObject({ jobManagerLeader: 'jobmanager-a-1-0', jobManagerFailovers: 0 }),
   },
   {
-    rule: 'C.Started.16',
+    rule: 'C.Started.17',
     name: 'HA: the same leader process, or none known for a moment: no failover',
     from: { Started: 'Idle' },
     context: runningClusterContext({ jobManagerLeader: 'jobmanager-a-1-0', jobManagerLeaderId: 'lock-0' }),
@@ -671,7 +731,7 @@ const rows: Row[] = [
     check: (c) => expect(c).toMatchObject({ jobManagerLeaderId: 'lock-0', jobManagerFailovers: 0 }),
   },
   {
-    rule: 'C.Started.16',
+    rule: 'C.Started.17',
     name: 'steady',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -1053,7 +1113,7 @@ const rows: Row[] = [
     },
   },
   {
-    rule: 'C.Started.16',
+    rule: 'C.Started.17',
     name: 'paused: a spec change is not applied (no restart)',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -1062,7 +1122,7 @@ const rows: Row[] = [
     check: (c) => expect(c.stop).toBeNull(),
   },
   {
-    rule: 'C.Started.4',
+    rule: 'C.Started.5',
     name: 'unpaused: the spec change observed now is applied',
     from: { Started: 'Idle' },
     context: runningClusterContext({ observed: paused }),
@@ -1071,7 +1131,7 @@ const rows: Row[] = [
     check: (c) => expect(c.stop?.reason).toBe('SpecChanged'),
   },
   {
-    rule: 'C.Started.16',
+    rule: 'C.Started.17',
     name: 'paused: a lost JobManager is observed, not restarted',
     from: { Started: 'Idle' },
     context: runningClusterContext(),
@@ -1083,7 +1143,7 @@ const rows: Row[] = [
     to: { Started: 'Idle' },
   },
   {
-    rule: 'C.Started.16',
+    rule: 'C.Started.17',
     name: 'paused: missing TaskManagers are not created (no scaling)',
     from: { Started: 'Idle' },
     context: runningClusterContext(),

@@ -118,6 +118,39 @@ describe('ids and digests', () => {
     expect(fnv1a128('a')).toBe('d228cb696f1a8caf78912b704e4a8964');
   });
 
+  it('FNV-1a 128 in 16-bit limbs gives what the BigInt definition gives, for any text', () => {
+    // The definition, byte by byte on BigInts (what the ids were computed with before): every id
+    // and digest already stored in a status must come out the same.
+    const definition = (text: string): string => {
+      let hash = 0x6c62272e07bb014262b821756295c58dn;
+      for (const byte of Buffer.from(text, 'utf8')) {
+        hash ^= BigInt(byte);
+        hash = (hash * 0x0000000001000000000000000000013bn) & ((1n << 128n) - 1n);
+      }
+      return hash.toString(16).padStart(32, '0');
+    };
+    const texts = [
+      '',
+      'a',
+      'flinkvisor/job/0b7d-uid/seed/1',
+      '{"bootstrap":{"jarURI":"s3://bucket/job.jar","args":["--x","é"]}}',
+      'ünïcödé ✓ 日本 𝄞 emoji 🎉',
+      'x'.repeat(1000),
+    ];
+    // Pseudo-random texts over a mixed alphabet (one to four UTF-8 bytes a character).
+    const alphabet = ['a', 'Z', '0', '{', '"', 'é', 'ß', '€', '日', '𝄞', '🎉', '\u0000', '\u007f', '\u0080'];
+    let state = 1;
+    for (let n = 0; n < 200; n++) {
+      let text = '';
+      for (let i = 0; i < n % 37; i++) {
+        state = (state * 1103515245 + 12345) % 2 ** 31;
+        text += alphabet[state % alphabet.length];
+      }
+      texts.push(text);
+    }
+    for (const text of texts) expect(fnv1a128(text), JSON.stringify(text)).toBe(definition(text));
+  });
+
   it('job and trigger ids are Flink ids, deterministic, and differ in many digits', () => {
     const identity = { uid: 'u', idSeed: 's' };
     const ids = [

@@ -4,9 +4,14 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FLINK_CLUSTER, LABELS } from '../../../src/api/names.ts';
-import { DisruptedPods, podDisruptionOf } from '../../../src/supervisor/pod-disruptions.ts';
+import { FLINK_JOB, FLINK_SAVEPOINT } from '../../../src/api/names.ts';
+import {
+  DisruptedPods,
+  drainingJobManager,
+  podDisruptionOf,
+} from '../../../src/supervisor/pod-disruptions.ts';
 import { flush } from '../../support/manual-clock.ts';
-import { NS, POLL_MS, setup } from '../../support/supervisor-harness.ts';
+import { fixture, JOB_ID, NS, POLL_MS, setup } from '../../support/supervisor-harness.ts';
 
 const EVICTED_AT = '2026-11-20T10:00:30Z';
 
@@ -142,5 +147,133 @@ describe('a supervisor whose TaskManager is evicted', () => {
     expect(disrupted()).toHaveLength(1);
     expect(t.objects.calls.filter((c) => c.startsWith('create pod'))).toHaveLength(created);
     expect(clusterStatus()['podDisruptions']).toBe(1);
+  }, 30_000);
+});
+
+/** A JobManager pod as the eviction API leaves it while its preStop hook holds the JVM. */
+function drained(p: V1Pod, ip = '10.0.0.7'): V1Pod {
+  const e = evicted(p);
+  return {
+    ...e,
+    status: {
+      ...e.status,
+      phase: 'Running',
+      podIP: ip,
+      conditions: [
+        ...(e.status?.conditions ?? []).filter((c) => c.type !== 'Ready'),
+        { type: 'Ready', status: 'False' },
+      ],
+      containerStatuses: [
+        {
+          name: 'jobmanager',
+          image: 'flink',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: { running: {} },
+        },
+      ],
+    },
+  };
+}
+
+describe('drainingJobManager', () => {
+  const jm = drained(pod('jobmanager-a-1', 'jobmanager'));
+  it('is the only JobManager pod, evicted, whose JobManager container still runs', () => {
+    expect(drainingJobManager([jm, pod('taskmanager-a-1-0', 'taskmanager')], false)?.metadata?.name).toBe(
+      'jobmanager-a-1',
+    );
+  });
+  it('is none with HA, beside a live JobManager, once the JVM exited, or for a deletion by hand', () => {
+    expect(drainingJobManager([jm], true)).toBeUndefined();
+    expect(drainingJobManager([jm, pod('jobmanager-a-2', 'jobmanager')], false)).toBeUndefined();
+    const exited = structuredClone(jm);
+    exited.status!.containerStatuses![0]!.state = { terminated: { exitCode: 0 } };
+    expect(drainingJobManager([exited], false)).toBeUndefined();
+    const byHand = structuredClone(jm);
+    byHand.status!.conditions = byHand.status!.conditions!.filter((c) => c.type !== 'DisruptionTarget');
+    expect(drainingJobManager([byHand], false)).toBeUndefined();
+  });
+});
+
+describe('a supervisor whose single JobManager is drained (ADR 0021)', () => {
+  let cleanup: (() => void) | undefined;
+  afterEach(() => cleanup?.());
+
+  it('reads Flink through the pod IP, stops the job with a savepoint (a stop record first), then restarts the cluster and the job from it', async () => {
+    const job = fixture('job-minimal.yaml');
+    job.spec = {
+      ...job.spec,
+      savepoint: { savepointMode: 'Automatic', savepointTargetPath: 'file:///savepoints' },
+    };
+    const t = setup(job);
+    cleanup = () => {
+      t.leadership.abort();
+      t.supervisor.stop();
+    };
+    const passes = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        await t.clock.advance(POLL_MS);
+        await t.settle();
+      }
+    };
+    const clusterStatus = () => t.stored(FLINK_CLUSTER, 'minimal')?.status ?? {};
+    const jobManagers = () =>
+      t.caches.pods.list().filter((p) => p.metadata?.labels?.[LABELS.role] === 'jobmanager');
+    await t.supervisor.start();
+    void t.supervisor.lead(t.leadership.signal);
+    await passes(2);
+    expect(t.jobStatus()).toMatchObject({ supervisorStatus: 'Started', jobStatus: 'RUNNING' });
+    const [jm] = jobManagers();
+    const name = jm?.metadata?.name ?? '';
+    expect(t.flinkUrls).toEqual(['http://jobmanager-minimal.flink:8081']);
+
+    // The eviction: the pod carries DisruptionTarget, is deleting, and its hook holds the JVM.
+    t.caches.pods.put(drained(jm!));
+    // Flink's stop-with-savepoint as the fake does it; what the supervisor wrote before it is checked.
+    let triggerIdInStatus: unknown;
+    let recordBefore: unknown;
+    const client = t.flink.client as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    const stop = client['stopJobWithSavepoint']!;
+    client['stopJobWithSavepoint'] = async (...args: unknown[]) => {
+      triggerIdInStatus = (t.jobStatus()['machine'] as { context?: { stop?: { triggerId?: unknown } } })
+        ?.context?.stop?.triggerId;
+      recordBefore = [...t.resources.objects.keys()].find((k) => k.startsWith(`${FLINK_SAVEPOINT.plural}/`));
+      return stop(...args);
+    };
+    await passes(3);
+    expect(t.flinkUrls).toContain('http://10.0.0.7:8081');
+    expect(t.flink.calls).toEqual([`stop ${JOB_ID}`]);
+    // Write-ahead: the trigger id in the FlinkJob's status and the stop record, before Flink is asked.
+    expect(triggerIdInStatus).toEqual(expect.any(String));
+    expect(recordBefore).toBeDefined();
+    const records = [...t.resources.objects.entries()]
+      .filter(([key]) => key.startsWith(`${FLINK_SAVEPOINT.plural}/`))
+      .map(([, o]) => o);
+    expect(records).toHaveLength(1);
+    expect(records[0]?.spec?.['kind']).toBe('stop');
+    expect(clusterStatus()['lastDisruption']).toMatchObject({ pod: name, reason: 'EvictionByEvictionAPI' });
+    expect(t.events.events.filter((e) => e.reason === 'JobManagerDrained')).toHaveLength(1);
+    expect(t.jobStatus()['savepointPath']).toBe('file:///savepoints/sp-1');
+
+    // The hook saw no running job and returned, the JVM exited and the pod went; the Service the
+    // stop deleted goes too (the in-memory writer leaves the cache to the test): the next epoch.
+    t.caches.pods.remove(`${NS}/${name}`);
+    await passes(2);
+    expect(t.objects.calls).toContain('delete service jobmanager-minimal');
+    const service = t.caches.services.get(`${NS}/jobmanager-minimal`);
+    t.caches.services.remove(`${NS}/jobmanager-minimal`);
+    await passes(2);
+    expect(t.objects.calls).toContain('create pod jobmanager-minimal-2');
+    // The Service the next epoch creates (the in-memory writer does not add it to the cache).
+    t.caches.services.put(service!);
+    await passes(6);
+    expect(jobManagers().map((p) => p.metadata?.name)).toEqual(['jobmanager-minimal-2']);
+    expect(t.flinkUrls.at(-1)).toBe('http://jobmanager-minimal.flink:8081');
+    expect(clusterStatus()['supervisorStatus']).toBe('Started');
+    // The job starts again from the drain's savepoint.
+    const bootstrap = t.objects.jobs.at(-1);
+    expect(JSON.stringify(bootstrap)).toContain('file:///savepoints/sp-1');
+    expect(t.stored(FLINK_JOB, 'minimal-wordcount')?.status?.['supervisorStatus']).toBe('Starting');
   }, 30_000);
 });
