@@ -1527,6 +1527,15 @@ const rows: Row[] = [
     to: 'Terminated',
   },
   {
+    rule: 'J.Stopping.D1',
+    name: 'deleting with a savepoint still in flight: Terminated, the savepoint out of flight, its record resolved by the history (K18, seed 1011556)',
+    from: { Stopping: 'Idle' },
+    context: stopping({ reason: 'Deleted', delete: true }, { savepoint: inFlight }),
+    event: jobObserved(AT, { flinkJob: 'NOT_FOUND' }),
+    to: 'Terminated',
+    check: (c) => expect(c.savepoint).toBeNull(),
+  },
+  {
     rule: 'J.Stopping.D2',
     name: 'restart: Starting, savepoint forgotten when asked',
     from: { Stopping: 'Idle' },
