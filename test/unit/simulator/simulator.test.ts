@@ -155,6 +155,15 @@ describe('the deterministic fault simulator', () => {
     }
   }, 120_000);
 
+  it('replays clean the seed of K19: a request cleared since, shown again by a lagging watch, is not taken again', async () => {
+    // 1002912 broke `converges`: a START stamped by a leader 196 s behind was taken while the job
+    // stopped for a STOP; the next leader's watch still showed the STOP annotation, cleared since,
+    // and the machine took that STOP again (it was the request before the last): the job stayed
+    // Stopped.
+    const result = await runSeed({ seed: 1002912 });
+    expect(result.violations, replayCommand(1002912)).toEqual([]);
+  }, 120_000);
+
   it('replays a seed bit for bit, and another seed differs', async () => {
     const first = await runSeed({ seed: 13, ...SHORT });
     const again = await runSeed({ seed: 13, ...SHORT });
