@@ -1430,6 +1430,10 @@ export const jobMachine = setup({
           ? context.stop
           : { ...context.stop, savepointOutcome: 'Lost' as const },
     })),
+    // A savepoint still in flight when the job stopped is no longer awaited by anything: out of
+    // flight, its record gets its outcome from Flink, the latest path or a search. Left in flight, its
+    // record stayed Pending, and a search of the same Flink job waited for it forever (K18).
+    enterTerminated: assign({ savepoint: null }),
     enterStopped: assign(({ context }) => ({
       enteredAt: context.now,
       recoverUntil: null,
@@ -2567,6 +2571,7 @@ export const jobMachine = setup({
     },
     Terminated: {
       description: 'Final: the FlinkJob can be released (finalizer removed by the supervisor).',
+      entry: 'enterTerminated',
       type: 'final',
     },
   },

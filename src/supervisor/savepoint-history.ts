@@ -143,6 +143,25 @@ export class SavepointHistory {
     );
   }
 
+  /**
+   * Whether a record of the job still waits for its outcome (Pending, its files looked for or not),
+   * as stored: read from the API server, since a record written while the watch lagged (re-listing
+   * after an API server restart) is not in the cache yet, and the FlinkJob was released with it
+   * Pending (K17, seeds 1003611, 1004740). A request no trigger was taken for yet (no trigger id)
+   * does not count. When the API server cannot be asked, the answer is yes: asked again next pass.
+   */
+  async awaitsOutcome(jobName: string): Promise<boolean> {
+    try {
+      const stored = await this.#o.resources.list(FLINK_SAVEPOINT, this.#o.namespace);
+      return savepointsOfJob(stored.items, jobName).some(
+        (o) => triggerIdOf(o) !== undefined && (stateOf(o) ?? 'Pending') === 'Pending',
+      );
+    } catch (err) {
+      this.#o.log('savepoint records not read', { job: jobName, err: String(err) });
+      return true;
+    }
+  }
+
   /** Makes the job's FlinkSavepoints agree with its machine; never throws (the next pass repeats it). */
   async sync(input: JobSavepoints): Promise<void> {
     try {

@@ -481,8 +481,14 @@ export class Supervisor {
       // A savepoint whose files are being looked for (ADR 0023) is recorded before the FlinkJob
       // goes: it may be the one taken on deletion, which is kept after the job. Bounded by the
       // search Job's deadline (taskTimeout). Asked of the history, which counts the search it has
-      // just recorded before the watch cache shows it (K14).
-      if (isDone(host) && !this.#history.searching(name)) await this.#release(host, FLINK_JOB, jobRaw);
+      // just recorded before the watch cache shows it (K14). So is a savepoint whose record still
+      // waits for its outcome (K17).
+      if (
+        isDone(host) &&
+        !this.#history.searching(name) &&
+        !(await this.#awaitsSavepointOutcome(name, jobRaw, host.actor.getSnapshot().context))
+      )
+        await this.#release(host, FLINK_JOB, jobRaw);
     }
     for (const { name } of this.#hosts.jobs()) {
       if (!seen.has(name)) {
@@ -779,6 +785,21 @@ export class Supervisor {
     const retry = { sleep: (ms: number) => this.#o.clock.sleep(ms) };
     if (await removeFinalizer(this.#resources, kind, this.#o.namespace, name, FINALIZERS.supervisor, retry))
       this.#o.metrics.apiWrites.inc({ kind: 'metadata' });
+  }
+
+  /**
+   * Whether a deleted FlinkJob is kept for a FlinkSavepoint record of it still Pending, whose
+   * outcome the next passes read: from Flink, from the machine's latest path, or by a search. Released
+   * with it, that savepoint was never recorded (the simulator's finding K17). Kept at most
+   * taskTimeout after the deletion began (a JobManager that no longer answers): the record stays
+   * Pending then, and the deletion ends well within the operator's forced-deletion bound
+   * (2 × taskTimeout + 60 s).
+   */
+  async #awaitsSavepointOutcome(name: string, raw: CustomObject, context: JobContext): Promise<boolean> {
+    const deletedAt = new Date(raw.metadata.deletionTimestamp ?? NaN).getTime();
+    if (!Number.isFinite(deletedAt)) return false;
+    if (this.#o.clock.now() >= deletedAt + context.policy.taskTimeoutSeconds * 1000) return false;
+    return this.#history.awaitsOutcome(name);
   }
 
   /** A machine in Terminated: flush its status, then let Kubernetes delete the resource. */

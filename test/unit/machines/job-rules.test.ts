@@ -114,6 +114,39 @@ const rows: Row[] = [
     check: (c) => expect(c.pendingAction).toBeNull(),
   },
   {
+    rule: 'J.Any.0',
+    name: 'the request taken before the last, delivered again by a lagging watch, is ignored: a START stamped by a clock behind stays the last word (K19, seed 1002912)',
+    from: { Stopping: 'Idle' },
+    context: stopping(
+      { reason: 'Manual', restart: true },
+      {
+        lastAction: {
+          action: 'START',
+          withoutSavepoint: false,
+          requestedAt: AT - 196_000,
+          outcome: 'accepted',
+          reason: 'accepted',
+          at: AT - 196_000,
+        },
+        previousAction: {
+          action: 'STOP',
+          withoutSavepoint: false,
+          requestedAt: AT,
+          outcome: 'accepted',
+          reason: 'accepted',
+          at: AT,
+        },
+      },
+    ),
+    event: requested('STOP', AT),
+    to: { Stopping: 'Idle' },
+    check: (c) => {
+      expect(c.pendingAction).toBeNull();
+      expect(c.lastAction).toMatchObject({ action: 'START', requestedAt: AT - 196_000 });
+      expect(c.stop?.restart).toBe(true);
+    },
+  },
+  {
     rule: 'J.Any.1',
     name: 'a request waits in Stopping until a state decides',
     from: { Stopping: 'Idle' },
@@ -1525,6 +1558,15 @@ const rows: Row[] = [
     context: stopping({ reason: 'Deleted', delete: true }),
     event: jobObserved(AT, { flinkJob: 'NOT_FOUND' }),
     to: 'Terminated',
+  },
+  {
+    rule: 'J.Stopping.D1',
+    name: 'deleting with a savepoint still in flight: Terminated, the savepoint out of flight, its record resolved by the history (K18, seed 1011556)',
+    from: { Stopping: 'Idle' },
+    context: stopping({ reason: 'Deleted', delete: true }, { savepoint: inFlight }),
+    event: jobObserved(AT, { flinkJob: 'NOT_FOUND' }),
+    to: 'Terminated',
+    check: (c) => expect(c.savepoint).toBeNull(),
   },
   {
     rule: 'J.Stopping.D2',

@@ -752,6 +752,53 @@ describe('SavepointHistory', () => {
       expect(lagged.searching('demo-a')).toBe(false);
     });
 
+    it('keeps a deleted FlinkJob while a record of it waits for its outcome, as stored, though the watch cache has not shown the record yet (K17, seeds 1003611, 1004740)', async () => {
+      // The watch re-lists after an API server restart: its cache shows none of the job's records.
+      let lagging: CustomObject[] | undefined = [];
+      const lagged = new SavepointHistory({
+        namespace: NS,
+        clusterName: 'demo',
+        clock,
+        resources,
+        events,
+        flink,
+        savepoints: () => (lagging ?? stored()).map((o) => structuredClone(o)),
+        written: () => undefined,
+        log: () => undefined,
+      });
+      // The trigger effect writes the record ahead of the trigger; Flink completes it, the machine
+      // records the path under its trigger id, then the job is deleted and terminates.
+      await lagged.requireRecords(flinkJob(), periodic(1));
+      expect(named(1)?.status).toMatchObject({ state: 'Pending' });
+      await clock.advance(60_000);
+      const terminated = completedBy(1, 's3://b/sp/savepoint-1', clock.now());
+      await lagged.sync({ job: flinkJob(), context: terminated, flinkReachable: true });
+      // Not in the cache, so neither resolved nor counted as searched for: the release check of
+      // K14 alone let the FlinkJob go here, and the savepoint was named by no record.
+      expect(named(1)?.status).toMatchObject({ state: 'Pending' });
+      expect(lagged.searching('demo-a')).toBe(false);
+      expect(await lagged.awaitsOutcome('demo-a')).toBe(true);
+      // The watch catches up: the next pass resolves it from the machine's path, and it may go.
+      lagging = undefined;
+      await lagged.sync({ job: flinkJob(), context: terminated, flinkReachable: true });
+      expect(named(1)?.status).toMatchObject({ state: 'Completed', path: 's3://b/sp/savepoint-1' });
+      expect(await lagged.awaitsOutcome('demo-a')).toBe(false);
+      expect(await lagged.awaitsOutcome('demo-b')).toBe(false);
+    });
+
+    it('counts no request a trigger was never taken for, and keeps the FlinkJob while the records cannot be read (K17)', async () => {
+      await resources.create(FLINK_SAVEPOINT, NS, {
+        apiVersion: 'flinkvisor.io/v1',
+        kind: 'FlinkSavepoint',
+        metadata: { name: 'by-hand', namespace: NS },
+        spec: { jobName: 'demo-a' },
+        status: { state: 'Pending' },
+      });
+      expect(await history.awaitsOutcome('demo-a')).toBe(false);
+      resources.list = () => Promise.reject(new Error('connect ECONNREFUSED'));
+      expect(await history.awaitsOutcome('demo-a')).toBe(true);
+    });
+
     it("a trigger taken again under the same id while its files were looked for is Flink's to answer again", async () => {
       const searches = new FakeSearches();
       await sync(periodic(1));
