@@ -45,7 +45,7 @@ import {
 import { SavepointRecordWrites } from './savepoint-record-writes.ts';
 import type { SavepointFlink } from './savepoint-flink.ts';
 import { nextRequestStep, type RequestStep } from './savepoint-requests.ts';
-import { planRetention } from './savepoint-retention.ts';
+import { disposalRetryDelayMs, planRetention } from './savepoint-retention.ts';
 import {
   SEARCH_CLOCK_MARGIN_MS,
   searchable,
@@ -103,13 +103,6 @@ export interface SavepointSearches {
 const FILES_GONE = /Cannot find meta data file|FileNotFoundException|NoSuchFileException|does not exist/i;
 const WAITING_MESSAGE =
   'waiting for a JobManager: it disposes the files with the storage credentials of the cluster';
-const RETRY_BASE_MS = 30_000;
-const RETRY_MAX_MS = 600_000;
-
-/** Delay before the next attempt after `attempts` failed ones: 30 s doubling, at most 10 min. */
-export function disposalRetryDelayMs(attempts: number): number {
-  return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, attempts - 1));
-}
 
 type Disposal = {
   state?: string;

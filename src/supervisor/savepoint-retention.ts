@@ -108,3 +108,12 @@ export function planRetention(
     refused,
   };
 }
+
+// A failed disposal is tried again (savepoint-history.ts), later each time.
+const RETRY_BASE_MS = 30_000;
+const RETRY_MAX_MS = 600_000;
+
+/** Delay before the next attempt after `attempts` failed ones: 30 s doubling, at most 10 min. */
+export function disposalRetryDelayMs(attempts: number): number {
+  return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, attempts - 1));
+}

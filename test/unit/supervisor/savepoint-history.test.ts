@@ -9,12 +9,9 @@ import {
 import { parseFlinkJob } from '../../../src/api/parse.ts';
 import type { CustomObject } from '../../../src/kube/custom-resource-client.ts';
 import type { EventRecorder, EventSubject } from '../../../src/kube/event-recorder.ts';
-import {
-  disposalRetryDelayMs,
-  SavepointHistory,
-  type JobSavepoints,
-} from '../../../src/supervisor/savepoint-history.ts';
+import { SavepointHistory, type JobSavepoints } from '../../../src/supervisor/savepoint-history.ts';
 import type { SavepointFlink } from '../../../src/supervisor/savepoint-flink.ts';
+import { disposalRetryDelayMs } from '../../../src/supervisor/savepoint-retention.ts';
 import type { FlinkVerdict } from '../../../src/supervisor/savepoint-records.ts';
 import type { SavepointSearches } from '../../../src/supervisor/savepoint-history.ts';
 import type { SearchObservation, SearchRequest } from '../../../src/supervisor/savepoint-search.ts';
