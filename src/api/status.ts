@@ -86,6 +86,13 @@ export const commonStatusFields = {
     .describe('Updated when the resource has converged to its spec, Updating while work is in flight.'),
   timestamp: timestamp('When the status last changed.').exactOptional(),
   machine: machineSnapshot,
+  leaderEpoch: z
+    .int()
+    .min(0)
+    .exactOptional()
+    .describe(
+      'The leadership epoch (the Lease leaseTransitions) of the supervisor that wrote this status; a writer with an older epoch has been replaced and is refused (ADR 0014).',
+    ),
   paused: z
     .boolean()
     .exactOptional()

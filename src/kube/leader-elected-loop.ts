@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
-import { LeaderElector, type LeaderElectorOptions } from './lease-elector.ts';
+import { LeaderElector, type LeaderElectorOptions, type LeadershipTerm } from './lease-elector.ts';
 import type { LeaseStore } from './lease-store.ts';
 
 /**
@@ -17,7 +17,8 @@ export interface LeaderElectedLoopOptions {
   readonly clock: Clock;
   readonly log: Logger;
   readonly leaderGauge: { set(value: number): void };
-  readonly lead: (signal: AbortSignal) => Promise<void>;
+  /** Acts while `signal` is not aborted; `term` carries the leadership's epoch (fencing, ADR 0014). */
+  readonly lead: (signal: AbortSignal, term: LeadershipTerm) => Promise<void>;
   /** Finishes or hands over the work in flight, while still leading (a clean shutdown). */
   readonly drain?: () => Promise<void>;
   /** How long a clean shutdown waits for `drain` (default DEFAULT_DRAIN_TIMEOUT_MS). */
@@ -46,11 +47,11 @@ export function startLeaderElectedLoop(o: LeaderElectedLoopOptions): LeaderElect
     identity: o.identity,
     clock: o.clock,
     ...o.lease,
-    onStartedLeading: (signal) => {
-      o.log.info({ identity: o.identity }, 'leading');
+    onStartedLeading: (signal, term) => {
+      o.log.info({ identity: o.identity, epoch: term.epoch }, 'leading');
       o.leaderGauge.set(1);
       leadershipSignal = signal;
-      leadership = o.lead(signal);
+      leadership = o.lead(signal, term);
     },
     onStoppedLeading: async () => {
       o.leaderGauge.set(0);

@@ -27,10 +27,22 @@ export interface LeaderElectorOptions {
    */
   readonly jitterFactor?: number;
   readonly random?: () => number;
-  readonly onStartedLeading: (signal: AbortSignal) => void | Promise<void>;
+  readonly onStartedLeading: (signal: AbortSignal, term: LeadershipTerm) => void | Promise<void>;
   readonly onStoppedLeading?: () => void | Promise<void>;
   readonly onNewLeader?: (identity: string) => void;
   readonly onError?: (err: unknown) => void;
+}
+
+/**
+ * One leadership, as its holder sees it. `epoch` is the Lease's `leaseTransitions` as this leader
+ * stored it when it took the lease: every new leadership stores a greater one (even the same
+ * identity taking its own lease back), so a write stamped with an older epoch than the one stored
+ * on an object comes from a leader that has been replaced (ADR 0014, fencing). `stepDown` ends
+ * the leadership at once, for a leader that finds it has been replaced before its renew fails.
+ */
+export interface LeadershipTerm {
+  readonly epoch: number;
+  stepDown(reason: string): void;
 }
 
 export const LEASE_DEFAULTS = {
@@ -103,8 +115,10 @@ export class LeaderElector {
       leaseDurationSeconds: Math.ceil(this.#o.leaseDurationMs / 1000),
       acquireTime: prev && prev.holderIdentity === this.#o.identity ? prev.acquireTime : now,
       renewTime: now,
+      // A renew keeps the epoch; a new leadership takes the next one, even when the record still
+      // names this identity (a restarted process with the same name, a lease lost and taken back).
       leaseTransitions: prev
-        ? prev.holderIdentity === this.#o.identity
+        ? prev.holderIdentity === this.#o.identity && this.isLeader
           ? prev.leaseTransitions
           : prev.leaseTransitions + 1
         : 0,
@@ -205,7 +219,11 @@ export class LeaderElector {
     this.#leading = leading;
     const stopLeading = () => leading.abort(new Error('leadership lost'));
     signal.addEventListener('abort', stopLeading, { once: true });
-    void Promise.resolve(this.#o.onStartedLeading(leading.signal)).catch((err: unknown) =>
+    const term: LeadershipTerm = {
+      epoch: this.#observed?.record.leaseTransitions ?? 0,
+      stepDown: (reason) => leading.abort(new Error(`stepped down: ${reason}`)),
+    };
+    void Promise.resolve(this.#o.onStartedLeading(leading.signal, term)).catch((err: unknown) =>
       this.#o.onError?.(err),
     );
     while (!leading.signal.aborted) {

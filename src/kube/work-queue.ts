@@ -67,6 +67,7 @@ export class WorkQueue {
     this.#epoch++;
     for (const t of this.#timers.values()) t.cancel();
     this.#timers.clear();
+    this.#wakeIdleWaiters();
   }
 
   /**
@@ -126,14 +127,29 @@ export class WorkQueue {
     return Math.min(Math.round(raw * jitter), max);
   }
 
-  /** Resolves when nothing is queued or running (tests). */
+  /** Resolves when nothing is queued or running, or once stopped with nothing running (tests). */
   idle(): Promise<void> {
-    if (this.#queue.length === 0 && this.#running === 0) return Promise.resolve();
+    if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
+  /** Nothing runs and nothing will: the queue is empty, or stopped (keys left queued never run). */
+  #isIdle(): boolean {
+    return this.#running === 0 && (this.#queue.length === 0 || this.#stopped);
+  }
+
+  #wakeIdleWaiters(): void {
+    if (!this.#isIdle()) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
   #pump(): void {
-    if (this.#stopped) return;
+    if (this.#stopped) {
+      this.#wakeIdleWaiters();
+      return;
+    }
     while (this.#running < (this.#o.concurrency ?? 1) && this.#queue.length > 0) {
       const key = this.#queue.shift() as string;
       this.#queued.delete(key);
@@ -141,11 +157,7 @@ export class WorkQueue {
       this.#running++;
       void this.#process(key);
     }
-    if (this.#queue.length === 0 && this.#running === 0) {
-      const waiters = this.#idleWaiters;
-      this.#idleWaiters = [];
-      for (const w of waiters) w();
-    }
+    this.#wakeIdleWaiters();
   }
 
   async #process(key: string): Promise<void> {

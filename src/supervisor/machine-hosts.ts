@@ -30,6 +30,8 @@ export interface HostFactory {
   /** The cached object, read at each write for its resourceVersion. */
   readonly rawOf: (kind: CrKind, name: string) => CustomObject | undefined;
   readonly statusWritten: () => void;
+  /** The leadership epoch the status writers stamp and fence on (status-writer.ts). */
+  readonly epoch?: () => number | undefined;
   readonly journal?: MachineJournal | undefined;
   readonly machines?: MachineImplementations | undefined;
 }
@@ -117,7 +119,8 @@ function hostBase(
     kind,
     namespace: f.namespace,
     name,
-    initialResourceVersion: () => f.rawOf(kind, name)?.metadata.resourceVersion,
+    cached: () => f.rawOf(kind, name),
+    epoch: () => f.epoch?.(),
     onWrite: f.statusWritten,
   });
   writer.seed(raw.status, raw.metadata.resourceVersion);

@@ -13,16 +13,28 @@ import { stableStringify } from '../machines/ids.ts';
  * has persisted state since: the write is refused with `StatusSupersededError` and the caller
  * restores from the stored status. `submit` resolves once that status (or a later one) is stored,
  * which is what the machines' write-ahead `persist` step waits for.
+ *
+ * Fencing (ADR 0014): every status written carries the writer's leadership epoch
+ * (`status.leaderEpoch`). A leader that finds a greater epoch stored has been replaced: its write is
+ * refused with `StaleLeaderError`, whatever it would have written. Since every write is
+ * preconditioned on the resourceVersion and a conflict always re-reads, no write of a replaced
+ * leader lands once its successor has written the object (and a successor writes its intent
+ * before it acts: ADR 0005).
  */
 export interface StatusWriterOptions {
   readonly client: CustomResourceClient;
   readonly kind: KindNames;
   readonly namespace: string;
   readonly name: string;
-  /** The resourceVersion last seen (the informer cache). */
-  readonly initialResourceVersion: () => string | undefined;
+  /** The object as last seen (the informer cache): its resourceVersion when the writer has no other. */
+  readonly cached: () => CustomObject | undefined;
+  /** The writer's leadership epoch (undefined: not fenced, as in tests without a Lease). */
+  readonly epoch?: () => number | undefined;
   readonly onWrite?: () => void;
 }
+
+/** The status field that carries the epoch of the leader that wrote it. */
+export const LEADER_EPOCH_FIELD = 'leaderEpoch';
 
 /**
  * The status without the fields that change on every observation without meaning anything
@@ -37,6 +49,8 @@ export function comparableStatus(status: Record<string, unknown>): string {
   return stableStringify({
     ...status,
     timestamp: undefined,
+    // Who wrote it is not what it says: a new leader does not rewrite an unchanged status.
+    [LEADER_EPOCH_FIELD]: undefined,
     machine: machine ? { ...machine, context } : undefined,
   });
 }
@@ -53,6 +67,27 @@ export class StatusSupersededError extends Error {
     super(message);
     this.current = current;
   }
+}
+
+/**
+ * The object carries a greater leadership epoch than this writer's: a later leader has written it,
+ * so this one has been replaced. It must stop acting (step down), not only drop this machine.
+ */
+export class StaleLeaderError extends Error {
+  readonly storedEpoch: number;
+  readonly ownEpoch: number;
+
+  constructor(message: string, storedEpoch: number, ownEpoch: number) {
+    super(message);
+    this.storedEpoch = storedEpoch;
+    this.ownEpoch = ownEpoch;
+  }
+}
+
+/** The epoch stored on an object's status, when it carries one. */
+export function storedLeaderEpoch(status: Record<string, unknown> | undefined): number | undefined {
+  const value = status?.[LEADER_EPOCH_FIELD];
+  return typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
 }
 
 /** The status to write, decided again from the object as it is now (after a 409, from a fresh read). */
@@ -122,14 +157,34 @@ export class StatusWriter {
     return run;
   }
 
+  /** Throws `StaleLeaderError` when `object` was written by a later leadership than `epoch`. */
+  #refuseIfReplaced(object: CustomObject | undefined, epoch: number | undefined): void {
+    const storedEpoch = storedLeaderEpoch(object?.status);
+    if (epoch === undefined || storedEpoch === undefined || storedEpoch <= epoch) return;
+    throw new StaleLeaderError(
+      `${this.#o.kind.kind} ${this.#o.namespace}/${this.#o.name}: written by leadership epoch ${storedEpoch}, ours is ${epoch}`,
+      storedEpoch,
+      epoch,
+    );
+  }
+
   async #flush(): Promise<void> {
     const pending = this.#pending;
     this.#pending = undefined;
     if (!pending || this.#gone) return;
-    let status = pending.status;
+    const epoch = this.#o.epoch?.();
+    const stamped = (decided: Record<string, unknown>) =>
+      epoch === undefined ? decided : { ...decided, [LEADER_EPOCH_FIELD]: epoch };
+    let status = stamped(pending.status);
     let comparable = comparableStatus(status);
     if (comparable === this.#lastWritten) return;
-    let rv = this.#resourceVersion ?? this.#seededVersion ?? this.#o.initialResourceVersion();
+    let rv = this.#resourceVersion ?? this.#seededVersion;
+    if (rv === undefined) {
+      // Preconditioned on the cache's version: the cache's object must not be a successor's.
+      const cached = this.#o.cached();
+      this.#refuseIfReplaced(cached, epoch);
+      rv = cached?.metadata.resourceVersion;
+    }
     // A write preconditioned on a version newer than the one the status was decided from would
     // land an old decision (observedGeneration going back): our own write since (the informer has
     // not caught up), or the watch having moved on while this status waited in the queue (a retry
@@ -145,6 +200,7 @@ export class StatusWriter {
             this.#gone = true;
             return;
           }
+          this.#refuseIfReplaced(fresh, epoch);
           const stored = comparableMachine(fresh.status);
           if (this.#ownMachine !== undefined && stored !== this.#ownMachine) {
             throw new StatusSupersededError(
@@ -156,7 +212,7 @@ export class StatusWriter {
           // The stored machine is still ours at this version: a later write may start from it.
           this.#seededVersion = rv;
           if (pending.decide) {
-            status = pending.decide(fresh);
+            status = stamped(pending.decide(fresh));
             comparable = comparableStatus(status);
           }
           if (fresh.status && comparable === comparableStatus(fresh.status)) {

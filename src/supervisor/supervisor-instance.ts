@@ -101,7 +101,7 @@ export function createSupervisorInstance(o: SupervisorInstanceOptions): Supervis
         clock: o.clock,
         log: o.log,
         leaderGauge: o.metrics.leader,
-        lead: (signal) => supervisor.lead(signal),
+        lead: (signal, term) => supervisor.lead(signal, term),
         drain: () => supervisor.drain(),
         ...(o.lease ? { lease: o.lease } : {}),
       });

@@ -22,6 +22,7 @@ import {
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../kube/finalizers.ts';
 import { TerminalError, WorkQueue, type ReconcileResult } from '../kube/work-queue.ts';
 import { statusOnlyChange } from '../kube/status-only-change.ts';
+import type { LeadershipTerm } from '../kube/lease-elector.ts';
 import type { PersistedEnvelope } from '../machines/envelope.ts';
 import type { JobContext } from '../machines/job-machine.ts';
 import { clusterView, jobSummary, type MachineState } from '../machines/views.ts';
@@ -56,7 +57,7 @@ import { isDone, type AnyHost, type ReportedContext } from './resource-host.ts';
 import { clusterPolicy, jobPolicy } from './spec-policies.ts';
 import { statusFromSnapshot, type ReportFacts } from './status-report.ts';
 import { writeInvalidSpecWithoutMachine, writeJobWithoutCluster } from './unsupervised-status.ts';
-import { StatusSupersededError } from './status-writer.ts';
+import { StaleLeaderError, StatusSupersededError } from './status-writer.ts';
 import { FresherReads } from './fresher-reads.ts';
 import { flinkFailureReads } from './flink-failures.ts';
 import { informerCaches, type CacheScope, type JobRaw, type SupervisorCaches } from './supervisor-caches.ts';
@@ -104,6 +105,8 @@ export class Supervisor {
     () => this.#o.clock,
   );
   #leading = false;
+  /** The current leadership (its epoch fences status writes; ADR 0014), while leading. */
+  #term: LeadershipTerm | undefined;
   #synced = false;
   readonly #notices: Notices;
   readonly #history: SavepointHistory;
@@ -123,6 +126,7 @@ export class Supervisor {
         resources: this.#resources,
         rawOf: (kind, name) => this.#rawOf(kind, name),
         statusWritten: () => options.metrics.apiWrites.inc({ kind: 'status' }),
+        epoch: () => this.#term?.epoch,
         journal: options.journal,
         machines: options.machines,
       },
@@ -194,8 +198,13 @@ export class Supervisor {
     this.#synced = true;
   }
 
-  /** Acts while `signal` is not aborted (the leader's lease), then stops every machine. */
-  async lead(signal: AbortSignal): Promise<void> {
+  /**
+   * Acts while `signal` is not aborted (the leader's lease), then stops every machine. `term` carries
+   * the leadership's epoch, stamped on every status written and fenced on (without it, as in tests
+   * without a Lease, writes are not fenced).
+   */
+  async lead(signal: AbortSignal, term?: LeadershipTerm): Promise<void> {
+    this.#term = term;
     this.#leading = true;
     this.#queue.start();
     this.#queue.add(QUEUE_KEY);
@@ -204,6 +213,7 @@ export class Supervisor {
       signal.addEventListener('abort', () => resolve(), { once: true });
     });
     this.#leading = false;
+    this.#term = undefined;
     this.#queue.stop();
     this.#hosts.clear();
   }
@@ -734,6 +744,7 @@ export class Supervisor {
         raw.metadata.resourceVersion,
       )
       .catch((err: unknown) => {
+        if (err instanceof StaleLeaderError) this.#replaced(err);
         if (err instanceof StatusSupersededError) this.#superseded(host, err);
         throw err;
       });
@@ -753,6 +764,19 @@ export class Supervisor {
     this.#o.log.warn({ kind: host.kind, name: host.name, err: err.message }, 'status superseded; restoring');
     this.#hosts.drop(host);
     if (this.#leading) this.#queue.add(QUEUE_KEY);
+  }
+
+  /**
+   * A later leadership has written this cluster's objects: this process has been replaced, though
+   * its own renew has not failed yet (a pause, a partition from the API server that healed). It
+   * stops acting now rather than at its renew deadline; the process exits, as after a lost lease.
+   */
+  #replaced(err: StaleLeaderError): void {
+    this.#o.log.error(
+      { err: err.message, storedEpoch: err.storedEpoch, ownEpoch: err.ownEpoch },
+      'replaced by a later leader; stepping down',
+    );
+    this.#term?.stepDown(`a later leadership (epoch ${err.storedEpoch}) wrote status`);
   }
 
   /** The write-ahead step: the intent (job id, trigger id) is in status before the effect runs. */

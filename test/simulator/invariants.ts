@@ -15,6 +15,7 @@ export const INVARIANTS = [
   'savepoint-not-lost',
   'action-answered-once',
   'observed-generation-monotonic',
+  'leader-epoch-monotonic',
   'converges',
   'writes-bounded',
 ] as const;
@@ -77,6 +78,8 @@ export class Ledger implements FlinkListener {
   /** Objects deleted for good (names): their requests and savepoints may end with them. */
   readonly removed = new Set<string>();
   readonly #generations = new Map<string, number>();
+  /** The greatest leadership epoch stored on each object: a smaller one later is a replaced leader's write. */
+  readonly #epochs = new Map<string, number>();
   readonly #annotations = new Map<string, Record<string, string>>();
   readonly #answers = new Map<string, Map<number, string>>();
   /** When (run time) each savepoint completed, by location. */
@@ -160,6 +163,16 @@ export class Ledger implements FlinkListener {
           `${key}: observedGeneration ${before} -> ${generation}`,
         );
       this.#generations.set(uid, Math.max(before, generation));
+    }
+    const epoch = obj.status?.['leaderEpoch'];
+    if (typeof epoch === 'number') {
+      const before = this.#epochs.get(uid) ?? 0;
+      if (epoch < before)
+        this.violate(
+          'leader-epoch-monotonic',
+          `${key}: status written by epoch ${epoch} after epoch ${before}`,
+        );
+      this.#epochs.set(uid, Math.max(before, epoch));
     }
     // Since ADR 0015 a savepoint's record is its FlinkSavepoint: listed, restorable, disposed of by
     // retention (a path only in the job's status is never disposed of: its files stay forever). One

@@ -91,9 +91,9 @@ export class SupervisorReplica {
       clock,
       ...LEASE,
       random: () => electorPrng.next(),
-      onStartedLeading: (signal) => {
+      onStartedLeading: (signal, term) => {
         this.#leadership = signal;
-        this.#lead = this.supervisor.lead(signal);
+        this.#lead = this.supervisor.lead(signal, term);
       },
       onStoppedLeading: async () => {
         await this.#lead;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LeaderElector } from '../../../src/kube/lease-elector.ts';
+import { LeaderElector, type LeadershipTerm } from '../../../src/kube/lease-elector.ts';
 import { ConflictError, type LeaseRecord, type LeaseStore } from '../../../src/kube/lease-store.ts';
 import { ManualClock, flush } from '../../support/manual-clock.ts';
 
@@ -30,14 +30,16 @@ class FakeLeaseStore implements LeaseStore {
 
 function candidate(store: LeaseStore, clock: ManualClock, identity: string) {
   const events: string[] = [];
+  const terms: LeadershipTerm[] = [];
   let leadingSignal: AbortSignal | undefined;
   const elector = new LeaderElector({
     store,
     clock,
     identity,
     random: () => 0,
-    onStartedLeading: (signal) => {
+    onStartedLeading: (signal, term) => {
       leadingSignal = signal;
+      terms.push(term);
       events.push(`${identity}:started`);
     },
     onStoppedLeading: () => void events.push(`${identity}:stopped`),
@@ -48,6 +50,7 @@ function candidate(store: LeaseStore, clock: ManualClock, identity: string) {
   return {
     elector,
     events,
+    terms,
     stop,
     done,
     leading: () => leadingSignal !== undefined && !leadingSignal.aborted,
@@ -157,6 +160,45 @@ describe('leader election on a Lease', () => {
     await clock.advance(5_000);
     expect(b.leading()).toBe(true);
     b.stop.abort();
+  });
+
+  it('gives every leadership a greater epoch than the last, even one that takes its own lease back', async () => {
+    const clock = new ManualClock();
+    const store = new FakeLeaseStore();
+    const a = candidate(store, clock, 'a');
+    await flush();
+    await clock.advance(6_000);
+    expect(a.terms.map((t) => t.epoch)).toEqual([0]);
+    // Renewals keep the epoch.
+    expect(store.record?.leaseTransitions).toBe(0);
+    a.stop.abort();
+    await a.done;
+    // The same identity again (a restarted process with the same name), its own record still there.
+    const again = candidate(store, clock, 'a');
+    await clock.advance(20_000);
+    expect(again.terms.map((t) => t.epoch)).toEqual([1]);
+    await again.elector.release();
+    again.stop.abort();
+    await again.done;
+    const b = candidate(store, clock, 'b');
+    await clock.advance(3_000);
+    expect(b.terms.map((t) => t.epoch)).toEqual([2]);
+    expect(store.record?.leaseTransitions).toBe(2);
+    b.stop.abort();
+    await b.done;
+  });
+
+  it('a leader that steps down stops leading at once, without waiting for its renew to fail', async () => {
+    const clock = new ManualClock();
+    const store = new FakeLeaseStore();
+    const a = candidate(store, clock, 'a');
+    await flush();
+    expect(a.leading()).toBe(true);
+    a.terms[0]?.stepDown('a later leadership wrote status');
+    await flush();
+    expect(a.leading()).toBe(false);
+    expect(a.events).toContain('a:stopped');
+    await a.done;
   });
 
   it('loses a race on a stale resourceVersion instead of overwriting', async () => {

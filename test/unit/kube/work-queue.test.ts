@@ -188,4 +188,23 @@ describe('the work queue after stop', () => {
     expect(calls).toBe(1); // 'b' is left for the next leader
     await expect(q.drain()).resolves.toBeUndefined(); // nothing running: at once
   });
+
+  it('idle resolves once stopped with keys still queued: a leader that stepped down is not waited on forever', async () => {
+    const clock = new ManualClock();
+    let release: (() => void) | undefined;
+    const { q } = queue(clock, () => new Promise<void>((resolve) => (release = resolve)));
+    q.add('a');
+    q.add('b');
+    await flush();
+    let idle = false;
+    const waiting = q.idle().then(() => (idle = true));
+    q.stop();
+    await flush();
+    expect(idle).toBe(false); // 'a' still runs
+    release?.();
+    await waiting;
+    expect(idle).toBe(true); // 'b' stays queued, never run
+    q.add('c');
+    await expect(q.idle()).resolves.toBeUndefined();
+  });
 });

@@ -108,6 +108,16 @@ describe('the simulator invariants catch planted violations', () => {
     expect(invariants(ledger)).toEqual(['observed-generation-monotonic']);
   });
 
+  it('a status written by a replaced leader (its epoch below one stored before)', () => {
+    const { ledger } = world();
+    ledger.customResource(FLINK_JOB, 'job-a', job(1, { leaderEpoch: 3 }));
+    ledger.customResource(FLINK_JOB, 'job-a', job(1, { leaderEpoch: 4 }));
+    ledger.customResource(FLINK_JOB, 'job-a', job(1, { leaderEpoch: 4 }));
+    expect(ledger.violations).toEqual([]);
+    ledger.customResource(FLINK_JOB, 'job-a', job(1, { leaderEpoch: 3 }));
+    expect(invariants(ledger)).toEqual(['leader-epoch-monotonic']);
+  });
+
   it('a resource written in a hot loop (more than the bound within the window), once per spell', async () => {
     const { clock, ledger } = world();
     // At the bound, spread over the window: fine.

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { FLINK_JOB } from '../../../src/api/names.ts';
-import { StatusSupersededError, StatusWriter } from '../../../src/supervisor/status-writer.ts';
+import {
+  StaleLeaderError,
+  StatusSupersededError,
+  StatusWriter,
+} from '../../../src/supervisor/status-writer.ts';
 import { InMemoryCustomResources } from '../../support/in-memory-custom-resources.ts';
 
 const NS = 'ns';
@@ -11,8 +15,11 @@ function writerFor(store: InMemoryCustomResources, cachedResourceVersion?: strin
     kind: FLINK_JOB,
     namespace: NS,
     name: 'job',
-    initialResourceVersion: () =>
-      cachedResourceVersion ?? store.objects.get(`${FLINK_JOB.plural}/${NS}/job`)?.metadata.resourceVersion,
+    cached: () => {
+      const object = store.objects.get(`${FLINK_JOB.plural}/${NS}/job`);
+      if (!object || cachedResourceVersion === undefined) return object;
+      return { ...object, metadata: { ...object.metadata, resourceVersion: cachedResourceVersion } };
+    },
   });
 }
 
@@ -72,7 +79,7 @@ describe('StatusWriter', () => {
       kind: FLINK_JOB,
       namespace: NS,
       name: 'job',
-      initialResourceVersion: () => 'stale',
+      cached: () => ({ metadata: { name: 'job', resourceVersion: 'stale' } }),
     });
     await writer.submit({ supervisorStatus: 'Starting' });
     expect((await store.get(FLINK_JOB, NS, 'job'))?.status).toEqual({ supervisorStatus: 'Starting' });
@@ -181,5 +188,78 @@ describe('StatusWriter', () => {
     await writer.submit({ jobStatus: 'FINISHED' }, () => ({ jobStatus: 'FINISHED' }));
     expect(writer.writes).toBe(0);
     expect((await store.get(FLINK_JOB, NS, 'job'))?.metadata.resourceVersion).toBe(before);
+  });
+
+  describe('fencing by leadership epoch (ADR 0014)', () => {
+    function fencedWriter(store: InMemoryCustomResources, epoch: number) {
+      return new StatusWriter({
+        client: store,
+        kind: FLINK_JOB,
+        namespace: NS,
+        name: 'job',
+        cached: () => store.objects.get(`${FLINK_JOB.plural}/${NS}/job`),
+        epoch: () => epoch,
+      });
+    }
+
+    it('stamps every status it stores with its epoch', async () => {
+      const store = new InMemoryCustomResources();
+      store.put(FLINK_JOB, NS, { metadata: { name: 'job' } });
+      const writer = fencedWriter(store, 4);
+      await writer.submit({ supervisorStatus: 'Starting' });
+      expect((await store.get(FLINK_JOB, NS, 'job'))?.status).toEqual({
+        supervisorStatus: 'Starting',
+        leaderEpoch: 4,
+      });
+    });
+
+    it("refuses the write of a replaced leader once its successor has written, and leaves the successor's status", async () => {
+      const store = new InMemoryCustomResources();
+      store.put(FLINK_JOB, NS, { metadata: { name: 'job' } });
+      const replaced = fencedWriter(store, 3);
+      await replaced.submit({ supervisorStatus: 'Started' });
+      // The successor (epoch 4) writes its intent before acting.
+      const successor = fencedWriter(store, 4);
+      successor.seed((await store.get(FLINK_JOB, NS, 'job'))?.status);
+      await successor.submit({ supervisorStatus: 'Stopping' });
+      const theirs = (await store.get(FLINK_JOB, NS, 'job'))?.status;
+      // The replaced leader's next write is preconditioned on its own last version: 409, re-read, refused.
+      await expect(
+        replaced.submit({ supervisorStatus: 'Started', jobStatus: 'RUNNING' }),
+      ).rejects.toBeInstanceOf(StaleLeaderError);
+      expect((await store.get(FLINK_JOB, NS, 'job'))?.status).toEqual(theirs);
+      expect(replaced.writes).toBe(1);
+    });
+
+    it('refuses before any request when the cached object it would precondition on carries a later epoch', async () => {
+      const store = new InMemoryCustomResources();
+      store.put(FLINK_JOB, NS, {
+        metadata: { name: 'job' },
+        status: { supervisorStatus: 'Stopping', leaderEpoch: 7 },
+      });
+      const before = (await store.get(FLINK_JOB, NS, 'job'))?.metadata.resourceVersion;
+      const replaced = fencedWriter(store, 6);
+      const refused = replaced.submit({ supervisorStatus: 'Started' });
+      await expect(refused).rejects.toBeInstanceOf(StaleLeaderError);
+      await expect(refused).rejects.toMatchObject({ storedEpoch: 7, ownEpoch: 6 });
+      expect((await store.get(FLINK_JOB, NS, 'job'))?.metadata.resourceVersion).toBe(before);
+    });
+
+    it('a new leader writes over an older epoch, and does not rewrite an unchanged status only to stamp it', async () => {
+      const store = new InMemoryCustomResources();
+      const stored = store.put(FLINK_JOB, NS, {
+        metadata: { name: 'job' },
+        status: { supervisorStatus: 'Started', leaderEpoch: 2 },
+      });
+      const successor = fencedWriter(store, 3);
+      successor.seed(stored.status, stored.metadata.resourceVersion);
+      await successor.submit({ supervisorStatus: 'Started' });
+      expect(successor.writes).toBe(0);
+      await successor.submit({ supervisorStatus: 'Stopping' });
+      expect((await store.get(FLINK_JOB, NS, 'job'))?.status).toEqual({
+        supervisorStatus: 'Stopping',
+        leaderEpoch: 3,
+      });
+    });
   });
 });
