@@ -1,9 +1,11 @@
 import type { V1PodDisruptionBudget } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
 import { disruptionBudgetOf } from '../api/disruption-budget.ts';
 import { highAvailabilityEnabled, type FlinkCluster } from '../api/flink-cluster.ts';
 import { FLINK_CLUSTER, LABELS } from '../api/names.ts';
 import { ownerReference } from '../api/owner-references.ts';
 import { stableStringify } from '../machines/ids.ts';
+import type { Notices } from './notices.ts';
 import type { OwnedObjectWriter } from './owned-objects.ts';
 import { clusterLabels } from './resource-builders.ts';
 
@@ -120,4 +122,53 @@ export async function syncDisruptionBudgets(
     deleted++;
   }
   return { created, replaced, deleted };
+}
+
+/** What writing a cluster's budgets needs of the supervisor. */
+export interface DisruptionBudgetDeps {
+  readonly clusterName: string;
+  /** The budgets' watch cache; absent, the supervisor keeps no budgets. */
+  readonly disruptionBudgets: { list(): V1PodDisruptionBudget[] } | undefined;
+  readonly objects: OwnedObjectWriter;
+  /** Counts `writes` budget writes (the apiWrites metric). */
+  readonly budgetsWritten: (writes: number) => void;
+  readonly notices: Pick<Notices, 'log'>;
+  readonly log: Pick<Logger, 'warn'>;
+}
+
+/**
+ * The cluster's PodDisruptionBudgets follow its spec and the TaskManagers it wants now, outside
+ * the machines: a budget acts only on evictions, never on what the machines do. Written only
+ * when they differ from the watch cache. A failure (an install whose supervisor may not write
+ * budgets yet) is logged and retried next pass; it never holds the machines back.
+ */
+export async function writeDisruptionBudgets(
+  deps: DisruptionBudgetDeps,
+  cluster: FlinkCluster,
+  taskManagers: number,
+): Promise<void> {
+  const cache = deps.disruptionBudgets;
+  const o = deps.objects;
+  if (!cache || !o.createPodDisruptionBudget || !o.replacePodDisruptionBudget || !o.deletePodDisruptionBudget)
+    return;
+  const writer = {
+    createPodDisruptionBudget: o.createPodDisruptionBudget.bind(o),
+    replacePodDisruptionBudget: o.replacePodDisruptionBudget.bind(o),
+    deletePodDisruptionBudget: o.deletePodDisruptionBudget.bind(o),
+  };
+  try {
+    const sync = await syncDisruptionBudgets(
+      writer,
+      desiredDisruptionBudgets(cluster, taskManagers),
+      cache.list(),
+      deps.clusterName,
+    );
+    const writes = sync.created + sync.replaced + sync.deleted;
+    if (writes > 0) {
+      deps.budgetsWritten(writes);
+      deps.notices.log('disruption budgets written', { ...sync, taskManagers });
+    }
+  } catch (err) {
+    deps.log.warn({ err: String(err) }, 'disruption budgets not written; retrying next pass');
+  }
 }

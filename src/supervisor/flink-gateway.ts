@@ -1,7 +1,7 @@
 import { FlinkNotFoundError } from '../flink/errors.ts';
 import type { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import { systemClock, withTimeout, type Clock } from '../kube/clock.ts';
-import { canonicalPodAddress } from '../kube/pod-address.ts';
+import { canonicalPodAddress, hostUrl } from '../kube/pod-address.ts';
 import type { FlinkCheckpointingStatistics } from '../flink/schemas.ts';
 import type { ReadSnapshotsOutput } from '../machines/ports.ts';
 import type {
@@ -16,6 +16,45 @@ import type { CheckpointReader } from './checkpoint-watch.ts';
 import { readMetricsSample } from '../autoscaler/metrics-reader.ts';
 import { assertFlinkId } from '../flink/ids.ts';
 import type { MetricsSampleReader } from './autoscaler-watch.ts';
+import { FLINK_PORTS } from './resource-builders.ts';
+
+/** How long one Flink REST call may take unless the supervisor's options say otherwise. */
+export const FLINK_TIMEOUT_MS = 3000;
+
+/** Where a cluster's Flink answers, and how a client for it is made (supervisor-options.ts). */
+export interface FlinkAddress {
+  readonly clusterName: string;
+  readonly namespace: string;
+  /** Flink REST base URL of the cluster; default its JobManager Service. */
+  readonly flinkUrl?: string | undefined;
+  readonly flinkClient: (baseUrl: string) => FlinkRestClient;
+}
+
+/** The Flink REST client of one cluster, made again only when its address changes. */
+export class ClusterFlinkClient {
+  /**
+   * The IP of the only JobManager pod while it is being drained and still runs (ADR 0021): Flink is
+   * read through it, since a terminating pod has left the Service's ready endpoints. Set by each pass.
+   */
+  drainingJobManagerIp: string | undefined;
+  readonly #o: FlinkAddress;
+  #current: { url: string; client: FlinkRestClient } | undefined;
+
+  constructor(address: FlinkAddress) {
+    this.#o = address;
+  }
+
+  get(): FlinkRestClient {
+    const url =
+      this.#o.flinkUrl ??
+      (this.drainingJobManagerIp === undefined
+        ? `http://jobmanager-${this.#o.clusterName}.${this.#o.namespace}:8081`
+        : hostUrl('http', this.drainingJobManagerIp, FLINK_PORTS.ui));
+    if (!this.#current || this.#current.url !== url)
+      this.#current = { url, client: this.#o.flinkClient(url) };
+    return this.#current.client;
+  }
+}
 
 /** What the pods say about Flink's slots now (observer.ts slotsExpectation). */
 export interface SlotsExpectation {

@@ -4,13 +4,17 @@
 // or holds storage credentials; it reports what it found in its termination message, which the
 // supervisor reads from the pod's status.
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
 import type { FlinkCluster } from '../api/flink-cluster.ts';
 import type { FlinkJob } from '../api/flink-job.ts';
 import { FLINK_JOB, LABELS, savepointSearchJobName } from '../api/names.ts';
 import { ownerReference } from '../api/owner-references.ts';
+import type { Clock } from '../kube/clock.ts';
 import { parseSearchReport, type FoundSavepoint } from '../storage/savepoint-search.ts';
 import { parseS3Uri, S3UriError } from '../storage/s3-uri.ts';
+import type { OwnedObjectWriter } from './owned-objects.ts';
 import { clusterLabels } from './resource-builders.ts';
+import type { SavepointSearches } from './savepoint-history.ts';
 import { storageToolJob } from './storage-tool-job.ts';
 
 /** Where the search writes its report; Kubernetes' default terminationMessagePath. */
@@ -153,4 +157,37 @@ export class SavepointSearchReader {
     }
     return { state: 'running' };
   }
+}
+
+/** What running a job's search Jobs needs of the supervisor. */
+export interface SavepointSearchDeps {
+  readonly clusterName: string;
+  readonly clock: Clock;
+  readonly searchReader: SavepointSearchReader;
+  /** A batch Job of the cluster, by name, as the watch cache holds it. */
+  readonly batchJob: (name: string) => V1Job | undefined;
+  readonly pods: () => readonly V1Pod[];
+  readonly objects: Pick<OwnedObjectWriter, 'createJob' | 'deleteJob'>;
+  readonly log: Pick<Logger, 'info'>;
+}
+
+/** The Jobs that look for a forgotten savepoint's files (ADR 0023), for one job of the cluster. */
+export function savepointSearches(
+  deps: SavepointSearchDeps,
+  cluster: FlinkCluster,
+  job: FlinkJob,
+  directory: string | null,
+): SavepointSearches {
+  return {
+    directory,
+    observe: (name) => deps.searchReader.read(name, deps.batchJob(name), deps.pods(), deps.clock.now()),
+    start: async (request) => {
+      if ((await deps.objects.createJob(savepointSearchJob(cluster, job, request))) === 'created')
+        deps.log.info(
+          { cluster: deps.clusterName, savepoint: request.savepointName, directory: request.directory },
+          'savepoint search started: Flink forgot the trigger',
+        );
+    },
+    finish: (name) => deps.objects.deleteJob(name),
+  };
 }

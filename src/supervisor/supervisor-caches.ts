@@ -18,6 +18,7 @@ import {
 } from '../api/names.ts';
 import type { CustomObject, CustomResourceClient } from '../kube/custom-resource-client.ts';
 import { Informer, type InformerEvent, type InformerHandler } from '../kube/informer.ts';
+import { statusOnlyChange } from '../kube/status-only-change.ts';
 
 /** A FlinkJob as cached: only spec.clusterName is read before it is parsed. */
 export type JobRaw = CustomObject & { spec?: { clusterName?: string } };
@@ -54,6 +55,55 @@ export interface SupervisorCaches {
    * simulator's caches) the supervisor keeps no budgets.
    */
   readonly disruptionBudgets?: Cache<V1PodDisruptionBudget>;
+}
+
+/** Every cache of `caches` (the budgets' only when there is one). */
+export function allCaches(caches: SupervisorCaches) {
+  const { clusters, jobs, pods, services, batchJobs, savepoints, disruptionBudgets } = caches;
+  return [
+    clusters,
+    jobs,
+    pods,
+    services,
+    batchJobs,
+    savepoints,
+    ...(disruptionBudgets ? [disruptionBudgets] : []),
+  ];
+}
+
+/**
+ * What wakes a supervisor's pass: any change to its cluster, the objects it owns and the savepoint
+ * records, and to a FlinkJob naming its cluster (before or after the change). `podDeleted` hears
+ * each pod deletion first (pod-disruptions.ts).
+ */
+export function passOnChange(
+  caches: SupervisorCaches,
+  clusterName: string,
+  enqueue: () => void,
+  podDeleted: (pod: V1Pod) => void,
+): void {
+  const { clusters, jobs, pods, services, batchJobs, savepoints } = caches;
+  // A status write of ours comes back as an update: the pass that wrote it knew it already.
+  const onCluster = (c: CustomObject, old?: CustomObject) => {
+    if (!statusOnlyChange(c, old)) enqueue();
+  };
+  clusters.on('add', enqueue).on('update', onCluster).on('delete', enqueue);
+  pods
+    .on('add', enqueue)
+    .on('update', enqueue)
+    .on('delete', (pod: V1Pod) => {
+      podDeleted(pod);
+      enqueue();
+    });
+  services.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
+  batchJobs.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
+  savepoints.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
+  caches.disruptionBudgets?.on('add', enqueue).on('update', enqueue).on('delete', enqueue);
+  const onJob = (j: JobRaw, old?: JobRaw) => {
+    if (statusOnlyChange(j, old)) return;
+    if (j.spec?.clusterName === clusterName || old?.spec?.clusterName === clusterName) enqueue();
+  };
+  jobs.on('add', onJob).on('update', onJob).on('delete', onJob);
 }
 
 export interface CacheScope {

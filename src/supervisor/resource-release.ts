@@ -1,0 +1,77 @@
+// The supervisor's hold on the resources it supervises: its finalizer, added before a machine acts
+// on a resource and removed once the machine is done with it (Terminated), so that Kubernetes
+// deletes nothing the supervisor still has work for.
+import { FINALIZERS, FLINK_JOB, type KindNames } from '../api/names.ts';
+import type { Clock } from '../kube/clock.ts';
+import type { CustomObject, CustomResourceClient } from '../kube/custom-resource-client.ts';
+import { addFinalizer, removeFinalizer } from '../kube/finalizers.ts';
+import type { JobContext } from '../machines/job-machine.ts';
+import type { AnyHost } from './resource-host.ts';
+import type { SavepointHistory } from './savepoint-history.ts';
+import { writeJobWithoutCluster } from './unsupervised-status.ts';
+
+/** What holding and releasing a resource needs of the supervisor. */
+export interface ReleaseDeps {
+  readonly resources: CustomResourceClient;
+  readonly namespace: string;
+  readonly clock: Clock;
+  /** Counts one metadata write (the apiWrites metric). */
+  readonly metadataWritten: () => void;
+  /** Writes the resource's status now. */
+  readonly writeStatus: (host: AnyHost, raw: CustomObject) => Promise<void>;
+  readonly history: Pick<SavepointHistory, 'awaitsOutcome'>;
+}
+
+export async function addSupervisorFinalizer(
+  deps: ReleaseDeps,
+  kind: KindNames,
+  raw: CustomObject,
+): Promise<void> {
+  if (await addFinalizer(deps.resources, kind, raw, FINALIZERS.supervisor)) deps.metadataWritten();
+}
+
+export async function removeSupervisorFinalizer(
+  deps: ReleaseDeps,
+  kind: KindNames,
+  raw: CustomObject,
+): Promise<void> {
+  const name = raw.metadata.name ?? '';
+  const retry = { sleep: (ms: number) => deps.clock.sleep(ms) };
+  if (await removeFinalizer(deps.resources, kind, deps.namespace, name, FINALIZERS.supervisor, retry))
+    deps.metadataWritten();
+}
+
+/**
+ * Whether a deleted FlinkJob is kept for a FlinkSavepoint record of it still Pending, whose
+ * outcome the next passes read: from Flink, from the machine's latest path, or by a search. Released
+ * with it, that savepoint was never recorded (the simulator's finding K17). Kept at most
+ * taskTimeout after the deletion began (a JobManager that no longer answers): the record stays
+ * Pending then, and the deletion ends well within the operator's forced-deletion bound
+ * (2 × taskTimeout + 60 s).
+ */
+export async function awaitsSavepointOutcome(
+  deps: ReleaseDeps,
+  name: string,
+  raw: CustomObject,
+  context: JobContext,
+): Promise<boolean> {
+  const deletedAt = new Date(raw.metadata.deletionTimestamp ?? NaN).getTime();
+  if (!Number.isFinite(deletedAt)) return false;
+  if (deps.clock.now() >= deletedAt + context.policy.taskTimeoutSeconds * 1000) return false;
+  return deps.history.awaitsOutcome(name);
+}
+
+/** A machine in Terminated: flush its status, then let Kubernetes delete the resource. */
+export async function release(deps: ReleaseDeps, host: AnyHost, kind: KindNames, raw: CustomObject) {
+  await deps.writeStatus(host, raw).catch(() => undefined);
+  if (raw.metadata.deletionTimestamp) await removeSupervisorFinalizer(deps, kind, raw);
+}
+
+/** The FlinkJobs naming a cluster that is gone. */
+export async function releaseJobsWithoutCluster(deps: ReleaseDeps, jobsRaw: readonly CustomObject[]) {
+  for (const jobRaw of jobsRaw) {
+    // Nothing runs without a cluster: a deleted job must not hang on our finalizer.
+    if (jobRaw.metadata.deletionTimestamp) await removeSupervisorFinalizer(deps, FLINK_JOB, jobRaw);
+    else await writeJobWithoutCluster(deps.resources, FLINK_JOB, deps.namespace, jobRaw);
+  }
+}
