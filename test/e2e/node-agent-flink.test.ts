@@ -170,4 +170,13 @@ describe('the node agent runs Flink from the official image contract', () => {
     >;
     expect(direct['taskmanagers']).toBe(1);
   });
+
+  it('on SIGTERM the node agent ends its pods (the Flink JVMs) and exits by itself, not killed at the end of its grace', async () => {
+    const agent = env.nodeAgent;
+    expect((await agent.livePodProcesses()).length).toBeGreaterThan(0);
+    // A 60 s grace: an agent that does not exit by itself is SIGKILLed then, and says so in its exit.
+    const exit = await agent.process.stop(60_000);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(await agent.livePodProcesses()).toEqual([]);
+  });
 });

@@ -163,22 +163,23 @@ export function registerDevenvCommands(program: Command, ctx: CliContext): void 
         });
         await agent.start();
         const parent = process.ppid;
+        let parentWatch: NodeJS.Timeout | undefined;
         await Promise.race([
           waitForSignal(),
           // A harness killed with SIGKILL cannot stop us: notice it, so no pod process outlives it.
           ...(opts.exitWithParent
             ? [
                 new Promise<void>((resolve) => {
-                  const timer = setInterval(() => {
-                    if (process.ppid !== parent) {
-                      clearInterval(timer);
-                      resolve();
-                    }
+                  parentWatch = setInterval(() => {
+                    if (process.ppid !== parent) resolve();
                   }, 1000);
                 }),
               ]
             : []),
         ]);
+        // Left running after a signal, the watch kept the process alive past its stop until the
+        // harness's 30 s kill: every e2e file's teardown waited those 30 s.
+        clearInterval(parentWatch);
         log.info('stopping: ending every pod process');
         await agent.stop();
       },
