@@ -2,18 +2,20 @@
 // minutes of real Flink). A real load job (test/fixtures/jobs/load/LoadJob.java, compiled into the
 // per-user cache) reads its input rate from a file the test rewrites; its "work" vertex spends a
 // fixed time per record, so its busy time follows the rate. On the real control plane and real
-// Flink 1.20 with the adaptive scheduler, the autoscaler in act mode with targetUtilization 0.7:
+// Flink with the adaptive scheduler, the autoscaler in act mode with targetUtilization 0.7:
 // raising the rate scales the job up, lowering it scales it down after the down grace, never
 // outside [minParallelism, maxParallelism], without flapping. The test asserts the decisions and
 // the bounds, not the timings; it prints the decisions timeline and the time from each load change
-// to the new parallelism running (docs/autoscaler.md publishes them).
+// to the new parallelism running (docs/autoscaler.md publishes them). The Flink line comes from
+// FLINKVISOR_E2E_FLINK like the lifecycle e2e files' (test/support/e2e-flink.ts; default 1.20):
+// npm run test:load:autoscaler:flink2 runs it on 2.3.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCacheDir } from '../../src/devenv/prepare.ts';
 import { consoleProgress } from '../../src/devenv/progress.ts';
 import { PROJECT_ROOT } from '../../src/devenv/node-agent-process.ts';
-import { e2eFlinkFor } from '../support/e2e-flink.ts';
+import { e2eFlink } from '../support/e2e-flink.ts';
 import {
   JOBS,
   createResource,
@@ -28,7 +30,7 @@ import {
 } from '../support/flinkvisor-e2e.ts';
 import { javaJobJar } from '../support/java-job.ts';
 
-const flink = e2eFlinkFor('1.20');
+const flink = e2eFlink();
 const ns = 'load-autoscaler';
 const cluster = 'ld';
 /** Microseconds the work vertex spends per record: its busy fraction is rate × this / 10⁶ / parallelism. */
@@ -161,9 +163,12 @@ beforeAll(async () => {
       taskSlots: 4,
       flinkConfiguration: {
         'jobmanager.scheduler': 'adaptive',
-        // Rescale soon after a change (the default waits 30 s or more).
+        // Rescale soon after a change (the defaults wait 30 s or more): 1.20's names, then 2.x's.
         'jobmanager.adaptive-scheduler.scaling-interval.min': '5s',
         'jobmanager.adaptive-scheduler.resource-stabilization-timeout': '2s',
+        'jobmanager.adaptive-scheduler.executing.cooldown-after-rescaling': '5s',
+        'jobmanager.adaptive-scheduler.executing.resource-stabilization-timeout': '2s',
+        'jobmanager.adaptive-scheduler.rescale-trigger.max-delay': '5s',
       },
     }),
   );
