@@ -9,7 +9,7 @@
 // to the new parallelism running (docs/autoscaler.md publishes them). The Flink line comes from
 // FLINKVISOR_E2E_FLINK like the lifecycle e2e files' (test/support/e2e-flink.ts; default 1.20):
 // npm run test:load:autoscaler:flink2 runs it on 2.3.
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCacheDir } from '../../src/devenv/prepare.ts';
@@ -47,6 +47,8 @@ const MINUTE = 60_000;
 let s: SupervisedEnvironment;
 let rateFile: string;
 let jar: string;
+/** Set when the test passed: a failed run keeps the environment's directory (the pods' logs). */
+let passed = false;
 
 const setRate = (rate: number) => writeFile(rateFile, `${rate}\n`);
 
@@ -137,7 +139,7 @@ class Timeline {
 }
 
 beforeAll(async () => {
-  s = await startSupervisedEnvironment();
+  s = await startSupervisedEnvironment({ keepDir: true });
   const distribution = s.env.assets.flink[flink.line];
   if (!distribution) throw new Error(`no Flink ${flink.line} in the devenv`);
   jar = await javaJobJar(
@@ -176,7 +178,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await s?.stop();
+  if (!s) return;
+  await s.stop();
+  // Fifteen minutes are too many to run again for the logs of a failure: they stay.
+  if (passed) await rm(s.env.dir, { recursive: true, force: true });
+  else process.stderr.write(`autoscaler load test failed; its environment is kept in ${s.env.dir}\n`);
 });
 
 describe(`the autoscaler under a real load (Flink ${flink.version}, adaptive scheduler)`, () => {
@@ -311,5 +317,6 @@ describe(`the autoscaler under a real load (Flink ${flink.version}, adaptive sch
     expect(pendingDown).toBeDefined();
     if (pendingDown) expect(firstDownAt - pendingDown.at).toBeGreaterThanOrEqual(2 * MINUTE - 5_000);
     expect(final?.status?.['jobParallelism']).toBe(MIN);
+    passed = true;
   });
 });
