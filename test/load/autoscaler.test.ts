@@ -2,18 +2,20 @@
 // minutes of real Flink). A real load job (test/fixtures/jobs/load/LoadJob.java, compiled into the
 // per-user cache) reads its input rate from a file the test rewrites; its "work" vertex spends a
 // fixed time per record, so its busy time follows the rate. On the real control plane and real
-// Flink 1.20 with the adaptive scheduler, the autoscaler in act mode with targetUtilization 0.7:
+// Flink with the adaptive scheduler, the autoscaler in act mode with targetUtilization 0.7:
 // raising the rate scales the job up, lowering it scales it down after the down grace, never
 // outside [minParallelism, maxParallelism], without flapping. The test asserts the decisions and
 // the bounds, not the timings; it prints the decisions timeline and the time from each load change
-// to the new parallelism running (docs/autoscaler.md publishes them).
-import { writeFile } from 'node:fs/promises';
+// to the new parallelism running (docs/autoscaler.md publishes them). The Flink line comes from
+// FLINKVISOR_E2E_FLINK like the lifecycle e2e files' (test/support/e2e-flink.ts; default 1.20):
+// npm run test:load:autoscaler:flink2 runs it on 2.3.
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCacheDir } from '../../src/devenv/prepare.ts';
 import { consoleProgress } from '../../src/devenv/progress.ts';
 import { PROJECT_ROOT } from '../../src/devenv/node-agent-process.ts';
-import { e2eFlinkFor } from '../support/e2e-flink.ts';
+import { e2eFlink } from '../support/e2e-flink.ts';
 import {
   JOBS,
   createResource,
@@ -28,7 +30,7 @@ import {
 } from '../support/flinkvisor-e2e.ts';
 import { javaJobJar } from '../support/java-job.ts';
 
-const flink = e2eFlinkFor('1.20');
+const flink = e2eFlink();
 const ns = 'load-autoscaler';
 const cluster = 'ld';
 /** Microseconds the work vertex spends per record: its busy fraction is rate × this / 10⁶ / parallelism. */
@@ -45,6 +47,8 @@ const MINUTE = 60_000;
 let s: SupervisedEnvironment;
 let rateFile: string;
 let jar: string;
+/** Set when the test passed: a failed run keeps the environment's directory (the pods' logs). */
+let passed = false;
 
 const setRate = (rate: number) => writeFile(rateFile, `${rate}\n`);
 
@@ -135,7 +139,7 @@ class Timeline {
 }
 
 beforeAll(async () => {
-  s = await startSupervisedEnvironment();
+  s = await startSupervisedEnvironment({ keepDir: true });
   const distribution = s.env.assets.flink[flink.line];
   if (!distribution) throw new Error(`no Flink ${flink.line} in the devenv`);
   jar = await javaJobJar(
@@ -161,9 +165,12 @@ beforeAll(async () => {
       taskSlots: 4,
       flinkConfiguration: {
         'jobmanager.scheduler': 'adaptive',
-        // Rescale soon after a change (the default waits 30 s or more).
+        // Rescale soon after a change (the defaults wait 30 s or more): 1.20's names, then 2.x's.
         'jobmanager.adaptive-scheduler.scaling-interval.min': '5s',
         'jobmanager.adaptive-scheduler.resource-stabilization-timeout': '2s',
+        'jobmanager.adaptive-scheduler.executing.cooldown-after-rescaling': '5s',
+        'jobmanager.adaptive-scheduler.executing.resource-stabilization-timeout': '2s',
+        'jobmanager.adaptive-scheduler.rescale-trigger.max-delay': '5s',
       },
     }),
   );
@@ -171,7 +178,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await s?.stop();
+  if (!s) return;
+  await s.stop();
+  // Fifteen minutes are too many to run again for the logs of a failure: they stay.
+  if (passed) await rm(s.env.dir, { recursive: true, force: true });
+  else process.stderr.write(`autoscaler load test failed; its environment is kept in ${s.env.dir}\n`);
 });
 
 describe(`the autoscaler under a real load (Flink ${flink.version}, adaptive scheduler)`, () => {
@@ -306,5 +317,6 @@ describe(`the autoscaler under a real load (Flink ${flink.version}, adaptive sch
     expect(pendingDown).toBeDefined();
     if (pendingDown) expect(firstDownAt - pendingDown.at).toBeGreaterThanOrEqual(2 * MINUTE - 5_000);
     expect(final?.status?.['jobParallelism']).toBe(MIN);
+    passed = true;
   });
 });

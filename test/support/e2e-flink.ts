@@ -1,5 +1,5 @@
-// The one switch for the Flink line the lifecycle e2e files run on: FLINKVISOR_E2E_FLINK=1.20|2.3
-// (default 1.20). Everything a lifecycle file needs that depends on the line (image, example jar
+// The one switch for the Flink line the lifecycle e2e files (and the autoscaler's load test) run
+// on: FLINKVISOR_E2E_FLINK=1.20|2.3 (default 1.20). Everything a lifecycle file needs that depends on the line (image, example jar
 // path inside the Flinkvisor image, the version Flink reports) comes from here, so a file never
 // hard-codes a line. Files that test both lines on purpose (S3 state, JobManager HA, the REST
 // client) pick their line explicitly instead.
