@@ -27,11 +27,14 @@ export interface SupervisedEnvironment {
   stop(): Promise<void>;
 }
 
-export async function startSupervisedEnvironment(): Promise<SupervisedEnvironment> {
+export async function startSupervisedEnvironment(
+  options: { readonly keepDir?: boolean } = {},
+): Promise<SupervisedEnvironment> {
   const env = await startLocalEnvironment({
     cacheDir: defaultCacheDir(process.env),
     env: process.env,
     progress: consoleProgress((l) => process.stderr.write(`${l}\n`)),
+    ...(options.keepDir ? { keepDir: true } : {}),
   });
   const kc = loadKubeConfig(env.controlPlane.kubeconfigPath);
   await installCrds(kc, crdManifests());
