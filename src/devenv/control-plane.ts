@@ -40,11 +40,11 @@ export interface ControlPlane {
   /** The running processes; a restarted one takes its predecessor's place. */
   readonly processes: readonly ManagedProcess[];
   /**
-   * Kills one process (SIGKILL, as a crash would) and starts it again with the same flags, ports,
-   * certificates and data; resolves once it answers its readiness check again (chaos tests: an API
-   * server restart). Its log goes on in the same file.
+   * Kills one process (SIGKILL, as a crash would) and starts it again, after `downMs` (default 0),
+   * with the same flags, ports, certificates and data; resolves once it answers its readiness check
+   * again (chaos tests: an API server restart). Its log goes on in the same file.
    */
-  restartProcess(name: string): Promise<ManagedProcess>;
+  restartProcess(name: string, options?: { readonly downMs?: number }): Promise<ManagedProcess>;
   stop(): Promise<void>;
 }
 
@@ -88,13 +88,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     launches.set(options.name, { options, ready });
     return p;
   };
-  const restartProcess = async (name: string): Promise<ManagedProcess> => {
+  const restartProcess = async (name: string, o: { downMs?: number } = {}): Promise<ManagedProcess> => {
     const index = processes.findIndex((p) => p.name === name);
     const launched = launches.get(name);
     const old = processes[index];
     if (!old || !launched) throw new Error(`no control-plane process ${name}`);
     old.kill();
     await old.stop(0);
+    if (o.downMs) await new Promise((r) => setTimeout(r, o.downMs));
     const p = ManagedProcess.start(launched.options);
     processes[index] = p;
     await launched.ready(p);

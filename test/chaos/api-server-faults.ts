@@ -8,7 +8,7 @@ import { JOBS, requestAction, waitForStatus, type SupervisedEnvironment } from '
 import {
   JOB,
   NS,
-  aliveJobs,
+  aliveJobsOnceAnswering,
   ensureRunning,
   eventsSince,
   leaseHolder,
@@ -53,7 +53,7 @@ async function stopUnderApiServerFault(s: SupervisedEnvironment, fault: ApiServe
   await waitForStatus(s.kc, JOBS, NS, JOB, 'Stopped', stopped, 300_000);
   const convergeMs = Date.now() - startedAt;
   await new Promise((r) => setTimeout(r, 5000));
-  const alive = await aliveJobs(s);
+  const alive = await aliveJobsOnceAnswering(s);
   const { created, recordedOnce } = await newSavepoints(s, afterStart);
   const leaderAfter = await leaseHolder(s);
   return {
@@ -92,16 +92,20 @@ export const runApiServerFreeze = (s: SupervisedEnvironment) =>
   });
 
 /**
- * kube-apiserver killed (SIGKILL) while the stop-with-savepoint is in flight and started again:
- * watches break, requests in flight fail, the lease cannot be renewed until it is back.
+ * kube-apiserver killed (SIGKILL) while the stop-with-savepoint is in flight and started again,
+ * at once or after `downMs`: watches break, requests in flight fail, nothing can be written (nor
+ * the lease renewed) until it is back.
  */
-export const runApiServerRestart = (s: SupervisedEnvironment) =>
+export const runApiServerRestart = (s: SupervisedEnvironment, downMs = 0) =>
   stopUnderApiServerFault(s, {
     in: 'Stopping.SavepointStop',
     pollMs: 100,
     inflict: async () => {
       const killedAt = Date.now();
-      await s.env.controlPlane.restartProcess('kube-apiserver');
-      return `API server restarted (down ${((Date.now() - killedAt) / 1000).toFixed(1)} s) during a STOP`;
+      await s.env.controlPlane.restartProcess('kube-apiserver', { downMs });
+      const down = ((Date.now() - killedAt) / 1000).toFixed(1);
+      return downMs
+        ? `API server killed during a STOP, started again after ${downMs / 1000} s (down ${down} s)`
+        : `API server restarted (down ${down} s) during a STOP`;
     },
   });

@@ -3,6 +3,7 @@
 import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { readdir } from 'node:fs/promises';
 import { API_GROUP, API_VERSION, FLINK_SAVEPOINT } from '../../src/api/names.ts';
+import { waitFor } from '../../src/devenv/wait-for.ts';
 import {
   JOBS,
   customObjects,
@@ -86,6 +87,13 @@ export async function flinkJobs(s: SupervisedEnvironment): Promise<{ id: string;
 /** Flink jobs not ended: one while the job runs, none once it is stopped. */
 export const aliveJobs = async (s: SupervisedEnvironment) =>
   (await flinkJobs(s)).filter((j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.status)).length;
+
+/** aliveJobs once Flink answers: a cluster the supervisor restarted (or is restarting) takes a while. */
+export const aliveJobsOnceAnswering = (s: SupervisedEnvironment) =>
+  waitFor('Flink REST answering', () => aliveJobs(s).catch(() => undefined), {
+    timeoutMs: 180_000,
+    intervalMs: 1000,
+  });
 
 const savepointDir = (s: SupervisedEnvironment) => `${s.stateDir}/savepoints/${NS}/${JOB}`;
 export const listSavepoints = async (s: SupervisedEnvironment) =>

@@ -8,7 +8,7 @@
 // during a STOP (api-server-faults.ts), and the supervisor cut off from Flink's REST API
 // (partition.ts).
 //
-// Run: npm run chaos [-- --only stop,start,zombie,apiserver,apiserver-restart,partition,partition-stop];
+// Run: npm run chaos [-- --only stop,start,zombie,apiserver,apiserver-restart,apiserver-down,partition,partition-stop];
 // prints a Markdown table (docs/reliability.md keeps it). The partition cases need root and iptables.
 import { CoreV1Api } from '@kubernetes/client-node';
 import { rm } from 'node:fs/promises';
@@ -255,6 +255,56 @@ async function runZombie(s: SupervisedEnvironment): Promise<Outcome> {
   };
 }
 
+/** The cases beyond a killed leader, each chosen by its key (`--only KEY`). */
+interface Fault {
+  readonly key: string;
+  readonly name: string;
+  /** The state it comes in, and the Flink jobs running once converged (for a row if it throws). */
+  readonly state: string;
+  readonly expectedRunning: number;
+  readonly run: (s: SupervisedEnvironment) => Promise<Outcome>;
+}
+
+const FAULTS: readonly Fault[] = [
+  { key: 'zombie', name: 'zombie', state: 'Started.Running', expectedRunning: 1, run: runZombie },
+  {
+    key: 'apiserver',
+    name: 'API server frozen during a STOP',
+    state: 'Stopping',
+    expectedRunning: 0,
+    run: runApiServerFreeze,
+  },
+  {
+    key: 'apiserver-restart',
+    name: 'API server restarted during a STOP',
+    state: 'Stopping.SavepointStop',
+    expectedRunning: 0,
+    run: (s) => runApiServerRestart(s),
+  },
+  {
+    // Down past the lease and the renew deadline: the leader must give up, and a leader come back.
+    key: 'apiserver-down',
+    name: 'API server killed during a STOP, back after 20 s',
+    state: 'Stopping.SavepointStop',
+    expectedRunning: 0,
+    run: (s) => runApiServerRestart(s, 20_000),
+  },
+  {
+    key: 'partition',
+    name: "supervisor cut off from Flink's REST API",
+    state: 'Started.Running',
+    expectedRunning: 1,
+    run: runPartitionWhileRunning,
+  },
+  {
+    key: 'partition-stop',
+    name: "supervisor cut off from Flink's REST API during a STOP",
+    state: 'Stopping.SavepointStop',
+    expectedRunning: 0,
+    run: runPartitionDuringStop,
+  },
+];
+
 async function main(): Promise<void> {
   const only = process.argv.includes('--only')
     ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',')
@@ -285,42 +335,14 @@ async function main(): Promise<void> {
         ),
       );
     }
-    // The cases beyond a killed leader, each chosen by its key.
-    const faults: readonly [
-      string,
-      string,
-      string,
-      number,
-      (s: SupervisedEnvironment) => Promise<Outcome>,
-    ][] = [
-      ['zombie', 'zombie', 'Started.Running', 1, runZombie],
-      ['apiserver', 'API server frozen during a STOP', 'Stopping', 0, runApiServerFreeze],
-      [
-        'apiserver-restart',
-        'API server restarted during a STOP',
-        'Stopping.SavepointStop',
-        0,
-        runApiServerRestart,
-      ],
-      [
-        'partition',
-        "supervisor cut off from Flink's REST API",
-        'Started.Running',
-        1,
-        runPartitionWhileRunning,
-      ],
-      [
-        'partition-stop',
-        "supervisor cut off from Flink's REST API during a STOP",
-        'Stopping',
-        0,
-        runPartitionDuringStop,
-      ],
-    ];
-    for (const [key, name, state, expected, run] of faults) {
-      if (only && !only.includes(key)) continue;
-      process.stderr.write(`[chaos] ${name}\n`);
-      outcomes.push(await run(s).catch((err: unknown) => failedOutcome(name, state, expected, err)));
+    for (const fault of FAULTS) {
+      if (only && !only.includes(fault.key)) continue;
+      process.stderr.write(`[chaos] ${fault.name}\n`);
+      outcomes.push(
+        await fault
+          .run(s)
+          .catch((err: unknown) => failedOutcome(fault.name, fault.state, fault.expectedRunning, err)),
+      );
     }
   } finally {
     await s.stop();

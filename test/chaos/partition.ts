@@ -20,6 +20,7 @@ import {
   JOB,
   NS,
   aliveJobs,
+  aliveJobsOnceAnswering,
   ensureRunning,
   eventsSince,
   listSavepoints,
@@ -120,7 +121,7 @@ async function partitioned(s: SupervisedEnvironment, during: 'running' | 'stop')
   const convergedAt = Date.now();
   await new Promise((r) => setTimeout(r, 5000));
   await trace.look(s).catch(() => undefined);
-  const alive = await aliveJobs(s);
+  const alive = await aliveJobsOnceAnswering(s);
   const expected = during === 'stop' ? 0 : 1;
   const { created, recordedOnce } = await newSavepoints(s, before);
   return {
