@@ -4,23 +4,22 @@
 // run measures what the promise is about: the state it converges to, how many Flink jobs run (one or
 // zero, as intended), how many savepoints each intent left (one), how long the takeover and the
 // convergence took. Then the zombie case: the leader frozen (SIGSTOP) beyond its lease, thawed
-// after a successor took over; it must not act again.
+// after a successor took over; it must not act again. Then the API server frozen and restarted
+// during a STOP (api-server-faults.ts), and the supervisor cut off from Flink's REST API
+// (partition.ts).
 //
-// Run: npm run chaos [-- --only stop,start] ; prints a Markdown table (docs/reliability.md keeps it).
-import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
-import { readdir } from 'node:fs/promises';
-import { API_GROUP, API_VERSION, FLINK_SAVEPOINT } from '../../src/api/names.ts';
+// Run: npm run chaos [-- --only stop,start,zombie,apiserver,apiserver-restart,apiserver-down,partition,partition-stop];
+// prints a Markdown table (docs/reliability.md keeps it). The partition cases need root and iptables.
+import { CoreV1Api } from '@kubernetes/client-node';
+import { rm } from 'node:fs/promises';
 import { waitFor } from '../../src/devenv/wait-for.ts';
 import {
   JOBS,
   clusterPods,
   createResource,
-  customObjects,
   deploySupervisor,
   flinkClusterManifest,
   flinkJobManifest,
-  flinkJson,
-  flinkRest,
   patchResource,
   podProcessGroups,
   readResource,
@@ -32,25 +31,23 @@ import {
   waitForTasksRunning,
   type SupervisedEnvironment,
 } from '../support/flinkvisor-e2e.ts';
-
-const NS = 'chaos';
-const CLUSTER = 'ch';
-const JOB = `${CLUSTER}-speed`;
-/** The supervisor's lease (ADR 0014): a takeover must come within it plus two retry periods. */
-const LEASE_MS = 15_000;
-
-interface Outcome {
-  readonly scenario: string;
-  readonly killedIn: string;
-  readonly converged: string;
-  readonly flinkJobsRunning: number;
-  readonly expectedRunning: number;
-  readonly savepoints: string;
-  readonly takeoverMs: number | null;
-  readonly convergeMs: number;
-  readonly ok: boolean;
-  readonly note: string;
-}
+import { runApiServerFreeze, runApiServerRestart } from './api-server-faults.ts';
+import {
+  CLUSTER,
+  JOB,
+  LEASE_MS,
+  NS,
+  aliveJobs,
+  failedOutcome,
+  flinkJobs,
+  leaseHolder,
+  listSavepoints,
+  machineState,
+  newSavepoints,
+  running,
+  type Outcome,
+} from './chaos-support.ts';
+import { runPartitionDuringStop, runPartitionWhileRunning } from './partition.ts';
 
 interface Scenario {
   readonly name: string;
@@ -65,20 +62,6 @@ interface Scenario {
   /** New savepoint directories the step must leave (null: any, each recorded once). */
   readonly savepoints: number | null;
 }
-
-const dotted = (value: unknown): string => {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object') {
-    const [key, inner] = Object.entries(value)[0] ?? ['', ''];
-    const rest = dotted(inner);
-    return rest ? `${key}.${rest}` : key;
-  }
-  return '';
-};
-
-const machineState = (st: Record<string, unknown>) => dotted((st['machine'] as { value?: unknown })?.value);
-const running = (st: Record<string, unknown>) =>
-  st['supervisorStatus'] === 'Started' && st['jobStatus'] === 'RUNNING';
 
 const SCENARIOS: readonly Scenario[] = [
   {
@@ -149,33 +132,6 @@ const SCENARIOS: readonly Scenario[] = [
   },
 ];
 
-async function leaseHolder(s: SupervisedEnvironment): Promise<string> {
-  const lease = await s.kc
-    .makeApiClient(CoordinationV1Api)
-    .readNamespacedLease({ name: `flinkvisor-supervisor-${CLUSTER}`, namespace: NS });
-  return lease.spec?.holderIdentity ?? '';
-}
-
-async function flinkJobs(s: SupervisedEnvironment): Promise<{ id: string; status: string }[]> {
-  const url = await flinkRest(s, NS, CLUSTER);
-  return (await flinkJson<{ jobs: { id: string; status: string }[] }>(`${url}/jobs`)).jobs;
-}
-
-const savepointDir = (s: SupervisedEnvironment) => `${s.stateDir}/savepoints/${NS}/${JOB}`;
-const listSavepoints = async (s: SupervisedEnvironment) =>
-  new Set(await readdir(savepointDir(s)).catch(() => [] as string[]));
-
-/** The paths of the job's completed FlinkSavepoints. */
-async function savepointRecords(s: SupervisedEnvironment): Promise<string[]> {
-  const list = (await customObjects(s.kc).listNamespacedCustomObject({
-    group: API_GROUP,
-    version: API_VERSION,
-    namespace: NS,
-    plural: FLINK_SAVEPOINT.plural,
-  })) as { items: { status?: { state?: string; path?: string } }[] };
-  return list.items.flatMap((o) => (o.status?.state === 'Completed' && o.status.path ? [o.status.path] : []));
-}
-
 /** Kills the leading supervisor; resolves with the time until another replica holds the lease. */
 async function killLeader(
   s: SupervisedEnvironment,
@@ -228,15 +184,11 @@ async function runScenario(s: SupervisedEnvironment, scenario: Scenario): Promis
   const convergeMs = Date.now() - startedAt;
   // Let anything still in flight land before counting.
   await new Promise((r) => setTimeout(r, 5000));
-  const jobs = await flinkJobs(s);
-  const alive = jobs.filter((j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.status)).length;
-  const created = [...(await listSavepoints(s))].filter((d) => !before.has(d));
+  const alive = await aliveJobs(s);
   // Every savepoint Flink wrote is recorded by exactly one FlinkSavepoint: none lost, none doubled.
-  const records = await savepointRecords(s);
-  const recorded = created.filter((d) => records.filter((p) => p.endsWith(`/${d}`)).length === 1).length;
+  const { created, recordedOnce: recorded } = await newSavepoints(s, before);
   const savepointsOk =
-    recorded === created.length &&
-    (scenario.savepoints === null ? created.length >= 1 : created.length === scenario.savepoints);
+    recorded === created && (scenario.savepoints === null ? created >= 1 : created === scenario.savepoints);
   const ok =
     alive === scenario.expectedRunning &&
     savepointsOk &&
@@ -251,61 +203,8 @@ async function runScenario(s: SupervisedEnvironment, scenario: Scenario): Promis
     converged: scenario.convergedAs,
     flinkJobsRunning: alive,
     expectedRunning: scenario.expectedRunning,
-    savepoints: `${created.length} new${scenario.savepoints === null ? '' : ` (expected ${scenario.savepoints})`}, ${recorded} recorded once`,
+    savepoints: `${created} new${scenario.savepoints === null ? '' : ` (expected ${scenario.savepoints})`}, ${recorded} recorded once`,
     takeoverMs: kill.takeoverMs,
-    convergeMs,
-    ok,
-    note: '',
-  };
-}
-
-/**
- * The API server unreachable in the middle of a STOP: kube-apiserver frozen (SIGSTOP) for longer
- * than the lease while the stop-with-savepoint is in flight, then thawed. No replica can renew or
- * take the lease meanwhile; the leader stops leading at its renew deadline and exits; once the API
- * answers again one of them leads and finishes the stop from status.
- */
-async function runApiServerOutage(s: SupervisedEnvironment): Promise<Outcome> {
-  const startedAt = Date.now();
-  if (!running((await readResource(s.kc, JOBS, NS, JOB))?.status ?? {})) {
-    await requestAction(s.kc, JOBS, NS, JOB, 'START');
-    await waitForStatus(s.kc, JOBS, NS, JOB, 'running', running, 300_000);
-  }
-  const id = String((await readResource(s.kc, JOBS, NS, JOB))?.status?.['jobId'] ?? '');
-  await waitForTasksRunning(s, NS, CLUSTER, id);
-  const afterStart = await listSavepoints(s);
-  await requestAction(s.kc, JOBS, NS, JOB, 'STOP');
-  let killedIn = '';
-  await waitForStatus(s.kc, JOBS, NS, JOB, 'in Stopping', (st) => {
-    killedIn = machineState(st);
-    return killedIn.startsWith('Stopping');
-  });
-  const apiserver = s.env.controlPlane.processes.find((p) => p.name === 'kube-apiserver');
-  const pid = apiserver?.pid;
-  if (pid === undefined) throw new Error('no kube-apiserver process');
-  const frozenAt = Date.now();
-  process.kill(pid, 'SIGSTOP');
-  await new Promise((r) => setTimeout(r, 25_000));
-  process.kill(pid, 'SIGCONT');
-  const outageMs = Date.now() - frozenAt;
-  await waitForStatus(s.kc, JOBS, NS, JOB, 'Stopped', (st) => st['supervisorStatus'] === 'Stopped', 300_000);
-  const convergeMs = Date.now() - startedAt;
-  await new Promise((r) => setTimeout(r, 5000));
-  const alive = (await flinkJobs(s)).filter(
-    (j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.status),
-  ).length;
-  const created = [...(await listSavepoints(s))].filter((d) => !afterStart.has(d));
-  const records = await savepointRecords(s);
-  const recorded = created.filter((d) => records.filter((p) => p.endsWith(`/${d}`)).length === 1).length;
-  const ok = alive === 0 && created.length === 1 && recorded === 1;
-  return {
-    scenario: `API server frozen ${(outageMs / 1000).toFixed(0)} s during a STOP`,
-    killedIn,
-    converged: 'Stopped',
-    flinkJobsRunning: alive,
-    expectedRunning: 0,
-    savepoints: `${created.length} new (expected 1), ${recorded} recorded once`,
-    takeoverMs: null,
     convergeMs,
     ok,
     note: '',
@@ -356,6 +255,59 @@ async function runZombie(s: SupervisedEnvironment): Promise<Outcome> {
   };
 }
 
+/** The cases beyond a killed leader, each chosen by its key (`--only KEY`). */
+interface Fault {
+  readonly key: string;
+  readonly name: string;
+  /** The state it comes in, and the Flink jobs running once converged (for a row if it throws). */
+  readonly state: string;
+  readonly expectedRunning: number;
+  readonly run: (s: SupervisedEnvironment) => Promise<Outcome>;
+}
+
+const FAULTS: readonly Fault[] = [
+  { key: 'zombie', name: 'zombie', state: 'Started.Running', expectedRunning: 1, run: runZombie },
+  {
+    key: 'apiserver',
+    name: 'API server frozen during a STOP',
+    state: 'Stopping',
+    expectedRunning: 0,
+    run: runApiServerFreeze,
+  },
+  {
+    key: 'apiserver-restart',
+    name: 'API server restarted during a STOP',
+    state: 'Stopping.SavepointStop',
+    expectedRunning: 0,
+    run: (s) => runApiServerRestart(s),
+  },
+  {
+    key: 'partition',
+    name: "supervisor cut off from Flink's REST API",
+    state: 'Started.Running',
+    expectedRunning: 1,
+    run: runPartitionWhileRunning,
+  },
+  {
+    key: 'partition-stop',
+    name: "supervisor cut off from Flink's REST API during a STOP",
+    state: 'Stopping.SavepointStop',
+    expectedRunning: 0,
+    run: runPartitionDuringStop,
+  },
+  {
+    // Down past the lease and the renew deadline: the leader must give up, and a leader come back.
+    // Last: the node agent does not recover from this (it renews its Lease but never reports Ready
+    // again once kube-controller-manager marked the Node NotReady, so pods lose their readiness and
+    // new ones are not scheduled); a case after it would test a broken environment.
+    key: 'apiserver-down',
+    name: 'API server killed during a STOP, back after 20 s',
+    state: 'Stopping.SavepointStop',
+    expectedRunning: 0,
+    run: (s) => runApiServerRestart(s, 20_000),
+  },
+];
+
 async function main(): Promise<void> {
   const only = process.argv.includes('--only')
     ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',')
@@ -363,7 +315,8 @@ async function main(): Promise<void> {
   const chosen = SCENARIOS.filter(
     (sc) => !only || only.some((o) => sc.name.toLowerCase().includes(o.toLowerCase())),
   );
-  const s = await startSupervisedEnvironment();
+  // Kept until every case held: a failing one leaves its logs (control plane, pods) for the evidence.
+  const s = await startSupervisedEnvironment({ keepDir: true });
   const outcomes: Outcome[] = [];
   try {
     await supervisedNamespace(s.kc, NS);
@@ -380,43 +333,25 @@ async function main(): Promise<void> {
     for (const scenario of chosen) {
       process.stderr.write(`[chaos] ${scenario.name}\n`);
       outcomes.push(
-        await runScenario(s, scenario).catch((err: unknown): Outcome => ({
-          scenario: scenario.name,
-          killedIn: scenario.killIn,
-          converged: 'did not converge',
-          flinkJobsRunning: -1,
-          expectedRunning: scenario.expectedRunning,
-          savepoints: '?',
-          takeoverMs: null,
-          convergeMs: 0,
-          ok: false,
-          note: String(err).slice(0, 300),
-        })),
+        await runScenario(s, scenario).catch((err: unknown) =>
+          failedOutcome(scenario.name, scenario.killIn, scenario.expectedRunning, err),
+        ),
       );
     }
-    if (!only || only.includes('zombie')) {
-      process.stderr.write('[chaos] zombie\n');
-      outcomes.push(await runZombie(s));
-    }
-    if (!only || only.includes('apiserver')) {
-      process.stderr.write('[chaos] API server outage during a STOP\n');
+    for (const fault of FAULTS) {
+      if (only && !only.includes(fault.key)) continue;
+      process.stderr.write(`[chaos] ${fault.name}\n`);
       outcomes.push(
-        await runApiServerOutage(s).catch((err: unknown): Outcome => ({
-          scenario: 'API server frozen during a STOP',
-          killedIn: 'Stopping',
-          converged: 'did not converge',
-          flinkJobsRunning: -1,
-          expectedRunning: 0,
-          savepoints: '?',
-          takeoverMs: null,
-          convergeMs: 0,
-          ok: false,
-          note: String(err).slice(0, 300),
-        })),
+        await fault
+          .run(s)
+          .catch((err: unknown) => failedOutcome(fault.name, fault.state, fault.expectedRunning, err)),
       );
     }
   } finally {
     await s.stop();
+    if (outcomes.length > 0 && outcomes.every((o) => o.ok))
+      await rm(s.env.dir, { recursive: true, force: true });
+    else process.stderr.write(`[chaos] kept ${s.env.dir} (logs of the control plane and the pods)\n`);
   }
   const rows = outcomes.map(
     (o) =>
