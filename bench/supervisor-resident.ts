@@ -27,6 +27,10 @@ export interface ResidentMeasurement {
   readonly slopeMiBPerHour: number;
   /** Flink REST requests over the soak (supervisors only). */
   readonly flinkRequests?: number;
+  /** The same by `METHOD route outcome` (each attempt counts, failed ones too). */
+  readonly flinkRequestsBy?: Readonly<Record<string, number>>;
+  /** The supervisor's passes over the soak (its reconcile counter, every result). */
+  readonly passes?: number;
 }
 
 export interface ResidentOptions {
@@ -43,11 +47,31 @@ async function rssMiB(pid: number): Promise<number> {
 }
 
 async function metric(port: number, name: string): Promise<number> {
+  return [...(await series(port, name)).values()].reduce((sum, v) => sum + v, 0);
+}
+
+const PASSES = 'flinkvisor_supervisor_reconcile_total';
+
+/** A metric's series by their labels as exposed (`{route="/jobs",method="GET",...}`). */
+async function series(port: number, name: string): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(name))
-    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+  const found = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^(\S+?)(\{.*\})? (\S+)$/.exec(line);
+    if (m?.[1] === name) found.set(m[2] ?? '', Number(m[3]));
+  }
+  return found;
+}
+
+/** Flink REST requests by `METHOD route outcome`, the supervisor's counter's labels. */
+async function flinkRequestsBy(port: number): Promise<Map<string, number>> {
+  const by = new Map<string, number>();
+  for (const [labels, value] of await series(port, 'flinkvisor_supervisor_flink_requests_total')) {
+    const label = (l: string) => new RegExp(`${l}="([^"]*)"`).exec(labels)?.[1] ?? '?';
+    const key = `${label('method')} ${label('route')} ${label('outcome')}`;
+    by.set(key, (by.get(key) ?? 0) + value);
+  }
+  return by;
 }
 
 export function median(values: readonly number[]): number {
@@ -105,24 +129,31 @@ export async function measureResident(v: ResidentVariant, o: ResidentOptions): P
       );
     }
     await new Promise((r) => setTimeout(r, o.settleMs));
-    const requests0 =
-      port === undefined ? 0 : await metric(port, 'flinkvisor_supervisor_flink_requests_total');
+    const requests0 = port === undefined ? new Map<string, number>() : await flinkRequestsBy(port);
+    const passes0 = port === undefined ? 0 : await metric(port, PASSES);
     const samples: number[] = [];
     for (let t = 0; t <= o.soakMs; t += o.sampleMs) {
       if (t > 0) await new Promise((r) => setTimeout(r, o.sampleMs));
       if (child.exitCode !== null) throw new Error(`${v.name} exited ${child.exitCode} during the soak`);
       samples.push(await rssMiB(pid));
     }
-    const requests =
-      port === undefined
-        ? undefined
-        : (await metric(port, 'flinkvisor_supervisor_flink_requests_total')) - requests0;
-    return {
+    const measured = {
       name: v.name,
       samplesMiB: samples,
       medianMiB: median(samples),
       slopeMiBPerHour: slopePerHour(samples, o.sampleMs),
-      ...(requests === undefined ? {} : { flinkRequests: requests }),
+    };
+    if (port === undefined) return measured;
+    const requestsBy = Object.fromEntries(
+      [...(await flinkRequestsBy(port))]
+        .map(([key, n]) => [key, n - (requests0.get(key) ?? 0)] as const)
+        .filter(([, n]) => n > 0),
+    );
+    return {
+      ...measured,
+      flinkRequests: Object.values(requestsBy).reduce((sum, n) => sum + n, 0),
+      flinkRequestsBy: requestsBy,
+      passes: (await metric(port, PASSES)) - passes0,
     };
   } finally {
     await stop(child);

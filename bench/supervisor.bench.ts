@@ -5,7 +5,7 @@
 // (bench/supervisor-resident.ts): the supervisor from its sources (what the image ran before the
 // bundle), the bundle, and the bundle with the Deployment's memory settings (what ships), each
 // leading the cluster in turn, sampled over a soak (slope reported).
-// Run: npm run bench:supervisor [-- --tries 20 --soak 60]
+// Run: npm run bench:supervisor [-- --tries 20 --soak 60 --only lite,shipped]
 import { AppsV1Api } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -38,6 +38,9 @@ const arg = (name: string, fallback: number) =>
   process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) || fallback : fallback;
 const tries = arg('--tries', 20);
 const soakSeconds = arg('--soak', 60);
+const only = process.argv.includes('--only')
+  ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',').filter(Boolean)
+  : [];
 const POLL_SECONDS = 2;
 const s = await startSupervisedEnvironment();
 try {
@@ -138,7 +141,7 @@ try {
   const shipped = Object.fromEntries(
     supervisorMemoryEnv(DEFAULT_SUPERVISOR_RESOURCES.limits.memory).map((e) => [e.name, e.value ?? '']),
   );
-  const variants: ResidentVariant[] = [
+  const every: ResidentVariant[] = [
     { name: 'bare node', args: ['-e', 'setInterval(() => {}, 1000)'] },
     await supervisor('sources (src/cli/main.ts)', 'src/cli/main.ts'),
     await supervisor('bundle (dist/supervisor.mjs)', 'bin/flinkvisor.js'),
@@ -147,6 +150,10 @@ try {
     // it can only be a flag of the node command itself.
     await supervisor('shipped + node --lite-mode', 'bin/flinkvisor.js', shipped, ['--lite-mode']),
   ];
+  // `--only lite,shipped`: the bare process and the variants whose names contain one of these.
+  const variants = every.filter(
+    (v, i) => i === 0 || only.length === 0 || only.some((word) => v.name.includes(word)),
+  );
   const resident: ResidentMeasurement[] = [];
   for (const v of variants)
     resident.push(
@@ -175,7 +182,20 @@ try {
           `   slope ${r.slopeMiBPerHour.toFixed(1)} MiB/h` +
           (r.flinkRequests === undefined
             ? ''
-            : `   Flink REST ${(r.flinkRequests / polls / 2).toFixed(2)} per job per poll`),
+            : `   Flink REST ${(r.flinkRequests / polls / 2).toFixed(2)} per job per poll` +
+              `   passes ${r.passes ?? '?'} (${polls} polls)`),
+      ),
+      // Each supervisor's Flink calls by endpoint and outcome: a failing call counts as one too.
+      ...resident.flatMap((r) =>
+        r.flinkRequestsBy === undefined
+          ? []
+          : [
+              `  Flink REST of ${r.name}: ` +
+                Object.entries(r.flinkRequestsBy)
+                  .sort(([a], [b]) => a.localeCompare(b))
+                  .map(([key, n]) => `${key} ${n}`)
+                  .join(', '),
+            ],
       ),
       `  samples (MiB): ${resident.map((r) => `${r.name}: ${r.samplesMiB.map((m) => m.toFixed(1)).join(' ')}`).join('; ')}`,
       `  logs: ${join(s.env.dir, 'resident-*.log')}`,
