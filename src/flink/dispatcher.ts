@@ -1,4 +1,6 @@
 import { Pool } from 'undici';
+import type { FlinkDispatcher } from './http-transport.ts';
+import { NodeHttpDispatcher } from './node-http-dispatcher.ts';
 
 /**
  * The connection pool for one Flink REST endpoint. The client takes any undici Dispatcher (tests
@@ -31,4 +33,18 @@ export function createFlinkDispatcher(baseUrl: string, options: FlinkDispatcherO
     keepAliveMaxTimeout: keepAlive,
     connect: { timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, ...options.tls },
   });
+}
+
+/**
+ * The dispatcher this process can run: undici's pool where WebAssembly is (undici parses HTTP/1
+ * with llhttp compiled to it), Node's own client where it is not (V8's lite mode, in which the
+ * supervisor runs, and `--jitless`). The same options and failures either way.
+ */
+export function flinkDispatcherFor(baseUrl: string, options: FlinkDispatcherOptions = {}): FlinkDispatcher {
+  return (globalThis as { WebAssembly?: unknown }).WebAssembly === undefined
+    ? new NodeHttpDispatcher(baseUrl, {
+        ...options,
+        connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      })
+    : createFlinkDispatcher(baseUrl, options);
 }

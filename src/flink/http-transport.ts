@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import {
   errorFromResponse,
   errorFromTransport,
@@ -15,7 +14,7 @@ import type { MultipartBody } from './jar-upload.ts';
 import { exponentialBackoff, realSleep, type RetryPolicy, type Sleep } from './retry-policy.ts';
 
 /**
- * One HTTP exchange with Flink's REST endpoint on an injected undici dispatcher: per-attempt clocks
+ * One HTTP exchange with Flink's REST endpoint on an injected dispatcher (FlinkDispatcher): per-attempt clocks
  * (headers, between body chunks, whole attempt), cancellation, a cap on the answer's size, typed
  * errors, and retries only where a repeat cannot do anything twice:
  * - GET: retried on `unavailable` and `timeout` failures, up to the policy's bound, with jitter;
@@ -39,6 +38,36 @@ export interface FlinkTimeouts {
 
 export const DEFAULT_TIMEOUTS: FlinkTimeouts = { headersMs: 30_000, bodyMs: 30_000, requestMs: 60_000 };
 
+/**
+ * What the transport asks of an HTTP client: undici's dispatchers (`Pool`, `Agent`, `MockAgent`)
+ * have it, and so has Node's own client where undici cannot run (node-http-dispatcher.ts).
+ */
+export interface FlinkDispatcher {
+  request(options: FlinkDispatchRequest): Promise<FlinkDispatchResponse>;
+  /** Lets the requests in flight finish, then closes every connection. */
+  close(): Promise<void>;
+}
+
+export interface FlinkDispatchRequest {
+  readonly origin: string;
+  /** Path and query. */
+  readonly path: string;
+  readonly method: HttpMethod;
+  readonly headers: Record<string, string>;
+  readonly body: string | Readable | null;
+  readonly signal: AbortSignal;
+  /** From the request sent to the response's complete headers (0: none). */
+  readonly headersTimeout: number;
+  /** Between two chunks of the response body (0: none). */
+  readonly bodyTimeout: number;
+}
+
+export interface FlinkDispatchResponse {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: AsyncIterable<unknown> & { text(): Promise<string>; destroy(): unknown };
+}
+
 export type FlinkRequestOutcome = 'ok' | 'aborted' | 'error' | FlinkErrorKind;
 
 /** One attempt, for metrics (`route` is a template, so its values are bounded). */
@@ -54,7 +83,7 @@ export interface FlinkRequestEvent {
 export interface FlinkTransportOptions {
   /** e.g. `http://127.0.0.2:8081`, or a prefix such as `https://host/flink/` behind a gateway. */
   readonly baseUrl: string;
-  readonly dispatcher: Dispatcher;
+  readonly dispatcher: FlinkDispatcher;
   readonly timeouts?: Partial<FlinkTimeouts>;
   readonly retry?: RetryPolicy;
   readonly sleep?: Sleep;
@@ -98,7 +127,7 @@ function queryString(query: FlinkTransportRequest['query']): string {
 export class FlinkHttpTransport {
   readonly origin: string;
   readonly #prefix: string;
-  readonly #dispatcher: Dispatcher;
+  readonly #dispatcher: FlinkDispatcher;
   readonly #timeouts: FlinkTimeouts;
   readonly #retry: RetryPolicy;
   readonly #sleep: Sleep;
@@ -225,11 +254,7 @@ export class FlinkHttpTransport {
     }
   }
 
-  async #readText(
-    res: Dispatcher.ResponseData,
-    context: FlinkRequestContext,
-    status: number,
-  ): Promise<string> {
+  async #readText(res: FlinkDispatchResponse, context: FlinkRequestContext, status: number): Promise<string> {
     const tooLarge = () =>
       new FlinkInvalidResponseError(`answer is larger than ${this.#maxBytes} bytes`, { context, status });
     const declared = Number(res.headers['content-length']);

@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Dispatcher } from 'undici';
-import { createFlinkDispatcher } from '../flink/dispatcher.ts';
+import { flinkDispatcherFor } from '../flink/dispatcher.ts';
+import type { FlinkDispatcher } from '../flink/http-transport.ts';
 import { FlinkRestClient } from '../flink/flink-rest-client.ts';
 import type { Clock } from '../kube/clock.ts';
 import { KubeEventRecorder } from '../kube/event-recorder.ts';
@@ -35,7 +35,7 @@ export interface SupervisorInstanceOptions {
   readonly lease?: Pick<LeaderElectorOptions, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>;
   readonly journal?: MachineJournal;
   /** The connections to a Flink REST endpoint; default: a pool of its own per endpoint. */
-  readonly flinkDispatcher?: (baseUrl: string) => Dispatcher;
+  readonly flinkDispatcher?: (baseUrl: string) => FlinkDispatcher;
   /** The watched caches; default: informers of its own on the API server. */
   readonly caches?: (scope: CacheScope) => SupervisorCaches;
 }
@@ -64,7 +64,7 @@ export function createSupervisorInstance(o: SupervisorInstanceOptions): Supervis
   const events = new KubeEventRecorder(asLeader, 'flinkvisor-supervisor', o.identity, o.clock, (err) =>
     o.log.debug({ err: String(err) }, 'event not recorded'),
   );
-  const dispatcher = o.flinkDispatcher ?? ((baseUrl: string) => createFlinkDispatcher(baseUrl));
+  const dispatcher = o.flinkDispatcher ?? ((baseUrl: string) => flinkDispatcherFor(baseUrl));
   const supervisor = new Supervisor({
     ...(o.journal ? { journal: o.journal } : {}),
     kubeConfig: asLeader,
