@@ -311,4 +311,3 @@ export const FAULTS: readonly Fault[] = [
     run: (s) => runApiServerRestart(s, 20_000),
   },
 ];
-
