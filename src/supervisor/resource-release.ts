@@ -20,6 +20,16 @@ export interface ReleaseDeps {
   /** Writes the resource's status now. */
   readonly writeStatus: (host: AnyHost, raw: CustomObject) => Promise<void>;
   readonly history: Pick<SavepointHistory, 'awaitsOutcome'>;
+  /**
+   * When this supervisor first saw each deleted FlinkJob (by uid), on its monotonic clock: the
+   * bound on keeping it for a Pending record (awaitsSavepointOutcome).
+   */
+  readonly deletionsSeen: Map<string, number>;
+}
+
+/** Elapsed time, immune to wall-clock steps (a clock without it is taken as monotonic already). */
+function elapsed(clock: Clock): number {
+  return clock.monotonic?.() ?? clock.now();
 }
 
 export async function addSupervisorFinalizer(
@@ -45,9 +55,9 @@ export async function removeSupervisorFinalizer(
  * Whether a deleted FlinkJob is kept for a FlinkSavepoint record of it still Pending, whose
  * outcome the next passes read: from Flink, from the machine's latest path, or by a search. Released
  * with it, that savepoint was never recorded (the simulator's finding K17). Kept at most
- * taskTimeout after the deletion began (a JobManager that no longer answers): the record stays
- * Pending then, and the deletion ends well within the operator's forced-deletion bound
- * (2 × taskTimeout + 60 s).
+ * taskTimeout after this supervisor saw the deletion (a JobManager that no longer answers): the
+ * record stays Pending then, and the deletion ends within the operator's forced-deletion bound
+ * (2 × taskTimeout + 60 s) unless leaders change meanwhile (each new one measures again).
  */
 export async function awaitsSavepointOutcome(
   deps: ReleaseDeps,
@@ -55,16 +65,24 @@ export async function awaitsSavepointOutcome(
   raw: CustomObject,
   context: JobContext,
 ): Promise<boolean> {
-  const deletedAt = new Date(raw.metadata.deletionTimestamp ?? NaN).getTime();
-  if (!Number.isFinite(deletedAt)) return false;
-  if (deps.clock.now() >= deletedAt + context.policy.taskTimeoutSeconds * 1000) return false;
+  if (!raw.metadata.deletionTimestamp) return false;
+  // Measured from when this supervisor saw the deletion, on its monotonic clock: the
+  // deletionTimestamp is the API server's clock, and a leader's wall clock minutes ahead of it took
+  // the bound for passed at once, releasing the FlinkJob with its record Pending (K20, seed 1012701).
+  const uid = raw.metadata.uid ?? name;
+  const now = elapsed(deps.clock);
+  const seenAt = Math.min(deps.deletionsSeen.get(uid) ?? now, now);
+  deps.deletionsSeen.set(uid, seenAt);
+  if (now - seenAt >= context.policy.taskTimeoutSeconds * 1000) return false;
   return deps.history.awaitsOutcome(name);
 }
 
 /** A machine in Terminated: flush its status, then let Kubernetes delete the resource. */
 export async function release(deps: ReleaseDeps, host: AnyHost, kind: KindNames, raw: CustomObject) {
   await deps.writeStatus(host, raw).catch(() => undefined);
-  if (raw.metadata.deletionTimestamp) await removeSupervisorFinalizer(deps, kind, raw);
+  if (!raw.metadata.deletionTimestamp) return;
+  await removeSupervisorFinalizer(deps, kind, raw);
+  deps.deletionsSeen.delete(raw.metadata.uid ?? raw.metadata.name ?? '');
 }
 
 /** The FlinkJobs naming a cluster that is gone. */

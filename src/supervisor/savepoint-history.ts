@@ -93,7 +93,8 @@ export interface JobSavepoints {
 export interface SavepointSearches {
   /** Where the job's savepoints go: searched only on S3. */
   readonly directory: string | null;
-  observe(jobName: string): SearchObservation;
+  /** `since`: the search's, so that a Job of an earlier search of the record is told apart. */
+  observe(jobName: string, since?: string): SearchObservation;
   start(request: SearchRequest): Promise<void>;
   /** Removes a search Job whose outcome is recorded (its TTL would, later). */
   finish(jobName: string): Promise<void>;
@@ -270,9 +271,13 @@ export class SavepointHistory {
   ): Promise<void> {
     const name = object.metadata.name ?? '';
     const jobName = savepointSearchJobName(name);
-    const observation = searches.observe(jobName);
+    const observation = searches.observe(jobName, place.since);
     if (observation.state === 'absent') {
       await searches.start({ savepointName: name, ...place });
+      return;
+    }
+    if (observation.state === 'stale') {
+      await searches.finish(jobName);
       return;
     }
     // Another savepoint of the same Flink job still waits for Flink's answer (one in flight): its

@@ -207,7 +207,8 @@ export function searchedStatus(
   claimedPaths: ReadonlySet<string>,
   place: SearchPlace,
 ): Record<string, unknown> | null {
-  if (observation.state === 'absent' || observation.state === 'running') return null;
+  if (observation.state === 'absent' || observation.state === 'running' || observation.state === 'stale')
+    return null;
   if (observation.state === 'failed')
     return {
       state: 'Abandoned',

@@ -86,11 +86,14 @@ export function savepointSearchJob(cluster: FlinkCluster, job: FlinkJob, request
 export type SearchObservation =
   | { readonly state: 'absent' }
   | { readonly state: 'running' }
+  /** A Job left by an earlier search of the record, for another `since`: removed, then made again. */
+  | { readonly state: 'stale' }
   | { readonly state: 'found'; readonly savepoints: readonly FoundSavepoint[] }
   | { readonly state: 'failed'; readonly message: string };
 
 /**
- * How long a succeeded search may go without its pod's report in view, on this supervisor's clock:
+ * How long a succeeded search may go without its pod's report in view, on this supervisor's
+ * monotonic clock:
  * the pods' watch may show the pod after the Jobs' watch showed the Job succeeded. Not measured from
  * the Job's completionTime: that is the API server's clock, and a supervisor's may be ahead.
  */
@@ -106,6 +109,15 @@ function messagesOf(name: string, pods: readonly V1Pod[], phase: 'Succeeded' | '
     })
     .map((pod) => pod.status?.containerStatuses?.find((c) => c.name === 'search')?.state?.terminated?.message)
     .filter((m): m is string => typeof m === 'string' && m !== '');
+}
+
+/** The `--since` a search Job was made with. */
+function sinceOf(job: V1Job): string | undefined {
+  const container = job.spec?.template.spec?.containers.find((c) => c.name === 'search');
+  const prefix = '--since=';
+  return [...(container?.command ?? []), ...(container?.args ?? [])]
+    .find((a) => a.startsWith(prefix))
+    ?.slice(prefix.length);
 }
 
 /** The report of a search Job's pod that succeeded; undefined while none is in view. */
@@ -127,12 +139,24 @@ export class SavepointSearchReader {
   /** When this supervisor first saw each succeeded Job without its report. */
   readonly #unreportedSince = new Map<string, number>();
 
-  read(name: string, job: V1Job | undefined, pods: readonly V1Pod[], now: number): SearchObservation {
+  read(
+    name: string,
+    job: V1Job | undefined,
+    pods: readonly V1Pod[],
+    now: number,
+    since?: string,
+  ): SearchObservation {
     if (!job || job.metadata?.labels?.[LABELS.role] !== 'savepoint-search') {
       this.#unreportedSince.delete(name);
       return { state: 'absent' };
     }
     if (job.metadata.deletionTimestamp) return { state: 'running' };
+    // A Job of an earlier search of the same record (its trigger was sent again since, and Flink
+    // forgot it again): its report predates the savepoint looked for now (K20, seed 1015510).
+    if (since !== undefined && sinceOf(job) !== since) {
+      this.#unreportedSince.delete(name);
+      return { state: 'stale' };
+    }
     const status = job.status;
     if ((status?.succeeded ?? 0) > 0) {
       const savepoints = reportOf(name, pods);
@@ -180,7 +204,16 @@ export function savepointSearches(
 ): SavepointSearches {
   return {
     directory,
-    observe: (name) => deps.searchReader.read(name, deps.batchJob(name), deps.pods(), deps.clock.now()),
+    // The report's lag is measured on the monotonic clock: a wall clock stepped forward took it for
+    // passed at once, and a search whose pod the lagging watch did not show yet failed (K20, seed 1012773).
+    observe: (name, since) =>
+      deps.searchReader.read(
+        name,
+        deps.batchJob(name),
+        deps.pods(),
+        deps.clock.monotonic?.() ?? deps.clock.now(),
+        since,
+      ),
     start: async (request) => {
       if ((await deps.objects.createJob(savepointSearchJob(cluster, job, request))) === 'created')
         deps.log.info(

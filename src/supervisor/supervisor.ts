@@ -182,6 +182,7 @@ export class Supervisor {
       objects: this.#objects,
       notices: this.#notices,
       history: this.#history,
+      deletionsSeen: new Map(),
       writeStatus: (host, raw) => this.#status.write(host, raw),
       metadataWritten: () => options.metrics.apiWrites.inc({ kind: 'metadata' }),
       // status-facts.ts and snapshot-status.ts

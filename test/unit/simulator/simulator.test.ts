@@ -164,6 +164,20 @@ describe('the deterministic fault simulator', () => {
     expect(result.violations, replayCommand(1002912)).toEqual([]);
   }, 120_000);
 
+  it('replays clean the seeds of K20: savepoint bounds measured on the monotonic clock, a stale search Job not read', async () => {
+    // All three broke `savepoint-not-lost`. 1012701: a leader 216 s ahead of the API server took the
+    // deleted FlinkJob's keep bound (deletionTimestamp + taskTimeout) for passed at once and
+    // released it with a periodic savepoint's record Pending. 1012773: a search's wait for its pod's
+    // report (30 s) passed at once when the leader's wall clock stepped 80 s forward. 1015510: a
+    // search Job made before the stop trigger was sent again was read as the answer of the search
+    // after Flink forgot it again, from before the savepoint completed.
+    for (const seed of [1012701, 1012773, 1015510]) {
+      const result = await runSeed({ seed });
+      expect(result.violations, replayCommand(seed)).toEqual([]);
+      expect(result.savepointsCompleted, `seed ${seed}`).toBeGreaterThan(0);
+    }
+  }, 120_000);
+
   it('replays a seed bit for bit, and another seed differs', async () => {
     const first = await runSeed({ seed: 13, ...SHORT });
     const again = await runSeed({ seed: 13, ...SHORT });

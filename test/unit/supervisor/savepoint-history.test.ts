@@ -47,16 +47,24 @@ class FakeSearches implements SavepointSearches {
   readonly started: SearchRequest[] = [];
   readonly finished: string[] = [];
   readonly outcomes = new Map<string, SearchObservation>();
-  observe(jobName: string): SearchObservation {
+  /** The `since` each Job was made with: as the reader does, one made for another is stale. */
+  readonly #since = new Map<string, string>();
+  observe(jobName: string, since?: string): SearchObservation {
+    const made = this.#since.get(jobName);
+    if (this.outcomes.has(jobName) && since !== undefined && made !== undefined && made !== since)
+      return { state: 'stale' };
     return this.outcomes.get(jobName) ?? { state: 'absent' };
   }
   async start(request: SearchRequest): Promise<void> {
     this.started.push(request);
-    this.outcomes.set(savepointSearchJobName(request.savepointName), { state: 'running' });
+    const name = savepointSearchJobName(request.savepointName);
+    this.outcomes.set(name, { state: 'running' });
+    this.#since.set(name, request.since);
   }
   async finish(jobName: string): Promise<void> {
     this.finished.push(jobName);
     this.outcomes.delete(jobName);
+    this.#since.delete(jobName);
   }
 }
 
@@ -638,6 +646,41 @@ describe('SavepointHistory', () => {
       });
       expect(searches.finished).toEqual([searchJob(1)]);
       expect(events.events.map((e) => e.reason)).toContain('SavepointFound');
+    });
+
+    it('removes and makes again a Job left by an earlier search of the record, never reading its report (K20, seed 1015510)', async () => {
+      const searches = new FakeSearches();
+      const pass = (context: Context) =>
+        history.sync({ job: flinkJob(), context, flinkReachable: true, searches });
+      await pass(periodic(1));
+      await clock.advance(60_000);
+      // Flink does not know the trigger (it was never sent): a search is recorded, its Job made.
+      await pass(idle);
+      await pass(idle);
+      const first = searches.started[0]?.since;
+      expect(first).toBeDefined();
+      // The trigger is sent again under the same id; the first search ran meanwhile and found nothing.
+      await clock.advance(5_000);
+      await pass(periodic(1));
+      searches.outcomes.set(searchJob(1), { state: 'found', savepoints: [] });
+      // The savepoint completed, then a JobManager restart forgot the trigger again: searched again.
+      await clock.advance(60_000);
+      await pass(idle);
+      const second = (named(1)?.status?.['search'] as Record<string, unknown> | undefined)?.['since'];
+      expect(second).not.toBe(first);
+      // The first search's Job, still there, is not this search's answer: removed, then made again.
+      await pass(idle);
+      expect(named(1)?.status).toMatchObject({ state: 'Pending', search: { state: 'Pending' } });
+      expect(searches.finished).toEqual([searchJob(1)]);
+      await pass(idle);
+      expect(searches.started.map((r) => r.since)).toEqual([first, second]);
+      const path = `s3://b/sp/savepoint-${JOB_ID.slice(0, 6)}-0123456789ab`;
+      searches.outcomes.set(searchJob(1), {
+        state: 'found',
+        savepoints: [{ path, completedAt: new Date(clock.now()).toISOString() }],
+      });
+      await pass(idle);
+      expect(named(1)?.status).toMatchObject({ state: 'Completed', path });
     });
 
     it('takes the oldest savepoint found that no record claims; none left: Abandoned, saying so', async () => {

@@ -10,6 +10,7 @@ import {
   REPORT_LAG_MS,
   SavepointSearchReader,
   savepointSearchJob,
+  savepointSearches,
   searchable,
 } from '../../../src/supervisor/savepoint-search.ts';
 import { validFixtures } from '../../fixtures/crds/corpus.ts';
@@ -209,6 +210,49 @@ describe('SavepointSearchReader', () => {
     expect(reader.read('spsearch-1', job({ succeeded: 1 }), [], start - 5_000)).toEqual({ state: 'running' });
     const late = reader.read('spsearch-1', job({ succeeded: 1 }), [], start + REPORT_LAG_MS);
     expect(late.state).toBe('failed');
+  });
+
+  it('takes a Job made for another since (an earlier search of the record) for stale, never reading its report (K20, seed 1015510)', () => {
+    const reader = new SavepointSearchReader();
+    const made = savepointSearchJob(cluster({ storage: S3 }), flinkJob, request);
+    const succeeded: V1Job = { ...made, status: { succeeded: 1 } };
+    const pods = [{ ...pod(renderSearchReport({ savepoints: [], truncated: false })) }];
+    pods[0]!.metadata = { name: 'x', labels: { 'batch.kubernetes.io/job-name': made.metadata?.name ?? '' } };
+    const name = made.metadata?.name ?? '';
+    expect(reader.read(name, succeeded, pods, 0, '2026-12-07T10:05:00.000Z')).toEqual({ state: 'stale' });
+    expect(reader.read(name, succeeded, pods, 0, request.since)).toEqual({ state: 'found', savepoints: [] });
+  });
+
+  it('measures the wait for the report on the monotonic clock: a wall clock stepped forward does not fail it (K20, seed 1012773)', () => {
+    let wall = 1_000_000;
+    let monotonic = 0;
+    const succeeded = job({ succeeded: 1 });
+    const searches = savepointSearches(
+      {
+        clusterName: 'c',
+        clock: {
+          now: () => wall,
+          monotonic: () => monotonic,
+          sleep: async () => {},
+          setTimeout: () => ({ cancel() {} }),
+        },
+        searchReader: new SavepointSearchReader(),
+        batchJob: () => succeeded,
+        pods: () => [],
+        objects: { createJob: async () => 'created', deleteJob: async () => undefined },
+        log: { info: () => undefined },
+      } as unknown as Parameters<typeof savepointSearches>[0],
+      cluster({ storage: S3 }),
+      flinkJob,
+      request.directory,
+    );
+    expect(searches.observe('spsearch-1')).toEqual({ state: 'running' });
+    // The leader's wall clock steps 80 s forward while the pods' watch still lags by a second.
+    wall += 80_000;
+    monotonic += 1_000;
+    expect(searches.observe('spsearch-1')).toEqual({ state: 'running' });
+    monotonic += REPORT_LAG_MS;
+    expect(searches.observe('spsearch-1').state).toBe('failed');
   });
 
   it("reports a failed Job with its reason and the end of its last pod's log", () => {
