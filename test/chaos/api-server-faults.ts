@@ -13,7 +13,7 @@ import {
   eventsSince,
   leaseHolder,
   listSavepoints,
-  machineState,
+  waitForMachineState,
   newSavepoints,
   stopped,
   type Outcome,
@@ -34,20 +34,7 @@ async function stopUnderApiServerFault(s: SupervisedEnvironment, fault: ApiServe
   const afterStart = await listSavepoints(s);
   const leaderBefore = await leaseHolder(s);
   await requestAction(s.kc, JOBS, NS, JOB, 'STOP');
-  let killedIn = '';
-  await waitForStatus(
-    s.kc,
-    JOBS,
-    NS,
-    JOB,
-    `in ${fault.in}`,
-    (st) => {
-      killedIn = machineState(st);
-      return killedIn.startsWith(fault.in);
-    },
-    120_000,
-    fault.pollMs,
-  );
+  const killedIn = await waitForMachineState(s, fault.in, 120_000, fault.pollMs);
   const faultAt = Date.now();
   const scenario = await fault.inflict(s);
   await waitForStatus(s.kc, JOBS, NS, JOB, 'Stopped', stopped, 300_000);

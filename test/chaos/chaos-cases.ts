@@ -34,6 +34,7 @@ import {
   machineState,
   newSavepoints,
   running,
+  waitForMachineState,
   type Outcome,
 } from './chaos-support.ts';
 import { runPartitionDuringStop, runPartitionWhileRunning } from './partition.ts';
@@ -166,19 +167,7 @@ export async function runScenario(s: SupervisedEnvironment, scenario: Scenario):
   const before = await listSavepoints(s);
   const startedAt = Date.now();
   await scenario.act(s);
-  let killedIn = '';
-  await waitForStatus(
-    s.kc,
-    JOBS,
-    NS,
-    JOB,
-    `in ${scenario.killIn}`,
-    (st) => {
-      killedIn = machineState(st);
-      return killedIn.startsWith(scenario.killIn);
-    },
-    120_000,
-  );
+  const killedIn = await waitForMachineState(s, scenario.killIn);
   const kill = await killLeader(s, 'SIGKILL');
   if (scenario.name === 'periodic savepoint') {
     // One periodic savepoint under fire is the step; stop taking more before converging.

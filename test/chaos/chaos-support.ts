@@ -72,6 +72,27 @@ export const running = (st: Record<string, unknown>) =>
   st['supervisorStatus'] === 'Started' && st['jobStatus'] === 'RUNNING';
 export const stopped = (st: Record<string, unknown>) => st['supervisorStatus'] === 'Stopped';
 
+/** Waits until the job's persisted machine state starts with `prefix`; resolves with that state. */
+export async function waitForMachineState(
+  s: SupervisedEnvironment,
+  prefix: string,
+  timeoutMs = 120_000,
+  intervalMs?: number,
+): Promise<string> {
+  let state = '';
+  await waitForStatus(
+    s.kc,
+    JOBS,
+    NS,
+    JOB,
+    `in ${prefix}`,
+    (st) => (state = machineState(st)).startsWith(prefix),
+    timeoutMs,
+    intervalMs,
+  );
+  return state;
+}
+
 export async function leaseHolder(s: SupervisedEnvironment): Promise<string> {
   const lease = await s.kc
     .makeApiClient(CoordinationV1Api)

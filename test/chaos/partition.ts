@@ -25,6 +25,7 @@ import {
   eventsSince,
   listSavepoints,
   machineState,
+  waitForMachineState,
   newSavepoints,
   running,
   stopped,
@@ -81,16 +82,7 @@ async function partitioned(s: SupervisedEnvironment, during: 'running' | 'stop')
   let cutIn = machineState((await readResource(s.kc, JOBS, NS, JOB))?.status ?? {});
   if (during === 'stop') {
     await requestAction(s.kc, JOBS, NS, JOB, 'STOP');
-    await waitForStatus(
-      s.kc,
-      JOBS,
-      NS,
-      JOB,
-      'in Stopping.SavepointStop',
-      (st) => (cutIn = machineState(st)).startsWith('Stopping.SavepointStop'),
-      240_000,
-      100,
-    );
+    cutIn = await waitForMachineState(s, 'Stopping.SavepointStop', 240_000, 100);
   }
   const cutAt = Date.now();
   const cut = await partitionFromPort(FLINK_PORTS.ui, () => supervisorProcesses(s), 500);
